@@ -1,0 +1,5 @@
+package io.vmha.cli;
+
+public class VmhaCommand {
+  public static void main(String[] args) {}
+}
