@@ -1,0 +1,125 @@
+package io.vmha.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+
+/** What the host agent reports; written only by the agent of this host. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AgentReport {
+  @JsonPropertyDescription("Version of the agent.")
+  private String agentVersion;
+
+  @JsonPropertyDescription("Hypervisor driver in use: simulated or libvirt.")
+  private String driver;
+
+  @JsonPropertyDescription(
+      "URL of the agent's peer endpoint, which other agents ask during self-fencing.")
+  private String endpoint;
+
+  @JsonPropertyDescription(
+      "Hypervisor URI other hosts live-migrate to, e.g. qemu+tls://host/system.")
+  private String migrationUri;
+
+  @JsonPropertyDescription("The host reaches its storage network.")
+  private Boolean storageConnected;
+
+  @JsonPropertyDescription("The host's VM network is up.")
+  private Boolean networkConnected;
+
+  @JsonPropertyDescription("StorageRepositories the host can read and write now.")
+  private List<String> reachableRepositories;
+
+  @JsonPropertyDescription(
+      "Every instance on the hypervisor, including ones vmha did not place.")
+  private List<InstanceReport> instances;
+
+  @JsonPropertyDescription(
+      "The agent stopped its VMs itself after losing the API server (F4) and has not yet been told it is safe.")
+  private Boolean selfFenced;
+
+  @JsonPropertyDescription(
+      "When the agent wrote this report (agent clock, informational only).")
+  private String reportTime;
+
+  public String getAgentVersion() {
+    return agentVersion;
+  }
+
+  public void setAgentVersion(String agentVersion) {
+    this.agentVersion = agentVersion;
+  }
+
+  public String getDriver() {
+    return driver;
+  }
+
+  public void setDriver(String driver) {
+    this.driver = driver;
+  }
+
+  public String getEndpoint() {
+    return endpoint;
+  }
+
+  public void setEndpoint(String endpoint) {
+    this.endpoint = endpoint;
+  }
+
+  public String getMigrationUri() {
+    return migrationUri;
+  }
+
+  public void setMigrationUri(String migrationUri) {
+    this.migrationUri = migrationUri;
+  }
+
+  public Boolean getStorageConnected() {
+    return storageConnected;
+  }
+
+  public void setStorageConnected(Boolean storageConnected) {
+    this.storageConnected = storageConnected;
+  }
+
+  public Boolean getNetworkConnected() {
+    return networkConnected;
+  }
+
+  public void setNetworkConnected(Boolean networkConnected) {
+    this.networkConnected = networkConnected;
+  }
+
+  public List<String> getReachableRepositories() {
+    return reachableRepositories;
+  }
+
+  public void setReachableRepositories(List<String> reachableRepositories) {
+    this.reachableRepositories = reachableRepositories;
+  }
+
+  public List<InstanceReport> getInstances() {
+    return instances;
+  }
+
+  public void setInstances(List<InstanceReport> instances) {
+    this.instances = instances;
+  }
+
+  public Boolean getSelfFenced() {
+    return selfFenced;
+  }
+
+  public void setSelfFenced(Boolean selfFenced) {
+    this.selfFenced = selfFenced;
+  }
+
+  public String getReportTime() {
+    return reportTime;
+  }
+
+  public void setReportTime(String reportTime) {
+    this.reportTime = reportTime;
+  }
+
+}

@@ -1,0 +1,81 @@
+package io.vmha.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+
+/** A VM instance as the host agent sees it on its hypervisor. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class InstanceReport {
+  @Required
+  @JsonPropertyDescription("Instance name (the hypervisor domain name).")
+  private String name;
+
+  @JsonPropertyDescription(
+      "The VirtualMachine it belongs to, as namespace/name; empty for an instance the agent did not start.")
+  private String vm;
+
+  @Required
+  @JsonPropertyDescription("Starting, Running, Paused, Stopped or Failed.")
+  private String state;
+
+  @JsonPropertyDescription(
+      "Why the instance is in this state, e.g. the start error or StorageLost for a pause.")
+  private String reason;
+
+  @JsonPropertyDescription("CPU and memory the instance was started with.")
+  private Resources resources;
+
+  @JsonPropertyDescription(
+      "When the instance entered this state (RFC 3339, agent clock).")
+  private String since;
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getVm() {
+    return vm;
+  }
+
+  public void setVm(String vm) {
+    this.vm = vm;
+  }
+
+  public String getState() {
+    return state;
+  }
+
+  public void setState(String state) {
+    this.state = state;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public Resources getResources() {
+    return resources;
+  }
+
+  public void setResources(Resources resources) {
+    this.resources = resources;
+  }
+
+  public String getSince() {
+    return since;
+  }
+
+  public void setSince(String since) {
+    this.since = since;
+  }
+
+}

@@ -1,0 +1,116 @@
+package io.vmha.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import java.util.Map;
+
+/** Desired state of a virtual machine. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.templateRef) != has(self.image)",
+    message = "set exactly one of templateRef (a VM from a template) and image (a standalone VM)")
+@ValidationRule(
+    value = "has(self.templateRef) || (has(self.cpus) && has(self.memoryMiB))",
+    message = "a standalone VM (image) must set cpus and memoryMiB")
+public class VirtualMachineSpec {
+  @JsonPropertyDescription(
+      "Make the VM from this VmTemplate; its instances are named <template>-<n>. Exclusive with image.")
+  private TemplateRef templateRef;
+
+  @JsonPropertyDescription(
+      "Standalone VM: its own image; its instance keeps the VM's name. Exclusive with templateRef.")
+  private ImageRef image;
+
+  @Min(1)
+  @JsonPropertyDescription(
+      "Virtual CPUs; overrides the template. Required for a standalone VM.")
+  private Integer cpus;
+
+  @Min(1)
+  @JsonPropertyDescription(
+      "Memory in MiB; overrides the template. Required for a standalone VM.")
+  private Long memoryMiB;
+
+  @Default("true")
+  @JsonPropertyDescription(
+      "Run the VM. false stops its instance; true again places it anew.")
+  private Boolean running;
+
+  @JsonPropertyDescription("Failover settings; unset fields come from the template.")
+  private HighAvailability highAvailability;
+
+  @JsonPropertyDescription(
+      "The guest runs the vmha guest agent (heartbeat Lease vmha-guest-<vm>); unset comes from the template.")
+  private Boolean guestAgent;
+
+  @JsonPropertyDescription("Labels a VmHost must carry to run this VM.")
+  private Map<String, String> hostSelector;
+
+  public TemplateRef getTemplateRef() {
+    return templateRef;
+  }
+
+  public void setTemplateRef(TemplateRef templateRef) {
+    this.templateRef = templateRef;
+  }
+
+  public ImageRef getImage() {
+    return image;
+  }
+
+  public void setImage(ImageRef image) {
+    this.image = image;
+  }
+
+  public Integer getCpus() {
+    return cpus;
+  }
+
+  public void setCpus(Integer cpus) {
+    this.cpus = cpus;
+  }
+
+  public Long getMemoryMiB() {
+    return memoryMiB;
+  }
+
+  public void setMemoryMiB(Long memoryMiB) {
+    this.memoryMiB = memoryMiB;
+  }
+
+  public Boolean getRunning() {
+    return running;
+  }
+
+  public void setRunning(Boolean running) {
+    this.running = running;
+  }
+
+  public HighAvailability getHighAvailability() {
+    return highAvailability;
+  }
+
+  public void setHighAvailability(HighAvailability highAvailability) {
+    this.highAvailability = highAvailability;
+  }
+
+  public Boolean getGuestAgent() {
+    return guestAgent;
+  }
+
+  public void setGuestAgent(Boolean guestAgent) {
+    this.guestAgent = guestAgent;
+  }
+
+  public Map<String, String> getHostSelector() {
+    return hostSelector;
+  }
+
+  public void setHostSelector(Map<String, String> hostSelector) {
+    this.hostSelector = hostSelector;
+  }
+
+}

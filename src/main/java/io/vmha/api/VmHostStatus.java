@@ -1,0 +1,113 @@
+package io.vmha.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+
+/** Observed state of a hypervisor host. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class VmHostStatus {
+  @JsonPropertyDescription(
+      "Up, NotResponding, NonOperational, PreparingForMaintenance, Maintenance, Fencing or Fenced.")
+  private String phase;
+
+  @JsonPropertyDescription(
+      "Ready, AgentConnected, StorageConnected, NetworkConnected, Schedulable, FencingRequested, FailoverFrozen.")
+  private List<Condition> conditions;
+
+  @JsonPropertyDescription("metadata.generation the operator last acted on.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "When the operator last saw the host's heartbeat Lease renewed (operator clock, RFC 3339).")
+  private String lastHeartbeatTime;
+
+  @JsonPropertyDescription("CPU and memory taken by the VMs placed on this host.")
+  private Resources allocated;
+
+  @JsonPropertyDescription("Number of VMs placed on this host.")
+  private Integer vmCount;
+
+  @JsonPropertyDescription(
+      "This host holds the Storage Pool Manager role (Lease vmha-spm).")
+  private Boolean spm;
+
+  @JsonPropertyDescription("Fencing requested by the operator.")
+  private FencingStatus fencing;
+
+  @JsonPropertyDescription("What the host agent reports (written by the agent only).")
+  private AgentReport reported;
+
+  public String getPhase() {
+    return phase;
+  }
+
+  public void setPhase(String phase) {
+    this.phase = phase;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public String getLastHeartbeatTime() {
+    return lastHeartbeatTime;
+  }
+
+  public void setLastHeartbeatTime(String lastHeartbeatTime) {
+    this.lastHeartbeatTime = lastHeartbeatTime;
+  }
+
+  public Resources getAllocated() {
+    return allocated;
+  }
+
+  public void setAllocated(Resources allocated) {
+    this.allocated = allocated;
+  }
+
+  public Integer getVmCount() {
+    return vmCount;
+  }
+
+  public void setVmCount(Integer vmCount) {
+    this.vmCount = vmCount;
+  }
+
+  public Boolean getSpm() {
+    return spm;
+  }
+
+  public void setSpm(Boolean spm) {
+    this.spm = spm;
+  }
+
+  public FencingStatus getFencing() {
+    return fencing;
+  }
+
+  public void setFencing(FencingStatus fencing) {
+    this.fencing = fencing;
+  }
+
+  public AgentReport getReported() {
+    return reported;
+  }
+
+  public void setReported(AgentReport reported) {
+    this.reported = reported;
+  }
+
+}

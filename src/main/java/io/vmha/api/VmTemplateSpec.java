@@ -1,0 +1,74 @@
+package io.vmha.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+
+/** A VM template: image, size and HA defaults for the VMs made from it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class VmTemplateSpec {
+  @Required
+  @JsonPropertyDescription("The template's disk image.")
+  private ImageRef image;
+
+  @Required
+  @Min(1)
+  @JsonPropertyDescription("Virtual CPUs of each VM made from the template.")
+  private Integer cpus;
+
+  @Required
+  @Min(1)
+  @JsonPropertyDescription("Memory in MiB of each VM made from the template.")
+  private Long memoryMiB;
+
+  @Default("false")
+  @JsonPropertyDescription(
+      "VMs made from the template run the vmha guest agent, which renews a guest heartbeat Lease.")
+  private Boolean guestAgent;
+
+  @JsonPropertyDescription("HA defaults for VMs made from this template.")
+  private HighAvailability highAvailability;
+
+  public ImageRef getImage() {
+    return image;
+  }
+
+  public void setImage(ImageRef image) {
+    this.image = image;
+  }
+
+  public Integer getCpus() {
+    return cpus;
+  }
+
+  public void setCpus(Integer cpus) {
+    this.cpus = cpus;
+  }
+
+  public Long getMemoryMiB() {
+    return memoryMiB;
+  }
+
+  public void setMemoryMiB(Long memoryMiB) {
+    this.memoryMiB = memoryMiB;
+  }
+
+  public Boolean getGuestAgent() {
+    return guestAgent;
+  }
+
+  public void setGuestAgent(Boolean guestAgent) {
+    this.guestAgent = guestAgent;
+  }
+
+  public HighAvailability getHighAvailability() {
+    return highAvailability;
+  }
+
+  public void setHighAvailability(HighAvailability highAvailability) {
+    this.highAvailability = highAvailability;
+  }
+
+}

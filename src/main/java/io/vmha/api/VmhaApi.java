@@ -1,0 +1,43 @@
+package io.vmha.api;
+
+/** Names shared by the operator, the agent and the CRDs. */
+public final class VmhaApi {
+  public static final String GROUP = "vmha.io";
+  public static final String VERSION = "v1alpha1";
+  public static final String API_VERSION = GROUP + "/" + VERSION;
+  public static final String CATEGORY = "vmha";
+
+  /** Label on a VirtualMachine naming the host its instance is placed on: the agent's watch. */
+  public static final String HOST_LABEL = "vmha.io/host";
+
+  /** Label on a VirtualMachine naming the host it is migrating to: the target agent's watch. */
+  public static final String MIGRATION_TARGET_LABEL = "vmha.io/migration-target";
+
+  /** Finalizer that keeps a VirtualMachine until its instance is stopped and removed (L2). */
+  public static final String VM_FINALIZER = "vmha.io/instance-cleanup";
+
+  /** Finalizer that keeps a VmHost until it is drained (L3). */
+  public static final String HOST_FINALIZER = "vmha.io/drain";
+
+  /** Finalizer that keeps a StorageRepository or VmTemplate while VMs use it (L3). */
+  public static final String IN_USE_FINALIZER = "vmha.io/in-use-protection";
+
+  /** Prefix of the per-host heartbeat Lease, renewed by the host agent. */
+  public static final String HOST_LEASE_PREFIX = "vmha-host-";
+
+  /** Prefix of the per-VM guest heartbeat Lease, renewed by the agent inside the guest. */
+  public static final String GUEST_LEASE_PREFIX = "vmha-guest-";
+
+  /** The Lease whose holder is the Storage Pool Manager host (S3). */
+  public static final String SPM_LEASE = "vmha-spm";
+
+  private VmhaApi() {}
+
+  public static String hostLeaseName(String host) {
+    return HOST_LEASE_PREFIX + host;
+  }
+
+  public static String guestLeaseName(String vmName) {
+    return GUEST_LEASE_PREFIX + vmName;
+  }
+}
