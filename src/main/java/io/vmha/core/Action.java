@@ -1,0 +1,113 @@
+package io.vmha.core;
+
+import io.vmha.core.model.RestartAttempt;
+import io.vmha.core.model.VmPhase;
+import java.time.Instant;
+
+/**
+ * One thing the operator must write. A plan's actions are ordered: apply them in order. VMs are
+ * named by their key {@code namespace/name}, templates likewise, hosts by name.
+ *
+ * <p>VM actions are emitted only when they would change the recorded status (phase, host, reason,
+ * message). Standing orders ({@link StopInstance}) are emitted on every plan while they hold: the
+ * operator keeps each host's stop list equal to the latest plan's.
+ */
+public sealed interface Action {
+
+  // ---- fleet and hosts
+
+  /** Failover is frozen (H5): set {@code FailoverFrozen=True} on hosts, emit a Warning event. */
+  record FreezeFailover(String message) implements Action {}
+
+  /** Failover resumes: {@code FailoverFrozen=False}, Normal event. */
+  record UnfreezeFailover(String message) implements Action {}
+
+  /** Set {@code status.fencingRequested} on the host; its agent fences itself (S4). */
+  record RequestFencing(String host, String reason) implements Action {}
+
+  /** The agent confirmed fencing and the host reaches storage and network again: clear it. */
+  record ClearFencing(String host) implements Action {}
+
+  /** Write the host into the {@code vmha-spm} Lease (holder, acquire and renew time = now). */
+  record AssignSpm(String host) implements Action {}
+
+  /** Clear the {@code vmha-spm} Lease holder (the host goes into maintenance or away). */
+  record ReleaseSpm(String host) implements Action {}
+
+  /** A deleting host is drained: the operator may remove its finalizer (L3). */
+  record RemoveHost(String host) implements Action {}
+
+  /**
+   * Advance a template's {@code status.instanceCounter} from {@code expected} to {@code next} with
+   * optimistic locking, before any {@link PlaceVm} of that template is written. On a conflict,
+   * drop this plan's placements of that template and plan again: a number is never handed out
+   * twice (I5); a number written but not used is simply skipped.
+   */
+  record AdvanceTemplateCounter(String template, long expected, long next) implements Action {}
+
+  // ---- VM placement
+
+  /**
+   * Place the VM: {@code status.host}, {@code instanceName}, phase {@code Starting}, label {@code
+   * vmha.io/host}; clear migration target and backoff. {@code cause == Failover}: add one to
+   * {@code failoverCount}. {@code templateCounterAfter} is the template counter this name used
+   * (null for standalone VMs and returns to a host).
+   */
+  record PlaceVm(
+      String vm,
+      String host,
+      String instanceName,
+      String template,
+      Long templateCounterAfter,
+      PlaceCause cause)
+      implements Action {}
+
+  /** Start a live migration: {@code status.migrationTarget = to}, phase {@code Migrating}. */
+  record MigrateVm(String vm, String from, String to, MigrationCause cause) implements Action {}
+
+  /** The target runs the instance: {@code host = to}, clear the target, phase {@code Running}. */
+  record CompleteMigration(String vm, String from, String to) implements Action {}
+
+  /** The migration cannot finish: clear the target, phase back to {@code Running}. */
+  record AbortMigration(String vm, String to, String message) implements Action {}
+
+  /** Set the phase from what the agent reports; placement unchanged. */
+  record UpdateVmPhase(String vm, VmPhase phase, String reason, String message) implements Action {}
+
+  /** Phase {@code Pending} with the reason; clear host and migration target, keep instanceName. */
+  record KeepPending(String vm, PendingReason reason, String message) implements Action {}
+
+  /**
+   * A start failed (F6): append {@code attempt} to {@code status.restartAttempts} (dropping those
+   * older than the restart window), set {@code backoffUntil}, clear the host, phase {@code
+   * Pending} reason {@code BackingOff}.
+   */
+  record RecordFailedAttempt(
+      String vm, RestartAttempt attempt, Instant backoffUntil, String message) implements Action {}
+
+  /** Phase {@code Failed}, clear the host; stays until a user acts (F5, F6). */
+  record MarkFailed(String vm, FailReason reason, String message) implements Action {}
+
+  /** Placement unchanged; record the reason in a condition and the status message. */
+  record LeaveAlone(String vm, LeaveReason reason, String message) implements Action {}
+
+  /** Add to {@code status.staleInstances}, set {@code DuplicateRisk=True}, Warning event (F4). */
+  record RecordStaleInstance(String vm, String host, String instanceName) implements Action {}
+
+  /** Remove from {@code status.staleInstances}; {@code DuplicateRisk=False} when none is left. */
+  record ClearStaleInstance(String vm, String host, String instanceName) implements Action {}
+
+  /**
+   * Standing order to the host's agent: stop and remove this instance. The operator keeps {@code
+   * VmHost.status.instancesToStop} equal to the current plan's StopInstance actions for the host.
+   */
+  record StopInstance(String host, String instanceName, String vm, StopReason reason)
+      implements Action {}
+
+  /** Phase {@code Stopping} is set through {@link UpdateVmPhase}; this finishes the stop (L1):
+   * phase {@code Stopped}, clear host, target, restart attempts and backoff. */
+  record StopVm(String vm) implements Action {}
+
+  /** Every instance of the deleting VM is gone: remove the finalizer (L2). */
+  record RemoveVm(String vm) implements Action {}
+}

@@ -1,0 +1,144 @@
+package io.vmha.core;
+
+import io.vmha.core.health.FailoverFreeze;
+import io.vmha.core.health.HostConditions;
+import io.vmha.core.health.HostHealth;
+import io.vmha.core.health.HostHealthEvaluator;
+import io.vmha.core.health.HostState;
+import io.vmha.core.model.FleetSnapshot;
+import io.vmha.core.model.HostView;
+import io.vmha.core.model.Resources;
+import io.vmha.core.model.VmView;
+import io.vmha.core.placement.CapacityLedger;
+import io.vmha.core.placement.FailoverReserve;
+import io.vmha.core.placement.Filters;
+import io.vmha.core.placement.Placer;
+import io.vmha.core.placement.Scorers;
+import io.vmha.core.spm.SpmElector;
+import io.vmha.core.vm.InstanceNames;
+import io.vmha.core.vm.PlanContext;
+import io.vmha.core.vm.VmPlanner;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The decision engine: one immutable snapshot in, one plan out. Pure and deterministic: the same
+ * snapshot always gives the same plan, and the engine keeps nothing between calls.
+ */
+public final class Engine {
+
+  public Plan plan(FleetSnapshot snapshot) {
+    Settings settings = snapshot.settings();
+    Deadlines deadlines = new Deadlines(snapshot.now());
+    ActionLog log = new ActionLog();
+
+    List<HostView> views = new ArrayList<>(snapshot.hosts());
+    views.sort(Comparator.comparing(HostView::name));
+    Map<String, Integer> vmsOnHost = countVmsOnHosts(snapshot.vms());
+    HostHealthEvaluator evaluator = new HostHealthEvaluator(settings, snapshot.now());
+    List<HostState> hosts = new ArrayList<>(views.size());
+    Map<String, HostState> byName = new HashMap<>(views.size() * 2);
+    for (int i = 0; i < views.size(); i++) {
+      HostView view = views.get(i);
+      HostState host = evaluator.evaluate(i, view, vmsOnHost.getOrDefault(view.name(), 0));
+      hosts.add(host);
+      byName.put(view.name(), host);
+      if (host.heartbeatFresh()) {
+        deadlines.consider(evaluator.heartbeatExpiry(view));
+      }
+    }
+
+    FailoverFreeze freeze = FailoverFreeze.judge(hosts, settings.maxUnhealthyFraction());
+    if (freeze.frozen() && !snapshot.failoverFrozen()) {
+      log.fleet(new Action.FreezeFailover(freeze.message()));
+    } else if (!freeze.frozen() && snapshot.failoverFrozen()) {
+      log.fleet(new Action.UnfreezeFailover(freeze.message()));
+    }
+    String spmHolder =
+        new SpmElector().elect(snapshot.spmLease(), hosts, byName, snapshot.now(), log, deadlines);
+    clearFinishedFencing(hosts, log);
+
+    CapacityLedger ledger =
+        new CapacityLedger(views.stream().map(HostView::capacity).toArray(Resources[]::new));
+    Placer placer =
+        new Placer(hosts, ledger, Filters.standard(), Scorers.forPolicy(settings.placementPolicy()));
+    InstanceNames names = new InstanceNames();
+    PlanContext context =
+        new PlanContext(
+            settings,
+            snapshot.now(),
+            hosts,
+            byName,
+            ledger,
+            placer,
+            new FailoverReserve(hosts, ledger, settings.reserveHosts()),
+            freeze,
+            deadlines,
+            log,
+            names);
+    new VmPlanner(context).plan(snapshot);
+    names.emitCounters(log);
+    removeDrainedHosts(hosts, vmsOnHost, spmHolder, log);
+
+    List<HostHealth> health = new ArrayList<>(hosts.size());
+    for (HostState host : hosts) {
+      health.add(
+          new HostHealth(
+              host.name(),
+              host.phase(),
+              HostConditions.of(host, snapshot.now(), freeze),
+              ledger.allocated(host.index()),
+              ledger.vmCount(host.index()),
+              host.name().equals(spmHolder)));
+    }
+    return new Plan(health, log.all(), freeze.frozen(), spmHolder, deadlines.earliest());
+  }
+
+  private static Map<String, Integer> countVmsOnHosts(List<VmView> vms) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (VmView vm : vms) {
+      if (vm.status().host() != null) {
+        counts.merge(vm.status().host(), 1, Integer::sum);
+        if (vm.status().migrationTarget() != null) {
+          counts.merge(vm.status().migrationTarget(), 1, Integer::sum);
+        }
+      }
+    }
+    return counts;
+  }
+
+  /** The agent confirmed fencing and the host reaches storage and network again. */
+  private static void clearFinishedFencing(List<HostState> hosts, ActionLog log) {
+    for (HostState host : hosts) {
+      var view = host.view();
+      if (view.fencingRequested()
+          && host.reporting()
+          && view.report().fenced()
+          && view.report().storageConnected()
+          && view.report().networkConnected()) {
+        log.fleet(new Action.ClearFencing(host.name()));
+      }
+    }
+  }
+
+  /** L3: a deleting host with no VM, no instance and no SPM role may go. */
+  private static void removeDrainedHosts(
+      List<HostState> hosts, Map<String, Integer> vmsOnHost, String spmHolder, ActionLog log) {
+    for (HostState host : hosts) {
+      var view = host.view();
+      boolean idle =
+          view.report() == null
+              || view.report().instances().stream().noneMatch(i -> i.isActive());
+      if (view.deleting()
+          && vmsOnHost.getOrDefault(view.name(), 0) == 0
+          && idle
+          && !view.name().equals(spmHolder)) {
+        log.fleet(new Action.RemoveHost(view.name()));
+      }
+    }
+  }
+}

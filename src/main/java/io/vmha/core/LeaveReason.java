@@ -1,0 +1,13 @@
+package io.vmha.core;
+
+/** Why a VM whose host looks lost is deliberately left where it is. */
+public enum LeaveReason {
+  /** Its guest agent still renews its heartbeat: only the host agent is gone (F3). */
+  GuestAgentAlive,
+  /** Failover is frozen because too many hosts look lost at once (H5). */
+  FailoverFrozen,
+  /** Deletion waits for the host to report, as the instance may still run there (L2). */
+  DeletionWaitsForHost,
+  /** The VM must leave its host but cannot be migrated (see the message). */
+  CannotMigrate
+}

@@ -1,0 +1,7 @@
+package io.vmha.core.health;
+
+public enum ConditionStatus {
+  True,
+  False,
+  Unknown
+}

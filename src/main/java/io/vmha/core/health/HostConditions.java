@@ -1,0 +1,83 @@
+package io.vmha.core.health;
+
+import io.vmha.core.model.HostPhase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The fixed set of conditions a host's status carries. */
+public final class HostConditions {
+  private HostConditions() {}
+
+  public static List<Condition> of(HostState host, Instant now, FailoverFreeze freeze) {
+    List<Condition> conditions = new ArrayList<>(8);
+    var view = host.view();
+    var report = view.report();
+    HostPhase phase = host.phase();
+    conditions.add(
+        phase == HostPhase.NotResponding
+            ? new Condition("Ready", ConditionStatus.Unknown, "NotResponding", "host agent lost")
+            : Condition.of("Ready", phase == HostPhase.Up, phase.name(), "host is " + phase));
+    long age = Duration.between(view.lastHeartbeatSeen(), now).toSeconds();
+    conditions.add(
+        Condition.of(
+            "AgentConnected",
+            host.heartbeatFresh(),
+            host.heartbeatFresh() ? "HeartbeatFresh" : "HeartbeatExpired",
+            "heartbeat last seen " + age + "s ago"));
+    if (host.reporting()) {
+      conditions.add(
+          Condition.of(
+              "StorageConnected",
+              report.storageConnected(),
+              report.storageConnected() ? "StorageReachable" : "StorageLost",
+              report.storageConnected() ? "agent reaches storage" : "agent lost storage"));
+      conditions.add(
+          Condition.of(
+              "NetworkConnected",
+              report.networkConnected(),
+              report.networkConnected() ? "NetworkReachable" : "NetworkLost",
+              report.networkConnected() ? "agent reaches the network" : "agent lost network"));
+    } else {
+      String reason = host.heartbeatFresh() ? "AgentNotReported" : "NotResponding";
+      conditions.add(new Condition("StorageConnected", ConditionStatus.Unknown, reason, ""));
+      conditions.add(new Condition("NetworkConnected", ConditionStatus.Unknown, reason, ""));
+    }
+    conditions.add(schedulable(host));
+    conditions.add(
+        Condition.of(
+            "FencingRequested",
+            view.fencingRequested(),
+            view.fencingRequested() ? "SpmStorageLost" : "NotRequested",
+            view.fencingRequested() ? "the agent must fence itself" : ""));
+    boolean fenced = phase == HostPhase.Fenced;
+    conditions.add(
+        Condition.of(
+            "Fenced",
+            fenced,
+            fenced ? "AgentConfirmed" : "NotFenced",
+            fenced ? "the agent confirmed fencing" : ""));
+    conditions.add(
+        Condition.of(
+            "FailoverFrozen",
+            freeze.frozen(),
+            freeze.frozen() ? "TooManyHostsNotResponding" : "FailoverActive",
+            freeze.message()));
+    return conditions;
+  }
+
+  private static Condition schedulable(HostState host) {
+    var view = host.view();
+    if (host.acceptsVms()) {
+      return Condition.of("Schedulable", true, "Schedulable", "new VMs may be placed here");
+    }
+    String reason =
+        view.deleting()
+            ? "Deleting"
+            : view.maintenance()
+                ? "Maintenance"
+                : view.unschedulable() ? "Cordoned" : "Not" + HostPhase.Up;
+    return Condition.of("Schedulable", false, reason, "host is " + host.phase());
+  }
+}

@@ -1,0 +1,5 @@
+package io.vmha.core.model;
+
+public enum HostPhase {
+  Up, NotResponding, NonOperational, PreparingForMaintenance, Maintenance, Fencing, Fenced
+}

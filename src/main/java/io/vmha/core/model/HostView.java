@@ -1,0 +1,35 @@
+package io.vmha.core.model;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A {@code VmHost} as the operator sees it.
+ *
+ * @param lastHeartbeatSeen when the operator, by its own clock, last saw the host's heartbeat
+ *     lease change. For a host it has not seen renew since it started, the operator passes its own
+ *     start time: every host then gets a full grace period after an operator restart (H5).
+ * @param report the agent's last report, or null if the agent never reported
+ * @param recordedPhase the phase the operator last wrote, or null if never
+ */
+public record HostView(
+    String name,
+    Map<String, String> labels,
+    Resources capacity,
+    boolean unschedulable,
+    boolean maintenance,
+    boolean deleting,
+    SpmPriority spmPriority,
+    Instant lastHeartbeatSeen,
+    AgentReport report,
+    HostPhase recordedPhase,
+    boolean fencingRequested) {
+  public HostView {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(capacity, "capacity");
+    Objects.requireNonNull(lastHeartbeatSeen, "lastHeartbeatSeen");
+    labels = Map.copyOf(labels);
+    spmPriority = spmPriority == null ? SpmPriority.Normal : spmPriority;
+  }
+}

@@ -1,0 +1,27 @@
+package io.vmha.core.model;
+
+import java.util.Objects;
+
+/**
+ * One instance the host agent runs, as it reports it. The agent reports the resources it gave the
+ * instance so that instances nothing tracks any more (stale, orphaned) still count against the
+ * host's capacity until they are stopped.
+ *
+ * @param failureReason why the instance failed or stopped, when the agent knows; may be null
+ */
+public record InstanceReport(
+    String instanceName, String vmKey, InstanceState state, Resources resources, String failureReason) {
+  public InstanceReport {
+    Objects.requireNonNull(instanceName, "instanceName");
+    Objects.requireNonNull(vmKey, "vmKey");
+    Objects.requireNonNull(state, "state");
+    resources = resources == null ? Resources.ZERO : resources;
+  }
+
+  /** Whether the instance occupies host resources (a failed or stopped one does not). */
+  public boolean isActive() {
+    return state == InstanceState.Starting
+        || state == InstanceState.Running
+        || state == InstanceState.Paused;
+  }
+}

@@ -1,0 +1,5 @@
+package io.vmha.core.model;
+
+public enum SpmPriority {
+  Never, Low, Normal, High
+}

@@ -1,0 +1,68 @@
+package io.vmha.core.vm;
+
+import io.vmha.core.Action;
+import io.vmha.core.StopReason;
+import io.vmha.core.health.HostState;
+import io.vmha.core.model.InstanceReport;
+import io.vmha.core.model.VmPhase;
+import io.vmha.core.model.VmStatusView;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Looks at every instance the reporting hosts run that no VM's placement claims: leftovers of a
+ * re-placed VM (F4) and instances of VMs that no longer exist are stopped, and they count against
+ * the host's capacity until they are gone (I3). The VM rules deal with claimed instances.
+ */
+final class InstanceSweeper {
+  private final PlanContext context;
+  private final Map<String, ResolvedVm> vms;
+
+  InstanceSweeper(PlanContext context, Map<String, ResolvedVm> vms) {
+    this.context = context;
+    this.vms = vms;
+  }
+
+  void sweep() {
+    for (HostState host : context.hostList()) {
+      if (!host.reporting()) {
+        continue;
+      }
+      for (InstanceReport instance : host.view().report().instances()) {
+        ResolvedVm vm = vms.get(instance.vmKey());
+        if (vm != null && claims(vm.status(), host, instance)) {
+          continue;
+        }
+        if (instance.isActive()) {
+          context.ledger().addUntracked(host.index(), instance.resources());
+        }
+        if (vm != null && awaitsReturn(vm, host, instance)) {
+          continue; // counted as untracked until the VM adopts it
+        }
+        context.log().stop(
+            new Action.StopInstance(
+                host.name(),
+                instance.instanceName(),
+                instance.vmKey(),
+                vm == null ? StopReason.Orphan : StopReason.Stale));
+      }
+    }
+  }
+
+  static boolean claims(VmStatusView status, HostState host, InstanceReport instance) {
+    return instance.instanceName().equals(status.instanceName())
+        && (host.name().equals(status.host()) || host.name().equals(status.migrationTarget()));
+  }
+
+  /** A local VM waiting for its host: the instance there is its own disk, to be adopted (F2). */
+  static boolean awaitsReturn(ResolvedVm vm, HostState host, InstanceReport instance) {
+    var status = vm.status();
+    return vm.view().running()
+        && !vm.view().deleting()
+        && vm.isLocal()
+        && status.host() == null
+        && status.phase() == VmPhase.Pending
+        && host.name().equals(vm.repository().localHost())
+        && Objects.equals(instance.instanceName(), status.instanceName());
+  }
+}

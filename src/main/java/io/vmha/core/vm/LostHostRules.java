@@ -1,0 +1,86 @@
+package io.vmha.core.vm;
+
+import io.vmha.core.Action;
+import io.vmha.core.FailReason;
+import io.vmha.core.LeaveReason;
+import io.vmha.core.PendingReason;
+import io.vmha.core.PlaceCause;
+import io.vmha.core.health.HostState;
+import io.vmha.core.model.InstanceState;
+import io.vmha.core.placement.PlacementRequest;
+
+/** F1–F5 and H5: a placed VM whose host does not report (or no longer exists). */
+final class LostHostRules {
+  private final PlanContext context;
+  private final PlacementQueue queue;
+
+  LostHostRules(PlanContext context, PlacementQueue queue) {
+    this.context = context;
+    this.queue = queue;
+  }
+
+  /** @param host the lost host, or null if the host object no longer exists */
+  void hostLost(ResolvedVm vm, HostState host) {
+    var status = vm.status();
+    if (completedMigration(vm, host)) {
+      return;
+    }
+    if (host != null && context.freeze().frozen()) {
+      context.log().vm(
+          vm.view(),
+          new Action.LeaveAlone(vm.key(), LeaveReason.FailoverFrozen, context.freeze().message()));
+      return;
+    }
+    if (context.guestHeartbeatFresh(vm)) {
+      context.log().vm(
+          vm.view(),
+          new Action.LeaveAlone(
+              vm.key(),
+              LeaveReason.GuestAgentAlive,
+              "agent of host " + status.host() + " is lost but the guest agent still reports"));
+      return;
+    }
+    context.release(host, vm);
+    context.release(context.host(status.migrationTarget()), vm);
+    String lostAs = "host " + status.host() + (host == null ? " no longer exists" : " is NotResponding");
+    if (!context.knownStopped(host) && !vm.isLocal()) {
+      // F4 with fencing None: the old copy may still run; stop it when the host reports again
+      context.log().vm(
+          vm.view(), new Action.RecordStaleInstance(vm.key(), status.host(), status.instanceName()));
+    }
+    if (!vm.ha()) {
+      context.log().vm(
+          vm.view(),
+          new Action.MarkFailed(
+              vm.key(), FailReason.HostFailed, lostAs + " and high availability is disabled"));
+    } else if (vm.problem() != null) {
+      context.log().vm(vm.view(), new Action.KeepPending(vm.key(), vm.problem(), vm.problemMessage()));
+    } else if (vm.isLocal()) {
+      context.log().vm(
+          vm.view(),
+          new Action.KeepPending(
+              vm.key(),
+              PendingReason.WaitingForHost,
+              "image is on local repository " + vm.repository().name() + "; " + lostAs));
+    } else {
+      queue.place(vm, PlaceCause.Failover, host, PlacementRequest.NONE);
+    }
+  }
+
+  /** The source is lost, but the target already runs the instance: the migration made it. */
+  private boolean completedMigration(ResolvedVm vm, HostState source) {
+    var status = vm.status();
+    HostState target = context.host(status.migrationTarget());
+    if (target == null || !target.reporting()) {
+      return false;
+    }
+    var instance = target.instance(vm.key(), status.instanceName());
+    if (instance == null || instance.state() != InstanceState.Running) {
+      return false;
+    }
+    context.release(source, vm);
+    context.log().vm(
+        vm.view(), new Action.CompleteMigration(vm.key(), status.host(), target.name()));
+    return true;
+  }
+}

@@ -1,0 +1,157 @@
+package io.vmha.core.vm;
+
+import io.vmha.core.Action;
+import io.vmha.core.MigrationCause;
+import io.vmha.core.PendingReason;
+import io.vmha.core.PlaceCause;
+import io.vmha.core.health.HostState;
+import io.vmha.core.model.VmPhase;
+import io.vmha.core.placement.PlacementOutcome;
+import io.vmha.core.placement.PlacementRequest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Every decision of a plan that takes capacity, taken in P4's order: HA first, then priority
+ * High > Medium > Low, then VMs that are down (failover, restart, return) before migrations
+ * before new VMs, then by key.
+ */
+final class PlacementQueue {
+  private final PlanContext context;
+  private final List<Entry> entries = new ArrayList<>();
+  private final int[] migrationsInFlight;
+
+  PlacementQueue(PlanContext context, int hostCount) {
+    this.context = context;
+    this.migrationsInFlight = new int[hostCount];
+  }
+
+  void migrationInFlight(HostState source) {
+    migrationsInFlight[source.index()]++;
+  }
+
+  void place(ResolvedVm vm, PlaceCause cause, HostState leaving, int[] avoided) {
+    entries.add(new Entry(vm, cause, null, leaving, avoided, null));
+  }
+
+  /** @param unchanged the status line to record if the VM does not start migrating now */
+  void migrate(ResolvedVm vm, HostState source, Action.UpdateVmPhase unchanged) {
+    entries.add(new Entry(vm, null, source.evacuation(), source, PlacementRequest.NONE, unchanged));
+  }
+
+  void run() {
+    entries.sort(ORDER);
+    for (Entry entry : entries) {
+      if (entry.migration != null) {
+        migrate(entry);
+      } else {
+        place(entry);
+      }
+    }
+  }
+
+  private void place(Entry entry) {
+    ResolvedVm vm = entry.vm;
+    var outcome = context.placer().choose(request(entry));
+    if (outcome instanceof PlacementOutcome.Unplaceable no) {
+      context.log().vm(vm.view(), new Action.KeepPending(vm.key(), no.reason(), no.message()));
+      return;
+    }
+    HostState host = hostAt(((PlacementOutcome.Placed) outcome).host());
+    context.assume(host, vm);
+    if (entry.cause == PlaceCause.Initial
+        && context.reserve().isActive()
+        && !context.reserve().holds()) {
+      context.release(host, vm);
+      context.log().vm(
+          vm.view(),
+          new Action.KeepPending(
+              vm.key(), PendingReason.FailoverCapacityReserved, context.reserve().describe()));
+      return;
+    }
+    placeOn(context, vm, host, entry.cause);
+  }
+
+  /** Writes the placement, naming the instance (F1, F2). */
+  static void placeOn(PlanContext context, ResolvedVm vm, HostState host, PlaceCause cause) {
+    var status = vm.status();
+    String template = vm.template() == null ? null : vm.template().key();
+    boolean continuesLocalDisk =
+        vm.isLocal() && status.instanceName() != null && status.phase() == VmPhase.Pending;
+    String name;
+    Long counter = null;
+    if (continuesLocalDisk) {
+      name = status.instanceName();
+    } else if (vm.template() != null) {
+      var numbered = context.names().next(vm.template());
+      name = numbered.name();
+      counter = numbered.counter();
+    } else {
+      name = vm.view().name();
+    }
+    context.log().vm(
+        vm.view(), new Action.PlaceVm(vm.key(), host.name(), name, template, counter, cause));
+  }
+
+  private void migrate(Entry entry) {
+    ResolvedVm vm = entry.vm;
+    HostState source = entry.leaving;
+    if (migrationsInFlight[source.index()] >= context.settings().maxParallelMigrationsPerHost()) {
+      context.log().vm(vm.view(), entry.unchanged);
+      return;
+    }
+    var outcome = context.placer().choose(request(entry));
+    if (outcome instanceof PlacementOutcome.Unplaceable no) {
+      context.log().vm(
+          vm.view(),
+          new Action.UpdateVmPhase(
+              vm.key(),
+              entry.unchanged.phase(),
+              "CannotMigrate",
+              "must leave host " + source.name() + " (" + entry.migration + "): " + no.message()));
+      return;
+    }
+    HostState target = hostAt(((PlacementOutcome.Placed) outcome).host());
+    context.assume(target, vm);
+    migrationsInFlight[source.index()]++;
+    context.log().vm(
+        vm.view(), new Action.MigrateVm(vm.key(), source.name(), target.name(), entry.migration));
+  }
+
+  private PlacementRequest request(Entry entry) {
+    ResolvedVm vm = entry.vm;
+    return new PlacementRequest(
+        vm.key(),
+        vm.resources(),
+        vm.repository(),
+        vm.view().hostSelector(),
+        entry.leaving == null ? -1 : entry.leaving.index(),
+        entry.avoided);
+  }
+
+  private HostState hostAt(int index) {
+    return context.hostAt(index);
+  }
+
+  private record Entry(
+      ResolvedVm vm,
+      PlaceCause cause,
+      MigrationCause migration,
+      HostState leaving,
+      int[] avoided,
+      Action.UpdateVmPhase unchanged) {
+    int category() {
+      if (migration != null) {
+        return 1;
+      }
+      return cause == PlaceCause.Initial ? 2 : 0;
+    }
+  }
+
+  private static final Comparator<Entry> ORDER =
+      Comparator.<Entry>comparingInt(e -> e.vm.ha() ? 0 : 1)
+          .thenComparingInt(e -> e.vm.priority().ordinal())
+          .thenComparingInt(Entry::category)
+          .thenComparing(e -> e.vm.key());
+}

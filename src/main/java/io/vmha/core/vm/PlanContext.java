@@ -1,0 +1,68 @@
+package io.vmha.core.vm;
+
+import io.vmha.core.ActionLog;
+import io.vmha.core.Deadlines;
+import io.vmha.core.Settings;
+import io.vmha.core.health.FailoverFreeze;
+import io.vmha.core.health.HostState;
+import io.vmha.core.model.FencingPolicy;
+import io.vmha.core.placement.CapacityLedger;
+import io.vmha.core.placement.FailoverReserve;
+import io.vmha.core.placement.Placer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** What every VM rule of one plan shares. */
+public record PlanContext(
+    Settings settings,
+    Instant now,
+    List<HostState> hostList,
+    Map<String, HostState> hosts,
+    CapacityLedger ledger,
+    Placer placer,
+    FailoverReserve reserve,
+    FailoverFreeze freeze,
+    Deadlines deadlines,
+    ActionLog log,
+    InstanceNames names) {
+
+  public HostState hostAt(int index) {
+    return hostList.get(index);
+  }
+
+  public HostState host(String name) {
+    return name == null ? null : hosts.get(name);
+  }
+
+  /**
+   * Whether the VMs of a host that does not report are known to be stopped: the host object is
+   * gone, or it fenced itself (SelfFence: H1 guarantees the agent stopped its VMs before the
+   * grace period ended). Not while failover is frozen: then the agents may be cut off from the
+   * API server together, and their peers keep them from fencing.
+   */
+  public boolean knownStopped(HostState host) {
+    return host == null
+        || (settings.fencing() == FencingPolicy.SelfFence && !freeze.frozen());
+  }
+
+  public boolean guestHeartbeatFresh(ResolvedVm vm) {
+    var seen = vm.view().lastGuestHeartbeatSeen();
+    if (!vm.guestAgent() || seen == null) {
+      return false;
+    }
+    Instant expiry = seen.plus(settings.hostGracePeriod());
+    deadlines.consider(expiry);
+    return now.isBefore(expiry);
+  }
+
+  public void assume(HostState host, ResolvedVm vm) {
+    ledger.add(host.index(), vm.resources(), vm.isFailoverProtected());
+  }
+
+  public void release(HostState host, ResolvedVm vm) {
+    if (host != null) {
+      ledger.remove(host.index(), vm.resources(), vm.isFailoverProtected());
+    }
+  }
+}

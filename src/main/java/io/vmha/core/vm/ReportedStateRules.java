@@ -1,0 +1,112 @@
+package io.vmha.core.vm;
+
+import io.vmha.core.Action;
+import io.vmha.core.health.HostState;
+import io.vmha.core.model.InstanceReport;
+import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.VmPhase;
+
+/**
+ * A placed VM on a reporting host: its phase follows the agent's report, failures go to the
+ * restart policy (F6), migrations complete or abort, and VMs on a host that must be emptied are
+ * queued for live migration (S1, S2, H4, L3).
+ */
+final class ReportedStateRules {
+  private final PlanContext context;
+  private final PlacementQueue queue;
+  private final RestartPolicy restarts;
+
+  ReportedStateRules(PlanContext context, PlacementQueue queue, RestartPolicy restarts) {
+    this.context = context;
+    this.queue = queue;
+    this.restarts = restarts;
+  }
+
+  void follow(ResolvedVm vm, HostState host) {
+    var status = vm.status();
+    if (status.migrationTarget() != null) {
+      followMigration(vm, host);
+      return;
+    }
+    InstanceReport instance = host.instance(vm.key(), status.instanceName());
+    if (instance == null) {
+      VmPhase phase = status.phase();
+      if (phase == VmPhase.Running || phase == VmPhase.Paused || phase == VmPhase.Migrating) {
+        restarts.startFailed(vm, host, null, "instance disappeared from host " + host.name());
+      } else if (phase == VmPhase.Stopping) {
+        // running was set back to true while stopping: start it again in place
+        context.log().vm(
+            vm.view(),
+            new Action.UpdateVmPhase(vm.key(), VmPhase.Starting, "StartRequested", placedMessage(vm)));
+      }
+      return; // Starting: the agent has not picked the placement up yet
+    }
+    switch (instance.state()) {
+      case Failed, Stopped -> restarts.startFailed(vm, host, instance, failureReason(instance));
+      case Starting -> line(vm, VmPhase.Starting, "InstanceStarting");
+      case Running, Paused -> {
+        VmPhase phase = instance.state() == InstanceState.Running ? VmPhase.Running : VmPhase.Paused;
+        Action.UpdateVmPhase line = phaseLine(vm, phase);
+        if (host.evacuation() == null) {
+          context.log().vm(vm.view(), line);
+        } else if (vm.isLocal() || vm.problem() != null) {
+          context.log().vm(
+              vm.view(),
+              new Action.UpdateVmPhase(
+                  vm.key(), phase, "CannotMigrate",
+                  "must leave host " + host.name() + " (" + host.evacuation() + ") but its image is"
+                      + " on local repository " + (vm.isLocal() ? vm.repository().name() : "?")
+                      + ": stop it to let the host drain"));
+        } else {
+          queue.migrate(vm, host, line);
+        }
+      }
+    }
+  }
+
+  private void followMigration(ResolvedVm vm, HostState source) {
+    var status = vm.status();
+    HostState target = context.host(status.migrationTarget());
+    if (target == null || !target.heartbeatFresh()) {
+      abort(vm, target, "target host " + status.migrationTarget() + " is lost");
+      return;
+    }
+    InstanceReport incoming = target.instance(vm.key(), status.instanceName());
+    if (incoming != null && incoming.state() == InstanceState.Running) {
+      context.release(source, vm);
+      context.log().vm(
+          vm.view(), new Action.CompleteMigration(vm.key(), source.name(), target.name()));
+    } else if (incoming != null
+        && (incoming.state() == InstanceState.Failed || incoming.state() == InstanceState.Stopped)) {
+      abort(vm, target, "migration to " + target.name() + " failed: " + failureReason(incoming));
+    } else {
+      queue.migrationInFlight(source);
+    }
+  }
+
+  private void abort(ResolvedVm vm, HostState target, String message) {
+    context.release(target, vm);
+    context.log().vm(
+        vm.view(), new Action.AbortMigration(vm.key(), vm.status().migrationTarget(), message));
+  }
+
+  private void line(ResolvedVm vm, VmPhase phase, String reason) {
+    context.log().vm(vm.view(), new Action.UpdateVmPhase(vm.key(), phase, reason, placedMessage(vm)));
+  }
+
+  private static Action.UpdateVmPhase phaseLine(ResolvedVm vm, VmPhase phase) {
+    return new Action.UpdateVmPhase(
+        vm.key(), phase, phase == VmPhase.Running ? "InstanceRunning" : "InstancePaused",
+        placedMessage(vm));
+  }
+
+  static String placedMessage(ResolvedVm vm) {
+    return "instance " + vm.status().instanceName() + " on host " + vm.status().host();
+  }
+
+  private static String failureReason(InstanceReport instance) {
+    return instance.failureReason() != null
+        ? instance.failureReason()
+        : "instance " + instance.state().name().toLowerCase();
+  }
+}
