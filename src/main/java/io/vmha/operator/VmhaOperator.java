@@ -1,0 +1,94 @@
+package io.vmha.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator process: one JOSDK controller per kind, leader election on a Lease, probes and
+ * metrics. Wired by hand here so every collaborator is visible in one place.
+ */
+public final class VmhaOperator implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(VmhaOperator.class);
+
+  private final Operator operator;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final OperatorOptions options;
+  private HealthServer health;
+  private boolean closed;
+
+  /**
+   * @param overrides extra JOSDK configuration, e.g. for an API server without server-side apply
+   */
+  public VmhaOperator(
+      KubernetesClient client, OperatorOptions options, Consumer<ConfigurationServiceOverrider> overrides) {
+    this.options = options;
+    FleetTrigger fleet = why -> log.debug("plan requested: {}", why);
+    operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
+              if (options.leaderElection()) {
+                o.withLeaderElectionConfiguration(
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(options.leaseName())
+                        .withLeaseNamespace(options.leaseNamespace())
+                        .withIdentity(options.identity())
+                        .withExitOnStopLeading(options.exitOnLostLeadership())
+                        .build());
+              }
+              overrides.accept(o);
+            });
+    operator.register(new VmHostReconciler(fleet));
+    operator.register(new StorageRepositoryReconciler(fleet));
+    operator.register(new VmTemplateReconciler(fleet));
+    operator.register(new VirtualMachineReconciler(fleet));
+  }
+
+  public VmhaOperator start() throws IOException {
+    operator.start();
+    if (options.httpPort() >= 0) {
+      health =
+          new HealthServer(
+              options.httpPort(),
+              () -> operator.getRuntimeInfo().isStarted(),
+              () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+              registry);
+      log.info("probes and metrics on port {}", health.port());
+    }
+    return this;
+  }
+
+  public Operator josdk() {
+    return operator;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public int httpPort() {
+    return health == null ? -1 : health.port();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (health != null) {
+      health.close();
+    }
+    operator.stop();
+  }
+}
