@@ -35,8 +35,8 @@ public class AgentReport {
   private List<InstanceReport> instances;
 
   @JsonPropertyDescription(
-      "The agent stopped its VMs itself after losing the API server (F4) and has not yet been told it is safe.")
-  private Boolean selfFenced;
+      "The agent carried out a fencing the operator requested (it restarted itself and dropped the SPM Lease); it says so until the operator clears the request.")
+  private Boolean fenced;
 
   @JsonPropertyDescription(
       "When the agent wrote this report (agent clock, informational only).")
@@ -106,12 +106,12 @@ public class AgentReport {
     this.instances = instances;
   }
 
-  public Boolean getSelfFenced() {
-    return selfFenced;
+  public Boolean getFenced() {
+    return fenced;
   }
 
-  public void setSelfFenced(Boolean selfFenced) {
-    this.selfFenced = selfFenced;
+  public void setFenced(Boolean fenced) {
+    this.fenced = fenced;
   }
 
   public String getReportTime() {

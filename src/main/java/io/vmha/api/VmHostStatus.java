@@ -35,6 +35,10 @@ public class VmHostStatus {
   @JsonPropertyDescription("Fencing requested by the operator.")
   private FencingStatus fencing;
 
+  @JsonPropertyDescription(
+      "Instances the host's agent must stop and remove; the operator keeps this list current.")
+  private List<InstanceToStop> instancesToStop;
+
   @JsonPropertyDescription("What the host agent reports (written by the agent only).")
   private AgentReport reported;
 
@@ -100,6 +104,14 @@ public class VmHostStatus {
 
   public void setFencing(FencingStatus fencing) {
     this.fencing = fencing;
+  }
+
+  public List<InstanceToStop> getInstancesToStop() {
+    return instancesToStop;
+  }
+
+  public void setInstancesToStop(List<InstanceToStop> instancesToStop) {
+    this.instancesToStop = instancesToStop;
   }
 
   public AgentReport getReported() {
