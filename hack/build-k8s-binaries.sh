@@ -61,7 +61,9 @@ report() {
   log "etcd:           $K8S_DIR/etcd"
   log "kubectl:        $K8S_DIR/kubectl"
   log "helm:           $HELM_BIN"
-  log "use: KUBE_API_TEST_DIR=$BIN_DIR KUBE_API_TEST_API_SERVER_VERSION=$K8S_VERSION KUBE_API_TEST_OFFLINE_MODE=true"
+  # String-valued env vars only: kube-api-test 7.5.2 reads boolean/int env vars
+  # (KUBE_API_TEST_OFFLINE_MODE, ..._STARTUP_TIMEOUT) with Class.cast -> ClassCastException.
+  log "use: KUBE_API_TEST_DIR=$BIN_DIR KUBE_API_TEST_API_SERVER_VERSION=$K8S_VERSION PATH=$(dirname "$HELM_BIN"):\$PATH"
 }
 
 need_apiserver=true need_etcd=true need_kubectl=true need_helm=true
@@ -77,9 +79,9 @@ if ! $need_apiserver && ! $need_etcd && ! $need_kubectl && ! $need_helm; then
 fi
 
 command -v go >/dev/null || { echo "go is required" >&2; exit 1; }
-# Static, small binaries; never let a user GOFLAGS=-mod=vendor etc. interfere.
+# Static, small binaries.  go build gets -mod=mod so that it fills go.sum of
+# the scratch modules itself.
 export CGO_ENABLED=0
-export GOFLAGS="${GOFLAGS:-} -mod=mod"
 export GOOS=linux GOARCH="$ARCH"
 LDFLAGS_BASE="-s -w"
 OUT="$WORK/out"
@@ -141,9 +143,9 @@ build_apiserver() {
   local ld="$LDFLAGS_BASE" pkg
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $pkg.gitVersion=$kver -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
-    ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
+    ld+=" -X $pkg.gitCommit= -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
   done
-  (cd "$dir" && go build -trimpath -ldflags "$ld" -o "$OUT/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
+  (cd "$dir" && go build -mod=mod -trimpath -ldflags "$ld" -o "$OUT/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
   "$OUT/kube-apiserver" --version >&2
   log "kube-apiserver built in $(( $(date +%s) - t0 ))s"
 }
@@ -156,7 +158,7 @@ build_etcd() {
   local emod; emod=$(gomod_of go.etcd.io/etcd/server/v3 "$ever")
   local dir; dir=$(init_scratch_module etcd go.etcd.io/etcd/server/v3 "$ever" "$emod")
   log "etcd $ever in $dir"
-  (cd "$dir" && go build -trimpath -ldflags "$LDFLAGS_BASE" -o "$OUT/etcd" go.etcd.io/etcd/server/v3)
+  (cd "$dir" && go build -mod=mod -trimpath -ldflags "$LDFLAGS_BASE" -o "$OUT/etcd" go.etcd.io/etcd/server/v3)
   "$OUT/etcd" --version >&2
   log "etcd built in $(( $(date +%s) - t0 ))s"
 }
@@ -168,14 +170,14 @@ build_helm() {
   log "helm $HELM_VERSION in $dir"
   local ld="$LDFLAGS_BASE -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
   ld+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
-  (cd "$dir" && go build -trimpath -ldflags "$ld" -o "$OUT/helm" helm.sh/helm/v3/cmd/helm)
+  (cd "$dir" && go build -mod=mod -trimpath -ldflags "$ld" -o "$OUT/helm" helm.sh/helm/v3/cmd/helm)
   "$OUT/helm" version --short >&2
   log "helm built in $(( $(date +%s) - t0 ))s"
 }
 
-$need_apiserver && build_apiserver
-$need_etcd && build_etcd
-$need_helm && build_helm
+if $need_apiserver; then build_apiserver; fi
+if $need_etcd; then build_etcd; fi
+if $need_helm; then build_helm; fi
 
 # Install.  A fresh version dir is assembled next to its final place and renamed,
 # so kube-api-test never sees a partial one (it picks the newest dir it finds).
@@ -188,16 +190,14 @@ else
   mkdir -p "$stage"
   trap 'rm -rf "$stage"' EXIT
 fi
-for b in kube-apiserver etcd; do
-  if [[ -f "$OUT/$b" ]] && { [[ $b == kube-apiserver ]] && $need_apiserver || [[ $b == etcd ]] && $need_etcd; }; then
-    install -m 0755 "$OUT/$b" "$stage/.$b.tmp" && mv -f "$stage/.$b.tmp" "$stage/$b"
-  fi
-done
+install_bin() { install -m 0755 "$1" "$2.tmp" && mv -f "$2.tmp" "$2"; }
+if $need_apiserver; then install_bin "$OUT/kube-apiserver" "$stage/kube-apiserver"; fi
+if $need_etcd; then install_bin "$OUT/etcd" "$stage/etcd"; fi
 if $need_kubectl; then
   kubectl_src=$(command -v kubectl || true)
   [[ -n "$kubectl_src" ]] || { echo "kubectl not found on PATH" >&2; exit 1; }
   kubectl_src=$(readlink -f "$kubectl_src")
-  install -m 0755 "$kubectl_src" "$stage/.kubectl.tmp" && mv -f "$stage/.kubectl.tmp" "$stage/kubectl"
+  install_bin "$kubectl_src" "$stage/kubectl"
   log "kubectl copied from $kubectl_src"
 fi
 if [[ "$stage" != "$K8S_DIR" ]]; then
@@ -209,7 +209,7 @@ if [[ "$stage" != "$K8S_DIR" ]]; then
 fi
 if $need_helm; then
   mkdir -p "$(dirname "$HELM_BIN")"
-  install -m 0755 "$OUT/helm" "$HELM_BIN.tmp" && mv -f "$HELM_BIN.tmp" "$HELM_BIN"
+  install_bin "$OUT/helm" "$HELM_BIN"
 fi
 rm -f "$OUT"/kube-apiserver "$OUT"/etcd "$OUT"/helm
 
