@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("havm")
 @Categories(VmhaApi.CATEGORY)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase")
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.reason")
 @AdditionalPrinterColumn(name = "Host", jsonPath = ".status.host")
 @AdditionalPrinterColumn(name = "Instance", jsonPath = ".status.instanceName")
 @AdditionalPrinterColumn(name = "HA", jsonPath = ".spec.highAvailability.enabled", type = AdditionalPrinterColumn.Type.BOOLEAN, priority = 1)

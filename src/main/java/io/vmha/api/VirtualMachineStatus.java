@@ -11,6 +11,13 @@ public class VirtualMachineStatus {
       "Pending, Starting, Running, Paused, Migrating, Stopping, Stopped or Failed.")
   private String phase;
 
+  @JsonPropertyDescription(
+      "One-word reason for the phase, e.g. WaitingForHost, NoCapacity, GuestAgentAlive, TooManyRestarts.")
+  private String reason;
+
+  @JsonPropertyDescription("What the phase means for this VM and what a user can do about it.")
+  private String message;
+
   @JsonPropertyDescription("Host the VM's instance is placed on.")
   private String host;
 
@@ -62,6 +69,22 @@ public class VirtualMachineStatus {
 
   public void setPhase(String phase) {
     this.phase = phase;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
   }
 
   public String getHost() {

@@ -2,17 +2,27 @@ package io.vmha.operator;
 
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.vmha.api.StorageRepository;
+import java.util.List;
 
+/** StorageRepositorys feed placement; a change asks the fleet loop for a plan. */
 @ControllerConfiguration(name = StorageRepositoryReconciler.NAME)
 public class StorageRepositoryReconciler implements Reconciler<StorageRepository> {
   public static final String NAME = "storagerepository";
-  private final FleetTrigger fleet;
+  private final FleetLoop fleet;
 
-  public StorageRepositoryReconciler(FleetTrigger fleet) {
+  public StorageRepositoryReconciler(FleetLoop fleet) {
     this.fleet = fleet;
+  }
+
+  @Override
+  public List<EventSource<?, StorageRepository>> prepareEventSources(EventSourceContext<StorageRepository> context) {
+    fleet.caches().repositories = context.getPrimaryCache();
+    return List.of();
   }
 
   @Override

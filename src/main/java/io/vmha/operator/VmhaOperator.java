@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ public final class VmhaOperator implements AutoCloseable {
   private final Operator operator;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final OperatorOptions options;
+  private final FleetLoop fleet;
   private HealthServer health;
   private boolean closed;
 
@@ -30,8 +32,16 @@ public final class VmhaOperator implements AutoCloseable {
    */
   public VmhaOperator(
       KubernetesClient client, OperatorOptions options, Consumer<ConfigurationServiceOverrider> overrides) {
+    this(client, options, Clock.systemUTC(), overrides);
+  }
+
+  public VmhaOperator(
+      KubernetesClient client,
+      OperatorOptions options,
+      Clock clock,
+      Consumer<ConfigurationServiceOverrider> overrides) {
     this.options = options;
-    FleetTrigger fleet = why -> log.debug("plan requested: {}", why);
+    fleet = new FleetLoop(client, options, clock, registry);
     operator =
         new Operator(
             o -> {
@@ -48,7 +58,7 @@ public final class VmhaOperator implements AutoCloseable {
               }
               overrides.accept(o);
             });
-    operator.register(new VmHostReconciler(fleet));
+    operator.register(new VmHostReconciler(fleet, options.leaseNamespace()));
     operator.register(new StorageRepositoryReconciler(fleet));
     operator.register(new VmTemplateReconciler(fleet));
     operator.register(new VirtualMachineReconciler(fleet));
@@ -90,5 +100,10 @@ public final class VmhaOperator implements AutoCloseable {
       health.close();
     }
     operator.stop();
+    fleet.close();
+  }
+
+  public FleetLoop fleet() {
+    return fleet;
   }
 }

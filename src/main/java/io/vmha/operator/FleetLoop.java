@@ -1,0 +1,180 @@
+package io.vmha.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vmha.core.Engine;
+import io.vmha.core.Plan;
+import io.vmha.core.health.HostHealth;
+import io.vmha.core.model.HostPhase;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place decisions are made: on any change (coalesced), and at the engine's next deadline,
+ * it reads the caches into a snapshot, asks the engine for a plan, and writes it. One thread
+ * decides, so two decisions never race for the same capacity or instance number; the writes of
+ * one plan go out in parallel.
+ */
+public final class FleetLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FleetLoop.class);
+  /** Events arriving within this window share one plan. */
+  private static final Duration COALESCE = Duration.ofMillis(20);
+  private static final Duration RETRY_AFTER_CONFLICT = Duration.ofMillis(100);
+
+  private final OperatorOptions options;
+  private final Clock clock;
+  private final Engine engine = new Engine();
+  private final FleetCaches caches = new FleetCaches();
+  private final OwnWrites ownWrites = new OwnWrites();
+  private final HeartbeatTracker heartbeats;
+  private final FleetMetrics metrics;
+  private final PlanApplier applier;
+  private final ScheduledExecutorService loop;
+  private final ExecutorService writers;
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  private volatile boolean active;
+  private volatile SnapshotBuilder snapshots;
+  private volatile ScheduledFuture<?> deadline;
+  private volatile Plan lastPlan;
+  private volatile Set<String> removableVms = Set.of();
+  private volatile Set<String> removableHosts = Set.of();
+
+  public FleetLoop(KubernetesClient client, OperatorOptions options, Clock clock, MeterRegistry registry) {
+    this.options = options;
+    this.clock = clock;
+    this.heartbeats = new HeartbeatTracker(clock);
+    this.metrics = new FleetMetrics(registry);
+    this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vmha-fleet-loop"));
+    this.writers = Executors.newFixedThreadPool(16, r -> daemon(r, "vmha-writer"));
+    this.applier =
+        new PlanApplier(
+            client,
+            ownWrites,
+            new EventRecorder(client, clock, options.identity()),
+            metrics,
+            heartbeats,
+            options.settings(),
+            options.leaseNamespace(),
+            writers);
+  }
+
+  FleetCaches caches() {
+    return caches;
+  }
+
+  HeartbeatTracker heartbeats() {
+    return heartbeats;
+  }
+
+  /**
+   * Asks for a new plan; a burst of requests costs one planning pass. Reconcilers run only on the
+   * leader, so the first request also makes this replica the one that decides.
+   */
+  public void requestPlan(String why) {
+    active = true;
+    schedule(COALESCE);
+  }
+
+  /** A host heartbeat was renewed: only a host judged lost can change state because of it. */
+  void hostHeartbeat(String host) {
+    Plan plan = lastPlan;
+    HostHealth health = plan == null ? null : plan.host(host);
+    if (active && (health == null || health.phase() == HostPhase.NotResponding)) {
+      schedule(COALESCE);
+    }
+  }
+
+  /** A guest or SPM Lease changed hands or appeared. */
+  void leaseChanged() {
+    if (active) {
+      schedule(COALESCE);
+    }
+  }
+
+  boolean vmRemovable(String namespace, String name) {
+    return removableVms.contains(namespace + "/" + name);
+  }
+
+  boolean hostRemovable(String name) {
+    return removableHosts.contains(name);
+  }
+
+  public Plan lastPlan() {
+    return lastPlan;
+  }
+
+  private void schedule(Duration delay) {
+    if (scheduled.compareAndSet(false, true)) {
+      try {
+        loop.schedule(this::runOnce, delay.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        scheduled.set(false); // shutting down
+      }
+    }
+  }
+
+  private void runOnce() {
+    scheduled.set(false);
+    if (!caches.complete()) {
+      schedule(Duration.ofMillis(200));
+      return;
+    }
+    try {
+      Instant now = clock.instant();
+      if (snapshots == null) {
+        snapshots = new SnapshotBuilder(caches, ownWrites, heartbeats, options.settings(), options.leaseNamespace(), now);
+        log.info("deciding for the fleet from now on; every host gets a fresh grace period of {}", options.settings().hostGracePeriod());
+      }
+      SnapshotBuilder.Result built = snapshots.build(now);
+      Plan plan = engine.plan(built.snapshot());
+      Duration planned = Duration.between(now, clock.instant());
+      PlanApplier.Outcome outcome = applier.apply(plan, built, now);
+      lastPlan = plan;
+      removableVms = outcome.removableVms();
+      removableHosts = outcome.removableHosts();
+      metrics.planned(planned, outcome.writes());
+      metrics.observe(built.snapshot(), plan);
+      if (outcome.writes() > 0) {
+        log.debug("plan: {} actions, {} writes, planned in {} ms", plan.actions().size(), outcome.writes(), planned.toMillis());
+      }
+      if (outcome.retryNow()) {
+        schedule(RETRY_AFTER_CONFLICT);
+      }
+      plan.nextDeadline().ifPresent(this::wakeAt);
+    } catch (RuntimeException e) {
+      log.error("planning failed; trying again", e);
+      schedule(Duration.ofSeconds(1));
+    }
+  }
+
+  private void wakeAt(Instant when) {
+    ScheduledFuture<?> previous = deadline;
+    if (previous != null) {
+      previous.cancel(false);
+    }
+    long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis()) + 1;
+    deadline = loop.schedule(() -> schedule(Duration.ZERO), delay, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    loop.shutdownNow();
+    writers.shutdownNow();
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

@@ -1,0 +1,59 @@
+package io.vmha.operator;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import java.util.Map;
+
+/**
+ * Turns Lease changes into heartbeat observations. Renewals are the busiest events in the fleet
+ * (one per host every heartbeat interval), so they never trigger a reconcile: the tracker notes
+ * them, and only a change that can alter a decision wakes the fleet loop.
+ */
+final class LeaseObserver {
+  static final String KIND_LABEL = "vmha.io/lease-kind";
+
+  private final FleetLoop fleet;
+
+  LeaseObserver(FleetLoop fleet) {
+    this.fleet = fleet;
+  }
+
+  boolean onOperatorLease(Lease lease, Lease previous) {
+    String kind = kind(lease);
+    String renew = renewTime(lease);
+    if ("host".equals(kind)) {
+      String host = lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+      if (host != null && fleet.heartbeats().observe(HeartbeatTracker.hostKey(host), renew)) {
+        fleet.hostHeartbeat(host);
+      }
+    } else if ("spm".equals(kind)) {
+      fleet.heartbeats().observe(HeartbeatTracker.SPM_KEY, renew);
+      if (previous == null || !java.util.Objects.equals(holder(previous), holder(lease))) {
+        fleet.leaseChanged();
+      }
+    }
+    return false;
+  }
+
+  boolean onGuestLease(Lease lease) {
+    String vm = lease.getMetadata().getName().substring(io.vmha.api.VmhaApi.GUEST_LEASE_PREFIX.length());
+    boolean first = fleet.heartbeats().lastSeen(HeartbeatTracker.guestKey(lease.getMetadata().getNamespace(), vm)) == null;
+    fleet.heartbeats().observe(HeartbeatTracker.guestKey(lease.getMetadata().getNamespace(), vm), renewTime(lease));
+    if (first) {
+      fleet.leaseChanged();
+    }
+    return false;
+  }
+
+  private static String kind(Lease lease) {
+    Map<String, String> labels = lease.getMetadata().getLabels();
+    return labels == null ? null : labels.get(KIND_LABEL);
+  }
+
+  private static String holder(Lease lease) {
+    return lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  private static String renewTime(Lease lease) {
+    return lease.getSpec() == null || lease.getSpec().getRenewTime() == null ? "" : lease.getSpec().getRenewTime().toString();
+  }
+}

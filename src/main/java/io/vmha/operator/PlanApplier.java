@@ -1,0 +1,451 @@
+package io.vmha.operator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmha.api.FencingStatus;
+import io.vmha.api.InstanceToStop;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VirtualMachineStatus;
+import io.vmha.api.VmHost;
+import io.vmha.api.VmHostStatus;
+import io.vmha.api.VmTemplate;
+import io.vmha.api.VmhaApi;
+import io.vmha.core.Action;
+import io.vmha.core.PlaceCause;
+import io.vmha.core.Plan;
+import io.vmha.core.Settings;
+import io.vmha.core.health.HostHealth;
+import io.vmha.core.model.HostView;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a plan to the API server. Template counters go first and one by one (optimistic
+ * locking: an instance number is never handed out twice); then each VM and each host gets at most
+ * one status write, in parallel. The operator writes only its own status fields, labels, Leases
+ * and Events, never spec.
+ */
+final class PlanApplier {
+  private static final Logger log = LoggerFactory.getLogger(PlanApplier.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final KubernetesClient client;
+  private final OwnWrites ownWrites;
+  private final EventRecorder events;
+  private final FleetMetrics metrics;
+  private final HeartbeatTracker heartbeats;
+  private final Settings settings;
+  private final String leaseNamespace;
+  private final ExecutorService writers;
+
+  record Outcome(boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
+
+  PlanApplier(
+      KubernetesClient client,
+      OwnWrites ownWrites,
+      EventRecorder events,
+      FleetMetrics metrics,
+      HeartbeatTracker heartbeats,
+      Settings settings,
+      String leaseNamespace,
+      ExecutorService writers) {
+    this.client = client;
+    this.ownWrites = ownWrites;
+    this.events = events;
+    this.metrics = metrics;
+    this.heartbeats = heartbeats;
+    this.settings = settings;
+    this.leaseNamespace = leaseNamespace;
+    this.writers = writers;
+  }
+
+  Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
+    var sources = built.sources();
+    AtomicBoolean retry = new AtomicBoolean();
+    AtomicInteger writes = new AtomicInteger();
+    Set<String> removableVms = new HashSet<>();
+    Set<String> removableHosts = new HashSet<>();
+    Set<String> refusedTemplates = new HashSet<>();
+    Map<String, FencingStatus> fencing = new HashMap<>();
+    Set<String> fencingCleared = new HashSet<>();
+    Map<String, List<InstanceToStop>> stops = new HashMap<>();
+    Map<String, List<Action>> vmActions = new LinkedHashMap<>();
+
+    for (Action action : plan.actions()) {
+      if (action instanceof Action.AdvanceTemplateCounter counter) {
+        writes.incrementAndGet();
+        if (!advanceCounter(sources.templates().get(counter.template()), counter)) {
+          refusedTemplates.add(counter.template());
+          retry.set(true);
+        }
+      } else if (action instanceof Action.StopInstance stop) {
+        stops.computeIfAbsent(stop.host(), h -> new ArrayList<>())
+            .add(new InstanceToStop(stop.instanceName(), stop.vm(), stop.reason().name()));
+      } else if (action instanceof Action.RemoveVm remove) {
+        removableVms.add(remove.vm());
+      } else if (action instanceof Action.RemoveHost remove) {
+        removableHosts.add(remove.host());
+      } else if (action instanceof Action.RequestFencing request) {
+        FencingStatus status = new FencingStatus();
+        status.setRequested(true);
+        status.setReason(request.reason());
+        status.setRequestedAt(Timestamps.format(now));
+        fencing.put(request.host(), status);
+        hostEvent(sources.hosts().get(request.host()), EventRecorder.Type.Warning, "FencingRequested",
+            "host " + request.host() + " must fence itself: " + request.reason());
+      } else if (action instanceof Action.ClearFencing clear) {
+        fencingCleared.add(clear.host());
+        hostEvent(sources.hosts().get(clear.host()), EventRecorder.Type.Normal, "FencingCleared",
+            "host " + clear.host() + " fenced itself and reaches storage and network again");
+      } else if (action instanceof Action.AssignSpm assign) {
+        writes.incrementAndGet();
+        if (writeSpm(sources.spmLease(), assign.host(), now)) {
+          metrics.spmTransition();
+          hostEvent(sources.hosts().get(assign.host()), EventRecorder.Type.Normal, "SpmAssigned",
+              "host " + assign.host() + " is the Storage Pool Manager now");
+        } else {
+          retry.set(true);
+        }
+      } else if (action instanceof Action.ReleaseSpm release) {
+        writes.incrementAndGet();
+        if (writeSpm(sources.spmLease(), null, now)) {
+          hostEvent(sources.hosts().get(release.host()), EventRecorder.Type.Normal, "SpmReleased",
+              "host " + release.host() + " gave up the Storage Pool Manager role");
+        } else {
+          retry.set(true);
+        }
+      } else if (action instanceof Action.FreezeFailover freeze) {
+        sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Warning, "FailoverFrozen", freeze.message()));
+      } else if (action instanceof Action.UnfreezeFailover unfreeze) {
+        sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message()));
+      } else {
+        String vm = vmOf(action);
+        if (vm != null) {
+          vmActions.computeIfAbsent(vm, k -> new ArrayList<>()).add(action);
+        }
+      }
+    }
+
+    Map<String, HostView> hostViews = new HashMap<>();
+    built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
+    List<CompletableFuture<Void>> pending = new ArrayList<>();
+    Set<String> vmKeys = new java.util.LinkedHashSet<>(vmActions.keySet());
+    sources.vms().forEach((key, vm) -> {
+      if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))) {
+        vmKeys.add(key);
+      }
+    });
+    for (String key : vmKeys) {
+      VirtualMachine vm = sources.vms().get(key);
+      if (vm == null) {
+        continue;
+      }
+      List<Action> actions = vmActions.getOrDefault(key, List.of());
+      pending.add(CompletableFuture.runAsync(() -> {
+        try {
+          writes.addAndGet(writeVm(vm, actions, refusedTemplates, sources.templates(), hostViews, now));
+        } catch (KubernetesClientException e) {
+          if (e.getCode() == 409 || e.getCode() == 404) {
+            metrics.conflict();
+            retry.set(true);
+          } else {
+            throw e;
+          }
+        }
+      }, writers));
+    }
+    for (HostHealth health : plan.hosts()) {
+      VmHost host = sources.hosts().get(health.host());
+      if (host == null) {
+        continue;
+      }
+      List<InstanceToStop> hostStops = stops.getOrDefault(health.host(), List.of());
+      FencingStatus fence =
+          fencingCleared.contains(health.host())
+              ? null
+              : fencing.getOrDefault(health.host(), host.getStatus() == null ? null : host.getStatus().getFencing());
+      pending.add(CompletableFuture.runAsync(() -> {
+        if (writeHost(host, health, fence, hostStops, hostViews.get(health.host()), now)) {
+          writes.incrementAndGet();
+        }
+      }, writers));
+    }
+    for (CompletableFuture<Void> f : pending) {
+      try {
+        f.join();
+      } catch (RuntimeException e) {
+        log.warn("a write failed, planning again: {}", e.getMessage());
+        retry.set(true);
+      }
+    }
+    return new Outcome(retry.get(), writes.get(), removableVms, removableHosts);
+  }
+
+  private int writeVm(
+      VirtualMachine current,
+      List<Action> actions,
+      Set<String> refusedTemplates,
+      Map<String, VmTemplate> templates,
+      Map<String, HostView> hosts,
+      Instant now) {
+    VirtualMachine vm = client.getKubernetesSerialization().clone(current);
+    VirtualMachineStatus status = vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
+    vm.setStatus(status);
+    List<VmStatusUpdate.Notice> notices = new ArrayList<>();
+    for (Action action : actions) {
+      if (action instanceof Action.PlaceVm place && place.template() != null && refusedTemplates.contains(place.template())) {
+        break; // the counter moved under us: this name may not be ours, plan again
+      }
+      String previousHost = status.getHost();
+      VmStatusUpdate.Notice notice = VmStatusUpdate.apply(status, action, now, settings.restartWindow());
+      if (notice != null) {
+        notices.add(notice);
+      }
+      if (action instanceof Action.PlaceVm place) {
+        status.setAppliedResources(VmResources.desired(vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm))));
+        if (place.cause() == PlaceCause.Failover) {
+          HostView lost = previousHost == null ? null : hosts.get(previousHost);
+          metrics.failover(lost == null ? null : Duration.between(lost.lastHeartbeatSeen().plus(settings.hostGracePeriod()), now));
+        }
+      } else if (action instanceof Action.CompleteMigration) {
+        metrics.migration();
+      }
+    }
+    status.setObservedGeneration(vm.getMetadata().getGeneration());
+    status.setConditions(VmResources.conditions(vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)), now));
+    int writes = 0;
+    if (!JSON.valueToTree(status).equals(JSON.valueToTree(current.getStatus() == null ? new VirtualMachineStatus() : current.getStatus()))) {
+      VirtualMachine written = client.resource(vm).updateStatus();
+      ownWrites.record(written);
+      writes++;
+      vm = written;
+    }
+    writes += syncLabels(vm, status);
+    for (VmStatusUpdate.Notice notice : notices) {
+      events.record(vm, notice.type(), notice.reason(), "Place", notice.note());
+    }
+    return writes;
+  }
+
+  private int syncLabels(VirtualMachine vm, VirtualMachineStatus status) {
+    Map<String, String> labels = vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
+    String host = status.getHost();
+    String target = status.getMigration() == null ? null : status.getMigration().getTargetHost();
+    if (Objects.equals(labels.get(VmhaApi.HOST_LABEL), host)
+        && Objects.equals(labels.get(VmhaApi.MIGRATION_TARGET_LABEL), target)) {
+      return 0;
+    }
+    ObjectNode patch = JSON.createObjectNode();
+    ObjectNode patchLabels = patch.putObject("metadata").putObject("labels");
+    patchLabels.put(VmhaApi.HOST_LABEL, host);
+    patchLabels.put(VmhaApi.MIGRATION_TARGET_LABEL, target);
+    VirtualMachine written =
+        client.resources(VirtualMachine.class)
+            .inNamespace(vm.getMetadata().getNamespace())
+            .withName(vm.getMetadata().getName())
+            .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+    ownWrites.record(written);
+    return 1;
+  }
+
+  private boolean writeHost(
+      VmHost host, HostHealth health, FencingStatus fencing, List<InstanceToStop> stops, HostView view, Instant now) {
+    VmHostStatus current = host.getStatus() == null ? new VmHostStatus() : host.getStatus();
+    List<io.vmha.api.Condition> conditions =
+        Conditions.merge(
+            current.getConditions(),
+            health.conditions().stream()
+                .map(c -> new Conditions.Desired(c.type(), c.status().name(), c.reason(), c.message()))
+                .toList(),
+            now,
+            host.getMetadata().getGeneration());
+    List<InstanceToStop> sortedStops = new ArrayList<>(stops);
+    sortedStops.sort(Comparator.comparing(InstanceToStop::getName));
+    io.vmha.api.Resources allocated =
+        new io.vmha.api.Resources((int) ((health.allocated().cpuMillis() + 999) / 1000), health.allocated().memoryMiB());
+    boolean same =
+        health.phase().name().equals(current.getPhase())
+            && !Conditions.differ(current.getConditions(), conditions)
+            && Objects.equals(host.getMetadata().getGeneration(), current.getObservedGeneration())
+            && JSON.valueToTree(allocated).equals(JSON.valueToTree(current.getAllocated() == null ? new io.vmha.api.Resources() : current.getAllocated()))
+            && Objects.equals(health.vmCount(), current.getVmCount())
+            && Objects.equals(health.spm(), current.getSpm())
+            && JSON.valueToTree(fencing == null ? JSON.nullNode() : fencing).equals(JSON.valueToTree(current.getFencing() == null ? JSON.nullNode() : current.getFencing()))
+            && JSON.valueToTree(sortedStops).equals(JSON.valueToTree(current.getInstancesToStop() == null ? List.of() : current.getInstancesToStop()));
+    if (same) {
+      return false;
+    }
+    ObjectNode status = JSON.createObjectNode();
+    status.put("phase", health.phase().name());
+    status.set("conditions", JSON.valueToTree(conditions));
+    status.put("observedGeneration", host.getMetadata().getGeneration());
+    status.put("lastHeartbeatTime", view == null ? null : Timestamps.format(view.lastHeartbeatSeen()));
+    status.set("allocated", JSON.valueToTree(allocated));
+    status.put("vmCount", health.vmCount());
+    status.put("spm", health.spm());
+    status.set("fencing", fencing == null ? JSON.nullNode() : JSON.valueToTree(fencing));
+    status.set("instancesToStop", sortedStops.isEmpty() ? JSON.nullNode() : (ArrayNode) JSON.valueToTree(sortedStops));
+    ObjectNode patch = JSON.createObjectNode();
+    patch.set("status", status);
+    VmHost written =
+        client.resources(VmHost.class)
+            .withName(host.getMetadata().getName())
+            .subresource("status")
+            .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+    ownWrites.record(written);
+    if (!health.phase().name().equals(current.getPhase()) && current.getPhase() != null) {
+      boolean bad = health.phase() != io.vmha.core.model.HostPhase.Up && health.phase() != io.vmha.core.model.HostPhase.Maintenance;
+      hostEvent(written, bad ? EventRecorder.Type.Warning : EventRecorder.Type.Normal, health.phase().name(),
+          "host " + host.getMetadata().getName() + " is " + health.phase() + " (was " + current.getPhase() + ")");
+    }
+    return true;
+  }
+
+  /**
+   * Compare-and-set of the template's instance counter: a JSON Patch whose {@code test} fails when
+   * another writer moved the counter, so two operators can never hand out the same number.
+   */
+  private boolean advanceCounter(VmTemplate template, Action.AdvanceTemplateCounter counter) {
+    if (template == null) {
+      return false;
+    }
+    Long recorded = template.getStatus() == null ? null : template.getStatus().getInstanceCounter();
+    try {
+      VmTemplate written;
+      var resource = client.resources(VmTemplate.class)
+          .inNamespace(template.getMetadata().getNamespace())
+          .withName(template.getMetadata().getName());
+      if (recorded != null) {
+        ArrayNode ops = JSON.createArrayNode();
+        ops.addObject().put("op", "test").put("path", "/status/instanceCounter").put("value", counter.expected());
+        ops.addObject().put("op", "replace").put("path", "/status/instanceCounter").put("value", counter.next());
+        written = resource.subresource("status").patch(PatchContext.of(PatchType.JSON), ops.toString());
+      } else if (counter.expected() == 0) {
+        // No counter yet: lock on the whole object's version instead.
+        ObjectNode patch = JSON.createObjectNode();
+        patch.putObject("metadata").put("resourceVersion", template.getMetadata().getResourceVersion());
+        patch.putObject("status").put("instanceCounter", counter.next());
+        written = resource.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+      } else {
+        return false;
+      }
+      ownWrites.record(written);
+      Long after = written.getStatus() == null ? null : written.getStatus().getInstanceCounter();
+      return after != null && after == counter.next();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409 || e.getCode() == 422 || e.getCode() == 404) {
+        metrics.conflict();
+        log.info("template {} counter moved ({}), planning again", counter.template(), e.getCode());
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Writes the SPM Lease holder with optimistic locking; false when the Lease changed under us. */
+  private boolean writeSpm(Lease current, String holder, Instant now) {
+    var time = now.atZone(ZoneOffset.UTC);
+    try {
+      Lease written;
+      if (current == null) {
+        if (holder == null) {
+          return true;
+        }
+        Lease lease =
+            new LeaseBuilder()
+                .withNewMetadata()
+                .withName(VmhaApi.SPM_LEASE)
+                .withNamespace(leaseNamespace)
+                .addToLabels("vmha.io/lease-kind", "spm")
+                .endMetadata()
+                .withNewSpec()
+                .withHolderIdentity(holder)
+                .withAcquireTime(time)
+                .withRenewTime(time)
+                .withLeaseDurationSeconds((int) settings.spmLeaseDuration().toSeconds())
+                .withLeaseTransitions(0)
+                .endSpec()
+                .build();
+        written = client.leases().inNamespace(leaseNamespace).resource(lease).create();
+      } else {
+        Lease lease = client.getKubernetesSerialization().clone(current);
+        var spec = lease.getSpec();
+        boolean changes = !Objects.equals(spec.getHolderIdentity(), holder);
+        spec.setHolderIdentity(holder);
+        spec.setLeaseDurationSeconds((int) settings.spmLeaseDuration().toSeconds());
+        if (holder != null) {
+          spec.setAcquireTime(time);
+          spec.setRenewTime(time);
+          if (changes) {
+            spec.setLeaseTransitions((spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions()) + 1);
+          }
+        }
+        written = client.leases().inNamespace(leaseNamespace).resource(lease).update();
+      }
+      ownWrites.record(written);
+      heartbeats.observe(HeartbeatTracker.SPM_KEY, written.getSpec().getRenewTime() == null ? "" : written.getSpec().getRenewTime().toString());
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        metrics.conflict();
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private void hostEvent(VmHost host, EventRecorder.Type type, String reason, String note) {
+    if (host != null) {
+      events.record(host, type, reason, "Judge", note);
+    }
+  }
+
+  private static Long observedGeneration(VirtualMachine vm) {
+    return vm.getStatus() == null ? null : vm.getStatus().getObservedGeneration();
+  }
+
+  private static String templateName(VirtualMachine vm) {
+    return vm.getSpec().getTemplateRef() == null ? null : vm.getSpec().getTemplateRef().getName();
+  }
+
+  private static String vmOf(Action action) {
+    if (action instanceof Action.PlaceVm a) return a.vm();
+    if (action instanceof Action.MigrateVm a) return a.vm();
+    if (action instanceof Action.CompleteMigration a) return a.vm();
+    if (action instanceof Action.AbortMigration a) return a.vm();
+    if (action instanceof Action.UpdateVmPhase a) return a.vm();
+    if (action instanceof Action.KeepPending a) return a.vm();
+    if (action instanceof Action.RecordFailedAttempt a) return a.vm();
+    if (action instanceof Action.MarkFailed a) return a.vm();
+    if (action instanceof Action.LeaveAlone a) return a.vm();
+    if (action instanceof Action.RecordStaleInstance a) return a.vm();
+    if (action instanceof Action.ClearStaleInstance a) return a.vm();
+    if (action instanceof Action.StopVm a) return a.vm();
+    return null;
+  }
+}

@@ -1,0 +1,189 @@
+package io.vmha.operator;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vmha.api.AgentReport;
+import io.vmha.api.InstanceReport;
+import io.vmha.api.StorageRepository;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmHost;
+import io.vmha.api.VmhaApi;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Plays the host agents for reconciler tests the way the protocol in docs/agent-protocol.md says,
+ * with switches for the faults a test needs: an agent that stops renewing, storage or network
+ * lost, a guest agent that keeps its VM's heartbeat. Instances "run" as soon as they are placed.
+ */
+final class FakeAgents implements AutoCloseable {
+  enum Fault { AGENT_DOWN, STORAGE_DOWN, NETWORK_DOWN }
+
+  private final KubernetesClient client;
+  private final String leaseNamespace;
+  private final Map<String, Set<Fault>> hosts = new ConcurrentHashMap<>();
+  /** instance name -> host, what each fake hypervisor runs. */
+  private final Map<String, String> running = new ConcurrentHashMap<>();
+  private final Set<String> guestAgents = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+
+  FakeAgents(KubernetesClient client, String leaseNamespace, long intervalMillis) {
+    this.client = client;
+    this.leaseNamespace = leaseNamespace;
+    ticker.scheduleAtFixedRate(this::tickSafely, 0, intervalMillis, TimeUnit.MILLISECONDS);
+  }
+
+  void add(String host) {
+    hosts.put(host, ConcurrentHashMap.newKeySet());
+  }
+
+  void fault(String host, Fault fault) {
+    hosts.get(host).add(fault);
+  }
+
+  void heal(String host, Fault fault) {
+    hosts.get(host).remove(fault);
+  }
+
+  /** The host crashed: its instances are gone and its agent is silent. */
+  void crash(String host) {
+    hosts.get(host).add(Fault.AGENT_DOWN);
+    running.values().removeIf(host::equals);
+  }
+
+  /** The host is back (rebooted): its agent renews and reports again. */
+  void recover(String host) {
+    hosts.get(host).remove(Fault.AGENT_DOWN);
+  }
+
+  /** A guest agent in this VM renews its own Lease while the VM runs anywhere. */
+  void guestAgent(String namespace, String vm) {
+    guestAgents.add(namespace + "/" + vm);
+  }
+
+  boolean runs(String host, String instance) {
+    return host.equals(running.get(instance));
+  }
+
+  private void tickSafely() {
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      // the next tick tries again, as a real agent would
+    }
+  }
+
+  private void tick() {
+    List<VirtualMachine> vms = client.resources(VirtualMachine.class).inAnyNamespace().list().getItems();
+    for (var entry : hosts.entrySet()) {
+      String host = entry.getKey();
+      if (entry.getValue().contains(Fault.AGENT_DOWN)) {
+        continue;
+      }
+      renew(VmhaApi.hostLeaseName(host), host, "host", leaseNamespace);
+      boolean storage = !entry.getValue().contains(Fault.STORAGE_DOWN);
+      boolean network = !entry.getValue().contains(Fault.NETWORK_DOWN);
+      VmHost self = client.resources(VmHost.class).withName(host).get();
+      Set<String> toStop = ConcurrentHashMap.newKeySet();
+      if (self != null && self.getStatus() != null && self.getStatus().getInstancesToStop() != null) {
+        self.getStatus().getInstancesToStop().forEach(s -> toStop.add(s.getName()));
+      }
+      running.entrySet().removeIf(e -> e.getValue().equals(host) && toStop.contains(e.getKey()));
+      List<InstanceReport> instances = new ArrayList<>();
+      for (VirtualMachine vm : vms) {
+        var status = vm.getStatus();
+        if (status == null || status.getInstanceName() == null) {
+          continue;
+        }
+        String instance = status.getInstanceName();
+        String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
+        boolean placedHere = host.equals(status.getHost());
+        if (placedHere && status.getMigration() != null && storage) {
+          running.put(instance, status.getMigration().getTargetHost()); // live migration: hand over
+          continue;
+        }
+        if (placedHere && ("Stopping".equals(status.getPhase()))) {
+          running.remove(instance, host);
+        } else if (placedHere && !toStop.contains(instance) && !running.containsKey(instance)) {
+          running.put(instance, host);
+        }
+      }
+      for (VirtualMachine vm : vms) {
+        var status = vm.getStatus();
+        if (status == null || status.getInstanceName() == null || !runs(host, status.getInstanceName())) {
+          continue;
+        }
+        String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
+        InstanceReport report = new InstanceReport();
+        report.setName(status.getInstanceName());
+        report.setVm(key);
+        report.setState(storage ? "Running" : "Paused");
+        report.setResources(status.getAppliedResources());
+        instances.add(report);
+        if (guestAgents.contains(key)) {
+          renew(VmhaApi.guestLeaseName(vm.getMetadata().getName()), key, "guest", vm.getMetadata().getNamespace());
+        }
+      }
+      AgentReport reported = new AgentReport();
+      reported.setStorageConnected(storage);
+      reported.setNetworkConnected(network);
+      reported.setReachableRepositories(storage ? repositoriesFor(host) : List.of());
+      reported.setInstances(instances);
+      reported.setFenced(false);
+      String patch = "{\"status\":{\"reported\":" + Serialization.asJson(reported) + "}}";
+      client.resources(VmHost.class).withName(host).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    }
+    // guest agents of VMs whose host agent is down keep renewing (F3)
+    for (VirtualMachine vm : vms) {
+      String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
+      var status = vm.getStatus();
+      if (guestAgents.contains(key) && status != null && status.getInstanceName() != null
+          && running.containsKey(status.getInstanceName())
+          && hosts.getOrDefault(running.get(status.getInstanceName()), Set.of()).contains(Fault.AGENT_DOWN)) {
+        renew(VmhaApi.guestLeaseName(vm.getMetadata().getName()), key, "guest", vm.getMetadata().getNamespace());
+      }
+    }
+  }
+
+  private List<String> repositoriesFor(String host) {
+    List<String> names = new ArrayList<>();
+    for (StorageRepository repository : client.resources(StorageRepository.class).list().getItems()) {
+      var spec = repository.getSpec();
+      if (spec.getType() == io.vmha.api.RepositoryType.Shared || host.equals(spec.getHost())) {
+        names.add(repository.getMetadata().getName());
+      }
+    }
+    return names;
+  }
+
+  private void renew(String name, String holder, String kind, String namespace) {
+    ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+    Lease lease = client.leases().inNamespace(namespace).withName(name).get();
+    if (lease == null) {
+      client.leases().inNamespace(namespace).resource(new LeaseBuilder()
+          .withNewMetadata().withName(name).withNamespace(namespace).addToLabels("vmha.io/lease-kind", kind).endMetadata()
+          .withNewSpec().withHolderIdentity(holder).withRenewTime(now).withLeaseDurationSeconds(15).endSpec()
+          .build()).create();
+    } else {
+      lease.getSpec().setRenewTime(now);
+      client.leases().inNamespace(namespace).resource(lease).update();
+    }
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+  }
+}

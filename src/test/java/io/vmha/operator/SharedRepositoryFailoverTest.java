@@ -1,0 +1,106 @@
+package io.vmha.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmhaApi;
+import io.vmha.core.model.FencingPolicy;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Seed 1, scenario 1: the VM host fails; its VMs on shared storage are provisioned elsewhere. */
+@EnableKubernetesMockClient(crud = true)
+class SharedRepositoryFailoverTest {
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  static Fleet fleet;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
+    fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536).host("indian", 8, 32768);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: zos}
+        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
+        """);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VmTemplate
+        metadata: {name: sles10template, namespace: seed}
+        spec: {image: {repository: zos, path: images/sles10.qcow2}, cpus: 2, memoryMiB: 4096}
+        """);
+  }
+
+  @AfterAll
+  static void stop() {
+    fleet.close();
+  }
+
+  @Test
+  void templateVmGetsTheNextInstanceNameOnAnotherHost() {
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: web, namespace: seed}
+        spec: {templateRef: {name: sles10template}, highAvailability: {priority: High}}
+        """);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      VirtualMachine vm = fleet.vm("seed", "web");
+      assertThat(vm.getStatus()).isNotNull();
+      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+      assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-1");
+    });
+    String first = fleet.vm("seed", "web").getStatus().getHost();
+    assertThat(fleet.vm("seed", "web").getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, first);
+
+    fleet.agents.crash(first);
+
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      VirtualMachine vm = fleet.vm("seed", "web");
+      assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
+      assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-2");
+      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+      assertThat(vm.getStatus().getFailoverCount()).isEqualTo(1);
+      assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, vm.getStatus().getHost());
+    });
+    assertThat(fleet.template("seed", "sles10template").getStatus().getInstanceCounter()).isEqualTo(2);
+    assertThat(fleet.vmHost(first).getStatus().getPhase()).isEqualTo("NotResponding");
+    assertThat(fleet.eventReasons("seed", "web")).contains("Placed", "FailedOver");
+    recover(first);
+  }
+
+  private static void recover(String host) {
+    fleet.agents.recover(host);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("Up"));
+  }
+
+  @Test
+  void standaloneVmKeepsItsName() {
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: db, namespace: seed}
+        spec: {image: {repository: zos, path: images/db.qcow2}, cpus: 4, memoryMiB: 8192}
+        """);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(fleet.vm("seed", "db").getStatus().getPhase()).isEqualTo("Running"));
+    String first = fleet.vm("seed", "db").getStatus().getHost();
+    fleet.agents.crash(first);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      VirtualMachine vm = fleet.vm("seed", "db");
+      assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
+      assertThat(vm.getStatus().getInstanceName()).isEqualTo("db");
+      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+    });
+    recover(first);
+  }
+}
