@@ -110,7 +110,7 @@ final class FakeAgents implements AutoCloseable {
         String instance = status.getInstanceName();
         String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
         boolean placedHere = host.equals(status.getHost());
-        if (placedHere && status.getMigration() != null && storage) {
+        if (placedHere && status.getMigration() != null) {
           running.put(instance, status.getMigration().getTargetHost()); // live migration: hand over
           continue;
         }
@@ -136,12 +136,15 @@ final class FakeAgents implements AutoCloseable {
           renew(VmhaApi.guestLeaseName(vm.getMetadata().getName()), key, "guest", vm.getMetadata().getNamespace());
         }
       }
+      boolean fencingRequested = self != null && self.getStatus() != null && self.getStatus().getFencing() != null
+          && Boolean.TRUE.equals(self.getStatus().getFencing().getRequested());
+      renewSpmIfHolder(host, storage && !fencingRequested && !(self != null && Boolean.TRUE.equals(self.getSpec().getMaintenance())));
       AgentReport reported = new AgentReport();
       reported.setStorageConnected(storage);
       reported.setNetworkConnected(network);
       reported.setReachableRepositories(storage ? repositoriesFor(host) : List.of());
       reported.setInstances(instances);
-      reported.setFenced(false);
+      reported.setFenced(fencingRequested);
       String patch = "{\"status\":{\"reported\":" + Serialization.asJson(reported) + "}}";
       client.resources(VmHost.class).withName(host).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
@@ -155,6 +158,19 @@ final class FakeAgents implements AutoCloseable {
         renew(VmhaApi.guestLeaseName(vm.getMetadata().getName()), key, "guest", vm.getMetadata().getNamespace());
       }
     }
+  }
+
+  private void renewSpmIfHolder(String host, boolean healthy) {
+    Lease spm = client.leases().inNamespace(leaseNamespace).withName(VmhaApi.SPM_LEASE).get();
+    if (healthy && spm != null && host.equals(spm.getSpec().getHolderIdentity())) {
+      spm.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
+      client.leases().inNamespace(leaseNamespace).resource(spm).update();
+    }
+  }
+
+  String spmHolder() {
+    Lease spm = client.leases().inNamespace(leaseNamespace).withName(VmhaApi.SPM_LEASE).get();
+    return spm == null ? null : spm.getSpec().getHolderIdentity();
   }
 
   private List<String> repositoriesFor(String host) {

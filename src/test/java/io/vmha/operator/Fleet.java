@@ -32,6 +32,11 @@ final class Fleet implements AutoCloseable {
     this.agents = agents;
   }
 
+  /** Waits for the fleet to get there; tolerant of objects that have no status yet. */
+  static void eventually(org.awaitility.core.ThrowingRunnable assertion) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(assertion);
+  }
+
   static Settings fastSettings(FencingPolicy fencing) {
     return new Settings(
         Duration.ofMillis(200),
@@ -86,6 +91,14 @@ final class Fleet implements AutoCloseable {
 
   VirtualMachine vm(String namespace, String name) {
     return client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).get();
+  }
+
+  /** Changes a host's spec as kubectl edit would (patch of the latest version). */
+  void editHost(String name, java.util.function.Consumer<io.vmha.api.VmHostSpec> change) {
+    client.resources(VmHost.class).withName(name).edit(h -> {
+      change.accept(h.getSpec());
+      return h;
+    });
   }
 
   VmHost vmHost(String name) {

@@ -1,7 +1,6 @@
 package io.vmha.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +48,7 @@ class OperatorStartupTest {
 
   @Test
   void takesTheLeaderLease() {
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    Fleet.eventually(() -> {
       Lease lease = client.leases().inNamespace("vmha-system").withName("vmha-operator").get();
       assertThat(lease).isNotNull();
       assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("replica-a");
@@ -60,7 +58,7 @@ class OperatorStartupTest {
   @Test
   void servesProbesAndMetrics() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    Fleet.eventually(() -> {
       assertThat(get(http, "/healthz").statusCode()).isEqualTo(200);
       assertThat(get(http, "/readyz").statusCode()).isEqualTo(200);
     });

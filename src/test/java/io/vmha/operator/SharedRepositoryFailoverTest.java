@@ -1,7 +1,6 @@
 package io.vmha.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -9,7 +8,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmhaApi;
 import io.vmha.core.model.FencingPolicy;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +50,7 @@ class SharedRepositoryFailoverTest {
         metadata: {name: web, namespace: seed}
         spec: {templateRef: {name: sles10template}, highAvailability: {priority: High}}
         """);
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    Fleet.eventually(() -> {
       VirtualMachine vm = fleet.vm("seed", "web");
       assertThat(vm.getStatus()).isNotNull();
       assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
@@ -63,7 +61,7 @@ class SharedRepositoryFailoverTest {
 
     fleet.agents.crash(first);
 
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    Fleet.eventually(() -> {
       VirtualMachine vm = fleet.vm("seed", "web");
       assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
       assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-2");
@@ -79,7 +77,7 @@ class SharedRepositoryFailoverTest {
 
   private static void recover(String host) {
     fleet.agents.recover(host);
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+    Fleet.eventually(() ->
         assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("Up"));
   }
 
@@ -91,11 +89,11 @@ class SharedRepositoryFailoverTest {
         metadata: {name: db, namespace: seed}
         spec: {image: {repository: zos, path: images/db.qcow2}, cpus: 4, memoryMiB: 8192}
         """);
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+    Fleet.eventually(() ->
         assertThat(fleet.vm("seed", "db").getStatus().getPhase()).isEqualTo("Running"));
     String first = fleet.vm("seed", "db").getStatus().getHost();
     fleet.agents.crash(first);
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    Fleet.eventually(() -> {
       VirtualMachine vm = fleet.vm("seed", "db");
       assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
       assertThat(vm.getStatus().getInstanceName()).isEqualTo("db");

@@ -1,0 +1,106 @@
+package io.vmha.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmhaApi;
+import io.vmha.core.model.FencingPolicy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** L1, L2, L4: what users try first: stop, start, resize and delete a VM. */
+@EnableKubernetesMockClient(crud = true)
+class LifecycleTest {
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  static Fleet fleet;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
+    fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: zos}
+        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
+        """);
+  }
+
+  @AfterAll
+  static void stop() {
+    fleet.close();
+  }
+
+  private static void edit(String name, java.util.function.Consumer<io.vmha.api.VirtualMachineSpec> change) {
+    client.resources(VirtualMachine.class).inNamespace("app").withName(name).edit(vm -> {
+      change.accept(vm.getSpec());
+      return vm;
+    });
+  }
+
+  @Test
+  void runningFalseStopsTheInstanceAndTrueStartsItAgain() {
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: toggled, namespace: app}
+        spec: {image: {repository: zos, path: images/t.qcow2}, cpus: 1, memoryMiB: 1024}
+        """);
+    Fleet.eventually(() -> assertThat(fleet.vm("app", "toggled").getStatus().getPhase()).isEqualTo("Running"));
+    String host = fleet.vm("app", "toggled").getStatus().getHost();
+
+    edit("toggled", spec -> spec.setRunning(false));
+    Fleet.eventually(() -> {
+      var vm = fleet.vm("app", "toggled");
+      assertThat(vm.getStatus().getPhase()).isEqualTo("Stopped");
+      assertThat(vm.getStatus().getHost()).isNull();
+      assertThat(vm.getMetadata().getLabels()).doesNotContainKey(VmhaApi.HOST_LABEL);
+      assertThat(fleet.agents.runs(host, "toggled")).isFalse();
+    });
+
+    edit("toggled", spec -> spec.setRunning(true));
+    Fleet.eventually(() -> assertThat(fleet.vm("app", "toggled").getStatus().getPhase()).isEqualTo("Running"));
+  }
+
+  @Test
+  void resizingARunningVmTakesEffectAtItsNextStart() {
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: resized, namespace: app}
+        spec: {image: {repository: zos, path: images/r.qcow2}, cpus: 1, memoryMiB: 1024}
+        """);
+    Fleet.eventually(() -> assertThat(fleet.vm("app", "resized").getStatus().getPhase()).isEqualTo("Running"));
+    edit("resized", spec -> spec.setMemoryMiB(2048L));
+    Fleet.eventually(() -> assertThat(fleet.vm("app", "resized").getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("RestartRequired");
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(c.getMessage()).contains("2048");
+    }));
+    assertThat(fleet.vm("app", "resized").getStatus().getAppliedResources().getMemoryMiB()).isEqualTo(1024);
+  }
+
+  @Test
+  void deletingAVmStopsItsInstanceBeforeTheObjectGoes() {
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: doomed, namespace: app}
+        spec: {image: {repository: zos, path: images/d.qcow2}, cpus: 1, memoryMiB: 1024}
+        """);
+    Fleet.eventually(() -> assertThat(fleet.vm("app", "doomed").getStatus().getPhase()).isEqualTo("Running"));
+    String host = fleet.vm("app", "doomed").getStatus().getHost();
+    assertThat(fleet.vm("app", "doomed").getMetadata().getFinalizers()).isNotEmpty();
+
+    client.resources(VirtualMachine.class).inNamespace("app").withName("doomed").delete();
+    Fleet.eventually(() -> {
+      assertThat(fleet.vm("app", "doomed")).isNull();
+      assertThat(fleet.agents.runs(host, "doomed")).isFalse();
+    });
+  }
+}

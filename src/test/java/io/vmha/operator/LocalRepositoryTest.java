@@ -1,0 +1,70 @@
+package io.vmha.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmha.api.VirtualMachine;
+import io.vmha.core.model.FencingPolicy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Seed 1, scenario 2: a VM on a local repository waits for its host and comes back there. */
+@EnableKubernetesMockClient(crud = true)
+class LocalRepositoryTest {
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  static Fleet fleet;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
+    fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536).host("indian", 16, 65536);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: pacific-local}
+        spec: {type: Local, host: pacific, mountPath: /var/lib/vmha/repositories/local}
+        """);
+  }
+
+  @AfterAll
+  static void stop() {
+    fleet.close();
+  }
+
+  @Test
+  void localVmWaitsForItsHostThenReturnsThere() {
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: build, namespace: seed}
+        spec: {image: {repository: pacific-local, path: images/build.qcow2}, cpus: 2, memoryMiB: 4096}
+        """);
+    Fleet.eventually(() -> {
+      VirtualMachine vm = fleet.vm("seed", "build");
+      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+      assertThat(vm.getStatus().getHost()).isEqualTo("pacific");
+    });
+
+    fleet.agents.crash("pacific");
+    Fleet.eventually(() -> {
+      VirtualMachine vm = fleet.vm("seed", "build");
+      assertThat(vm.getStatus().getPhase()).isEqualTo("Pending");
+      assertThat(vm.getStatus().getReason()).isEqualTo("WaitingForHost");
+      assertThat(vm.getStatus().getHost()).isNull();
+    });
+    assertThat(fleet.eventReasons("seed", "build")).contains("WaitingForHost");
+
+    fleet.agents.recover("pacific");
+    Fleet.eventually(() -> {
+      VirtualMachine vm = fleet.vm("seed", "build");
+      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+      assertThat(vm.getStatus().getHost()).isEqualTo("pacific");
+      assertThat(vm.getStatus().getInstanceName()).isEqualTo("build");
+    });
+    assertThat(fleet.agents.runs("pacific", "build")).isTrue();
+  }
+}

@@ -1,0 +1,79 @@
+package io.vmha.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmha.core.model.FencingPolicy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** H5: when most hosts look lost at once, the problem is more likely ours: failover freezes. */
+@EnableKubernetesMockClient(crud = true)
+class MassFailureTest {
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  static Fleet fleet;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
+    fleet.host("h1", 16, 65536).host("h2", 16, 65536).host("h3", 16, 65536).host("h4", 16, 65536);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: zos}
+        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
+        """);
+  }
+
+  @AfterAll
+  static void stop() {
+    fleet.close();
+  }
+
+  @Test
+  void failoverFreezesWhenMoreThanHalfTheHostsAreLostAndResumesAfter() {
+    fleet.editHost("h4", spec -> spec.setUnschedulable(true));
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: web, namespace: ops}
+        spec: {image: {repository: zos, path: images/web.qcow2}, cpus: 1, memoryMiB: 1024}
+        """);
+    Fleet.eventually(() -> assertThat(fleet.vm("ops", "web").getStatus().getPhase()).isEqualTo("Running"));
+    String home = fleet.vm("ops", "web").getStatus().getHost();
+    fleet.editHost("h4", spec -> spec.setUnschedulable(false));
+
+    for (String host : new String[] {"h1", "h2", "h3"}) {
+      fleet.agents.fault(host, FakeAgents.Fault.AGENT_DOWN);
+    }
+    Fleet.eventually(() -> {
+      assertThat(fleet.vmHost("h4").getStatus().getConditions())
+          .anySatisfy(c -> {
+            assertThat(c.getType()).isEqualTo("FailoverFrozen");
+            assertThat(c.getStatus()).isEqualTo("True");
+          });
+      assertThat(fleet.vm("ops", "web").getStatus().getReason()).isEqualTo("FailoverFrozen");
+    });
+    assertThat(fleet.vm("ops", "web").getStatus().getHost()).isEqualTo(home);
+    assertThat(fleet.eventReasons("default", "h4")).contains("FailoverFrozen");
+
+    // two hosts come back: one of four is lost, which is a host failure, not an outage
+    String stillDown = home;
+    for (String host : new String[] {"h1", "h2", "h3"}) {
+      if (!host.equals(stillDown)) {
+        fleet.agents.recover(host);
+      }
+    }
+    Fleet.eventually(() -> {
+      var status = fleet.vm("ops", "web").getStatus();
+      assertThat(status.getHost()).isNotEqualTo(home);
+      assertThat(status.getPhase()).isEqualTo("Running");
+      assertThat(status.getFailoverCount()).isEqualTo(1);
+    });
+    assertThat(fleet.eventReasons("default", "h4")).contains("FailoverResumed");
+  }
+}

@@ -1,0 +1,88 @@
+package io.vmha.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmha.core.model.FencingPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seed 2: the SPM role is held through the Lease vmha-spm; when the SPM host loses storage it is
+ * fenced and the role moves to a running host, but only once the old Lease has expired (S3, S4).
+ */
+@EnableKubernetesMockClient(crud = true)
+class SpmTest {
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  static Fleet fleet;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VmHost
+        metadata: {name: pacific}
+        spec: {capacity: {cpus: 16, memoryMiB: 65536}, spmPriority: High}
+        """);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VmHost
+        metadata: {name: atlantic}
+        spec: {capacity: {cpus: 16, memoryMiB: 65536}, spmPriority: Normal}
+        """);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VmHost
+        metadata: {name: indian}
+        spec: {capacity: {cpus: 16, memoryMiB: 65536}, spmPriority: Never}
+        """);
+    fleet.agents.add("pacific");
+    fleet.agents.add("atlantic");
+    fleet.agents.add("indian");
+  }
+
+  @AfterAll
+  static void stop() {
+    fleet.close();
+  }
+
+  @Test
+  void spmHostLosingStorageIsFencedAndTheRoleMovesAfterTheLeaseExpires() {
+    Fleet.eventually(() -> {
+      assertThat(fleet.agents.spmHolder()).isEqualTo("pacific");
+      assertThat(fleet.vmHost("pacific").getStatus().getSpm()).isTrue();
+    });
+
+    fleet.agents.fault("pacific", FakeAgents.Fault.STORAGE_DOWN);
+
+    Fleet.eventually(() -> {
+      assertThat(fleet.vmHost("pacific").getStatus().getFencing().getRequested()).isTrue();
+      assertThat(fleet.agents.spmHolder()).isEqualTo("atlantic");
+      assertThat(fleet.vmHost("atlantic").getStatus().getSpm()).isTrue();
+      assertThat(fleet.vmHost("pacific").getStatus().getSpm()).isFalse();
+    });
+    Instant fencingRequested = eventTime("pacific", "FencingRequested");
+    Instant assigned = eventTime("atlantic", "SpmAssigned");
+    // pacific renewed the lease at most one heartbeat before fencing was requested
+    assertThat(Duration.between(fencingRequested, assigned))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(3000).minus(Duration.ofMillis(400)));
+    assertThat(fleet.eventReasons("default", "indian")).doesNotContain("SpmAssigned");
+  }
+
+  private static Instant eventTime(String host, String reason) {
+    return fleet.events("default", host).stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .map(Event::getEventTime)
+        .map(t -> Instant.parse(t.getTime()))
+        .reduce((a, b) -> b)
+        .orElseThrow();
+  }
+}
