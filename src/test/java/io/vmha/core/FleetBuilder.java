@@ -497,7 +497,7 @@ public final class FleetBuilder {
           cpu, memory, running, ha, priority, guestAgent, selector, deleting, invalid, guestSeen,
           new VmStatusView(
               phase, host, instanceName, migrationTarget, stale, attempts, backoffUntil,
-              failoverCount, reason, message));
+              failoverCount, reason, message, null));
     }
   }
 }
