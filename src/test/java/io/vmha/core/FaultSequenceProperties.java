@@ -17,7 +17,7 @@ import net.jqwik.api.constraints.Size;
  */
 class FaultSequenceProperties {
 
-  @Property(tries = 1000, afterFailure = AfterFailureMode.SAMPLE_FIRST)
+  @Property(tries = 2500, afterFailure = AfterFailureMode.SAMPLE_FIRST)
   void invariantsHoldWithSelfFencing(
       @ForAll @IntRange(min = 2, max = 7) int hosts,
       @ForAll @Size(max = 16) List<@IntRange(min = 0, max = 999) Integer> vms,
@@ -29,7 +29,7 @@ class FaultSequenceProperties {
     Simulation.run(settings, hosts, vms, faults);
   }
 
-  @Property(tries = 1000, afterFailure = AfterFailureMode.SAMPLE_FIRST)
+  @Property(tries = 2500, afterFailure = AfterFailureMode.SAMPLE_FIRST)
   void invariantsHoldWithoutFencing(
       @ForAll @IntRange(min = 2, max = 7) int hosts,
       @ForAll @Size(max = 16) List<@IntRange(min = 0, max = 999) Integer> vms,

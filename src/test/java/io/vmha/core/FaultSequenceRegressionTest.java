@@ -49,4 +49,10 @@ class FaultSequenceRegressionTest {
   void capacityStaysWithinBoundsWithSelfFencing() {
     Simulation.run(Settings.defaults(), 5, List.of(0, 0, 0, 0, 1, 2, 2, 7), List.of(8, 0, 0, 0, 0, 0, 86, 32));
   }
+
+  @Test
+  void failedLeftoverOfALocalVmIsCleanedUpWhileTheVmWaitsForItsHost() {
+    Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 2, List.of(100),
+        List.of(13, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9));
+  }
 }
