@@ -28,10 +28,18 @@ public sealed interface Action {
   /** The agent confirmed fencing and the host reaches storage and network again: clear it. */
   record ClearFencing(String host) implements Action {}
 
-  /** Write the host into the {@code vmha-spm} Lease (holder, acquire and renew time = now). */
+  /**
+   * Write the host into the {@code vmha-spm} Lease (holder, acquire and renew time = now), with
+   * optimistic locking on the lease version the snapshot saw; on a conflict, plan again.
+   */
   record AssignSpm(String host) implements Action {}
 
-  /** Clear the {@code vmha-spm} Lease holder (the host goes into maintenance or away). */
+  /**
+   * Standing order while the SPM holder goes into maintenance or away: ask it to give the role up
+   * (e.g. {@code VmHost.status.spmReleaseRequested}). The holder's agent stops acting as SPM and
+   * then clears the lease holder itself; the operator never clears it, as only the agent knows
+   * it has stopped. A holder that cannot answer loses the role when the lease expires.
+   */
   record ReleaseSpm(String host) implements Action {}
 
   /** A deleting host is drained: the operator may remove its finalizer (L3). */

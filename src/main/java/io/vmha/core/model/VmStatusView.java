@@ -13,6 +13,8 @@ import java.util.List;
  * @param phase null for a VM the operator has not recorded yet (treated as a new Pending VM)
  * @param reason the reason of the last decision recorded (phase reason or condition reason)
  * @param message the message that went with it
+ * @param phaseSince when the recorded phase began (operator clock); the operator sets it whenever
+ *     it writes a different phase; null if unknown
  */
 public record VmStatusView(
     VmPhase phase,
@@ -24,13 +26,20 @@ public record VmStatusView(
     Instant backoffUntil,
     int failoverCount,
     String reason,
-    String message) {
+    String message,
+    Instant phaseSince) {
   public static final VmStatusView NEW =
-      new VmStatusView(null, null, null, null, List.of(), List.of(), null, 0, null, null);
+      new VmStatusView(null, null, null, null, List.of(), List.of(), null, 0, null, null, null);
 
   public VmStatusView {
     staleInstances = staleInstances == null ? List.of() : List.copyOf(staleInstances);
     restartAttempts = restartAttempts == null ? List.of() : List.copyOf(restartAttempts);
+  }
+
+  public VmStatusView withPhaseSince(Instant value) {
+    return new VmStatusView(
+        phase, host, instanceName, migrationTarget, staleInstances, restartAttempts, backoffUntil,
+        failoverCount, reason, message, value);
   }
 
   public boolean isPlaced() {

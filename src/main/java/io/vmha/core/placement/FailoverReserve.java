@@ -4,12 +4,13 @@ import io.vmha.core.health.HostState;
 import java.util.List;
 
 /**
- * P5: with {@code reserveHosts: N}, a new VM may be placed only if the HA VMs of any N hosts
+ * P5: with {@code reserveHosts: N}, a new VM may be placed only if the HA VMs of N failed hosts
  * could still be re-placed afterwards.
  *
- * <p>The check is a conservative bound, per dimension (cpu, memory): the N largest HA loads must
- * fit into the free capacity of the schedulable hosts minus the N largest free capacities (as if
- * the hosts that fail were also the ones with most room). It ignores fragmentation across hosts.
+ * <p>The N hosts checked are those with the largest HA load (by memory, then cpu): their HA load
+ * must fit, per dimension, into the free capacity of the other schedulable hosts. The check sums
+ * free capacity across hosts, so it ignores fragmentation: a VM larger than any single free gap
+ * passes it. Fragmentation-aware packing is left for later.
  */
 public final class FailoverReserve {
   private final List<HostState> hosts;
@@ -28,29 +29,52 @@ public final class FailoverReserve {
 
   /** Whether the reserve still holds once the ledger includes the new VM. */
   public boolean holds() {
-    long[] topHaCpu = new long[reserveHosts];
-    long[] topHaMemory = new long[reserveHosts];
-    long[] topFreeCpu = new long[reserveHosts];
-    long[] topFreeMemory = new long[reserveHosts];
+    int[] failing = new int[reserveHosts];
+    java.util.Arrays.fill(failing, -1);
     long freeCpu = 0;
     long freeMemory = 0;
     for (HostState host : hosts) {
       int i = host.index();
-      if (host.isUp()) {
-        insert(topHaCpu, ledger.haCpu(i));
-        insert(topHaMemory, ledger.haMemory(i));
-      }
       if (host.acceptsVms()) {
-        long cpu = Math.max(0, ledger.freeCpu(i));
-        long memory = Math.max(0, ledger.freeMemory(i));
-        freeCpu += cpu;
-        freeMemory += memory;
-        insert(topFreeCpu, cpu);
-        insert(topFreeMemory, memory);
+        freeCpu += Math.max(0, ledger.freeCpu(i));
+        freeMemory += Math.max(0, ledger.freeMemory(i));
+      }
+      if (host.isUp()) {
+        insertByHaLoad(failing, i);
       }
     }
-    return sum(topHaCpu) <= freeCpu - sum(topFreeCpu)
-        && sum(topHaMemory) <= freeMemory - sum(topFreeMemory);
+    long lostCpu = 0;
+    long lostMemory = 0;
+    for (int i : failing) {
+      if (i < 0) {
+        continue;
+      }
+      lostCpu += ledger.haCpu(i);
+      lostMemory += ledger.haMemory(i);
+      if (hosts.get(i).acceptsVms()) {
+        freeCpu -= Math.max(0, ledger.freeCpu(i));
+        freeMemory -= Math.max(0, ledger.freeMemory(i));
+      }
+    }
+    return lostCpu <= freeCpu && lostMemory <= freeMemory;
+  }
+
+  /** Keeps {@code top} as the hosts with the largest HA load, largest first. */
+  private void insertByHaLoad(int[] top, int host) {
+    for (int i = 0; i < top.length; i++) {
+      if (top[i] < 0 || heavier(host, top[i])) {
+        System.arraycopy(top, i, top, i + 1, top.length - i - 1);
+        top[i] = host;
+        return;
+      }
+    }
+  }
+
+  private boolean heavier(int a, int b) {
+    if (ledger.haMemory(a) != ledger.haMemory(b)) {
+      return ledger.haMemory(a) > ledger.haMemory(b);
+    }
+    return ledger.haCpu(a) > ledger.haCpu(b);
   }
 
   public String describe() {
@@ -58,24 +82,5 @@ public final class FailoverReserve {
         + reserveHosts
         + (reserveHosts == 1 ? " failed host" : " failed hosts")
         + " (failover.reserveHosts)";
-  }
-
-  /** Keeps {@code top} as the largest values seen, in descending order. */
-  private static void insert(long[] top, long value) {
-    for (int i = 0; i < top.length; i++) {
-      if (value > top[i]) {
-        System.arraycopy(top, i, top, i + 1, top.length - i - 1);
-        top[i] = value;
-        return;
-      }
-    }
-  }
-
-  private static long sum(long[] values) {
-    long total = 0;
-    for (long value : values) {
-      total += value;
-    }
-    return total;
   }
 }

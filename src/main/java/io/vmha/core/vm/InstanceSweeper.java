@@ -36,7 +36,7 @@ final class InstanceSweeper {
         if (instance.isActive()) {
           context.ledger().addUntracked(host.index(), instance.resources());
         }
-        if (vm != null && awaitsReturn(vm, host, instance)) {
+        if (vm != null && instance.isActive() && awaitsReturn(vm, host, instance)) {
           continue; // counted as untracked until the VM adopts it
         }
         context.log().stop(

@@ -24,7 +24,8 @@ final class LifecycleRules {
     }
     boolean stillRunning =
         stopOrForget(vm, status.host(), StopReason.NotRunning)
-            | stopOrForget(vm, status.migrationTarget(), StopReason.NotRunning);
+            | stopOrForget(vm, status.migrationTarget(), StopReason.NotRunning)
+            | migrationMayStillLand(vm, StopReason.NotRunning);
     if (stillRunning) {
       context.log().vm(
           vm.view(),
@@ -80,6 +81,7 @@ final class LifecycleRules {
         waitFor = host;
       }
     }
+    stopping |= migrationMayStillLand(vm, StopReason.Deleted);
     for (StaleInstance stale : status.staleInstances()) {
       HostState host = context.host(stale.host());
       if (host == null) {
@@ -115,6 +117,29 @@ final class LifecycleRules {
     } else {
       context.log().vm(vm.view(), new Action.RemoveVm(vm.key()));
     }
+  }
+
+  /**
+   * Reports of the two ends are not taken at one instant: right after a hand-over neither may
+   * show the instance. Until a grace period after the phase began, the stop order goes to both.
+   */
+  private boolean migrationMayStillLand(ResolvedVm vm, StopReason reason) {
+    var status = vm.status();
+    if (status.migrationTarget() == null || status.phaseSince() == null) {
+      return false;
+    }
+    var until = status.phaseSince().plus(context.settings().hostGracePeriod());
+    if (!context.now().isBefore(until)) {
+      return false;
+    }
+    context.deadlines().consider(until);
+    for (String hostName : new String[] {status.host(), status.migrationTarget()}) {
+      HostState host = context.host(hostName);
+      if (host != null && host.reporting() && host.instance(vm.key(), status.instanceName()) == null) {
+        context.log().stop(new Action.StopInstance(host.name(), status.instanceName(), vm.key(), reason));
+      }
+    }
+    return true;
   }
 
   private boolean mayStillRun(HostState host) {

@@ -44,6 +44,15 @@ final class PendingRules {
             : displaced ? PlaceCause.Failover : PlaceCause.Initial;
     if (vm.isLocal()) {
       HostState home = context.host(vm.repository().localHost());
+      var running = displaced && home.reporting() ? home.instance(vm.key(), status.instanceName()) : null;
+      if (running != null && running.isActive() && cause == PlaceCause.Failover) {
+        // the disk never stopped running at home (fencing None): adopt it as it is, even on a
+        // host that takes no new VMs
+        context.ledger().removeUntracked(home.index(), running.resources());
+        context.assume(home, vm);
+        PlacementQueue.placeOn(context, vm, home, PlaceCause.ReturnToHost);
+        return;
+      }
       if (!home.isUp()) {
         context.log().vm(
             vm.view(),
@@ -54,16 +63,8 @@ final class PendingRules {
                     + ", which is " + home.phase()));
         return;
       }
-      if (displaced && cause == PlaceCause.Failover) {
+      if (cause == PlaceCause.Failover) {
         cause = PlaceCause.ReturnToHost;
-        var running = home.instance(vm.key(), status.instanceName());
-        if (running != null && running.isActive()) {
-          // the disk never stopped running there (fencing None): adopt it as it is
-          context.ledger().removeUntracked(home.index(), running.resources());
-          context.assume(home, vm);
-          PlacementQueue.placeOn(context, vm, home, cause);
-          return;
-        }
       }
     }
     queue.place(vm, cause, null, avoidedHosts(attempts));

@@ -79,9 +79,29 @@ final class ReportedStateRules {
     } else if (incoming != null
         && (incoming.state() == InstanceState.Failed || incoming.state() == InstanceState.Stopped)) {
       abort(vm, target, "migration to " + target.name() + " failed: " + failureReason(incoming));
+    } else if (incoming == null
+        && target.reporting()
+        && source.instance(vm.key(), status.instanceName()) == null
+        && lostForGood(status.phaseSince())) {
+      // neither end has run it for a grace period (the source rebooted): start it again
+      context.release(target, vm);
+      restarts.startFailed(vm, source, null, "instance lost while migrating to " + target.name());
     } else {
       queue.migrationInFlight(source);
     }
+  }
+
+  /**
+   * Reports of source and target are not taken at one instant: right after a hand-over neither
+   * may show the instance. Only a grace period without it on either end means it is gone.
+   */
+  private boolean lostForGood(java.time.Instant migratingSince) {
+    if (migratingSince == null) {
+      return false;
+    }
+    java.time.Instant deadline = migratingSince.plus(context.settings().hostGracePeriod());
+    context.deadlines().consider(deadline);
+    return !context.now().isBefore(deadline);
   }
 
   private void abort(ResolvedVm vm, HostState target, String message) {

@@ -1,0 +1,125 @@
+package io.vmha.core;
+
+import static io.vmha.core.FleetBuilder.fleet;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmha.core.model.HostPhase;
+import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.Priority;
+import io.vmha.core.model.SpmPriority;
+import io.vmha.core.model.VmPhase;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Seed 2: the Pacific and Atlantic hosts sharing an iSCSI repository. */
+class StorageNetworkRulesTest {
+
+  private static FleetBuilder seedTwo() {
+    FleetBuilder fleet = fleet().sharedRepository("iscsi-share").host("atlantic").host("pacific");
+    fleet.vm("demo/rhel-ha-high", v -> v.image("iscsi-share").resources(500, 1024).priority(Priority.High).runsOn("pacific", "rhel-ha-high"));
+    fleet.vm("demo/rhel-ha-low", v -> v.image("iscsi-share").resources(500, 1024).priority(Priority.Low).runsOn("pacific", "rhel-ha-low"));
+    fleet.vm("demo/rhel-plain", v -> v.image("iscsi-share").resources(500, 1024).ha(false).priority(Priority.High).runsOn("pacific", "rhel-plain"));
+    return fleet;
+  }
+
+  @Test
+  void S1_nonSpmHostLosingStorageIsNonOperationalAndItsPausedVmsMigrateHighAvailabilityHighPriorityFirst() {
+    FleetBuilder fleet = seedTwo().spmLease("atlantic", fleet().now());
+    fleet.host("pacific", h -> h.storageLost(true));
+    fleet.vm("demo/rhel-ha-high", v -> v.phase(VmPhase.Paused));
+    fleet.vm("demo/rhel-ha-low", v -> v.phase(VmPhase.Paused));
+    fleet.vm("demo/rhel-plain", v -> v.phase(VmPhase.Paused));
+
+    Plan plan = fleet.plan();
+
+    assertThat(plan.host("pacific").phase()).isEqualTo(HostPhase.NonOperational);
+    assertThat(plan.actions(Action.MigrateVm.class))
+        .containsExactly(
+            new Action.MigrateVm("demo/rhel-ha-high", "pacific", "atlantic", MigrationCause.StorageLost),
+            new Action.MigrateVm("demo/rhel-ha-low", "pacific", "atlantic", MigrationCause.StorageLost));
+    assertThat(plan.actions(Action.RequestFencing.class)).as("only the SPM is fenced").isEmpty();
+  }
+
+  @Test
+  void S1_liveMigrationKeepsTheInstanceNameAndIsNotAFailover() {
+    FleetBuilder fleet = seedTwo();
+    fleet.host("pacific", h -> h.storageLost(true));
+    fleet.vm("demo/rhel-ha-high", v -> v.migratingTo("atlantic").notReported());
+    fleet.host("atlantic", h -> h.runsUntracked("demo/rhel-ha-high", "rhel-ha-high", InstanceState.Running,
+        io.vmha.core.model.Resources.of(500, 1024)));
+
+    Plan plan = fleet.plan();
+
+    assertThat(plan.actions(Action.CompleteMigration.class))
+        .containsExactly(new Action.CompleteMigration("demo/rhel-ha-high", "pacific", "atlantic"));
+    assertThat(plan.actions(Action.PlaceVm.class)).isEmpty();
+    assertThat(plan.actions(Action.StopInstance.class)).isEmpty();
+  }
+
+  @Test
+  void S2_hostLosingItsNetworkIsNonOperationalAndItsVmsMigrate() {
+    FleetBuilder fleet = seedTwo();
+    fleet.host("pacific", h -> h.networkLost(true));
+    Plan plan = fleet.plan();
+    assertThat(plan.host("pacific").phase()).isEqualTo(HostPhase.NonOperational);
+    assertThat(plan.actions(Action.MigrateVm.class)).extracting(Action.MigrateVm::cause)
+        .containsOnly(MigrationCause.NetworkLost).hasSize(2);
+  }
+
+  @Test
+  void S3_spmMovesFromTheRebootedHostToTheRunningOneOnlyAfterTheLeaseExpires() {
+    FleetBuilder fleet = fleet().sharedRepository("iscsi-share").host("pacific").host("atlantic");
+    Plan first = fleet.plan();
+    assertThat(first.actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("atlantic"));
+
+    fleet.spmLease("pacific", fleet.now());
+    fleet.advance(Duration.ofSeconds(4));
+    fleet.host("pacific", h -> h.silentFor(Duration.ofSeconds(4)));
+    Plan rebooting = fleet.plan();
+    assertThat(rebooting.actions(Action.AssignSpm.class)).as("lease still valid").isEmpty();
+    assertThat(rebooting.spmHolder()).isEqualTo("pacific");
+    assertThat(rebooting.nextDeadline()).contains(fleet.now().plusSeconds(6));
+
+    fleet.advance(Duration.ofSeconds(6));
+    Plan moved = fleet.plan();
+    assertThat(moved.actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("atlantic"));
+    assertThat(moved.host("atlantic").spm()).isTrue();
+    assertThat(moved.host("pacific").spm()).isFalse();
+  }
+
+  @Test
+  void S3_onlyEligibleHostsBecomeSpmPreferringHigherSpmPriority() {
+    FleetBuilder fleet = fleet().host("a", h -> h.spmPriority(SpmPriority.Never)).host("b", h -> h.maintenance(true))
+        .host("c", h -> h.storageLost(true)).host("d", h -> h.spmPriority(SpmPriority.Low)).host("e", h -> h.spmPriority(SpmPriority.High));
+    assertThat(fleet.plan().actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("e"));
+  }
+
+  @Test
+  void S3_spmHostGoingIntoMaintenanceReleasesTheLease() {
+    FleetBuilder fleet = fleet().host("pacific", h -> h.maintenance(true)).host("atlantic").spmLease("pacific", fleet().now());
+    Plan plan = fleet.plan();
+    assertThat(plan.actions(Action.ReleaseSpm.class)).containsExactly(new Action.ReleaseSpm("pacific"));
+    assertThat(plan.actions(Action.AssignSpm.class)).isEmpty();
+  }
+
+  @Test
+  void S4_spmHostLosingStorageIsFencedItsVmsMigrateAndTheRoleMovesOnceTheLeaseExpires() {
+    FleetBuilder fleet = seedTwo().spmLease("pacific", fleet().now());
+    fleet.host("pacific", h -> h.storageLost(true));
+    Plan plan = fleet.plan();
+    assertThat(plan.actions(Action.RequestFencing.class)).singleElement().extracting(Action.RequestFencing::host).isEqualTo("pacific");
+    assertThat(plan.actions(Action.MigrateVm.class)).hasSize(2);
+    assertThat(plan.actions(Action.AssignSpm.class)).isEmpty();
+
+    fleet.host("pacific", h -> h.fencingRequested(true).fenced(true));
+    Plan fenced = fleet.plan();
+    assertThat(fenced.host("pacific").phase()).isEqualTo(HostPhase.Fenced);
+    assertThat(fenced.actions(Action.RequestFencing.class)).isEmpty();
+
+    fleet.advance(Duration.ofSeconds(10)); // the fenced agent no longer renews the SPM lease
+    assertThat(fleet.plan().actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("atlantic"));
+
+    fleet.host("pacific", h -> h.storageLost(false));
+    assertThat(fleet.plan().actions(Action.ClearFencing.class)).containsExactly(new Action.ClearFencing("pacific"));
+  }
+}

@@ -1,0 +1,419 @@
+package io.vmha.core.sim;
+
+import io.vmha.core.Action;
+import io.vmha.core.Engine;
+import io.vmha.core.Plan;
+import io.vmha.core.Settings;
+import io.vmha.core.health.InstanceKey;
+import io.vmha.core.model.AgentReport;
+import io.vmha.core.model.FencingPolicy;
+import io.vmha.core.model.FleetSnapshot;
+import io.vmha.core.model.HostPhase;
+import io.vmha.core.model.HostView;
+import io.vmha.core.model.InstanceReport;
+import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.Priority;
+import io.vmha.core.model.RepositoryView;
+import io.vmha.core.model.Resources;
+import io.vmha.core.model.RestartAttempt;
+import io.vmha.core.model.SpmLeaseView;
+import io.vmha.core.model.SpmPriority;
+import io.vmha.core.model.StaleInstance;
+import io.vmha.core.model.TemplateView;
+import io.vmha.core.model.VmPhase;
+import io.vmha.core.model.VmStatusView;
+import io.vmha.core.model.VmView;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A small fleet simulator: hosts with agents (heartbeats, reports, executing placements,
+ * migrations and stops, self-fencing), the recorded statuses the operator writes, and the engine
+ * in between. Each {@link #step()} moves the clock by one heartbeat interval, lets the agents act,
+ * plans, applies the plan like the operator would, and checks the invariants I1, I3, I4, I5.
+ */
+public final class World {
+  static final String SHARED = "nfs";
+
+  final Settings settings;
+  final Engine engine = new Engine();
+  Instant now = Instant.parse("2025-01-01T00:00:00Z");
+  final Map<String, SimHost> hosts = new TreeMap<>();
+  final Map<String, SimVm> vms = new TreeMap<>();
+  final Map<String, TemplateView> templates = new LinkedHashMap<>();
+  final Map<String, Long> counters = new HashMap<>();
+  final List<RepositoryView> repositories = new ArrayList<>();
+  String spmHolder;
+  Instant spmRenewSeen;
+  boolean failoverFrozen;
+  final Map<String, String> handedOut = new HashMap<>(); // "ns/instance" -> vm key (I5)
+  final List<String> timeline = new ArrayList<>();
+  Plan lastPlan;
+
+  World(Settings settings) {
+    this.settings = settings;
+    repositories.add(RepositoryView.shared(SHARED));
+    templates.put("default/sles10template",
+        new TemplateView("default", "sles10template", SHARED, "sles.qcow2", Resources.of(1000, 1024),
+            false, true, Priority.Medium, 0));
+    counters.put("default/sles10template", 0L);
+  }
+
+  // ---------------------------------------------------------------- the simulated fleet
+
+  static final class SimHost {
+    final String name;
+    final Resources capacity;
+    boolean exists = true;
+    boolean powered = true;
+    boolean agentAlive = true;
+    boolean reachable = true;
+    boolean storage = true;
+    boolean network = true;
+    boolean maintenance;
+    boolean cordoned;
+    Instant lastPet;
+    Instant lastRenew;
+    Instant spmRenew;
+    boolean actingSpm;
+    boolean fenced;
+    final Map<InstanceKey, InstanceReport> instances = new LinkedHashMap<>();
+    // operator-side records
+    Instant heartbeatSeen;
+    AgentReport report;
+    HostPhase recordedPhase;
+    boolean fencingRequested;
+    boolean spmReleaseRequested;
+    Set<InstanceKey> stopList = Set.of();
+
+    SimHost(String name, Resources capacity, Instant now) {
+      this.name = name;
+      this.capacity = capacity;
+      this.lastRenew = now;
+      this.lastPet = now;
+      this.heartbeatSeen = now;
+    }
+  }
+
+  static final class SimVm {
+    final String key;
+    final String template;
+    final String repository;
+    final Resources resources;
+    final boolean ha;
+    final Priority priority;
+    final boolean guestAgent;
+    boolean running = true;
+    boolean deleting;
+    boolean broken;
+    Instant guestSeen;
+    VmStatusView status = VmStatusView.NEW;
+
+    SimVm(String key, String template, String repository, Resources resources, boolean ha,
+        Priority priority, boolean guestAgent) {
+      this.key = key;
+      this.template = template;
+      this.repository = repository;
+      this.resources = resources;
+      this.ha = ha;
+      this.priority = priority;
+      this.guestAgent = guestAgent;
+    }
+
+    String name() {
+      return key.substring(key.indexOf('/') + 1);
+    }
+
+    VmView view() {
+      return new VmView("default", name(), template, template == null ? repository : null, "disk",
+          template == null ? resources.cpuMillis() : null, template == null ? resources.memoryMiB() : null,
+          running, ha, priority, guestAgent, Map.of(), deleting, null, guestSeen, status);
+    }
+  }
+
+  void addHost(String name, Resources capacity, boolean withLocalRepository) {
+    hosts.put(name, new SimHost(name, capacity, now));
+    if (withLocalRepository) {
+      repositories.add(RepositoryView.local(name + "-disk", name));
+    }
+  }
+
+  void addVm(String name, boolean fromTemplate, String repository, Resources resources, boolean ha,
+      Priority priority, boolean guestAgent) {
+    String key = "default/" + name;
+    if (!vms.containsKey(key)) {
+      vms.put(key, new SimVm(key, fromTemplate ? "sles10template" : null, repository,
+          fromTemplate ? Resources.of(1000, 1024) : resources, ha, priority, guestAgent));
+    }
+  }
+
+  // ---------------------------------------------------------------- one step
+
+  public void step() {
+    now = now.plus(settings.heartbeatInterval());
+    for (SimHost host : hosts.values()) {
+      actAsAgent(host);
+    }
+    guestsRenew();
+    FleetSnapshot snapshot = snapshot();
+    lastPlan = engine.plan(snapshot);
+    for (var health : lastPlan.hosts()) {
+      hosts.get(health.host()).recordedPhase = health.phase();
+    }
+    apply(lastPlan);
+    Invariants.checkAfterStep(this);
+  }
+
+  /**
+   * The agent-side exception to self-fencing (F4): more than maxUnhealthyFraction of all hosts
+   * answer that they lost the API server too, and no later than this host did. Counting hosts
+   * that lost it later would not do: the operator judges this host first, while they still look
+   * healthy, and failover would not be frozen yet.
+   */
+  private boolean massOutage(SimHost self) {
+    long all = hosts.values().stream().filter(h -> h.exists).count();
+    long cutBefore = hosts.values().stream()
+        .filter(h -> h.exists && h.powered && h.agentAlive && !h.reachable)
+        .filter(h -> !h.lastRenew.isAfter(self.lastRenew))
+        .count();
+    return cutBefore > settings.maxUnhealthyFraction() * all;
+  }
+
+  private void actAsAgent(SimHost host) {
+    if (!host.exists || !host.powered) {
+      return;
+    }
+    if (host.actingSpm && !now.isBefore(host.spmRenew.plus(settings.spmLeaseDuration()))) {
+      host.actingSpm = false; // the agent could not renew in time: it stops acting as SPM
+    }
+    boolean selfFence = settings.fencing() == FencingPolicy.SelfFence;
+    if (!host.agentAlive) {
+      if (selfFence && !now.isBefore(host.lastPet.plus(settings.selfFenceAfter()))) {
+        host.instances.clear(); // the watchdog resets the host
+        host.actingSpm = false;
+      }
+      return;
+    }
+    if (host.reachable || massOutage(host)) {
+      host.lastPet = now; // the agent feeds the watchdog only while it has no reason to fence
+    }
+    if (!host.reachable) {
+      if (selfFence && !now.isBefore(host.lastRenew.plus(settings.selfFenceAfter())) && !massOutage(host)) {
+        host.instances.clear();
+        host.actingSpm = false;
+      }
+      return;
+    }
+    host.lastRenew = now;
+    host.heartbeatSeen = now;
+    host.fenced = host.fencingRequested;
+    if (host.fenced) {
+      host.actingSpm = false;
+    }
+    host.instances.keySet().removeAll(host.stopList);
+    for (SimVm vm : vms.values()) {
+      var status = vm.status;
+      if (!host.name.equals(status.host())) {
+        continue;
+      }
+      InstanceKey key = new InstanceKey(vm.key, status.instanceName());
+      if (status.phase() == VmPhase.Starting && !host.instances.containsKey(key) && host.storage) {
+        InstanceState state = vm.broken ? InstanceState.Failed : InstanceState.Running;
+        host.instances.put(key, new InstanceReport(status.instanceName(), vm.key, state, vm.resources,
+            vm.broken ? "image broken" : null));
+      }
+      if (status.phase() == VmPhase.Migrating && host.instances.containsKey(key)) {
+        SimHost target = hosts.get(status.migrationTarget());
+        if (target != null && target.exists && target.powered && target.agentAlive && target.reachable) {
+          host.instances.remove(key);
+          target.instances.put(key, new InstanceReport(status.instanceName(), vm.key,
+              target.storage ? InstanceState.Running : InstanceState.Paused, vm.resources, null));
+        }
+      }
+    }
+    for (var entry : host.instances.entrySet()) {
+      InstanceReport instance = entry.getValue();
+      if (!host.storage && instance.state() == InstanceState.Running) {
+        entry.setValue(withState(instance, InstanceState.Paused));
+      } else if (host.storage && instance.state() == InstanceState.Paused) {
+        entry.setValue(withState(instance, InstanceState.Running));
+      }
+    }
+    if (host.name.equals(spmHolder) && host.spmReleaseRequested) {
+      host.actingSpm = false; // stop acting first, then give the lease up
+      spmHolder = null;
+    } else if (host.name.equals(spmHolder) && !host.fenced && host.storage) {
+      spmRenewSeen = now;
+      host.spmRenew = now;
+      host.actingSpm = true;
+    } else if (!host.name.equals(spmHolder)) {
+      host.actingSpm = false;
+    }
+    Set<String> reachable = new HashSet<>();
+    if (host.storage) {
+      reachable.add(SHARED);
+      reachable.add(host.name + "-disk");
+    }
+    host.report = new AgentReport(host.storage, host.network, reachable,
+        List.copyOf(host.instances.values()), host.fenced);
+  }
+
+  private static InstanceReport withState(InstanceReport instance, InstanceState state) {
+    return new InstanceReport(instance.instanceName(), instance.vmKey(), state, instance.resources(), null);
+  }
+
+  private void guestsRenew() {
+    for (SimHost host : hosts.values()) {
+      if (!host.exists || !host.powered || !host.reachable) {
+        continue;
+      }
+      for (InstanceReport instance : host.instances.values()) {
+        SimVm vm = vms.get(instance.vmKey());
+        if (vm != null && vm.guestAgent && instance.state() == InstanceState.Running) {
+          vm.guestSeen = now;
+        }
+      }
+    }
+  }
+
+  FleetSnapshot snapshot() {
+    List<HostView> hostViews = new ArrayList<>();
+    for (SimHost host : hosts.values()) {
+      if (host.exists) {
+        hostViews.add(new HostView(host.name, Map.of(), host.capacity, host.cordoned, host.maintenance,
+            false, SpmPriority.Normal, host.heartbeatSeen, host.report, host.recordedPhase,
+            host.fencingRequested));
+      }
+    }
+    List<TemplateView> templateViews = new ArrayList<>();
+    templates.forEach((key, t) -> templateViews.add(new TemplateView(t.namespace(), t.name(), t.repository(),
+        t.path(), t.resources(), t.guestAgent(), t.haEnabled(), t.priority(), counters.get(key))));
+    List<VmView> vmViews = vms.values().stream().map(SimVm::view).toList();
+    SpmLeaseView lease = spmHolder == null ? SpmLeaseView.none()
+        : new SpmLeaseView(spmHolder, spmRenewSeen, settings.spmLeaseDuration());
+    return new FleetSnapshot(now, settings, hostViews, repositories, templateViews, vmViews, lease,
+        failoverFrozen);
+  }
+
+  // ---------------------------------------------------------------- the operator's writes
+
+  private void apply(Plan plan) {
+    Map<String, Set<InstanceKey>> stops = new HashMap<>();
+    Set<String> releases = new HashSet<>();
+    for (Action action : plan.actions()) {
+      timeline.add(now + " " + action);
+      if (action instanceof Action.FreezeFailover a) {
+        failoverFrozen = true;
+      } else if (action instanceof Action.UnfreezeFailover a) {
+        failoverFrozen = false;
+      } else if (action instanceof Action.RequestFencing a) {
+        hosts.get(a.host()).fencingRequested = true;
+      } else if (action instanceof Action.ClearFencing a) {
+        hosts.get(a.host()).fencingRequested = false;
+      } else if (action instanceof Action.AssignSpm a) {
+        spmHolder = a.host();
+        spmRenewSeen = now;
+      } else if (action instanceof Action.ReleaseSpm a) {
+        releases.add(a.host());
+      } else if (action instanceof Action.RemoveHost a) {
+        hosts.get(a.host()).exists = false;
+      } else if (action instanceof Action.AdvanceTemplateCounter a) {
+        if (counters.get(a.template()) != a.expected()) {
+          throw new AssertionError("template counter moved under the engine: " + a);
+        }
+        counters.put(a.template(), a.next());
+      } else if (action instanceof Action.PlaceVm a) {
+        Invariants.checkInstanceName(this, a);
+        update(a.vm(), s -> status(VmPhase.Starting, a.host(), a.instanceName(), null, s.staleInstances(),
+            s.restartAttempts(), null, s.failoverCount() + (a.cause() == io.vmha.core.PlaceCause.Failover ? 1 : 0),
+            a.cause().name(), "placed on " + a.host()));
+      } else if (action instanceof Action.MigrateVm a) {
+        update(a.vm(), s -> status(VmPhase.Migrating, s.host(), s.instanceName(), a.to(),
+            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.cause().name(), "to " + a.to()));
+      } else if (action instanceof Action.CompleteMigration a) {
+        update(a.vm(), s -> status(VmPhase.Running, a.to(), s.instanceName(), null,
+            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), "Migrated", "from " + a.from()));
+      } else if (action instanceof Action.AbortMigration a) {
+        update(a.vm(), s -> status(VmPhase.Running, s.host(), s.instanceName(), null,
+            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), "MigrationAborted", a.message()));
+      } else if (action instanceof Action.UpdateVmPhase a) {
+        update(a.vm(), s -> status(a.phase(), s.host(), s.instanceName(), s.migrationTarget(),
+            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.reason(), a.message()));
+      } else if (action instanceof Action.KeepPending a) {
+        update(a.vm(), s -> status(VmPhase.Pending, null, s.instanceName(), null,
+            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.reason().name(), a.message()));
+      } else if (action instanceof Action.RecordFailedAttempt a) {
+        update(a.vm(), s -> {
+            List<RestartAttempt> attempts = new ArrayList<>();
+            s.restartAttempts().stream().filter(r -> r.at().isAfter(now.minus(settings.restartWindow()))).forEach(attempts::add);
+            attempts.add(a.attempt());
+            return status(VmPhase.Pending, null, s.instanceName(), null, s.staleInstances(), attempts, a.backoffUntil(),
+            s.failoverCount(), "BackingOff", a.message());
+            });
+      } else if (action instanceof Action.MarkFailed a) {
+        update(a.vm(), s -> status(VmPhase.Failed, null, s.instanceName(), null,
+            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.reason().name(), a.message()));
+      } else if (action instanceof Action.LeaveAlone a) {
+        update(a.vm(), s -> status(s.phase(), s.host(), s.instanceName(), s.migrationTarget(),
+            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.reason().name(), a.message()));
+      } else if (action instanceof Action.RecordStaleInstance a) {
+        update(a.vm(), s -> {
+            List<StaleInstance> stale = new ArrayList<>(s.staleInstances());
+            StaleInstance record = new StaleInstance(a.host(), a.instanceName());
+            if (!stale.contains(record)) {
+            stale.add(record);
+            }
+            return status(s.phase(), s.host(), s.instanceName(), s.migrationTarget(), stale, s.restartAttempts(),
+            s.backoffUntil(), s.failoverCount(), s.reason(), s.message());
+            });
+      } else if (action instanceof Action.ClearStaleInstance a) {
+        update(a.vm(), s -> {
+            List<StaleInstance> stale = new ArrayList<>(s.staleInstances());
+            stale.remove(new StaleInstance(a.host(), a.instanceName()));
+            return status(s.phase(), s.host(), s.instanceName(), s.migrationTarget(), stale, s.restartAttempts(),
+            s.backoffUntil(), s.failoverCount(), s.reason(), s.message());
+            });
+      } else if (action instanceof Action.StopInstance a) {
+        
+            stops.computeIfAbsent(a.host(), h -> new HashSet<>()).add(new InstanceKey(a.vm(), a.instanceName()));
+      } else if (action instanceof Action.StopVm a) {
+        update(a.vm(), s -> status(VmPhase.Stopped, null, s.instanceName(), null,
+            s.staleInstances(), List.of(), null, s.failoverCount(), "Stopped", ""));
+      } else if (action instanceof Action.RemoveVm a) {
+        vms.remove(a.vm());
+      }
+    }
+    for (SimHost host : hosts.values()) {
+      host.stopList = stops.getOrDefault(host.name, Set.of());
+      host.spmReleaseRequested = releases.contains(host.name);
+    }
+  }
+
+  private static VmStatusView status(VmPhase phase, String host, String instance, String target,
+      List<StaleInstance> stale, List<RestartAttempt> attempts, Instant backoff, int failovers,
+      String reason, String message) {
+    return new VmStatusView(phase, host, instance, target, stale, attempts, backoff, failovers, reason, message, null);
+  }
+
+  private void update(String key, java.util.function.UnaryOperator<VmStatusView> change) {
+    SimVm vm = vms.get(key);
+    if (vm == null) {
+      throw new AssertionError("action for a VM that does not exist: " + key);
+    }
+    VmStatusView before = vm.status;
+    VmStatusView after = change.apply(before);
+    vm.status = after.withPhaseSince(after.phase() == before.phase() ? before.phaseSince() : now);
+  }
+
+  Duration stepLength() {
+    return settings.heartbeatInterval();
+  }
+}
