@@ -11,6 +11,9 @@ public class VirtualMachineStatus {
       "Pending, Starting, Running, Paused, Migrating, Stopping, Stopped or Failed.")
   private String phase;
 
+  @JsonPropertyDescription("When the VM entered its current phase (RFC 3339, operator clock).")
+  private String phaseSince;
+
   @JsonPropertyDescription(
       "One-word reason for the phase, e.g. WaitingForHost, NoCapacity, GuestAgentAlive, TooManyRestarts.")
   private String reason;
@@ -69,6 +72,14 @@ public class VirtualMachineStatus {
 
   public void setPhase(String phase) {
     this.phase = phase;
+  }
+
+  public String getPhaseSince() {
+    return phaseSince;
+  }
+
+  public void setPhaseSince(String phaseSince) {
+    this.phaseSince = phaseSince;
   }
 
   public String getReason() {

@@ -32,6 +32,10 @@ public class VmHostStatus {
       "This host holds the Storage Pool Manager role (Lease vmha-spm).")
   private Boolean spm;
 
+  @JsonPropertyDescription(
+      "The operator asks this host's agent to give up the SPM role (maintenance, fencing): the agent stops acting as SPM, then clears the holder of Lease vmha-spm itself.")
+  private Boolean spmReleaseRequested;
+
   @JsonPropertyDescription("Fencing requested by the operator.")
   private FencingStatus fencing;
 
@@ -96,6 +100,14 @@ public class VmHostStatus {
 
   public void setSpm(Boolean spm) {
     this.spm = spm;
+  }
+
+  public Boolean getSpmReleaseRequested() {
+    return spmReleaseRequested;
+  }
+
+  public void setSpmReleaseRequested(Boolean spmReleaseRequested) {
+    this.spmReleaseRequested = spmReleaseRequested;
   }
 
   public FencingStatus getFencing() {

@@ -52,7 +52,8 @@ public final class Engine {
       }
     }
 
-    FailoverFreeze freeze = FailoverFreeze.judge(hosts, settings.maxUnhealthyFraction());
+    FailoverFreeze freeze = FailoverFreeze.judge(
+            hosts, settings.maxUnhealthyFraction(), snapshot.now(), settings.selfFenceAfter());
     if (freeze.frozen() && !snapshot.failoverFrozen()) {
       log.fleet(new Action.FreezeFailover(freeze.message()));
     } else if (!freeze.frozen() && snapshot.failoverFrozen()) {
@@ -90,7 +91,7 @@ public final class Engine {
           new HostHealth(
               host.name(),
               host.phase(),
-              HostConditions.of(host, snapshot.now(), freeze),
+              HostConditions.of(host, snapshot.now(), freeze, settings.hostGracePeriod()),
               ledger.allocated(host.index()),
               ledger.vmCount(host.index()),
               host.name().equals(spmHolder)));

@@ -144,8 +144,8 @@ public final class FleetLoop implements AutoCloseable {
       removableHosts = outcome.removableHosts();
       metrics.planned(planned, outcome.writes());
       metrics.observe(built.snapshot(), plan);
-      if (outcome.writes() > 0) {
-        log.debug("plan: {} actions, {} writes, planned in {} ms", plan.actions().size(), outcome.writes(), planned.toMillis());
+      if (outcome.writes() > 0 && log.isDebugEnabled()) {
+        log.debug("plan: {} writes, planned in {} ms: {}", outcome.writes(), planned.toMillis(), plan.actions());
       }
       if (outcome.retryNow()) {
         schedule(RETRY_AFTER_CONFLICT);

@@ -24,6 +24,7 @@ import io.vmha.core.Plan;
 import io.vmha.core.Settings;
 import io.vmha.core.health.HostHealth;
 import io.vmha.core.model.HostView;
+import io.vmha.kube.StatusFields;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -93,6 +94,7 @@ final class PlanApplier {
     Set<String> refusedTemplates = new HashSet<>();
     Map<String, FencingStatus> fencing = new HashMap<>();
     Set<String> fencingCleared = new HashSet<>();
+    Set<String> spmReleases = new HashSet<>();
     Map<String, List<InstanceToStop>> stops = new HashMap<>();
     Map<String, List<Action>> vmActions = new LinkedHashMap<>();
 
@@ -132,13 +134,9 @@ final class PlanApplier {
           retry.set(true);
         }
       } else if (action instanceof Action.ReleaseSpm release) {
-        writes.incrementAndGet();
-        if (writeSpm(sources.spmLease(), null, now)) {
-          hostEvent(sources.hosts().get(release.host()), EventRecorder.Type.Normal, "SpmReleased",
-              "host " + release.host() + " gave up the Storage Pool Manager role");
-        } else {
-          retry.set(true);
-        }
+        // A standing order: only the holder's agent clears the Lease, once it stopped acting as
+        // SPM, so a holder cut off from us can never overlap with its successor.
+        spmReleases.add(release.host());
       } else if (action instanceof Action.FreezeFailover freeze) {
         sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Warning, "FailoverFrozen", freeze.message()));
       } else if (action instanceof Action.UnfreezeFailover unfreeze) {
@@ -190,7 +188,8 @@ final class PlanApplier {
               ? null
               : fencing.getOrDefault(health.host(), host.getStatus() == null ? null : host.getStatus().getFencing());
       pending.add(CompletableFuture.runAsync(() -> {
-        if (writeHost(host, health, fence, hostStops, hostViews.get(health.host()), now)) {
+        boolean release = spmReleases.contains(health.host());
+        if (writeHost(host, health, fence, release, hostStops, hostViews.get(health.host()), now)) {
           writes.incrementAndGet();
         }
       }, writers));
@@ -260,21 +259,38 @@ final class PlanApplier {
         && Objects.equals(labels.get(VmhaApi.MIGRATION_TARGET_LABEL), target)) {
       return 0;
     }
-    ObjectNode patch = JSON.createObjectNode();
-    ObjectNode patchLabels = patch.putObject("metadata").putObject("labels");
-    patchLabels.put(VmhaApi.HOST_LABEL, host);
-    patchLabels.put(VmhaApi.MIGRATION_TARGET_LABEL, target);
+    ArrayNode ops = JSON.createArrayNode();
+    if (vm.getMetadata().getLabels() == null) {
+      ops.addObject().put("op", "add").put("path", "/metadata/labels").putObject("value");
+    }
+    label(ops, labels, VmhaApi.HOST_LABEL, host);
+    label(ops, labels, VmhaApi.MIGRATION_TARGET_LABEL, target);
     VirtualMachine written =
         client.resources(VirtualMachine.class)
             .inNamespace(vm.getMetadata().getNamespace())
             .withName(vm.getMetadata().getName())
-            .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+            .patch(PatchContext.of(PatchType.JSON), ops.toString());
     ownWrites.record(written);
     return 1;
   }
 
+  private static void label(ArrayNode ops, Map<String, String> labels, String key, String value) {
+    String path = "/metadata/labels/" + key.replace("~", "~0").replace("/", "~1");
+    if (value != null && !value.equals(labels.get(key))) {
+      ops.addObject().put("op", "add").put("path", path).put("value", value);
+    } else if (value == null && labels.containsKey(key)) {
+      ops.addObject().put("op", "remove").put("path", path);
+    }
+  }
+
   private boolean writeHost(
-      VmHost host, HostHealth health, FencingStatus fencing, List<InstanceToStop> stops, HostView view, Instant now) {
+      VmHost host,
+      HostHealth health,
+      FencingStatus fencing,
+      boolean spmRelease,
+      List<InstanceToStop> stops,
+      HostView view,
+      Instant now) {
     VmHostStatus current = host.getStatus() == null ? new VmHostStatus() : host.getStatus();
     List<io.vmha.api.Condition> conditions =
         Conditions.merge(
@@ -295,28 +311,29 @@ final class PlanApplier {
             && JSON.valueToTree(allocated).equals(JSON.valueToTree(current.getAllocated() == null ? new io.vmha.api.Resources() : current.getAllocated()))
             && Objects.equals(health.vmCount(), current.getVmCount())
             && Objects.equals(health.spm(), current.getSpm())
+            && spmRelease == Boolean.TRUE.equals(current.getSpmReleaseRequested())
             && JSON.valueToTree(fencing == null ? JSON.nullNode() : fencing).equals(JSON.valueToTree(current.getFencing() == null ? JSON.nullNode() : current.getFencing()))
             && JSON.valueToTree(sortedStops).equals(JSON.valueToTree(current.getInstancesToStop() == null ? List.of() : current.getInstancesToStop()));
     if (same) {
       return false;
     }
-    ObjectNode status = JSON.createObjectNode();
-    status.put("phase", health.phase().name());
-    status.set("conditions", JSON.valueToTree(conditions));
-    status.put("observedGeneration", host.getMetadata().getGeneration());
-    status.put("lastHeartbeatTime", view == null ? null : Timestamps.format(view.lastHeartbeatSeen()));
-    status.set("allocated", JSON.valueToTree(allocated));
-    status.put("vmCount", health.vmCount());
-    status.put("spm", health.spm());
-    status.set("fencing", fencing == null ? JSON.nullNode() : JSON.valueToTree(fencing));
-    status.set("instancesToStop", sortedStops.isEmpty() ? JSON.nullNode() : (ArrayNode) JSON.valueToTree(sortedStops));
-    ObjectNode patch = JSON.createObjectNode();
-    patch.set("status", status);
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("phase", health.phase().name());
+    fields.put("conditions", conditions);
+    fields.put("observedGeneration", host.getMetadata().getGeneration());
+    fields.put("lastHeartbeatTime", view == null ? null : Timestamps.format(view.lastHeartbeatSeen()));
+    fields.put("allocated", allocated);
+    fields.put("vmCount", health.vmCount());
+    fields.put("spm", health.spm());
+    fields.put("spmReleaseRequested", spmRelease ? Boolean.TRUE : null);
+    fields.put("fencing", fencing);
+    fields.put("instancesToStop", sortedStops.isEmpty() ? null : sortedStops);
     VmHost written =
-        client.resources(VmHost.class)
-            .withName(host.getMetadata().getName())
-            .subresource("status")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        StatusFields.write(
+            client.resources(VmHost.class).withName(host.getMetadata().getName()).subresource("status"),
+            host.getStatus() != null,
+            fields,
+            StatusFields.present(host.getStatus()));
     ownWrites.record(written);
     if (!health.phase().name().equals(current.getPhase()) && current.getPhase() != null) {
       boolean bad = health.phase() != io.vmha.core.model.HostPhase.Up && health.phase() != io.vmha.core.model.HostPhase.Maintenance;
@@ -367,7 +384,7 @@ final class PlanApplier {
     }
   }
 
-  /** Writes the SPM Lease holder with optimistic locking; false when the Lease changed under us. */
+  /** Writes a new SPM Lease holder with optimistic locking; false when the Lease changed under us. */
   private boolean writeSpm(Lease current, String holder, Instant now) {
     var time = now.atZone(ZoneOffset.UTC);
     try {

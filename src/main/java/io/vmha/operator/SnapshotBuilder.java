@@ -239,7 +239,8 @@ final class SnapshotBuilder {
         Timestamps.parse(status.getBackoffUntil()),
         status.getFailoverCount() == null ? 0 : status.getFailoverCount(),
         status.getReason(),
-        status.getMessage());
+        status.getMessage(),
+        Timestamps.parse(status.getPhaseSince()));
   }
 
   private SpmLeaseView spmView(Lease lease) {

@@ -22,6 +22,15 @@ final class VmStatusUpdate {
 
   /** Applies {@code action} to {@code status} in place; returns the event to record, or null. */
   static Notice apply(VirtualMachineStatus status, Action action, Instant now, Duration restartWindow) {
+    String phaseBefore = status.getPhase();
+    Notice notice = update(status, action, now, restartWindow);
+    if (!java.util.Objects.equals(phaseBefore, status.getPhase())) {
+      status.setPhaseSince(Timestamps.formatPrecise(now));
+    }
+    return notice;
+  }
+
+  private static Notice update(VirtualMachineStatus status, Action action, Instant now, Duration restartWindow) {
     String at = Timestamps.format(now);
     if (action instanceof Action.PlaceVm place) {
       String from = status.getHost();

@@ -62,8 +62,8 @@ class BadInputTest {
         assertThat(c.getReason()).isEqualTo("TemplateNotFound");
       });
     });
-    assertThat(fleet.eventReasons("app", "orphan")).contains("TemplateNotFound");
-    assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running");
+    Fleet.eventually(() -> assertThat(fleet.eventReasons("app", "orphan")).contains("TemplateNotFound"));
+    Fleet.eventually(() -> assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running"));
 
     fleet.apply("""
         apiVersion: vmha.io/v1alpha1
@@ -102,6 +102,6 @@ class BadInputTest {
       assertThat(fleet.vm("app", "lost-image").getStatus().getReason()).isEqualTo("RepositoryNotFound");
       assertThat(fleet.vm("app", "ghost-vm").getStatus().getReason()).isEqualTo("LocalHostNotFound");
     });
-    assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running");
+    Fleet.eventually(() -> assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running"));
   }
 }

@@ -34,8 +34,8 @@ final class FakeAgents implements AutoCloseable {
   private final KubernetesClient client;
   private final String leaseNamespace;
   private final Map<String, Set<Fault>> hosts = new ConcurrentHashMap<>();
-  /** instance name -> host, what each fake hypervisor runs. */
-  private final Map<String, String> running = new ConcurrentHashMap<>();
+  /** "host/instance": what each fake hypervisor runs. One VM may run on two hosts (F4). */
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
   private final Set<String> guestAgents = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
 
@@ -60,7 +60,7 @@ final class FakeAgents implements AutoCloseable {
   /** The host crashed: its instances are gone and its agent is silent. */
   void crash(String host) {
     hosts.get(host).add(Fault.AGENT_DOWN);
-    running.values().removeIf(host::equals);
+    running.removeIf(entry -> entry.startsWith(host + "/"));
   }
 
   /** The host is back (rebooted): its agent renews and reports again. */
@@ -74,7 +74,11 @@ final class FakeAgents implements AutoCloseable {
   }
 
   boolean runs(String host, String instance) {
-    return host.equals(running.get(instance));
+    return running.contains(host + "/" + instance);
+  }
+
+  private boolean runsAnywhereButOn(String host, String instance) {
+    return running.stream().anyMatch(e -> e.endsWith("/" + instance) && !e.equals(host + "/" + instance));
   }
 
   private void tickSafely() {
@@ -82,6 +86,7 @@ final class FakeAgents implements AutoCloseable {
       tick();
     } catch (RuntimeException e) {
       // the next tick tries again, as a real agent would
+      System.err.println("fake agent tick failed: " + e);
     }
   }
 
@@ -100,7 +105,7 @@ final class FakeAgents implements AutoCloseable {
       if (self != null && self.getStatus() != null && self.getStatus().getInstancesToStop() != null) {
         self.getStatus().getInstancesToStop().forEach(s -> toStop.add(s.getName()));
       }
-      running.entrySet().removeIf(e -> e.getValue().equals(host) && toStop.contains(e.getKey()));
+      toStop.forEach(instance -> running.remove(host + "/" + instance));
       List<InstanceReport> instances = new ArrayList<>();
       for (VirtualMachine vm : vms) {
         var status = vm.getStatus();
@@ -111,13 +116,15 @@ final class FakeAgents implements AutoCloseable {
         String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
         boolean placedHere = host.equals(status.getHost());
         if (placedHere && status.getMigration() != null) {
-          running.put(instance, status.getMigration().getTargetHost()); // live migration: hand over
+          if (running.remove(host + "/" + instance)) { // live migration: hand over
+            running.add(status.getMigration().getTargetHost() + "/" + instance);
+          }
           continue;
         }
         if (placedHere && ("Stopping".equals(status.getPhase()))) {
-          running.remove(instance, host);
-        } else if (placedHere && !toStop.contains(instance) && !running.containsKey(instance)) {
-          running.put(instance, host);
+          running.remove(host + "/" + instance);
+        } else if (placedHere && !toStop.contains(instance) && "Starting".equals(status.getPhase())) {
+          running.add(host + "/" + instance);
         }
       }
       for (VirtualMachine vm : vms) {
@@ -138,31 +145,40 @@ final class FakeAgents implements AutoCloseable {
       }
       boolean fencingRequested = self != null && self.getStatus() != null && self.getStatus().getFencing() != null
           && Boolean.TRUE.equals(self.getStatus().getFencing().getRequested());
-      renewSpmIfHolder(host, storage && !fencingRequested && !(self != null && Boolean.TRUE.equals(self.getSpec().getMaintenance())));
+      renewSpmIfHolder(
+          host,
+          storage && !fencingRequested && !(self != null && Boolean.TRUE.equals(self.getSpec().getMaintenance())),
+          self != null && self.getStatus() != null && Boolean.TRUE.equals(self.getStatus().getSpmReleaseRequested()));
       AgentReport reported = new AgentReport();
       reported.setStorageConnected(storage);
       reported.setNetworkConnected(network);
       reported.setReachableRepositories(storage ? repositoriesFor(host) : List.of());
       reported.setInstances(instances);
       reported.setFenced(fencingRequested);
-      String patch = "{\"status\":{\"reported\":" + Serialization.asJson(reported) + "}}";
-      client.resources(VmHost.class).withName(host).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+      io.vmha.kube.StatusFields.write(
+          client.resources(VmHost.class).withName(host).subresource("status"),
+          self != null && self.getStatus() != null,
+          Map.of("reported", reported),
+          Set.of());
     }
     // guest agents of VMs whose host agent is down keep renewing (F3)
     for (VirtualMachine vm : vms) {
       String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
       var status = vm.getStatus();
       if (guestAgents.contains(key) && status != null && status.getInstanceName() != null
-          && running.containsKey(status.getInstanceName())
-          && hosts.getOrDefault(running.get(status.getInstanceName()), Set.of()).contains(Fault.AGENT_DOWN)) {
+          && status.getHost() != null && runs(status.getHost(), status.getInstanceName())
+          && hosts.getOrDefault(status.getHost(), Set.of()).contains(Fault.AGENT_DOWN)) {
         renew(VmhaApi.guestLeaseName(vm.getMetadata().getName()), key, "guest", vm.getMetadata().getNamespace());
       }
     }
   }
 
-  private void renewSpmIfHolder(String host, boolean healthy) {
+  private void renewSpmIfHolder(String host, boolean healthy, boolean releaseRequested) {
     Lease spm = client.leases().inNamespace(leaseNamespace).withName(VmhaApi.SPM_LEASE).get();
-    if (healthy && spm != null && host.equals(spm.getSpec().getHolderIdentity())) {
+    if (releaseRequested && spm != null && host.equals(spm.getSpec().getHolderIdentity())) {
+      spm.getSpec().setHolderIdentity(null);
+      client.leases().inNamespace(leaseNamespace).resource(spm).update();
+    } else if (healthy && spm != null && host.equals(spm.getSpec().getHolderIdentity())) {
       spm.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
       client.leases().inNamespace(leaseNamespace).resource(spm).update();
     }

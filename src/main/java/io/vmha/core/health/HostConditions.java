@@ -10,7 +10,8 @@ import java.util.List;
 public final class HostConditions {
   private HostConditions() {}
 
-  public static List<Condition> of(HostState host, Instant now, FailoverFreeze freeze) {
+  public static List<Condition> of(
+      HostState host, Instant now, FailoverFreeze freeze, Duration gracePeriod) {
     List<Condition> conditions = new ArrayList<>(8);
     var view = host.view();
     var report = view.report();
@@ -19,13 +20,16 @@ public final class HostConditions {
         phase == HostPhase.NotResponding
             ? new Condition("Ready", ConditionStatus.Unknown, "NotResponding", "host agent lost")
             : Condition.of("Ready", phase == HostPhase.Up, phase.name(), "host is " + phase));
-    long age = Duration.between(view.lastHeartbeatSeen(), now).toSeconds();
+    // The message must not carry the heartbeat's age: it would change, and be written, every plan.
+    long grace = gracePeriod.toSeconds();
     conditions.add(
         Condition.of(
             "AgentConnected",
             host.heartbeatFresh(),
             host.heartbeatFresh() ? "HeartbeatFresh" : "HeartbeatExpired",
-            "heartbeat last seen " + age + "s ago"));
+            host.heartbeatFresh()
+                ? "heartbeat renewed within the last " + grace + "s"
+                : "no heartbeat for more than " + grace + "s"));
     if (host.reporting()) {
       conditions.add(
           Condition.of(
