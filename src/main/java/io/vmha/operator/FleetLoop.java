@@ -39,6 +39,8 @@ public final class FleetLoop implements AutoCloseable {
   private final HeartbeatTracker heartbeats;
   private final FleetMetrics metrics;
   private final PlanApplier applier;
+  private final CatalogStatus catalog;
+  private volatile Usage usage = Usage.NONE;
   private final ScheduledExecutorService loop;
   private final ExecutorService writers;
   private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -56,6 +58,7 @@ public final class FleetLoop implements AutoCloseable {
     this.metrics = new FleetMetrics(registry);
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vmha-fleet-loop"));
     this.writers = Executors.newFixedThreadPool(16, r -> daemon(r, "vmha-writer"));
+    this.catalog = new CatalogStatus(client, ownWrites);
     this.applier =
         new PlanApplier(
             client,
@@ -109,6 +112,11 @@ public final class FleetLoop implements AutoCloseable {
     return removableHosts.contains(name);
   }
 
+  /** What still uses a template or repository, as of the last plan (L3). */
+  Usage usage() {
+    return usage;
+  }
+
   public Plan lastPlan() {
     return lastPlan;
   }
@@ -139,10 +147,13 @@ public final class FleetLoop implements AutoCloseable {
       Plan plan = engine.plan(built.snapshot());
       Duration planned = Duration.between(now, clock.instant());
       PlanApplier.Outcome outcome = applier.apply(plan, built, now);
+      var sources = built.sources();
+      usage = Usage.of(sources.vms().values(), sources.templates(), sources.hosts().values());
+      int catalogWrites = catalog.write(sources, usage, now);
       lastPlan = plan;
       removableVms = outcome.removableVms();
       removableHosts = outcome.removableHosts();
-      metrics.planned(planned, outcome.writes());
+      metrics.planned(planned, outcome.writes() + catalogWrites);
       metrics.observe(built.snapshot(), plan);
       if (outcome.writes() > 0 && log.isDebugEnabled()) {
         log.debug("plan: {} writes, planned in {} ms: {}", outcome.writes(), planned.toMillis(), plan.actions());

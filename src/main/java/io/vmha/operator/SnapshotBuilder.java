@@ -65,7 +65,11 @@ final class SnapshotBuilder {
 
   /** The API objects a snapshot was made from, so actions can be written against them. */
   record Sources(
-      Map<String, VmHost> hosts, Map<String, VmTemplate> templates, Map<String, VirtualMachine> vms, Lease spmLease) {}
+      Map<String, VmHost> hosts,
+      Map<String, StorageRepository> repositories,
+      Map<String, VmTemplate> templates,
+      Map<String, VirtualMachine> vms,
+      Lease spmLease) {}
 
   record Result(FleetSnapshot snapshot, Sources sources) {}
 
@@ -83,9 +87,11 @@ final class SnapshotBuilder {
       hosts.add(hostView(host));
       frozen |= hasTrueCondition(host.getStatus() == null ? null : host.getStatus().getConditions(), "FailoverFrozen");
     }
+    Map<String, StorageRepository> repositoryObjects = new java.util.HashMap<>();
     List<RepositoryView> repositories = new ArrayList<>();
     for (StorageRepository repository : freshest(caches.repositories)) {
       if (repository.getSpec() != null && repository.getSpec().getType() != null) {
+        repositoryObjects.put(repository.getMetadata().getName(), repository);
         repositories.add(repositoryView(repository));
       }
     }
@@ -106,7 +112,7 @@ final class SnapshotBuilder {
     Lease spm = spmLease();
     FleetSnapshot snapshot =
         new FleetSnapshot(now, settings, hosts, repositories, templates, vms, spmView(spm), frozen);
-    return new Result(snapshot, new Sources(hostObjects, templateObjects, vmObjects, spm));
+    return new Result(snapshot, new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm));
   }
 
   Lease spmLease() {

@@ -103,4 +103,32 @@ class LifecycleTest {
       assertThat(fleet.agents.runs(host, "doomed")).isFalse();
     });
   }
+
+  @Test
+  void aTemplateInUseIsNotDeletedUntilItsVmsAreGone() {
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VmTemplate
+        metadata: {name: base, namespace: app}
+        spec: {image: {repository: zos, path: images/base.qcow2}, cpus: 1, memoryMiB: 512}
+        """);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: user, namespace: app}
+        spec: {templateRef: {name: base}}
+        """);
+    Fleet.eventually(() -> assertThat(fleet.vm("app", "user").getStatus().getPhase()).isEqualTo("Running"));
+    client.resources(io.vmha.api.VmTemplate.class).inNamespace("app").withName("base").delete();
+    Fleet.eventually(() -> assertThat(fleet.template("app", "base").getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("InUse");
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(c.getMessage()).contains("app/user");
+    }));
+    assertThat(fleet.template("app", "base").getMetadata().getDeletionTimestamp()).isNotNull();
+    assertThat(fleet.vm("app", "user").getStatus().getPhase()).isEqualTo("Running");
+
+    client.resources(VirtualMachine.class).inNamespace("app").withName("user").delete();
+    Fleet.eventually(() -> assertThat(fleet.template("app", "base")).isNull());
+  }
 }
