@@ -1,0 +1,76 @@
+package io.vmha.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmha.api.VirtualMachine;
+import io.vmha.core.model.FencingPolicy;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * I5 even when two operators decide at once (a split brain leader election must never cause):
+ * the template counter is advanced by compare-and-set, so no instance name is handed out twice.
+ */
+@EnableKubernetesMockClient(crud = true)
+class RacingDecidersTest {
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  static Fleet fleet;
+  static VmhaOperator second;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
+    second = new VmhaOperator(client, new OperatorOptions(Fleet.fastSettings(FencingPolicy.SelfFence), false,
+        "vmha-operator", Fleet.LEASES, "replica-b", -1, false), MockApi::withoutServerSideApply).start();
+    fleet.host("atlantic", 64, 262144).host("pacific", 64, 262144);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: zos}
+        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
+        """);
+    fleet.apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VmTemplate
+        metadata: {name: sles10template, namespace: race}
+        spec: {image: {repository: zos, path: images/sles10.qcow2}, cpus: 1, memoryMiB: 512}
+        """);
+  }
+
+  @AfterAll
+  static void stop() {
+    second.close();
+    fleet.close();
+  }
+
+  @Test
+  void twoDecidersNeverHandOutTheSameInstanceName() {
+    List<String> names = IntStream.range(0, 20).mapToObj(i -> "vm-" + i).toList();
+    for (String name : names) {
+      fleet.apply("""
+          apiVersion: vmha.io/v1alpha1
+          kind: VirtualMachine
+          metadata: {name: %s, namespace: race}
+          spec: {templateRef: {name: sles10template}}
+          """.formatted(name));
+    }
+    Fleet.eventually(() -> names.forEach(n ->
+        assertThat(fleet.vm("race", n).getStatus().getPhase()).as(n).isEqualTo("Running")));
+    Set<String> instances = new HashSet<>();
+    for (String name : names) {
+      VirtualMachine vm = fleet.vm("race", name);
+      assertThat(instances.add(vm.getStatus().getInstanceName())).as("unique: " + vm.getStatus().getInstanceName()).isTrue();
+    }
+    long highest = instances.stream().mapToLong(i -> Long.parseLong(i.substring("sles10template-".length()))).max().orElseThrow();
+    assertThat(fleet.template("race", "sles10template").getStatus().getInstanceCounter()).isGreaterThanOrEqualTo(highest);
+  }
+}
