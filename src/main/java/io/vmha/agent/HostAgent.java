@@ -50,6 +50,8 @@ public final class HostAgent implements AutoCloseable {
   public static final String STORAGE_LOST = "StorageLost";
 
   private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final AgentOptions options;
   private final String me;
@@ -493,7 +495,7 @@ public final class HostAgent implements AutoCloseable {
     report.setReachableRepositories(new ArrayList<>(new TreeSet<>(driver.reachableRepositories())));
     report.setInstances(instanceReports());
     report.setFenced(fenced);
-    String content = client.getKubernetesSerialization().asJson(report);
+    String content = toJson(report);
     AgentReport seen = work.status().getReported();
     boolean wiped = seen == null || seen.getEndpoint() == null;
     if (content.equals(lastReport) && !wiped) {
@@ -501,10 +503,45 @@ public final class HostAgent implements AutoCloseable {
     }
     api.check();
     report.setReportTime(now.toString());
-    Map<String, Object> patch = Map.of("status", Map.of("reported", report));
-    client.resources(VmHost.class).withName(me).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+    writeReport(report, work.self() != null && work.self().getStatus() != null);
     lastReport = content;
+  }
+
+  /**
+   * Replaces {@code status.reported} and nothing else. A JSON Patch {@code add} replaces the field
+   * whole; a JSON merge patch would do the same on a real API server, but the Fabric8 mock server
+   * merges lists element by element, so a stopped instance would stay reported there. While the
+   * host has no status yet (as far as the cache knows) a merge patch, which has nothing to merge
+   * with, writes it; a JSON Patch to a missing status, if the cache lagged, is refused (422) and
+   * the merge patch is used too.
+   */
+  private void writeReport(AgentReport report, boolean statusExists) {
+    var status = client.resources(VmHost.class).withName(me).subresource("status");
+    if (!statusExists) {
+      status.patch(PatchContext.of(PatchType.JSON_MERGE), toJson(Map.of("status", Map.of("reported", report))));
+      return;
+    }
+    try {
+      status.patch(PatchContext.of(PatchType.JSON),
+          toJson(List.of(Map.of("op", "add", "path", "/status/reported", "value", report))));
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 422 && e.getCode() != 400) {
+        throw e;
+      }
+      status.patch(PatchContext.of(PatchType.JSON_MERGE), toJson(Map.of("status", Map.of("reported", report))));
+    }
+  }
+
+  /**
+   * Plain Jackson, not the client's serializer: that one drops empty lists, and in a merge patch a
+   * missing list keeps the old one (an instance would stay reported after it stopped).
+   */
+  private static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize the report", e);
+    }
   }
 
   private List<InstanceReport> instanceReports() {
@@ -539,7 +576,7 @@ public final class HostAgent implements AutoCloseable {
     } catch (ApiLink.ApiUnreachableException e) {
       LOG.debug("agent of {}: {}: API server unreachable", me, what);
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      LOG.debug("agent of {}: {} failed: {}", me, what, e.toString());
+      LOG.warn("agent of {}: {} failed: {}", me, what, e.toString());
     } catch (Exception e) {
       LOG.warn("agent of {}: {} failed", me, what, e);
     }
