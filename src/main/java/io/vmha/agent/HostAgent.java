@@ -246,8 +246,9 @@ public final class HostAgent implements AutoCloseable {
 
   /** @return whether the agent carries on (false: it just fenced itself). */
   private boolean selfFence(Instant now) {
+    SelfFencing.Decision previous = selfFencing.lastDecision();
     SelfFencing.Decision decision = selfFencing.evaluate(now, this::askPeers);
-    if (decision == SelfFencing.Decision.ApiOutage) {
+    if (decision == SelfFencing.Decision.ApiOutage && previous != decision) {
       LOG.info("agent of {} cannot renew its heartbeat but no peer reaches the API server either: "
           + "an API outage, nothing is fenced", me);
     }
@@ -576,7 +577,7 @@ public final class HostAgent implements AutoCloseable {
     } catch (ApiLink.ApiUnreachableException e) {
       LOG.debug("agent of {}: {}: API server unreachable", me, what);
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      LOG.warn("agent of {}: {} failed: {}", me, what, e.toString());
+      LOG.debug("agent of {}: {} failed: {}", me, what, e.toString());
     } catch (Exception e) {
       LOG.warn("agent of {}: {} failed", me, what, e);
     }
