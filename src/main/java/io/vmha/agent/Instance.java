@@ -1,0 +1,31 @@
+package io.vmha.agent;
+
+import io.vmha.api.Resources;
+import java.time.Instant;
+
+/**
+ * An instance (a hypervisor domain) as the driver sees it.
+ *
+ * @param name domain name, the VM's instance name
+ * @param vmKey the VirtualMachine as {@code namespace/name}, or null for a domain vmha did not start
+ * @param state its state
+ * @param reason why it is in this state (a pause's {@code StorageLost}, a start error), or null
+ * @param resources cpus and memory it was started with
+ * @param since when it entered this state (agent clock)
+ */
+public record Instance(
+    String name, String vmKey, State state, String reason, Resources resources, Instant since) {
+
+  /** Instance states, as reported in {@code InstanceReport.state}. */
+  public enum State {
+    Starting,
+    Running,
+    Paused,
+    Stopped,
+    Failed
+  }
+
+  public Instance withState(State newState, String newReason, Instant at) {
+    return new Instance(name, vmKey, newState, newReason, resources, at);
+  }
+}

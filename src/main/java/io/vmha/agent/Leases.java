@@ -1,0 +1,133 @@
+package io.vmha.agent;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmha.api.VmhaApi;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The agent's writes to Leases: its heartbeat and, while it holds the role, the SPM Lease. */
+public final class Leases {
+  static final String LEASE_KIND_LABEL = "vmha.io/lease-kind";
+  private static final DateTimeFormatter MICRO_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX").withZone(ZoneOffset.UTC);
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String host;
+  private final int durationSeconds;
+  private Instant lastRenewTime = Instant.EPOCH;
+
+  Leases(KubernetesClient client, String namespace, String host, int durationSeconds) {
+    this.client = client;
+    this.namespace = namespace;
+    this.host = host;
+    this.durationSeconds = durationSeconds;
+  }
+
+  public static String microTime(Instant instant) {
+    return MICRO_TIME.format(instant.truncatedTo(ChronoUnit.MICROS));
+  }
+
+  /**
+   * Renews (or creates) {@code vmha-host-<host>}. Each renewal writes a later {@code renewTime}
+   * than the last, even if the agent's clock stands still, so the operator always sees a change.
+   */
+  void renewHeartbeat(Instant now) {
+    Instant renewTime = now.isAfter(lastRenewTime) ? now : lastRenewTime.plus(1, ChronoUnit.MICROS);
+    renewOrCreate(client, namespace, VmhaApi.hostLeaseName(host), labels(), host, durationSeconds, renewTime);
+    lastRenewTime = renewTime;
+  }
+
+  /**
+   * Renews the SPM Lease if {@code cached} names this host as holder; the patch carries the cached
+   * resourceVersion, so it cannot land after the operator reassigned or released the role.
+   *
+   * @return whether it renewed
+   */
+  boolean renewSpmIfHolder(Lease cached, Instant now) {
+    if (cached == null || cached.getSpec() == null || !host.equals(cached.getSpec().getHolderIdentity())) {
+      return false;
+    }
+    try {
+      patchSpm(cached.getMetadata().getResourceVersion(), now);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      // our cache lagged behind (often our own last renewal): read it fresh and try once more
+      Lease fresh = client.leases().inNamespace(namespace).withName(VmhaApi.SPM_LEASE).get();
+      if (fresh == null || fresh.getSpec() == null || !host.equals(fresh.getSpec().getHolderIdentity())) {
+        return false;
+      }
+      patchSpm(fresh.getMetadata().getResourceVersion(), now);
+      return true;
+    }
+  }
+
+  private void patchSpm(String resourceVersion, Instant now) {
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("resourceVersion", resourceVersion);
+    client.leases().inNamespace(namespace).withName(VmhaApi.SPM_LEASE)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            json(Map.of("metadata", metadata, "spec", Map.of("renewTime", microTime(now)))));
+  }
+
+  /**
+   * Writes {@code holderIdentity}, {@code leaseDurationSeconds}, {@code renewTime} and the labels
+   * of a Lease by JSON merge patch (one request, no read), creating the Lease if it is missing.
+   */
+  public static void renewOrCreate(
+      KubernetesClient client,
+      String namespace,
+      String name,
+      Map<String, String> labels,
+      String holder,
+      int durationSeconds,
+      Instant renewTime) {
+    Map<String, Object> patch =
+        Map.of(
+            "metadata", Map.of("labels", labels),
+            "spec",
+                Map.of(
+                    "holderIdentity", holder,
+                    "leaseDurationSeconds", durationSeconds,
+                    "renewTime", microTime(renewTime)));
+    try {
+      client.leases().inNamespace(namespace).withName(name)
+          .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      Lease lease = new LeaseBuilder()
+          .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
+          .withNewSpec()
+          .withHolderIdentity(holder)
+          .withLeaseDurationSeconds(durationSeconds)
+          .withAcquireTime(renewTime.atZone(ZoneOffset.UTC))
+          .withRenewTime(renewTime.atZone(ZoneOffset.UTC))
+          .endSpec()
+          .build();
+      client.leases().inNamespace(namespace).resource(lease).create();
+    }
+  }
+
+  private Map<String, String> labels() {
+    return Map.of(LEASE_KIND_LABEL, "host", VmhaApi.HOST_LABEL, host);
+  }
+
+  private String json(Object value) {
+    return client.getKubernetesSerialization().asJson(value);
+  }
+}

@@ -1,0 +1,141 @@
+package io.vmha.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The agents' peer endpoint: {@code GET <endpoint>/v1/api-reachable?nonce=N} with
+ * {@code Authorization: Bearer <token>} answers whether this host reaches the API server now.
+ * Endpoints are {@code http://<address>:<port>/hosts/<host>}; one server can serve many hosts (the
+ * simulation runs one for all its agents), a real agent serves its own.
+ *
+ * <p>Answers: 200 with {@code {"host", "apiReachable", "nonce", "signature"}}; 401 without the
+ * token; 404 for an unknown path; 503 for a host whose agent is not running.
+ */
+public final class PeerServer implements AutoCloseable {
+  public static final String API_REACHABLE_PATH = "/v1/api-reachable";
+  private static final Pattern PATH =
+      Pattern.compile("/hosts/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)" + Pattern.quote(API_REACHABLE_PATH));
+  private static final Pattern NONCE = Pattern.compile("(?:^|&)nonce=([A-Za-z0-9_-]{8,128})(?:&|$)");
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final PeerToken token;
+  private final String advertisedAddress;
+  private final Map<String, BooleanSupplier> responders = new ConcurrentHashMap<>();
+  private final ObjectMapper json = new ObjectMapper();
+
+  private PeerServer(HttpServer server, PeerToken token, String advertisedAddress) {
+    this.server = server;
+    this.token = token;
+    this.advertisedAddress = advertisedAddress;
+    this.executor = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "vmha-peer-server");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+  }
+
+  /**
+   * Listens on {@code bindAddress:port} (port 0 picks a free one) and advertises endpoints under
+   * {@code advertisedAddress}, the address peers use to reach this host.
+   */
+  public static PeerServer start(
+      String bindAddress, int port, String advertisedAddress, PeerToken token) throws IOException {
+    HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 64);
+    PeerServer peerServer = new PeerServer(http, token, advertisedAddress);
+    http.start();
+    return peerServer;
+  }
+
+  /** Serves {@code host}'s answers from {@code apiReachable}; returns the host's endpoint URL. */
+  public String register(String host, BooleanSupplier apiReachable) {
+    responders.put(host, apiReachable);
+    return endpoint(host);
+  }
+
+  /** Stops answering for {@code host} (its agent died): peers get 503. */
+  public void unregister(String host) {
+    responders.remove(host);
+  }
+
+  public String endpoint(String host) {
+    return "http://" + advertisedAddress + ":" + port() + "/hosts/" + host;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  public PeerToken token() {
+    return token;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      URI uri = exchange.getRequestURI();
+      Matcher path = PATH.matcher(uri.getPath());
+      if (!path.matches()) {
+        send(exchange, 404, Map.of("error", "not found"));
+        return;
+      }
+      if (!token.authorizes(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        send(exchange, 401, Map.of("error", "a valid bearer token is required"));
+        return;
+      }
+      if (!"GET".equals(exchange.getRequestMethod())) {
+        send(exchange, 405, Map.of("error", "use GET"));
+        return;
+      }
+      Matcher nonce = NONCE.matcher(uri.getRawQuery() == null ? "" : uri.getRawQuery());
+      if (!nonce.find()) {
+        send(exchange, 400, Map.of("error", "a nonce of 8 to 128 URL-safe characters is required"));
+        return;
+      }
+      String host = path.group(1);
+      BooleanSupplier responder = responders.get(host);
+      if (responder == null) {
+        send(exchange, 503, Map.of("error", "the agent of " + host + " is not running"));
+        return;
+      }
+      boolean reachable = responder.getAsBoolean();
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("host", host);
+      body.put("apiReachable", reachable);
+      body.put("nonce", nonce.group(1));
+      body.put("signature", token.sign(host, Boolean.toString(reachable), nonce.group(1)));
+      send(exchange, 200, body);
+    }
+  }
+
+  private void send(HttpExchange exchange, int status, Map<String, ?> body) throws IOException {
+    byte[] bytes = json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

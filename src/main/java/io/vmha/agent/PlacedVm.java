@@ -1,0 +1,98 @@
+package io.vmha.agent;
+
+import io.vmha.api.ImageRef;
+import io.vmha.api.MigrationStatus;
+import io.vmha.api.Resources;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VirtualMachineSpec;
+import io.vmha.api.VirtualMachineStatus;
+import io.vmha.api.VmTemplate;
+import io.vmha.api.VmTemplateSpec;
+import java.util.function.BiFunction;
+
+/**
+ * What the agent needs to know about one VM, read from its object (and its template) at one
+ * moment: immutable, so a tick acts on one consistent picture even while the API is unreachable.
+ *
+ * @param key {@code namespace/name}
+ * @param instanceName {@code status.instanceName}
+ * @param phase {@code status.phase}
+ * @param host {@code status.host}
+ * @param migrationTarget {@code status.migration.targetHost}, or null
+ * @param resources what to start it with: {@code status.appliedResources}, else the spec and
+ *     template
+ * @param image its disk image, from the spec or the template
+ * @param problem why it cannot be started (template missing ...), or null
+ */
+record PlacedVm(
+    String key,
+    String instanceName,
+    String phase,
+    String host,
+    String migrationTarget,
+    Resources resources,
+    ImageRef image,
+    String problem) {
+
+  static final String STARTING = "Starting";
+  static final String RUNNING = "Running";
+  static final String PAUSED = "Paused";
+  static final String STOPPING = "Stopping";
+
+  /** The operator wants its instance to run on {@code host} (and it is not migrating away). */
+  boolean shouldRunOn(String me) {
+    return me.equals(host)
+        && migrationTarget == null
+        && (STARTING.equals(phase) || RUNNING.equals(phase) || PAUSED.equals(phase));
+  }
+
+  boolean migratingAwayFrom(String me) {
+    return me.equals(host) && migrationTarget != null && !me.equals(migrationTarget);
+  }
+
+  static PlacedVm of(VirtualMachine vm, BiFunction<String, String, VmTemplate> templates) {
+    String namespace = vm.getMetadata().getNamespace();
+    String key = namespace + "/" + vm.getMetadata().getName();
+    VirtualMachineSpec spec = vm.getSpec();
+    VirtualMachineStatus status = vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
+    MigrationStatus migration = status.getMigration();
+    VmTemplateSpec template = null;
+    String problem = null;
+    if (spec != null && spec.getTemplateRef() != null) {
+      VmTemplate found = templates.apply(namespace, spec.getTemplateRef().getName());
+      if (found == null || found.getSpec() == null) {
+        problem = "template " + namespace + "/" + spec.getTemplateRef().getName() + " not found";
+      } else {
+        template = found.getSpec();
+      }
+    }
+    ImageRef image = spec == null ? null : spec.getImage();
+    if (image == null && template != null) {
+      image = template.getImage();
+    }
+    if (image == null && problem == null) {
+      problem = "VM " + key + " names no image";
+    }
+    Resources resources = status.getAppliedResources();
+    if (resources == null || resources.getCpus() == null || resources.getMemoryMiB() == null) {
+      Integer cpus = spec == null ? null : spec.getCpus();
+      Long memory = spec == null ? null : spec.getMemoryMiB();
+      if (cpus == null && template != null) {
+        cpus = template.getCpus();
+      }
+      if (memory == null && template != null) {
+        memory = template.getMemoryMiB();
+      }
+      resources = new Resources(cpus == null ? 1 : cpus, memory == null ? 512 : memory);
+    }
+    return new PlacedVm(
+        key,
+        status.getInstanceName(),
+        status.getPhase(),
+        status.getHost(),
+        migration == null ? null : migration.getTargetHost(),
+        resources,
+        image,
+        problem);
+  }
+}

@@ -1,0 +1,494 @@
+package io.vmha.agent.sim;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.vmha.agent.DriverException;
+import io.vmha.agent.HostAgent;
+import io.vmha.agent.Instance;
+import io.vmha.agent.InformerClusterView;
+import io.vmha.agent.Leases;
+import io.vmha.agent.PeerClient;
+import io.vmha.agent.PeerServer;
+import io.vmha.api.RepositoryType;
+import io.vmha.api.StorageRepository;
+import io.vmha.api.StorageRepositorySpec;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmHost;
+import io.vmha.api.VmTemplate;
+import io.vmha.api.VmhaApi;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Many simulated hypervisor hosts in one process, each with its own {@link HostAgent}, sharing one
+ * Kubernetes client, one set of informers, one thread pool and one peer server: the demo and the
+ * benchmark run hundreds of hosts in one JVM with it.
+ *
+ * <p>It also plays what lives outside the agent: the hypervisors ({@link SimulatedDriver}), the
+ * guest agents inside the VMs (they renew {@code vmha-guest-<vm>} for running instances of VMs with
+ * a guest agent, even while the host's agent is down: F3), the hosts' watchdogs, and the faults,
+ * which it reads from the annotation {@code sim.vmha.io/fault} of each VmHost with one watch over
+ * all of them (a dead agent could not read its own).
+ *
+ * <pre>{@code
+ * SimulatedDatacenter dc = new SimulatedDatacenter(client, SimulationOptions.defaults("vmha-system")).start();
+ * dc.addHost("host-1");             // the VmHost object is the caller's (kubectl, demo)
+ * dc.annotateFaults("host-1", EnumSet.of(Fault.HOST_CRASH));   // or kubectl annotate
+ * dc.close();
+ * }</pre>
+ */
+public final class SimulatedDatacenter implements AutoCloseable {
+  /** Annotation on a VmHost: {@code off} disables its watchdog (an agent death then stops nothing). */
+  public static final String WATCHDOG_ANNOTATION = "sim.vmha.io/watchdog";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SimulatedDatacenter.class);
+
+  private final KubernetesClient client;
+  private final SimulationOptions options;
+  private final ScheduledThreadPoolExecutor executor;
+  private final InformerClusterView view;
+  private final SharedIndexInformer<VmHost> hostInformer;
+  private final SharedIndexInformer<StorageRepository> repositoryInformer;
+  private final Map<String, SimHost> hosts = new ConcurrentHashMap<>();
+  private final Object migrationLock = new Object();
+  private PeerServer peerServer;
+  private PeerClient peerClient;
+  private ScheduledFuture<?> guestLoop;
+
+  public SimulatedDatacenter(KubernetesClient client, SimulationOptions options) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.options = Objects.requireNonNull(options, "options");
+    AtomicInteger threadCount = new AtomicInteger();
+    this.executor = new ScheduledThreadPoolExecutor(options.threads(), r -> {
+      Thread t = new Thread(r, "vmha-sim-" + threadCount.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    executor.setRemoveOnCancelPolicy(true);
+    this.view = InformerClusterView.shared(client, options.agent().leaseNamespace());
+    this.hostInformer = client.resources(VmHost.class).runnableInformer(0);
+    this.repositoryInformer = client.resources(StorageRepository.class).runnableInformer(0);
+  }
+
+  /** Starts the informers, the peer server and the guest agents; returns when caches are synced. */
+  public SimulatedDatacenter start() {
+    try {
+      peerServer = PeerServer.start(
+          options.bindAddress(), options.port(), options.advertisedAddress(), options.token());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the peer server", e);
+    }
+    peerClient = new PeerClient(options.token(), peerTimeout(options.agent().heartbeatInterval()));
+    hostInformer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(VmHost host) {
+        annotationsChanged(host);
+      }
+
+      @Override
+      public void onUpdate(VmHost oldHost, VmHost newHost) {
+        annotationsChanged(newHost);
+      }
+
+      @Override
+      public void onDelete(VmHost host, boolean unknown) {}
+    });
+    try {
+      hostInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      repositoryInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("the simulation's informers did not sync", e);
+    }
+    view.start();
+    long guestNanos = options.guestHeartbeatInterval().toNanos();
+    guestLoop = executor.scheduleWithFixedDelay(this::renewGuestLeases, 0, guestNanos, TimeUnit.NANOSECONDS);
+    return this;
+  }
+
+  /** How long an agent waits for its peers' answers: one heartbeat interval, between 200 ms and 2 s. */
+  static Duration peerTimeout(Duration heartbeatInterval) {
+    long millis = Math.max(200, Math.min(2000, heartbeatInterval.toMillis()));
+    return Duration.ofMillis(millis);
+  }
+
+  // ---- hosts ------------------------------------------------------------------------------------
+
+  /**
+   * Powers on a simulated hypervisor for {@code host} and starts its agent (unless the VmHost's
+   * annotation says it is crashed or its agent is down). The VmHost object itself is the caller's
+   * to create.
+   */
+  public SimulatedDriver addHost(String host) {
+    SimHost sim = hosts.computeIfAbsent(host, h -> new SimHost(h, new SimulatedDriver(
+        h, options.clock(), this::reachableRepositories, this::migrate)));
+    VmHost current = hostInformer.getStore().getByKey(host);
+    if (current != null) {
+      annotationsChanged(current);
+    }
+    synchronized (sim) {
+      ensureAgentState(sim);
+    }
+    return sim.driver;
+  }
+
+  /** Removes a host from the simulation: its agent dies and its instances vanish. */
+  public void removeHost(String host) {
+    SimHost sim = hosts.remove(host);
+    if (sim != null) {
+      synchronized (sim) {
+        stopAgent(sim);
+        sim.cancelWatchdog();
+        sim.driver.crash();
+      }
+    }
+  }
+
+  public Set<String> hosts() {
+    return Collections.unmodifiableSet(new TreeSet<>(hosts.keySet()));
+  }
+
+  public SimulatedDriver driver(String host) {
+    SimHost sim = hosts.get(host);
+    return sim == null ? null : sim.driver;
+  }
+
+  /** The host's running agent, or null while it is down or crashed. */
+  public HostAgent agent(String host) {
+    SimHost sim = hosts.get(host);
+    return sim == null ? null : sim.agent;
+  }
+
+  /** How many times an agent was started for this host (a restart after agent-down counts). */
+  public int agentStarts(String host) {
+    SimHost sim = hosts.get(host);
+    return sim == null ? 0 : sim.agentStarts;
+  }
+
+  /** How many times the watchdog reset this host. */
+  public int watchdogResets(String host) {
+    SimHost sim = hosts.get(host);
+    return sim == null ? 0 : sim.watchdogResets;
+  }
+
+  /** Every instance of every host, by host name. */
+  public Map<String, List<Instance>> instancesByHost() {
+    Map<String, List<Instance>> all = new LinkedHashMap<>();
+    for (String host : hosts()) {
+      all.put(host, driver(host).instances());
+    }
+    return all;
+  }
+
+  /** The hosts where an instance of this name exists now (more than one means a duplicate). */
+  public Set<String> whereRuns(String instanceName) {
+    Set<String> where = new TreeSet<>();
+    hosts.forEach((name, sim) -> {
+      if (sim.driver.instances().stream().anyMatch(i -> i.name().equals(instanceName))) {
+        where.add(name);
+      }
+    });
+    return where;
+  }
+
+  // ---- faults -----------------------------------------------------------------------------------
+
+  public Set<Fault> faults(String host) {
+    SimHost sim = hosts.get(host);
+    if (sim == null) {
+      return Set.of();
+    }
+    synchronized (sim) {
+      return sim.faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(sim.faults);
+    }
+  }
+
+  /**
+   * Sets a host's faults from code. The annotation, when it changes, sets them again; {@link
+   * #annotateFaults} is the kubectl way.
+   */
+  public void setFaults(String host, Set<Fault> faults) {
+    SimHost sim = hosts.get(host);
+    if (sim == null) {
+      throw new IllegalArgumentException("host " + host + " is not in this simulation");
+    }
+    synchronized (sim) {
+      applyFaults(sim, faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults));
+    }
+  }
+
+  /** Writes the fault annotation on the VmHost, as {@code kubectl annotate} would; empty removes it. */
+  public void annotateFaults(String host, Set<Fault> faults) {
+    Map<String, Object> annotations = new HashMap<>();
+    annotations.put(Fault.ANNOTATION, faults.isEmpty() ? null : Fault.format(faults));
+    client.resources(VmHost.class).withName(host).patch(
+        PatchContext.of(PatchType.JSON_MERGE),
+        client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("annotations", annotations))));
+  }
+
+  private void annotationsChanged(VmHost host) {
+    SimHost sim = hosts.get(host.getMetadata().getName());
+    if (sim == null) {
+      return;
+    }
+    Map<String, String> annotations = host.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(Fault.ANNOTATION);
+    String watchdog = annotations == null ? null : annotations.get(WATCHDOG_ANNOTATION);
+    synchronized (sim) {
+      sim.watchdogDisabled = "off".equalsIgnoreCase(watchdog) || "false".equalsIgnoreCase(watchdog);
+      if (Objects.equals(value, sim.lastAnnotation) && sim.annotationSeen) {
+        return;
+      }
+      sim.annotationSeen = true;
+      sim.lastAnnotation = value;
+      Set<String> unknown = new TreeSet<>();
+      Set<Fault> faults = Fault.parse(value, unknown);
+      if (!unknown.isEmpty()) {
+        LOG.warn("VmHost {}: unknown faults {} in {} ignored; known: {}", sim.name, unknown,
+            Fault.ANNOTATION, java.util.Arrays.stream(Fault.values()).map(Fault::value).toList());
+      }
+      applyFaults(sim, faults);
+    }
+  }
+
+  /** Call with the SimHost's lock held. */
+  private void applyFaults(SimHost sim, Set<Fault> faults) {
+    Set<Fault> before = sim.faults;
+    sim.faults = faults;
+    if (!before.equals(faults)) {
+      LOG.info("simulated host {}: faults {} -> {}", sim.name, Fault.format(before), Fault.format(faults));
+    }
+    sim.driver.setStorageConnected(!faults.contains(Fault.STORAGE_DOWN));
+    sim.driver.setNetworkConnected(!faults.contains(Fault.NETWORK_DOWN));
+    sim.driver.setFailStarts(faults.contains(Fault.START_FAILURE));
+    sim.apiUp = !faults.contains(Fault.API_PARTITION);
+    if (faults.contains(Fault.HOST_CRASH) && !before.contains(Fault.HOST_CRASH)) {
+      stopAgent(sim);
+      sim.cancelWatchdog();
+      sim.driver.crash();
+    } else if (!faults.contains(Fault.HOST_CRASH) && before.contains(Fault.HOST_CRASH)) {
+      sim.driver.boot();
+    }
+    if (!faults.contains(Fault.AGENT_DOWN)) {
+      sim.cancelWatchdog();
+    }
+    ensureAgentState(sim);
+  }
+
+  /** Starts or kills the agent as the faults say; arms the watchdog when the agent dies. */
+  private void ensureAgentState(SimHost sim) {
+    boolean shouldRun = !sim.faults.contains(Fault.AGENT_DOWN) && !sim.faults.contains(Fault.HOST_CRASH);
+    if (shouldRun && sim.agent == null) {
+      SimHost host = sim;
+      sim.agent = new HostAgent(
+          options.agent().withHost(sim.name), client, view, sim.driver, options.clock(), executor,
+          peerServer, peerClient, () -> host.apiUp).start();
+      sim.agentStarts++;
+    } else if (!shouldRun && sim.agent != null) {
+      stopAgent(sim);
+      if (sim.faults.contains(Fault.AGENT_DOWN) && !sim.faults.contains(Fault.HOST_CRASH)) {
+        armWatchdog(sim);
+      }
+    }
+  }
+
+  private void armWatchdog(SimHost sim) {
+    if (options.watchdog() == null || sim.watchdogDisabled || sim.watchdog != null) {
+      return;
+    }
+    sim.watchdog = executor.schedule(() -> {
+      synchronized (sim) {
+        sim.watchdog = null;
+        if (sim.faults.contains(Fault.AGENT_DOWN) && sim.driver.isPoweredOn()) {
+          LOG.warn("simulated host {}: the agent is dead for {}: the watchdog resets the host, "
+              + "stopping {} instance(s)", sim.name, options.watchdog(), sim.driver.instances().size());
+          sim.driver.reset();
+          sim.watchdogResets++;
+        }
+      }
+    }, options.watchdog().toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private static void stopAgent(SimHost sim) {
+    if (sim.agent != null) {
+      sim.agent.close();
+      sim.agent = null;
+    }
+  }
+
+  // ---- what the hypervisors share ---------------------------------------------------------------
+
+  private Set<String> reachableRepositories(String host, boolean storageConnected) {
+    VmHost vmHost = hostInformer.getStore().getByKey(host);
+    Map<String, String> labels =
+        vmHost == null || vmHost.getMetadata().getLabels() == null ? Map.of() : vmHost.getMetadata().getLabels();
+    Set<String> reachable = new HashSet<>();
+    for (StorageRepository repository : repositoryInformer.getStore().list()) {
+      StorageRepositorySpec spec = repository.getSpec();
+      if (spec == null) {
+        continue;
+      }
+      if (spec.getType() == RepositoryType.Local) {
+        if (host.equals(spec.getHost())) {
+          reachable.add(repository.getMetadata().getName());
+        }
+      } else if (storageConnected && matches(spec.getHostSelector(), labels)) {
+        reachable.add(repository.getMetadata().getName());
+      }
+    }
+    return reachable;
+  }
+
+  private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
+    return selector == null || selector.entrySet().stream()
+        .allMatch(e -> Objects.equals(labels.get(e.getKey()), e.getValue()));
+  }
+
+  private void migrate(SimulatedDriver source, String instanceName, String targetHost)
+      throws DriverException {
+    synchronized (migrationLock) {
+      SimHost target = hosts.get(targetHost);
+      if (target == null) {
+        throw new DriverException("host " + targetHost + " is not in this simulation");
+      }
+      if (target.driver == source) {
+        return;
+      }
+      SimulatedDriver.SimInstance moving = source.take(instanceName);
+      if (moving == null) {
+        throw new DriverException("no instance " + instanceName + " on host " + source.host());
+      }
+      try {
+        target.driver.receive(moving);
+      } catch (DriverException e) {
+        source.restore(moving);
+        throw e;
+      }
+      LOG.info("simulated migration of {} from {} to {}", instanceName, source.host(), targetHost);
+    }
+  }
+
+  // ---- guest agents -----------------------------------------------------------------------------
+
+  private void renewGuestLeases() {
+    try {
+      Set<String> renewed = new HashSet<>();
+      for (SimHost sim : hosts.values()) {
+        if (!sim.driver.isPoweredOn() || !sim.driver.networkConnected()) {
+          continue; // a guest reaches the API server over the VM network
+        }
+        for (Instance instance : sim.driver.instances()) {
+          if (instance.state() != Instance.State.Running || instance.vmKey() == null
+              || !renewed.add(instance.vmKey())) {
+            continue;
+          }
+          renewGuestLease(instance);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("simulated guest agents: renewal round failed", e);
+    }
+  }
+
+  private void renewGuestLease(Instance instance) {
+    String[] key = instance.vmKey().split("/", 2);
+    if (key.length != 2) {
+      return;
+    }
+    VirtualMachine vm = view.vm(key[0], key[1]);
+    if (vm == null || !hasGuestAgent(vm)) {
+      return;
+    }
+    try {
+      Leases.renewOrCreate(client, key[0], VmhaApi.guestLeaseName(key[1]),
+          Map.of("vmha.io/lease-kind", "guest"), instance.name(),
+          (int) Math.max(1, options.guestLeaseDuration().toSeconds()), options.clock().instant());
+    } catch (RuntimeException e) {
+      LOG.debug("guest agent of {} could not renew its Lease: {}", instance.vmKey(), e.toString());
+    }
+  }
+
+  private boolean hasGuestAgent(VirtualMachine vm) {
+    if (vm.getSpec() == null) {
+      return false;
+    }
+    if (vm.getSpec().getGuestAgent() != null) {
+      return vm.getSpec().getGuestAgent();
+    }
+    if (vm.getSpec().getTemplateRef() == null) {
+      return false;
+    }
+    VmTemplate template = view.template(vm.getMetadata().getNamespace(), vm.getSpec().getTemplateRef().getName());
+    return template != null && template.getSpec() != null && Boolean.TRUE.equals(template.getSpec().getGuestAgent());
+  }
+
+  @Override
+  public void close() {
+    if (guestLoop != null) {
+      guestLoop.cancel(false);
+    }
+    for (SimHost sim : hosts.values()) {
+      synchronized (sim) {
+        stopAgent(sim);
+        sim.cancelWatchdog();
+      }
+    }
+    executor.shutdownNow();
+    hostInformer.stop();
+    repositoryInformer.stop();
+    view.close();
+    if (peerServer != null) {
+      peerServer.close();
+    }
+  }
+
+  /** One simulated host; fields are guarded by its monitor. */
+  private static final class SimHost {
+    final String name;
+    final SimulatedDriver driver;
+    volatile boolean apiUp = true;
+    Set<Fault> faults = EnumSet.noneOf(Fault.class);
+    HostAgent agent;
+    ScheduledFuture<?> watchdog;
+    boolean watchdogDisabled;
+    boolean annotationSeen;
+    String lastAnnotation;
+    int agentStarts;
+    int watchdogResets;
+
+    SimHost(String name, SimulatedDriver driver) {
+      this.name = name;
+      this.driver = driver;
+    }
+
+    void cancelWatchdog() {
+      if (watchdog != null) {
+        watchdog.cancel(false);
+        watchdog = null;
+      }
+    }
+  }
+}

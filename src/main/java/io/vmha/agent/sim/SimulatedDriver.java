@@ -1,0 +1,213 @@
+package io.vmha.agent.sim;
+
+import io.vmha.agent.DriverException;
+import io.vmha.agent.HypervisorDriver;
+import io.vmha.agent.Instance;
+import io.vmha.api.ImageRef;
+import io.vmha.api.Resources;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One host's simulated hypervisor: instances live in a map, start and stop at once, and a
+ * migration hands an instance to another host's simulated hypervisor in the same {@link
+ * SimulatedDatacenter}. Faults are switches the datacenter flips.
+ */
+public final class SimulatedDriver implements HypervisorDriver {
+  /** The reason of a start refused by the {@code start-failure} fault. */
+  public static final String START_FAILURE = "simulated start failure (fault start-failure)";
+
+  /** Which repositories a host reaches: shared ones only with storage, local ones always. */
+  public interface RepositoryCatalog {
+    Set<String> reachable(String host, boolean storageConnected);
+  }
+
+  /** Hands an instance to another host's simulated hypervisor. */
+  interface Migrator {
+    void migrate(SimulatedDriver source, String instanceName, String targetHost) throws DriverException;
+  }
+
+  private final String host;
+  private final Clock clock;
+  private final RepositoryCatalog repositories;
+  private final Migrator migrator;
+  private final Map<String, SimInstance> instances = new LinkedHashMap<>();
+  private volatile boolean storageConnected = true;
+  private volatile boolean networkConnected = true;
+  private volatile boolean failStarts;
+  private volatile boolean poweredOn = true;
+
+  SimulatedDriver(String host, Clock clock, RepositoryCatalog repositories, Migrator migrator) {
+    this.host = host;
+    this.clock = clock;
+    this.repositories = repositories;
+    this.migrator = migrator;
+  }
+
+  /** A driver alone, outside a datacenter: it cannot migrate. */
+  public static SimulatedDriver standalone(String host, Clock clock, RepositoryCatalog repositories) {
+    return new SimulatedDriver(host, clock, repositories,
+        (source, name, target) -> {
+          throw new DriverException("host " + target + " is not in this simulation");
+        });
+  }
+
+  public String host() {
+    return host;
+  }
+
+  @Override
+  public String name() {
+    return "simulated";
+  }
+
+  @Override
+  public synchronized void start(String instanceName, String vmKey, Resources resources, ImageRef image)
+      throws DriverException {
+    requirePower();
+    if (instances.containsKey(instanceName)) {
+      return;
+    }
+    if (failStarts) {
+      throw new DriverException(START_FAILURE);
+    }
+    if (image == null || !reachableRepositories().contains(image.getRepository())) {
+      throw new DriverException("repository " + (image == null ? null : image.getRepository())
+          + " is not reachable from host " + host);
+    }
+    instances.put(instanceName, new SimInstance(
+        new Instance(instanceName, vmKey, Instance.State.Running, null, resources, clock.instant()), image));
+  }
+
+  @Override
+  public synchronized void pause(String instanceName, String reason) throws DriverException {
+    SimInstance sim = require(instanceName);
+    if (sim.instance().state() == Instance.State.Running) {
+      put(sim.instance().withState(Instance.State.Paused, reason, clock.instant()), sim.image());
+    }
+  }
+
+  @Override
+  public synchronized void resume(String instanceName) throws DriverException {
+    SimInstance sim = require(instanceName);
+    if (sim.instance().state() == Instance.State.Paused) {
+      put(sim.instance().withState(Instance.State.Running, null, clock.instant()), sim.image());
+    }
+  }
+
+  @Override
+  public synchronized void stop(String instanceName) {
+    instances.remove(instanceName);
+  }
+
+  @Override
+  public void migrate(String instanceName, String targetHost) throws DriverException {
+    migrator.migrate(this, instanceName, targetHost);
+  }
+
+  @Override
+  public synchronized List<Instance> instances() {
+    List<Instance> list = new ArrayList<>();
+    instances.values().forEach(s -> list.add(s.instance()));
+    return list;
+  }
+
+  @Override
+  public boolean storageConnected() {
+    return storageConnected;
+  }
+
+  @Override
+  public boolean networkConnected() {
+    return networkConnected;
+  }
+
+  @Override
+  public Set<String> reachableRepositories() {
+    return poweredOn ? repositories.reachable(host, storageConnected) : Set.of();
+  }
+
+  @Override
+  public String migrationUri() {
+    return "sim://" + host;
+  }
+
+  public boolean isPoweredOn() {
+    return poweredOn;
+  }
+
+  // ---- what the datacenter does to it ----------------------------------------------------------
+
+  public void setStorageConnected(boolean connected) {
+    storageConnected = connected;
+  }
+
+  public void setNetworkConnected(boolean connected) {
+    networkConnected = connected;
+  }
+
+  public void setFailStarts(boolean fail) {
+    failStarts = fail;
+  }
+
+  /** The host dies: every instance is gone. */
+  public synchronized void crash() {
+    poweredOn = false;
+    instances.clear();
+  }
+
+  /** The host boots again, empty. */
+  public synchronized void boot() {
+    poweredOn = true;
+  }
+
+  /** The watchdog resets the host: it reboots at once, every instance is gone. */
+  public synchronized void reset() {
+    instances.clear();
+  }
+
+  /** Takes an instance out for a migration; null if it is not here. */
+  synchronized SimInstance take(String instanceName) {
+    return instances.remove(instanceName);
+  }
+
+  /** Receives a migrated instance, or refuses it. */
+  synchronized void receive(SimInstance handle) throws DriverException {
+    requirePower();
+    if (handle.image() != null && !reachableRepositories().contains(handle.image().getRepository())) {
+      throw new DriverException("repository " + handle.image().getRepository()
+          + " is not reachable from migration target " + host);
+    }
+    instances.put(handle.instance().name(), handle);
+  }
+
+  /** Puts back an instance whose migration failed. */
+  synchronized void restore(SimInstance handle) {
+    instances.put(handle.instance().name(), handle);
+  }
+
+  record SimInstance(Instance instance, ImageRef image) {}
+
+  private void put(Instance instance, ImageRef image) {
+    instances.put(instance.name(), new SimInstance(instance, image));
+  }
+
+  private SimInstance require(String instanceName) throws DriverException {
+    requirePower();
+    SimInstance sim = instances.get(instanceName);
+    if (sim == null) {
+      throw new DriverException("no instance " + instanceName + " on host " + host);
+    }
+    return sim;
+  }
+
+  private void requirePower() throws DriverException {
+    if (!poweredOn) {
+      throw new DriverException("host " + host + " is down");
+    }
+  }
+}

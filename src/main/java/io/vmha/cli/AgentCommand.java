@@ -1,0 +1,127 @@
+package io.vmha.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmha.agent.AgentOptions;
+import io.vmha.agent.PeerToken;
+import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.agent.sim.SimulationOptions;
+import io.vmha.core.model.FencingPolicy;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vmha agent}: the host agent of one hypervisor host. Every option also reads an environment
+ * variable, which is how a DaemonSet or systemd unit sets them.
+ */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = "Run the vmha host agent of one hypervisor host.")
+public final class AgentCommand implements Callable<Integer> {
+
+  /** Hypervisor drivers. */
+  public enum Driver {
+    simulated,
+    libvirt
+  }
+
+  @Option(names = "--host", required = true, defaultValue = "${env:VMHA_HOST}",
+      description = "Name of this host's VmHost (env VMHA_HOST).")
+  String host;
+
+  @Option(names = "--driver", defaultValue = "${env:VMHA_DRIVER:-simulated}",
+      description = "Hypervisor driver: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  Driver driver;
+
+  @Option(names = "--heartbeat-interval", defaultValue = "${env:VMHA_HEARTBEAT_INTERVAL:-2s}",
+      description = "How often to renew the heartbeat Lease (default ${DEFAULT-VALUE}).")
+  Duration heartbeatInterval;
+
+  @Option(names = "--self-fence-after", defaultValue = "${env:VMHA_SELF_FENCE_AFTER:-10s}",
+      description = "Without a heartbeat renewal this long, ask peers and maybe stop every VM (default ${DEFAULT-VALUE}).")
+  Duration selfFenceAfter;
+
+  @Option(names = "--host-grace-period", defaultValue = "${env:VMHA_HOST_GRACE_PERIOD:-15s}",
+      description = "The operator's grace period: the heartbeat Lease's duration (default ${DEFAULT-VALUE}).")
+  Duration hostGracePeriod;
+
+  @Option(names = "--fencing", defaultValue = "${env:VMHA_FENCING:-SelfFence}",
+      description = "The fleet's fencing policy, as the operator's: SelfFence or None (default ${DEFAULT-VALUE}).")
+  FencingPolicy fencing;
+
+  @Option(names = "--lease-namespace", defaultValue = "${env:VMHA_LEASE_NAMESPACE:-}",
+      description = "Namespace of the heartbeat and SPM Leases: the operator's (default: the client's namespace).")
+  String leaseNamespace;
+
+  @Option(names = "--peer-token-file", defaultValue = "${env:VMHA_PEER_TOKEN_FILE:-}",
+      description = "File with the token all agents share for the peer endpoint (or env VMHA_PEER_TOKEN).")
+  String peerTokenFile;
+
+  @Option(names = "--listen-address", defaultValue = "${env:VMHA_LISTEN_ADDRESS:-0.0.0.0}",
+      description = "Address the peer endpoint listens on (default ${DEFAULT-VALUE}).")
+  String listenAddress;
+
+  @Option(names = "--listen-port", defaultValue = "${env:VMHA_LISTEN_PORT:-9740}",
+      description = "Port of the peer endpoint (default ${DEFAULT-VALUE}).")
+  int listenPort;
+
+  @Option(names = "--advertise-address", defaultValue = "${env:VMHA_ADVERTISE_ADDRESS:-}",
+      description = "Address peers reach this agent at, reported in status.reported.endpoint (default: the host name).")
+  String advertiseAddress;
+
+  @Override
+  public Integer call() throws Exception {
+    if (driver != Driver.simulated) {
+      System.err.println("vmha agent: the " + driver + " driver is not available in this build; use --driver simulated");
+      return 2;
+    }
+    if (selfFenceAfter.compareTo(hostGracePeriod) >= 0) {
+      System.err.println("vmha agent: --self-fence-after must be shorter than --host-grace-period");
+      return 2;
+    }
+    PeerToken token = peerToken();
+    if (token == null) {
+      if (fencing == FencingPolicy.SelfFence && driver != Driver.simulated) {
+        System.err.println("vmha agent: SelfFence needs a peer token: --peer-token-file or VMHA_PEER_TOKEN");
+        return 2;
+      }
+      System.err.println("vmha agent: no peer token given: using a random one, so no other agent can ask this one");
+      token = PeerToken.random();
+    }
+    String advertised = advertiseAddress.isBlank() ? InetAddress.getLocalHost().getHostName() : advertiseAddress;
+    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+      String namespace = leaseNamespace.isBlank() ? client.getNamespace() : leaseNamespace;
+      AgentOptions options = new AgentOptions(
+          host, namespace == null ? "default" : namespace, heartbeatInterval, selfFenceAfter,
+          hostGracePeriod, fencing, AgentCommand.class.getPackage().getImplementationVersion());
+      SimulationOptions simulation = SimulationOptions.of(options)
+          .withThreads(2)
+          .withPeerServer(token, listenAddress, listenPort, advertised);
+      CountDownLatch stopped = new CountDownLatch(1);
+      try (SimulatedDatacenter dc = new SimulatedDatacenter(client, simulation)) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          dc.close();
+          stopped.countDown();
+        }, "vmha-agent-shutdown"));
+        dc.start();
+        dc.addHost(host);
+        stopped.await();
+      }
+    }
+    return 0;
+  }
+
+  private PeerToken peerToken() throws java.io.IOException {
+    if (!peerTokenFile.isBlank()) {
+      return PeerToken.fromFile(Path.of(peerTokenFile));
+    }
+    String env = System.getenv("VMHA_PEER_TOKEN");
+    return env == null || env.isBlank() ? null : PeerToken.of(env);
+  }
+}

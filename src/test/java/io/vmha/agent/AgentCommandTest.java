@@ -1,0 +1,35 @@
+package io.vmha.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmha.cli.VmhaCommand;
+import io.vmha.core.model.FencingPolicy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+class AgentCommandTest {
+  @Test
+  void parsesItsOptionsWithDefaults() {
+    ParseResult parsed = VmhaCommand.commandLine().parseArgs(
+        "agent", "--host", "host-1", "--heartbeat-interval", "500ms", "--fencing", "none");
+    ParseResult agent = parsed.subcommand();
+    assertThat(agent.commandSpec().name()).isEqualTo("agent");
+    assertThat(agent.<String>matchedOptionValue("--host", null)).isEqualTo("host-1");
+    assertThat(agent.<Duration>matchedOptionValue("--heartbeat-interval", null)).isEqualTo(Duration.ofMillis(500));
+    assertThat(agent.<FencingPolicy>matchedOptionValue("--fencing", null)).isEqualTo(FencingPolicy.None);
+    assertThat(agent.commandSpec().findOption("--self-fence-after").getValue().toString()).isEqualTo("PT10S");
+    assertThat(agent.commandSpec().findOption("--listen-port").<Integer>getValue()).isEqualTo(9740);
+  }
+
+  @Test
+  void refusesAnUnavailableDriver() {
+    CommandLine cli = VmhaCommand.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute("agent", "--host", "h", "--driver", "libvirt")).isEqualTo(2);
+  }
+}
