@@ -474,6 +474,15 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private void renewSpm(Work work, boolean fenced, Instant now) {
+    if (Boolean.TRUE.equals(work.status().getSpmReleaseRequested())) {
+      // The operator asks us to give the role up: we stopped acting as SPM above, so clearing the
+      // holder ourselves means the next holder can never overlap with us.
+      api.check();
+      if (leases.releaseSpmIfHolder(view.spmLease())) {
+        LOG.info("agent of {}: released the SPM role as the operator asked", me);
+      }
+      return;
+    }
     if (fenced || work.maintenance() || !driver.storageConnected()) {
       return;
     }

@@ -74,6 +74,26 @@ public final class Leases {
     }
   }
 
+  /** Clears the SPM holder if it is this host, locked on the version we saw. */
+  boolean releaseSpmIfHolder(Lease cached) {
+    if (cached == null || cached.getSpec() == null || !host.equals(cached.getSpec().getHolderIdentity())) {
+      return false;
+    }
+    var patch = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    patch.putObject("metadata").put("resourceVersion", cached.getMetadata().getResourceVersion());
+    patch.putObject("spec").putNull("holderIdentity");
+    try {
+      client.leases().inNamespace(namespace).withName(VmhaApi.SPM_LEASE)
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false; // changed under us; the next tick looks again
+      }
+      throw e;
+    }
+  }
+
   private void patchSpm(String resourceVersion, Instant now) {
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("resourceVersion", resourceVersion);
