@@ -19,7 +19,11 @@ public sealed interface Action {
   /** Failover is frozen (H5): set {@code FailoverFrozen=True} on hosts, emit a Warning event. */
   record FreezeFailover(String message) implements Action {}
 
-  /** Failover resumes: {@code FailoverFrozen=False}, Normal event. */
+  /**
+   * Failover resumes: {@code FailoverFrozen=False}, Normal event. From now on the operator treats
+   * every host as seen at this moment (a fresh grace period, as after its own restart), so hosts
+   * still on their way back from the outage are not failed over.
+   */
   record UnfreezeFailover(String message) implements Action {}
 
   /** Set {@code status.fencingRequested} on the host; its agent fences itself (S4). */

@@ -59,6 +59,10 @@ public final class Engine {
     } else if (!freeze.frozen() && snapshot.failoverFrozen()) {
       log.fleet(new Action.UnfreezeFailover(freeze.message()));
     }
+    // Hosts come back from an outage one heartbeat apart: the first plan after a freeze must not
+    // fail over the ones still on their way back. The operator gives every host a fresh grace
+    // period from the unfreeze on (as after its own restart), and this plan stays frozen.
+    boolean unfreezing = !freeze.frozen() && snapshot.failoverFrozen();
     String spmHolder =
         new SpmElector().elect(snapshot.spmLease(), hosts, byName, snapshot.now(), log, deadlines);
     clearFinishedFencing(hosts, log);
@@ -77,7 +81,7 @@ public final class Engine {
             ledger,
             placer,
             new FailoverReserve(hosts, ledger, settings.reserveHosts()),
-            freeze,
+            unfreezing ? freeze.stillFrozenWhileResuming() : freeze,
             deadlines,
             log,
             names);

@@ -147,6 +147,10 @@ public final class FleetLoop implements AutoCloseable {
       Plan plan = engine.plan(built.snapshot());
       Duration planned = Duration.between(now, clock.instant());
       PlanApplier.Outcome outcome = applier.apply(plan, built, now);
+      if (!plan.actions(io.vmha.core.Action.UnfreezeFailover.class).isEmpty()) {
+        snapshots.freshGracePeriodFrom(now);
+        log.info("failover resumes; every host gets a fresh grace period of {}", options.settings().hostGracePeriod());
+      }
       var sources = built.sources();
       usage = Usage.of(sources.vms().values(), sources.templates(), sources.hosts().values());
       int catalogWrites = catalog.write(sources, usage, now);

@@ -47,6 +47,8 @@ final class SnapshotBuilder {
   private final Settings settings;
   private final String leaseNamespace;
   private final Instant startedAt;
+  /** No host is judged on silence from before this: the operator's start, or the end of a freeze. */
+  private volatile Instant graceFloor;
 
   SnapshotBuilder(
       FleetCaches caches,
@@ -61,6 +63,12 @@ final class SnapshotBuilder {
     this.settings = settings;
     this.leaseNamespace = leaseNamespace;
     this.startedAt = startedAt;
+    this.graceFloor = startedAt;
+  }
+
+  /** Every host gets a fresh grace period from {@code at} (H5: after a freeze, as after a restart). */
+  void freshGracePeriodFrom(Instant at) {
+    graceFloor = at;
   }
 
   /** The API objects a snapshot was made from, so actions can be written against them. */
@@ -141,7 +149,7 @@ final class SnapshotBuilder {
         Boolean.TRUE.equals(spec.getMaintenance()),
         host.getMetadata().getDeletionTimestamp() != null,
         spec.getSpmPriority() == null ? SpmPriority.Normal : SpmPriority.valueOf(spec.getSpmPriority().name()),
-        seen == null || seen.isBefore(startedAt) ? startedAt : seen,
+        seen == null || seen.isBefore(graceFloor) ? graceFloor : seen,
         status == null ? null : report(status.getReported()),
         status == null || status.getPhase() == null ? null : enumOrNull(HostPhase.class, status.getPhase()),
         status != null && status.getFencing() != null && Boolean.TRUE.equals(status.getFencing().getRequested()));

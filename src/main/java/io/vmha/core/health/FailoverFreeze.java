@@ -38,4 +38,13 @@ public record FailoverFreeze(boolean frozen, int notResponding, int total, Strin
                 + "): failover is active";
     return new FailoverFreeze(frozen, lost, total, message);
   }
+
+  /** The judgement of the plan that lifts a freeze: failover still waits, hosts get a fresh grace period. */
+  public FailoverFreeze stillFrozenWhileResuming() {
+    return new FailoverFreeze(
+        true,
+        notResponding,
+        total,
+        message + "; failover resumes after every host had a fresh grace period");
+  }
 }

@@ -1,0 +1,63 @@
+package io.vmha.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vmha.core.model.FencingPolicy;
+import io.vmha.demo.Demo;
+import io.vmha.demo.DemoReport;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vmha demo}: the whole product on this machine, no cluster needed. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start an API server in this process, the operator and simulated hosts for the examples/ fleet,",
+      "play the seed scenarios one after the other, and print a timeline and the final state.",
+      "Exits 1 if a scenario failed or an invariant (I1-I5) was broken."
+    })
+public final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--real-timings", description = "Use the spec's timings (grace period 15 s) instead of compressed ones.")
+  boolean realTimings;
+
+  @Option(names = "--fencing", defaultValue = "SelfFence", description = "SelfFence or None (default ${DEFAULT-VALUE}).")
+  FencingPolicy fencing;
+
+  @Option(names = "--keep-running", description = "Keep the API server up afterwards and write a kubeconfig to look around with kubectl.")
+  boolean keepRunning;
+
+  @Option(names = "--kubeconfig", defaultValue = "vmha-demo-kubeconfig", description = "Where --keep-running writes the kubeconfig (default ${DEFAULT-VALUE}).")
+  Path kubeconfig;
+
+  @Option(names = "--report", description = "Write the timeline and each scenario's outcome as JSON to this file.")
+  Path reportFile;
+
+  @Option(names = "--verbose", description = "Also print the operator's and agents' logs.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!verbose) {
+      // the timeline is the demo's output; component logs would drown it (read before any logger exists)
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+    try (Demo demo = new Demo(new Demo.Options(realTimings, fencing, System.out)).start()) {
+      DemoReport report = demo.play();
+      if (reportFile != null) {
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(reportFile.toFile(), report);
+        System.out.println("report written to " + reportFile);
+      }
+      if (keepRunning) {
+        demo.api().writeKubeconfig(kubeconfig);
+        System.out.printf("%nThe fleet keeps running. Look around:%n  kubectl --kubeconfig %s get vmha%n"
+            + "  kubectl --kubeconfig %s describe vmhost atlantic%nPress Ctrl-C to stop.%n", kubeconfig, kubeconfig);
+        new CountDownLatch(1).await();
+      }
+      return report.passed() ? 0 : 1;
+    }
+  }
+}
