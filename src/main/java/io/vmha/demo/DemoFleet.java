@@ -80,8 +80,4 @@ final class DemoFleet {
   static List<String> hostNames(List<HasMetadata> objects) {
     return objects.stream().filter(VmHost.class::isInstance).map(o -> o.getMetadata().getName()).toList();
   }
-
-  static boolean isRepository(HasMetadata object) {
-    return object instanceof StorageRepository;
-  }
 }

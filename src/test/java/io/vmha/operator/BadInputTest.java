@@ -24,18 +24,8 @@ class BadInputTest {
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
     fleet.host("atlantic", 16, 65536);
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: zos}
-        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
-        """);
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: VirtualMachine
-        metadata: {name: healthy, namespace: app}
-        spec: {image: {repository: zos, path: images/healthy.qcow2}, cpus: 1, memoryMiB: 1024}
-        """);
+    fleet.sharedRepository("zos");
+    fleet.standaloneVm("app", "healthy", 1, 1024);
   }
 
   @AfterAll

@@ -77,10 +77,6 @@ final class FakeAgents implements AutoCloseable {
     return running.contains(host + "/" + instance);
   }
 
-  private boolean runsAnywhereButOn(String host, String instance) {
-    return running.stream().anyMatch(e -> e.endsWith("/" + instance) && !e.equals(host + "/" + instance));
-  }
-
   private void tickSafely() {
     try {
       tick();

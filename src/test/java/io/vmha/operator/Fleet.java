@@ -73,6 +73,34 @@ final class Fleet implements AutoCloseable {
     return this;
   }
 
+  Fleet sharedRepository(String name) {
+    return apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: %s}
+        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/%s}
+        """.formatted(name, name));
+  }
+
+  Fleet template(String namespace, String name, int cpus, long memoryMiB) {
+    return apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VmTemplate
+        metadata: {name: %s, namespace: %s}
+        spec: {image: {repository: zos, path: images/%s.qcow2}, cpus: %d, memoryMiB: %d}
+        """.formatted(name, namespace, name, cpus, memoryMiB));
+  }
+
+  /** A standalone VM on the shared repository zos. */
+  Fleet standaloneVm(String namespace, String name, int cpus, long memoryMiB) {
+    return apply("""
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: %s, namespace: %s}
+        spec: {image: {repository: zos, path: images/%s.qcow2}, cpus: %d, memoryMiB: %d}
+        """.formatted(name, namespace, name, cpus, memoryMiB));
+  }
+
   Fleet apply(String yaml) {
     HasMetadata resource = Serialization.unmarshal(yaml);
     if (resource instanceof io.fabric8.kubernetes.api.model.GenericKubernetesResource generic) {

@@ -22,12 +22,7 @@ class GuestAgentTest {
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
     fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536).host("indian", 16, 65536);
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: zos}
-        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
-        """);
+    fleet.sharedRepository("zos");
   }
 
   @AfterAll

@@ -23,12 +23,7 @@ class LifecycleTest {
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
     fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536);
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: zos}
-        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
-        """);
+    fleet.sharedRepository("zos");
   }
 
   @AfterAll
@@ -106,12 +101,7 @@ class LifecycleTest {
 
   @Test
   void aTemplateInUseIsNotDeletedUntilItsVmsAreGone() {
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: VmTemplate
-        metadata: {name: base, namespace: app}
-        spec: {image: {repository: zos, path: images/base.qcow2}, cpus: 1, memoryMiB: 512}
-        """);
+    fleet.template("app", "base", 1, 512);
     fleet.apply("""
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine

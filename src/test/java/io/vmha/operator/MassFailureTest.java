@@ -21,12 +21,7 @@ class MassFailureTest {
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
     fleet.host("h1", 16, 65536).host("h2", 16, 65536).host("h3", 16, 65536).host("h4", 16, 65536);
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: zos}
-        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
-        """);
+    fleet.sharedRepository("zos");
   }
 
   @AfterAll
@@ -37,12 +32,7 @@ class MassFailureTest {
   @Test
   void failoverFreezesWhenMoreThanHalfTheHostsAreLostAndResumesAfter() {
     fleet.editHost("h4", spec -> spec.setUnschedulable(true));
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: VirtualMachine
-        metadata: {name: web, namespace: ops}
-        spec: {image: {repository: zos, path: images/web.qcow2}, cpus: 1, memoryMiB: 1024}
-        """);
+    fleet.standaloneVm("ops", "web", 1, 1024);
     Fleet.eventually(() -> assertThat(fleet.vm("ops", "web").getStatus().getPhase()).isEqualTo("Running"));
     String home = fleet.vm("ops", "web").getStatus().getHost();
     fleet.editHost("h4", spec -> spec.setUnschedulable(false));

@@ -32,12 +32,7 @@ class RacingDecidersTest {
     second = new VmhaOperator(client, new OperatorOptions(Fleet.fastSettings(FencingPolicy.SelfFence), false,
         "vmha-operator", Fleet.LEASES, "replica-b", -1, false), MockApi::withoutServerSideApply).start();
     fleet.host("atlantic", 64, 262144).host("pacific", 64, 262144);
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: zos}
-        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
-        """);
+    fleet.sharedRepository("zos");
     fleet.apply("""
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate

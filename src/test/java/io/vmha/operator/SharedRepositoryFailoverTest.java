@@ -23,12 +23,7 @@ class SharedRepositoryFailoverTest {
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
     fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536).host("indian", 8, 32768);
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: zos}
-        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/zos}
-        """);
+    fleet.sharedRepository("zos");
     fleet.apply("""
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate
@@ -87,12 +82,7 @@ class SharedRepositoryFailoverTest {
 
   @Test
   void standaloneVmKeepsItsName() {
-    fleet.apply("""
-        apiVersion: vmha.io/v1alpha1
-        kind: VirtualMachine
-        metadata: {name: db, namespace: seed}
-        spec: {image: {repository: zos, path: images/db.qcow2}, cpus: 4, memoryMiB: 8192}
-        """);
+    fleet.standaloneVm("seed", "db", 4, 8192);
     Fleet.eventually(() ->
         assertThat(fleet.vm("seed", "db").getStatus().getPhase()).isEqualTo("Running"));
     String first = fleet.vm("seed", "db").getStatus().getHost();
