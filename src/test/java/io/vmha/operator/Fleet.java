@@ -123,10 +123,24 @@ final class Fleet implements AutoCloseable {
 
   /** Changes a host's spec as kubectl edit would (patch of the latest version). */
   void editHost(String name, java.util.function.Consumer<io.vmha.api.VmHostSpec> change) {
-    client.resources(VmHost.class).withName(name).edit(h -> {
+    retryOnConflict(() -> client.resources(VmHost.class).withName(name).edit(h -> {
       change.accept(h.getSpec());
       return h;
-    });
+    }));
+  }
+
+  /** As kubectl edit does: the operator may have written status in between; read and try again. */
+  static void retryOnConflict(Runnable edit) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        edit.run();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   VmHost vmHost(String name) {

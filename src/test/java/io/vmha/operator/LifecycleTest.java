@@ -32,10 +32,10 @@ class LifecycleTest {
   }
 
   private static void edit(String name, java.util.function.Consumer<io.vmha.api.VirtualMachineSpec> change) {
-    client.resources(VirtualMachine.class).inNamespace("app").withName(name).edit(vm -> {
+    Fleet.retryOnConflict(() -> client.resources(VirtualMachine.class).inNamespace("app").withName(name).edit(vm -> {
       change.accept(vm.getSpec());
       return vm;
-    });
+    }));
   }
 
   @Test
