@@ -338,7 +338,7 @@ public final class Demo implements AutoCloseable {
   }
 
   private void annotate(String host, String key, String value) {
-    client.resources(VmHost.class).withName(host).edit(h -> {
+    retryOnConflict(() -> client.resources(VmHost.class).withName(host).edit(h -> {
       if (value == null) {
         if (h.getMetadata().getAnnotations() != null) {
           h.getMetadata().getAnnotations().remove(key);
@@ -347,14 +347,28 @@ public final class Demo implements AutoCloseable {
         h.getMetadata().getAnnotations().put(key, value);
       }
       return h;
-    });
+    }));
   }
 
   private void editHost(String host, boolean maintenance) {
-    client.resources(VmHost.class).withName(host).edit(h -> {
+    retryOnConflict(() -> client.resources(VmHost.class).withName(host).edit(h -> {
       h.getSpec().setMaintenance(maintenance);
       return h;
-    });
+    }));
+  }
+
+  /** A user's edit races with the operator's status writes: read again and retry, as kubectl does. */
+  private static void retryOnConflict(Runnable edit) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        edit.run();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private void finish() {
