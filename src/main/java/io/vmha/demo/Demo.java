@@ -344,6 +344,9 @@ public final class Demo implements AutoCloseable {
           h.getMetadata().getAnnotations().remove(key);
         }
       } else {
+        if (h.getMetadata().getAnnotations() == null) {
+          h.getMetadata().setAnnotations(new HashMap<>());
+        }
         h.getMetadata().getAnnotations().put(key, value);
       }
       return h;
