@@ -66,6 +66,14 @@ class LeaderElectionE2ETest {
     eventually(() -> assertThat(api.admin().resources(VmHost.class).withName(name).get().getStatus().getPhase()).isNotBlank());
   }
 
+  private static Set<String> reportingInstances() {
+    Set<String> instances = new HashSet<>();
+    api.admin().events().v1().events().inAnyNamespace().list().getItems().stream()
+        .filter(e -> "vmha-operator".equals(e.getReportingController()))
+        .forEach(e -> instances.add(e.getReportingInstance()));
+    return instances;
+  }
+
   @Test
   void exactlyOneReplicaLeadsAndTheOtherTakesOverWhenItStops() throws Exception {
     eventually(() -> assertThat(holder()).isIn("a", "b"));
@@ -81,6 +89,8 @@ class LeaderElectionE2ETest {
     }
     assertThat(seen).containsExactly(leader);
     hostGetsStatus("le-host-1");
+    // Whatever was reported so far, the leader reported it: the follower does not act.
+    assertThat(reportingInstances()).isSubsetOf(leader);
 
     replicas.remove(leader).close();
     // The follower takes over within the Lease's duration (JOSDK: 15 s) and acts.

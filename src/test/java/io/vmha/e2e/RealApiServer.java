@@ -33,12 +33,17 @@ final class RealApiServer implements AutoCloseable {
   private final Path kubeconfig;
   private final KubernetesClient admin;
   private final List<KubernetesClient> clients = new ArrayList<>();
+  /** Stops etcd and the API server if the JVM ends without close() (a killed or timed-out fork). */
+  private final Thread reaper;
+  private boolean closed;
 
   private RealApiServer(KubeAPIServer server, Path binaries, Path kubeconfig, KubernetesClient admin) {
     this.server = server;
     this.binaries = binaries;
     this.kubeconfig = kubeconfig;
     this.admin = admin;
+    this.reaper = new Thread(server::stop, "kube-apiserver-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /** Starts etcd and the API server; skips the calling test class when the binaries are missing. */
@@ -127,7 +132,16 @@ final class RealApiServer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down: the hook stops the server
+    }
     synchronized (clients) {
       clients.forEach(KubernetesClient::close);
     }
