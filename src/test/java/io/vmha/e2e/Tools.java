@@ -66,9 +66,25 @@ final class Tools {
   /** Skips the calling test unless a real API server can be started offline. */
   static Path assumeK8sBinaries() {
     Optional<Path> dir = k8sBinaries();
-    assumeTrue(dir.isPresent(),
-        "no kube-apiserver/etcd/kubectl under " + kubeApiTestDir().resolve("k8s") + ": " + BUILD_HINT);
+    skipUnless(dir.isPresent(), "no kube-apiserver/etcd/kubectl under " + kubeApiTestDir().resolve("k8s") + ": " + BUILD_HINT);
     return dir.get();
+  }
+
+  /**
+   * A JUnit assumption that also says why on stderr: Surefire counts a class whose
+   * {@code @BeforeAll} is skipped as zero tests and prints no reason.
+   */
+  private static void skipUnless(boolean condition, String reason) {
+    if (!condition) {
+      StackWalker walker = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+      String caller = walker.walk(frames -> frames
+          .map(f -> f.getDeclaringClass().getSimpleName())
+          .filter(name -> name.endsWith("Test"))
+          .findFirst()
+          .orElse("end-to-end test"));
+      System.err.println("SKIPPED " + caller + ": " + reason);
+    }
+    assumeTrue(condition, reason);
   }
 
   /** helm: {@code $VMHA_HELM}, then {@code <kube-api-test dir>/bin/helm}, then {@code helm} on the PATH. */
@@ -86,7 +102,7 @@ final class Tools {
 
   static Path assumeHelm() {
     Optional<Path> helm = helm();
-    assumeTrue(helm.isPresent(), "helm not found ($VMHA_HELM, " + kubeApiTestDir().resolve("bin/helm") + ", PATH): " + BUILD_HINT);
+    skipUnless(helm.isPresent(), "helm not found ($VMHA_HELM, " + kubeApiTestDir().resolve("bin/helm") + ", PATH): " + BUILD_HINT);
     return helm.get();
   }
 
