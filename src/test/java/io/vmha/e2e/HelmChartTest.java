@@ -338,6 +338,25 @@ class HelmChartTest {
   }
 
   @Test
+  void valuesSchemaRefusesWhatTheOperatorWouldRefuseAtStart() {
+    Map<String, String> refused = new LinkedHashMap<>();
+    refused.put("operator.fencing=Bogus", "/operator/fencing");
+    refused.put("operator.placementPolicy=Spread", "/operator/placementPolicy");
+    refused.put("operator.hostGracePeriod=15", "/operator/hostGracePeriod");
+    refused.put("operator.restartWindow=ten minutes", "/operator/restartWindow");
+    refused.put("operator.maxUnhealthyFraction=2", "/operator/maxUnhealthyFraction");
+    refused.put("operator.hostGracePeriods=15s", "hostGracePeriods");
+    for (var bad : refused.entrySet()) {
+      List<String> command = List.of(Tools.assumeHelm().toString(), "template", "vmha", Tools.CHART.toString(), "--set", bad.getKey());
+      Tools.Result result = Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1));
+      assertThat(result.ok()).as("helm template --set %s must fail", bad.getKey()).isFalse();
+      assertThat(result.stderr()).contains("schema").contains(bad.getValue());
+    }
+    assertThat(env(find(render("operator.heartbeatInterval=PT1S", "operator.restartWindow=1h"), "Deployment", "vmha-operator")
+        .at("/spec/template/spec/containers/0")).get("VMHA_HEARTBEAT_INTERVAL").path("value").asText()).isEqualTo("PT1S");
+  }
+
+  @Test
   void readmeDescribesEveryValue() throws IOException {
     String readme = Files.readString(Tools.CHART.resolve("README.md"));
     JsonNode values = YAML.readTree(Tools.CHART.resolve("values.yaml").toFile());

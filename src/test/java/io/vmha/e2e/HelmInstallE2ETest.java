@@ -141,6 +141,30 @@ class HelmInstallE2ETest {
     fleet.assertAgentsHealthy();
   }
 
+  @Test
+  void upgradeChangesOperatorSettingsAndLeavesTheCrdsAlone() {
+    fleet.api.helm("upgrade", ChartedFleet.RELEASE, Tools.CHART.toString(), "--namespace", ChartedFleet.NAMESPACE,
+        "--reuse-values", "--set", "operator.fencing=None", "--set", "operator.placementPolicy=BinPacking")
+        .orFail(List.of("helm upgrade"));
+    var container = fleet.api.admin().apps().deployments().inNamespace(ChartedFleet.NAMESPACE).withName("vmha-operator").get()
+        .getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("VMHA_FENCING");
+      assertThat(e.getValue()).isEqualTo("None");
+    });
+    assertThat(container.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("VMHA_PLACEMENT_POLICY");
+      assertThat(e.getValue()).isEqualTo("BinPacking");
+    });
+    assertThat(fleet.api.admin().apiextensions().v1().customResourceDefinitions().withName("virtualmachines.vmha.io").get())
+        .isNotNull();
+    // A values typo is refused by values.schema.json before anything changes.
+    var refused = fleet.api.helm("upgrade", ChartedFleet.RELEASE, Tools.CHART.toString(), "--namespace", ChartedFleet.NAMESPACE,
+        "--reuse-values", "--set", "operator.fencing=Sometimes");
+    assertThat(refused.ok()).isFalse();
+    assertThat(refused.stderr()).contains("/operator/fencing");
+  }
+
   /**
    * A VM applied without any label. On a real API server the operator's JSON Patch adds
    * {@code /metadata/labels/vmha.io~1host} to an object that has no {@code metadata.labels}, which
