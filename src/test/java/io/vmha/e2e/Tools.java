@@ -26,10 +26,18 @@ final class Tools {
 
   private Tools() {}
 
-  /** kube-api-test's directory: {@code KUBE_API_TEST_DIR}, default {@code ~/.kubeapitest}. */
+  /**
+   * kube-api-test's directory: {@code KUBE_API_TEST_DIR}, else where hack/build-k8s-binaries.sh
+   * put them ({@code VMHA_K8S_BIN_DIR}), else {@code ~/.kubeapitest} (both tools' default).
+   */
   static Path kubeApiTestDir() {
-    String dir = System.getenv("KUBE_API_TEST_DIR");
-    return dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".kubeapitest");
+    for (String variable : List.of("KUBE_API_TEST_DIR", "VMHA_K8S_BIN_DIR")) {
+      String dir = System.getenv(variable);
+      if (dir != null && !dir.isBlank()) {
+        return Path.of(dir);
+      }
+    }
+    return Path.of(System.getProperty("user.home"), ".kubeapitest");
   }
 
   /**
