@@ -9,7 +9,8 @@
 #   DIR/k8s/<X.Y.Z>-linux-<arch>/kube-apiserver   built from k8s.io/kubernetes vX.Y.Z
 #   DIR/k8s/<X.Y.Z>-linux-<arch>/etcd             built from go.etcd.io/etcd/server/v3
 #                                                 (the version k8s.io/kubernetes pins)
-#   DIR/k8s/<X.Y.Z>-linux-<arch>/kubectl          copied from `command -v kubectl`
+#   DIR/k8s/<X.Y.Z>-linux-<arch>/kubectl          copied from `command -v kubectl`, or
+#                                                 built from k8s.io/kubernetes when there is none
 #   DIR/bin/helm                                  built from helm.sh/helm/v3/cmd/helm
 #
 # The version directory name has no leading "v" (kube-api-test parses it as
@@ -145,9 +146,19 @@ build_apiserver() {
     ld+=" -X $pkg.gitVersion=$kver -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
     ld+=" -X $pkg.gitCommit= -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
   done
+  K8S_SCRATCH="$dir" K8S_LDFLAGS="$ld"
+  $need_apiserver || return 0
   (cd "$dir" && go build -mod=mod -trimpath -ldflags "$ld" -o "$OUT/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
   "$OUT/kube-apiserver" --version >&2
   log "kube-apiserver built in $(( $(date +%s) - t0 ))s"
+}
+
+# Only when there is no kubectl on PATH: the scratch module of build_apiserver has it too.
+build_kubectl() {
+  local t0; t0=$(date +%s)
+  (cd "$K8S_SCRATCH" && go build -mod=mod -trimpath -ldflags "$K8S_LDFLAGS" -o "$OUT/kubectl" k8s.io/kubernetes/cmd/kubectl)
+  "$OUT/kubectl" version --client >&2
+  log "kubectl built in $(( $(date +%s) - t0 ))s"
 }
 
 build_etcd() {
@@ -175,7 +186,15 @@ build_helm() {
   log "helm built in $(( $(date +%s) - t0 ))s"
 }
 
-if $need_apiserver; then build_apiserver; fi
+# kubectl: the one on PATH if there is one (a static binary within the +-1 minor
+# skew is fine); otherwise built from the same k8s.io/kubernetes module.
+kubectl_src=""
+if $need_kubectl; then
+  kubectl_src=$(command -v kubectl || true)
+  [[ -z "$kubectl_src" ]] || kubectl_src=$(readlink -f "$kubectl_src")
+fi
+if $need_apiserver || { $need_kubectl && [[ -z "$kubectl_src" ]]; }; then build_apiserver; fi
+if $need_kubectl && [[ -z "$kubectl_src" ]]; then build_kubectl; fi
 if $need_etcd; then build_etcd; fi
 if $need_helm; then build_helm; fi
 
@@ -194,11 +213,12 @@ install_bin() { install -m 0755 "$1" "$2.tmp" && mv -f "$2.tmp" "$2"; }
 if $need_apiserver; then install_bin "$OUT/kube-apiserver" "$stage/kube-apiserver"; fi
 if $need_etcd; then install_bin "$OUT/etcd" "$stage/etcd"; fi
 if $need_kubectl; then
-  kubectl_src=$(command -v kubectl || true)
-  [[ -n "$kubectl_src" ]] || { echo "kubectl not found on PATH" >&2; exit 1; }
-  kubectl_src=$(readlink -f "$kubectl_src")
-  install_bin "$kubectl_src" "$stage/kubectl"
-  log "kubectl copied from $kubectl_src"
+  if [[ -n "$kubectl_src" ]]; then
+    install_bin "$kubectl_src" "$stage/kubectl"
+    log "kubectl copied from $kubectl_src"
+  else
+    install_bin "$OUT/kubectl" "$stage/kubectl"
+  fi
 fi
 if [[ "$stage" != "$K8S_DIR" ]]; then
   for b in kube-apiserver etcd kubectl; do
@@ -211,7 +231,7 @@ if $need_helm; then
   mkdir -p "$(dirname "$HELM_BIN")"
   install_bin "$OUT/helm" "$HELM_BIN"
 fi
-rm -f "$OUT"/kube-apiserver "$OUT"/etcd "$OUT"/helm
+rm -f "$OUT"/kube-apiserver "$OUT"/etcd "$OUT"/helm "$OUT"/kubectl
 
 report
 log "total time: $(elapsed)"

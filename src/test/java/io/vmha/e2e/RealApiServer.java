@@ -1,0 +1,156 @@
+package io.vmha.e2e;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real kube-apiserver and etcd (Fabric8 kube-api-test, offline: the binaries must already be in
+ * {@code ~/.kubeapitest}), with an admin client, kubectl and helm pointed at it, and clients that
+ * authenticate as a ServiceAccount through the TokenRequest API. One per test class.
+ */
+final class RealApiServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RealApiServer.class);
+
+  private final KubeAPIServer server;
+  private final Path binaries;
+  private final Path kubeconfig;
+  private final KubernetesClient admin;
+  private final List<KubernetesClient> clients = new ArrayList<>();
+  /** Stops etcd and the API server if the JVM ends without close() (a killed or timed-out fork). */
+  private final Thread reaper;
+  private boolean closed;
+
+  private RealApiServer(KubeAPIServer server, Path binaries, Path kubeconfig, KubernetesClient admin) {
+    this.server = server;
+    this.binaries = binaries;
+    this.kubeconfig = kubeconfig;
+    this.admin = admin;
+    this.reaper = new Thread(server::stop, "kube-apiserver-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
+  }
+
+  /** Starts etcd and the API server; skips the calling test class when the binaries are missing. */
+  static RealApiServer start() {
+    Path binaries = Tools.assumeK8sBinaries();
+    String version = binaries.getFileName().toString().split("-")[0];
+    long started = System.nanoTime();
+    // Offline only in code: kube-api-test 7.5.2 casts the KUBE_API_TEST_OFFLINE_MODE string to Boolean.
+    KubeAPIServer server = new KubeAPIServer(
+        KubeAPIServerConfigBuilder.anAPIServerConfig()
+            .withTestDir(Tools.kubeApiTestDir().toString())
+            .withApiServerVersion(version)
+            .withOfflineMode(true)
+            .withUpdateKubeConfig(false)
+            .build());
+    server.start();
+    try {
+      Path kubeconfig = Files.createTempFile("vmha-e2e-kubeconfig", ".yaml");
+      String yaml = server.getKubeConfigYaml();
+      Files.writeString(kubeconfig, yaml);
+      KubernetesClient admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(yaml)).build();
+      log.info("kube-apiserver {} ready at {} in {} ms", version, admin.getMasterUrl(),
+          (System.nanoTime() - started) / 1_000_000);
+      return new RealApiServer(server, binaries, kubeconfig, admin);
+    } catch (IOException e) {
+      server.stop();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      server.stop();
+      throw e;
+    }
+  }
+
+  /** A client with the API server's admin credentials (group system:masters). */
+  KubernetesClient admin() {
+    return admin;
+  }
+
+  Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  Tools.Result kubectl(String... args) {
+    List<String> command = new ArrayList<>(List.of(binaries.resolve("kubectl").toString(), "--kubeconfig", kubeconfig.toString()));
+    command.addAll(List.of(args));
+    return Tools.run(command, Map.of(), Duration.ofMinutes(1));
+  }
+
+  Tools.Result helm(String... args) {
+    List<String> command = new ArrayList<>(List.of(Tools.assumeHelm().toString(), "--kubeconfig", kubeconfig.toString()));
+    command.addAll(List.of(args));
+    return Tools.run(command, Tools.helmEnv(), Duration.ofMinutes(2));
+  }
+
+  void createNamespace(String name) {
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .createOr(n -> n.update());
+  }
+
+  /**
+   * A client authenticated as a ServiceAccount with a bound token from the TokenRequest API, as a
+   * pod of that ServiceAccount would be: nothing of the admin's credentials is reused.
+   */
+  KubernetesClient clientAs(String namespace, String serviceAccount) {
+    TokenRequest request = admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build());
+    Config config = new ConfigBuilder(Config.empty())
+        .withMasterUrl(admin.getConfiguration().getMasterUrl())
+        .withCaCertFile(admin.getConfiguration().getCaCertFile())
+        .withCaCertData(admin.getConfiguration().getCaCertData())
+        .withOauthToken(request.getStatus().getToken())
+        .withNamespace(namespace)
+        .withRequestTimeout(10_000)
+        .build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    synchronized (clients) {
+      clients.add(client);
+    }
+    return client;
+  }
+
+  /** The identity the API server sees for a client (SelfSubjectReview, like kubectl auth whoami). */
+  static String whoAmI(KubernetesClient client) {
+    var review = client.resource(new io.fabric8.kubernetes.api.model.authentication.SelfSubjectReviewBuilder().build()).create();
+    return review.getStatus().getUserInfo().getUsername();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down: the hook stops the server
+    }
+    synchronized (clients) {
+      clients.forEach(KubernetesClient::close);
+    }
+    admin.close();
+    server.stop();
+    try {
+      Files.deleteIfExists(kubeconfig);
+    } catch (IOException e) {
+      // a temp file; nothing to do
+    }
+  }
+}
