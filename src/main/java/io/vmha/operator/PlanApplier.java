@@ -152,7 +152,7 @@ final class PlanApplier {
     List<CompletableFuture<Void>> pending = new ArrayList<>();
     Set<String> vmKeys = new java.util.LinkedHashSet<>(vmActions.keySet());
     sources.vms().forEach((key, vm) -> {
-      if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))) {
+      if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm)) || labelsDisagree(vm)) {
         vmKeys.add(key);
       }
     });
@@ -237,7 +237,7 @@ final class PlanApplier {
     status.setConditions(VmResources.conditions(vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)), now));
     int writes = 0;
     if (!JSON.valueToTree(status).equals(JSON.valueToTree(current.getStatus() == null ? new VirtualMachineStatus() : current.getStatus()))) {
-      VirtualMachine written = client.resource(vm).updateStatus();
+      VirtualMachine written = updateStatus(vm, current);
       ownWrites.record(written);
       writes++;
       vm = written;
@@ -249,6 +249,32 @@ final class PlanApplier {
     return writes;
   }
 
+  /**
+   * Writes the status with optimistic locking. A conflict caused by a metadata-only change (the
+   * framework adding its finalizer to a new VM, a user's label) must not cost the instance number
+   * this plan reserved: if the status we planned from is still the status there, write again.
+   */
+  private VirtualMachine updateStatus(VirtualMachine desired, VirtualMachine planned) {
+    try {
+      return client.resource(desired).updateStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      VirtualMachine fresh = client.resources(VirtualMachine.class)
+          .inNamespace(desired.getMetadata().getNamespace())
+          .withName(desired.getMetadata().getName())
+          .get();
+      if (fresh == null
+          || !JSON.valueToTree(fresh.getStatus() == null ? new VirtualMachineStatus() : fresh.getStatus())
+              .equals(JSON.valueToTree(planned.getStatus() == null ? new VirtualMachineStatus() : planned.getStatus()))) {
+        throw e;
+      }
+      desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
+      return client.resource(desired).updateStatus();
+    }
+  }
+
   private int syncLabels(VirtualMachine vm, VirtualMachineStatus status) {
     Map<String, String> labels = vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
     String host = status.getHost();
@@ -258,11 +284,19 @@ final class PlanApplier {
       return 0;
     }
     ArrayNode ops = JSON.createArrayNode();
-    if (vm.getMetadata().getLabels() == null) {
-      ops.addObject().put("op", "add").put("path", "/metadata/labels").putObject("value");
+    if (labels.isEmpty()) {
+      // the object may have no labels map at all: a patch below it would be refused
+      ObjectNode value = ops.addObject().put("op", "add").put("path", "/metadata/labels").putObject("value");
+      if (host != null) {
+        value.put(VmhaApi.HOST_LABEL, host);
+      }
+      if (target != null) {
+        value.put(VmhaApi.MIGRATION_TARGET_LABEL, target);
+      }
+    } else {
+      label(ops, labels, VmhaApi.HOST_LABEL, host);
+      label(ops, labels, VmhaApi.MIGRATION_TARGET_LABEL, target);
     }
-    label(ops, labels, VmhaApi.HOST_LABEL, host);
-    label(ops, labels, VmhaApi.MIGRATION_TARGET_LABEL, target);
     VirtualMachine written =
         client.resources(VirtualMachine.class)
             .inNamespace(vm.getMetadata().getNamespace())
@@ -438,6 +472,16 @@ final class PlanApplier {
     if (host != null) {
       events.record(host, type, reason, "Judge", note);
     }
+  }
+
+  /** A label write that failed earlier is retried on the next plan, action or not. */
+  private static boolean labelsDisagree(VirtualMachine vm) {
+    var status = vm.getStatus();
+    Map<String, String> labels = vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
+    String host = status == null ? null : status.getHost();
+    String target = status == null || status.getMigration() == null ? null : status.getMigration().getTargetHost();
+    return !Objects.equals(labels.get(VmhaApi.HOST_LABEL), host)
+        || !Objects.equals(labels.get(VmhaApi.MIGRATION_TARGET_LABEL), target);
   }
 
   private static Long observedGeneration(VirtualMachine vm) {

@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmhaApi;
 import java.util.List;
 import java.util.Set;
 
@@ -19,7 +20,9 @@ import java.util.Set;
  * Virtual machines. Spec changes ask the fleet loop for a plan; guest heartbeat Leases are watched
  * here. A deleted VM keeps its finalizer until its instance is stopped and gone (L2).
  */
-@ControllerConfiguration(name = VirtualMachineReconciler.NAME)
+@ControllerConfiguration(
+    name = VirtualMachineReconciler.NAME,
+    finalizerName = VmhaApi.VM_FINALIZER)
 public class VirtualMachineReconciler implements Reconciler<VirtualMachine>, Cleaner<VirtualMachine> {
   public static final String NAME = "virtualmachine";
   private static final long STOP_POLL_MILLIS = 1000;

@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.vmha.api.VmHost;
+import io.vmha.api.VmhaApi;
 import java.util.List;
 import java.util.Set;
 
@@ -23,6 +24,7 @@ import java.util.Set;
  */
 @ControllerConfiguration(
     name = VmHostReconciler.NAME,
+    finalizerName = VmhaApi.HOST_FINALIZER,
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = HostChangeFilter.class))
 public class VmHostReconciler implements Reconciler<VmHost>, Cleaner<VmHost> {

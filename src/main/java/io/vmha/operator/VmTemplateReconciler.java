@@ -9,13 +9,16 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.vmha.api.VmTemplate;
+import io.vmha.api.VmhaApi;
 import java.util.List;
 
 /**
  * VmTemplates feed placement; a change asks the fleet loop for a plan. Deleting one that VMs still
  * use waits, with {@code InUse} saying who (L3), as Kubernetes protects a PVC in use.
  */
-@ControllerConfiguration(name = VmTemplateReconciler.NAME)
+@ControllerConfiguration(
+    name = VmTemplateReconciler.NAME,
+    finalizerName = VmhaApi.IN_USE_FINALIZER)
 public class VmTemplateReconciler implements Reconciler<VmTemplate>, Cleaner<VmTemplate> {
   public static final String NAME = "vmtemplate";
   private static final long IN_USE_POLL_MILLIS = 5000;
