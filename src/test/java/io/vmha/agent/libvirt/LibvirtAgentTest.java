@@ -90,6 +90,9 @@ class LibvirtAgentTest {
 
   @AfterEach
   void stopAgent() throws Exception {
+    if (libvirt == null) {
+      return;
+    }
     if (agent != null) {
       agent.close();
     }
@@ -110,6 +113,7 @@ class LibvirtAgentTest {
 
   /** Starts the agent of {@code host} the way {@link LibvirtAgent} wires it, with a switchable storage check. */
   void startAgent(String host) {
+    TestLibvirt.assumeAvailable(libvirt);
     VmHost vmHost = new VmHost();
     vmHost.setMetadata(new ObjectMetaBuilder().withName(host).build());
     VmHostSpec spec = new VmHostSpec();

@@ -48,6 +48,7 @@ class LibvirtDriverTest {
 
   @BeforeEach
   void newDriver() throws Exception {
+    TestLibvirt.assumeAvailable(libvirt);
     repositories = new HashMap<>(Map.of("shared-nfs", nfs.toString()));
     storageUp = new AtomicBoolean(true);
     driver = LibvirtDriver.builder(TestLibvirt.URI)
@@ -59,6 +60,9 @@ class LibvirtDriverTest {
 
   @AfterEach
   void cleanUp() throws Exception {
+    if (driver == null) {
+      return;
+    }
     driver.close();
     TestLibvirt.removeAllBut(libvirt, TestLibvirt.PREDEFINED);
   }

@@ -52,6 +52,7 @@ class LibvirtMigrationTest {
 
   @BeforeEach
   void drivers() throws Exception {
+    TestLibvirt.assumeAvailable(source);
     Path node = dir.resolve("host-1.xml");
     Files.writeString(node, "<node></node>\n");
     Map<String, String> repositories = Map.of("shared-nfs", dir.toString());
@@ -70,6 +71,9 @@ class LibvirtMigrationTest {
 
   @AfterEach
   void cleanUp() throws Exception {
+    if (driver == null) {
+      return;
+    }
     sourceHost.close();
     driver.close();
     TestLibvirt.removeAllBut(source, TestLibvirt.PREDEFINED);

@@ -21,18 +21,28 @@ final class TestLibvirt {
 
   private TestLibvirt() {}
 
-  /** A connection to test:///default, or the test is skipped when the native libvirt is missing. */
+  /** Why libvirt cannot be used here, or null. */
+  private static String unavailable;
+
+  /**
+   * A connection to test:///default, or null when the native libvirt is missing; call {@link
+   * #assumeAvailable} in {@code @BeforeEach} so every test reports itself skipped with the reason.
+   */
   static Connect open() {
     try {
       return new Connect(URI);
     } catch (LinkageError e) {
-      assumeTrue(false, "libvirt0 (libvirt.so.0) is not installed, skipping the libvirt tests: "
-          + "run hack/install-libvirt-test-deps.sh (" + e + ")");
-      return null;
+      unavailable = "libvirt0 (libvirt.so.0) is not installed, skipping the libvirt tests: "
+          + "run hack/install-libvirt-test-deps.sh (" + e + ")";
     } catch (LibvirtException e) {
-      assumeTrue(false, "libvirt's test driver is not available: " + e.getMessage());
-      return null;
+      unavailable = "libvirt's test driver is not available, skipping the libvirt tests: " + e.getMessage();
     }
+    return null;
+  }
+
+  /** Skips the test (JUnit assumption) when {@link #open} found no libvirt. */
+  static void assumeAvailable(Connect connection) {
+    assumeTrue(connection != null, () -> unavailable);
   }
 
   /** Domain names libvirt reports now. */
