@@ -114,12 +114,7 @@ class LibvirtAgentTest {
   /** Starts the agent of {@code host} the way {@link LibvirtAgent} wires it, with a switchable storage check. */
   void startAgent(String host) {
     TestLibvirt.assumeAvailable(libvirt);
-    VmHost vmHost = new VmHost();
-    vmHost.setMetadata(new ObjectMetaBuilder().withName(host).build());
-    VmHostSpec spec = new VmHostSpec();
-    spec.setCapacity(new Resources(16, 65536));
-    vmHost.setSpec(spec);
-    client.resource(vmHost).create();
+    createHost(host);
 
     AgentOptions options = new AgentOptions(host, LEASE_NS, Duration.ofMillis(100), Duration.ofSeconds(1),
         Duration.ofSeconds(2), FencingPolicy.None, "test");
@@ -139,6 +134,15 @@ class LibvirtAgentTest {
     // patch, so a second report before the cache caught up would duplicate instances: wait for it.
     eventually().until(() -> view.host(host) != null && view.host(host).getStatus() != null
         && view.host(host).getStatus().getReported() != null);
+  }
+
+  static void createHost(String host) {
+    VmHost vmHost = new VmHost();
+    vmHost.setMetadata(new ObjectMetaBuilder().withName(host).build());
+    VmHostSpec spec = new VmHostSpec();
+    spec.setCapacity(new Resources(16, 65536));
+    vmHost.setSpec(spec);
+    client.resource(vmHost).create();
   }
 
   static ConditionFactory eventually() {
@@ -282,5 +286,33 @@ class LibvirtAgentTest {
     assertThat(libvirt.domainLookupByName(TestLibvirt.PREDEFINED).getInfo().state)
         .isEqualTo(DomainState.VIR_DOMAIN_PAUSED);
     libvirt.domainLookupByName(TestLibvirt.PREDEFINED).resume();
+  }
+
+  @Test
+  void vmhaAgentDriverLibvirtWiresItAllUp() throws Exception {
+    TestLibvirt.assumeAvailable(libvirt);
+    createHost("kvm-3");
+    AgentOptions options = new AgentOptions("kvm-3", LEASE_NS, Duration.ofMillis(100), Duration.ofSeconds(1),
+        Duration.ofSeconds(2), FencingPolicy.None, "test");
+    try (LibvirtAgent process = LibvirtAgent.start(client, options,
+        new LibvirtAgent.Peer(io.vmha.agent.PeerToken.random(), "127.0.0.1", 0, "127.0.0.1"),
+        new LibvirtAgent.Settings(TestLibvirt.URI, "qemu+tls://kvm-3/system", null))) {
+      eventually().untilAsserted(() -> {
+        AgentReport report = reported("kvm-3");
+        assertThat(report.getDriver()).isEqualTo("libvirt");
+        assertThat(report.getEndpoint()).startsWith("http://127.0.0.1:").endsWith("/hosts/kvm-3");
+        assertThat(report.getMigrationUri()).isEqualTo("qemu+tls://kvm-3/system");
+        assertThat(report.getReachableRepositories()).containsExactly(REPO);
+        assertThat(report.getStorageConnected()).isTrue();
+      });
+      placeVm("wired", "kvm-3", "Starting");
+      eventually().untilAsserted(() ->
+          assertThat(reportedInstance("kvm-3", "wired-1").orElseThrow().getState()).isEqualTo("Running"));
+      // what a peer's driver uses to find this host's migration URI
+      try (InformerClusterView peerView = InformerClusterView.forHost(client, LEASE_NS, "kvm-4").start()) {
+        eventually().until(() -> "qemu+tls://kvm-3/system".equals(LibvirtAgent.migrationUriOf(peerView, "kvm-3")));
+        assertThat(LibvirtAgent.migrationUriOf(peerView, "no-such-host")).isNull();
+      }
+    }
   }
 }
