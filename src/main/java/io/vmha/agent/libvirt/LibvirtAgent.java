@@ -30,8 +30,8 @@ public final class LibvirtAgent implements AutoCloseable {
   /** libvirt settings of {@code vmha agent}. */
   public record Settings(String uri, String migrationUri, String bridge) {}
 
-  private final InformerClusterView view;
-  private final RepositoryMounts repositories;
+  private InformerClusterView view; // assigned after the driver connected
+  private RepositoryMounts repositories;
   private final LibvirtDriver driver;
   private final PeerServer peerServer;
   private final ScheduledThreadPoolExecutor executor;
@@ -47,15 +47,16 @@ public final class LibvirtAgent implements AutoCloseable {
       return t;
     });
     executor.setRemoveOnCancelPolicy(true);
-    view = InformerClusterView.forHost(client, options.leaseNamespace(), host).start();
-    repositories = RepositoryMounts.start(client, host, () -> view.host(host));
+    // libvirt first: a wrong URI or a missing libvirt0 fails at once, before any informer starts
     driver = LibvirtDriver.builder(settings.uri())
         .migrationUri(settings.migrationUri())
         .bridge(settings.bridge())
-        .repositories(repositories)
-        .migrationUris(target -> migrationUriOf(view, target))
+        .repositories(() -> this.repositories.get())
+        .migrationUris(target -> migrationUriOf(this.view, target))
         .build()
         .connect();
+    view = InformerClusterView.forHost(client, options.leaseNamespace(), host).start();
+    repositories = RepositoryMounts.start(client, host, () -> view.host(host));
     peerServer = PeerServer.start(peer.listenAddress(), peer.listenPort(), peer.advertisedAddress(), peer.token());
     long timeoutMillis = Math.max(200, Math.min(2000, options.heartbeatInterval().toMillis()));
     PeerClient peerClient = new PeerClient(peer.token(), Duration.ofMillis(timeoutMillis));
