@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.PeerToken;
+import io.vmha.agent.libvirt.LibvirtAgent;
 import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.agent.sim.SimulationOptions;
 import io.vmha.core.model.FencingPolicy;
@@ -75,12 +76,22 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Address peers reach this agent at, reported in status.reported.endpoint (default: the host name).")
   String advertiseAddress;
 
+  @Option(names = "--libvirt-uri", defaultValue = "${env:VMHA_LIBVIRT_URI:-qemu:///system}",
+      description = "libvirt connection URI of this host's hypervisor (driver libvirt; default ${DEFAULT-VALUE}).")
+  String libvirtUri;
+
+  @Option(names = "--libvirt-migration-uri", defaultValue = "${env:VMHA_LIBVIRT_MIGRATION_URI:-}",
+      description = "URI other hosts' libvirt live-migrate to, reported as migrationUri "
+          + "(default qemu+tls://<advertise-address>/system).")
+  String libvirtMigrationUri;
+
+  @Option(names = "--libvirt-bridge", defaultValue = "${env:VMHA_LIBVIRT_BRIDGE:-}",
+      description = "Host bridge the VMs' network interface attaches to; its link state is the network check "
+          + "(default: no interface, network always reported up).")
+  String libvirtBridge;
+
   @Override
   public Integer call() throws Exception {
-    if (driver != Driver.simulated) {
-      System.err.println("vmha agent: the " + driver + " driver is not available in this build; use --driver simulated");
-      return 2;
-    }
     if (selfFenceAfter.compareTo(hostGracePeriod) >= 0) {
       System.err.println("vmha agent: --self-fence-after must be shorter than --host-grace-period");
       return 2;
@@ -100,6 +111,9 @@ public final class AgentCommand implements Callable<Integer> {
       AgentOptions options = new AgentOptions(
           host, namespace == null ? "default" : namespace, heartbeatInterval, selfFenceAfter,
           hostGracePeriod, fencing, AgentCommand.class.getPackage().getImplementationVersion());
+      if (driver == Driver.libvirt) {
+        return runLibvirt(client, options, token, advertised);
+      }
       SimulationOptions simulation = SimulationOptions.of(options)
           .withThreads(2)
           .withPeerServer(token, listenAddress, listenPort, advertised);
@@ -113,6 +127,22 @@ public final class AgentCommand implements Callable<Integer> {
         dc.addHost(host);
         stopped.await();
       }
+    }
+    return 0;
+  }
+
+  private int runLibvirt(KubernetesClient client, AgentOptions options, PeerToken token, String advertised)
+      throws Exception {
+    String migrationUri = libvirtMigrationUri.isBlank() ? "qemu+tls://" + advertised + "/system" : libvirtMigrationUri;
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (LibvirtAgent agent = LibvirtAgent.start(client, options,
+        new LibvirtAgent.Peer(token, listenAddress, listenPort, advertised),
+        new LibvirtAgent.Settings(libvirtUri, migrationUri, libvirtBridge.isBlank() ? null : libvirtBridge))) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
+      stopped.await();
+    } catch (io.vmha.agent.DriverException e) {
+      System.err.println("vmha agent: " + e.getMessage());
+      return 1;
     }
     return 0;
   }
