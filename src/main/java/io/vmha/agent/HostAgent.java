@@ -80,6 +80,7 @@ public final class HostAgent implements AutoCloseable {
   private boolean fenceRestartDone;
   private int fenceRestarts;
   private int spmRenewals;
+  private volatile boolean statusWritten;
 
   /**
    * @param peerServer serves this agent's peer endpoint; null for none (then no peer can ask it)
@@ -527,8 +528,9 @@ public final class HostAgent implements AutoCloseable {
    */
   private void writeReport(AgentReport report, boolean statusExists) {
     var status = client.resources(VmHost.class).withName(me).subresource("status");
-    if (!statusExists) {
+    if (!statusExists && !statusWritten) {
       status.patch(PatchContext.of(PatchType.JSON_MERGE), toJson(Map.of("status", Map.of("reported", report))));
+      statusWritten = true; // from now on replace the field whole, even before the cache shows it
       return;
     }
     try {

@@ -26,10 +26,11 @@ class AgentCommandTest {
   }
 
   @Test
-  void refusesAnUnavailableDriver() {
+  void refusesSelfFencingWithoutAPeerToken() {
     CommandLine cli = VmhaCommand.commandLine();
     StringWriter err = new StringWriter();
     cli.setErr(new PrintWriter(err));
+    // peers must authenticate each other before one tells another to keep its VMs running
     assertThat(cli.execute("agent", "--host", "h", "--driver", "libvirt")).isEqualTo(2);
   }
 }
