@@ -32,5 +32,6 @@ class AgentCommandTest {
     cli.setErr(new PrintWriter(err));
     // peers must authenticate each other before one tells another to keep its VMs running
     assertThat(cli.execute("agent", "--host", "h", "--driver", "libvirt")).isEqualTo(2);
+    assertThat(err.toString()).contains("peer token");
   }
 }
