@@ -25,6 +25,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Run the vmha host agent of one hypervisor host.")
 public final class AgentCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** Errors go where picocli sends them, so callers (and tests) can capture them. */
+  private java.io.PrintWriter err() {
+    return spec == null ? new java.io.PrintWriter(System.err, true) : spec.commandLine().getErr();
+  }
+
 
   /** Hypervisor drivers. */
   public enum Driver {
@@ -93,16 +100,16 @@ public final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (selfFenceAfter.compareTo(hostGracePeriod) >= 0) {
-      System.err.println("vmha agent: --self-fence-after must be shorter than --host-grace-period");
+      err().println("vmha agent: --self-fence-after must be shorter than --host-grace-period");
       return 2;
     }
     PeerToken token = peerToken();
     if (token == null) {
       if (fencing == FencingPolicy.SelfFence && driver != Driver.simulated) {
-        System.err.println("vmha agent: SelfFence needs a peer token: --peer-token-file or VMHA_PEER_TOKEN");
+        err().println("vmha agent: SelfFence needs a peer token: --peer-token-file or VMHA_PEER_TOKEN");
         return 2;
       }
-      System.err.println("vmha agent: no peer token given: using a random one, so no other agent can ask this one");
+      err().println("vmha agent: no peer token given: using a random one, so no other agent can ask this one");
       token = PeerToken.random();
     }
     String advertised = advertiseAddress.isBlank() ? InetAddress.getLocalHost().getHostName() : advertiseAddress;
@@ -141,7 +148,7 @@ public final class AgentCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
       stopped.await();
     } catch (io.vmha.agent.DriverException e) {
-      System.err.println("vmha agent: " + e.getMessage());
+      err().println("vmha agent: " + e.getMessage());
       return 1;
     }
     return 0;
