@@ -6,7 +6,6 @@ import io.vmha.core.LeaveReason;
 import io.vmha.core.PendingReason;
 import io.vmha.core.PlaceCause;
 import io.vmha.core.health.HostState;
-import io.vmha.core.model.InstanceState;
 import io.vmha.core.placement.PlacementRequest;
 
 /** F1–F5 and H5: a placed VM whose host does not report (or no longer exists). */
@@ -67,7 +66,11 @@ final class LostHostRules {
     }
   }
 
-  /** The source is lost, but the target already runs the instance: the migration made it. */
+  /**
+   * The source is lost, but the target already has the instance: the migration made it. A paused
+   * instance counts too (the target lost storage): it is the VM's only live copy, and failing over
+   * beside it would run two; once it is the VM's placement, S1 moves it on.
+   */
   private boolean completedMigration(ResolvedVm vm, HostState source) {
     var status = vm.status();
     HostState target = context.host(status.migrationTarget());
@@ -75,7 +78,7 @@ final class LostHostRules {
       return false;
     }
     var instance = target.instance(vm.key(), status.instanceName());
-    if (instance == null || instance.state() != InstanceState.Running) {
+    if (instance == null || !instance.isActive()) {
       return false;
     }
     context.release(source, vm);

@@ -46,6 +46,17 @@ public record PlanContext(
         || (settings.fencing() == FencingPolicy.SelfFence && !freeze.frozen());
   }
 
+  /**
+   * Whether the migration target's report is recent enough to show a hand-over. The source agent
+   * hands the instance over before it reports without it, so a target that reported no earlier
+   * than the source would show it. A target whose last report is older (its agent died or lags
+   * right after accepting) may run the instance without having said so yet.
+   */
+  public static boolean reportedSinceHandOver(HostState source, HostState target) {
+    return source == null
+        || !target.view().lastHeartbeatSeen().isBefore(source.view().lastHeartbeatSeen());
+  }
+
   public boolean guestHeartbeatFresh(ResolvedVm vm) {
     var seen = vm.view().lastGuestHeartbeatSeen();
     if (!vm.guestAgent() || seen == null) {
