@@ -18,6 +18,7 @@ import io.vmha.core.spm.SpmElector;
 import io.vmha.core.vm.InstanceNames;
 import io.vmha.core.vm.PlanContext;
 import io.vmha.core.vm.VmPlanner;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -59,6 +60,11 @@ public final class Engine {
     } else if (!freeze.frozen() && snapshot.failoverFrozen()) {
       log.fleet(new Action.UnfreezeFailover(freeze.message()));
     }
+    // failover resumes in this plan, or resumed earlier (H5; see PlanContext.knownStopped)
+    Instant resumedAt =
+        freeze.frozen()
+            ? null
+            : snapshot.failoverFrozen() ? snapshot.now() : snapshot.failoverResumedAt();
     String spmHolder =
         new SpmElector().elect(snapshot.spmLease(), hosts, byName, snapshot.now(), log, deadlines);
     clearFinishedFencing(hosts, log);
@@ -78,6 +84,7 @@ public final class Engine {
             placer,
             new FailoverReserve(hosts, ledger, settings.reserveHosts()),
             freeze,
+            resumedAt,
             deadlines,
             log,
             names);

@@ -92,4 +92,19 @@ class FaultSequenceRegressionTest {
     Simulation.run(Settings.defaults().withPlacementPolicy(PlacementPolicy.BinPacking), 5, List.of(1),
         List.of(1, 2, 1, 1, 704, 3, 1, 1, 1));
   }
+
+  @Test
+  void agentThatDiedDuringAMassOutageIsFailedOverOnlyOnceItsWatchdogFired() {
+    // host0 and host1 cut off: a mass outage, failover freezes and host1's agent holds off
+    // fencing; host1's agent dies, host0 comes back and failover resumes while host1's watchdog
+    // still runs
+    Simulation.run(Settings.defaults(), 3, List.of(1, 1),
+        List.of(4, 24, 15, 15, 15, 15, 15, 15, 15, 15, 22, 5, 15, 15, 15, 15, 15, 15));
+  }
+
+  @Test
+  void agentThatDiedRightAfterItsFenceFellDueInAMassOutage() {
+    Simulation.run(Settings.defaults(), 3, List.of(1, 1),
+        List.of(4, 24, 15, 15, 15, 15, 22, 5, 15, 15, 15, 15, 15, 15, 15, 15));
+  }
 }

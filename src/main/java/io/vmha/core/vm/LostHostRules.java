@@ -6,7 +6,9 @@ import io.vmha.core.LeaveReason;
 import io.vmha.core.PendingReason;
 import io.vmha.core.PlaceCause;
 import io.vmha.core.health.HostState;
+import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.placement.PlacementRequest;
+import java.time.Instant;
 
 /** F1–F5 and H5: a placed VM whose host does not report (or no longer exists). */
 final class LostHostRules {
@@ -28,6 +30,21 @@ final class LostHostRules {
       context.log().vm(
           vm.view(),
           new Action.LeaveAlone(vm.key(), LeaveReason.FailoverFrozen, context.freeze().message()));
+      return;
+    }
+    Instant fencedBy =
+        host != null && context.settings().fencing() == FencingPolicy.SelfFence
+            ? context.awaitingSelfFence(host)
+            : null;
+    if (fencedBy != null) {
+      context.log().vm(
+          vm.view(),
+          new Action.LeaveAlone(
+              vm.key(),
+              LeaveReason.AwaitingSelfFence,
+              "failover resumed at " + context.failoverResumedAt() + " but host " + host.name()
+                  + " was silent during the outage, when agents hold off self-fencing:"
+                  + " its VMs count as stopped from " + fencedBy));
       return;
     }
     if (context.guestHeartbeatFresh(vm)) {
