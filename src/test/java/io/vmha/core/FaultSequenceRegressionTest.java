@@ -69,6 +69,12 @@ class FaultSequenceRegressionTest {
   }
 
   @Test
+  void pausedInstanceOnTheTargetOfAMigrationWhoseSourceIsLostIsNotLeftUntrackedWithoutFencing() {
+    Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 7, List.of(0, 0, 0, 0, 1, 1),
+        List.of(0, 26, 4466, 0, 0, 8700, 0, 0, 0, 0, 0, 0, 0));
+  }
+
+  @Test
   void lateHandOverByASourceAgentThatWasDeadKeepsTheTargetReserved() {
     Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 6,
         List.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2),
