@@ -20,9 +20,9 @@ public sealed interface Action {
   record FreezeFailover(String message) implements Action {}
 
   /**
-   * Failover resumes: {@code FailoverFrozen=False}, Normal event. From now on the operator treats
-   * every host as seen at this moment (a fresh grace period, as after its own restart), so hosts
-   * still on their way back from the outage are not failed over.
+   * Failover resumes: {@code FailoverFrozen=False}, Normal event. The operator passes this moment
+   * as {@code FleetSnapshot.failoverResumedAt} from now on (hosts still silent then await their
+   * self-fence before their VMs are failed over).
    */
   record UnfreezeFailover(String message) implements Action {}
 

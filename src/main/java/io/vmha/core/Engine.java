@@ -18,6 +18,7 @@ import io.vmha.core.spm.SpmElector;
 import io.vmha.core.vm.InstanceNames;
 import io.vmha.core.vm.PlanContext;
 import io.vmha.core.vm.VmPlanner;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -59,10 +60,11 @@ public final class Engine {
     } else if (!freeze.frozen() && snapshot.failoverFrozen()) {
       log.fleet(new Action.UnfreezeFailover(freeze.message()));
     }
-    // Hosts come back from an outage one heartbeat apart: the first plan after a freeze must not
-    // fail over the ones still on their way back. The operator gives every host a fresh grace
-    // period from the unfreeze on (as after its own restart), and this plan stays frozen.
-    boolean unfreezing = !freeze.frozen() && snapshot.failoverFrozen();
+    // failover resumes in this plan, or resumed earlier (H5; see PlanContext.knownStopped)
+    Instant resumedAt =
+        freeze.frozen()
+            ? null
+            : snapshot.failoverFrozen() ? snapshot.now() : snapshot.failoverResumedAt();
     String spmHolder =
         new SpmElector().elect(snapshot.spmLease(), hosts, byName, snapshot.now(), log, deadlines);
     clearFinishedFencing(hosts, log);
@@ -81,7 +83,8 @@ public final class Engine {
             ledger,
             placer,
             new FailoverReserve(hosts, ledger, settings.reserveHosts()),
-            unfreezing ? freeze.stillFrozenWhileResuming() : freeze,
+            freeze,
+            resumedAt,
             deadlines,
             log,
             names);

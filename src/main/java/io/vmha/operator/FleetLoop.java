@@ -148,8 +148,8 @@ public final class FleetLoop implements AutoCloseable {
       Duration planned = Duration.between(now, clock.instant());
       PlanApplier.Outcome outcome = applier.apply(plan, built, now);
       if (!plan.actions(io.vmha.core.Action.UnfreezeFailover.class).isEmpty()) {
-        snapshots.freshGracePeriodFrom(now);
-        log.info("failover resumes; every host gets a fresh grace period of {}", options.settings().hostGracePeriod());
+        snapshots.failoverResumed(now);
+        log.info("failover resumes; hosts still silent get until their self-fence is due");
       }
       var sources = built.sources();
       usage = Usage.of(sources.vms().values(), sources.templates(), sources.hosts().values());

@@ -47,8 +47,8 @@ final class SnapshotBuilder {
   private final Settings settings;
   private final String leaseNamespace;
   private final Instant startedAt;
-  /** No host is judged on silence from before this: the operator's start, or the end of a freeze. */
-  private volatile Instant graceFloor;
+  /** When this operator applied the end of a freeze; the host conditions say it across restarts. */
+  private volatile Instant failoverResumedAt;
 
   SnapshotBuilder(
       FleetCaches caches,
@@ -63,12 +63,10 @@ final class SnapshotBuilder {
     this.settings = settings;
     this.leaseNamespace = leaseNamespace;
     this.startedAt = startedAt;
-    this.graceFloor = startedAt;
   }
 
-  /** Every host gets a fresh grace period from {@code at} (H5: after a freeze, as after a restart). */
-  void freshGracePeriodFrom(Instant at) {
-    graceFloor = at;
+  void failoverResumed(Instant at) {
+    failoverResumedAt = at;
   }
 
   /** The API objects a snapshot was made from, so actions can be written against them. */
@@ -86,6 +84,7 @@ final class SnapshotBuilder {
     Map<String, VmTemplate> templateObjects = new java.util.HashMap<>();
     Map<String, VirtualMachine> vmObjects = new java.util.HashMap<>();
     boolean frozen = false;
+    Instant resumed = failoverResumedAt;
     List<HostView> hosts = new ArrayList<>();
     for (VmHost host : freshest(caches.hosts)) {
       if (host.getSpec() == null || host.getSpec().getCapacity() == null) {
@@ -94,6 +93,7 @@ final class SnapshotBuilder {
       hostObjects.put(host.getMetadata().getName(), host);
       hosts.add(hostView(host));
       frozen |= hasTrueCondition(host.getStatus() == null ? null : host.getStatus().getConditions(), "FailoverFrozen");
+      resumed = latest(resumed, resumedAt(host));
     }
     Map<String, StorageRepository> repositoryObjects = new java.util.HashMap<>();
     List<RepositoryView> repositories = new ArrayList<>();
@@ -119,7 +119,7 @@ final class SnapshotBuilder {
     }
     Lease spm = spmLease();
     FleetSnapshot snapshot =
-        new FleetSnapshot(now, settings, hosts, repositories, templates, vms, spmView(spm), frozen);
+        new FleetSnapshot(now, settings, hosts, repositories, templates, vms, spmView(spm), frozen, frozen ? null : resumed);
     return new Result(snapshot, new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm));
   }
 
@@ -149,7 +149,7 @@ final class SnapshotBuilder {
         Boolean.TRUE.equals(spec.getMaintenance()),
         host.getMetadata().getDeletionTimestamp() != null,
         spec.getSpmPriority() == null ? SpmPriority.Normal : SpmPriority.valueOf(spec.getSpmPriority().name()),
-        seen == null || seen.isBefore(graceFloor) ? graceFloor : seen,
+        seen == null || seen.isBefore(startedAt) ? startedAt : seen,
         status == null ? null : report(status.getReported()),
         status == null || status.getPhase() == null ? null : enumOrNull(HostPhase.class, status.getPhase()),
         status != null && status.getFencing() != null && Boolean.TRUE.equals(status.getFencing().getRequested()));
@@ -267,6 +267,23 @@ final class SnapshotBuilder {
         lease.getSpec().getHolderIdentity(),
         seen == null || seen.isBefore(startedAt) ? startedAt : seen,
         seconds == null ? settings.spmLeaseDuration() : Duration.ofSeconds(seconds));
+  }
+
+  /**
+   * When a host's FailoverFrozen condition last turned False after being True, rounded up to the
+   * next second (condition times have whole seconds), so a restarted operator never waits less.
+   */
+  private static Instant resumedAt(VmHost host) {
+    var condition = host.getStatus() == null ? null : Conditions.find(host.getStatus().getConditions(), "FailoverFrozen");
+    if (condition == null || !"False".equals(condition.getStatus()) || !"FailoverActive".equals(condition.getReason())) {
+      return null;
+    }
+    Instant at = Timestamps.parse(condition.getLastTransitionTime());
+    return at == null ? null : at.plusSeconds(1);
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
   }
 
   static boolean hasTrueCondition(List<Condition> conditions, String type) {

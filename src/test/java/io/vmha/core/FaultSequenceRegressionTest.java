@@ -1,6 +1,7 @@
 package io.vmha.core;
 
 import io.vmha.core.model.FencingPolicy;
+import io.vmha.core.model.PlacementPolicy;
 import io.vmha.core.sim.Simulation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,5 +55,62 @@ class FaultSequenceRegressionTest {
   void failedLeftoverOfALocalVmIsCleanedUpWhileTheVmWaitsForItsHost() {
     Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 2, List.of(100),
         List.of(13, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9));
+  }
+
+  @Test
+  void runningSetBackToTrueWhileAMigrationWasBeingStoppedKeepsTheVmOnItsSource() {
+    Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 2, List.of(0, 1), List.of(28, 142, 12, 12));
+  }
+
+  @Test
+  void pausedInstanceOnTheTargetOfAMigrationWhoseSourceIsLostIsAdoptedNotDuplicated() {
+    Simulation.run(Settings.defaults(), 7, List.of(0, 0, 0, 0, 1, 1),
+        List.of(0, 26, 4466, 0, 0, 8700, 0, 0, 0, 0, 0, 0, 0));
+  }
+
+  @Test
+  void pausedInstanceOnTheTargetOfAMigrationWhoseSourceIsLostIsNotLeftUntrackedWithoutFencing() {
+    Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 7, List.of(0, 0, 0, 0, 1, 1),
+        List.of(0, 26, 4466, 0, 0, 8700, 0, 0, 0, 0, 0, 0, 0));
+  }
+
+  @Test
+  void lateHandOverByASourceAgentThatWasDeadKeepsTheTargetReserved() {
+    Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 6,
+        List.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2),
+        List.of(6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 709, 9462, 0, 0, 0, 0, 0, 10, 1969));
+  }
+
+  @Test
+  void lateHandOverToATargetThatRebootedKeepsTheTargetReserved() {
+    Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 5, List.of(0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2),
+        List.of(8, 8, 66, 0, 0, 0, 0, 0, 0, 86, 1));
+  }
+
+  @Test
+  void handOverToATargetWhoseAgentDiesRightAfterIsNotTakenForLost() {
+    Simulation.run(Settings.defaults().withFencing(FencingPolicy.None), 3, List.of(0, 0, 0, 0, 0, 0, 0, 0, 0),
+        List.of(0, 26, 0, 0, 0, 0, 0, 1, 2, 1, 1));
+  }
+
+  @Test
+  void agentRestartedBehindAPartitionStillFencesInTime() {
+    Simulation.run(Settings.defaults().withPlacementPolicy(PlacementPolicy.BinPacking), 5, List.of(1),
+        List.of(1, 2, 1, 1, 704, 3, 1, 1, 1));
+  }
+
+  @Test
+  void agentThatDiedDuringAMassOutageIsFailedOverOnlyOnceItsWatchdogFired() {
+    // host0 and host1 cut off: a mass outage, failover freezes and host1's agent holds off
+    // fencing; host1's agent dies, host0 comes back and failover resumes while host1's watchdog
+    // still runs
+    Simulation.run(Settings.defaults(), 3, List.of(1, 1),
+        List.of(4, 24, 15, 15, 15, 15, 15, 15, 15, 15, 22, 5, 15, 15, 15, 15, 15, 15));
+  }
+
+  @Test
+  void agentThatDiedRightAfterItsFenceFellDueInAMassOutage() {
+    Simulation.run(Settings.defaults(), 3, List.of(1, 1),
+        List.of(4, 24, 15, 15, 15, 15, 22, 5, 15, 15, 15, 15, 15, 15, 15, 15));
   }
 }

@@ -44,6 +44,7 @@ public final class FleetBuilder {
   private final Map<String, Vm> vms = new LinkedHashMap<>();
   private SpmLeaseView lease = SpmLeaseView.none();
   private boolean failoverFrozen;
+  private Instant failoverResumedAt;
 
   public static FleetBuilder fleet() {
     return new FleetBuilder();
@@ -119,6 +120,13 @@ public final class FleetBuilder {
     return this;
   }
 
+  /** Records failover as resumed now (what the operator does when it applies UnfreezeFailover). */
+  public FleetBuilder failoverResumedNow() {
+    failoverFrozen = false;
+    failoverResumedAt = now;
+    return this;
+  }
+
   public FleetBuilder failoverFrozen(boolean value) {
     failoverFrozen = value;
     return this;
@@ -163,7 +171,7 @@ public final class FleetBuilder {
     vms.values().forEach(v -> vmViews.add(v.view()));
     return new FleetSnapshot(
         now, settings, hostViews, List.copyOf(repositories.values()), templateViews, vmViews,
-        lease, failoverFrozen);
+        lease, failoverFrozen, failoverResumedAt);
   }
 
   public Plan plan() {

@@ -4,6 +4,7 @@ import static io.vmha.core.FleetBuilder.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmha.core.health.ConditionStatus;
+import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.model.HostPhase;
 import io.vmha.core.model.Priority;
 import java.time.Duration;
@@ -121,11 +122,39 @@ class HostHealthRulesTest {
     fleet.failoverFrozen(true).host("h2", h -> h.back()).host("h3", h -> h.back());
     Plan resumed = fleet.plan();
     assertThat(resumed.actions(Action.UnfreezeFailover.class)).hasSize(1);
-    assertThat(resumed.actions(Action.PlaceVm.class))
-        .as("the plan that lifts the freeze still waits: other hosts may be a heartbeat from returning")
-        .isEmpty();
+    // h1 was silent during the outage: its agent may have held off self-fencing and fed its
+    // watchdog until now, so its VMs count as stopped only selfFenceAfter + heartbeatInterval later
+    assertThat(resumed.actions(Action.PlaceVm.class)).isEmpty();
+    assertThat(resumed.actions(Action.LeaveAlone.class)).singleElement()
+        .extracting(Action.LeaveAlone::reason).isEqualTo(LeaveReason.AwaitingSelfFence);
+    assertThat(resumed.nextDeadline()).contains(fleet.now().plus(Duration.ofSeconds(12)));
 
-    fleet.failoverFrozen(false);
+    fleet.failoverResumedNow().advance(Duration.ofSeconds(10));
+    assertThat(fleet.plan().actions(Action.PlaceVm.class)).isEmpty();
+    fleet.advance(Duration.ofSeconds(2));
+    assertThat(fleet.plan().actions(Action.PlaceVm.class)).extracting(Action.PlaceVm::vm).containsExactly("default/web");
+  }
+
+  @Test
+  void H5_withoutFencingFailoverResumesAtOnceWithAStaleRecord() {
+    FleetBuilder fleet = fleet().settings(Settings.defaults().withFencing(FencingPolicy.None))
+        .sharedRepository("zos").host("h1").host("h2").host("h3").host("h4");
+    fleet.vm("default/web", v -> v.image("zos").runsOn("h1", "web"));
+    fleet.host("h1", h -> h.silentFor(Duration.ofSeconds(30)));
+    fleet.failoverFrozen(true);
+    Plan resumed = fleet.plan();
+    assertThat(resumed.actions(Action.UnfreezeFailover.class)).hasSize(1);
+    assertThat(resumed.actions(Action.RecordStaleInstance.class)).hasSize(1);
+    assertThat(resumed.actions(Action.PlaceVm.class)).extracting(Action.PlaceVm::vm).containsExactly("default/web");
+  }
+
+  @Test
+  void H5_hostThatFellSilentAfterFailoverResumedIsFailedOverAtOnce() {
+    FleetBuilder fleet = fleet().sharedRepository("zos").host("h1").host("h2").host("h3").host("h4");
+    fleet.vm("default/web", v -> v.image("zos").runsOn("h1", "web"));
+    fleet.failoverResumedNow().advance(Duration.ofSeconds(5));
+    fleet.host("h1", h -> h.silentFor(Duration.ofSeconds(1))); // after failover resumed
+    fleet.advance(Duration.ofSeconds(15));
     assertThat(fleet.plan().actions(Action.PlaceVm.class)).extracting(Action.PlaceVm::vm).containsExactly("default/web");
   }
 

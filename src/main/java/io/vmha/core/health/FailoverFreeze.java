@@ -13,6 +13,8 @@ import java.util.List;
  * heartbeat apart. Counting only {@code NotResponding} hosts would fail over the first one before
  * the rest expire, so a host counts as lost once it has been silent for {@code silentAfter} (the
  * self-fence delay): by the time the first host is judged, every host cut off with it is counted.
+ * "For" means at least: an agent's fencing falls due at exactly {@code silentAfter}, and that is
+ * when the exemption for a mass outage starts to matter, so the freeze must already count it.
  */
 public record FailoverFreeze(boolean frozen, int notResponding, int total, String message) {
 
@@ -25,7 +27,7 @@ public record FailoverFreeze(boolean frozen, int notResponding, int total, Strin
                 .filter(
                     h ->
                         h.phase() == HostPhase.NotResponding
-                            || h.view().lastHeartbeatSeen().isBefore(silentSince))
+                            || !h.view().lastHeartbeatSeen().isAfter(silentSince))
                 .count();
     int total = hosts.size();
     boolean frozen = total > 0 && lost > maxUnhealthyFraction * total;
@@ -37,14 +39,5 @@ public record FailoverFreeze(boolean frozen, int notResponding, int total, Strin
             : lost + "/" + total + " hosts are NotResponding or silent (at most " + percent
                 + "): failover is active";
     return new FailoverFreeze(frozen, lost, total, message);
-  }
-
-  /** The judgement of the plan that lifts a freeze: failover still waits, hosts get a fresh grace period. */
-  public FailoverFreeze stillFrozenWhileResuming() {
-    return new FailoverFreeze(
-        true,
-        notResponding,
-        total,
-        message + "; failover resumes after every host had a fresh grace period");
   }
 }

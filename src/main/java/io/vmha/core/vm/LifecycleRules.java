@@ -34,7 +34,12 @@ final class LifecycleRules {
       return;
     }
     context.release(context.host(status.host()), vm);
-    context.release(context.host(status.migrationTarget()), vm);
+    if (status.phase() != VmPhase.Migrating) {
+      // while still Migrating the source may hand the instance over right after the target
+      // reported: the target keeps the reservation through this plan, and the sweeper counts
+      // and stops whatever lands there
+      context.release(context.host(status.migrationTarget()), vm);
+    }
     context.log().vm(vm.view(), new Action.StopVm(vm.key()));
   }
 
@@ -121,18 +126,30 @@ final class LifecycleRules {
 
   /**
    * Reports of the two ends are not taken at one instant: right after a hand-over neither may
-   * show the instance. Until a grace period after the phase began, the stop order goes to both.
+   * show the instance. Until a grace period after the phase began, and for as long as the target's
+   * last report is older than the source's, the stop order goes to both.
    */
   private boolean migrationMayStillLand(ResolvedVm vm, StopReason reason) {
     var status = vm.status();
-    if (status.migrationTarget() == null || status.phaseSince() == null) {
+    if (status.migrationTarget() == null) {
       return false;
     }
-    var until = status.phaseSince().plus(context.settings().hostGracePeriod());
-    if (!context.now().isBefore(until)) {
+    HostState target = context.host(status.migrationTarget());
+    boolean targetBehind =
+        target != null
+            && target.reporting()
+            && !PlanContext.reportedSinceHandOver(context.host(status.host()), target);
+    var until =
+        status.phaseSince() == null
+            ? null
+            : status.phaseSince().plus(context.settings().hostGracePeriod());
+    boolean inGrace = until != null && context.now().isBefore(until);
+    if (!inGrace && !targetBehind) {
       return false;
     }
-    context.deadlines().consider(until);
+    if (inGrace) {
+      context.deadlines().consider(until);
+    }
     for (String hostName : new String[] {status.host(), status.migrationTarget()}) {
       HostState host = context.host(hostName);
       if (host != null && host.reporting() && host.instance(vm.key(), status.instanceName()) == null) {

@@ -6,8 +6,9 @@ import io.vmha.core.LeaveReason;
 import io.vmha.core.PendingReason;
 import io.vmha.core.PlaceCause;
 import io.vmha.core.health.HostState;
-import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.placement.PlacementRequest;
+import java.time.Instant;
 
 /** F1–F5 and H5: a placed VM whose host does not report (or no longer exists). */
 final class LostHostRules {
@@ -29,6 +30,21 @@ final class LostHostRules {
       context.log().vm(
           vm.view(),
           new Action.LeaveAlone(vm.key(), LeaveReason.FailoverFrozen, context.freeze().message()));
+      return;
+    }
+    Instant fencedBy =
+        host != null && context.settings().fencing() == FencingPolicy.SelfFence
+            ? context.awaitingSelfFence(host)
+            : null;
+    if (fencedBy != null) {
+      context.log().vm(
+          vm.view(),
+          new Action.LeaveAlone(
+              vm.key(),
+              LeaveReason.AwaitingSelfFence,
+              "failover resumed at " + context.failoverResumedAt() + " but host " + host.name()
+                  + " was silent during the outage, when agents hold off self-fencing:"
+                  + " its VMs count as stopped from " + fencedBy));
       return;
     }
     if (context.guestHeartbeatFresh(vm)) {
@@ -67,7 +83,11 @@ final class LostHostRules {
     }
   }
 
-  /** The source is lost, but the target already runs the instance: the migration made it. */
+  /**
+   * The source is lost, but the target already has the instance: the migration made it. A paused
+   * instance counts too (the target lost storage): it is the VM's only live copy, and failing over
+   * beside it would run two; once it is the VM's placement, S1 moves it on.
+   */
   private boolean completedMigration(ResolvedVm vm, HostState source) {
     var status = vm.status();
     HostState target = context.host(status.migrationTarget());
@@ -75,7 +95,7 @@ final class LostHostRules {
       return false;
     }
     var instance = target.instance(vm.key(), status.instanceName());
-    if (instance == null || instance.state() != InstanceState.Running) {
+    if (instance == null || !instance.isActive()) {
       return false;
     }
     context.release(source, vm);

@@ -23,6 +23,7 @@ public record PlanContext(
     Placer placer,
     FailoverReserve reserve,
     FailoverFreeze freeze,
+    Instant failoverResumedAt,
     Deadlines deadlines,
     ActionLog log,
     InstanceNames names) {
@@ -39,11 +40,46 @@ public record PlanContext(
    * Whether the VMs of a host that does not report are known to be stopped: the host object is
    * gone, or it fenced itself (SelfFence: H1 guarantees the agent stopped its VMs before the
    * grace period ended). Not while failover is frozen: then the agents may be cut off from the
-   * API server together, and their peers keep them from fencing.
+   * API server together, and their peers keep them from fencing. Nor {@linkplain
+   * #awaitingSelfFence right after} failover resumed.
    */
   public boolean knownStopped(HostState host) {
     return host == null
-        || (settings.fencing() == FencingPolicy.SelfFence && !freeze.frozen());
+        || (settings.fencing() == FencingPolicy.SelfFence
+            && !freeze.frozen()
+            && awaitingSelfFence(host) == null);
+  }
+
+  /**
+   * H5 with SelfFence: a host already silent when failover resumed may have been one of those cut
+   * off in the outage. Its agent held off fencing and fed its watchdog until the outage ended, so
+   * it fences at its next heartbeat, or its watchdog resets the host {@code selfFenceAfter} after
+   * its last feed if the agent died meanwhile. Returns when its VMs count as stopped, or null if
+   * they already do.
+   */
+  public Instant awaitingSelfFence(HostState host) {
+    if (failoverResumedAt == null
+        || !host.view().lastHeartbeatSeen().isBefore(failoverResumedAt)) {
+      return null;
+    }
+    Instant until =
+        failoverResumedAt.plus(settings.selfFenceAfter()).plus(settings.heartbeatInterval());
+    if (!now.isBefore(until)) {
+      return null;
+    }
+    deadlines.consider(until);
+    return until;
+  }
+
+  /**
+   * Whether the migration target's report is recent enough to show a hand-over. The source agent
+   * hands the instance over before it reports without it, so a target that reported no earlier
+   * than the source would show it. A target whose last report is older (its agent died or lags
+   * right after accepting) may run the instance without having said so yet.
+   */
+  public static boolean reportedSinceHandOver(HostState source, HostState target) {
+    return source == null
+        || !target.view().lastHeartbeatSeen().isBefore(source.view().lastHeartbeatSeen());
   }
 
   public boolean guestHeartbeatFresh(ResolvedVm vm) {

@@ -80,11 +80,21 @@ final class ReportedStateRules {
         && (incoming.state() == InstanceState.Failed || incoming.state() == InstanceState.Stopped)) {
       abort(vm, target, "migration to " + target.name() + " failed: " + failureReason(incoming));
     } else if (incoming == null
+        && status.phase() != VmPhase.Migrating
+        && source.instance(vm.key(), status.instanceName()) != null) {
+      // the migration was called off (running: false, then true again while Stopping): agents
+      // migrate only while the VM is Migrating, so the instance stays on the source for good
+      abort(vm, target, "migration to " + target.name() + " called off while " + status.phase());
+    } else if (incoming == null
         && target.reporting()
         && source.instance(vm.key(), status.instanceName()) == null
+        && PlanContext.reportedSinceHandOver(source, target)
         && lostForGood(status.phaseSince())) {
-      // neither end has run it for a grace period (the source rebooted): start it again
-      context.release(target, vm);
+      // neither end has run it for a grace period (the source rebooted): start it again. Only on
+      // a target report no older than the source's, or a late hand-over would go unseen. The
+      // target keeps its reservation through this plan: reports of one instant may still miss a
+      // hand-over, and the target's next report then shows the instance (as an untracked one,
+      // which counts against its capacity until the sweeper has it stopped)
       restarts.startFailed(vm, source, null, "instance lost while migrating to " + target.name());
     } else {
       queue.migrationInFlight(source);

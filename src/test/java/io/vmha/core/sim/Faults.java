@@ -141,11 +141,17 @@ final class Faults {
     }
   }
 
+  /**
+   * A restarted agent process has not renewed anything yet: it keeps counting from the last
+   * renewal its host made (a real agent keeps that on local disk, or takes it as long past), and
+   * feeds the watchdog only at its next heartbeat, if it has no reason to fence then. Taking its
+   * start as a renewal would let a restart behind a partition postpone self-fencing beyond the
+   * point where the operator, which last saw a renewal before the restart, declares the host
+   * NotResponding and fails its VMs over (F4: the old copies must be stopped by then).
+   */
   private static void restartAgent(World world, World.SimHost host) {
     if (host.powered && !host.agentAlive) {
       host.agentAlive = true;
-      host.lastRenew = world.now;
-      host.lastPet = world.now;
     }
   }
 }

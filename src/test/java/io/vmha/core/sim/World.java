@@ -54,6 +54,7 @@ public final class World {
   String spmHolder;
   Instant spmRenewSeen;
   boolean failoverFrozen;
+  Instant failoverResumedAt;
   final Map<String, String> handedOut = new HashMap<>(); // "ns/instance" -> vm key (I5)
   final List<String> timeline = new ArrayList<>();
   Plan lastPlan;
@@ -202,11 +203,17 @@ public final class World {
       }
       return;
     }
-    if (host.reachable || massOutage(host)) {
-      host.lastPet = now; // the agent feeds the watchdog only while it has no reason to fence
+    boolean fencingDue = !now.isBefore(host.lastRenew.plus(settings.selfFenceAfter()));
+    if (host.reachable || (fencingDue && massOutage(host))) {
+      // The agent feeds the watchdog only while it has no reason to fence: after renewing, or
+      // while a mass outage exempts it from a fence that is due. Not for an outage before its
+      // fence is due: one shorter than selfFenceAfter, which the operator's freeze (H5) never
+      // counts, would otherwise push a dead agent's reset past the point where the operator
+      // fails the host over.
+      host.lastPet = now;
     }
     if (!host.reachable) {
-      if (selfFence && !now.isBefore(host.lastRenew.plus(settings.selfFenceAfter())) && !massOutage(host)) {
+      if (selfFence && fencingDue && !massOutage(host)) {
         host.instances.clear();
         host.actingSpm = false;
       }
@@ -300,7 +307,7 @@ public final class World {
     SpmLeaseView lease = spmHolder == null ? SpmLeaseView.none()
         : new SpmLeaseView(spmHolder, spmRenewSeen, settings.spmLeaseDuration());
     return new FleetSnapshot(now, settings, hostViews, repositories, templateViews, vmViews, lease,
-        failoverFrozen);
+        failoverFrozen, failoverResumedAt);
   }
 
   // ---------------------------------------------------------------- the operator's writes
@@ -314,6 +321,7 @@ public final class World {
         failoverFrozen = true;
       } else if (action instanceof Action.UnfreezeFailover a) {
         failoverFrozen = false;
+        failoverResumedAt = now;
       } else if (action instanceof Action.RequestFencing a) {
         hosts.get(a.host()).fencingRequested = true;
       } else if (action instanceof Action.ClearFencing a) {
