@@ -54,7 +54,9 @@ public final class DemoCommand implements Callable<Integer> {
       if (keepRunning) {
         demo.api().writeKubeconfig(kubeconfig);
         System.out.printf("%nThe fleet keeps running. Look around:%n  kubectl --kubeconfig %s get vmha%n"
-            + "  kubectl --kubeconfig %s describe vmhost atlantic%nPress Ctrl-C to stop.%n", kubeconfig, kubeconfig);
+            + "  kubectl --kubeconfig %s describe vmhost atlantic%n"
+            + "  kubectl --kubeconfig %s annotate vmhost indian sim.vmha.io/fault=host-crash%n"
+            + "Press Ctrl-C to stop.%n", kubeconfig, kubeconfig, kubeconfig);
         new CountDownLatch(1).await();
       }
       return report.passed() ? 0 : 1;

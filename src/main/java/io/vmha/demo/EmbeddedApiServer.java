@@ -59,6 +59,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
         .always();
     EmbeddedApiServer api = new EmbeddedApiServer(server);
     api.installCrds();
+    Discovery.serve(server);
     return api;
   }
 
