@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.demo.Demo;
+import io.vmha.demo.ApiTarget;
 import io.vmha.demo.DemoReport;
+import io.vmha.demo.EmbeddedApiServer;
+import io.vmha.demo.LocalKubeApiServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -27,6 +30,13 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--fencing", defaultValue = "SelfFence", description = "SelfFence or None (default ${DEFAULT-VALUE}).")
   FencingPolicy fencing;
 
+  enum Api { embedded, real, auto }
+
+  @Option(names = "--api", defaultValue = "auto",
+      description = "embedded (an API server in this process), real (a kube-apiserver and etcd on localhost, built by"
+          + " hack/build-k8s-binaries.sh), or auto: real when its binaries are present (default ${DEFAULT-VALUE}).")
+  Api api;
+
   @Option(names = "--keep-running", description = "Keep the API server up afterwards and write a kubeconfig to look around with kubectl.")
   boolean keepRunning;
 
@@ -45,7 +55,9 @@ public final class DemoCommand implements Callable<Integer> {
       // the timeline is the demo's output; component logs would drown it (read before any logger exists)
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    try (Demo demo = new Demo(new Demo.Options(realTimings, fencing, System.out)).start()) {
+    boolean real = api == Api.real || (api == Api.auto && LocalKubeApiServer.binaries().isPresent());
+    java.util.function.Supplier<ApiTarget> target = real ? LocalKubeApiServer::start : EmbeddedApiServer::start;
+    try (Demo demo = new Demo(new Demo.Options(realTimings, fencing, System.out), target).start()) {
       DemoReport report = demo.play();
       if (reportFile != null) {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(reportFile.toFile(), report);

@@ -43,7 +43,8 @@ public final class Demo implements AutoCloseable {
   private final PrintStream out;
   private final Settings settings;
   private final DemoReport report = new DemoReport();
-  private EmbeddedApiServer api;
+  private final java.util.function.Supplier<ApiTarget> apiFactory;
+  private ApiTarget api;
   private KubernetesClient client;
   private VmhaOperator operator;
   private SimulatedDatacenter datacenter;
@@ -52,6 +53,11 @@ public final class Demo implements AutoCloseable {
   private DemoReport.ScenarioResult scenario;
 
   public Demo(Options options) {
+    this(options, EmbeddedApiServer::start);
+  }
+
+  public Demo(Options options, java.util.function.Supplier<ApiTarget> apiFactory) {
+    this.apiFactory = apiFactory;
     this.options = options;
     this.out = options.out();
     Settings defaults = Settings.defaults();
@@ -73,21 +79,21 @@ public final class Demo implements AutoCloseable {
             Duration.ofSeconds(3));
   }
 
-  public EmbeddedApiServer api() {
+  public ApiTarget api() {
     return api;
   }
 
   /** Starts everything and places the example fleet. */
   public Demo start() throws Exception {
-    out.println("vmha demo: an API server in this process, the operator, and simulated hosts");
+    api = apiFactory.get();
+    out.println("vmha demo: " + api.describe() + ", the operator, and simulated hosts");
     out.printf("timings: heartbeat %s, self-fence after %s, host grace period %s, fencing %s%n%n",
         seconds(settings.heartbeatInterval()), seconds(settings.selfFenceAfter()),
         seconds(settings.hostGracePeriod()), settings.fencing());
-    api = EmbeddedApiServer.start();
     client = api.client();
     operator = new VmhaOperator(client,
         new OperatorOptions(settings, true, "vmha-operator", LEASES, "vmha-demo-operator", -1, false),
-        EmbeddedApiServer::adapt).start();
+        api::adapt).start();
     AgentOptions agent = new AgentOptions("simulated", LEASES, settings.heartbeatInterval(),
         settings.selfFenceAfter(), settings.hostGracePeriod(), settings.fencing(), null);
     datacenter = new SimulatedDatacenter(client, SimulationOptions.of(agent).withThreads(4)).start();

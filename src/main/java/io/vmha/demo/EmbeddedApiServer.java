@@ -24,10 +24,7 @@ import java.util.Queue;
  * watches and optimistic locking on updates; it has no server-side apply, no admission and no
  * RBAC (see DEPENDENCIES.md), which the end-to-end suite covers on a real kube-apiserver.
  */
-public final class EmbeddedApiServer implements AutoCloseable {
-  private static final List<String> CRDS =
-      List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
-
+public final class EmbeddedApiServer implements ApiTarget {
   /** The mock server logs every request at INFO through java.util.logging; kept so the level sticks. */
   private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
@@ -58,11 +55,22 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 + "\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}],\"nonResourceRules\":[]}}")
         .always();
     EmbeddedApiServer api = new EmbeddedApiServer(server);
-    api.installCrds();
+    Crds.install(api.client, false);
     Discovery.serve(server);
     return api;
   }
 
+  @Override
+  public String describe() {
+    return "an API server in this process (the Fabric8 mock server, CRUD mode)";
+  }
+
+  @Override
+  public void adapt(ConfigurationServiceOverrider o) {
+    withoutServerSideApply(o);
+  }
+
+  @Override
   public KubernetesClient client() {
     return client;
   }
@@ -72,26 +80,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   /** What the operator must not use against this server: server-side apply. */
-  public static void adapt(ConfigurationServiceOverrider o) {
+  public static void withoutServerSideApply(ConfigurationServiceOverrider o) {
     o.withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false);
   }
 
-  private void installCrds() {
-    for (String plural : CRDS) {
-      String resource = "META-INF/fabric8/" + plural + ".vmha.io-v1.yml";
-      try (InputStream in = EmbeddedApiServer.class.getClassLoader().getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalStateException(resource + " is not on the classpath: build with ./mvnw package");
-        }
-        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
-        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read " + resource, e);
-      }
-    }
-  }
-
   /** A kubeconfig for kubectl: the embedded server has no authentication and a self-signed certificate. */
+  @Override
   public Path writeKubeconfig(Path file) throws IOException {
     String config = """
         apiVersion: v1

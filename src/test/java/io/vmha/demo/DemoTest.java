@@ -17,13 +17,17 @@ class DemoTest {
 
   @Test
   void theDemoPassesEveryScenarioAndWritesItsReport(@TempDir Path dir) throws Exception {
+    playAndCheck(dir, "embedded");
+  }
+
+  static void playAndCheck(Path dir, String api) throws Exception {
     Path report = dir.resolve("report.json");
     PrintStream original = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int exit;
     try (PrintStream out = new PrintStream(captured, true)) {
       System.setOut(out);
-      exit = VmhaCommand.commandLine().execute("demo", "--report", report.toString());
+      exit = VmhaCommand.commandLine().execute("demo", "--api", api, "--report", report.toString());
     } finally {
       System.setOut(original);
     }

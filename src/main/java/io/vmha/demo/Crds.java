@@ -1,0 +1,36 @@
+package io.vmha.demo;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Installs the vmha CRDs the build generated (they are in the jar) into an API server. */
+final class Crds {
+  static final List<String> PLURALS = List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
+
+  private Crds() {}
+
+  static void install(KubernetesClient client, boolean waitUntilEstablished) {
+    for (String plural : PLURALS) {
+      String resource = "META-INF/fabric8/" + plural + ".vmha.io-v1.yml";
+      try (InputStream in = Crds.class.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException(resource + " is not on the classpath: build with ./mvnw package");
+        }
+        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
+        if (waitUntilEstablished) {
+          client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+              .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
+                  && c.getStatus().getConditions().stream().anyMatch(
+                      x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 30, TimeUnit.SECONDS);
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read " + resource, e);
+      }
+    }
+  }
+}
