@@ -2,7 +2,11 @@ package io.vmha.e2e;
 
 import static io.vmha.e2e.ChartedFleet.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.vmha.api.StorageRepository;
@@ -142,6 +146,24 @@ class HelmInstallE2ETest {
     fleet.api.admin().resources(VirtualMachine.class).inNamespace("apps").withName("web").delete();
     eventually(() -> assertThat(vm("apps", "web")).isNull());
     fleet.assertAgentsHealthy();
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE - 1)
+  void anAgentMayWriteItsReportButNotTheOperatorsStatusFields() {
+    eventually(() -> assertThat(fleet.api.admin().resources(VmHost.class).withName("e2e-h1").get().getStatus().getPhase())
+        .isNotNull());
+    var status = fleet.agentClient.resources(VmHost.class).withName("e2e-h1").subresource("status");
+    // its own field: allowed by RBAC and by the admission policy
+    status.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"reported\":{\"agentVersion\":\"probe\"}}}");
+    // the operator's fields: RBAC allows the patch, the ValidatingAdmissionPolicy refuses it
+    for (String field : List.of("\"phase\":\"Fenced\"", "\"vmCount\":99", "\"instancesToStop\":[{\"name\":\"x\"}]")) {
+      // the policy takes effect once the API server has loaded it
+      eventually(() -> assertThatThrownBy(() -> status.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{" + field + "}}"))
+          .as(field)
+          .isInstanceOf(KubernetesClientException.class)
+          .hasMessageContaining("belongs to the operator"));
+    }
   }
 
   @Test
