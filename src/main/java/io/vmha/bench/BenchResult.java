@@ -30,6 +30,8 @@ public final class BenchResult {
 
   // failover
   public List<String> crashedHosts = new ArrayList<>();
+  /** Hosts judged NotResponding before the crash: heartbeats late because the API server was saturated. */
+  public int hostsJudgedLostBeforeCrash;
   public int vmsOnCrashedHosts;
   public int vmsReplaced;
   public int vmsRunningAgain;

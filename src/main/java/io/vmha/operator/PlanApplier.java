@@ -65,24 +65,16 @@ final class PlanApplier {
   private final ExecutorService writers;
 
   /**
-   * Events go out on their own threads, after the writes they describe: they inform and are best
-   * effort, so they never hold up a failover (they used to take half the writers' round trips).
-   * A full queue drops the oldest event.
+   * Events of the plan being applied. They go out last, in a third wave after the statuses and
+   * the labels: they inform and are best effort, so they never hold up a failover (sent with each
+   * VM's writes they took half of the writers' round trips). Stamped with the plan's time.
    */
-  private final java.util.concurrent.ThreadPoolExecutor eventSender =
-      new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, java.util.concurrent.TimeUnit.SECONDS,
-          new java.util.concurrent.LinkedBlockingQueue<>(20_000),
-          r -> {
-            Thread t = new Thread(r, "vmha-events");
-            t.setDaemon(true);
-            return t;
-          },
-          new java.util.concurrent.ThreadPoolExecutor.DiscardOldestPolicy());
+  private final java.util.Queue<Runnable> pendingEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   record Outcome(boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
 
   void close() {
-    eventSender.shutdownNow();
+    pendingEvents.clear();
   }
 
   PlanApplier(
@@ -216,6 +208,11 @@ final class PlanApplier {
       labels.add(CompletableFuture.runAsync(() -> conflictsRetry(retry, () -> writes.addAndGet(labelWrite.getAsInt())), writers));
     }
     joinAll(labels, retry);
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    for (Runnable event = pendingEvents.poll(); event != null; event = pendingEvents.poll()) {
+      sent.add(CompletableFuture.runAsync(event, writers));
+    }
+    joinAll(sent, retry);
     return new Outcome(retry.get(), writes.get(), removableVms, removableHosts);
   }
 
@@ -290,7 +287,7 @@ final class PlanApplier {
     return new VmWrite(writes, () -> {
       int labelWrites = syncLabels(statusWritten, status);
       for (VmStatusUpdate.Notice notice : notices) {
-        eventSender.execute(() -> events.record(statusWritten, notice.type(), notice.reason(), "Place", notice.note(), now));
+        pendingEvents.add(() -> events.record(statusWritten, notice.type(), notice.reason(), "Place", notice.note(), now));
       }
       return labelWrites;
     });
@@ -486,7 +483,7 @@ final class PlanApplier {
 
   private void hostEvent(VmHost host, EventRecorder.Type type, String reason, String note, Instant now) {
     if (host != null) {
-      eventSender.execute(() -> events.record(host, type, reason, "Judge", note, now));
+      pendingEvents.add(() -> events.record(host, type, reason, "Judge", note, now));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.vmha.operator;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -19,7 +20,7 @@ import java.util.Set;
  * Virtual machines. Spec changes ask the fleet loop for a plan; guest heartbeat Leases are watched
  * here. A deleted VM keeps its finalizer until its instance is stopped and gone (L2).
  */
-@ControllerConfiguration(name = VirtualMachineReconciler.NAME)
+@ControllerConfiguration(name = VirtualMachineReconciler.NAME, informer = @Informer(itemStore = LeanItemStore.class))
 public class VirtualMachineReconciler implements Reconciler<VirtualMachine>, Cleaner<VirtualMachine> {
   public static final String NAME = "virtualmachine";
   private static final long STOP_POLL_MILLIS = 1000;

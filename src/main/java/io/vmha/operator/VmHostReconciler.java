@@ -24,7 +24,7 @@ import java.util.Set;
 @ControllerConfiguration(
     name = VmHostReconciler.NAME,
     generationAwareEventProcessing = false,
-    informer = @Informer(onUpdateFilter = HostChangeFilter.class))
+    informer = @Informer(onUpdateFilter = HostChangeFilter.class, itemStore = LeanItemStore.class))
 public class VmHostReconciler implements Reconciler<VmHost>, Cleaner<VmHost> {
   public static final String NAME = "vmhost";
   private static final long DRAIN_POLL_MILLIS = 1000;
