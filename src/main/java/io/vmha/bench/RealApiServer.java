@@ -33,6 +33,7 @@ final class RealApiServer implements BenchApi {
   private final Process etcd;
   private final Process apiserver;
   private final Config config;
+  private boolean closed;
 
   /** Why the real API server cannot run here, or null if its binaries and openssl are there. */
   static String unavailable(Path binaries) {
@@ -88,6 +89,8 @@ final class RealApiServer implements BenchApi {
 
   static RealApiServer start(Path binaries, Consumer<String> progress) throws Exception {
     RealApiServer server = new RealApiServer(binaries);
+    // a benchmark stopped with Ctrl-C or kill must not leave etcd and kube-apiserver behind
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "vmha-bench-k8s-stop"));
     try {
       server.awaitReady(progress);
       return server;
@@ -158,7 +161,11 @@ final class RealApiServer implements BenchApi {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     for (Process p : List.of(apiserver, etcd)) {
       if (p != null) {
         p.destroy();

@@ -65,11 +65,25 @@ final class PlanApplier {
   private final ExecutorService writers;
 
   /**
-   * Events of the plan being applied. They go out last, in a third wave after the statuses and
-   * the labels: they inform and are best effort, so they never hold up a failover (sent with each
-   * VM's writes they took half of the writers' round trips). Stamped with the plan's time.
+   * Events of the plan being applied. In a burst they go out last, in a third wave after the
+   * statuses and the labels: they inform and are best effort, so they never hold up a failover
+   * (sent with each VM's writes they took half of the writers' round trips). Stamped with the
+   * plan's time.
    */
   private final java.util.Queue<Runnable> pendingEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Plans with more actions than this are a burst, written in waves (see apply). */
+  private static final int BURST = 32;
+  /** Set per plan by the fleet loop's thread before any write starts. */
+  private volatile boolean deferEvents;
+
+  /** A small plan sends its events at once, right after the writes they describe; a burst defers them. */
+  private void sendEvent(Runnable event) {
+    if (deferEvents) {
+      pendingEvents.add(event);
+    } else {
+      event.run();
+    }
+  }
 
   record Outcome(boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
 
@@ -97,6 +111,7 @@ final class PlanApplier {
   }
 
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
+    deferEvents = plan.actions().size() > BURST;
     var sources = built.sources();
     AtomicBoolean retry = new AtomicBoolean();
     AtomicInteger writes = new AtomicInteger();
@@ -169,8 +184,8 @@ final class PlanApplier {
         vmKeys.add(key);
       }
     });
-    // Two waves: first every status (the decision, e.g. a VM's new host) and every host status,
-    // then the labels the agents select their VMs by. A failover of N VMs thus records all N
+    // A burst goes in waves: first every status (the decision, e.g. a VM's new host) and every
+    // host status, then the labels the agents select their VMs by, then the events. A failover of N VMs thus records all N
     // decisions after N writes, not 2N; the agents start each VM after its label, as before.
     java.util.Queue<java.util.function.IntSupplier> labelWrites = new java.util.concurrent.ConcurrentLinkedQueue<>();
     for (String key : vmKeys) {
@@ -182,7 +197,11 @@ final class PlanApplier {
       pending.add(CompletableFuture.runAsync(() -> conflictsRetry(retry, () -> {
         VmWrite written = writeVm(vm, actions, refusedTemplates, sources.templates(), hostViews, now);
         writes.addAndGet(written.writes());
-        labelWrites.add(written.labels());
+        if (deferEvents) {
+          labelWrites.add(written.labels());
+        } else {
+          writes.addAndGet(written.labels().getAsInt()); // a small plan: status, labels, events in a row
+        }
       }), writers));
     }
     for (HostHealth health : plan.hosts()) {
@@ -287,7 +306,7 @@ final class PlanApplier {
     return new VmWrite(writes, () -> {
       int labelWrites = syncLabels(statusWritten, status);
       for (VmStatusUpdate.Notice notice : notices) {
-        pendingEvents.add(() -> events.record(statusWritten, notice.type(), notice.reason(), "Place", notice.note(), now));
+        sendEvent(() -> events.record(statusWritten, notice.type(), notice.reason(), "Place", notice.note(), now));
       }
       return labelWrites;
     });
@@ -341,7 +360,7 @@ final class PlanApplier {
         Conditions.merge(
             current.getConditions(),
             health.conditions().stream()
-                .map(c -> new Conditions.Desired(c.type(), c.status().name(), c.reason(), c.message()))
+                .map(c -> new Conditions.Desired(c.type(), c.status().name(), c.reason(), hostConditionMessage(c)))
                 .toList(),
             now,
             host.getMetadata().getGeneration());
@@ -386,6 +405,23 @@ final class PlanApplier {
           "host " + host.getMetadata().getName() + " is " + health.phase() + " (was " + current.getPhase() + ")", now);
     }
     return true;
+  }
+
+  /**
+   * The engine's message of an active (not frozen) failover counts the hosts that are lost
+   * fleet-wide ("1/1000 hosts are NotResponding or silent ..."); written on every host, that count
+   * rewrote every host's status each time one host failed or recovered: 1,000 writes competing
+   * with the failover's own at the moment of detection. While failover is active the operator
+   * writes a message without the count (it is in {@code vmha_hosts{phase}} and on the lost host
+   * itself); a frozen failover keeps the engine's full message.
+   */
+  private String hostConditionMessage(io.vmha.core.health.Condition condition) {
+    if ("FailoverFrozen".equals(condition.type())
+        && condition.status() == io.vmha.core.health.ConditionStatus.False) {
+      return "failover is active: fewer than " + Math.round(settings.maxUnhealthyFraction() * 100)
+          + "% of hosts are NotResponding or silent";
+    }
+    return condition.message();
   }
 
   /**
@@ -483,7 +519,7 @@ final class PlanApplier {
 
   private void hostEvent(VmHost host, EventRecorder.Type type, String reason, String note, Instant now) {
     if (host != null) {
-      pendingEvents.add(() -> events.record(host, type, reason, "Judge", note, now));
+      sendEvent(() -> events.record(host, type, reason, "Judge", note, now));
     }
   }
 
