@@ -65,8 +65,8 @@ final class PlanApplier {
   private final ExecutorService writers;
 
   /**
-   * Events of the plan being applied. In a burst they go out last, after the statuses and the
-   * labels, and behind the plan: they inform and are best effort, so they never hold up a failover
+   * Events of the plan being applied. In a burst they go out last, in a third wave after the
+   * statuses and the labels: they inform and are best effort, so they never hold up a failover
    * (sent with each VM's writes they took half of the writers' round trips). Stamped with the
    * plan's time.
    */
@@ -87,20 +87,8 @@ final class PlanApplier {
 
   record Outcome(boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
 
-  /** Sends a burst's events behind its plan; a full queue drops the oldest (events are best effort). */
-  private final java.util.concurrent.ThreadPoolExecutor eventSender =
-      new java.util.concurrent.ThreadPoolExecutor(2, 2, 30, java.util.concurrent.TimeUnit.SECONDS,
-          new java.util.concurrent.LinkedBlockingQueue<>(50_000),
-          r -> {
-            Thread t = new Thread(r, "vmha-events");
-            t.setDaemon(true);
-            return t;
-          },
-          new java.util.concurrent.ThreadPoolExecutor.DiscardOldestPolicy());
-
   void close() {
     pendingEvents.clear();
-    eventSender.shutdownNow();
   }
 
   PlanApplier(
@@ -239,11 +227,11 @@ final class PlanApplier {
       labels.add(CompletableFuture.runAsync(() -> conflictsRetry(retry, () -> writes.addAndGet(labelWrite.getAsInt())), writers));
     }
     joinAll(labels, retry);
-    // A burst's events go out behind the plan, not as part of it: the next plan (e.g. the
-    // Running phases of the VMs just placed) must not wait for hundreds of events.
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
     for (Runnable event = pendingEvents.poll(); event != null; event = pendingEvents.poll()) {
-      eventSender.execute(event);
+      sent.add(CompletableFuture.runAsync(event, writers));
     }
+    joinAll(sent, retry);
     return new Outcome(retry.get(), writes.get(), removableVms, removableHosts);
   }
 
