@@ -49,14 +49,15 @@ def main():
             ax.annotate(f'{r["hosts"]} hosts\n{r["vmsOnCrashedHosts"]} VMs failed over\n'
                         f'detection {r["detectionMs"] / 1000:.1f} s',
                         (r["vms"], r["runningAfterDetectionMs"].get("p99", 0)),
-                        textcoords="offset points", xytext=(5, 5), fontsize=7)
+                        textcoords="offset points", xytext=(-40, -45), fontsize=7)
     ax.axhline(2000, color="green", linestyle=":", linewidth=1, label="target: re-placed p99 2 s")
     ax.axhline(5000, color="red", linestyle=":", linewidth=1, label="target: running p99 5 s")
     ax.set_xscale("log")
     ax.set_xlabel("VMs in the fleet (log scale)")
     ax.set_ylabel("ms after detection")
     ax.set_title("vmha failover of one crashed host vs fleet size (2 shared cores)")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="center left")
+    ax.margins(x=0.2, y=0.1)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(args.output, dpi=120)
