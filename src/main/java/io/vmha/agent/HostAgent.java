@@ -12,6 +12,7 @@ import io.vmha.api.VmHostStatus;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -77,6 +78,7 @@ public final class HostAgent implements AutoCloseable {
   private Work lastWork;
   private String lastReport;
   private boolean needsFreshList;
+  private boolean peersRead;
   private boolean fenceRestartDone;
   private int fenceRestarts;
   private int spmRenewals;
@@ -225,7 +227,7 @@ public final class HostAgent implements AutoCloseable {
           return;
         }
       }
-      Work work = readWork();
+      Work work = readWork(heartbeat);
       if (work == null) {
         return;
       }
@@ -294,7 +296,30 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
-  private Work readWork() {
+  /**
+   * Peers' endpoints, cached for self-fencing. Read on heartbeat ticks only (self-fencing asks
+   * peers on heartbeat ticks, from what the previous one read): a fleet of N hosts then costs
+   * O(N) per host per interval, not per VM event, and never O(N^2) per tick.
+   */
+  private void readPeerEndpoints() {
+    Collection<VmHost> hosts = view.hosts();
+    Set<String> names = new HashSet<>(hosts.size() * 2);
+    for (VmHost peer : hosts) {
+      String name = peer.getMetadata().getName();
+      names.add(name);
+      AgentReport reported = peer.getStatus() == null ? null : peer.getStatus().getReported();
+      if (!me.equals(name) && reported != null && reported.getEndpoint() != null
+          && !reported.getEndpoint().isBlank()) {
+        peerEndpoints.put(name, reported.getEndpoint());
+      } else if (!me.equals(name)) {
+        peerEndpoints.remove(name);
+      }
+    }
+    peerEndpoints.keySet().retainAll(names);
+    peersRead = true;
+  }
+
+  private Work readWork(boolean heartbeat) {
     if (!api.up()) {
       return lastWork;
     }
@@ -312,17 +337,9 @@ public final class HostAgent implements AutoCloseable {
       for (VirtualMachine vm : view.migratingTo(me)) {
         incoming.add(PlacedVm.of(vm, view::template));
       }
-      for (VmHost peer : view.hosts()) {
-        String name = peer.getMetadata().getName();
-        AgentReport reported = peer.getStatus() == null ? null : peer.getStatus().getReported();
-        if (!me.equals(name) && reported != null && reported.getEndpoint() != null
-            && !reported.getEndpoint().isBlank()) {
-          peerEndpoints.put(name, reported.getEndpoint());
-        } else if (!me.equals(name)) {
-          peerEndpoints.remove(name);
-        }
+      if (heartbeat || !peersRead) {
+        readPeerEndpoints();
       }
-      peerEndpoints.keySet().retainAll(view.hosts().stream().map(h -> h.getMetadata().getName()).toList());
       lastWork = new Work(view.host(me), placed, incoming);
     } catch (RuntimeException e) {
       LOG.debug("agent of {}: could not read its work, using the last picture: {}", me, e.toString());

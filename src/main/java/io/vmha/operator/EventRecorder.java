@@ -35,6 +35,11 @@ public class EventRecorder {
   }
 
   public void record(HasMetadata regarding, Type type, String reason, String action, String note) {
+    record(regarding, type, reason, action, note, clock.instant());
+  }
+
+  /** @param when the moment of the decision the event reports (it may be sent a little later) */
+  public void record(HasMetadata regarding, Type type, String reason, String action, String note, java.time.Instant when) {
     // Cluster-scoped objects' events live in "default", as Nodes' do.
     String namespace = regarding.getMetadata().getNamespace() == null ? "default" : regarding.getMetadata().getNamespace();
     var event =
@@ -45,7 +50,7 @@ public class EventRecorder {
             .endMetadata()
             .withEventTime(new io.fabric8.kubernetes.api.model.MicroTime(
                 java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
-                    .format(clock.instant().atOffset(ZoneOffset.UTC))))
+                    .format(when.atOffset(ZoneOffset.UTC))))
             .withReportingController(CONTROLLER)
             .withReportingInstance(identity)
             .withType(type.name())

@@ -185,6 +185,7 @@ public final class FleetLoop implements AutoCloseable {
   public void close() {
     loop.shutdownNow();
     writers.shutdownNow();
+    applier.close();
   }
 
   private static Thread daemon(Runnable r, String name) {

@@ -62,7 +62,32 @@ final class PlanApplier {
   private final String leaseNamespace;
   private final ExecutorService writers;
 
+  /**
+   * Events of the plan being applied. In a burst they go out last, in a third wave after the
+   * statuses and the labels: they inform and are best effort, so they never hold up a failover
+   * (sent with each VM's writes they took half of the writers' round trips). Stamped with the
+   * plan's time.
+   */
+  private final java.util.Queue<Runnable> pendingEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Plans with more actions than this are a burst, written in waves (see apply). */
+  private static final int BURST = 32;
+  /** Set per plan by the fleet loop's thread before any write starts. */
+  private volatile boolean deferEvents;
+
+  /** A small plan sends its events at once, right after the writes they describe; a burst defers them. */
+  private void sendEvent(Runnable event) {
+    if (deferEvents) {
+      pendingEvents.add(event);
+    } else {
+      event.run();
+    }
+  }
+
   record Outcome(boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
+
+  void close() {
+    pendingEvents.clear();
+  }
 
   PlanApplier(
       KubernetesClient client,
@@ -84,6 +109,7 @@ final class PlanApplier {
   }
 
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
+    deferEvents = plan.actions().size() > BURST;
     var sources = built.sources();
     AtomicBoolean retry = new AtomicBoolean();
     AtomicInteger writes = new AtomicInteger();
@@ -117,17 +143,17 @@ final class PlanApplier {
         status.setRequestedAt(Timestamps.format(now));
         fencing.put(request.host(), status);
         hostEvent(sources.hosts().get(request.host()), EventRecorder.Type.Warning, "FencingRequested",
-            "host " + request.host() + " must fence itself: " + request.reason());
+            "host " + request.host() + " must fence itself: " + request.reason(), now);
       } else if (action instanceof Action.ClearFencing clear) {
         fencingCleared.add(clear.host());
         hostEvent(sources.hosts().get(clear.host()), EventRecorder.Type.Normal, "FencingCleared",
-            "host " + clear.host() + " fenced itself and reaches storage and network again");
+            "host " + clear.host() + " fenced itself and reaches storage and network again", now);
       } else if (action instanceof Action.AssignSpm assign) {
         writes.incrementAndGet();
         if (writeSpm(sources.spmLease(), assign.host(), now)) {
           metrics.spmTransition();
           hostEvent(sources.hosts().get(assign.host()), EventRecorder.Type.Normal, "SpmAssigned",
-              "host " + assign.host() + " is the Storage Pool Manager now");
+              "host " + assign.host() + " is the Storage Pool Manager now", now);
         } else {
           retry.set(true);
         }
@@ -136,9 +162,9 @@ final class PlanApplier {
         // SPM, so a holder cut off from us can never overlap with its successor.
         spmReleases.add(release.host());
       } else if (action instanceof Action.FreezeFailover freeze) {
-        sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Warning, "FailoverFrozen", freeze.message()));
+        sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Warning, "FailoverFrozen", freeze.message(), now));
       } else if (action instanceof Action.UnfreezeFailover unfreeze) {
-        sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message()));
+        sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message(), now));
       } else {
         String vm = vmOf(action);
         if (vm != null) {
@@ -156,24 +182,25 @@ final class PlanApplier {
         vmKeys.add(key);
       }
     });
+    // A burst goes in waves: first every status (the decision, e.g. a VM's new host) and every
+    // host status, then the labels the agents select their VMs by, then the events. A failover of N VMs thus records all N
+    // decisions after N writes, not 2N; the agents start each VM after its label, as before.
+    java.util.Queue<java.util.function.IntSupplier> labelWrites = new java.util.concurrent.ConcurrentLinkedQueue<>();
     for (String key : vmKeys) {
       VirtualMachine vm = sources.vms().get(key);
       if (vm == null) {
         continue;
       }
       List<Action> actions = vmActions.getOrDefault(key, List.of());
-      pending.add(CompletableFuture.runAsync(() -> {
-        try {
-          writes.addAndGet(writeVm(vm, actions, refusedTemplates, sources.templates(), hostViews, now));
-        } catch (KubernetesClientException e) {
-          if (e.getCode() == 409 || e.getCode() == 404) {
-            metrics.conflict();
-            retry.set(true);
-          } else {
-            throw e;
-          }
+      pending.add(CompletableFuture.runAsync(() -> conflictsRetry(retry, () -> {
+        VmWrite written = writeVm(vm, actions, refusedTemplates, sources.templates(), hostViews, now);
+        writes.addAndGet(written.writes());
+        if (deferEvents) {
+          labelWrites.add(written.labels());
+        } else {
+          writes.addAndGet(written.labels().getAsInt()); // a small plan: status, labels, events in a row
         }
-      }, writers));
+      }), writers));
     }
     for (HostHealth health : plan.hosts()) {
       VmHost host = sources.hosts().get(health.host());
@@ -192,6 +219,21 @@ final class PlanApplier {
         }
       }, writers));
     }
+    joinAll(pending, retry);
+    List<CompletableFuture<Void>> labels = new ArrayList<>();
+    for (java.util.function.IntSupplier labelWrite : labelWrites) {
+      labels.add(CompletableFuture.runAsync(() -> conflictsRetry(retry, () -> writes.addAndGet(labelWrite.getAsInt())), writers));
+    }
+    joinAll(labels, retry);
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    for (Runnable event = pendingEvents.poll(); event != null; event = pendingEvents.poll()) {
+      sent.add(CompletableFuture.runAsync(event, writers));
+    }
+    joinAll(sent, retry);
+    return new Outcome(retry.get(), writes.get(), removableVms, removableHosts);
+  }
+
+  private static void joinAll(List<CompletableFuture<Void>> pending, AtomicBoolean retry) {
     for (CompletableFuture<Void> f : pending) {
       try {
         f.join();
@@ -200,10 +242,26 @@ final class PlanApplier {
         retry.set(true);
       }
     }
-    return new Outcome(retry.get(), writes.get(), removableVms, removableHosts);
   }
 
-  private int writeVm(
+  /** Runs a write; a conflict (409) or a vanished object (404) means: plan again. */
+  private void conflictsRetry(AtomicBoolean retry, Runnable write) {
+    try {
+      write.run();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409 || e.getCode() == 404) {
+        metrics.conflict();
+        retry.set(true);
+      } else {
+        throw e;
+      }
+    }
+  }
+
+  /** A VM's status write, and what follows it in the second wave: its labels, then its events. */
+  private record VmWrite(int writes, java.util.function.IntSupplier labels) {}
+
+  private VmWrite writeVm(
       VirtualMachine current,
       List<Action> actions,
       Set<String> refusedTemplates,
@@ -242,11 +300,14 @@ final class PlanApplier {
       writes++;
       vm = written;
     }
-    writes += syncLabels(vm, status);
-    for (VmStatusUpdate.Notice notice : notices) {
-      events.record(vm, notice.type(), notice.reason(), "Place", notice.note());
-    }
-    return writes;
+    VirtualMachine statusWritten = vm;
+    return new VmWrite(writes, () -> {
+      int labelWrites = syncLabels(statusWritten, status);
+      for (VmStatusUpdate.Notice notice : notices) {
+        sendEvent(() -> events.record(statusWritten, notice.type(), notice.reason(), "Place", notice.note(), now));
+      }
+      return labelWrites;
+    });
   }
 
   /**
@@ -285,18 +346,12 @@ final class PlanApplier {
     }
     ArrayNode ops = JSON.createArrayNode();
     if (labels.isEmpty()) {
-      // the object may have no labels map at all: a patch below it would be refused
-      ObjectNode value = ops.addObject().put("op", "add").put("path", "/metadata/labels").putObject("value");
-      if (host != null) {
-        value.put(VmhaApi.HOST_LABEL, host);
-      }
-      if (target != null) {
-        value.put(VmhaApi.MIGRATION_TARGET_LABEL, target);
-      }
-    } else {
-      label(ops, labels, VmhaApi.HOST_LABEL, host);
-      label(ops, labels, VmhaApi.MIGRATION_TARGET_LABEL, target);
+      // A real API server refuses an add under a missing /metadata/labels (422), and a client's
+      // cached object shows "no labels" as an empty map as well as null: create the map first.
+      ops.addObject().put("op", "add").put("path", "/metadata/labels").putObject("value");
     }
+    label(ops, labels, VmhaApi.HOST_LABEL, host);
+    label(ops, labels, VmhaApi.MIGRATION_TARGET_LABEL, target);
     VirtualMachine written =
         client.resources(VirtualMachine.class)
             .inNamespace(vm.getMetadata().getNamespace())
@@ -328,7 +383,7 @@ final class PlanApplier {
         Conditions.merge(
             current.getConditions(),
             health.conditions().stream()
-                .map(c -> new Conditions.Desired(c.type(), c.status().name(), c.reason(), c.message()))
+                .map(c -> new Conditions.Desired(c.type(), c.status().name(), c.reason(), hostConditionMessage(c)))
                 .toList(),
             now,
             host.getMetadata().getGeneration());
@@ -370,9 +425,26 @@ final class PlanApplier {
     if (!health.phase().name().equals(current.getPhase()) && current.getPhase() != null) {
       boolean bad = health.phase() != io.vmha.core.model.HostPhase.Up && health.phase() != io.vmha.core.model.HostPhase.Maintenance;
       hostEvent(written, bad ? EventRecorder.Type.Warning : EventRecorder.Type.Normal, health.phase().name(),
-          "host " + host.getMetadata().getName() + " is " + health.phase() + " (was " + current.getPhase() + ")");
+          "host " + host.getMetadata().getName() + " is " + health.phase() + " (was " + current.getPhase() + ")", now);
     }
     return true;
+  }
+
+  /**
+   * The engine's message of an active (not frozen) failover counts the hosts that are lost
+   * fleet-wide ("1/1000 hosts are NotResponding or silent ..."); written on every host, that count
+   * rewrote every host's status each time one host failed or recovered: 1,000 writes competing
+   * with the failover's own at the moment of detection. While failover is active the operator
+   * writes a message without the count (it is in {@code vmha_hosts{phase}} and on the lost host
+   * itself); a frozen failover keeps the engine's full message.
+   */
+  private String hostConditionMessage(io.vmha.core.health.Condition condition) {
+    if ("FailoverFrozen".equals(condition.type())
+        && condition.status() == io.vmha.core.health.ConditionStatus.False) {
+      return "failover is active: fewer than " + Math.round(settings.maxUnhealthyFraction() * 100)
+          + "% of hosts are NotResponding or silent";
+    }
+    return condition.message();
   }
 
   /**
@@ -468,9 +540,9 @@ final class PlanApplier {
     }
   }
 
-  private void hostEvent(VmHost host, EventRecorder.Type type, String reason, String note) {
+  private void hostEvent(VmHost host, EventRecorder.Type type, String reason, String note, Instant now) {
     if (host != null) {
-      events.record(host, type, reason, "Judge", note);
+      sendEvent(() -> events.record(host, type, reason, "Judge", note, now));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.vmha.operator;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -22,7 +23,8 @@ import java.util.Set;
  */
 @ControllerConfiguration(
     name = VirtualMachineReconciler.NAME,
-    finalizerName = VmhaApi.VM_FINALIZER)
+    finalizerName = VmhaApi.VM_FINALIZER,
+    informer = @Informer(itemStore = LeanItemStore.class))
 public class VirtualMachineReconciler implements Reconciler<VirtualMachine>, Cleaner<VirtualMachine> {
   public static final String NAME = "virtualmachine";
   private static final long STOP_POLL_MILLIS = 1000;

@@ -26,7 +26,7 @@ import java.util.Set;
     name = VmHostReconciler.NAME,
     finalizerName = VmhaApi.HOST_FINALIZER,
     generationAwareEventProcessing = false,
-    informer = @Informer(onUpdateFilter = HostChangeFilter.class))
+    informer = @Informer(onUpdateFilter = HostChangeFilter.class, itemStore = LeanItemStore.class))
 public class VmHostReconciler implements Reconciler<VmHost>, Cleaner<VmHost> {
   public static final String NAME = "vmhost";
   private static final long DRAIN_POLL_MILLIS = 1000;

@@ -1,0 +1,47 @@
+package io.vmha.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * One benchmark run.
+ *
+ * @param hosts simulated hypervisor hosts
+ * @param vms virtual machines (all highly available, 1 CPU / 1 GiB; half from a template)
+ * @param fail hosts crashed at once
+ * @param failedHostVms how many VMs each crashed host should carry (its capacity is scaled so
+ *     least-allocated placement puts about that many there); 0 for a host like the others
+ * @param api {@code embedded} or {@code real}
+ * @param k8sBinaries where etcd and kube-apiserver are, for {@code real}
+ * @param heartbeat agents' heartbeat interval
+ * @param selfFence self-fence delay
+ * @param grace host grace period (H1: at least selfFence + heartbeat + 2 s)
+ * @param baselinePatches raw status patches of the baseline
+ * @param baselineThreads threads sending them
+ * @param simThreads threads shared by the simulated agents
+ * @param json where to write the result, or null
+ */
+public record BenchOptions(
+    int hosts,
+    int vms,
+    int fail,
+    int failedHostVms,
+    String api,
+    Path k8sBinaries,
+    Duration heartbeat,
+    Duration selfFence,
+    Duration grace,
+    int baselinePatches,
+    int baselineThreads,
+    int simThreads,
+    Path json) {
+
+  public static BenchOptions small(int hosts, int vms) {
+    return new BenchOptions(hosts, vms, 1, 0, "embedded", Path.of(RealApiServer.DEFAULT_DIR),
+        Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(6), 2000, 16, 0, null);
+  }
+
+  int effectiveSimThreads() {
+    return simThreads > 0 ? simThreads : Math.max(4, Math.min(32, hosts / 40));
+  }
+}

@@ -1,0 +1,68 @@
+package io.vmha.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a benchmark run measured; written as JSON by {@code --json}. Times in milliseconds. */
+public final class BenchResult {
+  public String api;
+  public int hosts;
+  public int vms;
+  public int failedHosts;
+  public int availableProcessors = Runtime.getRuntime().availableProcessors();
+  public String javaVersion = System.getProperty("java.version");
+  public long maxHeapMiB = Runtime.getRuntime().maxMemory() >> 20;
+  public Map<String, Object> timings = new LinkedHashMap<>();
+
+  // fleet set-up and initial placement
+  public double createSeconds;
+  public double initialPlacementSeconds;
+  public double initialPlacementVmsPerSecond;
+  public double initialPlacementProcessCpuSeconds;
+
+  // baseline: raw status patches, same client, same API server
+  public int baselinePatches;
+  public int baselineThreads;
+  public double baselineSeconds;
+  public double baselinePatchesPerSecond;
+
+  // failover
+  public List<String> crashedHosts = new ArrayList<>();
+  /** Hosts judged NotResponding before the crash: heartbeats late because the API server was saturated. */
+  public int hostsJudgedLostBeforeCrash;
+  public int vmsOnCrashedHosts;
+  public int vmsReplaced;
+  public int vmsRunningAgain;
+  /** crash → the host judged lost (last heartbeat renewal seen before the crash + grace period). */
+  public double detectionMs;
+  /** crash → the bench saw the host's status.phase NotResponding (written by the plan that re-places). */
+  public double hostNotRespondingSeenMs;
+  public Map<String, Double> replacedAfterDetectionMs = new LinkedHashMap<>();
+  public Map<String, Double> runningAfterDetectionMs = new LinkedHashMap<>();
+  /** crash → running, p99: detection + re-placement + start. */
+  public double failoverP99Ms;
+  public double replacementRateVmsPerSecond;
+  public double replacementRateVsBaseline;
+  public double operatorWritesPerFailedOverVm;
+  public Map<String, Long> operatorWritesDuringFailover = new LinkedHashMap<>();
+  public long operatorReadsDuringFailover;
+  public long agentWritesDuringFailover;
+  public double failoverProcessCpuSeconds;
+
+  // resources
+  public double processHeapMiBAfterGc;
+  public double operatorHeapMiB;
+  public Map<String, Double> operatorThreadCpuSeconds = new LinkedHashMap<>();
+  public Map<String, Double> apiServerCpuSeconds = new LinkedHashMap<>();
+  public Map<String, Double> planDurationSeconds = new LinkedHashMap<>();
+
+  // correctness
+  public List<String> violations = new ArrayList<>();
+  public double totalSeconds;
+
+  public boolean correct() {
+    return violations.isEmpty() && vmsReplaced == vmsOnCrashedHosts && vmsRunningAgain == vmsOnCrashedHosts;
+  }
+}
