@@ -56,7 +56,7 @@ class LocalRepositoryTest {
       assertThat(vm.getStatus().getReason()).isEqualTo("WaitingForHost");
       assertThat(vm.getStatus().getHost()).isNull();
     });
-    assertThat(fleet.eventReasons("seed", "build")).contains("WaitingForHost");
+    Fleet.eventually(() -> assertThat(fleet.eventReasons("seed", "build")).contains("WaitingForHost"));
 
     fleet.agents.recover("pacific");
     Fleet.eventually(() -> {

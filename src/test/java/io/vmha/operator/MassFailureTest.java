@@ -49,7 +49,7 @@ class MassFailureTest {
       assertThat(fleet.vm("ops", "web").getStatus().getReason()).isEqualTo("FailoverFrozen");
     });
     assertThat(fleet.vm("ops", "web").getStatus().getHost()).isEqualTo(home);
-    assertThat(fleet.eventReasons("default", "h4")).contains("FailoverFrozen");
+    Fleet.eventually(() -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverFrozen"));
 
     // two hosts come back: one of four is lost, which is a host failure, not an outage
     String stillDown = home;
@@ -64,6 +64,6 @@ class MassFailureTest {
       assertThat(status.getPhase()).isEqualTo("Running");
       assertThat(status.getFailoverCount()).isEqualTo(1);
     });
-    assertThat(fleet.eventReasons("default", "h4")).contains("FailoverResumed");
+    Fleet.eventually(() -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverResumed"));
   }
 }

@@ -66,7 +66,7 @@ class SharedRepositoryFailoverTest {
     });
     assertThat(fleet.template("seed", "sles10template").getStatus().getInstanceCounter()).isEqualTo(2);
     assertThat(fleet.vmHost(first).getStatus().getPhase()).isEqualTo("NotResponding");
-    assertThat(fleet.eventReasons("seed", "web")).contains("Placed", "FailedOver");
+    Fleet.eventually(() -> assertThat(fleet.eventReasons("seed", "web")).contains("Placed", "FailedOver"));
     String metrics = fleet.operator.registry().scrape();
     assertThat(metrics).containsPattern("vmha_failovers_total [1-9]");
     assertThat(metrics).containsPattern("vmha_failover_detection_to_placed_seconds_count [1-9]");

@@ -82,6 +82,10 @@ class SpmTest {
       assertThat(fleet.vmHost(first).getStatus().getSpm()).isFalse();
     });
     sampler.shutdownNow();
+    Fleet.eventually(() -> {
+      assertThat(fleet.eventReasons("default", second)).contains("SpmAssigned");
+      assertThat(fleet.eventReasons("default", first)).contains("FencingRequested");
+    });
     Instant assigned = eventTime(second, "SpmAssigned");
     assertThat(eventTime(first, "FencingRequested")).isBefore(assigned);
     // never two holders: the new one only once the old Lease (3 s) expired after its last renewal

@@ -91,9 +91,9 @@ class StorageLossTest {
         assertThat(vm.getStatus().getFailoverCount()).as("a migration is not a failover").isNull();
       }
     });
-    assertThat(fleet.eventReasons("seed", "gemini")).contains("MigrationStarted", "Migrated");
+    Fleet.eventually(() -> assertThat(fleet.eventReasons("seed", "gemini")).contains("MigrationStarted", "Migrated"));
     // the VM that waited for a migration slot sat paused on the host without storage meanwhile
-    assertThat(fleet.eventReasons("seed", "mercury")).containsSubsequence("Paused", "MigrationStarted", "Migrated");
+    Fleet.eventually(() -> assertThat(fleet.eventReasons("seed", "mercury")).containsSubsequence("Paused", "MigrationStarted", "Migrated"));
     // HA first: with two migrations in flight per host, both HA VMs go in the first round and the
     // non-HA VM strictly after them
     String mercury = migrationStarted("mercury");
