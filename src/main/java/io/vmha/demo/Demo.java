@@ -344,7 +344,7 @@ public final class Demo implements AutoCloseable {
   }
 
   private void annotate(String host, String key, String value) {
-    retryOnConflict(() -> client.resources(VmHost.class).withName(host).edit(h -> {
+    io.vmha.kube.Conflicts.retry(() -> client.resources(VmHost.class).withName(host).edit(h -> {
       if (value == null) {
         if (h.getMetadata().getAnnotations() != null) {
           h.getMetadata().getAnnotations().remove(key);
@@ -360,25 +360,12 @@ public final class Demo implements AutoCloseable {
   }
 
   private void editHost(String host, boolean maintenance) {
-    retryOnConflict(() -> client.resources(VmHost.class).withName(host).edit(h -> {
+    io.vmha.kube.Conflicts.retry(() -> client.resources(VmHost.class).withName(host).edit(h -> {
       h.getSpec().setMaintenance(maintenance);
       return h;
     }));
   }
 
-  /** A user's edit races with the operator's status writes: read again and retry, as kubectl does. */
-  private static void retryOnConflict(Runnable edit) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        edit.run();
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 10) {
-          throw e;
-        }
-      }
-    }
-  }
 
   private void finish() {
     out.printf("%n== Final state%n");

@@ -123,25 +123,12 @@ final class Fleet implements AutoCloseable {
 
   /** Changes a host's spec as kubectl edit would (patch of the latest version). */
   void editHost(String name, java.util.function.Consumer<io.vmha.api.VmHostSpec> change) {
-    retryOnConflict(() -> client.resources(VmHost.class).withName(name).edit(h -> {
+    io.vmha.kube.Conflicts.retry(() -> client.resources(VmHost.class).withName(name).edit(h -> {
       change.accept(h.getSpec());
       return h;
     }));
   }
 
-  /** As kubectl edit does: the operator may have written status in between; read and try again. */
-  static void retryOnConflict(Runnable edit) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        edit.run();
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 10) {
-          throw e;
-        }
-      }
-    }
-  }
 
   VmHost vmHost(String name) {
     return client.resources(VmHost.class).withName(name).get();

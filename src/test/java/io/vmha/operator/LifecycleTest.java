@@ -32,7 +32,7 @@ class LifecycleTest {
   }
 
   private static void edit(String name, java.util.function.Consumer<io.vmha.api.VirtualMachineSpec> change) {
-    Fleet.retryOnConflict(() -> client.resources(VirtualMachine.class).inNamespace("app").withName(name).edit(vm -> {
+    io.vmha.kube.Conflicts.retry(() -> client.resources(VirtualMachine.class).inNamespace("app").withName(name).edit(vm -> {
       change.accept(vm.getSpec());
       return vm;
     }));
