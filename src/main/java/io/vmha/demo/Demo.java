@@ -366,7 +366,6 @@ public final class Demo implements AutoCloseable {
     }));
   }
 
-
   private void finish() {
     out.printf("%n== Final state%n");
     out.printf("%-10s %-16s %-5s %-4s %-10s %-14s%n", "HOST", "PHASE", "SPM", "VMS", "CPU", "MEMORY-MiB");

@@ -129,7 +129,6 @@ final class Fleet implements AutoCloseable {
     }));
   }
 
-
   VmHost vmHost(String name) {
     return client.resources(VmHost.class).withName(name).get();
   }
