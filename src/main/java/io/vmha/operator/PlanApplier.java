@@ -2,9 +2,7 @@ package io.vmha.operator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -26,7 +24,6 @@ import io.vmha.core.model.HostView;
 import io.vmha.kube.StatusFields;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -61,6 +58,8 @@ final class PlanApplier {
   private final Settings settings;
   private final String leaseNamespace;
   private final ExecutorService writers;
+  private final TemplateCounters templateCounters;
+  private final SpmLeaseWriter spmLease;
 
   /**
    * Events of the plan being applied. In a burst they go out last, in a third wave after the
@@ -106,6 +105,8 @@ final class PlanApplier {
     this.settings = settings;
     this.leaseNamespace = leaseNamespace;
     this.writers = writers;
+    this.templateCounters = new TemplateCounters(client, ownWrites, metrics);
+    this.spmLease = new SpmLeaseWriter(client, ownWrites, metrics, heartbeats, settings, leaseNamespace);
   }
 
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
@@ -125,7 +126,7 @@ final class PlanApplier {
     for (Action action : plan.actions()) {
       if (action instanceof Action.AdvanceTemplateCounter counter) {
         writes.incrementAndGet();
-        if (!advanceCounter(sources.templates().get(counter.template()), counter)) {
+        if (!templateCounters.advance(sources.templates().get(counter.template()), counter)) {
           refusedTemplates.add(counter.template());
           retry.set(true);
         }
@@ -150,7 +151,7 @@ final class PlanApplier {
             "host " + clear.host() + " fenced itself and reaches storage and network again", now);
       } else if (action instanceof Action.AssignSpm assign) {
         writes.incrementAndGet();
-        if (writeSpm(sources.spmLease(), assign.host(), now)) {
+        if (spmLease.assign(sources.spmLease(), assign.host(), now)) {
           metrics.spmTransition();
           hostEvent(sources.hosts().get(assign.host()), EventRecorder.Type.Normal, "SpmAssigned",
               "host " + assign.host() + " is the Storage Pool Manager now", now);
@@ -445,99 +446,6 @@ final class PlanApplier {
           + "% of hosts are NotResponding or silent";
     }
     return condition.message();
-  }
-
-  /**
-   * Compare-and-set of the template's instance counter: a JSON Patch whose {@code test} fails when
-   * another writer moved the counter, so two operators can never hand out the same number.
-   */
-  private boolean advanceCounter(VmTemplate template, Action.AdvanceTemplateCounter counter) {
-    if (template == null) {
-      return false;
-    }
-    Long recorded = template.getStatus() == null ? null : template.getStatus().getInstanceCounter();
-    try {
-      VmTemplate written;
-      var resource = client.resources(VmTemplate.class)
-          .inNamespace(template.getMetadata().getNamespace())
-          .withName(template.getMetadata().getName());
-      if (recorded != null) {
-        ArrayNode ops = JSON.createArrayNode();
-        ops.addObject().put("op", "test").put("path", "/status/instanceCounter").put("value", counter.expected());
-        ops.addObject().put("op", "replace").put("path", "/status/instanceCounter").put("value", counter.next());
-        written = resource.subresource("status").patch(PatchContext.of(PatchType.JSON), ops.toString());
-      } else if (counter.expected() == 0) {
-        // No counter yet: lock on the whole object's version instead.
-        ObjectNode patch = JSON.createObjectNode();
-        patch.putObject("metadata").put("resourceVersion", template.getMetadata().getResourceVersion());
-        patch.putObject("status").put("instanceCounter", counter.next());
-        written = resource.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
-      } else {
-        return false;
-      }
-      ownWrites.record(written);
-      Long after = written.getStatus() == null ? null : written.getStatus().getInstanceCounter();
-      return after != null && after == counter.next();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409 || e.getCode() == 422 || e.getCode() == 404) {
-        metrics.conflict();
-        log.info("template {} counter moved ({}), planning again", counter.template(), e.getCode());
-        return false;
-      }
-      throw e;
-    }
-  }
-
-  /** Writes a new SPM Lease holder with optimistic locking; false when the Lease changed under us. */
-  private boolean writeSpm(Lease current, String holder, Instant now) {
-    var time = now.atZone(ZoneOffset.UTC);
-    try {
-      Lease written;
-      if (current == null) {
-        if (holder == null) {
-          return true;
-        }
-        Lease lease =
-            new LeaseBuilder()
-                .withNewMetadata()
-                .withName(VmhaApi.SPM_LEASE)
-                .withNamespace(leaseNamespace)
-                .addToLabels("vmha.io/lease-kind", "spm")
-                .endMetadata()
-                .withNewSpec()
-                .withHolderIdentity(holder)
-                .withAcquireTime(time)
-                .withRenewTime(time)
-                .withLeaseDurationSeconds((int) settings.spmLeaseDuration().toSeconds())
-                .withLeaseTransitions(0)
-                .endSpec()
-                .build();
-        written = client.leases().inNamespace(leaseNamespace).resource(lease).create();
-      } else {
-        Lease lease = client.getKubernetesSerialization().clone(current);
-        var spec = lease.getSpec();
-        boolean changes = !Objects.equals(spec.getHolderIdentity(), holder);
-        spec.setHolderIdentity(holder);
-        spec.setLeaseDurationSeconds((int) settings.spmLeaseDuration().toSeconds());
-        if (holder != null) {
-          spec.setAcquireTime(time);
-          spec.setRenewTime(time);
-          if (changes) {
-            spec.setLeaseTransitions((spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions()) + 1);
-          }
-        }
-        written = client.leases().inNamespace(leaseNamespace).resource(lease).update();
-      }
-      ownWrites.record(written);
-      heartbeats.observe(HeartbeatTracker.SPM_KEY, written.getSpec().getRenewTime() == null ? "" : written.getSpec().getRenewTime().toString());
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        metrics.conflict();
-        return false;
-      }
-      throw e;
-    }
   }
 
   private void hostEvent(VmHost host, EventRecorder.Type type, String reason, String note, Instant now) {
