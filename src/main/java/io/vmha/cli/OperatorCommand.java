@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Run the vmha operator (control plane) against the current cluster.")
 public final class OperatorCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--heartbeat-interval", defaultValue = "${env:VMHA_HEARTBEAT_INTERVAL:-2s}",
       description = "How often agents renew their heartbeat Lease (default ${DEFAULT-VALUE}).")
@@ -116,7 +117,7 @@ public final class OperatorCommand implements Callable<Integer> {
     Settings settings = settings();
     List<String> errors = settings.validate();
     if (!errors.isEmpty()) {
-      errors.forEach(e -> System.err.println("vmha operator: " + e));
+      errors.forEach(e -> spec.commandLine().getErr().println("vmha operator: " + e));
       return 2;
     }
     try (KubernetesClient client = new KubernetesClientBuilder().build()) {
