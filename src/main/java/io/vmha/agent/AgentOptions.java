@@ -12,9 +12,9 @@ import java.util.Objects;
  * @param heartbeatInterval how often the agent renews its heartbeat Lease and works its loop
  * @param selfFenceAfter with {@link FencingPolicy#SelfFence}: how long without a heartbeat renewal
  *     before the agent asks its peers and possibly stops its instances (F4)
- * @param hostGracePeriod the operator's grace period: written as the heartbeat Lease's
- *     {@code leaseDurationSeconds}, and how long a self-fenced agent stays quiet so the operator
- *     surely declared it lost before it comes back
+ * @param hostGracePeriod the operator's grace period: written as the heartbeat Lease's {@code
+ *     leaseDurationSeconds}, and how long a self-fenced agent stays quiet so the operator surely
+ *     declared it lost before it comes back
  * @param fencing the fleet's fencing policy (the operator's {@code failover.fencing})
  * @param agentVersion reported in {@code status.reported.agentVersion}
  */
@@ -53,7 +53,13 @@ public record AgentOptions(
 
   public AgentOptions withHost(String newHost) {
     return new AgentOptions(
-        newHost, leaseNamespace, heartbeatInterval, selfFenceAfter, hostGracePeriod, fencing, agentVersion);
+        newHost,
+        leaseNamespace,
+        heartbeatInterval,
+        selfFenceAfter,
+        hostGracePeriod,
+        fencing,
+        agentVersion);
   }
 
   /**

@@ -7,8 +7,8 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The agent's read side of the API server: informer caches of the VMs placed on (or migrating to)
- * a host, the VmHosts (its own and its peers') and the templates. Reads never call the API server;
+ * The agent's read side of the API server: informer caches of the VMs placed on (or migrating to) a
+ * host, the VmHosts (its own and its peers') and the templates. Reads never call the API server;
  * {@link #listPlacedOnFromApi} does, for the one moment a cache is not good enough (coming back
  * from a self-fence).
  */

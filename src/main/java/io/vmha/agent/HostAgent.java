@@ -111,10 +111,17 @@ public final class HostAgent implements AutoCloseable {
     this.peerClient = peerClient;
     this.api = api == null ? ApiLink.ALWAYS_UP : api;
     this.leases =
-        new Leases(client, options.leaseNamespace(), me,
+        new Leases(
+            client,
+            options.leaseNamespace(),
+            me,
             (int) Math.max(1, options.hostGracePeriod().toSeconds()));
     this.selfFencing =
-        new SelfFencing(options.fencing(), options.selfFenceAfter(), options.hostGracePeriod(), clock.instant());
+        new SelfFencing(
+            options.fencing(),
+            options.selfFenceAfter(),
+            options.hostGracePeriod(),
+            clock.instant());
   }
 
   /** Starts the loop: a heartbeat tick now and every heartbeat interval, plus a tick per change. */
@@ -124,12 +131,18 @@ public final class HostAgent implements AutoCloseable {
     }
     running = true;
     if (peerServer != null) {
-      endpoint = peerServer.register(me, () -> selfFencing.apiReachable(clock.instant(), options.apiFreshness()));
+      endpoint =
+          peerServer.register(
+              me, () -> selfFencing.apiReachable(clock.instant(), options.apiFreshness()));
     }
     subscription = view.subscribe(me, this::wake);
     long interval = options.heartbeatInterval().toNanos();
     loop = executor.scheduleWithFixedDelay(() -> tick(true), 0, interval, TimeUnit.NANOSECONDS);
-    LOG.info("agent of {} started (driver {}, heartbeat every {})", me, driver.name(), options.heartbeatInterval());
+    LOG.info(
+        "agent of {} started (driver {}, heartbeat every {})",
+        me,
+        driver.name(),
+        options.heartbeatInterval());
     return this;
   }
 
@@ -193,10 +206,11 @@ public final class HostAgent implements AutoCloseable {
   public void wake() {
     if (running && wakePending.compareAndSet(false, true)) {
       try {
-        executor.execute(() -> {
-          wakePending.set(false);
-          tick(false);
-        });
+        executor.execute(
+            () -> {
+              wakePending.set(false);
+              tick(false);
+            });
       } catch (java.util.concurrent.RejectedExecutionException e) {
         wakePending.set(false);
       }
@@ -218,11 +232,13 @@ public final class HostAgent implements AutoCloseable {
         LOG.warn("agent of {} reaches the API server again after self-fencing: resuming", me);
       }
       if (heartbeat) {
-        step("renew heartbeat", () -> {
-          api.check();
-          leases.renewHeartbeat(now);
-          selfFencing.renewed(now);
-        });
+        step(
+            "renew heartbeat",
+            () -> {
+              api.check();
+              leases.renewHeartbeat(now);
+              selfFencing.renewed(now);
+            });
         if (!selfFence(now)) {
           return;
         }
@@ -247,25 +263,37 @@ public final class HostAgent implements AutoCloseable {
 
   // ---- 9. self-fencing ------------------------------------------------------------------------
 
-  /** @return whether the agent carries on (false: it just fenced itself). */
+  /**
+   * @return whether the agent carries on (false: it just fenced itself).
+   */
   private boolean selfFence(Instant now) {
     SelfFencing.Decision previous = selfFencing.lastDecision();
     SelfFencing.Decision decision = selfFencing.evaluate(now, this::askPeers);
     if (decision == SelfFencing.Decision.ApiOutage && previous != decision) {
-      LOG.info("agent of {} cannot renew its heartbeat but no peer reaches the API server either: "
-          + "an API outage, nothing is fenced", me);
+      LOG.info(
+          "agent of {} cannot renew its heartbeat but no peer reaches the API server either: "
+              + "an API outage, nothing is fenced",
+          me);
     }
     if (decision != SelfFencing.Decision.Fence) {
       return true;
     }
     PeerClient.Verdict verdict = selfFencing.lastVerdict();
-    LOG.warn("agent of {} has not renewed its heartbeat since {} while peer {} reaches the API server: "
-        + "self-fencing, stopping every instance", me, selfFencing.lastRenewal(), verdict.reachingPeer());
+    LOG.warn(
+        "agent of {} has not renewed its heartbeat since {} while peer {} reaches the API server: "
+            + "self-fencing, stopping every instance",
+        me,
+        selfFencing.lastRenewal(),
+        verdict.reachingPeer());
     for (Instance instance : driver.instances()) {
       try {
         driver.stop(instance.name());
       } catch (DriverException e) {
-        LOG.error("agent of {}: could not stop {} while self-fencing: {}", me, instance.name(), e.getMessage());
+        LOG.error(
+            "agent of {}: could not stop {} while self-fencing: {}",
+            me,
+            instance.name(),
+            e.getMessage());
       }
     }
     failedStarts.clear();
@@ -292,14 +320,16 @@ public final class HostAgent implements AutoCloseable {
     }
 
     boolean maintenance() {
-      return self != null && self.getSpec() != null && Boolean.TRUE.equals(self.getSpec().getMaintenance());
+      return self != null
+          && self.getSpec() != null
+          && Boolean.TRUE.equals(self.getSpec().getMaintenance());
     }
   }
 
   /**
    * Peers' endpoints, cached for self-fencing. Read on heartbeat ticks only (self-fencing asks
-   * peers on heartbeat ticks, from what the previous one read): a fleet of N hosts then costs
-   * O(N) per host per interval, not per VM event, and never O(N^2) per tick.
+   * peers on heartbeat ticks, from what the previous one read): a fleet of N hosts then costs O(N)
+   * per host per interval, not per VM event, and never O(N^2) per tick.
    */
   private void readPeerEndpoints() {
     Collection<VmHost> hosts = view.hosts();
@@ -308,7 +338,9 @@ public final class HostAgent implements AutoCloseable {
       String name = peer.getMetadata().getName();
       names.add(name);
       AgentReport reported = peer.getStatus() == null ? null : peer.getStatus().getReported();
-      if (!me.equals(name) && reported != null && reported.getEndpoint() != null
+      if (!me.equals(name)
+          && reported != null
+          && reported.getEndpoint() != null
           && !reported.getEndpoint().isBlank()) {
         peerEndpoints.put(name, reported.getEndpoint());
       } else if (!me.equals(name)) {
@@ -324,7 +356,8 @@ public final class HostAgent implements AutoCloseable {
       return lastWork;
     }
     try {
-      List<VirtualMachine> placedVms = needsFreshList ? view.listPlacedOnFromApi(me) : view.placedOn(me);
+      List<VirtualMachine> placedVms =
+          needsFreshList ? view.listPlacedOnFromApi(me) : view.placedOn(me);
       needsFreshList = false;
       List<PlacedVm> placed = new ArrayList<>();
       for (VirtualMachine vm : placedVms) {
@@ -342,7 +375,8 @@ public final class HostAgent implements AutoCloseable {
       }
       lastWork = new Work(view.host(me), placed, incoming);
     } catch (RuntimeException e) {
-      LOG.debug("agent of {}: could not read its work, using the last picture: {}", me, e.toString());
+      LOG.debug(
+          "agent of {}: could not read its work, using the last picture: {}", me, e.toString());
     }
     return lastWork;
   }
@@ -388,8 +422,15 @@ public final class HostAgent implements AutoCloseable {
       LOG.info("agent of {} started {} for {}", me, name, vm.key());
     } catch (DriverException e) {
       LOG.warn("agent of {} could not start {} for {}: {}", me, name, vm.key(), e.getMessage());
-      failedStarts.put(name,
-          new Instance(name, vm.key(), Instance.State.Failed, e.getMessage(), vm.resources(), clock.instant()));
+      failedStarts.put(
+          name,
+          new Instance(
+              name,
+              vm.key(),
+              Instance.State.Failed,
+              e.getMessage(),
+              vm.resources(),
+              clock.instant()));
     }
   }
 
@@ -397,22 +438,30 @@ public final class HostAgent implements AutoCloseable {
     Map<String, Instance> instances = instancesByName();
     for (PlacedVm vm : work.placed()) {
       String name = vm.instanceName();
-      if (name == null || !vm.migratingAwayFrom(me) || !instances.containsKey(name)
+      if (name == null
+          || !vm.migratingAwayFrom(me)
+          || !instances.containsKey(name)
           || !migrating.add(name)) {
         continue;
       }
       String target = vm.migrationTarget();
       LOG.info("agent of {} live-migrates {} to {}", me, name, target);
-      executor.execute(() -> {
-        try {
-          driver.migrate(name, target);
-        } catch (DriverException | RuntimeException e) {
-          LOG.warn("agent of {}: migration of {} to {} failed: {}", me, name, target, e.getMessage());
-        } finally {
-          migrating.remove(name);
-          wake();
-        }
-      });
+      executor.execute(
+          () -> {
+            try {
+              driver.migrate(name, target);
+            } catch (DriverException | RuntimeException e) {
+              LOG.warn(
+                  "agent of {}: migration of {} to {} failed: {}",
+                  me,
+                  name,
+                  target,
+                  e.getMessage());
+            } finally {
+              migrating.remove(name);
+              wake();
+            }
+          });
     }
   }
 
@@ -447,8 +496,14 @@ public final class HostAgent implements AutoCloseable {
   private void guardStorage(Work work) {
     boolean storage = driver.storageConnected();
     Set<String> mayResume = new HashSet<>();
-    work.placed().stream().filter(vm -> vm.shouldRunOn(me)).map(PlacedVm::instanceName).forEach(mayResume::add);
-    work.incoming().stream().map(PlacedVm::instanceName).filter(Objects::nonNull).forEach(mayResume::add);
+    work.placed().stream()
+        .filter(vm -> vm.shouldRunOn(me))
+        .map(PlacedVm::instanceName)
+        .forEach(mayResume::add);
+    work.incoming().stream()
+        .map(PlacedVm::instanceName)
+        .filter(Objects::nonNull)
+        .forEach(mayResume::add);
     for (Instance instance : driver.instances()) {
       if (migrating.contains(instance.name())) {
         continue;
@@ -457,8 +512,10 @@ public final class HostAgent implements AutoCloseable {
         if (!storage && instance.state() == Instance.State.Running) {
           driver.pause(instance.name(), STORAGE_LOST);
           LOG.warn("agent of {} paused {}: storage lost", me, instance.name());
-        } else if (storage && instance.state() == Instance.State.Paused
-            && STORAGE_LOST.equals(instance.reason()) && mayResume.contains(instance.name())) {
+        } else if (storage
+            && instance.state() == Instance.State.Paused
+            && STORAGE_LOST.equals(instance.reason())
+            && mayResume.contains(instance.name())) {
           driver.resume(instance.name());
           LOG.info("agent of {} resumed {}: storage is back", me, instance.name());
         }
@@ -470,10 +527,13 @@ public final class HostAgent implements AutoCloseable {
 
   // ---- 7-8. fencing request and SPM -------------------------------------------------------------
 
-  /** @return whether the agent reports {@code fenced: true}. */
+  /**
+   * @return whether the agent reports {@code fenced: true}.
+   */
   private boolean fencing(Work work) {
     boolean requested =
-        work.status().getFencing() != null && Boolean.TRUE.equals(work.status().getFencing().getRequested());
+        work.status().getFencing() != null
+            && Boolean.TRUE.equals(work.status().getFencing().getRequested());
     if (!requested) {
       fenceRestartDone = false;
       return false;
@@ -485,8 +545,10 @@ public final class HostAgent implements AutoCloseable {
       lastReport = null;
       fenceRestartDone = true;
       fenceRestarts++;
-      LOG.warn("agent of {}: fencing requested ({}): restarted, no longer renewing the SPM Lease",
-          me, work.status().getFencing().getReason());
+      LOG.warn(
+          "agent of {}: fencing requested ({}): restarted, no longer renewing the SPM Lease",
+          me,
+          work.status().getFencing().getReason());
     }
     return true;
   }
@@ -546,18 +608,23 @@ public final class HostAgent implements AutoCloseable {
   private void writeReport(AgentReport report, boolean statusExists) {
     var status = client.resources(VmHost.class).withName(me).subresource("status");
     if (!statusExists && !statusWritten) {
-      status.patch(PatchContext.of(PatchType.JSON_MERGE), toJson(Map.of("status", Map.of("reported", report))));
+      status.patch(
+          PatchContext.of(PatchType.JSON_MERGE),
+          toJson(Map.of("status", Map.of("reported", report))));
       statusWritten = true; // from now on replace the field whole, even before the cache shows it
       return;
     }
     try {
-      status.patch(PatchContext.of(PatchType.JSON),
+      status.patch(
+          PatchContext.of(PatchType.JSON),
           toJson(List.of(Map.of("op", "add", "path", "/status/reported", "value", report))));
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       if (e.getCode() != 422 && e.getCode() != 400) {
         throw e;
       }
-      status.patch(PatchContext.of(PatchType.JSON_MERGE), toJson(Map.of("status", Map.of("reported", report))));
+      status.patch(
+          PatchContext.of(PatchType.JSON_MERGE),
+          toJson(Map.of("status", Map.of("reported", report))));
     }
   }
 

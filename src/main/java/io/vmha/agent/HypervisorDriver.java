@@ -57,6 +57,8 @@ public interface HypervisorDriver {
   /** StorageRepositories (storage pools) the host can read and write now. */
   Set<String> reachableRepositories();
 
-  /** URI other hosts' hypervisors live-migrate to, reported as {@code status.reported.migrationUri}. */
+  /**
+   * URI other hosts' hypervisors live-migrate to, reported as {@code status.reported.migrationUri}.
+   */
   String migrationUri();
 }

@@ -57,15 +57,20 @@ public final class InformerClusterView implements ClusterView {
     Map<String, java.util.function.Function<VirtualMachine, List<String>>> indexers =
         Map.of(BY_HOST, InformerClusterView::hostKeys, BY_TARGET, InformerClusterView::targetKeys);
     if (onlyHost == null) {
-      vmInformers.add(
-          client.resources(VirtualMachine.class).inAnyNamespace().runnableInformer(0));
+      vmInformers.add(client.resources(VirtualMachine.class).inAnyNamespace().runnableInformer(0));
     } else {
       vmInformers.add(
-          client.resources(VirtualMachine.class).inAnyNamespace()
-              .withLabel(VmhaApi.HOST_LABEL, onlyHost).runnableInformer(0));
+          client
+              .resources(VirtualMachine.class)
+              .inAnyNamespace()
+              .withLabel(VmhaApi.HOST_LABEL, onlyHost)
+              .runnableInformer(0));
       vmInformers.add(
-          client.resources(VirtualMachine.class).inAnyNamespace()
-              .withLabel(VmhaApi.MIGRATION_TARGET_LABEL, onlyHost).runnableInformer(0));
+          client
+              .resources(VirtualMachine.class)
+              .inAnyNamespace()
+              .withLabel(VmhaApi.MIGRATION_TARGET_LABEL, onlyHost)
+              .runnableInformer(0));
     }
     for (SharedIndexInformer<VirtualMachine> informer : vmInformers) {
       informer.addIndexers(indexers);
@@ -103,7 +108,8 @@ public final class InformerClusterView implements ClusterView {
     started.add(templateInformer.start().toCompletableFuture());
     started.add(spmInformer.start().toCompletableFuture());
     try {
-      java.util.concurrent.CompletableFuture.allOf(started.toArray(java.util.concurrent.CompletableFuture[]::new))
+      java.util.concurrent.CompletableFuture.allOf(
+              started.toArray(java.util.concurrent.CompletableFuture[]::new))
           .get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -126,8 +132,12 @@ public final class InformerClusterView implements ClusterView {
 
   @Override
   public List<VirtualMachine> listPlacedOnFromApi(String host) {
-    return client.resources(VirtualMachine.class).inAnyNamespace()
-        .withLabel(VmhaApi.HOST_LABEL, host).list().getItems();
+    return client
+        .resources(VirtualMachine.class)
+        .inAnyNamespace()
+        .withLabel(VmhaApi.HOST_LABEL, host)
+        .list()
+        .getItems();
   }
 
   @Override
@@ -159,7 +169,9 @@ public final class InformerClusterView implements ClusterView {
 
   @Override
   public Lease spmLease() {
-    return spmInformer.getStore().getByKey(Cache.namespaceKeyFunc(leaseNamespace, VmhaApi.SPM_LEASE));
+    return spmInformer
+        .getStore()
+        .getByKey(Cache.namespaceKeyFunc(leaseNamespace, VmhaApi.SPM_LEASE));
   }
 
   @Override

@@ -7,7 +7,8 @@ import java.time.Instant;
  * An instance (a hypervisor domain) as the driver sees it.
  *
  * @param name domain name, the VM's instance name
- * @param vmKey the VirtualMachine as {@code namespace/name}, or null for a domain vmha did not start
+ * @param vmKey the VirtualMachine as {@code namespace/name}, or null for a domain vmha did not
+ *     start
  * @param state its state
  * @param reason why it is in this state (a pause's {@code StorageLost}, a start error), or null
  * @param resources cpus and memory it was started with

@@ -43,7 +43,8 @@ public final class Leases {
    */
   void renewHeartbeat(Instant now) {
     Instant renewTime = now.isAfter(lastRenewTime) ? now : lastRenewTime.plus(1, ChronoUnit.MICROS);
-    renewOrCreate(client, namespace, VmhaApi.hostLeaseName(host), labels(), host, durationSeconds, renewTime);
+    renewOrCreate(
+        client, namespace, VmhaApi.hostLeaseName(host), labels(), host, durationSeconds, renewTime);
     lastRenewTime = renewTime;
   }
 
@@ -54,7 +55,9 @@ public final class Leases {
    * @return whether it renewed
    */
   boolean renewSpmIfHolder(Lease cached, Instant now) {
-    if (cached == null || cached.getSpec() == null || !host.equals(cached.getSpec().getHolderIdentity())) {
+    if (cached == null
+        || cached.getSpec() == null
+        || !host.equals(cached.getSpec().getHolderIdentity())) {
       return false;
     }
     try {
@@ -66,7 +69,9 @@ public final class Leases {
       }
       // our cache lagged behind (often our own last renewal): read it fresh and try once more
       Lease fresh = client.leases().inNamespace(namespace).withName(VmhaApi.SPM_LEASE).get();
-      if (fresh == null || fresh.getSpec() == null || !host.equals(fresh.getSpec().getHolderIdentity())) {
+      if (fresh == null
+          || fresh.getSpec() == null
+          || !host.equals(fresh.getSpec().getHolderIdentity())) {
         return false;
       }
       patchSpm(fresh.getMetadata().getResourceVersion(), now);
@@ -76,14 +81,19 @@ public final class Leases {
 
   /** Clears the SPM holder if it is this host, locked on the version we saw. */
   boolean releaseSpmIfHolder(Lease cached) {
-    if (cached == null || cached.getSpec() == null || !host.equals(cached.getSpec().getHolderIdentity())) {
+    if (cached == null
+        || cached.getSpec() == null
+        || !host.equals(cached.getSpec().getHolderIdentity())) {
       return false;
     }
     var patch = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
     patch.putObject("metadata").put("resourceVersion", cached.getMetadata().getResourceVersion());
     patch.putObject("spec").putNull("holderIdentity");
     try {
-      client.leases().inNamespace(namespace).withName(VmhaApi.SPM_LEASE)
+      client
+          .leases()
+          .inNamespace(namespace)
+          .withName(VmhaApi.SPM_LEASE)
           .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
       return true;
     } catch (KubernetesClientException e) {
@@ -97,7 +107,10 @@ public final class Leases {
   private void patchSpm(String resourceVersion, Instant now) {
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("resourceVersion", resourceVersion);
-    client.leases().inNamespace(namespace).withName(VmhaApi.SPM_LEASE)
+    client
+        .leases()
+        .inNamespace(namespace)
+        .withName(VmhaApi.SPM_LEASE)
         .patch(
             PatchContext.of(PatchType.JSON_MERGE),
             json(Map.of("metadata", metadata, "spec", Map.of("renewTime", microTime(now)))));
@@ -124,21 +137,31 @@ public final class Leases {
                     "leaseDurationSeconds", durationSeconds,
                     "renewTime", microTime(renewTime)));
     try {
-      client.leases().inNamespace(namespace).withName(name)
-          .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+      client
+          .leases()
+          .inNamespace(namespace)
+          .withName(name)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              client.getKubernetesSerialization().asJson(patch));
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw e;
       }
-      Lease lease = new LeaseBuilder()
-          .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
-          .withNewSpec()
-          .withHolderIdentity(holder)
-          .withLeaseDurationSeconds(durationSeconds)
-          .withAcquireTime(renewTime.atZone(ZoneOffset.UTC))
-          .withRenewTime(renewTime.atZone(ZoneOffset.UTC))
-          .endSpec()
-          .build();
+      Lease lease =
+          new LeaseBuilder()
+              .withNewMetadata()
+              .withName(name)
+              .withNamespace(namespace)
+              .withLabels(labels)
+              .endMetadata()
+              .withNewSpec()
+              .withHolderIdentity(holder)
+              .withLeaseDurationSeconds(durationSeconds)
+              .withAcquireTime(renewTime.atZone(ZoneOffset.UTC))
+              .withRenewTime(renewTime.atZone(ZoneOffset.UTC))
+              .endSpec()
+              .build();
       client.leases().inNamespace(namespace).resource(lease).create();
     }
   }

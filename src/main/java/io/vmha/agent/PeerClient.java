@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Asks peers whether they reach the API server. Peers are asked at once, at most
- * {@link #MAX_PEERS_ASKED} picked at random, each with a timeout; an answer counts only if it is
- * signed with the shared token over our nonce. No answer counts as "cannot".
+ * Asks peers whether they reach the API server. Peers are asked at once, at most {@link
+ * #MAX_PEERS_ASKED} picked at random, each with a timeout; an answer counts only if it is signed
+ * with the shared token over our nonce. No answer counts as "cannot".
  */
 public final class PeerClient {
   public static final int MAX_PEERS_ASKED = 16;
@@ -95,37 +95,43 @@ public final class PeerClient {
     String nonce = HexFormat.of().formatHex(randomBytes());
     HttpRequest request;
     try {
-      request = HttpRequest.newBuilder(
-              URI.create(endpoint + PeerServer.API_REACHABLE_PATH + "?nonce=" + nonce))
-          .timeout(timeout)
-          .header("Authorization", token.authorizationHeader())
-          .GET()
-          .build();
+      request =
+          HttpRequest.newBuilder(
+                  URI.create(endpoint + PeerServer.API_REACHABLE_PATH + "?nonce=" + nonce))
+              .timeout(timeout)
+              .header("Authorization", token.authorizationHeader())
+              .GET()
+              .build();
     } catch (IllegalArgumentException e) {
       LOG.debug("peer {} has a malformed endpoint {}", host, endpoint);
       return CompletableFuture.completedFuture(null);
     }
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .handle((response, error) -> {
-          if (error != null || response.statusCode() != 200) {
-            return null;
-          }
-          try {
-            JsonNode body = json.readTree(response.body());
-            boolean reachable = body.path("apiReachable").asBoolean(false);
-            String answeredFor = body.path("host").asText("");
-            if (!host.equals(answeredFor)
-                || !nonce.equals(body.path("nonce").asText(""))
-                || !token.verify(body.path("signature").asText(null),
-                    answeredFor, Boolean.toString(reachable), nonce)) {
-              LOG.warn("peer {} gave an answer that is not signed for our question: ignored", host);
-              return null;
-            }
-            return reachable;
-          } catch (Exception e) {
-            return null;
-          }
-        });
+        .handle(
+            (response, error) -> {
+              if (error != null || response.statusCode() != 200) {
+                return null;
+              }
+              try {
+                JsonNode body = json.readTree(response.body());
+                boolean reachable = body.path("apiReachable").asBoolean(false);
+                String answeredFor = body.path("host").asText("");
+                if (!host.equals(answeredFor)
+                    || !nonce.equals(body.path("nonce").asText(""))
+                    || !token.verify(
+                        body.path("signature").asText(null),
+                        answeredFor,
+                        Boolean.toString(reachable),
+                        nonce)) {
+                  LOG.warn(
+                      "peer {} gave an answer that is not signed for our question: ignored", host);
+                  return null;
+                }
+                return reachable;
+              } catch (Exception e) {
+                return null;
+              }
+            });
   }
 
   private static byte[] randomBytes() {

@@ -18,10 +18,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The agents' peer endpoint: {@code GET <endpoint>/v1/api-reachable?nonce=N} with
- * {@code Authorization: Bearer <token>} answers whether this host reaches the API server now.
- * Endpoints are {@code http://<address>:<port>/hosts/<host>}; one server can serve many hosts (the
- * simulation runs one for all its agents), a real agent serves its own.
+ * The agents' peer endpoint: {@code GET <endpoint>/v1/api-reachable?nonce=N} with {@code
+ * Authorization: Bearer <token>} answers whether this host reaches the API server now. Endpoints
+ * are {@code http://<address>:<port>/hosts/<host>}; one server can serve many hosts (the simulation
+ * runs one for all its agents), a real agent serves its own.
  *
  * <p>Answers: 200 with {@code {"host", "apiReachable", "nonce", "signature"}}; 401 without the
  * token; 404 for an unknown path; 503 for a host whose agent is not running.
@@ -29,8 +29,10 @@ import java.util.regex.Pattern;
 public final class PeerServer implements AutoCloseable {
   public static final String API_REACHABLE_PATH = "/v1/api-reachable";
   private static final Pattern PATH =
-      Pattern.compile("/hosts/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)" + Pattern.quote(API_REACHABLE_PATH));
-  private static final Pattern NONCE = Pattern.compile("(?:^|&)nonce=([A-Za-z0-9_-]{8,128})(?:&|$)");
+      Pattern.compile(
+          "/hosts/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)" + Pattern.quote(API_REACHABLE_PATH));
+  private static final Pattern NONCE =
+      Pattern.compile("(?:^|&)nonce=([A-Za-z0-9_-]{8,128})(?:&|$)");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -43,11 +45,14 @@ public final class PeerServer implements AutoCloseable {
     this.server = server;
     this.token = token;
     this.advertisedAddress = advertisedAddress;
-    this.executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "vmha-peer-server");
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "vmha-peer-server");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     server.createContext("/", this::handle);
   }

@@ -11,8 +11,8 @@ import io.vmha.api.VmTemplateSpec;
 import java.util.function.BiFunction;
 
 /**
- * What the agent needs to know about one VM, read from its object (and its template) at one
- * moment: immutable, so a tick acts on one consistent picture even while the API is unreachable.
+ * What the agent needs to know about one VM, read from its object (and its template) at one moment:
+ * immutable, so a tick acts on one consistent picture even while the API is unreachable.
  *
  * @param key {@code namespace/name}
  * @param instanceName {@code status.instanceName}
@@ -54,7 +54,8 @@ record PlacedVm(
     String namespace = vm.getMetadata().getNamespace();
     String key = namespace + "/" + vm.getMetadata().getName();
     VirtualMachineSpec spec = vm.getSpec();
-    VirtualMachineStatus status = vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
+    VirtualMachineStatus status =
+        vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
     MigrationStatus migration = status.getMigration();
     VmTemplateSpec template = null;
     String problem = null;

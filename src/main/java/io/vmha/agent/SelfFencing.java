@@ -28,7 +28,9 @@ public final class SelfFencing {
   public enum Decision {
     /** The heartbeat is fresh. */
     Healthy,
-    /** Overdue, but the fleet's policy is {@code None}: the operator keeps the DuplicateRisk record. */
+    /**
+     * Overdue, but the fleet's policy is {@code None}: the operator keeps the DuplicateRisk record.
+     */
     NotConfigured,
     /** Overdue, and no peer reaches the API server either: an API outage never fences the fleet. */
     ApiOutage,

@@ -30,16 +30,14 @@ public class AgentReport {
   @JsonPropertyDescription("StorageRepositories the host can read and write now.")
   private List<String> reachableRepositories;
 
-  @JsonPropertyDescription(
-      "Every instance on the hypervisor, including ones vmha did not place.")
+  @JsonPropertyDescription("Every instance on the hypervisor, including ones vmha did not place.")
   private List<InstanceReport> instances;
 
   @JsonPropertyDescription(
       "The agent carried out a fencing the operator requested (it restarted itself and dropped the SPM Lease); it says so until the operator clears the request.")
   private Boolean fenced;
 
-  @JsonPropertyDescription(
-      "When the agent wrote this report (agent clock, informational only).")
+  @JsonPropertyDescription("When the agent wrote this report (agent clock, informational only).")
   private String reportTime;
 
   public String getAgentVersion() {
@@ -121,5 +119,4 @@ public class AgentReport {
   public void setReportTime(String reportTime) {
     this.reportTime = reportTime;
   }
-
 }

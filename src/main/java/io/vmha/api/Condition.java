@@ -16,19 +16,16 @@ public class Condition {
   @JsonPropertyDescription("True, False or Unknown.")
   private String status;
 
-  @JsonPropertyDescription(
-      "One-word CamelCase reason for the condition's last transition.")
+  @JsonPropertyDescription("One-word CamelCase reason for the condition's last transition.")
   private String reason;
 
-  @JsonPropertyDescription(
-      "Human-readable details: what happened and what a user can do.")
+  @JsonPropertyDescription("Human-readable details: what happened and what a user can do.")
   private String message;
 
   @JsonPropertyDescription("When the status last changed (RFC 3339).")
   private String lastTransitionTime;
 
-  @JsonPropertyDescription(
-      "metadata.generation of the object when the condition was set.")
+  @JsonPropertyDescription("metadata.generation of the object when the condition was set.")
   private Long observedGeneration;
 
   public String getType() {
@@ -78,5 +75,4 @@ public class Condition {
   public void setObservedGeneration(Long observedGeneration) {
     this.observedGeneration = observedGeneration;
   }
-
 }

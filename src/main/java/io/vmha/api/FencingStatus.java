@@ -38,5 +38,4 @@ public class FencingStatus {
   public void setRequestedAt(String requestedAt) {
     this.requestedAt = requestedAt;
   }
-
 }

@@ -26,8 +26,7 @@ public class InstanceReport {
   @JsonPropertyDescription("CPU and memory the instance was started with.")
   private Resources resources;
 
-  @JsonPropertyDescription(
-      "When the instance entered this state (RFC 3339, agent clock).")
+  @JsonPropertyDescription("When the instance entered this state (RFC 3339, agent clock).")
   private String since;
 
   public String getName() {
@@ -77,5 +76,4 @@ public class InstanceReport {
   public void setSince(String since) {
     this.since = since;
   }
-
 }

@@ -49,5 +49,4 @@ public class InstanceToStop {
     this.vm = vm;
     this.reason = reason;
   }
-
 }

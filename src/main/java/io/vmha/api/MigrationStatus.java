@@ -49,5 +49,4 @@ public class MigrationStatus {
   public void setStartedAt(String startedAt) {
     this.startedAt = startedAt;
   }
-
 }

@@ -8,8 +8,7 @@ import io.fabric8.generator.annotation.Min;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Resources {
   @Min(0)
-  @JsonPropertyDescription(
-      "Virtual CPUs (one per physical core: vmha does not overcommit CPU).")
+  @JsonPropertyDescription("Virtual CPUs (one per physical core: vmha does not overcommit CPU).")
   private Integer cpus;
 
   @Min(0)
@@ -38,5 +37,4 @@ public class Resources {
     this.cpus = cpus;
     this.memoryMiB = memoryMiB;
   }
-
 }

@@ -49,5 +49,4 @@ public class RestartAttempt {
   public void setReason(String reason) {
     this.reason = reason;
   }
-
 }

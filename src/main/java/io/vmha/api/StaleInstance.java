@@ -12,8 +12,7 @@ public class StaleInstance {
   private String host;
 
   @Required
-  @JsonPropertyDescription(
-      "Name of the stale instance: stop it there if the host is still up.")
+  @JsonPropertyDescription("Name of the stale instance: stop it there if the host is still up.")
   private String instanceName;
 
   @JsonPropertyDescription("When the VM was re-placed away from it (RFC 3339).")
@@ -50,5 +49,4 @@ public class StaleInstance {
     this.instanceName = instanceName;
     this.since = since;
   }
-
 }

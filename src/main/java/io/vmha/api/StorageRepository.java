@@ -18,13 +18,24 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Categories(VmhaApi.CATEGORY)
 @AdditionalPrinterColumn(name = "Type", jsonPath = ".spec.type")
 @AdditionalPrinterColumn(name = "Host", jsonPath = ".spec.host")
-@AdditionalPrinterColumn(name = "Hosts", jsonPath = ".status.reachableHosts", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "VMs", jsonPath = ".status.vmCount", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class StorageRepository extends CustomResource<StorageRepositorySpec, StorageRepositoryStatus> {
+@AdditionalPrinterColumn(
+    name = "Hosts",
+    jsonPath = ".status.reachableHosts",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "VMs",
+    jsonPath = ".status.vmCount",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class StorageRepository
+    extends CustomResource<StorageRepositorySpec, StorageRepositoryStatus> {
   @Override
   @Required
-  @JsonPropertyDescription("Desired state: the repository's type, owner host or host selector, and location.")
+  @JsonPropertyDescription(
+      "Desired state: the repository's type, owner host or host selector, and location.")
   public StorageRepositorySpec getSpec() {
     return super.getSpec();
   }

@@ -2,19 +2,21 @@ package io.vmha.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Map;
 
 /** Where VM images live. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = "self.type == 'Local' ? has(self.host) : !has(self.host)",
-    message = "a Local repository names exactly one host in spec.host; a Shared repository names none (use hostSelector)")
+    message =
+        "a Local repository names exactly one host in spec.host; a Shared repository names none (use hostSelector)")
 @ValidationRule(
     value = "self.type == 'Shared' || !has(self.hostSelector)",
-    message = "hostSelector applies to Shared repositories only; a Local repository is bound to spec.host")
+    message =
+        "hostSelector applies to Shared repositories only; a Local repository is bound to spec.host")
 public class StorageRepositorySpec {
   @Required
   @JsonPropertyDescription(
@@ -78,5 +80,4 @@ public class StorageRepositorySpec {
   public void setMountPath(String mountPath) {
     this.mountPath = mountPath;
   }
-
 }

@@ -7,8 +7,7 @@ import java.util.List;
 /** Observed state of a repository. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class StorageRepositoryStatus {
-  @JsonPropertyDescription(
-      "Ready (some host reaches it), InUse (VMs or templates use it).")
+  @JsonPropertyDescription("Ready (some host reaches it), InUse (VMs or templates use it).")
   private List<Condition> conditions;
 
   @JsonPropertyDescription("metadata.generation the operator last acted on.")
@@ -51,5 +50,4 @@ public class StorageRepositoryStatus {
   public void setVmCount(Integer vmCount) {
     this.vmCount = vmCount;
   }
-
 }

@@ -26,5 +26,4 @@ public class TemplateRef {
   public TemplateRef(String name) {
     this.name = name;
   }
-
 }

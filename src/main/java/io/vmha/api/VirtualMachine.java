@@ -12,8 +12,8 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
- * A highly available virtual machine. Short name {@code havm}: {@code vm} and {@code vmi} belong
- * to KubeVirt, which may run in the same cluster.
+ * A highly available virtual machine. Short name {@code havm}: {@code vm} and {@code vmi} belong to
+ * KubeVirt, which may run in the same cluster.
  */
 @Group(VmhaApi.GROUP)
 @Version(VmhaApi.VERSION)
@@ -24,11 +24,26 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.reason")
 @AdditionalPrinterColumn(name = "Host", jsonPath = ".status.host")
 @AdditionalPrinterColumn(name = "Instance", jsonPath = ".status.instanceName")
-@AdditionalPrinterColumn(name = "HA", jsonPath = ".spec.highAvailability.enabled", type = AdditionalPrinterColumn.Type.BOOLEAN, priority = 1)
-@AdditionalPrinterColumn(name = "Priority", jsonPath = ".spec.highAvailability.priority", priority = 1)
-@AdditionalPrinterColumn(name = "Failovers", jsonPath = ".status.failoverCount", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class VirtualMachine extends CustomResource<VirtualMachineSpec, VirtualMachineStatus> implements Namespaced {
+@AdditionalPrinterColumn(
+    name = "HA",
+    jsonPath = ".spec.highAvailability.enabled",
+    type = AdditionalPrinterColumn.Type.BOOLEAN,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Priority",
+    jsonPath = ".spec.highAvailability.priority",
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Failovers",
+    jsonPath = ".status.failoverCount",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class VirtualMachine extends CustomResource<VirtualMachineSpec, VirtualMachineStatus>
+    implements Namespaced {
   @Override
   @Required
   @JsonPropertyDescription("Desired state: what to run and how it fails over.")
@@ -37,7 +52,8 @@ public class VirtualMachine extends CustomResource<VirtualMachineSpec, VirtualMa
   }
 
   @Override
-  @JsonPropertyDescription("Observed state: placement, phase, conditions and failover history, written by the operator.")
+  @JsonPropertyDescription(
+      "Observed state: placement, phase, conditions and failover history, written by the operator.")
   public VirtualMachineStatus getStatus() {
     return super.getStatus();
   }

@@ -2,9 +2,9 @@ package io.vmha.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Map;
 
 /** Desired state of a virtual machine. */
@@ -25,18 +25,15 @@ public class VirtualMachineSpec {
   private ImageRef image;
 
   @Min(1)
-  @JsonPropertyDescription(
-      "Virtual CPUs; overrides the template. Required for a standalone VM.")
+  @JsonPropertyDescription("Virtual CPUs; overrides the template. Required for a standalone VM.")
   private Integer cpus;
 
   @Min(1)
-  @JsonPropertyDescription(
-      "Memory in MiB; overrides the template. Required for a standalone VM.")
+  @JsonPropertyDescription("Memory in MiB; overrides the template. Required for a standalone VM.")
   private Long memoryMiB;
 
   @Default("true")
-  @JsonPropertyDescription(
-      "Run the VM. false stops its instance; true again places it anew.")
+  @JsonPropertyDescription("Run the VM. false stops its instance; true again places it anew.")
   private Boolean running;
 
   @JsonPropertyDescription("Failover settings; unset fields come from the template.")
@@ -112,5 +109,4 @@ public class VirtualMachineSpec {
   public void setHostSelector(Map<String, String> hostSelector) {
     this.hostSelector = hostSelector;
   }
-
 }

@@ -27,15 +27,13 @@ public class VirtualMachineStatus {
   @JsonPropertyDescription("Name of the VM's current instance on its host.")
   private String instanceName;
 
-  @JsonPropertyDescription(
-      "Ready, Placed, DuplicateRisk, RestartRequired, HostAgentLost ...")
+  @JsonPropertyDescription("Ready, Placed, DuplicateRisk, RestartRequired, HostAgentLost ...")
   private List<Condition> conditions;
 
   @JsonPropertyDescription("metadata.generation the operator last acted on.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription(
-      "Old instances that may still run on hosts that lost their agent.")
+  @JsonPropertyDescription("Old instances that may still run on hosts that lost their agent.")
   private List<StaleInstance> staleInstances;
 
   @JsonPropertyDescription("The live migration in progress, if any.")
@@ -209,5 +207,4 @@ public class VirtualMachineStatus {
   public void setAppliedResources(Resources appliedResources) {
     this.appliedResources = appliedResources;
   }
-
 }

@@ -17,23 +17,46 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("vmh")
 @Categories(VmhaApi.CATEGORY)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase")
-@AdditionalPrinterColumn(name = "SPM", jsonPath = ".status.spm", type = AdditionalPrinterColumn.Type.BOOLEAN)
-@AdditionalPrinterColumn(name = "VMs", jsonPath = ".status.vmCount", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "CPU-Alloc", jsonPath = ".status.allocated.cpus", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "CPU", jsonPath = ".spec.capacity.cpus", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Mem-Alloc-MiB", jsonPath = ".status.allocated.memoryMiB", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Mem-MiB", jsonPath = ".spec.capacity.memoryMiB", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "SPM",
+    jsonPath = ".status.spm",
+    type = AdditionalPrinterColumn.Type.BOOLEAN)
+@AdditionalPrinterColumn(
+    name = "VMs",
+    jsonPath = ".status.vmCount",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "CPU-Alloc",
+    jsonPath = ".status.allocated.cpus",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "CPU",
+    jsonPath = ".spec.capacity.cpus",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Mem-Alloc-MiB",
+    jsonPath = ".status.allocated.memoryMiB",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Mem-MiB",
+    jsonPath = ".spec.capacity.memoryMiB",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class VmHost extends CustomResource<VmHostSpec, VmHostStatus> {
   @Override
   @Required
-  @JsonPropertyDescription("Desired state: the host's capacity, cordon, maintenance and SPM preference.")
+  @JsonPropertyDescription(
+      "Desired state: the host's capacity, cordon, maintenance and SPM preference.")
   public VmHostSpec getSpec() {
     return super.getSpec();
   }
 
   @Override
-  @JsonPropertyDescription("Observed state: phase, conditions, heartbeat, allocation and SPM role (operator) and the agent's report.")
+  @JsonPropertyDescription(
+      "Observed state: phase, conditions, heartbeat, allocation and SPM role (operator) and the agent's report.")
   public VmHostStatus getStatus() {
     return super.getStatus();
   }

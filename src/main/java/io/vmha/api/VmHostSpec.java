@@ -57,5 +57,4 @@ public class VmHostSpec {
   public void setSpmPriority(SpmPriority spmPriority) {
     this.spmPriority = spmPriority;
   }
-
 }

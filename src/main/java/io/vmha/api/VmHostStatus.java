@@ -28,8 +28,7 @@ public class VmHostStatus {
   @JsonPropertyDescription("Number of VMs placed on this host.")
   private Integer vmCount;
 
-  @JsonPropertyDescription(
-      "This host holds the Storage Pool Manager role (Lease vmha-spm).")
+  @JsonPropertyDescription("This host holds the Storage Pool Manager role (Lease vmha-spm).")
   private Boolean spm;
 
   @JsonPropertyDescription(
@@ -133,5 +132,4 @@ public class VmHostStatus {
   public void setReported(AgentReport reported) {
     this.reported = reported;
   }
-
 }

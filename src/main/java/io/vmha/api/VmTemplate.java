@@ -18,14 +18,28 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("vmtpl")
 @Categories(VmhaApi.CATEGORY)
 @AdditionalPrinterColumn(name = "Repository", jsonPath = ".spec.image.repository")
-@AdditionalPrinterColumn(name = "CPUs", jsonPath = ".spec.cpus", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Memory-MiB", jsonPath = ".spec.memoryMiB", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Instances", jsonPath = ".status.instanceCounter", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class VmTemplate extends CustomResource<VmTemplateSpec, VmTemplateStatus> implements Namespaced {
+@AdditionalPrinterColumn(
+    name = "CPUs",
+    jsonPath = ".spec.cpus",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Memory-MiB",
+    jsonPath = ".spec.memoryMiB",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Instances",
+    jsonPath = ".status.instanceCounter",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class VmTemplate extends CustomResource<VmTemplateSpec, VmTemplateStatus>
+    implements Namespaced {
   @Override
   @Required
-  @JsonPropertyDescription("Desired state: the image, size and HA defaults of the VMs made from this template.")
+  @JsonPropertyDescription(
+      "Desired state: the image, size and HA defaults of the VMs made from this template.")
   public VmTemplateSpec getSpec() {
     return super.getSpec();
   }

@@ -70,5 +70,4 @@ public class VmTemplateSpec {
   public void setHighAvailability(HighAvailability highAvailability) {
     this.highAvailability = highAvailability;
   }
-
 }

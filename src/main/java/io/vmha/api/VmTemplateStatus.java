@@ -51,5 +51,4 @@ public class VmTemplateStatus {
   public void setVmCount(Integer vmCount) {
     this.vmCount = vmCount;
   }
-
 }

@@ -65,8 +65,8 @@ import java.util.function.IntConsumer;
 /**
  * The scale benchmark (issue 7): an API server, the operator and a simulated fleet of N hosts and M
  * VMs in one process (the API server in its own processes with {@code --api real}). It places the
- * fleet, measures the API server's raw status-patch throughput as the baseline, crashes K hosts
- * and times every VM of theirs from detection to re-placed to running again.
+ * fleet, measures the API server's raw status-patch throughput as the baseline, crashes K hosts and
+ * times every VM of theirs from detection to re-placed to running again.
  *
  * <p>Three clients: the operator's and the agents' count their requests; the bench's own (fleet
  * creation, watching, fault annotations) is not counted.
@@ -117,10 +117,21 @@ public final class Bench {
     this.options = options;
     this.out = out;
     Settings d = Settings.defaults();
-    this.settings = new Settings(options.heartbeat(), options.grace(), options.selfFence(),
-        d.maxParallelMigrationsPerHost(), d.maxUnhealthyFraction(), d.maxRestarts(), d.restartWindow(),
-        d.restartBackoffInitial(), d.restartBackoffMax(), FencingPolicy.SelfFence, d.reserveHosts(),
-        d.placementPolicy(), d.spmLeaseDuration());
+    this.settings =
+        new Settings(
+            options.heartbeat(),
+            options.grace(),
+            options.selfFence(),
+            d.maxParallelMigrationsPerHost(),
+            d.maxUnhealthyFraction(),
+            d.maxRestarts(),
+            d.restartWindow(),
+            d.restartBackoffInitial(),
+            d.restartBackoffMax(),
+            FencingPolicy.SelfFence,
+            d.reserveHosts(),
+            d.placementPolicy(),
+            d.spmLeaseDuration());
     List<String> errors = settings.validate();
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid timings: " + errors);
@@ -150,7 +161,9 @@ public final class Bench {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(options.json().toFile(), result);
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(options.json().toFile(), result);
       out.println("result written to " + options.json());
     }
     return result;
@@ -182,7 +195,10 @@ public final class Bench {
     operatorClient = api.client(operatorRequests);
     agentClient = api.client(agentRequests);
     for (String ns : List.of(NAMESPACE, BASELINE_NAMESPACE, LEASES)) {
-      benchClient.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+      benchClient
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .create();
     }
   }
 
@@ -224,7 +240,8 @@ public final class Bench {
     repository.setSpec(rs);
     benchClient.resource(repository).create();
     VmTemplate template = new VmTemplate();
-    template.setMetadata(new ObjectMetaBuilder().withName(TEMPLATE).withNamespace(NAMESPACE).build());
+    template.setMetadata(
+        new ObjectMetaBuilder().withName(TEMPLATE).withNamespace(NAMESPACE).build());
     VmTemplateSpec ts = new VmTemplateSpec();
     ts.setImage(new ImageRef(REPOSITORY, "images/small.qcow2"));
     ts.setCpus(VM_CPUS);
@@ -235,19 +252,29 @@ public final class Bench {
 
     int cpus = hostCpus();
     double weight = failedHostWeight();
-    parallel(options.hosts(), i -> {
-      VmHost host = new VmHost();
-      host.setMetadata(new ObjectMetaBuilder().withName(hostName(i)).addToLabels("vmha.io/rack", "r" + (i % 20)).build());
-      VmHostSpec spec = new VmHostSpec();
-      int c = i < options.fail() ? (int) Math.ceil(cpus * weight) : cpus;
-      spec.setCapacity(new Resources(c, c * VM_MEMORY_MIB * 2));
-      host.setSpec(spec);
-      benchClient.resource(host).create();
-    });
-    parallel(options.vms(), i -> benchClient.resource(vm(NAMESPACE, vmName(i), i % 2 == 0, true)).create());
+    parallel(
+        options.hosts(),
+        i -> {
+          VmHost host = new VmHost();
+          host.setMetadata(
+              new ObjectMetaBuilder()
+                  .withName(hostName(i))
+                  .addToLabels("vmha.io/rack", "r" + (i % 20))
+                  .build());
+          VmHostSpec spec = new VmHostSpec();
+          int c = i < options.fail() ? (int) Math.ceil(cpus * weight) : cpus;
+          spec.setCapacity(new Resources(c, c * VM_MEMORY_MIB * 2));
+          host.setSpec(spec);
+          benchClient.resource(host).create();
+        });
+    parallel(
+        options.vms(),
+        i -> benchClient.resource(vm(NAMESPACE, vmName(i), i % 2 == 0, true)).create());
     result.createSeconds = seconds(System.nanoTime() - t0);
-    say(String.format("created %d hosts (crash candidates %.1fx capacity) and %d VMs in %.1f s",
-        options.hosts(), weight, options.vms(), result.createSeconds));
+    say(
+        String.format(
+            "created %d hosts (crash candidates %.1fx capacity) and %d VMs in %.1f s",
+            options.hosts(), weight, options.vms(), result.createSeconds));
   }
 
   static VirtualMachine vm(String namespace, String name, boolean fromTemplate, boolean running) {
@@ -269,54 +296,76 @@ public final class Bench {
 
   /** VMs only the baseline writes to: not running, so nothing places or starts them. */
   private void baselineVms() throws Exception {
-    parallel(options.baselineThreads(), i ->
-        benchClient.resource(vm(BASELINE_NAMESPACE, "baseline-" + i, false, false)).create());
+    parallel(
+        options.baselineThreads(),
+        i -> benchClient.resource(vm(BASELINE_NAMESPACE, "baseline-" + i, false, false)).create());
   }
 
   private void startDatacenter() throws InterruptedException {
-    AgentOptions agent = new AgentOptions("simulated", LEASES, settings.heartbeatInterval(),
-        settings.selfFenceAfter(), settings.hostGracePeriod(), settings.fencing(), null);
-    datacenter = new SimulatedDatacenter(agentClient,
-        SimulationOptions.of(agent).withThreads(options.effectiveSimThreads())).start();
-    vmWatch = benchClient.resources(VirtualMachine.class).inNamespace(NAMESPACE).runnableInformer(0);
-    vmWatch.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(VirtualMachine vm) {
-        seen(vm);
-      }
+    AgentOptions agent =
+        new AgentOptions(
+            "simulated",
+            LEASES,
+            settings.heartbeatInterval(),
+            settings.selfFenceAfter(),
+            settings.hostGracePeriod(),
+            settings.fencing(),
+            null);
+    datacenter =
+        new SimulatedDatacenter(
+                agentClient, SimulationOptions.of(agent).withThreads(options.effectiveSimThreads()))
+            .start();
+    vmWatch =
+        benchClient.resources(VirtualMachine.class).inNamespace(NAMESPACE).runnableInformer(0);
+    vmWatch.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(VirtualMachine vm) {
+            seen(vm);
+          }
 
-      @Override
-      public void onUpdate(VirtualMachine old, VirtualMachine vm) {
-        seen(vm);
-      }
+          @Override
+          public void onUpdate(VirtualMachine old, VirtualMachine vm) {
+            seen(vm);
+          }
 
-      @Override
-      public void onDelete(VirtualMachine vm, boolean unknown) {}
-    });
+          @Override
+          public void onDelete(VirtualMachine vm, boolean unknown) {}
+        });
     hostWatch = benchClient.resources(VmHost.class).runnableInformer(0);
-    hostWatch.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(VmHost host) {
-        seen(host);
-      }
+    hostWatch.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(VmHost host) {
+            seen(host);
+          }
 
-      @Override
-      public void onUpdate(VmHost old, VmHost host) {
-        seen(host);
-      }
+          @Override
+          public void onUpdate(VmHost old, VmHost host) {
+            seen(host);
+          }
 
-      @Override
-      public void onDelete(VmHost host, boolean unknown) {}
-    });
+          @Override
+          public void onDelete(VmHost host, boolean unknown) {}
+        });
     vmWatch.run();
     hostWatch.run();
     for (int i = 0; i < options.hosts(); i++) {
       datacenter.addHost(hostName(i));
     }
-    await("every host's agent reports", Duration.ofSeconds(60 + options.hosts() / 10), () ->
-        hostWatch.getStore().list().stream().filter(h -> h.getStatus() != null && h.getStatus().getReported() != null).count()
-            == options.hosts());
-    say(options.hosts() + " simulated hosts report (" + options.effectiveSimThreads() + " agent threads)");
+    await(
+        "every host's agent reports",
+        Duration.ofSeconds(60 + options.hosts() / 10),
+        () ->
+            hostWatch.getStore().list().stream()
+                    .filter(h -> h.getStatus() != null && h.getStatus().getReported() != null)
+                    .count()
+                == options.hosts());
+    say(
+        options.hosts()
+            + " simulated hosts report ("
+            + options.effectiveSimThreads()
+            + " agent threads)");
   }
 
   private void seen(VirtualMachine vm) {
@@ -347,33 +396,52 @@ public final class Bench {
   private void placeFleet() throws Exception {
     long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
-    operator = new VmhaOperator(operatorClient,
-        new OperatorOptions(settings, false, "vmha-operator", LEASES, "vmha-bench-operator", -1, false),
-        api.operatorOverrides()).start();
+    operator =
+        new VmhaOperator(
+                operatorClient,
+                new OperatorOptions(
+                    settings, false, "vmha-operator", LEASES, "vmha-bench-operator", -1, false),
+                api.operatorOverrides())
+            .start();
     AtomicInteger last = new AtomicInteger();
-    await("every VM is Running", Duration.ofSeconds(120 + options.vms() / 20), () -> {
-      int running = running();
-      int step = Math.max(1000, options.vms() / 5);
-      if (running / step > last.get() / step) {
-        say(String.format("  %d VMs Running after %.1f s", running, seconds(System.nanoTime() - t0)));
-      }
-      last.set(running);
-      return running == options.vms();
-    });
+    await(
+        "every VM is Running",
+        Duration.ofSeconds(120 + options.vms() / 20),
+        () -> {
+          int running = running();
+          int step = Math.max(1000, options.vms() / 5);
+          if (running / step > last.get() / step) {
+            say(
+                String.format(
+                    "  %d VMs Running after %.1f s", running, seconds(System.nanoTime() - t0)));
+          }
+          last.set(running);
+          return running == options.vms();
+        });
     long elapsed = System.nanoTime() - t0;
     result.initialPlacementSeconds = seconds(elapsed);
     result.initialPlacementVmsPerSecond = options.vms() / seconds(elapsed);
     result.initialPlacementProcessCpuSeconds = seconds(processCpuNanos() - cpu0);
-    say(String.format("initial placement: %d VMs Running %.1f s after the operator started (%.0f VMs/s)",
-        options.vms(), result.initialPlacementSeconds, result.initialPlacementVmsPerSecond));
-    await("the baseline VMs are Stopped", Duration.ofSeconds(60), () -> {
-      for (VirtualMachine vm : benchClient.resources(VirtualMachine.class).inNamespace(BASELINE_NAMESPACE).list().getItems()) {
-        if (vm.getStatus() == null || !"Stopped".equals(vm.getStatus().getPhase())) {
-          return false;
-        }
-      }
-      return true;
-    });
+    say(
+        String.format(
+            "initial placement: %d VMs Running %.1f s after the operator started (%.0f VMs/s)",
+            options.vms(), result.initialPlacementSeconds, result.initialPlacementVmsPerSecond));
+    await(
+        "the baseline VMs are Stopped",
+        Duration.ofSeconds(60),
+        () -> {
+          for (VirtualMachine vm :
+              benchClient
+                  .resources(VirtualMachine.class)
+                  .inNamespace(BASELINE_NAMESPACE)
+                  .list()
+                  .getItems()) {
+            if (vm.getStatus() == null || !"Stopped".equals(vm.getStatus().getPhase())) {
+              return false;
+            }
+          }
+          return true;
+        });
     Thread.sleep(settings.heartbeatInterval().multipliedBy(3).toMillis()); // let the reports settle
     awaitQuietOperator();
   }
@@ -407,7 +475,8 @@ public final class Bench {
     return running;
   }
 
-  // ---- baseline ----------------------------------------------------------------------------------
+  // ---- baseline
+  // ----------------------------------------------------------------------------------
 
   /**
    * The API server's raw write throughput for the same kind of request the operator makes: JSON
@@ -420,25 +489,35 @@ public final class Bench {
     AtomicInteger next = new AtomicInteger();
     String stamp = OffsetDateTime.now().toString();
     long t0 = System.nanoTime();
-    parallel(threads, t -> {
-      int i;
-      while ((i = next.getAndIncrement()) < total) {
-        operatorClient.resources(VirtualMachine.class).inNamespace(BASELINE_NAMESPACE).withName("baseline-" + t)
-            .subresource("status")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"lastMigrationTime\":\"" + stamp + "#" + i + "\"}}");
-      }
-    });
+    parallel(
+        threads,
+        t -> {
+          int i;
+          while ((i = next.getAndIncrement()) < total) {
+            operatorClient
+                .resources(VirtualMachine.class)
+                .inNamespace(BASELINE_NAMESPACE)
+                .withName("baseline-" + t)
+                .subresource("status")
+                .patch(
+                    PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"status\":{\"lastMigrationTime\":\"" + stamp + "#" + i + "\"}}");
+          }
+        });
     long elapsed = System.nanoTime() - t0;
     result.baselinePatches = total;
     result.baselineThreads = threads;
     result.baselineSeconds = seconds(elapsed);
     result.baselinePatchesPerSecond = total / seconds(elapsed);
-    say(String.format("baseline: %d status merge patches over %d threads in %.2f s = %.0f patches/s",
-        total, threads, result.baselineSeconds, result.baselinePatchesPerSecond));
+    say(
+        String.format(
+            "baseline: %d status merge patches over %d threads in %.2f s = %.0f patches/s",
+            total, threads, result.baselineSeconds, result.baselinePatchesPerSecond));
     Thread.sleep(settings.heartbeatInterval().toMillis());
   }
 
-  // ---- failover ----------------------------------------------------------------------------------
+  // ---- failover
+  // ----------------------------------------------------------------------------------
 
   private void failover() throws Exception {
     // the busiest hosts (the enlarged ones, normally) are the ones to crash
@@ -448,15 +527,24 @@ public final class Bench {
         load.merge(vm.getStatus().getHost(), 1, Integer::sum);
       }
     }
-    List<String> crashed = load.entrySet().stream()
-        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-        .limit(options.fail()).map(Map.Entry::getKey).sorted().toList();
+    List<String> crashed =
+        load.entrySet().stream()
+            .sorted(
+                Map.Entry.<String, Integer>comparingByValue()
+                    .reversed()
+                    .thenComparing(Map.Entry.comparingByKey()))
+            .limit(options.fail())
+            .map(Map.Entry::getKey)
+            .sorted()
+            .toList();
     result.hostsJudgedLostBeforeCrash = notRespondingSeen.size();
     notRespondingSeen.clear();
     result.crashedHosts = crashed;
     for (VirtualMachine vm : vmWatch.getStore().list()) {
       if (vm.getStatus() != null && crashed.contains(vm.getStatus().getHost())) {
-        victims.put(vm.getMetadata().getName(), new Victim(vm.getStatus().getHost(), vm.getStatus().getInstanceName()));
+        victims.put(
+            vm.getMetadata().getName(),
+            new Victim(vm.getStatus().getHost(), vm.getStatus().getInstanceName()));
       }
     }
     result.vmsOnCrashedHosts = victims.size();
@@ -474,23 +562,35 @@ public final class Bench {
     for (String host : crashed) {
       datacenter.annotateFaults(host, EnumSet.of(Fault.HOST_CRASH));
     }
-    Duration timeout = settings.hostGracePeriod().multipliedBy(3).plus(Duration.ofSeconds(60 + victims.size() / 20));
-    await("every VM of the crashed hosts runs again elsewhere", timeout,
+    Duration timeout =
+        settings
+            .hostGracePeriod()
+            .multipliedBy(3)
+            .plus(Duration.ofSeconds(60 + victims.size() / 20));
+    await(
+        "every VM of the crashed hosts runs again elsewhere",
+        timeout,
         () -> victims.values().stream().allMatch(v -> v.running != 0));
     long doneNanos = System.nanoTime();
     // The operator judges a host lost hostGracePeriod after it saw the last renewal; the Lease's
     // renewTime is on this process's clock (the simulated agents run here), so the same instant.
     Instant lastRenewal = Instant.EPOCH;
     for (String host : crashed) {
-      Lease lease = benchClient.leases().inNamespace(LEASES).withName(VmhaApi.hostLeaseName(host)).get();
+      Lease lease =
+          benchClient.leases().inNamespace(LEASES).withName(VmhaApi.hostLeaseName(host)).get();
       Instant renewed = lease.getSpec().getRenewTime().toInstant();
       lastRenewal = renewed.isAfter(lastRenewal) ? renewed : lastRenewal;
     }
     Instant detectedAt = lastRenewal.plus(settings.hostGracePeriod());
     long detectionNanos = crashNanos + Duration.between(crashAt, detectedAt).toNanos();
     result.detectionMs = millis(detectionNanos - crashNanos);
-    result.hostNotRespondingSeenMs = crashed.stream().map(notRespondingSeen::get)
-        .filter(java.util.Objects::nonNull).mapToDouble(t -> millis(t - crashNanos)).max().orElse(Double.NaN);
+    result.hostNotRespondingSeenMs =
+        crashed.stream()
+            .map(notRespondingSeen::get)
+            .filter(java.util.Objects::nonNull)
+            .mapToDouble(t -> millis(t - crashNanos))
+            .max()
+            .orElse(Double.NaN);
 
     List<Long> replaced = new ArrayList<>();
     List<Long> running = new ArrayList<>();
@@ -508,33 +608,55 @@ public final class Bench {
     result.vmsRunningAgain = running.size();
     result.replacedAfterDetectionMs = percentiles(replaced);
     result.runningAfterDetectionMs = percentiles(running);
-    result.failoverP99Ms = result.detectionMs + result.runningAfterDetectionMs.getOrDefault("p99", Double.NaN);
+    result.failoverP99Ms =
+        result.detectionMs + result.runningAfterDetectionMs.getOrDefault("p99", Double.NaN);
     result.replacementRateVmsPerSecond = replaced.size() / seconds(lastReplaced - detectionNanos);
-    result.replacementRateVsBaseline = result.replacementRateVmsPerSecond / result.baselinePatchesPerSecond;
+    result.replacementRateVsBaseline =
+        result.replacementRateVmsPerSecond / result.baselinePatchesPerSecond;
     result.operatorWritesDuringFailover = operatorRequests.writesByResource();
     result.operatorReadsDuringFailover = operatorRequests.reads();
-    result.operatorWritesPerFailedOverVm = (double) operatorRequests.writes() / Math.max(1, victims.size());
+    result.operatorWritesPerFailedOverVm =
+        (double) operatorRequests.writes() / Math.max(1, victims.size());
     result.agentWritesDuringFailover = agentRequests.writes();
     result.failoverProcessCpuSeconds = seconds(processCpuNanos() - cpu0);
     result.apiServerCpuSeconds.put("failover", seconds(apiServerCpuNanos() - apiCpu0));
     Map<String, Double> cpuAfter = operatorThreadCpu();
-    cpuAfter.forEach((k, v) -> result.operatorThreadCpuSeconds.put("failover " + k, v - cpuBefore.getOrDefault(k, 0.0)));
+    cpuAfter.forEach(
+        (k, v) ->
+            result.operatorThreadCpuSeconds.put(
+                "failover " + k, v - cpuBefore.getOrDefault(k, 0.0)));
     if (planTimer != null) {
       long plans = planTimer.count() - plans0;
       result.planDurationSeconds.put("failoverPlans", (double) plans);
-      result.planDurationSeconds.put("failoverMean",
+      result.planDurationSeconds.put(
+          "failoverMean",
           plans == 0 ? 0 : (planTimer.totalTime(TimeUnit.SECONDS) - planSeconds0) / plans);
       result.planDurationSeconds.put("max", planTimer.max(TimeUnit.SECONDS));
     }
-    say(String.format("detection %.0f ms after the crash (host NotResponding seen at %.0f ms)",
-        result.detectionMs, result.hostNotRespondingSeenMs));
-    say(String.format("after detection: re-placed p50 %.0f / p99 %.0f / max %.0f ms; running p50 %.0f / p99 %.0f / max %.0f ms",
-        result.replacedAfterDetectionMs.get("p50"), result.replacedAfterDetectionMs.get("p99"), result.replacedAfterDetectionMs.get("max"),
-        result.runningAfterDetectionMs.get("p50"), result.runningAfterDetectionMs.get("p99"), result.runningAfterDetectionMs.get("max")));
-    say(String.format("re-placement rate %.0f VMs/s = %.2f x baseline; operator writes per failed-over VM %.2f %s",
-        result.replacementRateVmsPerSecond, result.replacementRateVsBaseline, result.operatorWritesPerFailedOverVm,
-        result.operatorWritesDuringFailover));
-    say(String.format("all %d VMs running again %.1f s after the crash", victims.size(), seconds(doneNanos - crashNanos)));
+    say(
+        String.format(
+            "detection %.0f ms after the crash (host NotResponding seen at %.0f ms)",
+            result.detectionMs, result.hostNotRespondingSeenMs));
+    say(
+        String.format(
+            "after detection: re-placed p50 %.0f / p99 %.0f / max %.0f ms; running p50 %.0f / p99 %.0f / max %.0f ms",
+            result.replacedAfterDetectionMs.get("p50"),
+            result.replacedAfterDetectionMs.get("p99"),
+            result.replacedAfterDetectionMs.get("max"),
+            result.runningAfterDetectionMs.get("p50"),
+            result.runningAfterDetectionMs.get("p99"),
+            result.runningAfterDetectionMs.get("max")));
+    say(
+        String.format(
+            "re-placement rate %.0f VMs/s = %.2f x baseline; operator writes per failed-over VM %.2f %s",
+            result.replacementRateVmsPerSecond,
+            result.replacementRateVsBaseline,
+            result.operatorWritesPerFailedOverVm,
+            result.operatorWritesDuringFailover));
+    say(
+        String.format(
+            "all %d VMs running again %.1f s after the crash",
+            victims.size(), seconds(doneNanos - crashNanos)));
     Thread.sleep(settings.heartbeatInterval().multipliedBy(2).toMillis());
     verify(crashed);
   }
@@ -543,7 +665,8 @@ public final class Bench {
   private void verify(List<String> crashed) {
     List<String> violations = result.violations;
     Map<String, String> instanceOwner = new HashMap<>();
-    for (VirtualMachine vm : benchClient.resources(VirtualMachine.class).inNamespace(NAMESPACE).list().getItems()) {
+    for (VirtualMachine vm :
+        benchClient.resources(VirtualMachine.class).inNamespace(NAMESPACE).list().getItems()) {
       var status = vm.getStatus();
       String name = vm.getMetadata().getName();
       if (status == null || !"Running".equals(status.getPhase())) {
@@ -555,33 +678,49 @@ public final class Bench {
       }
       String owner = instanceOwner.put(status.getInstanceName(), name);
       if (owner != null) {
-        violations.add("instance name " + status.getInstanceName() + " used by " + owner + " and " + name);
+        violations.add(
+            "instance name " + status.getInstanceName() + " used by " + owner + " and " + name);
       }
       Victim v = victims.get(name);
-      boolean fromTemplate = vm.getSpec().getTemplateRef() != null; // a standalone VM's instance keeps its name
-      if (v != null && fromTemplate && v.oldInstance != null && v.oldInstance.equals(status.getInstanceName())) {
+      boolean fromTemplate =
+          vm.getSpec().getTemplateRef() != null; // a standalone VM's instance keeps its name
+      if (v != null
+          && fromTemplate
+          && v.oldInstance != null
+          && v.oldInstance.equals(status.getInstanceName())) {
         violations.add(name + " kept its instance name " + v.oldInstance + " after failover");
       }
     }
     Map<String, String> runsOn = new HashMap<>();
     for (var entry : datacenter.instancesByHost().entrySet()) {
       if (crashed.contains(entry.getKey()) && !entry.getValue().isEmpty()) {
-        violations.add("crashed host " + entry.getKey() + " has instances " + entry.getValue().size());
+        violations.add(
+            "crashed host " + entry.getKey() + " has instances " + entry.getValue().size());
       }
       for (Instance instance : entry.getValue()) {
         if (instance.state() == Instance.State.Running) {
           String other = runsOn.put(instance.name(), entry.getKey());
           if (other != null) {
-            violations.add("instance " + instance.name() + " runs on both " + other + " and " + entry.getKey());
+            violations.add(
+                "instance "
+                    + instance.name()
+                    + " runs on both "
+                    + other
+                    + " and "
+                    + entry.getKey());
           }
         }
       }
     }
-    say(violations.isEmpty() ? "correct: every VM Running, none on a crashed host, instance names unique"
-        : "VIOLATIONS: " + (violations.size() > 20 ? violations.subList(0, 20) + " ..." : violations));
+    say(
+        violations.isEmpty()
+            ? "correct: every VM Running, none on a crashed host, instance names unique"
+            : "VIOLATIONS: "
+                + (violations.size() > 20 ? violations.subList(0, 20) + " ..." : violations));
   }
 
-  // ---- resources ---------------------------------------------------------------------------------
+  // ---- resources
+  // ---------------------------------------------------------------------------------
 
   /** Heap after GC with everything, and again without the operator: the difference is its share. */
   private void resources() {
@@ -593,7 +732,10 @@ public final class Bench {
     operatorClient.close();
     double without = heapAfterGcMiB();
     result.operatorHeapMiB = all - without;
-    say(String.format("heap after GC: %.0f MiB for the whole process, %.0f MiB of it the operator's", all, result.operatorHeapMiB));
+    say(
+        String.format(
+            "heap after GC: %.0f MiB for the whole process, %.0f MiB of it the operator's",
+            all, result.operatorHeapMiB));
   }
 
   private double heapAfterGcMiB() {
@@ -615,9 +757,12 @@ public final class Bench {
     Map<String, Double> cpu = new TreeMap<>();
     for (ThreadInfo info : threads.dumpAllThreads(false, false)) {
       String name = info.getThreadName();
-      String group = name.startsWith("vmha-fleet-loop") ? "fleetLoop"
-          : name.startsWith("vmha-writer") ? "writers"
-          : name.startsWith("ReconcilerExecutor") ? "reconcilers" : null;
+      String group =
+          name.startsWith("vmha-fleet-loop")
+              ? "fleetLoop"
+              : name.startsWith("vmha-writer")
+                  ? "writers"
+                  : name.startsWith("ReconcilerExecutor") ? "reconcilers" : null;
       if (group != null) {
         long nanos = threads.getThreadCpuTime(info.getThreadId());
         if (nanos > 0) {
@@ -640,8 +785,10 @@ public final class Bench {
     long total = 0;
     for (long pid : api.serverPids()) {
       try {
-        String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ", 2)[1].split(" ");
-        total += (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) * 10_000_000L; // USER_HZ = 100
+        String[] stat =
+            Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ", 2)[1].split(" ");
+        total +=
+            (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) * 10_000_000L; // USER_HZ = 100
       } catch (Exception e) {
         // not Linux, or gone
       }
@@ -649,7 +796,8 @@ public final class Bench {
     return total;
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
+  // ---- helpers
+  // -----------------------------------------------------------------------------------
 
   static Map<String, Double> percentiles(List<Long> nanos) {
     Map<String, Double> p = new LinkedHashMap<>();
@@ -674,11 +822,13 @@ public final class Bench {
       for (int start = 0; start < count; start += chunk) {
         int from = start;
         int to = Math.min(count, start + chunk);
-        futures.add(pool.submit(() -> {
-          for (int i = from; i < to; i++) {
-            body.accept(i);
-          }
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  for (int i = from; i < to; i++) {
+                    body.accept(i);
+                  }
+                }));
       }
       for (Future<?> f : futures) {
         f.get();
@@ -688,11 +838,13 @@ public final class Bench {
     }
   }
 
-  private void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+  private void await(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+        throw new IllegalStateException(
+            "timed out after " + timeout.toSeconds() + " s waiting until " + what);
       }
       Thread.sleep(50);
     }
@@ -711,9 +863,17 @@ public final class Bench {
   }
 
   private void close() {
-    for (AutoCloseable c : new AutoCloseable[] {
-        operator, datacenter, vmWatch == null ? null : vmWatch::stop, hostWatch == null ? null : hostWatch::stop,
-        operatorClient, agentClient, benchClient, api}) {
+    for (AutoCloseable c :
+        new AutoCloseable[] {
+          operator,
+          datacenter,
+          vmWatch == null ? null : vmWatch::stop,
+          hostWatch == null ? null : hostWatch::stop,
+          operatorClient,
+          agentClient,
+          benchClient,
+          api
+        }) {
       if (c != null) {
         try {
           c.close();

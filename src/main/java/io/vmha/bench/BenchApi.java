@@ -17,7 +17,10 @@ interface BenchApi extends AutoCloseable {
   /** What the operator must be told about this server (the mock has no server-side apply). */
   Consumer<ConfigurationServiceOverrider> operatorOverrides();
 
-  /** Extra processes whose CPU time counts as the API server's (kube-apiserver, etcd); empty for the mock. */
+  /**
+   * Extra processes whose CPU time counts as the API server's (kube-apiserver, etcd); empty for the
+   * mock.
+   */
   default long[] serverPids() {
     return new long[0];
   }
@@ -29,7 +32,8 @@ interface BenchApi extends AutoCloseable {
   default KubernetesClient client(Interceptor counter) {
     KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config());
     if (counter != null) {
-      builder.withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("vmha-bench-counter", counter));
+      builder.withHttpClientBuilderConsumer(
+          b -> b.addOrReplaceInterceptor("vmha-bench-counter", counter));
     }
     return builder.build();
   }

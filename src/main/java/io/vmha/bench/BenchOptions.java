@@ -37,8 +37,20 @@ public record BenchOptions(
     Path json) {
 
   public static BenchOptions small(int hosts, int vms) {
-    return new BenchOptions(hosts, vms, 1, 0, "embedded", Path.of(RealApiServer.DEFAULT_DIR),
-        Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(6), 2000, 16, 0, null);
+    return new BenchOptions(
+        hosts,
+        vms,
+        1,
+        0,
+        "embedded",
+        Path.of(RealApiServer.DEFAULT_DIR),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(6),
+        2000,
+        16,
+        0,
+        null);
   }
 
   int effectiveSimThreads() {

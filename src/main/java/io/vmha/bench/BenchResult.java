@@ -30,19 +30,32 @@ public final class BenchResult {
 
   // failover
   public List<String> crashedHosts = new ArrayList<>();
-  /** Hosts judged NotResponding before the crash: heartbeats late because the API server was saturated. */
+
+  /**
+   * Hosts judged NotResponding before the crash: heartbeats late because the API server was
+   * saturated.
+   */
   public int hostsJudgedLostBeforeCrash;
+
   public int vmsOnCrashedHosts;
   public int vmsReplaced;
   public int vmsRunningAgain;
+
   /** crash → the host judged lost (last heartbeat renewal seen before the crash + grace period). */
   public double detectionMs;
-  /** crash → the bench saw the host's status.phase NotResponding (written by the plan that re-places). */
+
+  /**
+   * crash → the bench saw the host's status.phase NotResponding (written by the plan that
+   * re-places).
+   */
   public double hostNotRespondingSeenMs;
+
   public Map<String, Double> replacedAfterDetectionMs = new LinkedHashMap<>();
   public Map<String, Double> runningAfterDetectionMs = new LinkedHashMap<>();
+
   /** crash → running, p99: detection + re-placement + start. */
   public double failoverP99Ms;
+
   public double replacementRateVmsPerSecond;
   public double replacementRateVsBaseline;
   public double operatorWritesPerFailedOverVm;
@@ -63,6 +76,8 @@ public final class BenchResult {
   public double totalSeconds;
 
   public boolean correct() {
-    return violations.isEmpty() && vmsReplaced == vmsOnCrashedHosts && vmsRunningAgain == vmsOnCrashedHosts;
+    return violations.isEmpty()
+        && vmsReplaced == vmsOnCrashedHosts
+        && vmsRunningAgain == vmsOnCrashedHosts;
   }
 }

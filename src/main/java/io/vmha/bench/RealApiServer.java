@@ -21,13 +21,15 @@ import java.util.stream.Stream;
 /**
  * A real kube-apiserver and etcd on loopback, started from the binaries {@code
  * hack/build-k8s-binaries.sh} builds (default {@code ~/.kubeapitest/k8s/1.33.13-linux-amd64}), with
- * certificates made by openssl and an admin client certificate in {@code system:masters}. The
- * flags are those of {@code hack/README-k8s-binaries.md}. Everything lives in a temporary
- * directory that is deleted on close.
+ * certificates made by openssl and an admin client certificate in {@code system:masters}. The flags
+ * are those of {@code hack/README-k8s-binaries.md}. Everything lives in a temporary directory that
+ * is deleted on close.
  */
 final class RealApiServer implements BenchApi {
-  static final String DEFAULT_DIR = System.getProperty("user.home") + "/.kubeapitest/k8s/1.33.13-linux-amd64";
-  private static final List<String> CRDS = List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
+  static final String DEFAULT_DIR =
+      System.getProperty("user.home") + "/.kubeapitest/k8s/1.33.13-linux-amd64";
+  private static final List<String> CRDS =
+      List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
 
   private final Path dir;
   private final Process etcd;
@@ -43,7 +45,8 @@ final class RealApiServer implements BenchApi {
       }
     }
     try {
-      if (new ProcessBuilder("openssl", "version").redirectErrorStream(true).start().waitFor() != 0) {
+      if (new ProcessBuilder("openssl", "version").redirectErrorStream(true).start().waitFor()
+          != 0) {
         return "openssl does not run";
       }
     } catch (IOException | InterruptedException e) {
@@ -54,37 +57,101 @@ final class RealApiServer implements BenchApi {
 
   private RealApiServer(Path binaries) throws IOException, InterruptedException {
     dir = Files.createTempDirectory("vmha-bench-k8s");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", "apiserver.key", "-out", "apiserver.crt",
-        "-subj", "/CN=localhost", "-addext",
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-keyout",
+        "apiserver.key",
+        "-out",
+        "apiserver.crt",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
         "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", "client.key", "-out", "client.crt",
-        "-subj", "/O=system:masters/CN=vmha-bench");
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-keyout",
+        "client.key",
+        "-out",
+        "client.crt",
+        "-subj",
+        "/O=system:masters/CN=vmha-bench");
     int etcdClient = freePort();
     int etcdPeer = freePort();
     int secure = freePort();
-    etcd = start("etcd", new ProcessBuilder(binaries.resolve("etcd").toString(),
-        "--data-dir", dir.resolve("etcd-data").toString(), "--wal-dir", dir.resolve("etcd-wal").toString(),
-        "--listen-client-urls", "http://127.0.0.1:" + etcdClient, "--advertise-client-urls", "http://127.0.0.1:" + etcdClient,
-        "--initial-cluster", "default=http://127.0.0.1:" + etcdPeer,
-        "--initial-advertise-peer-urls", "http://127.0.0.1:" + etcdPeer,
-        "--listen-peer-urls", "http://127.0.0.1:" + etcdPeer,
-        "--unsafe-no-fsync", "--quota-backend-bytes", String.valueOf(8L << 30)));
-    apiserver = start("kube-apiserver", new ProcessBuilder(binaries.resolve("kube-apiserver").toString(),
-        "--cert-dir", dir.toString(), "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(secure),
-        "--etcd-servers", "http://127.0.0.1:" + etcdClient, "--authorization-mode", "RBAC",
-        "--service-account-issuer", "https://localhost",
-        "--service-account-signing-key-file", dir.resolve("apiserver.key").toString(),
-        "--service-account-key-file", dir.resolve("apiserver.key").toString(),
-        "--disable-admission-plugins", "ServiceAccount", "--client-ca-file", dir.resolve("client.crt").toString(),
-        "--service-cluster-ip-range", "10.0.0.0/24", "--allow-privileged",
-        "--max-requests-inflight", "800", "--max-mutating-requests-inflight", "400"));
-    config = new ConfigBuilder(Config.empty())
-        .withMasterUrl("https://127.0.0.1:" + secure)
-        .withCaCertFile(dir.resolve("apiserver.crt").toString())
-        .withClientCertFile(dir.resolve("client.crt").toString())
-        .withClientKeyFile(dir.resolve("client.key").toString())
-        .withRequestTimeout(30_000)
-        .build();
+    etcd =
+        start(
+            "etcd",
+            new ProcessBuilder(
+                binaries.resolve("etcd").toString(),
+                "--data-dir",
+                dir.resolve("etcd-data").toString(),
+                "--wal-dir",
+                dir.resolve("etcd-wal").toString(),
+                "--listen-client-urls",
+                "http://127.0.0.1:" + etcdClient,
+                "--advertise-client-urls",
+                "http://127.0.0.1:" + etcdClient,
+                "--initial-cluster",
+                "default=http://127.0.0.1:" + etcdPeer,
+                "--initial-advertise-peer-urls",
+                "http://127.0.0.1:" + etcdPeer,
+                "--listen-peer-urls",
+                "http://127.0.0.1:" + etcdPeer,
+                "--unsafe-no-fsync",
+                "--quota-backend-bytes",
+                String.valueOf(8L << 30)));
+    apiserver =
+        start(
+            "kube-apiserver",
+            new ProcessBuilder(
+                binaries.resolve("kube-apiserver").toString(),
+                "--cert-dir",
+                dir.toString(),
+                "--bind-address",
+                "127.0.0.1",
+                "--secure-port",
+                String.valueOf(secure),
+                "--etcd-servers",
+                "http://127.0.0.1:" + etcdClient,
+                "--authorization-mode",
+                "RBAC",
+                "--service-account-issuer",
+                "https://localhost",
+                "--service-account-signing-key-file",
+                dir.resolve("apiserver.key").toString(),
+                "--service-account-key-file",
+                dir.resolve("apiserver.key").toString(),
+                "--disable-admission-plugins",
+                "ServiceAccount",
+                "--client-ca-file",
+                dir.resolve("client.crt").toString(),
+                "--service-cluster-ip-range",
+                "10.0.0.0/24",
+                "--allow-privileged",
+                "--max-requests-inflight",
+                "800",
+                "--max-mutating-requests-inflight",
+                "400"));
+    config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl("https://127.0.0.1:" + secure)
+            .withCaCertFile(dir.resolve("apiserver.crt").toString())
+            .withClientCertFile(dir.resolve("client.crt").toString())
+            .withClientKeyFile(dir.resolve("client.key").toString())
+            .withRequestTimeout(30_000)
+            .build();
   }
 
   static RealApiServer start(Path binaries, Consumer<String> progress) throws Exception {
@@ -119,22 +186,40 @@ final class RealApiServer implements BenchApi {
         }
         Thread.sleep(250);
       }
-      progress.accept("kube-apiserver " + client.getKubernetesVersion().getGitVersion() + " ready at " + config.getMasterUrl());
+      progress.accept(
+          "kube-apiserver "
+              + client.getKubernetesVersion().getGitVersion()
+              + " ready at "
+              + config.getMasterUrl());
       for (String plural : CRDS) {
         String resource = "META-INF/fabric8/" + plural + ".vmha.io-v1.yml";
         try (InputStream in = RealApiServer.class.getClassLoader().getResourceAsStream(resource)) {
           if (in == null) {
-            throw new IllegalStateException(resource + " is not on the classpath: build with ./mvnw package");
+            throw new IllegalStateException(
+                resource + " is not on the classpath: build with ./mvnw package");
           }
-          CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+          CustomResourceDefinition crd =
+              client.apiextensions().v1().customResourceDefinitions().load(in).item();
           client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         }
       }
       for (String plural : CRDS) {
-        client.apiextensions().v1().customResourceDefinitions().withName(plural + ".vmha.io")
-            .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
-                && c.getStatus().getConditions().stream().anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                60, TimeUnit.SECONDS);
+        client
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .withName(plural + ".vmha.io")
+            .waitUntilCondition(
+                c ->
+                    c.getStatus() != null
+                        && c.getStatus().getConditions() != null
+                        && c.getStatus().getConditions().stream()
+                            .anyMatch(
+                                x ->
+                                    "Established".equals(x.getType())
+                                        && "True".equals(x.getStatus())),
+                60,
+                TimeUnit.SECONDS);
       }
       Thread.sleep(1000); // discovery of the new kinds
     }
@@ -196,10 +281,15 @@ final class RealApiServer implements BenchApi {
     List<String> command = new ArrayList<>();
     command.add("openssl");
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("openssl.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("openssl.log").toFile())
+            .start();
     if (p.waitFor() != 0) {
-      throw new IllegalStateException("openssl failed: " + Files.readString(dir.resolve("openssl.log")));
+      throw new IllegalStateException(
+          "openssl failed: " + Files.readString(dir.resolve("openssl.log")));
     }
   }
 

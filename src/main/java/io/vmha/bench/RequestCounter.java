@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts the requests one Kubernetes client sends, by kind: writes (anything but GET) by resource
- * type, and reads. Installed as a Fabric8 HTTP interceptor, so it sees every request the
- * operator or the agents make, whatever API they go through.
+ * type, and reads. Installed as a Fabric8 HTTP interceptor, so it sees every request the operator
+ * or the agents make, whatever API they go through.
  */
 final class RequestCounter implements Interceptor {
   private final Map<String, LongAdder> writes = new ConcurrentHashMap<>();
@@ -23,7 +23,10 @@ final class RequestCounter implements Interceptor {
       reads.increment();
       return;
     }
-    writes.computeIfAbsent(request.method() + " " + resource(request.uri().getPath()), k -> new LongAdder()).increment();
+    writes
+        .computeIfAbsent(
+            request.method() + " " + resource(request.uri().getPath()), k -> new LongAdder())
+        .increment();
   }
 
   /** {@code virtualmachines/status}, {@code leases}, {@code events} ... from an API path. */

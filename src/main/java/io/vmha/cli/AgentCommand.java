@@ -32,69 +32,106 @@ public final class AgentCommand implements Callable<Integer> {
     return spec == null ? new java.io.PrintWriter(System.err, true) : spec.commandLine().getErr();
   }
 
-
   /** Hypervisor drivers. */
   public enum Driver {
     simulated,
     libvirt
   }
 
-  @Option(names = "--host", required = true, defaultValue = "${env:VMHA_HOST}",
+  @Option(
+      names = "--host",
+      required = true,
+      defaultValue = "${env:VMHA_HOST}",
       description = "Name of this host's VmHost (env VMHA_HOST).")
   String host;
 
-  @Option(names = "--driver", defaultValue = "${env:VMHA_DRIVER:-simulated}",
+  @Option(
+      names = "--driver",
+      defaultValue = "${env:VMHA_DRIVER:-simulated}",
       description = "Hypervisor driver: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
   Driver driver;
 
-  @Option(names = "--heartbeat-interval", defaultValue = "${env:VMHA_HEARTBEAT_INTERVAL:-2s}",
+  @Option(
+      names = "--heartbeat-interval",
+      defaultValue = "${env:VMHA_HEARTBEAT_INTERVAL:-2s}",
       description = "How often to renew the heartbeat Lease (default ${DEFAULT-VALUE}).")
   Duration heartbeatInterval;
 
-  @Option(names = "--self-fence-after", defaultValue = "${env:VMHA_SELF_FENCE_AFTER:-10s}",
-      description = "Without a heartbeat renewal this long, ask peers and maybe stop every VM (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--self-fence-after",
+      defaultValue = "${env:VMHA_SELF_FENCE_AFTER:-10s}",
+      description =
+          "Without a heartbeat renewal this long, ask peers and maybe stop every VM (default ${DEFAULT-VALUE}).")
   Duration selfFenceAfter;
 
-  @Option(names = "--host-grace-period", defaultValue = "${env:VMHA_HOST_GRACE_PERIOD:-15s}",
-      description = "The operator's grace period: the heartbeat Lease's duration (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--host-grace-period",
+      defaultValue = "${env:VMHA_HOST_GRACE_PERIOD:-15s}",
+      description =
+          "The operator's grace period: the heartbeat Lease's duration (default ${DEFAULT-VALUE}).")
   Duration hostGracePeriod;
 
-  @Option(names = "--fencing", defaultValue = "${env:VMHA_FENCING:-SelfFence}",
-      description = "The fleet's fencing policy, as the operator's: SelfFence or None (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--fencing",
+      defaultValue = "${env:VMHA_FENCING:-SelfFence}",
+      description =
+          "The fleet's fencing policy, as the operator's: SelfFence or None (default ${DEFAULT-VALUE}).")
   FencingPolicy fencing;
 
-  @Option(names = "--lease-namespace", defaultValue = "${env:VMHA_LEASE_NAMESPACE:-}",
-      description = "Namespace of the heartbeat and SPM Leases: the operator's (default: the client's namespace).")
+  @Option(
+      names = "--lease-namespace",
+      defaultValue = "${env:VMHA_LEASE_NAMESPACE:-}",
+      description =
+          "Namespace of the heartbeat and SPM Leases: the operator's (default: the client's namespace).")
   String leaseNamespace;
 
-  @Option(names = "--peer-token-file", defaultValue = "${env:VMHA_PEER_TOKEN_FILE:-}",
-      description = "File with the token all agents share for the peer endpoint (or env VMHA_PEER_TOKEN).")
+  @Option(
+      names = "--peer-token-file",
+      defaultValue = "${env:VMHA_PEER_TOKEN_FILE:-}",
+      description =
+          "File with the token all agents share for the peer endpoint (or env VMHA_PEER_TOKEN).")
   String peerTokenFile;
 
-  @Option(names = "--listen-address", defaultValue = "${env:VMHA_LISTEN_ADDRESS:-0.0.0.0}",
+  @Option(
+      names = "--listen-address",
+      defaultValue = "${env:VMHA_LISTEN_ADDRESS:-0.0.0.0}",
       description = "Address the peer endpoint listens on (default ${DEFAULT-VALUE}).")
   String listenAddress;
 
-  @Option(names = "--listen-port", defaultValue = "${env:VMHA_LISTEN_PORT:-9740}",
+  @Option(
+      names = "--listen-port",
+      defaultValue = "${env:VMHA_LISTEN_PORT:-9740}",
       description = "Port of the peer endpoint (default ${DEFAULT-VALUE}).")
   int listenPort;
 
-  @Option(names = "--advertise-address", defaultValue = "${env:VMHA_ADVERTISE_ADDRESS:-}",
-      description = "Address peers reach this agent at, reported in status.reported.endpoint (default: the host name).")
+  @Option(
+      names = "--advertise-address",
+      defaultValue = "${env:VMHA_ADVERTISE_ADDRESS:-}",
+      description =
+          "Address peers reach this agent at, reported in status.reported.endpoint (default: the host name).")
   String advertiseAddress;
 
-  @Option(names = "--libvirt-uri", defaultValue = "${env:VMHA_LIBVIRT_URI:-qemu:///system}",
-      description = "libvirt connection URI of this host's hypervisor (driver libvirt; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--libvirt-uri",
+      defaultValue = "${env:VMHA_LIBVIRT_URI:-qemu:///system}",
+      description =
+          "libvirt connection URI of this host's hypervisor (driver libvirt; default ${DEFAULT-VALUE}).")
   String libvirtUri;
 
-  @Option(names = "--libvirt-migration-uri", defaultValue = "${env:VMHA_LIBVIRT_MIGRATION_URI:-}",
-      description = "URI other hosts' libvirt live-migrate to, reported as migrationUri "
-          + "(default qemu+tls://<advertise-address>/system).")
+  @Option(
+      names = "--libvirt-migration-uri",
+      defaultValue = "${env:VMHA_LIBVIRT_MIGRATION_URI:-}",
+      description =
+          "URI other hosts' libvirt live-migrate to, reported as migrationUri "
+              + "(default qemu+tls://<advertise-address>/system).")
   String libvirtMigrationUri;
 
-  @Option(names = "--libvirt-bridge", defaultValue = "${env:VMHA_LIBVIRT_BRIDGE:-}",
-      description = "Host bridge the VMs' network interface attaches to; its link state is the network check "
-          + "(default: no interface, network always reported up).")
+  @Option(
+      names = "--libvirt-bridge",
+      defaultValue = "${env:VMHA_LIBVIRT_BRIDGE:-}",
+      description =
+          "Host bridge the VMs' network interface attaches to; its link state is the network check "
+              + "(default: no interface, network always reported up).")
   String libvirtBridge;
 
   @Override
@@ -106,30 +143,46 @@ public final class AgentCommand implements Callable<Integer> {
     PeerToken token = peerToken();
     if (token == null) {
       if (fencing == FencingPolicy.SelfFence && driver != Driver.simulated) {
-        err().println("vmha agent: SelfFence needs a peer token: --peer-token-file or VMHA_PEER_TOKEN");
+        err()
+            .println(
+                "vmha agent: SelfFence needs a peer token: --peer-token-file or VMHA_PEER_TOKEN");
         return 2;
       }
-      err().println("vmha agent: no peer token given: using a random one, so no other agent can ask this one");
+      err()
+          .println(
+              "vmha agent: no peer token given: using a random one, so no other agent can ask this one");
       token = PeerToken.random();
     }
-    String advertised = advertiseAddress.isBlank() ? InetAddress.getLocalHost().getHostName() : advertiseAddress;
+    String advertised =
+        advertiseAddress.isBlank() ? InetAddress.getLocalHost().getHostName() : advertiseAddress;
     try (KubernetesClient client = new KubernetesClientBuilder().build()) {
       String namespace = leaseNamespace.isBlank() ? client.getNamespace() : leaseNamespace;
-      AgentOptions options = new AgentOptions(
-          host, namespace == null ? "default" : namespace, heartbeatInterval, selfFenceAfter,
-          hostGracePeriod, fencing, AgentCommand.class.getPackage().getImplementationVersion());
+      AgentOptions options =
+          new AgentOptions(
+              host,
+              namespace == null ? "default" : namespace,
+              heartbeatInterval,
+              selfFenceAfter,
+              hostGracePeriod,
+              fencing,
+              AgentCommand.class.getPackage().getImplementationVersion());
       if (driver == Driver.libvirt) {
         return runLibvirt(client, options, token, advertised);
       }
-      SimulationOptions simulation = SimulationOptions.of(options)
-          .withThreads(2)
-          .withPeerServer(token, listenAddress, listenPort, advertised);
+      SimulationOptions simulation =
+          SimulationOptions.of(options)
+              .withThreads(2)
+              .withPeerServer(token, listenAddress, listenPort, advertised);
       CountDownLatch stopped = new CountDownLatch(1);
       try (SimulatedDatacenter dc = new SimulatedDatacenter(client, simulation)) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          dc.close();
-          stopped.countDown();
-        }, "vmha-agent-shutdown"));
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      dc.close();
+                      stopped.countDown();
+                    },
+                    "vmha-agent-shutdown"));
         dc.start();
         dc.addHost(host);
         stopped.await();
@@ -138,13 +191,21 @@ public final class AgentCommand implements Callable<Integer> {
     return 0;
   }
 
-  private int runLibvirt(KubernetesClient client, AgentOptions options, PeerToken token, String advertised)
+  private int runLibvirt(
+      KubernetesClient client, AgentOptions options, PeerToken token, String advertised)
       throws Exception {
-    String migrationUri = libvirtMigrationUri.isBlank() ? "qemu+tls://" + advertised + "/system" : libvirtMigrationUri;
+    String migrationUri =
+        libvirtMigrationUri.isBlank()
+            ? "qemu+tls://" + advertised + "/system"
+            : libvirtMigrationUri;
     CountDownLatch stopped = new CountDownLatch(1);
-    try (LibvirtAgent agent = LibvirtAgent.start(client, options,
-        new LibvirtAgent.Peer(token, listenAddress, listenPort, advertised),
-        new LibvirtAgent.Settings(libvirtUri, migrationUri, libvirtBridge.isBlank() ? null : libvirtBridge))) {
+    try (LibvirtAgent agent =
+        LibvirtAgent.start(
+            client,
+            options,
+            new LibvirtAgent.Peer(token, listenAddress, listenPort, advertised),
+            new LibvirtAgent.Settings(
+                libvirtUri, migrationUri, libvirtBridge.isBlank() ? null : libvirtBridge))) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
       stopped.await();
     } catch (io.vmha.agent.DriverException e) {

@@ -20,41 +20,75 @@ import picocli.CommandLine.Option;
       "2 if --api real cannot run here."
     })
 public final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--hosts", defaultValue = "50", description = "Simulated hosts (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--hosts",
+      defaultValue = "50",
+      description = "Simulated hosts (default ${DEFAULT-VALUE}).")
   int hosts;
 
   @Option(names = "--vms", defaultValue = "500", description = "VMs (default ${DEFAULT-VALUE}).")
   int vms;
 
-  @Option(names = "--fail", defaultValue = "1", description = "Hosts crashed at once (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--fail",
+      defaultValue = "1",
+      description = "Hosts crashed at once (default ${DEFAULT-VALUE}).")
   int fail;
 
-  @Option(names = "--failed-host-vms", defaultValue = "200",
-      description = "VMs each crashed host should carry; its capacity is scaled for it (default ${DEFAULT-VALUE}; 0: like the others).")
+  @Option(
+      names = "--failed-host-vms",
+      defaultValue = "200",
+      description =
+          "VMs each crashed host should carry; its capacity is scaled for it (default ${DEFAULT-VALUE}; 0: like the others).")
   int failedHostVms;
 
-  @Option(names = "--api", defaultValue = "embedded", description = "embedded or real (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--api",
+      defaultValue = "embedded",
+      description = "embedded or real (default ${DEFAULT-VALUE}).")
   String api;
 
-  @Option(names = "--k8s-binaries", description = "Directory of etcd and kube-apiserver for --api real (default ~/.kubeapitest/k8s/1.33.13-linux-amd64).")
+  @Option(
+      names = "--k8s-binaries",
+      description =
+          "Directory of etcd and kube-apiserver for --api real (default ~/.kubeapitest/k8s/1.33.13-linux-amd64).")
   Path k8sBinaries;
 
-  @Option(names = "--heartbeat", defaultValue = "1s", description = "Heartbeat interval (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--heartbeat",
+      defaultValue = "1s",
+      description = "Heartbeat interval (default ${DEFAULT-VALUE}).")
   Duration heartbeat;
 
-  @Option(names = "--self-fence-after", defaultValue = "3s", description = "Self-fence delay (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--self-fence-after",
+      defaultValue = "3s",
+      description = "Self-fence delay (default ${DEFAULT-VALUE}).")
   Duration selfFence;
 
-  @Option(names = "--grace", defaultValue = "6s", description = "Host grace period, at least self-fence + heartbeat + 2 s (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--grace",
+      defaultValue = "6s",
+      description =
+          "Host grace period, at least self-fence + heartbeat + 2 s (default ${DEFAULT-VALUE}).")
   Duration grace;
 
-  @Option(names = "--baseline-patches", defaultValue = "2000", description = "Raw status patches of the baseline (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--baseline-patches",
+      defaultValue = "2000",
+      description = "Raw status patches of the baseline (default ${DEFAULT-VALUE}).")
   int baselinePatches;
 
-  @Option(names = "--baseline-threads", defaultValue = "16", description = "Threads of the baseline (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--baseline-threads",
+      defaultValue = "16",
+      description = "Threads of the baseline (default ${DEFAULT-VALUE}).")
   int baselineThreads;
 
-  @Option(names = "--sim-threads", defaultValue = "0", description = "Threads of the simulated agents (default: hosts/40, 4 to 32).")
+  @Option(
+      names = "--sim-threads",
+      defaultValue = "0",
+      description = "Threads of the simulated agents (default: hosts/40, 4 to 32).")
   int simThreads;
 
   @Option(names = "--json", description = "Write the result as JSON to this file.")
@@ -68,9 +102,23 @@ public final class BenchCommand implements Callable<Integer> {
     if (!verbose) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    BenchOptions options = new BenchOptions(hosts, vms, fail, failedHostVms, api,
-        k8sBinaries == null ? Path.of(System.getProperty("user.home"), ".kubeapitest/k8s/1.33.13-linux-amd64") : k8sBinaries,
-        heartbeat, selfFence, grace, baselinePatches, baselineThreads, simThreads, json);
+    BenchOptions options =
+        new BenchOptions(
+            hosts,
+            vms,
+            fail,
+            failedHostVms,
+            api,
+            k8sBinaries == null
+                ? Path.of(System.getProperty("user.home"), ".kubeapitest/k8s/1.33.13-linux-amd64")
+                : k8sBinaries,
+            heartbeat,
+            selfFence,
+            grace,
+            baselinePatches,
+            baselineThreads,
+            simThreads,
+            json);
     try {
       BenchResult result = new Bench(options, System.out).run();
       return result.correct() ? 0 : 1;

@@ -3,8 +3,8 @@ package io.vmha.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vmha.core.model.FencingPolicy;
-import io.vmha.demo.Demo;
 import io.vmha.demo.ApiTarget;
+import io.vmha.demo.Demo;
 import io.vmha.demo.DemoReport;
 import io.vmha.demo.EmbeddedApiServer;
 import io.vmha.demo.LocalKubeApiServer;
@@ -24,26 +24,46 @@ import picocli.CommandLine.Option;
       "Exits 1 if a scenario failed or an invariant (I1-I5) was broken."
     })
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--real-timings", description = "Use the spec's timings (grace period 15 s) instead of compressed ones.")
+  @Option(
+      names = "--real-timings",
+      description = "Use the spec's timings (grace period 15 s) instead of compressed ones.")
   boolean realTimings;
 
-  @Option(names = "--fencing", defaultValue = "SelfFence", description = "SelfFence or None (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--fencing",
+      defaultValue = "SelfFence",
+      description = "SelfFence or None (default ${DEFAULT-VALUE}).")
   FencingPolicy fencing;
 
-  enum Api { embedded, real, auto }
+  enum Api {
+    embedded,
+    real,
+    auto
+  }
 
-  @Option(names = "--api", defaultValue = "auto",
-      description = "embedded (an API server in this process), real (a kube-apiserver and etcd on localhost, built by"
-          + " hack/build-k8s-binaries.sh), or auto: real when its binaries are present (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--api",
+      defaultValue = "auto",
+      description =
+          "embedded (an API server in this process), real (a kube-apiserver and etcd on localhost, built by"
+              + " hack/build-k8s-binaries.sh), or auto: real when its binaries are present (default ${DEFAULT-VALUE}).")
   Api api;
 
-  @Option(names = "--keep-running", description = "Keep the API server up afterwards and write a kubeconfig to look around with kubectl.")
+  @Option(
+      names = "--keep-running",
+      description =
+          "Keep the API server up afterwards and write a kubeconfig to look around with kubectl.")
   boolean keepRunning;
 
-  @Option(names = "--kubeconfig", defaultValue = "vmha-demo-kubeconfig", description = "Where --keep-running writes the kubeconfig (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kubeconfig",
+      defaultValue = "vmha-demo-kubeconfig",
+      description = "Where --keep-running writes the kubeconfig (default ${DEFAULT-VALUE}).")
   Path kubeconfig;
 
-  @Option(names = "--report", description = "Write the timeline and each scenario's outcome as JSON to this file.")
+  @Option(
+      names = "--report",
+      description = "Write the timeline and each scenario's outcome as JSON to this file.")
   Path reportFile;
 
   @Option(names = "--verbose", description = "Also print the operator's and agents' logs.")
@@ -52,23 +72,30 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
-      // the timeline is the demo's output; component logs would drown it (read before any logger exists)
+      // the timeline is the demo's output; component logs would drown it (read before any logger
+      // exists)
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    boolean real = api == Api.real || (api == Api.auto && LocalKubeApiServer.binaries().isPresent());
-    java.util.function.Supplier<ApiTarget> target = real ? LocalKubeApiServer::start : EmbeddedApiServer::start;
+    boolean real =
+        api == Api.real || (api == Api.auto && LocalKubeApiServer.binaries().isPresent());
+    java.util.function.Supplier<ApiTarget> target =
+        real ? LocalKubeApiServer::start : EmbeddedApiServer::start;
     try (Demo demo = new Demo(new Demo.Options(realTimings, fencing, System.out), target).start()) {
       DemoReport report = demo.play();
       if (reportFile != null) {
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(reportFile.toFile(), report);
+        new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .writeValue(reportFile.toFile(), report);
         System.out.println("report written to " + reportFile);
       }
       if (keepRunning) {
         demo.api().writeKubeconfig(kubeconfig);
-        System.out.printf("%nThe fleet keeps running. Look around:%n  kubectl --kubeconfig %s get vmha%n"
-            + "  kubectl --kubeconfig %s describe vmhost atlantic%n"
-            + "  kubectl --kubeconfig %s annotate vmhost indian sim.vmha.io/fault=host-crash%n"
-            + "Press Ctrl-C to stop.%n", kubeconfig, kubeconfig, kubeconfig);
+        System.out.printf(
+            "%nThe fleet keeps running. Look around:%n  kubectl --kubeconfig %s get vmha%n"
+                + "  kubectl --kubeconfig %s describe vmhost atlantic%n"
+                + "  kubectl --kubeconfig %s annotate vmhost indian sim.vmha.io/fault=host-crash%n"
+                + "Press Ctrl-C to stop.%n",
+            kubeconfig, kubeconfig, kubeconfig);
         new CountDownLatch(1).await();
       }
       return report.passed() ? 0 : 1;

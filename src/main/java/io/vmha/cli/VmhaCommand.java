@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "VM high availability as a Kubernetes operator.",
-    subcommands = {OperatorCommand.class, AgentCommand.class, DemoCommand.class, BenchCommand.class})
+    subcommands = {
+      OperatorCommand.class,
+      AgentCommand.class,
+      DemoCommand.class,
+      BenchCommand.class
+    })
 public final class VmhaCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

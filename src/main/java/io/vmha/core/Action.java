@@ -41,8 +41,8 @@ public sealed interface Action {
   /**
    * Standing order while the SPM holder goes into maintenance or away: ask it to give the role up
    * (e.g. {@code VmHost.status.spmReleaseRequested}). The holder's agent stops acting as SPM and
-   * then clears the lease holder itself; the operator never clears it, as only the agent knows
-   * it has stopped. A holder that cannot answer loses the role when the lease expires.
+   * then clears the lease holder itself; the operator never clears it, as only the agent knows it
+   * has stopped. A holder that cannot answer loses the role when the lease expires.
    */
   record ReleaseSpm(String host) implements Action {}
 
@@ -51,9 +51,9 @@ public sealed interface Action {
 
   /**
    * Advance a template's {@code status.instanceCounter} from {@code expected} to {@code next} with
-   * optimistic locking, before any {@link PlaceVm} of that template is written. On a conflict,
-   * drop this plan's placements of that template and plan again: a number is never handed out
-   * twice (I5); a number written but not used is simply skipped.
+   * optimistic locking, before any {@link PlaceVm} of that template is written. On a conflict, drop
+   * this plan's placements of that template and plan again: a number is never handed out twice
+   * (I5); a number written but not used is simply skipped.
    */
   record AdvanceTemplateCounter(String template, long expected, long next) implements Action {}
 
@@ -61,9 +61,9 @@ public sealed interface Action {
 
   /**
    * Place the VM: {@code status.host}, {@code instanceName}, phase {@code Starting}, label {@code
-   * vmha.io/host}; clear migration target and backoff. {@code cause == Failover}: add one to
-   * {@code failoverCount}. {@code templateCounterAfter} is the template counter this name used
-   * (null for standalone VMs and returns to a host).
+   * vmha.io/host}; clear migration target and backoff. {@code cause == Failover}: add one to {@code
+   * failoverCount}. {@code templateCounterAfter} is the template counter this name used (null for
+   * standalone VMs and returns to a host).
    */
   record PlaceVm(
       String vm,
@@ -91,8 +91,8 @@ public sealed interface Action {
 
   /**
    * A start failed (F6): append {@code attempt} to {@code status.restartAttempts} (dropping those
-   * older than the restart window), set {@code backoffUntil}, clear the host, phase {@code
-   * Pending} reason {@code BackingOff}.
+   * older than the restart window), set {@code backoffUntil}, clear the host, phase {@code Pending}
+   * reason {@code BackingOff}.
    */
   record RecordFailedAttempt(
       String vm, RestartAttempt attempt, Instant backoffUntil, String message) implements Action {}
@@ -116,8 +116,10 @@ public sealed interface Action {
   record StopInstance(String host, String instanceName, String vm, StopReason reason)
       implements Action {}
 
-  /** Phase {@code Stopping} is set through {@link UpdateVmPhase}; this finishes the stop (L1):
-   * phase {@code Stopped}, clear host, target, restart attempts and backoff. */
+  /**
+   * Phase {@code Stopping} is set through {@link UpdateVmPhase}; this finishes the stop (L1): phase
+   * {@code Stopped}, clear host, target, restart attempts and backoff.
+   */
   record StopVm(String vm) implements Action {}
 
   /** Every instance of the deleting VM is gone: remove the finalizer (L2). */

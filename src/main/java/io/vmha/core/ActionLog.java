@@ -9,8 +9,8 @@ import java.util.Objects;
 
 /**
  * Collects a plan's actions in the order the operator must apply them: fleet and host actions,
- * template counters, VM actions, then standing stop orders. VM status actions that would not
- * change the recorded status are dropped, so an unchanged fleet yields no VM writes.
+ * template counters, VM actions, then standing stop orders. VM status actions that would not change
+ * the recorded status are dropped, so an unchanged fleet yields no VM writes.
  */
 public final class ActionLog {
   private final List<Action> fleet = new ArrayList<>();
@@ -47,7 +47,8 @@ public final class ActionLog {
 
   static boolean changes(VmStatusView status, Action action) {
     if (action instanceof Action.UpdateVmPhase update) {
-      return status.phase() != update.phase() || !sameLine(status, update.reason(), update.message());
+      return status.phase() != update.phase()
+          || !sameLine(status, update.reason(), update.message());
     }
     if (action instanceof Action.KeepPending pending) {
       return status.phase() != VmPhase.Pending

@@ -53,7 +53,8 @@ public final class Engine {
       }
     }
 
-    FailoverFreeze freeze = FailoverFreeze.judge(
+    FailoverFreeze freeze =
+        FailoverFreeze.judge(
             hosts, settings.maxUnhealthyFraction(), snapshot.now(), settings.selfFenceAfter());
     if (freeze.frozen() && !snapshot.failoverFrozen()) {
       log.fleet(new Action.FreezeFailover(freeze.message()));
@@ -72,7 +73,8 @@ public final class Engine {
     CapacityLedger ledger =
         new CapacityLedger(views.stream().map(HostView::capacity).toArray(Resources[]::new));
     Placer placer =
-        new Placer(hosts, ledger, Filters.standard(), Scorers.forPolicy(settings.placementPolicy()));
+        new Placer(
+            hosts, ledger, Filters.standard(), Scorers.forPolicy(settings.placementPolicy()));
     InstanceNames names = new InstanceNames();
     PlanContext context =
         new PlanContext(
@@ -139,8 +141,7 @@ public final class Engine {
     for (HostState host : hosts) {
       var view = host.view();
       boolean idle =
-          view.report() == null
-              || view.report().instances().stream().noneMatch(i -> i.isActive());
+          view.report() == null || view.report().instances().stream().noneMatch(i -> i.isActive());
       if (view.deleting()
           && vmsOnHost.getOrDefault(view.name(), 0) == 0
           && idle

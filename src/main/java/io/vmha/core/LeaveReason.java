@@ -7,8 +7,8 @@ public enum LeaveReason {
   /** Failover is frozen because too many hosts look lost at once (H5). */
   FailoverFrozen,
   /**
-   * Failover has just resumed after a freeze, and the VM's host was silent during it: its agent
-   * may have held off self-fencing, so failover waits until it must have fenced (H5, F4).
+   * Failover has just resumed after a freeze, and the VM's host was silent during it: its agent may
+   * have held off self-fencing, so failover waits until it must have fenced (H5, F4).
    */
   AwaitingSelfFence,
   /** Deletion waits for the host to report, as the instance may still run there (L2). */

@@ -12,8 +12,8 @@ import java.util.Optional;
  * @param actions what to write, in the order to write it
  * @param failoverFrozen whether failover is frozen (H5)
  * @param spmHolder the SPM holder once the actions are applied, or null
- * @param nextDeadline when the plan would change with no new input (a heartbeat expiring, a
- *     backoff ending, the SPM lease expiring): plan again then, or on the next change
+ * @param nextDeadline when the plan would change with no new input (a heartbeat expiring, a backoff
+ *     ending, the SPM lease expiring): plan again then, or on the next change
  */
 public record Plan(
     List<HostHealth> hosts,

@@ -62,7 +62,8 @@ public record Settings(
       errors.add("placementPolicy must be LeastAllocated or BinPacking");
     }
     if (maxParallelMigrationsPerHost < 1) {
-      errors.add("maxParallelMigrationsPerHost must be at least 1, was " + maxParallelMigrationsPerHost);
+      errors.add(
+          "maxParallelMigrationsPerHost must be at least 1, was " + maxParallelMigrationsPerHost);
     }
     if (!(maxUnhealthyFraction > 0 && maxUnhealthyFraction <= 1)) {
       errors.add("maxUnhealthyFraction must be in (0, 1], was " + maxUnhealthyFraction);
@@ -106,29 +107,71 @@ public record Settings(
   }
 
   public Settings withFencing(FencingPolicy value) {
-    return new Settings(heartbeatInterval, hostGracePeriod, selfFenceAfter,
-        maxParallelMigrationsPerHost, maxUnhealthyFraction, maxRestarts, restartWindow,
-        restartBackoffInitial, restartBackoffMax, value, reserveHosts, placementPolicy,
+    return new Settings(
+        heartbeatInterval,
+        hostGracePeriod,
+        selfFenceAfter,
+        maxParallelMigrationsPerHost,
+        maxUnhealthyFraction,
+        maxRestarts,
+        restartWindow,
+        restartBackoffInitial,
+        restartBackoffMax,
+        value,
+        reserveHosts,
+        placementPolicy,
         spmLeaseDuration);
   }
 
   public Settings withReserveHosts(int value) {
-    return new Settings(heartbeatInterval, hostGracePeriod, selfFenceAfter,
-        maxParallelMigrationsPerHost, maxUnhealthyFraction, maxRestarts, restartWindow,
-        restartBackoffInitial, restartBackoffMax, fencing, value, placementPolicy,
+    return new Settings(
+        heartbeatInterval,
+        hostGracePeriod,
+        selfFenceAfter,
+        maxParallelMigrationsPerHost,
+        maxUnhealthyFraction,
+        maxRestarts,
+        restartWindow,
+        restartBackoffInitial,
+        restartBackoffMax,
+        fencing,
+        value,
+        placementPolicy,
         spmLeaseDuration);
   }
 
   public Settings withPlacementPolicy(PlacementPolicy value) {
-    return new Settings(heartbeatInterval, hostGracePeriod, selfFenceAfter,
-        maxParallelMigrationsPerHost, maxUnhealthyFraction, maxRestarts, restartWindow,
-        restartBackoffInitial, restartBackoffMax, fencing, reserveHosts, value, spmLeaseDuration);
+    return new Settings(
+        heartbeatInterval,
+        hostGracePeriod,
+        selfFenceAfter,
+        maxParallelMigrationsPerHost,
+        maxUnhealthyFraction,
+        maxRestarts,
+        restartWindow,
+        restartBackoffInitial,
+        restartBackoffMax,
+        fencing,
+        reserveHosts,
+        value,
+        spmLeaseDuration);
   }
 
   public Settings withTimings(Duration heartbeat, Duration grace, Duration selfFence) {
-    return new Settings(heartbeat, grace, selfFence, maxParallelMigrationsPerHost,
-        maxUnhealthyFraction, maxRestarts, restartWindow, restartBackoffInitial,
-        restartBackoffMax, fencing, reserveHosts, placementPolicy, spmLeaseDuration);
+    return new Settings(
+        heartbeat,
+        grace,
+        selfFence,
+        maxParallelMigrationsPerHost,
+        maxUnhealthyFraction,
+        maxRestarts,
+        restartWindow,
+        restartBackoffInitial,
+        restartBackoffMax,
+        fencing,
+        reserveHosts,
+        placementPolicy,
+        spmLeaseDuration);
   }
 
   private static void positive(List<String> errors, String name, Duration value) {

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /** Installs the vmha CRDs the build generated (they are in the jar) into an API server. */
 final class Crds {
-  static final List<String> PLURALS = List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
+  static final List<String> PLURALS =
+      List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
 
   private Crds() {}
 
@@ -18,15 +19,34 @@ final class Crds {
       String resource = "META-INF/fabric8/" + plural + ".vmha.io-v1.yml";
       try (InputStream in = Crds.class.getClassLoader().getResourceAsStream(resource)) {
         if (in == null) {
-          throw new IllegalStateException(resource + " is not on the classpath: build with ./mvnw package");
+          throw new IllegalStateException(
+              resource + " is not on the classpath: build with ./mvnw package");
         }
-        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
-        client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
+        CustomResourceDefinition crd =
+            client.apiextensions().v1().customResourceDefinitions().load(in).item();
+        client
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .resource(crd)
+            .createOr(c -> c.update());
         if (waitUntilEstablished) {
-          client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-              .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
-                  && c.getStatus().getConditions().stream().anyMatch(
-                      x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 30, TimeUnit.SECONDS);
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(crd.getMetadata().getName())
+              .waitUntilCondition(
+                  c ->
+                      c.getStatus() != null
+                          && c.getStatus().getConditions() != null
+                          && c.getStatus().getConditions().stream()
+                              .anyMatch(
+                                  x ->
+                                      "Established".equals(x.getType())
+                                          && "True".equals(x.getStatus())),
+                  30,
+                  TimeUnit.SECONDS);
         }
       } catch (IOException e) {
         throw new IllegalStateException("cannot read " + resource, e);

@@ -61,22 +61,23 @@ public final class Demo implements AutoCloseable {
     this.options = options;
     this.out = options.out();
     Settings defaults = Settings.defaults();
-    this.settings = options.realTimings()
-        ? defaults.withFencing(options.fencing())
-        : new Settings(
-            Duration.ofMillis(500),
-            Duration.ofSeconds(4),
-            Duration.ofMillis(1500),
-            defaults.maxParallelMigrationsPerHost(),
-            defaults.maxUnhealthyFraction(),
-            defaults.maxRestarts(),
-            defaults.restartWindow(),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(8),
-            options.fencing(),
-            defaults.reserveHosts(),
-            defaults.placementPolicy(),
-            Duration.ofSeconds(3));
+    this.settings =
+        options.realTimings()
+            ? defaults.withFencing(options.fencing())
+            : new Settings(
+                Duration.ofMillis(500),
+                Duration.ofSeconds(4),
+                Duration.ofMillis(1500),
+                defaults.maxParallelMigrationsPerHost(),
+                defaults.maxUnhealthyFraction(),
+                defaults.maxRestarts(),
+                defaults.restartWindow(),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(8),
+                options.fencing(),
+                defaults.reserveHosts(),
+                defaults.placementPolicy(),
+                Duration.ofSeconds(3));
   }
 
   public ApiTarget api() {
@@ -87,21 +88,38 @@ public final class Demo implements AutoCloseable {
   public Demo start() throws Exception {
     api = apiFactory.get();
     out.println("vmha demo: " + api.describe() + ", the operator, and simulated hosts");
-    out.printf("timings: heartbeat %s, self-fence after %s, host grace period %s, fencing %s%n%n",
-        seconds(settings.heartbeatInterval()), seconds(settings.selfFenceAfter()),
-        seconds(settings.hostGracePeriod()), settings.fencing());
+    out.printf(
+        "timings: heartbeat %s, self-fence after %s, host grace period %s, fencing %s%n%n",
+        seconds(settings.heartbeatInterval()),
+        seconds(settings.selfFenceAfter()),
+        seconds(settings.hostGracePeriod()),
+        settings.fencing());
     client = api.client();
-    operator = new VmhaOperator(client,
-        new OperatorOptions(settings, true, "vmha-operator", LEASES, "vmha-demo-operator", -1, false),
-        api::adapt).start();
-    AgentOptions agent = new AgentOptions("simulated", LEASES, settings.heartbeatInterval(),
-        settings.selfFenceAfter(), settings.hostGracePeriod(), settings.fencing(), null);
-    datacenter = new SimulatedDatacenter(client, SimulationOptions.of(agent).withThreads(4)).start();
+    operator =
+        new VmhaOperator(
+                client,
+                new OperatorOptions(
+                    settings, true, "vmha-operator", LEASES, "vmha-demo-operator", -1, false),
+                api::adapt)
+            .start();
+    AgentOptions agent =
+        new AgentOptions(
+            "simulated",
+            LEASES,
+            settings.heartbeatInterval(),
+            settings.selfFenceAfter(),
+            settings.hostGracePeriod(),
+            settings.fencing(),
+            null);
+    datacenter =
+        new SimulatedDatacenter(client, SimulationOptions.of(agent).withThreads(4)).start();
     timeline = new Timeline(client, out);
     List<HasMetadata> fleet = DemoFleet.load(client);
     DemoFleet.apply(client, fleet);
     DemoFleet.hostNames(fleet).forEach(datacenter::addHost);
-    invariants = new InvariantMonitor(client, datacenter, LEASES, settings.fencing() == FencingPolicy.SelfFence);
+    invariants =
+        new InvariantMonitor(
+            client, datacenter, LEASES, settings.fencing() == FencingPolicy.SelfFence);
     return this;
   }
 
@@ -111,11 +129,20 @@ public final class Demo implements AutoCloseable {
     run("A host fails: its VMs restart elsewhere from shared storage", "F1, F4", this::hostFailure);
     run("A VM on a local repository waits for its host", "F2", this::localRepository);
     run("The host agent is killed but the guest agent still reports", "F3", this::guestAgentAlive);
-    run("A non-SPM host loses storage: pause, then live migration by priority", "S1, P4, H4", this::storageLoss);
-    run("The SPM host loses storage: fencing, and the SPM role moves", "S3, S4", this::spmStorageLoss);
+    run(
+        "A non-SPM host loses storage: pause, then live migration by priority",
+        "S1, P4, H4",
+        this::storageLoss);
+    run(
+        "The SPM host loses storage: fencing, and the SPM role moves",
+        "S3, S4",
+        this::spmStorageLoss);
     run("A host loses its network", "S2", this::networkLoss);
     run("Maintenance drains a host", "H3, H4", this::maintenance);
-    run("The API server is unreachable for every agent: nobody is fenced", "F4, H5", this::apiOutage);
+    run(
+        "The API server is unreachable for every agent: nobody is fenced",
+        "F4, H5",
+        this::apiOutage);
     finish();
     return report;
   }
@@ -123,11 +150,21 @@ public final class Demo implements AutoCloseable {
   // ---- scenarios --------------------------------------------------------------------------------
 
   private void initialPlacement() {
-    expect("every VM is Running", detection(), () -> allVms().stream().allMatch(vm -> "Running".equals(phase(vm))));
+    expect(
+        "every VM is Running",
+        detection(),
+        () -> allVms().stream().allMatch(vm -> "Running".equals(phase(vm))));
     expect("one host holds the SPM role", detection(), () -> spmHolder() != null);
     check("SPM: " + spmHolder());
-    allVms().forEach(vm -> check(vm.getMetadata().getName() + " runs as " + vm.getStatus().getInstanceName()
-        + " on " + vm.getStatus().getHost()));
+    allVms()
+        .forEach(
+            vm ->
+                check(
+                    vm.getMetadata().getName()
+                        + " runs as "
+                        + vm.getStatus().getInstanceName()
+                        + " on "
+                        + vm.getStatus().getHost()));
   }
 
   private void hostFailure() {
@@ -136,20 +173,39 @@ public final class Demo implements AutoCloseable {
     String before = web.getStatus().getInstanceName();
     List<VirtualMachine> there = vmsOn(lost);
     fault(lost, Fault.HOST_CRASH);
-    expect("web runs again as a new instance of sles10template on another host", detection(), () -> {
-      var status = vm("web").getStatus();
-      return "Running".equals(status.getPhase()) && !lost.equals(status.getHost()) && !before.equals(status.getInstanceName());
-    });
+    expect(
+        "web runs again as a new instance of sles10template on another host",
+        detection(),
+        () -> {
+          var status = vm("web").getStatus();
+          return "Running".equals(status.getPhase())
+              && !lost.equals(status.getHost())
+              && !before.equals(status.getInstanceName());
+        });
     String after = vm("web").getStatus().getInstanceName();
-    check("web: " + before + " on " + lost + " became " + after + " on " + vm("web").getStatus().getHost()
-        + ", " + String.format("%.1f", timeline.elapsedSeconds()) + " s after the crash");
+    check(
+        "web: "
+            + before
+            + " on "
+            + lost
+            + " became "
+            + after
+            + " on "
+            + vm("web").getStatus().getHost()
+            + ", "
+            + String.format("%.1f", timeline.elapsedSeconds())
+            + " s after the crash");
     expectThat("the new instance takes the template's next number", number(after) > number(before));
     for (VirtualMachine vm : there) {
       String name = vm.getMetadata().getName();
-      if (vm.getSpec().getImage() != null && vm.getSpec().getImage().getRepository().equals("pacific-local")) {
+      if (vm.getSpec().getImage() != null
+          && vm.getSpec().getImage().getRepository().equals("pacific-local")) {
         continue;
       }
-      expect(name + " runs on another host", detection(), () -> "Running".equals(phase(vm(name))) && !lost.equals(vm(name).getStatus().getHost()));
+      expect(
+          name + " runs on another host",
+          detection(),
+          () -> "Running".equals(phase(vm(name))) && !lost.equals(vm(name).getStatus().getHost()));
     }
     heal(lost);
     settle();
@@ -159,14 +215,23 @@ public final class Demo implements AutoCloseable {
     String host = "pacific";
     String instance = vm("build").getStatus().getInstanceName();
     fault(host, Fault.HOST_CRASH);
-    expect("build is Pending, WaitingForHost", detection(),
-        () -> "Pending".equals(phase(vm("build"))) && "WaitingForHost".equals(vm("build").getStatus().getReason()));
+    expect(
+        "build is Pending, WaitingForHost",
+        detection(),
+        () ->
+            "Pending".equals(phase(vm("build")))
+                && "WaitingForHost".equals(vm("build").getStatus().getReason()));
     check("build: " + vm("build").getStatus().getMessage());
     heal(host);
-    expect("build runs again on pacific, same instance", detection(), () -> {
-      var status = vm("build").getStatus();
-      return "Running".equals(status.getPhase()) && host.equals(status.getHost()) && instance.equals(status.getInstanceName());
-    });
+    expect(
+        "build runs again on pacific, same instance",
+        detection(),
+        () -> {
+          var status = vm("build").getStatus();
+          return "Running".equals(status.getPhase())
+              && host.equals(status.getHost())
+              && instance.equals(status.getInstanceName());
+        });
     settle();
   }
 
@@ -174,15 +239,26 @@ public final class Demo implements AutoCloseable {
     String host = vm("monitor").getStatus().getHost();
     String instance = vm("monitor").getStatus().getInstanceName();
     annotate(host, SimulatedDatacenter.WATCHDOG_ANNOTATION, "off");
-    timeline.note("kubectl annotate vmhost " + host + " " + SimulatedDatacenter.WATCHDOG_ANNOTATION + "=off"
-        + "   (the agent process dies; nothing resets the host)");
+    timeline.note(
+        "kubectl annotate vmhost "
+            + host
+            + " "
+            + SimulatedDatacenter.WATCHDOG_ANNOTATION
+            + "=off"
+            + "   (the agent process dies; nothing resets the host)");
     fault(host, Fault.AGENT_DOWN);
     expect(host + " is NotResponding", detection(), () -> "NotResponding".equals(hostPhase(host)));
-    expect("monitor is left alone: GuestAgentAlive", detection(), () -> "GuestAgentAlive".equals(vm("monitor").getStatus().getReason()));
+    expect(
+        "monitor is left alone: GuestAgentAlive",
+        detection(),
+        () -> "GuestAgentAlive".equals(vm("monitor").getStatus().getReason()));
     pause(settings.hostGracePeriod());
     var status = vm("monitor").getStatus();
-    expectThat("monitor stayed on " + host + " as " + instance, host.equals(status.getHost()) && instance.equals(status.getInstanceName()));
-    expectThat("monitor still runs there", datacenter.whereRuns(instance).equals(java.util.Set.of(host)));
+    expectThat(
+        "monitor stayed on " + host + " as " + instance,
+        host.equals(status.getHost()) && instance.equals(status.getInstanceName()));
+    expectThat(
+        "monitor still runs there", datacenter.whereRuns(instance).equals(java.util.Set.of(host)));
     heal(host);
     annotate(host, SimulatedDatacenter.WATCHDOG_ANNOTATION, null);
     settle();
@@ -194,15 +270,20 @@ public final class Demo implements AutoCloseable {
     List<String> moving = sharedVmsOn(host);
     Map<String, Integer> migrations = migrationCounts();
     fault(host, Fault.STORAGE_DOWN);
-    expect(host + " is NonOperational", detection(), () -> "NonOperational".equals(hostPhase(host)));
+    expect(
+        host + " is NonOperational", detection(), () -> "NonOperational".equals(hostPhase(host)));
     for (String name : moving) {
       String instance = vm(name).getStatus().getInstanceName();
-      expect(name + " live-migrated off " + host + ", same instance", detection(), () -> {
-        var status = vm(name).getStatus();
-        return "Running".equals(status.getPhase()) && !host.equals(status.getHost())
-            && instance.equals(status.getInstanceName())
-            && count(status.getMigrationCount()) > migrations.getOrDefault(name, 0);
-      });
+      expect(
+          name + " live-migrated off " + host + ", same instance",
+          detection(),
+          () -> {
+            var status = vm(name).getStatus();
+            return "Running".equals(status.getPhase())
+                && !host.equals(status.getHost())
+                && instance.equals(status.getInstanceName())
+                && count(status.getMigrationCount()) > migrations.getOrDefault(name, 0);
+          });
     }
     heal(host);
     settle();
@@ -212,18 +293,35 @@ public final class Demo implements AutoCloseable {
     String spm = spmHolder();
     List<String> moving = sharedVmsOn(spm);
     fault(spm, Fault.STORAGE_DOWN);
-    expect(spm + " is asked to fence itself", detection(), () -> {
-      var status = host(spm).getStatus();
-      return status.getFencing() != null && Boolean.TRUE.equals(status.getFencing().getRequested());
-    });
+    expect(
+        spm + " is asked to fence itself",
+        detection(),
+        () -> {
+          var status = host(spm).getStatus();
+          return status.getFencing() != null
+              && Boolean.TRUE.equals(status.getFencing().getRequested());
+        });
     double requested = timeline.elapsedSeconds();
-    expect("another host holds the SPM role", detection().plus(settings.spmLeaseDuration()),
+    expect(
+        "another host holds the SPM role",
+        detection().plus(settings.spmLeaseDuration()),
         () -> spmHolder() != null && !spm.equals(spmHolder()));
     double moved = timeline.elapsedSeconds();
-    check("SPM moved from " + spm + " to " + spmHolder() + " " + String.format("%.1f", moved - requested)
-        + " s after fencing was requested (the Lease lasts " + seconds(settings.spmLeaseDuration()) + ")");
+    check(
+        "SPM moved from "
+            + spm
+            + " to "
+            + spmHolder()
+            + " "
+            + String.format("%.1f", moved - requested)
+            + " s after fencing was requested (the Lease lasts "
+            + seconds(settings.spmLeaseDuration())
+            + ")");
     for (String name : moving) {
-      expect(name + " left " + spm, detection(), () -> "Running".equals(phase(vm(name))) && !spm.equals(vm(name).getStatus().getHost()));
+      expect(
+          name + " left " + spm,
+          detection(),
+          () -> "Running".equals(phase(vm(name))) && !spm.equals(vm(name).getStatus().getHost()));
     }
     heal(spm);
     settle();
@@ -233,9 +331,13 @@ public final class Demo implements AutoCloseable {
     String host = busiestHost(h -> !h.equals("arctic"));
     List<String> moving = sharedVmsOn(host);
     fault(host, Fault.NETWORK_DOWN);
-    expect(host + " is NonOperational", detection(), () -> "NonOperational".equals(hostPhase(host)));
+    expect(
+        host + " is NonOperational", detection(), () -> "NonOperational".equals(hostPhase(host)));
     for (String name : moving) {
-      expect(name + " live-migrated off " + host, detection(), () -> "Running".equals(phase(vm(name))) && !host.equals(vm(name).getStatus().getHost()));
+      expect(
+          name + " live-migrated off " + host,
+          detection(),
+          () -> "Running".equals(phase(vm(name))) && !host.equals(vm(name).getStatus().getHost()));
     }
     heal(host);
     settle();
@@ -244,13 +346,18 @@ public final class Demo implements AutoCloseable {
   private void maintenance() {
     String host = busiestHost(h -> !h.equals("arctic") && !h.equals("pacific"));
     List<String> moving = vmsOn(host).stream().map(v -> v.getMetadata().getName()).toList();
-    timeline.note("kubectl patch vmhost " + host + " --type merge -p '{\"spec\":{\"maintenance\":true}}'");
+    timeline.note(
+        "kubectl patch vmhost " + host + " --type merge -p '{\"spec\":{\"maintenance\":true}}'");
     editHost(host, true);
-    expect(host + " is in Maintenance, drained", detection(), () -> "Maintenance".equals(hostPhase(host)));
+    expect(
+        host + " is in Maintenance, drained",
+        detection(),
+        () -> "Maintenance".equals(hostPhase(host)));
     for (String name : moving) {
       expectThat(name + " left " + host, !host.equals(vm(name).getStatus().getHost()));
     }
-    timeline.note("kubectl patch vmhost " + host + " --type merge -p '{\"spec\":{\"maintenance\":false}}'");
+    timeline.note(
+        "kubectl patch vmhost " + host + " --type merge -p '{\"spec\":{\"maintenance\":false}}'");
     editHost(host, false);
     settle();
   }
@@ -259,13 +366,20 @@ public final class Demo implements AutoCloseable {
     Map<String, String> before = placements();
     Map<String, Integer> resets = new HashMap<>();
     datacenter.hosts().forEach(h -> resets.put(h, datacenter.watchdogResets(h)));
-    timeline.note("every agent loses the API server (sim.vmha.io/fault=api-partition on all hosts)");
+    timeline.note(
+        "every agent loses the API server (sim.vmha.io/fault=api-partition on all hosts)");
     datacenter.hosts().forEach(h -> datacenter.annotateFaults(h, EnumSet.of(Fault.API_PARTITION)));
     expect("failover is frozen", detection(), () -> operatorFrozen());
     pause(settings.hostGracePeriod().plus(settings.selfFenceAfter()));
     expectThat("no VM moved", before.equals(placements()));
-    expectThat("no host fenced itself", datacenter.hosts().stream().allMatch(h -> datacenter.watchdogResets(h) == resets.get(h)
-        && datacenter.driver(h).instances().stream().allMatch(i -> i.state() != Instance.State.Stopped)));
+    expectThat(
+        "no host fenced itself",
+        datacenter.hosts().stream()
+            .allMatch(
+                h ->
+                    datacenter.watchdogResets(h) == resets.get(h)
+                        && datacenter.driver(h).instances().stream()
+                            .allMatch(i -> i.state() != Instance.State.Stopped)));
     datacenter.hosts().forEach(h -> datacenter.annotateFaults(h, EnumSet.noneOf(Fault.class)));
     timeline.note("the API server is back for everyone");
     settle();
@@ -289,7 +403,9 @@ public final class Demo implements AutoCloseable {
     }
     scenario.seconds = Math.round((System.nanoTime() - start) / 1e8) / 10.0;
     scenario.passed = scenario.failures.isEmpty();
-    out.printf("   %s in %.1f s%n", scenario.passed ? "PASSED" : "FAILED: " + scenario.failures, scenario.seconds);
+    out.printf(
+        "   %s in %.1f s%n",
+        scenario.passed ? "PASSED" : "FAILED: " + scenario.failures, scenario.seconds);
   }
 
   private void expect(String what, Duration timeout, BooleanSupplier condition) {
@@ -328,9 +444,12 @@ public final class Demo implements AutoCloseable {
 
   /** Everything healthy again: every host up (or in maintenance), every VM Running (I2). */
   private void settle() {
-    expect("the fleet settles: hosts Up, every VM Running", detection().multipliedBy(2), () ->
-        allHosts().stream().allMatch(h -> "Up".equals(hostPhase(h.getMetadata().getName())))
-            && allVms().stream().allMatch(vm -> "Running".equals(phase(vm))));
+    expect(
+        "the fleet settles: hosts Up, every VM Running",
+        detection().multipliedBy(2),
+        () ->
+            allHosts().stream().allMatch(h -> "Up".equals(hostPhase(h.getMetadata().getName())))
+                && allVms().stream().allMatch(vm -> "Running".equals(phase(vm))));
   }
 
   private void fault(String host, Fault fault) {
@@ -344,53 +463,84 @@ public final class Demo implements AutoCloseable {
   }
 
   private void annotate(String host, String key, String value) {
-    io.vmha.kube.Conflicts.retry(() -> client.resources(VmHost.class).withName(host).edit(h -> {
-      if (value == null) {
-        if (h.getMetadata().getAnnotations() != null) {
-          h.getMetadata().getAnnotations().remove(key);
-        }
-      } else {
-        if (h.getMetadata().getAnnotations() == null) {
-          h.getMetadata().setAnnotations(new HashMap<>());
-        }
-        h.getMetadata().getAnnotations().put(key, value);
-      }
-      return h;
-    }));
+    io.vmha.kube.Conflicts.retry(
+        () ->
+            client
+                .resources(VmHost.class)
+                .withName(host)
+                .edit(
+                    h -> {
+                      if (value == null) {
+                        if (h.getMetadata().getAnnotations() != null) {
+                          h.getMetadata().getAnnotations().remove(key);
+                        }
+                      } else {
+                        if (h.getMetadata().getAnnotations() == null) {
+                          h.getMetadata().setAnnotations(new HashMap<>());
+                        }
+                        h.getMetadata().getAnnotations().put(key, value);
+                      }
+                      return h;
+                    }));
   }
 
   private void editHost(String host, boolean maintenance) {
-    io.vmha.kube.Conflicts.retry(() -> client.resources(VmHost.class).withName(host).edit(h -> {
-      h.getSpec().setMaintenance(maintenance);
-      return h;
-    }));
+    io.vmha.kube.Conflicts.retry(
+        () ->
+            client
+                .resources(VmHost.class)
+                .withName(host)
+                .edit(
+                    h -> {
+                      h.getSpec().setMaintenance(maintenance);
+                      return h;
+                    }));
   }
 
   private void finish() {
     out.printf("%n== Final state%n");
-    out.printf("%-10s %-16s %-5s %-4s %-10s %-14s%n", "HOST", "PHASE", "SPM", "VMS", "CPU", "MEMORY-MiB");
+    out.printf(
+        "%-10s %-16s %-5s %-4s %-10s %-14s%n", "HOST", "PHASE", "SPM", "VMS", "CPU", "MEMORY-MiB");
     for (VmHost host : allHosts()) {
       var status = host.getStatus();
       var spec = host.getSpec();
-      String line = String.format("%-10s %-16s %-5s %-4s %-10s %-14s", host.getMetadata().getName(), status.getPhase(),
-          Boolean.TRUE.equals(status.getSpm()) ? "yes" : "", status.getVmCount(),
-          status.getAllocated().getCpus() + "/" + spec.getCapacity().getCpus(),
-          status.getAllocated().getMemoryMiB() + "/" + spec.getCapacity().getMemoryMiB());
+      String line =
+          String.format(
+              "%-10s %-16s %-5s %-4s %-10s %-14s",
+              host.getMetadata().getName(),
+              status.getPhase(),
+              Boolean.TRUE.equals(status.getSpm()) ? "yes" : "",
+              status.getVmCount(),
+              status.getAllocated().getCpus() + "/" + spec.getCapacity().getCpus(),
+              status.getAllocated().getMemoryMiB() + "/" + spec.getCapacity().getMemoryMiB());
       out.println(line);
       report.finalHosts.add(line.trim());
     }
     out.println();
-    out.printf("%-9s %-9s %-9s %-20s %-10s %-11s%n", "VM", "PHASE", "HOST", "INSTANCE", "FAILOVERS", "MIGRATIONS");
+    out.printf(
+        "%-9s %-9s %-9s %-20s %-10s %-11s%n",
+        "VM", "PHASE", "HOST", "INSTANCE", "FAILOVERS", "MIGRATIONS");
     for (VirtualMachine vm : allVms()) {
       var status = vm.getStatus();
-      String line = String.format("%-9s %-9s %-9s %-20s %-10d %-11d", vm.getMetadata().getName(), status.getPhase(),
-          status.getHost(), status.getInstanceName(), count(status.getFailoverCount()), count(status.getMigrationCount()));
+      String line =
+          String.format(
+              "%-9s %-9s %-9s %-20s %-10d %-11d",
+              vm.getMetadata().getName(),
+              status.getPhase(),
+              status.getHost(),
+              status.getInstanceName(),
+              count(status.getFailoverCount()),
+              count(status.getMigrationCount()));
       out.println(line);
       report.finalVms.add(line.trim());
     }
     report.invariantViolations.addAll(invariants.violations());
-    out.printf("%ninvariants I1-I5: %s (%d checks)%n",
-        report.invariantViolations.isEmpty() ? "held throughout" : "BROKEN " + report.invariantViolations, invariants.checks());
+    out.printf(
+        "%ninvariants I1-I5: %s (%d checks)%n",
+        report.invariantViolations.isEmpty()
+            ? "held throughout"
+            : "BROKEN " + report.invariantViolations,
+        invariants.checks());
     long passed = report.scenarios.stream().filter(s -> s.passed).count();
     out.printf("scenarios: %d of %d passed%n", passed, report.scenarios.size());
   }
@@ -402,7 +552,11 @@ public final class Demo implements AutoCloseable {
   }
 
   private VirtualMachine vm(String name) {
-    return client.resources(VirtualMachine.class).inNamespace(DemoFleet.NAMESPACE).withName(name).get();
+    return client
+        .resources(VirtualMachine.class)
+        .inNamespace(DemoFleet.NAMESPACE)
+        .withName(name)
+        .get();
   }
 
   private VmHost host(String name) {
@@ -410,7 +564,13 @@ public final class Demo implements AutoCloseable {
   }
 
   private List<VirtualMachine> allVms() {
-    List<VirtualMachine> vms = new ArrayList<>(client.resources(VirtualMachine.class).inNamespace(DemoFleet.NAMESPACE).list().getItems());
+    List<VirtualMachine> vms =
+        new ArrayList<>(
+            client
+                .resources(VirtualMachine.class)
+                .inNamespace(DemoFleet.NAMESPACE)
+                .list()
+                .getItems());
     vms.sort(Comparator.comparing(v -> v.getMetadata().getName()));
     return vms;
   }
@@ -422,12 +582,17 @@ public final class Demo implements AutoCloseable {
   }
 
   private List<VirtualMachine> vmsOn(String host) {
-    return allVms().stream().filter(vm -> vm.getStatus() != null && host.equals(vm.getStatus().getHost())).toList();
+    return allVms().stream()
+        .filter(vm -> vm.getStatus() != null && host.equals(vm.getStatus().getHost()))
+        .toList();
   }
 
   private List<String> sharedVmsOn(String host) {
     return vmsOn(host).stream()
-        .filter(vm -> vm.getSpec().getImage() == null || !vm.getSpec().getImage().getRepository().equals("pacific-local"))
+        .filter(
+            vm ->
+                vm.getSpec().getImage() == null
+                    || !vm.getSpec().getImage().getRepository().equals("pacific-local"))
         .map(vm -> vm.getMetadata().getName())
         .toList();
   }
@@ -436,25 +601,43 @@ public final class Demo implements AutoCloseable {
     return allHosts().stream()
         .map(h -> h.getMetadata().getName())
         .filter(allowed)
-        .max(Comparator.<String>comparingInt(h -> sharedVmsOn(h).size()).thenComparing(Comparator.reverseOrder()))
+        .max(
+            Comparator.<String>comparingInt(h -> sharedVmsOn(h).size())
+                .thenComparing(Comparator.reverseOrder()))
         .orElseThrow();
   }
 
   private Map<String, String> placements() {
     Map<String, String> placements = new HashMap<>();
-    allVms().forEach(vm -> placements.put(vm.getMetadata().getName(), vm.getStatus().getHost() + "/" + vm.getStatus().getInstanceName()));
+    allVms()
+        .forEach(
+            vm ->
+                placements.put(
+                    vm.getMetadata().getName(),
+                    vm.getStatus().getHost() + "/" + vm.getStatus().getInstanceName()));
     return placements;
   }
 
   private Map<String, Integer> migrationCounts() {
     Map<String, Integer> counts = new HashMap<>();
-    allVms().forEach(vm -> counts.put(vm.getMetadata().getName(), count(vm.getStatus().getMigrationCount())));
+    allVms()
+        .forEach(
+            vm ->
+                counts.put(vm.getMetadata().getName(), count(vm.getStatus().getMigrationCount())));
     return counts;
   }
 
   private boolean operatorFrozen() {
-    return allHosts().stream().anyMatch(h -> h.getStatus() != null && h.getStatus().getConditions() != null
-        && h.getStatus().getConditions().stream().anyMatch(c -> "FailoverFrozen".equals(c.getType()) && "True".equals(c.getStatus())));
+    return allHosts().stream()
+        .anyMatch(
+            h ->
+                h.getStatus() != null
+                    && h.getStatus().getConditions() != null
+                    && h.getStatus().getConditions().stream()
+                        .anyMatch(
+                            c ->
+                                "FailoverFrozen".equals(c.getType())
+                                    && "True".equals(c.getStatus())));
   }
 
   private String spmHolder() {

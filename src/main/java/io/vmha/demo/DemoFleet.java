@@ -20,16 +20,19 @@ import java.util.Map;
  */
 final class DemoFleet {
   static final String NAMESPACE = "demo";
-  static final List<String> EXAMPLES = List.of("hosts.yaml", "repositories.yaml", "template.yaml", "vms.yaml");
+  static final List<String> EXAMPLES =
+      List.of("hosts.yaml", "repositories.yaml", "template.yaml", "vms.yaml");
 
   private DemoFleet() {}
 
   static List<HasMetadata> load(KubernetesClient client) {
     List<HasMetadata> objects = new ArrayList<>();
     for (String file : EXAMPLES) {
-      try (InputStream in = DemoFleet.class.getClassLoader().getResourceAsStream("examples/" + file)) {
+      try (InputStream in =
+          DemoFleet.class.getClassLoader().getResourceAsStream("examples/" + file)) {
         if (in == null) {
-          throw new IllegalStateException("examples/" + file + " is not on the classpath: build with ./mvnw package");
+          throw new IllegalStateException(
+              "examples/" + file + " is not on the classpath: build with ./mvnw package");
         }
         for (HasMetadata item : client.load(in).items()) {
           objects.add(typed(client, item));
@@ -38,7 +41,11 @@ final class DemoFleet {
         throw new IllegalStateException("cannot read examples/" + file, e);
       }
     }
-    VmHost arctic = client.getKubernetesSerialization().unmarshal("""
+    VmHost arctic =
+        client
+            .getKubernetesSerialization()
+            .unmarshal(
+                """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata:
@@ -47,7 +54,8 @@ final class DemoFleet {
         spec:
           capacity: {cpus: 2, memoryMiB: 2048}
           spmPriority: Never
-        """, VmHost.class);
+        """,
+                VmHost.class);
     objects.add(arctic);
     for (HasMetadata object : objects) {
       if (object instanceof VirtualMachine vm && vm.getMetadata().getName().equals("monitor")) {
@@ -58,14 +66,18 @@ final class DemoFleet {
   }
 
   private static HasMetadata typed(KubernetesClient client, HasMetadata item) {
-    Class<? extends HasMetadata> type = switch (item.getKind()) {
-      case "VmHost" -> VmHost.class;
-      case "StorageRepository" -> StorageRepository.class;
-      case "VmTemplate" -> VmTemplate.class;
-      case "VirtualMachine" -> VirtualMachine.class;
-      default -> throw new IllegalStateException("unexpected kind in examples: " + item.getKind());
-    };
-    return type.isInstance(item) ? item : client.getKubernetesSerialization().convertValue(item, type);
+    Class<? extends HasMetadata> type =
+        switch (item.getKind()) {
+          case "VmHost" -> VmHost.class;
+          case "StorageRepository" -> StorageRepository.class;
+          case "VmTemplate" -> VmTemplate.class;
+          case "VirtualMachine" -> VirtualMachine.class;
+          default ->
+              throw new IllegalStateException("unexpected kind in examples: " + item.getKind());
+        };
+    return type.isInstance(item)
+        ? item
+        : client.getKubernetesSerialization().convertValue(item, type);
   }
 
   static void apply(KubernetesClient client, List<HasMetadata> objects) {
@@ -78,6 +90,9 @@ final class DemoFleet {
   }
 
   static List<String> hostNames(List<HasMetadata> objects) {
-    return objects.stream().filter(VmHost.class::isInstance).map(o -> o.getMetadata().getName()).toList();
+    return objects.stream()
+        .filter(VmHost.class::isInstance)
+        .map(o -> o.getMetadata().getName())
+        .toList();
   }
 }

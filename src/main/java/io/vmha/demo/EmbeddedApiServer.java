@@ -1,6 +1,5 @@
 package io.vmha.demo;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -10,23 +9,24 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 
 /**
  * An API server inside the process, so the demo and the benchmark need no cluster: Fabric8's mock
- * server in CRUD mode, with the vmha CRDs installed. It keeps objects, status subresources,
- * watches and optimistic locking on updates; it has no server-side apply, no admission and no
- * RBAC (see DEPENDENCIES.md), which the end-to-end suite covers on a real kube-apiserver.
+ * server in CRUD mode, with the vmha CRDs installed. It keeps objects, status subresources, watches
+ * and optimistic locking on updates; it has no server-side apply, no admission and no RBAC (see
+ * DEPENDENCIES.md), which the end-to-end suite covers on a real kube-apiserver.
  */
 public final class EmbeddedApiServer implements ApiTarget {
-  /** The mock server logs every request at INFO through java.util.logging; kept so the level sticks. */
-  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+  /**
+   * The mock server logs every request at INFO through java.util.logging; kept so the level sticks.
+   */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -41,7 +41,11 @@ public final class EmbeddedApiServer implements ApiTarget {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     KubernetesMockServer server =
         new KubernetesMockServer(
-            new Context(), new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), false);
+            new Context(),
+            new MockWebServer(),
+            responses,
+            new KubernetesMixedDispatcher(responses),
+            false);
     server.init();
     // Leader election first asks what it may do; this server answers "everything".
     server
@@ -81,13 +85,18 @@ public final class EmbeddedApiServer implements ApiTarget {
 
   /** What the operator must not use against this server: server-side apply. */
   public static void withoutServerSideApply(ConfigurationServiceOverrider o) {
-    o.withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false);
+    o.withUseSSAToPatchPrimaryResource(false)
+        .withSSABasedCreateUpdateMatchForDependentResources(false);
   }
 
-  /** A kubeconfig for kubectl: the embedded server has no authentication and a self-signed certificate. */
+  /**
+   * A kubeconfig for kubectl: the embedded server has no authentication and a self-signed
+   * certificate.
+   */
   @Override
   public Path writeKubeconfig(Path file) throws IOException {
-    String config = """
+    String config =
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -106,7 +115,8 @@ public final class EmbeddedApiServer implements ApiTarget {
             user: vmha-demo
             namespace: demo
         current-context: vmha-demo
-        """.formatted(url());
+        """
+            .formatted(url());
     Files.writeString(file, config);
     return file;
   }

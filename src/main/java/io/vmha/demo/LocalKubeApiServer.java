@@ -29,20 +29,28 @@ public final class LocalKubeApiServer implements ApiTarget {
     this.server = server;
     this.kubeconfig = kubeconfig;
     this.version = version;
-    this.client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
+    this.client =
+        new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
   }
 
   /** The directory holding kube-apiserver, etcd and kubectl, if they were built. */
   public static Optional<Path> binaries() {
     String dir = System.getenv("KUBE_API_TEST_DIR");
-    Path root = (dir == null || dir.isBlank() ? Path.of(System.getProperty("user.home"), ".kubeapitest") : Path.of(dir)).resolve("k8s");
+    Path root =
+        (dir == null || dir.isBlank()
+                ? Path.of(System.getProperty("user.home"), ".kubeapitest")
+                : Path.of(dir))
+            .resolve("k8s");
     if (!Files.isDirectory(root)) {
       return Optional.empty();
     }
     try (Stream<Path> versions = Files.list(root)) {
       return versions
           .filter(p -> p.getFileName().toString().matches("\\d+\\.\\d+\\.\\d+-linux-.*"))
-          .filter(p -> Stream.of("kube-apiserver", "etcd", "kubectl").allMatch(b -> Files.isExecutable(p.resolve(b))))
+          .filter(
+              p ->
+                  Stream.of("kube-apiserver", "etcd", "kubectl")
+                      .allMatch(b -> Files.isExecutable(p.resolve(b))))
           .max(Comparator.comparing(p -> p.getFileName().toString()));
     } catch (IOException e) {
       return Optional.empty();
@@ -50,21 +58,30 @@ public final class LocalKubeApiServer implements ApiTarget {
   }
 
   public static LocalKubeApiServer start() {
-    Path binaries = binaries().orElseThrow(() -> new IllegalStateException(
-        "no kube-apiserver under ~/.kubeapitest/k8s: build it with hack/build-k8s-binaries.sh"));
+    Path binaries =
+        binaries()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "no kube-apiserver under ~/.kubeapitest/k8s: build it with hack/build-k8s-binaries.sh"));
     String version = binaries.getFileName().toString().split("-")[0];
     // Offline in code: kube-api-test 7.5.2 cannot read its boolean settings from the environment.
-    KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-        .withTestDir(binaries.getParent().getParent().toString())
-        .withApiServerVersion(version)
-        .withOfflineMode(true)
-        .withUpdateKubeConfig(false)
-        .build());
+    KubeAPIServer server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withTestDir(binaries.getParent().getParent().toString())
+                .withApiServerVersion(version)
+                .withOfflineMode(true)
+                .withUpdateKubeConfig(false)
+                .build());
     server.start();
     LocalKubeApiServer api = new LocalKubeApiServer(server, server.getKubeConfigYaml(), version);
     Crds.install(api.client, true);
     for (String namespace : new String[] {DemoFleet.NAMESPACE, Demo.LEASES}) {
-      api.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+      api.client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
           .createOr(n -> n.update());
     }
     return api;

@@ -10,8 +10,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Prints the operator's Events as they come, timed from the current scenario's fault: the
- * "what changed and why" of the demo.
+ * Prints the operator's Events as they come, timed from the current scenario's fault: the "what
+ * changed and why" of the demo.
  */
 final class Timeline implements AutoCloseable {
   private final PrintStream out;
@@ -22,17 +22,25 @@ final class Timeline implements AutoCloseable {
 
   Timeline(KubernetesClient client, PrintStream out) {
     this.out = out;
-    this.watch = client.events().v1().events().inAnyNamespace().watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Event event) {
-        if (action == Action.ADDED && seen.add(event.getMetadata().getUid() + event.getMetadata().getName())) {
-          print(event);
-        }
-      }
+    this.watch =
+        client
+            .events()
+            .v1()
+            .events()
+            .inAnyNamespace()
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Event event) {
+                    if (action == Action.ADDED
+                        && seen.add(event.getMetadata().getUid() + event.getMetadata().getName())) {
+                      print(event);
+                    }
+                  }
 
-      @Override
-      public void onClose(WatcherException cause) {}
-    });
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
   }
 
   void startScenario(DemoReport.ScenarioResult scenario) {
@@ -52,15 +60,21 @@ final class Timeline implements AutoCloseable {
     if (event.getRegarding() == null) {
       return;
     }
-    String object = event.getRegarding().getKind() + " "
-        + (event.getRegarding().getNamespace() == null ? "" : event.getRegarding().getNamespace() + "/")
-        + event.getRegarding().getName();
+    String object =
+        event.getRegarding().getKind()
+            + " "
+            + (event.getRegarding().getNamespace() == null
+                ? ""
+                : event.getRegarding().getNamespace() + "/")
+            + event.getRegarding().getName();
     double at = elapsedSeconds();
     out.printf("  %+7.1fs  %-28s %-18s %s%n", at, object, event.getReason(), event.getNote());
     DemoReport.ScenarioResult scenario = current;
     if (scenario != null) {
       synchronized (scenario) {
-        scenario.timeline.add(new DemoReport.Entry(Math.round(at * 10) / 10.0, object, event.getReason(), event.getNote()));
+        scenario.timeline.add(
+            new DemoReport.Entry(
+                Math.round(at * 10) / 10.0, object, event.getReason(), event.getNote()));
       }
     }
   }

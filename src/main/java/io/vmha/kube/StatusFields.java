@@ -11,10 +11,10 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.Map;
 
 /**
- * Writes some top-level fields of a status subresource and leaves the others alone, so the
- * operator and a host agent can share {@code VmHost.status} without overwriting each other. A JSON
- * Patch replaces each field whole (lists included); where the status does not exist yet, a merge
- * patch creates it.
+ * Writes some top-level fields of a status subresource and leaves the others alone, so the operator
+ * and a host agent can share {@code VmHost.status} without overwriting each other. A JSON Patch
+ * replaces each field whole (lists included); where the status does not exist yet, a merge patch
+ * creates it.
  */
 public final class StatusFields {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,26 +26,34 @@ public final class StatusFields {
    * @param present which of the fields the current status has (a remove needs one to exist)
    */
   public static <T extends HasMetadata> T write(
-      EditReplacePatchable<T> status, boolean statusExists, Map<String, ?> fields, java.util.Set<String> present) {
+      EditReplacePatchable<T> status,
+      boolean statusExists,
+      Map<String, ?> fields,
+      java.util.Set<String> present) {
     if (!statusExists) {
       ObjectNode body = JSON.createObjectNode();
       ObjectNode values = body.putObject("status");
-      fields.forEach((name, value) -> {
-        if (value != null) {
-          values.set(name, JSON.valueToTree(value));
-        }
-      });
+      fields.forEach(
+          (name, value) -> {
+            if (value != null) {
+              values.set(name, JSON.valueToTree(value));
+            }
+          });
       return status.patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
     }
     ArrayNode ops = JSON.createArrayNode();
-    fields.forEach((name, value) -> {
-      String path = "/status/" + name;
-      if (value != null) {
-        ops.addObject().put("op", "add").put("path", path).set("value", JSON.valueToTree(value));
-      } else if (present.contains(name)) {
-        ops.addObject().put("op", "remove").put("path", path);
-      }
-    });
+    fields.forEach(
+        (name, value) -> {
+          String path = "/status/" + name;
+          if (value != null) {
+            ops.addObject()
+                .put("op", "add")
+                .put("path", path)
+                .set("value", JSON.valueToTree(value));
+          } else if (present.contains(name)) {
+            ops.addObject().put("op", "remove").put("path", path);
+          }
+        });
     return status.patch(PatchContext.of(PatchType.JSON), ops.toString());
   }
 

@@ -41,29 +41,40 @@ final class CatalogStatus {
     return writes;
   }
 
-  private int writeRepository(StorageRepository repository, SnapshotBuilder.Sources sources, Usage usage, Instant now) {
+  private int writeRepository(
+      StorageRepository repository, SnapshotBuilder.Sources sources, Usage usage, Instant now) {
     var spec = repository.getSpec();
     var status = repository.getStatus();
     List<String> users = usage.usersOfRepository(repository.getMetadata().getName());
     int reaching = usage.hostsReaching(repository);
     Conditions.Desired ready;
     if (spec.getType() == RepositoryType.Local && !sources.hosts().containsKey(spec.getHost())) {
-      ready = new Conditions.Desired("Ready", "False", "HostNotFound",
-          "local repository of host " + spec.getHost() + ", which is not a VmHost");
+      ready =
+          new Conditions.Desired(
+              "Ready",
+              "False",
+              "HostNotFound",
+              "local repository of host " + spec.getHost() + ", which is not a VmHost");
     } else if (reaching == 0) {
-      ready = new Conditions.Desired("Ready", "False", "Unreachable", "no host reports reaching this repository");
+      ready =
+          new Conditions.Desired(
+              "Ready", "False", "Unreachable", "no host reports reaching this repository");
     } else {
-      ready = new Conditions.Desired("Ready", "True", "Reachable", reaching + " host(s) reach this repository");
+      ready =
+          new Conditions.Desired(
+              "Ready", "True", "Reachable", reaching + " host(s) reach this repository");
     }
-    List<Condition> conditions = Conditions.merge(
-        status == null ? null : status.getConditions(),
-        List.of(ready, inUse(users)),
-        now,
-        repository.getMetadata().getGeneration());
-    boolean same = status != null
-        && !Conditions.differ(status.getConditions(), conditions)
-        && Objects.equals(status.getReachableHosts(), reaching)
-        && Objects.equals(status.getVmCount(), vmCount(users));
+    List<Condition> conditions =
+        Conditions.merge(
+            status == null ? null : status.getConditions(),
+            List.of(ready, inUse(users)),
+            now,
+            repository.getMetadata().getGeneration());
+    boolean same =
+        status != null
+            && !Conditions.differ(status.getConditions(), conditions)
+            && Objects.equals(status.getReachableHosts(), reaching)
+            && Objects.equals(status.getVmCount(), vmCount(users));
     if (same) {
       return 0;
     }
@@ -72,26 +83,44 @@ final class CatalogStatus {
     fields.put("observedGeneration", repository.getMetadata().getGeneration());
     fields.put("reachableHosts", reaching);
     fields.put("vmCount", vmCount(users));
-    return patch(() -> StatusFields.write(
-        client.resources(StorageRepository.class).withName(repository.getMetadata().getName()).subresource("status"),
-        status != null, fields, StatusFields.present(status)));
+    return patch(
+        () ->
+            StatusFields.write(
+                client
+                    .resources(StorageRepository.class)
+                    .withName(repository.getMetadata().getName())
+                    .subresource("status"),
+                status != null,
+                fields,
+                StatusFields.present(status)));
   }
 
-  private int writeTemplate(VmTemplate template, SnapshotBuilder.Sources sources, Usage usage, Instant now) {
+  private int writeTemplate(
+      VmTemplate template, SnapshotBuilder.Sources sources, Usage usage, Instant now) {
     var status = template.getStatus();
-    List<String> users = usage.usersOfTemplate(template.getMetadata().getNamespace(), template.getMetadata().getName());
+    List<String> users =
+        usage.usersOfTemplate(
+            template.getMetadata().getNamespace(), template.getMetadata().getName());
     String repository = template.getSpec().getImage().getRepository();
-    Conditions.Desired ready = sources.repositories().containsKey(repository)
-        ? new Conditions.Desired("Ready", "True", "RepositoryFound", "image on repository " + repository)
-        : new Conditions.Desired("Ready", "False", "RepositoryNotFound", "repository " + repository + " does not exist");
-    List<Condition> conditions = Conditions.merge(
-        status == null ? null : status.getConditions(),
-        List.of(ready, inUse(users)),
-        now,
-        template.getMetadata().getGeneration());
-    boolean same = status != null
-        && !Conditions.differ(status.getConditions(), conditions)
-        && Objects.equals(status.getVmCount(), users.size());
+    Conditions.Desired ready =
+        sources.repositories().containsKey(repository)
+            ? new Conditions.Desired(
+                "Ready", "True", "RepositoryFound", "image on repository " + repository)
+            : new Conditions.Desired(
+                "Ready",
+                "False",
+                "RepositoryNotFound",
+                "repository " + repository + " does not exist");
+    List<Condition> conditions =
+        Conditions.merge(
+            status == null ? null : status.getConditions(),
+            List.of(ready, inUse(users)),
+            now,
+            template.getMetadata().getGeneration());
+    boolean same =
+        status != null
+            && !Conditions.differ(status.getConditions(), conditions)
+            && Objects.equals(status.getVmCount(), users.size());
     if (same) {
       return 0;
     }
@@ -99,12 +128,17 @@ final class CatalogStatus {
     fields.put("conditions", conditions);
     fields.put("observedGeneration", template.getMetadata().getGeneration());
     fields.put("vmCount", users.size());
-    return patch(() -> StatusFields.write(
-        client.resources(VmTemplate.class)
-            .inNamespace(template.getMetadata().getNamespace())
-            .withName(template.getMetadata().getName())
-            .subresource("status"),
-        status != null, fields, StatusFields.present(status)));
+    return patch(
+        () ->
+            StatusFields.write(
+                client
+                    .resources(VmTemplate.class)
+                    .inNamespace(template.getMetadata().getNamespace())
+                    .withName(template.getMetadata().getName())
+                    .subresource("status"),
+                status != null,
+                fields,
+                StatusFields.present(status)));
   }
 
   private static Conditions.Desired inUse(List<String> users) {
@@ -117,7 +151,8 @@ final class CatalogStatus {
     return (int) users.stream().filter(u -> !u.startsWith("template ")).count();
   }
 
-  private int patch(java.util.function.Supplier<io.fabric8.kubernetes.api.model.HasMetadata> write) {
+  private int patch(
+      java.util.function.Supplier<io.fabric8.kubernetes.api.model.HasMetadata> write) {
     try {
       ownWrites.record(write.get());
       return 1;

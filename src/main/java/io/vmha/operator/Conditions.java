@@ -19,7 +19,8 @@ final class Conditions {
     }
   }
 
-  static List<Condition> merge(List<Condition> existing, List<Desired> desired, Instant now, Long generation) {
+  static List<Condition> merge(
+      List<Condition> existing, List<Desired> desired, Instant now, Long generation) {
     List<Condition> result = new ArrayList<>(desired.size());
     for (Desired d : desired) {
       Condition old = find(existing, d.type());
@@ -30,7 +31,9 @@ final class Conditions {
       c.setMessage(d.message() == null ? "" : d.message());
       c.setObservedGeneration(generation);
       c.setLastTransitionTime(
-          old != null && Objects.equals(old.getStatus(), d.status()) && old.getLastTransitionTime() != null
+          old != null
+                  && Objects.equals(old.getStatus(), d.status())
+                  && old.getLastTransitionTime() != null
               ? old.getLastTransitionTime()
               : Timestamps.format(now));
       result.add(c);

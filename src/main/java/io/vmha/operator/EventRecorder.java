@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes Events for the decisions a human wants to see ({@code kubectl describe}, {@code
- * kubectl get events}). An event that cannot be written is logged and dropped: events inform,
- * they never block a failover.
+ * kubectl get events}). An event that cannot be written is logged and dropped: events inform, they
+ * never block a failover.
  */
 public class EventRecorder {
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
@@ -38,19 +38,34 @@ public class EventRecorder {
     record(regarding, type, reason, action, note, clock.instant());
   }
 
-  /** @param when the moment of the decision the event reports (it may be sent a little later) */
-  public void record(HasMetadata regarding, Type type, String reason, String action, String note, java.time.Instant when) {
+  /**
+   * @param when the moment of the decision the event reports (it may be sent a little later)
+   */
+  public void record(
+      HasMetadata regarding,
+      Type type,
+      String reason,
+      String action,
+      String note,
+      java.time.Instant when) {
     // Cluster-scoped objects' events live in "default", as Nodes' do.
-    String namespace = regarding.getMetadata().getNamespace() == null ? "default" : regarding.getMetadata().getNamespace();
+    String namespace =
+        regarding.getMetadata().getNamespace() == null
+            ? "default"
+            : regarding.getMetadata().getNamespace();
     var event =
         new EventBuilder()
             .withNewMetadata()
-            .withName(regarding.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
+            .withName(
+                regarding.getMetadata().getName()
+                    + "."
+                    + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
             .withNamespace(namespace)
             .endMetadata()
-            .withEventTime(new io.fabric8.kubernetes.api.model.MicroTime(
-                java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
-                    .format(when.atOffset(ZoneOffset.UTC))))
+            .withEventTime(
+                new io.fabric8.kubernetes.api.model.MicroTime(
+                    java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+                        .format(when.atOffset(ZoneOffset.UTC))))
             .withReportingController(CONTROLLER)
             .withReportingInstance(identity)
             .withType(type.name())
@@ -70,7 +85,11 @@ public class EventRecorder {
     try {
       client.events().v1().events().inNamespace(namespace).resource(event).create();
     } catch (RuntimeException e) {
-      log.warn("could not record event {} on {}: {}", reason, regarding.getMetadata().getName(), e.getMessage());
+      log.warn(
+          "could not record event {} on {}: {}",
+          reason,
+          regarding.getMetadata().getName(),
+          e.getMessage());
     }
   }
 }

@@ -22,13 +22,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place decisions are made: on any change (coalesced), and at the engine's next deadline,
  * it reads the caches into a snapshot, asks the engine for a plan, and writes it. One thread
- * decides, so two decisions never race for the same capacity or instance number; the writes of
- * one plan go out in parallel.
+ * decides, so two decisions never race for the same capacity or instance number; the writes of one
+ * plan go out in parallel.
  */
 public final class FleetLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FleetLoop.class);
+
   /** Events arriving within this window share one plan. */
   private static final Duration COALESCE = Duration.ofMillis(20);
+
   private static final Duration RETRY_AFTER_CONFLICT = Duration.ofMillis(100);
 
   private final OperatorOptions options;
@@ -51,7 +53,8 @@ public final class FleetLoop implements AutoCloseable {
   private volatile Set<String> removableVms = Set.of();
   private volatile Set<String> removableHosts = Set.of();
 
-  public FleetLoop(KubernetesClient client, OperatorOptions options, Clock clock, MeterRegistry registry) {
+  public FleetLoop(
+      KubernetesClient client, OperatorOptions options, Clock clock, MeterRegistry registry) {
     this.options = options;
     this.clock = clock;
     this.heartbeats = new HeartbeatTracker(clock);
@@ -140,8 +143,12 @@ public final class FleetLoop implements AutoCloseable {
     try {
       Instant now = clock.instant();
       if (snapshots == null) {
-        snapshots = new SnapshotBuilder(caches, ownWrites, heartbeats, options.settings(), options.leaseNamespace(), now);
-        log.info("deciding for the fleet from now on; every host gets a fresh grace period of {}", options.settings().hostGracePeriod());
+        snapshots =
+            new SnapshotBuilder(
+                caches, ownWrites, heartbeats, options.settings(), options.leaseNamespace(), now);
+        log.info(
+            "deciding for the fleet from now on; every host gets a fresh grace period of {}",
+            options.settings().hostGracePeriod());
       }
       SnapshotBuilder.Result built = snapshots.build(now);
       Plan plan = engine.plan(built.snapshot());
@@ -160,7 +167,11 @@ public final class FleetLoop implements AutoCloseable {
       metrics.planned(planned, outcome.writes() + catalogWrites);
       metrics.observe(built.snapshot(), plan);
       if (outcome.writes() > 0 && log.isDebugEnabled()) {
-        log.debug("plan: {} writes, planned in {} ms: {}", outcome.writes(), planned.toMillis(), plan.actions());
+        log.debug(
+            "plan: {} writes, planned in {} ms: {}",
+            outcome.writes(),
+            planned.toMillis(),
+            plan.actions());
       }
       if (outcome.retryNow()) {
         schedule(RETRY_AFTER_CONFLICT);

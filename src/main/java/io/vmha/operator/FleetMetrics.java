@@ -29,28 +29,56 @@ final class FleetMetrics {
   private final AtomicInteger frozen = new AtomicInteger();
 
   FleetMetrics(MeterRegistry registry) {
-    failovers = Counter.builder("vmha_failovers").description("VMs re-placed because their host failed").register(registry);
-    migrations = Counter.builder("vmha_migrations").description("Live migrations completed").register(registry);
-    spmTransitions = Counter.builder("vmha_spm_transitions").description("Times the SPM role was assigned").register(registry);
-    conflicts = Counter.builder("vmha_write_conflicts").description("Writes refused because the object changed (plan retried)").register(registry);
-    planDuration = Timer.builder("vmha_plan_duration").description("Time to build a snapshot and plan the fleet").publishPercentileHistogram().register(registry);
-    detectionToPlaced =
-        Timer.builder("vmha_failover_detection_to_placed")
-            .description("From a host being declared NotResponding to its VM being placed elsewhere")
+    failovers =
+        Counter.builder("vmha_failovers")
+            .description("VMs re-placed because their host failed")
+            .register(registry);
+    migrations =
+        Counter.builder("vmha_migrations")
+            .description("Live migrations completed")
+            .register(registry);
+    spmTransitions =
+        Counter.builder("vmha_spm_transitions")
+            .description("Times the SPM role was assigned")
+            .register(registry);
+    conflicts =
+        Counter.builder("vmha_write_conflicts")
+            .description("Writes refused because the object changed (plan retried)")
+            .register(registry);
+    planDuration =
+        Timer.builder("vmha_plan_duration")
+            .description("Time to build a snapshot and plan the fleet")
             .publishPercentileHistogram()
             .register(registry);
-    writesPerPlan = DistributionSummary.builder("vmha_plan_writes").description("API writes made for one plan").register(registry);
+    detectionToPlaced =
+        Timer.builder("vmha_failover_detection_to_placed")
+            .description(
+                "From a host being declared NotResponding to its VM being placed elsewhere")
+            .publishPercentileHistogram()
+            .register(registry);
+    writesPerPlan =
+        DistributionSummary.builder("vmha_plan_writes")
+            .description("API writes made for one plan")
+            .register(registry);
     for (HostPhase phase : HostPhase.values()) {
       AtomicInteger value = new AtomicInteger();
       hostsByPhase.put(phase, value);
-      Gauge.builder("vmha_hosts", value, AtomicInteger::get).tag("phase", phase.name()).description("Hosts by phase").register(registry);
+      Gauge.builder("vmha_hosts", value, AtomicInteger::get)
+          .tag("phase", phase.name())
+          .description("Hosts by phase")
+          .register(registry);
     }
     for (VmPhase phase : VmPhase.values()) {
       AtomicInteger value = new AtomicInteger();
       vmsByPhase.put(phase, value);
-      Gauge.builder("vmha_vms", value, AtomicInteger::get).tag("phase", phase.name()).description("VMs by phase").register(registry);
+      Gauge.builder("vmha_vms", value, AtomicInteger::get)
+          .tag("phase", phase.name())
+          .description("VMs by phase")
+          .register(registry);
     }
-    Gauge.builder("vmha_failover_frozen", frozen, AtomicInteger::get).description("1 while failover is frozen (H5)").register(registry);
+    Gauge.builder("vmha_failover_frozen", frozen, AtomicInteger::get)
+        .description("1 while failover is frozen (H5)")
+        .register(registry);
   }
 
   void failover(Duration sinceDetection) {

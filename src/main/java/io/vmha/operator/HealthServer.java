@@ -26,11 +26,13 @@ public final class HealthServer implements AutoCloseable {
     server.createContext(
         "/metrics",
         exchange -> respond(exchange, 200, "text/plain; version=0.0.4", registry.scrape()));
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "vmha-http");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "vmha-http");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
   }
 

@@ -6,11 +6,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * When the operator saw each heartbeat Lease change, by the operator's own clock (as the
- * Kubernetes node lifecycle controller does): a host whose clock is off can never look dead.
+ * When the operator saw each heartbeat Lease change, by the operator's own clock (as the Kubernetes
+ * node lifecycle controller does): a host whose clock is off can never look dead.
  *
- * <p>A Lease first seen after the operator started counts as renewed at that moment, so an
- * operator restart gives every host a fresh grace period (H5).
+ * <p>A Lease first seen after the operator started counts as renewed at that moment, so an operator
+ * restart gives every host a fresh grace period (H5).
  */
 public final class HeartbeatTracker {
   private record Seen(String renewTime, Instant at) {}

@@ -14,7 +14,8 @@ public final class HostChangeFilter implements OnUpdateFilter<VmHost> {
   public boolean accept(VmHost updated, VmHost old) {
     return !Objects.equals(updated.getMetadata().getGeneration(), old.getMetadata().getGeneration())
         || !Objects.equals(updated.getMetadata().getLabels(), old.getMetadata().getLabels())
-        || !Objects.equals(updated.getMetadata().getDeletionTimestamp(), old.getMetadata().getDeletionTimestamp())
+        || !Objects.equals(
+            updated.getMetadata().getDeletionTimestamp(), old.getMetadata().getDeletionTimestamp())
         || !Objects.equals(updated.getMetadata().getFinalizers(), old.getMetadata().getFinalizers())
         || !Objects.equals(reported(updated), reported(old));
   }

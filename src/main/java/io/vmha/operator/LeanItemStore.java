@@ -16,7 +16,8 @@ public class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {
 
   @Override
   public T put(String key, T obj) {
-    if (obj.getMetadata() != null && obj.getMetadata().getManagedFields() != null
+    if (obj.getMetadata() != null
+        && obj.getMetadata().getManagedFields() != null
         && !obj.getMetadata().getManagedFields().isEmpty()) {
       obj.getMetadata().setManagedFields(null);
     }

@@ -35,9 +35,17 @@ final class LeaseObserver {
   }
 
   boolean onGuestLease(Lease lease) {
-    String vm = lease.getMetadata().getName().substring(io.vmha.api.VmhaApi.GUEST_LEASE_PREFIX.length());
-    boolean first = fleet.heartbeats().lastSeen(HeartbeatTracker.guestKey(lease.getMetadata().getNamespace(), vm)) == null;
-    fleet.heartbeats().observe(HeartbeatTracker.guestKey(lease.getMetadata().getNamespace(), vm), renewTime(lease));
+    String vm =
+        lease.getMetadata().getName().substring(io.vmha.api.VmhaApi.GUEST_LEASE_PREFIX.length());
+    boolean first =
+        fleet
+                .heartbeats()
+                .lastSeen(HeartbeatTracker.guestKey(lease.getMetadata().getNamespace(), vm))
+            == null;
+    fleet
+        .heartbeats()
+        .observe(
+            HeartbeatTracker.guestKey(lease.getMetadata().getNamespace(), vm), renewTime(lease));
     if (first) {
       fleet.leaseChanged();
     }
@@ -54,6 +62,8 @@ final class LeaseObserver {
   }
 
   private static String renewTime(Lease lease) {
-    return lease.getSpec() == null || lease.getSpec().getRenewTime() == null ? "" : lease.getSpec().getRenewTime().toString();
+    return lease.getSpec() == null || lease.getSpec().getRenewTime() == null
+        ? ""
+        : lease.getSpec().getRenewTime().toString();
   }
 }

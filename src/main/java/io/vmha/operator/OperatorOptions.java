@@ -4,8 +4,8 @@ import io.vmha.core.Settings;
 import java.util.Objects;
 
 /**
- * How one operator process runs: the engine's settings plus the process's own (leader election,
- * the HTTP port of probes and metrics). Read once at start-up, immutable afterwards.
+ * How one operator process runs: the engine's settings plus the process's own (leader election, the
+ * HTTP port of probes and metrics). Read once at start-up, immutable afterwards.
  *
  * @param settings the failover engine's timings and policies (SPEC section 4)
  * @param leaderElection run only while holding the {@code leaseName} Lease
@@ -33,6 +33,7 @@ public record OperatorOptions(
   }
 
   public static OperatorOptions defaults(String namespace) {
-    return new OperatorOptions(Settings.defaults(), true, "vmha-operator", namespace, "vmha-operator-local", 0, false);
+    return new OperatorOptions(
+        Settings.defaults(), true, "vmha-operator", namespace, "vmha-operator-local", 0, false);
   }
 }

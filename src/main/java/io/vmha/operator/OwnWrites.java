@@ -56,6 +56,10 @@ final class OwnWrites {
   }
 
   private static String key(HasMetadata r) {
-    return r.getClass().getSimpleName() + "/" + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+    return r.getClass().getSimpleName()
+        + "/"
+        + r.getMetadata().getNamespace()
+        + "/"
+        + r.getMetadata().getName();
   }
 }

@@ -2,7 +2,6 @@ package io.vmha.operator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -41,10 +40,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a plan to the API server. Template counters go first and one by one (optimistic
- * locking: an instance number is never handed out twice); then each VM and each host gets at most
- * one status write, in parallel. The operator writes only its own status fields, labels, Leases
- * and Events, never spec.
+ * Writes a plan to the API server. Template counters go first and one by one (optimistic locking:
+ * an instance number is never handed out twice); then each VM and each host gets at most one status
+ * write, in parallel. The operator writes only its own status fields, labels, Leases and Events,
+ * never spec.
  */
 final class PlanApplier {
   private static final Logger log = LoggerFactory.getLogger(PlanApplier.class);
@@ -67,13 +66,19 @@ final class PlanApplier {
    * (sent with each VM's writes they took half of the writers' round trips). Stamped with the
    * plan's time.
    */
-  private final java.util.Queue<Runnable> pendingEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Queue<Runnable> pendingEvents =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   /** Plans with more actions than this are a burst, written in waves (see apply). */
   private static final int BURST = 32;
+
   /** Set per plan by the fleet loop's thread before any write starts. */
   private volatile boolean deferEvents;
 
-  /** A small plan sends its events at once, right after the writes they describe; a burst defers them. */
+  /**
+   * A small plan sends its events at once, right after the writes they describe; a burst defers
+   * them.
+   */
   private void sendEvent(Runnable event) {
     if (deferEvents) {
       pendingEvents.add(event);
@@ -82,7 +87,8 @@ final class PlanApplier {
     }
   }
 
-  record Outcome(boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
+  record Outcome(
+      boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
 
   void close() {
     pendingEvents.clear();
@@ -106,7 +112,8 @@ final class PlanApplier {
     this.leaseNamespace = leaseNamespace;
     this.writers = writers;
     this.templateCounters = new TemplateCounters(client, ownWrites, metrics);
-    this.spmLease = new SpmLeaseWriter(client, ownWrites, metrics, heartbeats, settings, leaseNamespace);
+    this.spmLease =
+        new SpmLeaseWriter(client, ownWrites, metrics, heartbeats, settings, leaseNamespace);
   }
 
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
@@ -131,7 +138,8 @@ final class PlanApplier {
           retry.set(true);
         }
       } else if (action instanceof Action.StopInstance stop) {
-        stops.computeIfAbsent(stop.host(), h -> new ArrayList<>())
+        stops
+            .computeIfAbsent(stop.host(), h -> new ArrayList<>())
             .add(new InstanceToStop(stop.instanceName(), stop.vm(), stop.reason().name()));
       } else if (action instanceof Action.RemoveVm remove) {
         removableVms.add(remove.vm());
@@ -143,18 +151,30 @@ final class PlanApplier {
         status.setReason(request.reason());
         status.setRequestedAt(Timestamps.format(now));
         fencing.put(request.host(), status);
-        hostEvent(sources.hosts().get(request.host()), EventRecorder.Type.Warning, "FencingRequested",
-            "host " + request.host() + " must fence itself: " + request.reason(), now);
+        hostEvent(
+            sources.hosts().get(request.host()),
+            EventRecorder.Type.Warning,
+            "FencingRequested",
+            "host " + request.host() + " must fence itself: " + request.reason(),
+            now);
       } else if (action instanceof Action.ClearFencing clear) {
         fencingCleared.add(clear.host());
-        hostEvent(sources.hosts().get(clear.host()), EventRecorder.Type.Normal, "FencingCleared",
-            "host " + clear.host() + " fenced itself and reaches storage and network again", now);
+        hostEvent(
+            sources.hosts().get(clear.host()),
+            EventRecorder.Type.Normal,
+            "FencingCleared",
+            "host " + clear.host() + " fenced itself and reaches storage and network again",
+            now);
       } else if (action instanceof Action.AssignSpm assign) {
         writes.incrementAndGet();
         if (spmLease.assign(sources.spmLease(), assign.host(), now)) {
           metrics.spmTransition();
-          hostEvent(sources.hosts().get(assign.host()), EventRecorder.Type.Normal, "SpmAssigned",
-              "host " + assign.host() + " is the Storage Pool Manager now", now);
+          hostEvent(
+              sources.hosts().get(assign.host()),
+              EventRecorder.Type.Normal,
+              "SpmAssigned",
+              "host " + assign.host() + " is the Storage Pool Manager now",
+              now);
         } else {
           retry.set(true);
         }
@@ -163,9 +183,21 @@ final class PlanApplier {
         // SPM, so a holder cut off from us can never overlap with its successor.
         spmReleases.add(release.host());
       } else if (action instanceof Action.FreezeFailover freeze) {
-        sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Warning, "FailoverFrozen", freeze.message(), now));
+        sources
+            .hosts()
+            .values()
+            .forEach(
+                h ->
+                    hostEvent(
+                        h, EventRecorder.Type.Warning, "FailoverFrozen", freeze.message(), now));
       } else if (action instanceof Action.UnfreezeFailover unfreeze) {
-        sources.hosts().values().forEach(h -> hostEvent(h, EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message(), now));
+        sources
+            .hosts()
+            .values()
+            .forEach(
+                h ->
+                    hostEvent(
+                        h, EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message(), now));
       } else {
         String vm = vmOf(action);
         if (vm != null) {
@@ -178,30 +210,47 @@ final class PlanApplier {
     built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
     List<CompletableFuture<Void>> pending = new ArrayList<>();
     Set<String> vmKeys = new java.util.LinkedHashSet<>(vmActions.keySet());
-    sources.vms().forEach((key, vm) -> {
-      if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm)) || labelsDisagree(vm)) {
-        vmKeys.add(key);
-      }
-    });
+    sources
+        .vms()
+        .forEach(
+            (key, vm) -> {
+              if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))
+                  || labelsDisagree(vm)) {
+                vmKeys.add(key);
+              }
+            });
     // A burst goes in waves: first every status (the decision, e.g. a VM's new host) and every
-    // host status, then the labels the agents select their VMs by, then the events. A failover of N VMs thus records all N
+    // host status, then the labels the agents select their VMs by, then the events. A failover of N
+    // VMs thus records all N
     // decisions after N writes, not 2N; the agents start each VM after its label, as before.
-    java.util.Queue<java.util.function.IntSupplier> labelWrites = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.Queue<java.util.function.IntSupplier> labelWrites =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
     for (String key : vmKeys) {
       VirtualMachine vm = sources.vms().get(key);
       if (vm == null) {
         continue;
       }
       List<Action> actions = vmActions.getOrDefault(key, List.of());
-      pending.add(CompletableFuture.runAsync(() -> conflictsRetry(retry, () -> {
-        VmWrite written = writeVm(vm, actions, refusedTemplates, sources.templates(), hostViews, now);
-        writes.addAndGet(written.writes());
-        if (deferEvents) {
-          labelWrites.add(written.labels());
-        } else {
-          writes.addAndGet(written.labels().getAsInt()); // a small plan: status, labels, events in a row
-        }
-      }), writers));
+      pending.add(
+          CompletableFuture.runAsync(
+              () ->
+                  conflictsRetry(
+                      retry,
+                      () -> {
+                        VmWrite written =
+                            writeVm(
+                                vm, actions, refusedTemplates, sources.templates(), hostViews, now);
+                        writes.addAndGet(written.writes());
+                        if (deferEvents) {
+                          labelWrites.add(written.labels());
+                        } else {
+                          writes.addAndGet(
+                              written
+                                  .labels()
+                                  .getAsInt()); // a small plan: status, labels, events in a row
+                        }
+                      }),
+              writers));
     }
     for (HostHealth health : plan.hosts()) {
       VmHost host = sources.hosts().get(health.host());
@@ -212,18 +261,25 @@ final class PlanApplier {
       FencingStatus fence =
           fencingCleared.contains(health.host())
               ? null
-              : fencing.getOrDefault(health.host(), host.getStatus() == null ? null : host.getStatus().getFencing());
-      pending.add(CompletableFuture.runAsync(() -> {
-        boolean release = spmReleases.contains(health.host());
-        if (writeHost(host, health, fence, release, hostStops, hostViews.get(health.host()), now)) {
-          writes.incrementAndGet();
-        }
-      }, writers));
+              : fencing.getOrDefault(
+                  health.host(), host.getStatus() == null ? null : host.getStatus().getFencing());
+      pending.add(
+          CompletableFuture.runAsync(
+              () -> {
+                boolean release = spmReleases.contains(health.host());
+                if (writeHost(
+                    host, health, fence, release, hostStops, hostViews.get(health.host()), now)) {
+                  writes.incrementAndGet();
+                }
+              },
+              writers));
     }
     joinAll(pending, retry);
     List<CompletableFuture<Void>> labels = new ArrayList<>();
     for (java.util.function.IntSupplier labelWrite : labelWrites) {
-      labels.add(CompletableFuture.runAsync(() -> conflictsRetry(retry, () -> writes.addAndGet(labelWrite.getAsInt())), writers));
+      labels.add(
+          CompletableFuture.runAsync(
+              () -> conflictsRetry(retry, () -> writes.addAndGet(labelWrite.getAsInt())), writers));
     }
     joinAll(labels, retry);
     List<CompletableFuture<Void>> sent = new ArrayList<>();
@@ -270,45 +326,70 @@ final class PlanApplier {
       Map<String, HostView> hosts,
       Instant now) {
     VirtualMachine vm = client.getKubernetesSerialization().clone(current);
-    VirtualMachineStatus status = vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
+    VirtualMachineStatus status =
+        vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
     vm.setStatus(status);
     List<VmStatusUpdate.Notice> notices = new ArrayList<>();
     for (Action action : actions) {
-      if (action instanceof Action.PlaceVm place && place.template() != null && refusedTemplates.contains(place.template())) {
+      if (action instanceof Action.PlaceVm place
+          && place.template() != null
+          && refusedTemplates.contains(place.template())) {
         break; // the counter moved under us: this name may not be ours, plan again
       }
       String previousHost = status.getHost();
-      VmStatusUpdate.Notice notice = VmStatusUpdate.apply(status, action, now, settings.restartWindow());
+      VmStatusUpdate.Notice notice =
+          VmStatusUpdate.apply(status, action, now, settings.restartWindow());
       if (notice != null) {
         notices.add(notice);
       }
       if (action instanceof Action.PlaceVm place) {
-        status.setAppliedResources(VmResources.desired(vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm))));
+        status.setAppliedResources(
+            VmResources.desired(
+                vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm))));
         if (place.cause() == PlaceCause.Failover) {
           HostView lost = previousHost == null ? null : hosts.get(previousHost);
-          metrics.failover(lost == null ? null : Duration.between(lost.lastHeartbeatSeen().plus(settings.hostGracePeriod()), now));
+          metrics.failover(
+              lost == null
+                  ? null
+                  : Duration.between(
+                      lost.lastHeartbeatSeen().plus(settings.hostGracePeriod()), now));
         }
       } else if (action instanceof Action.CompleteMigration) {
         metrics.migration();
       }
     }
     status.setObservedGeneration(vm.getMetadata().getGeneration());
-    status.setConditions(VmResources.conditions(vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)), now));
+    status.setConditions(
+        VmResources.conditions(
+            vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)), now));
     int writes = 0;
-    if (!JSON.valueToTree(status).equals(JSON.valueToTree(current.getStatus() == null ? new VirtualMachineStatus() : current.getStatus()))) {
+    if (!JSON.valueToTree(status)
+        .equals(
+            JSON.valueToTree(
+                current.getStatus() == null ? new VirtualMachineStatus() : current.getStatus()))) {
       VirtualMachine written = updateStatus(vm, current);
       ownWrites.record(written);
       writes++;
       vm = written;
     }
     VirtualMachine statusWritten = vm;
-    return new VmWrite(writes, () -> {
-      int labelWrites = syncLabels(statusWritten, status);
-      for (VmStatusUpdate.Notice notice : notices) {
-        sendEvent(() -> events.record(statusWritten, notice.type(), notice.reason(), "Place", notice.note(), now));
-      }
-      return labelWrites;
-    });
+    return new VmWrite(
+        writes,
+        () -> {
+          int labelWrites = syncLabels(statusWritten, status);
+          for (VmStatusUpdate.Notice notice : notices) {
+            sendEvent(
+                () ->
+                    events.record(
+                        statusWritten,
+                        notice.type(),
+                        notice.reason(),
+                        "Place",
+                        notice.note(),
+                        now));
+          }
+          return labelWrites;
+        });
   }
 
   /**
@@ -323,13 +404,20 @@ final class PlanApplier {
       if (e.getCode() != 409) {
         throw e;
       }
-      VirtualMachine fresh = client.resources(VirtualMachine.class)
-          .inNamespace(desired.getMetadata().getNamespace())
-          .withName(desired.getMetadata().getName())
-          .get();
+      VirtualMachine fresh =
+          client
+              .resources(VirtualMachine.class)
+              .inNamespace(desired.getMetadata().getNamespace())
+              .withName(desired.getMetadata().getName())
+              .get();
       if (fresh == null
-          || !JSON.valueToTree(fresh.getStatus() == null ? new VirtualMachineStatus() : fresh.getStatus())
-              .equals(JSON.valueToTree(planned.getStatus() == null ? new VirtualMachineStatus() : planned.getStatus()))) {
+          || !JSON.valueToTree(
+                  fresh.getStatus() == null ? new VirtualMachineStatus() : fresh.getStatus())
+              .equals(
+                  JSON.valueToTree(
+                      planned.getStatus() == null
+                          ? new VirtualMachineStatus()
+                          : planned.getStatus()))) {
         throw e;
       }
       desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
@@ -338,7 +426,8 @@ final class PlanApplier {
   }
 
   private int syncLabels(VirtualMachine vm, VirtualMachineStatus status) {
-    Map<String, String> labels = vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
+    Map<String, String> labels =
+        vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
     String host = status.getHost();
     String target = status.getMigration() == null ? null : status.getMigration().getTargetHost();
     if (Objects.equals(labels.get(VmhaApi.HOST_LABEL), host)
@@ -354,7 +443,8 @@ final class PlanApplier {
     label(ops, labels, VmhaApi.HOST_LABEL, host);
     label(ops, labels, VmhaApi.MIGRATION_TARGET_LABEL, target);
     VirtualMachine written =
-        client.resources(VirtualMachine.class)
+        client
+            .resources(VirtualMachine.class)
             .inNamespace(vm.getMetadata().getNamespace())
             .withName(vm.getMetadata().getName())
             .patch(PatchContext.of(PatchType.JSON), ops.toString());
@@ -384,24 +474,41 @@ final class PlanApplier {
         Conditions.merge(
             current.getConditions(),
             health.conditions().stream()
-                .map(c -> new Conditions.Desired(c.type(), c.status().name(), c.reason(), hostConditionMessage(c)))
+                .map(
+                    c ->
+                        new Conditions.Desired(
+                            c.type(), c.status().name(), c.reason(), hostConditionMessage(c)))
                 .toList(),
             now,
             host.getMetadata().getGeneration());
     List<InstanceToStop> sortedStops = new ArrayList<>(stops);
     sortedStops.sort(Comparator.comparing(InstanceToStop::getName));
     io.vmha.api.Resources allocated =
-        new io.vmha.api.Resources((int) ((health.allocated().cpuMillis() + 999) / 1000), health.allocated().memoryMiB());
+        new io.vmha.api.Resources(
+            (int) ((health.allocated().cpuMillis() + 999) / 1000), health.allocated().memoryMiB());
     boolean same =
         health.phase().name().equals(current.getPhase())
             && !Conditions.differ(current.getConditions(), conditions)
             && Objects.equals(host.getMetadata().getGeneration(), current.getObservedGeneration())
-            && JSON.valueToTree(allocated).equals(JSON.valueToTree(current.getAllocated() == null ? new io.vmha.api.Resources() : current.getAllocated()))
+            && JSON.valueToTree(allocated)
+                .equals(
+                    JSON.valueToTree(
+                        current.getAllocated() == null
+                            ? new io.vmha.api.Resources()
+                            : current.getAllocated()))
             && Objects.equals(health.vmCount(), current.getVmCount())
             && Objects.equals(health.spm(), current.getSpm())
             && spmRelease == Boolean.TRUE.equals(current.getSpmReleaseRequested())
-            && JSON.valueToTree(fencing == null ? JSON.nullNode() : fencing).equals(JSON.valueToTree(current.getFencing() == null ? JSON.nullNode() : current.getFencing()))
-            && JSON.valueToTree(sortedStops).equals(JSON.valueToTree(current.getInstancesToStop() == null ? List.of() : current.getInstancesToStop()));
+            && JSON.valueToTree(fencing == null ? JSON.nullNode() : fencing)
+                .equals(
+                    JSON.valueToTree(
+                        current.getFencing() == null ? JSON.nullNode() : current.getFencing()))
+            && JSON.valueToTree(sortedStops)
+                .equals(
+                    JSON.valueToTree(
+                        current.getInstancesToStop() == null
+                            ? List.of()
+                            : current.getInstancesToStop()));
     if (same) {
       return false;
     }
@@ -409,7 +516,8 @@ final class PlanApplier {
     fields.put("phase", health.phase().name());
     fields.put("conditions", conditions);
     fields.put("observedGeneration", host.getMetadata().getGeneration());
-    fields.put("lastHeartbeatTime", view == null ? null : Timestamps.format(view.lastHeartbeatSeen()));
+    fields.put(
+        "lastHeartbeatTime", view == null ? null : Timestamps.format(view.lastHeartbeatSeen()));
     fields.put("allocated", allocated);
     fields.put("vmCount", health.vmCount());
     fields.put("spm", health.spm());
@@ -418,15 +526,30 @@ final class PlanApplier {
     fields.put("instancesToStop", sortedStops.isEmpty() ? null : sortedStops);
     VmHost written =
         StatusFields.write(
-            client.resources(VmHost.class).withName(host.getMetadata().getName()).subresource("status"),
+            client
+                .resources(VmHost.class)
+                .withName(host.getMetadata().getName())
+                .subresource("status"),
             host.getStatus() != null,
             fields,
             StatusFields.present(host.getStatus()));
     ownWrites.record(written);
     if (!health.phase().name().equals(current.getPhase()) && current.getPhase() != null) {
-      boolean bad = health.phase() != io.vmha.core.model.HostPhase.Up && health.phase() != io.vmha.core.model.HostPhase.Maintenance;
-      hostEvent(written, bad ? EventRecorder.Type.Warning : EventRecorder.Type.Normal, health.phase().name(),
-          "host " + host.getMetadata().getName() + " is " + health.phase() + " (was " + current.getPhase() + ")", now);
+      boolean bad =
+          health.phase() != io.vmha.core.model.HostPhase.Up
+              && health.phase() != io.vmha.core.model.HostPhase.Maintenance;
+      hostEvent(
+          written,
+          bad ? EventRecorder.Type.Warning : EventRecorder.Type.Normal,
+          health.phase().name(),
+          "host "
+              + host.getMetadata().getName()
+              + " is "
+              + health.phase()
+              + " (was "
+              + current.getPhase()
+              + ")",
+          now);
     }
     return true;
   }
@@ -434,21 +557,23 @@ final class PlanApplier {
   /**
    * The engine's message of an active (not frozen) failover counts the hosts that are lost
    * fleet-wide ("1/1000 hosts are NotResponding or silent ..."); written on every host, that count
-   * rewrote every host's status each time one host failed or recovered: 1,000 writes competing
-   * with the failover's own at the moment of detection. While failover is active the operator
-   * writes a message without the count (it is in {@code vmha_hosts{phase}} and on the lost host
-   * itself); a frozen failover keeps the engine's full message.
+   * rewrote every host's status each time one host failed or recovered: 1,000 writes competing with
+   * the failover's own at the moment of detection. While failover is active the operator writes a
+   * message without the count (it is in {@code vmha_hosts{phase}} and on the lost host itself); a
+   * frozen failover keeps the engine's full message.
    */
   private String hostConditionMessage(io.vmha.core.health.Condition condition) {
     if ("FailoverFrozen".equals(condition.type())
         && condition.status() == io.vmha.core.health.ConditionStatus.False) {
-      return "failover is active: fewer than " + Math.round(settings.maxUnhealthyFraction() * 100)
+      return "failover is active: fewer than "
+          + Math.round(settings.maxUnhealthyFraction() * 100)
           + "% of hosts are NotResponding or silent";
     }
     return condition.message();
   }
 
-  private void hostEvent(VmHost host, EventRecorder.Type type, String reason, String note, Instant now) {
+  private void hostEvent(
+      VmHost host, EventRecorder.Type type, String reason, String note, Instant now) {
     if (host != null) {
       sendEvent(() -> events.record(host, type, reason, "Judge", note, now));
     }
@@ -457,9 +582,13 @@ final class PlanApplier {
   /** A label write that failed earlier is retried on the next plan, action or not. */
   private static boolean labelsDisagree(VirtualMachine vm) {
     var status = vm.getStatus();
-    Map<String, String> labels = vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
+    Map<String, String> labels =
+        vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
     String host = status == null ? null : status.getHost();
-    String target = status == null || status.getMigration() == null ? null : status.getMigration().getTargetHost();
+    String target =
+        status == null || status.getMigration() == null
+            ? null
+            : status.getMigration().getTargetHost();
     return !Objects.equals(labels.get(VmhaApi.HOST_LABEL), host)
         || !Objects.equals(labels.get(VmhaApi.MIGRATION_TARGET_LABEL), target);
   }

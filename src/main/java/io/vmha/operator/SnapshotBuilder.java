@@ -47,6 +47,7 @@ final class SnapshotBuilder {
   private final Settings settings;
   private final String leaseNamespace;
   private final Instant startedAt;
+
   /** When this operator applied the end of a freeze; the host conditions say it across restarts. */
   private volatile Instant failoverResumedAt;
 
@@ -92,7 +93,9 @@ final class SnapshotBuilder {
       }
       hostObjects.put(host.getMetadata().getName(), host);
       hosts.add(hostView(host));
-      frozen |= hasTrueCondition(host.getStatus() == null ? null : host.getStatus().getConditions(), "FailoverFrozen");
+      frozen |=
+          hasTrueCondition(
+              host.getStatus() == null ? null : host.getStatus().getConditions(), "FailoverFrozen");
       resumed = latest(resumed, resumedAt(host));
     }
     Map<String, StorageRepository> repositoryObjects = new java.util.HashMap<>();
@@ -119,12 +122,23 @@ final class SnapshotBuilder {
     }
     Lease spm = spmLease();
     FleetSnapshot snapshot =
-        new FleetSnapshot(now, settings, hosts, repositories, templates, vms, spmView(spm), frozen, frozen ? null : resumed);
-    return new Result(snapshot, new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm));
+        new FleetSnapshot(
+            now,
+            settings,
+            hosts,
+            repositories,
+            templates,
+            vms,
+            spmView(spm),
+            frozen,
+            frozen ? null : resumed);
+    return new Result(
+        snapshot, new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm));
   }
 
   Lease spmLease() {
-    Lease cached = caches.operatorLeases.get(new ResourceID(VmhaApi.SPM_LEASE, leaseNamespace)).orElse(null);
+    Lease cached =
+        caches.operatorLeases.get(new ResourceID(VmhaApi.SPM_LEASE, leaseNamespace)).orElse(null);
     Lease written = ownWrites.written(Lease.class, leaseNamespace, VmhaApi.SPM_LEASE);
     if (cached == null) {
       return written;
@@ -148,11 +162,17 @@ final class SnapshotBuilder {
         Boolean.TRUE.equals(spec.getUnschedulable()),
         Boolean.TRUE.equals(spec.getMaintenance()),
         host.getMetadata().getDeletionTimestamp() != null,
-        spec.getSpmPriority() == null ? SpmPriority.Normal : SpmPriority.valueOf(spec.getSpmPriority().name()),
+        spec.getSpmPriority() == null
+            ? SpmPriority.Normal
+            : SpmPriority.valueOf(spec.getSpmPriority().name()),
         seen == null || seen.isBefore(startedAt) ? startedAt : seen,
         status == null ? null : report(status.getReported()),
-        status == null || status.getPhase() == null ? null : enumOrNull(HostPhase.class, status.getPhase()),
-        status != null && status.getFencing() != null && Boolean.TRUE.equals(status.getFencing().getRequested()));
+        status == null || status.getPhase() == null
+            ? null
+            : enumOrNull(HostPhase.class, status.getPhase()),
+        status != null
+            && status.getFencing() != null
+            && Boolean.TRUE.equals(status.getFencing().getRequested()));
   }
 
   private static io.vmha.core.model.AgentReport report(AgentReport reported) {
@@ -177,7 +197,9 @@ final class SnapshotBuilder {
     return new io.vmha.core.model.AgentReport(
         !Boolean.FALSE.equals(reported.getStorageConnected()),
         !Boolean.FALSE.equals(reported.getNetworkConnected()),
-        reported.getReachableRepositories() == null ? java.util.Set.of() : new HashSet<>(reported.getReachableRepositories()),
+        reported.getReachableRepositories() == null
+            ? java.util.Set.of()
+            : new HashSet<>(reported.getReachableRepositories()),
         instances,
         Boolean.TRUE.equals(reported.getFenced()));
   }
@@ -200,10 +222,13 @@ final class SnapshotBuilder {
         template.getMetadata().getName(),
         spec.getImage().getRepository(),
         spec.getImage().getPath(),
-        Resources.of(cpuMillis(spec.getCpus()), spec.getMemoryMiB() == null ? 0 : spec.getMemoryMiB()),
+        Resources.of(
+            cpuMillis(spec.getCpus()), spec.getMemoryMiB() == null ? 0 : spec.getMemoryMiB()),
         Boolean.TRUE.equals(spec.getGuestAgent()),
         ha == null || ha.getEnabled() == null || ha.getEnabled(),
-        ha == null || ha.getPriority() == null ? Priority.Medium : Priority.valueOf(ha.getPriority().name()),
+        ha == null || ha.getPriority() == null
+            ? Priority.Medium
+            : Priority.valueOf(ha.getPriority().name()),
         counter == null ? 0 : counter);
   }
 
@@ -237,11 +262,19 @@ final class SnapshotBuilder {
     }
     List<StaleInstance> stale = new ArrayList<>();
     if (status.getStaleInstances() != null) {
-      status.getStaleInstances().forEach(s -> stale.add(new StaleInstance(s.getHost(), s.getInstanceName())));
+      status
+          .getStaleInstances()
+          .forEach(s -> stale.add(new StaleInstance(s.getHost(), s.getInstanceName())));
     }
     List<RestartAttempt> attempts = new ArrayList<>();
     if (status.getRestartAttempts() != null) {
-      status.getRestartAttempts().forEach(a -> attempts.add(new RestartAttempt(a.getHost(), Timestamps.parse(a.getTime()), a.getReason())));
+      status
+          .getRestartAttempts()
+          .forEach(
+              a ->
+                  attempts.add(
+                      new RestartAttempt(
+                          a.getHost(), Timestamps.parse(a.getTime()), a.getReason())));
     }
     return new VmStatusView(
         enumOrNull(VmPhase.class, status.getPhase()),
@@ -274,8 +307,13 @@ final class SnapshotBuilder {
    * next second (condition times have whole seconds), so a restarted operator never waits less.
    */
   private static Instant resumedAt(VmHost host) {
-    var condition = host.getStatus() == null ? null : Conditions.find(host.getStatus().getConditions(), "FailoverFrozen");
-    if (condition == null || !"False".equals(condition.getStatus()) || !"FailoverActive".equals(condition.getReason())) {
+    var condition =
+        host.getStatus() == null
+            ? null
+            : Conditions.find(host.getStatus().getConditions(), "FailoverFrozen");
+    if (condition == null
+        || !"False".equals(condition.getStatus())
+        || !"FailoverActive".equals(condition.getReason())) {
       return null;
     }
     Instant at = Timestamps.parse(condition.getLastTransitionTime());
@@ -288,7 +326,8 @@ final class SnapshotBuilder {
 
   static boolean hasTrueCondition(List<Condition> conditions, String type) {
     return conditions != null
-        && conditions.stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+        && conditions.stream()
+            .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   static Resources resources(io.vmha.api.Resources r) {

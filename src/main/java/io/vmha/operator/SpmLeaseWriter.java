@@ -45,20 +45,21 @@ final class SpmLeaseWriter {
     try {
       Lease written;
       if (current == null) {
-        Lease lease = new LeaseBuilder()
-            .withNewMetadata()
-            .withName(VmhaApi.SPM_LEASE)
-            .withNamespace(namespace)
-            .addToLabels(LeaseObserver.KIND_LABEL, "spm")
-            .endMetadata()
-            .withNewSpec()
-            .withHolderIdentity(holder)
-            .withAcquireTime(time)
-            .withRenewTime(time)
-            .withLeaseDurationSeconds(duration)
-            .withLeaseTransitions(0)
-            .endSpec()
-            .build();
+        Lease lease =
+            new LeaseBuilder()
+                .withNewMetadata()
+                .withName(VmhaApi.SPM_LEASE)
+                .withNamespace(namespace)
+                .addToLabels(LeaseObserver.KIND_LABEL, "spm")
+                .endMetadata()
+                .withNewSpec()
+                .withHolderIdentity(holder)
+                .withAcquireTime(time)
+                .withRenewTime(time)
+                .withLeaseDurationSeconds(duration)
+                .withLeaseTransitions(0)
+                .endSpec()
+                .build();
         written = client.leases().inNamespace(namespace).resource(lease).create();
       } else {
         Lease lease = client.getKubernetesSerialization().clone(current);
@@ -69,13 +70,17 @@ final class SpmLeaseWriter {
         spec.setAcquireTime(time);
         spec.setRenewTime(time);
         if (newHolder) {
-          spec.setLeaseTransitions((spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions()) + 1);
+          spec.setLeaseTransitions(
+              (spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions()) + 1);
         }
         written = client.leases().inNamespace(namespace).resource(lease).update();
       }
       ownWrites.record(written);
-      heartbeats.observe(HeartbeatTracker.SPM_KEY,
-          written.getSpec().getRenewTime() == null ? "" : written.getSpec().getRenewTime().toString());
+      heartbeats.observe(
+          HeartbeatTracker.SPM_KEY,
+          written.getSpec().getRenewTime() == null
+              ? ""
+              : written.getSpec().getRenewTime().toString());
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {

@@ -2,8 +2,8 @@ package io.vmha.operator;
 
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -13,13 +13,14 @@ import io.vmha.api.VmhaApi;
 import java.util.List;
 
 /**
- * StorageRepositorys feed placement; a change asks the fleet loop for a plan. Deleting one that VMs still
- * use waits, with {@code InUse} saying who (L3), as Kubernetes protects a PVC in use.
+ * StorageRepositorys feed placement; a change asks the fleet loop for a plan. Deleting one that VMs
+ * still use waits, with {@code InUse} saying who (L3), as Kubernetes protects a PVC in use.
  */
 @ControllerConfiguration(
     name = StorageRepositoryReconciler.NAME,
     finalizerName = VmhaApi.IN_USE_FINALIZER)
-public class StorageRepositoryReconciler implements Reconciler<StorageRepository>, Cleaner<StorageRepository> {
+public class StorageRepositoryReconciler
+    implements Reconciler<StorageRepository>, Cleaner<StorageRepository> {
   public static final String NAME = "storagerepository";
   private static final long IN_USE_POLL_MILLIS = 5000;
   private final FleetLoop fleet;
@@ -29,13 +30,15 @@ public class StorageRepositoryReconciler implements Reconciler<StorageRepository
   }
 
   @Override
-  public List<EventSource<?, StorageRepository>> prepareEventSources(EventSourceContext<StorageRepository> context) {
+  public List<EventSource<?, StorageRepository>> prepareEventSources(
+      EventSourceContext<StorageRepository> context) {
     fleet.caches().repositories = context.getPrimaryCache();
     return List.of();
   }
 
   @Override
-  public UpdateControl<StorageRepository> reconcile(StorageRepository resource, Context<StorageRepository> context) {
+  public UpdateControl<StorageRepository> reconcile(
+      StorageRepository resource, Context<StorageRepository> context) {
     fleet.requestPlan("StorageRepository " + resource.getMetadata().getName());
     return UpdateControl.noUpdate();
   }

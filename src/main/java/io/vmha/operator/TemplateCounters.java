@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Advances a template's instance counter by compare-and-set: a JSON Patch whose {@code test}
- * fails when another writer moved the counter, so no instance name is ever handed out twice (I5),
- * even by two operators at once.
+ * Advances a template's instance counter by compare-and-set: a JSON Patch whose {@code test} fails
+ * when another writer moved the counter, so no instance name is ever handed out twice (I5), even by
+ * two operators at once.
  */
 final class TemplateCounters {
   private static final Logger log = LoggerFactory.getLogger(TemplateCounters.class);
@@ -31,7 +31,10 @@ final class TemplateCounters {
     this.metrics = metrics;
   }
 
-  /** True when the counter moved from {@code expected} to {@code next}; false when it had moved already. */
+  /**
+   * True when the counter moved from {@code expected} to {@code next}; false when it had moved
+   * already.
+   */
   boolean advance(VmTemplate template, Action.AdvanceTemplateCounter counter) {
     if (template == null) {
       return false;
@@ -39,19 +42,29 @@ final class TemplateCounters {
     Long recorded = template.getStatus() == null ? null : template.getStatus().getInstanceCounter();
     try {
       VmTemplate written;
-      var status = client.resources(VmTemplate.class)
-          .inNamespace(template.getMetadata().getNamespace())
-          .withName(template.getMetadata().getName())
-          .subresource("status");
+      var status =
+          client
+              .resources(VmTemplate.class)
+              .inNamespace(template.getMetadata().getNamespace())
+              .withName(template.getMetadata().getName())
+              .subresource("status");
       if (recorded != null) {
         ArrayNode ops = JSON.createArrayNode();
-        ops.addObject().put("op", "test").put("path", "/status/instanceCounter").put("value", counter.expected());
-        ops.addObject().put("op", "replace").put("path", "/status/instanceCounter").put("value", counter.next());
+        ops.addObject()
+            .put("op", "test")
+            .put("path", "/status/instanceCounter")
+            .put("value", counter.expected());
+        ops.addObject()
+            .put("op", "replace")
+            .put("path", "/status/instanceCounter")
+            .put("value", counter.next());
         written = status.patch(PatchContext.of(PatchType.JSON), ops.toString());
       } else if (counter.expected() == 0) {
         // No counter yet: lock on the whole object's version instead.
         ObjectNode patch = JSON.createObjectNode();
-        patch.putObject("metadata").put("resourceVersion", template.getMetadata().getResourceVersion());
+        patch
+            .putObject("metadata")
+            .put("resourceVersion", template.getMetadata().getResourceVersion());
         patch.putObject("status").put("instanceCounter", counter.next());
         written = status.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
       } else {

@@ -9,12 +9,16 @@ final class Timestamps {
   private Timestamps() {}
 
   static String format(Instant instant) {
-    return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+    return instant == null
+        ? null
+        : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
   }
 
   /** With milliseconds: for the operator's own timings where seconds are too coarse. */
   static String formatPrecise(Instant instant) {
-    return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS));
+    return instant == null
+        ? null
+        : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS));
   }
 
   static Instant parse(String text) {

@@ -27,7 +27,8 @@ final class Usage {
     this.hostsByRepository = hostsByRepository;
   }
 
-  static Usage of(Collection<VirtualMachine> vms, Map<String, VmTemplate> templates, Collection<VmHost> hosts) {
+  static Usage of(
+      Collection<VirtualMachine> vms, Map<String, VmTemplate> templates, Collection<VmHost> hosts) {
     Map<String, List<String>> byTemplate = new HashMap<>();
     Map<String, List<String>> byRepository = new HashMap<>();
     for (VirtualMachine vm : vms) {
@@ -48,15 +49,21 @@ final class Usage {
     }
     for (VmTemplate template : templates.values()) {
       if (template.getSpec() != null && template.getSpec().getImage() != null) {
-        byRepository.computeIfAbsent(template.getSpec().getImage().getRepository(), r -> new ArrayList<>())
+        byRepository
+            .computeIfAbsent(template.getSpec().getImage().getRepository(), r -> new ArrayList<>())
             .add("template " + SnapshotBuilder.key(template));
       }
     }
     Map<String, Integer> reach = new HashMap<>();
     for (VmHost host : hosts) {
       var status = host.getStatus();
-      if (status != null && status.getReported() != null && status.getReported().getReachableRepositories() != null) {
-        status.getReported().getReachableRepositories().forEach(r -> reach.merge(r, 1, Integer::sum));
+      if (status != null
+          && status.getReported() != null
+          && status.getReported().getReachableRepositories() != null) {
+        status
+            .getReported()
+            .getReachableRepositories()
+            .forEach(r -> reach.merge(r, 1, Integer::sum));
       }
     }
     return new Usage(byTemplate, byRepository, reach);

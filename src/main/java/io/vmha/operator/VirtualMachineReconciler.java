@@ -25,7 +25,8 @@ import java.util.Set;
     name = VirtualMachineReconciler.NAME,
     finalizerName = VmhaApi.VM_FINALIZER,
     informer = @Informer(itemStore = LeanItemStore.class))
-public class VirtualMachineReconciler implements Reconciler<VirtualMachine>, Cleaner<VirtualMachine> {
+public class VirtualMachineReconciler
+    implements Reconciler<VirtualMachine>, Cleaner<VirtualMachine> {
   public static final String NAME = "virtualmachine";
   private static final long STOP_POLL_MILLIS = 1000;
 
@@ -36,7 +37,8 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine>, Cle
   }
 
   @Override
-  public List<EventSource<?, VirtualMachine>> prepareEventSources(EventSourceContext<VirtualMachine> context) {
+  public List<EventSource<?, VirtualMachine>> prepareEventSources(
+      EventSourceContext<VirtualMachine> context) {
     fleet.caches().vms = context.getPrimaryCache();
     LeaseObserver leases = new LeaseObserver(fleet);
     InformerEventSource<Lease, VirtualMachine> guestLeases =
@@ -55,7 +57,8 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine>, Cle
   }
 
   @Override
-  public UpdateControl<VirtualMachine> reconcile(VirtualMachine vm, Context<VirtualMachine> context) {
+  public UpdateControl<VirtualMachine> reconcile(
+      VirtualMachine vm, Context<VirtualMachine> context) {
     fleet.requestPlan("VirtualMachine " + vm.getMetadata().getName());
     return UpdateControl.noUpdate();
   }

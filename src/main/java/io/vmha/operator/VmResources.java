@@ -23,7 +23,8 @@ final class VmResources {
     return new Resources(cpus == null ? 0 : cpus, memory == null ? 0 : memory);
   }
 
-  static List<io.vmha.api.Condition> conditions(VirtualMachine vm, VmTemplate template, Instant now) {
+  static List<io.vmha.api.Condition> conditions(
+      VirtualMachine vm, VmTemplate template, Instant now) {
     var status = vm.getStatus();
     String phase = status.getPhase() == null ? "Pending" : status.getPhase();
     String reason = status.getReason() == null ? phase : status.getReason();
@@ -45,22 +46,35 @@ final class VmResources {
                 "Placed",
                 placed,
                 placed ? "Placed" : reason,
-                placed ? "instance " + status.getInstanceName() + " on host " + status.getHost() : message),
+                placed
+                    ? "instance " + status.getInstanceName() + " on host " + status.getHost()
+                    : message),
             Conditions.Desired.of(
                 "DuplicateRisk",
                 stale,
                 stale ? "StaleInstance" : "NoStaleInstance",
                 stale
                     ? "an old instance may still run on "
-                        + String.join(", ", status.getStaleInstances().stream().map(s -> s.getInstanceName() + "@" + s.getHost()).toList())
+                        + String.join(
+                            ", ",
+                            status.getStaleInstances().stream()
+                                .map(s -> s.getInstanceName() + "@" + s.getHost())
+                                .toList())
                     : ""),
             Conditions.Desired.of(
                 "RestartRequired",
                 restartRequired,
                 restartRequired ? "ResourcesChanged" : "UpToDate",
                 restartRequired
-                    ? "runs with " + applied.getCpus() + " cpus/" + applied.getMemoryMiB() + " MiB; "
-                        + desired.getCpus() + " cpus/" + desired.getMemoryMiB() + " MiB take effect at the next start"
+                    ? "runs with "
+                        + applied.getCpus()
+                        + " cpus/"
+                        + applied.getMemoryMiB()
+                        + " MiB; "
+                        + desired.getCpus()
+                        + " cpus/"
+                        + desired.getMemoryMiB()
+                        + " MiB take effect at the next start"
                     : "")),
         now,
         vm.getMetadata().getGeneration());

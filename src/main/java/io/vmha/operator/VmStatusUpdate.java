@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one engine action does to a VirtualMachine's status (the contract is on {@link Action}),
- * and the Event a human would want about it. Pure: the caller writes the result.
+ * What one engine action does to a VirtualMachine's status (the contract is on {@link Action}), and
+ * the Event a human would want about it. Pure: the caller writes the result.
  */
 final class VmStatusUpdate {
   record Notice(EventRecorder.Type type, String reason, String note) {}
@@ -21,7 +21,8 @@ final class VmStatusUpdate {
   private VmStatusUpdate() {}
 
   /** Applies {@code action} to {@code status} in place; returns the event to record, or null. */
-  static Notice apply(VirtualMachineStatus status, Action action, Instant now, Duration restartWindow) {
+  static Notice apply(
+      VirtualMachineStatus status, Action action, Instant now, Duration restartWindow) {
     String phaseBefore = status.getPhase();
     Notice notice = update(status, action, now, restartWindow);
     if (!java.util.Objects.equals(phaseBefore, status.getPhase())) {
@@ -30,7 +31,8 @@ final class VmStatusUpdate {
     return notice;
   }
 
-  private static Notice update(VirtualMachineStatus status, Action action, Instant now, Duration restartWindow) {
+  private static Notice update(
+      VirtualMachineStatus status, Action action, Instant now, Duration restartWindow) {
     String at = Timestamps.format(now);
     if (action instanceof Action.PlaceVm place) {
       String from = status.getHost();
@@ -40,12 +42,13 @@ final class VmStatusUpdate {
       status.setMigration(null);
       status.setBackoffUntil(null);
       status.setPlacedAt(Timestamps.formatPrecise(now));
-      String reason = switch (place.cause()) {
-        case Initial -> "Placed";
-        case Failover -> "FailedOver";
-        case Restart -> "Restarted";
-        case ReturnToHost -> "ReturnedToHost";
-      };
+      String reason =
+          switch (place.cause()) {
+            case Initial -> "Placed";
+            case Failover -> "FailedOver";
+            case Restart -> "Restarted";
+            case ReturnToHost -> "ReturnedToHost";
+          };
       status.setReason(reason);
       String message = "instance " + place.instanceName() + " placed on host " + place.host();
       if (place.cause() == PlaceCause.Failover) {
@@ -65,7 +68,14 @@ final class VmStatusUpdate {
       status.setMigration(migration);
       status.setPhase(VmPhase.Migrating.name());
       status.setReason("Migrating");
-      status.setMessage("live-migrating from " + migrate.from() + " to " + migrate.to() + " (" + migrate.cause() + ")");
+      status.setMessage(
+          "live-migrating from "
+              + migrate.from()
+              + " to "
+              + migrate.to()
+              + " ("
+              + migrate.cause()
+              + ")");
       return new Notice(EventRecorder.Type.Normal, "MigrationStarted", status.getMessage());
     }
     if (action instanceof Action.CompleteMigration done) {
@@ -94,16 +104,23 @@ final class VmStatusUpdate {
         return null;
       }
       boolean bad = update.phase() == VmPhase.Paused || update.phase() == VmPhase.Failed;
-      return new Notice(bad ? EventRecorder.Type.Warning : EventRecorder.Type.Normal, update.phase().name(), update.message());
+      return new Notice(
+          bad ? EventRecorder.Type.Warning : EventRecorder.Type.Normal,
+          update.phase().name(),
+          update.message());
     }
     if (action instanceof Action.KeepPending pending) {
-      boolean changed = !VmPhase.Pending.name().equals(status.getPhase()) || !pending.reason().name().equals(status.getReason());
+      boolean changed =
+          !VmPhase.Pending.name().equals(status.getPhase())
+              || !pending.reason().name().equals(status.getReason());
       status.setPhase(VmPhase.Pending.name());
       status.setHost(null);
       status.setMigration(null);
       status.setReason(pending.reason().name());
       status.setMessage(pending.message());
-      return changed ? new Notice(EventRecorder.Type.Warning, pending.reason().name(), pending.message()) : null;
+      return changed
+          ? new Notice(EventRecorder.Type.Warning, pending.reason().name(), pending.message())
+          : null;
     }
     if (action instanceof Action.RecordFailedAttempt failed) {
       List<io.vmha.api.RestartAttempt> attempts = new ArrayList<>();
@@ -144,24 +161,38 @@ final class VmStatusUpdate {
       return new Notice(EventRecorder.Type.Warning, leave.reason().name(), leave.message());
     }
     if (action instanceof Action.RecordStaleInstance stale) {
-      List<StaleInstance> list = status.getStaleInstances() == null ? new ArrayList<>() : new ArrayList<>(status.getStaleInstances());
-      if (list.stream().noneMatch(s -> s.getHost().equals(stale.host()) && s.getInstanceName().equals(stale.instanceName()))) {
+      List<StaleInstance> list =
+          status.getStaleInstances() == null
+              ? new ArrayList<>()
+              : new ArrayList<>(status.getStaleInstances());
+      if (list.stream()
+          .noneMatch(
+              s ->
+                  s.getHost().equals(stale.host())
+                      && s.getInstanceName().equals(stale.instanceName()))) {
         list.add(new StaleInstance(stale.host(), stale.instanceName(), at));
       }
       status.setStaleInstances(list);
       return new Notice(
           EventRecorder.Type.Warning,
           "DuplicateRisk",
-          "instance " + stale.instanceName() + " may still run on host " + stale.host()
+          "instance "
+              + stale.instanceName()
+              + " may still run on host "
+              + stale.host()
               + ", which lost its agent: stop it there if that host is still up; vmha stops it when the host reports again");
     }
     if (action instanceof Action.ClearStaleInstance gone) {
       if (status.getStaleInstances() != null) {
         List<StaleInstance> list = new ArrayList<>(status.getStaleInstances());
-        list.removeIf(s -> s.getHost().equals(gone.host()) && s.getInstanceName().equals(gone.instanceName()));
+        list.removeIf(
+            s ->
+                s.getHost().equals(gone.host()) && s.getInstanceName().equals(gone.instanceName()));
         status.setStaleInstances(list.isEmpty() ? null : list);
       }
-      return new Notice(EventRecorder.Type.Normal, "StaleInstanceGone",
+      return new Notice(
+          EventRecorder.Type.Normal,
+          "StaleInstanceGone",
           "stale instance " + gone.instanceName() + " no longer runs on host " + gone.host());
     }
     if (action instanceof Action.StopVm) {

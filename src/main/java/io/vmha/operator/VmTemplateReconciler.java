@@ -2,8 +2,8 @@ package io.vmha.operator;
 
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -16,9 +16,7 @@ import java.util.List;
  * VmTemplates feed placement; a change asks the fleet loop for a plan. Deleting one that VMs still
  * use waits, with {@code InUse} saying who (L3), as Kubernetes protects a PVC in use.
  */
-@ControllerConfiguration(
-    name = VmTemplateReconciler.NAME,
-    finalizerName = VmhaApi.IN_USE_FINALIZER)
+@ControllerConfiguration(name = VmTemplateReconciler.NAME, finalizerName = VmhaApi.IN_USE_FINALIZER)
 public class VmTemplateReconciler implements Reconciler<VmTemplate>, Cleaner<VmTemplate> {
   public static final String NAME = "vmtemplate";
   private static final long IN_USE_POLL_MILLIS = 5000;
@@ -29,7 +27,8 @@ public class VmTemplateReconciler implements Reconciler<VmTemplate>, Cleaner<VmT
   }
 
   @Override
-  public List<EventSource<?, VmTemplate>> prepareEventSources(EventSourceContext<VmTemplate> context) {
+  public List<EventSource<?, VmTemplate>> prepareEventSources(
+      EventSourceContext<VmTemplate> context) {
     fleet.caches().templates = context.getPrimaryCache();
     return List.of();
   }
@@ -42,7 +41,11 @@ public class VmTemplateReconciler implements Reconciler<VmTemplate>, Cleaner<VmT
 
   @Override
   public DeleteControl cleanup(VmTemplate resource, Context<VmTemplate> context) {
-    var users = fleet.usage().usersOfTemplate(resource.getMetadata().getNamespace(), resource.getMetadata().getName());
+    var users =
+        fleet
+            .usage()
+            .usersOfTemplate(
+                resource.getMetadata().getNamespace(), resource.getMetadata().getName());
     if (fleet.lastPlan() != null && users.isEmpty()) {
       return DeleteControl.defaultDelete();
     }

@@ -21,7 +21,8 @@ public final class VmhaOperator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VmhaOperator.class);
 
   private final Operator operator;
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final OperatorOptions options;
   private final FleetLoop fleet;
   private HealthServer health;
@@ -31,7 +32,9 @@ public final class VmhaOperator implements AutoCloseable {
    * @param overrides extra JOSDK configuration, e.g. for an API server without server-side apply
    */
   public VmhaOperator(
-      KubernetesClient client, OperatorOptions options, Consumer<ConfigurationServiceOverrider> overrides) {
+      KubernetesClient client,
+      OperatorOptions options,
+      Consumer<ConfigurationServiceOverrider> overrides) {
     this(client, options, Clock.systemUTC(), overrides);
   }
 
@@ -50,7 +53,8 @@ public final class VmhaOperator implements AutoCloseable {
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
               if (options.leaderElection()) {
                 o.withLeaderElectionConfiguration(
-                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(options.leaseName())
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                            options.leaseName())
                         .withLeaseNamespace(options.leaseNamespace())
                         .withIdentity(options.identity())
                         .withExitOnStopLeading(options.exitOnLostLeadership())
@@ -71,7 +75,9 @@ public final class VmhaOperator implements AutoCloseable {
           new HealthServer(
               options.httpPort(),
               () -> operator.getRuntimeInfo().isStarted(),
-              () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+              () ->
+                  operator.getRuntimeInfo().isStarted()
+                      && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
               registry);
       log.info("probes and metrics on port {}", health.port());
     }

@@ -14,14 +14,19 @@ import picocli.CommandLine.ParseResult;
 class AgentCommandTest {
   @Test
   void parsesItsOptionsWithDefaults() {
-    ParseResult parsed = VmhaCommand.commandLine().parseArgs(
-        "agent", "--host", "host-1", "--heartbeat-interval", "500ms", "--fencing", "none");
+    ParseResult parsed =
+        VmhaCommand.commandLine()
+            .parseArgs(
+                "agent", "--host", "host-1", "--heartbeat-interval", "500ms", "--fencing", "none");
     ParseResult agent = parsed.subcommand();
     assertThat(agent.commandSpec().name()).isEqualTo("agent");
     assertThat(agent.<String>matchedOptionValue("--host", null)).isEqualTo("host-1");
-    assertThat(agent.<Duration>matchedOptionValue("--heartbeat-interval", null)).isEqualTo(Duration.ofMillis(500));
-    assertThat(agent.<FencingPolicy>matchedOptionValue("--fencing", null)).isEqualTo(FencingPolicy.None);
-    assertThat(agent.commandSpec().findOption("--self-fence-after").getValue().toString()).isEqualTo("PT10S");
+    assertThat(agent.<Duration>matchedOptionValue("--heartbeat-interval", null))
+        .isEqualTo(Duration.ofMillis(500));
+    assertThat(agent.<FencingPolicy>matchedOptionValue("--fencing", null))
+        .isEqualTo(FencingPolicy.None);
+    assertThat(agent.commandSpec().findOption("--self-fence-after").getValue().toString())
+        .isEqualTo("PT10S");
     assertThat(agent.commandSpec().findOption("--listen-port").<Integer>getValue()).isEqualTo(9740);
   }
 

@@ -27,7 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Plays the operator's part by hand against the mock API server: hosts, VMs, placements, Leases. */
+/**
+ * Plays the operator's part by hand against the mock API server: hosts, VMs, placements, Leases.
+ */
 final class AgentFixture {
   static final String LEASE_NS = "vmha-system";
   static final String VM_NS = "apps";
@@ -41,8 +43,14 @@ final class AgentFixture {
 
   /** Fast agent settings for tests: heartbeat 100 ms, self-fence after 1 s, grace 2 s. */
   static AgentOptions fastAgent(FencingPolicy fencing) {
-    return new AgentOptions("unset", LEASE_NS, Duration.ofMillis(100), Duration.ofSeconds(1),
-        Duration.ofSeconds(2), fencing, "test");
+    return new AgentOptions(
+        "unset",
+        LEASE_NS,
+        Duration.ofMillis(100),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(2),
+        fencing,
+        "test");
   }
 
   static SimulationOptions fastSimulation() {
@@ -70,11 +78,17 @@ final class AgentFixture {
     client.resource(host).createOr(r -> r.update());
   }
 
-  /** A standalone VM whose instance keeps its name, placed on {@code host} in phase {@code phase}. */
+  /**
+   * A standalone VM whose instance keeps its name, placed on {@code host} in phase {@code phase}.
+   */
   void placedVm(String name, String host, String phase) {
     VirtualMachine vm = new VirtualMachine();
-    vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(VM_NS)
-        .withLabels(Map.of(VmhaApi.HOST_LABEL, host)).build());
+    vm.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(VM_NS)
+            .withLabels(Map.of(VmhaApi.HOST_LABEL, host))
+            .build());
     VirtualMachineSpec spec = new VirtualMachineSpec();
     spec.setImage(new ImageRef(SHARED_REPO, "images/" + name + ".qcow2"));
     spec.setCpus(2);
@@ -86,47 +100,82 @@ final class AgentFixture {
   }
 
   void guestAgent(String vm, boolean on) {
-    client.resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("spec", Map.of("guestAgent", on))));
+    client
+        .resources(VirtualMachine.class)
+        .inNamespace(VM_NS)
+        .withName(vm)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE), json(Map.of("spec", Map.of("guestAgent", on))));
   }
 
   void patchVmStatus(String vm, Map<String, Object> status) {
-    client.resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm).subresource("status")
+    client
+        .resources(VirtualMachine.class)
+        .inNamespace(VM_NS)
+        .withName(vm)
+        .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("status", status)));
   }
 
   void labelVm(String vm, String key, String value) {
     Map<String, Object> labels = new HashMap<>();
     labels.put(key, value);
-    client.resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("metadata", Map.of("labels", labels))));
+    client
+        .resources(VirtualMachine.class)
+        .inNamespace(VM_NS)
+        .withName(vm)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            json(Map.of("metadata", Map.of("labels", labels))));
   }
 
   void patchHostStatus(String host, Map<String, Object> status) {
-    client.resources(VmHost.class).withName(host).subresource("status")
+    client
+        .resources(VmHost.class)
+        .withName(host)
+        .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("status", status)));
   }
 
   void annotateHost(String host, String key, String value) {
     Map<String, Object> annotations = new HashMap<>();
     annotations.put(key, value);
-    client.resources(VmHost.class).withName(host)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("metadata", Map.of("annotations", annotations))));
+    client
+        .resources(VmHost.class)
+        .withName(host)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            json(Map.of("metadata", Map.of("annotations", annotations))));
   }
 
   /** The operator assigns the SPM role (or releases it with null). */
   void assignSpm(String holder) {
     Lease lease = client.leases().inNamespace(LEASE_NS).withName(VmhaApi.SPM_LEASE).get();
     if (lease == null) {
-      client.leases().inNamespace(LEASE_NS).resource(new LeaseBuilder()
-          .withNewMetadata().withName(VmhaApi.SPM_LEASE).withNamespace(LEASE_NS)
-          .withLabels(Map.of("vmha.io/lease-kind", "spm")).endMetadata()
-          .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds(10)
-          .withRenewTime(ZonedDateTime.now()).endSpec().build()).create();
+      client
+          .leases()
+          .inNamespace(LEASE_NS)
+          .resource(
+              new LeaseBuilder()
+                  .withNewMetadata()
+                  .withName(VmhaApi.SPM_LEASE)
+                  .withNamespace(LEASE_NS)
+                  .withLabels(Map.of("vmha.io/lease-kind", "spm"))
+                  .endMetadata()
+                  .withNewSpec()
+                  .withHolderIdentity(holder)
+                  .withLeaseDurationSeconds(10)
+                  .withRenewTime(ZonedDateTime.now())
+                  .endSpec()
+                  .build())
+          .create();
     } else {
       Map<String, Object> spec = new HashMap<>();
       spec.put("holderIdentity", holder);
-      client.leases().inNamespace(LEASE_NS).withName(VmhaApi.SPM_LEASE)
+      client
+          .leases()
+          .inNamespace(LEASE_NS)
+          .withName(VmhaApi.SPM_LEASE)
           .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("spec", spec)));
     }
   }

@@ -51,17 +51,22 @@ class HostAgentTest {
   }
 
   static ConditionFactory eventually() {
-    return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).ignoreExceptions();
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions();
   }
 
   /** Waits until the host's heartbeat Lease was renewed {@code times} more times: ticks passed. */
   void awaitHeartbeats(String host, int times) {
     for (int i = 0; i < times; i++) {
       ZonedDateTime before = api.hostRenewTime(host);
-      eventually().until(() -> {
-        ZonedDateTime now = api.hostRenewTime(host);
-        return now != null && (before == null || now.isAfter(before));
-      });
+      eventually()
+          .until(
+              () -> {
+                ZonedDateTime now = api.hostRenewTime(host);
+                return now != null && (before == null || now.isAfter(before));
+              });
     }
   }
 
@@ -69,15 +74,17 @@ class HostAgentTest {
   void createsAndRenewsItsHeartbeatLease() {
     api.host("hb-1");
     dc.addHost("hb-1");
-    eventually().untilAsserted(() -> {
-      Lease lease = api.hostLease("hb-1");
-      assertThat(lease).isNotNull();
-      assertThat(lease.getMetadata().getLabels())
-          .containsEntry("vmha.io/lease-kind", "host")
-          .containsEntry(VmhaApi.HOST_LABEL, "hb-1");
-      assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("hb-1");
-      assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(2);
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              Lease lease = api.hostLease("hb-1");
+              assertThat(lease).isNotNull();
+              assertThat(lease.getMetadata().getLabels())
+                  .containsEntry("vmha.io/lease-kind", "host")
+                  .containsEntry(VmhaApi.HOST_LABEL, "hb-1");
+              assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("hb-1");
+              assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(2);
+            });
     ZonedDateTime first = api.hostRenewTime("hb-1");
     eventually().until(() -> api.hostRenewTime("hb-1").isAfter(first));
   }
@@ -86,19 +93,24 @@ class HostAgentTest {
   void reportsConnectivityRepositoriesEndpointAndDriver() {
     api.host("rep-1");
     dc.addHost("rep-1");
-    eventually().untilAsserted(() -> {
-      AgentReport report = api.reported("rep-1");
-      assertThat(report).isNotNull();
-      assertThat(report.getStorageConnected()).isTrue();
-      assertThat(report.getNetworkConnected()).isTrue();
-      assertThat(report.getReachableRepositories()).containsExactly(AgentFixture.SHARED_REPO);
-      assertThat(report.getDriver()).isEqualTo("simulated");
-      assertThat(report.getEndpoint()).startsWith("http://127.0.0.1:").endsWith("/hosts/rep-1");
-      assertThat(report.getMigrationUri()).isEqualTo("sim://rep-1");
-      assertThat(report.getFenced()).isFalse();
-      assertThat(report.getInstances()).isEmpty();
-      assertThat(report.getAgentVersion()).isEqualTo("test");
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              AgentReport report = api.reported("rep-1");
+              assertThat(report).isNotNull();
+              assertThat(report.getStorageConnected()).isTrue();
+              assertThat(report.getNetworkConnected()).isTrue();
+              assertThat(report.getReachableRepositories())
+                  .containsExactly(AgentFixture.SHARED_REPO);
+              assertThat(report.getDriver()).isEqualTo("simulated");
+              assertThat(report.getEndpoint())
+                  .startsWith("http://127.0.0.1:")
+                  .endsWith("/hosts/rep-1");
+              assertThat(report.getMigrationUri()).isEqualTo("sim://rep-1");
+              assertThat(report.getFenced()).isFalse();
+              assertThat(report.getInstances()).isEmpty();
+              assertThat(report.getAgentVersion()).isEqualTo("test");
+            });
   }
 
   @Test
@@ -106,13 +118,15 @@ class HostAgentTest {
     api.host("run-1");
     dc.addHost("run-1");
     api.placedVm("vm-run", "run-1", "Starting");
-    eventually().untilAsserted(() -> {
-      InstanceReport instance = api.reportedInstance("run-1", "vm-run").orElseThrow();
-      assertThat(instance.getState()).isEqualTo("Running");
-      assertThat(instance.getVm()).isEqualTo(VM_NS + "/vm-run");
-      assertThat(instance.getResources().getCpus()).isEqualTo(2);
-      assertThat(instance.getResources().getMemoryMiB()).isEqualTo(2048L);
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              InstanceReport instance = api.reportedInstance("run-1", "vm-run").orElseThrow();
+              assertThat(instance.getState()).isEqualTo("Running");
+              assertThat(instance.getVm()).isEqualTo(VM_NS + "/vm-run");
+              assertThat(instance.getResources().getCpus()).isEqualTo(2);
+              assertThat(instance.getResources().getMemoryMiB()).isEqualTo(2048L);
+            });
     assertThat(dc.whereRuns("vm-run")).containsExactly("run-1");
   }
 
@@ -131,11 +145,17 @@ class HostAgentTest {
   void stopsTheInstancesItIsTold() throws Exception {
     api.host("stale-1");
     SimulatedDriver driver = dc.addHost("stale-1");
-    driver.start("old-copy", VM_NS + "/moved", new Resources(1, 512),
+    driver.start(
+        "old-copy",
+        VM_NS + "/moved",
+        new Resources(1, 512),
         new io.vmha.api.ImageRef(AgentFixture.SHARED_REPO, "images/moved.qcow2"));
     eventually().until(() -> api.reportedInstance("stale-1", "old-copy").isPresent());
-    api.patchHostStatus("stale-1", Map.of("instancesToStop",
-        List.of(Map.of("name", "old-copy", "vm", VM_NS + "/moved", "reason", "Stale"))));
+    api.patchHostStatus(
+        "stale-1",
+        Map.of(
+            "instancesToStop",
+            List.of(Map.of("name", "old-copy", "vm", VM_NS + "/moved", "reason", "Stale"))));
     eventually().until(() -> driver.instances().isEmpty());
     eventually().until(() -> api.reportedInstanceNames("stale-1").isEmpty());
   }
@@ -148,20 +168,25 @@ class HostAgentTest {
     eventually().until(() -> api.reportedInstance("sto-1", "vm-sto").isPresent());
 
     api.annotateHost("sto-1", Fault.ANNOTATION, "storage-down");
-    eventually().untilAsserted(() -> {
-      AgentReport report = api.reported("sto-1");
-      assertThat(report.getStorageConnected()).isFalse();
-      assertThat(report.getReachableRepositories()).isEmpty();
-      InstanceReport instance = api.reportedInstance("sto-1", "vm-sto").orElseThrow();
-      assertThat(instance.getState()).isEqualTo("Paused");
-      assertThat(instance.getReason()).isEqualTo(HostAgent.STORAGE_LOST);
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              AgentReport report = api.reported("sto-1");
+              assertThat(report.getStorageConnected()).isFalse();
+              assertThat(report.getReachableRepositories()).isEmpty();
+              InstanceReport instance = api.reportedInstance("sto-1", "vm-sto").orElseThrow();
+              assertThat(instance.getState()).isEqualTo("Paused");
+              assertThat(instance.getReason()).isEqualTo(HostAgent.STORAGE_LOST);
+            });
 
     api.annotateHost("sto-1", Fault.ANNOTATION, null);
-    eventually().untilAsserted(() -> {
-      assertThat(api.reported("sto-1").getStorageConnected()).isTrue();
-      assertThat(api.reportedInstance("sto-1", "vm-sto").orElseThrow().getState()).isEqualTo("Running");
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(api.reported("sto-1").getStorageConnected()).isTrue();
+              assertThat(api.reportedInstance("sto-1", "vm-sto").orElseThrow().getState())
+                  .isEqualTo("Running");
+            });
   }
 
   @Test
@@ -169,8 +194,11 @@ class HostAgentTest {
     api.host("net-1");
     dc.addHost("net-1");
     api.annotateHost("net-1", Fault.ANNOTATION, "network-down");
-    eventually().until(() -> api.reported("net-1") != null
-        && Boolean.FALSE.equals(api.reported("net-1").getNetworkConnected()));
+    eventually()
+        .until(
+            () ->
+                api.reported("net-1") != null
+                    && Boolean.FALSE.equals(api.reported("net-1").getNetworkConnected()));
   }
 
   @Test
@@ -183,14 +211,22 @@ class HostAgentTest {
     eventually().until(() -> api.reportedInstance("mig-a", "vm-mig").isPresent());
 
     api.labelVm("vm-mig", VmhaApi.MIGRATION_TARGET_LABEL, "mig-b");
-    api.patchVmStatus("vm-mig", Map.of("phase", "Migrating",
-        "migration", Map.of("sourceHost", "mig-a", "targetHost", "mig-b", "cause", "Maintenance")));
+    api.patchVmStatus(
+        "vm-mig",
+        Map.of(
+            "phase",
+            "Migrating",
+            "migration",
+            Map.of("sourceHost", "mig-a", "targetHost", "mig-b", "cause", "Maintenance")));
 
     eventually().until(() -> dc.whereRuns("vm-mig").equals(Set.of("mig-b")));
-    eventually().untilAsserted(() -> {
-      assertThat(api.reportedInstance("mig-b", "vm-mig").orElseThrow().getState()).isEqualTo("Running");
-      assertThat(api.reportedInstance("mig-a", "vm-mig")).isEmpty();
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(api.reportedInstance("mig-b", "vm-mig").orElseThrow().getState())
+                  .isEqualTo("Running");
+              assertThat(api.reportedInstance("mig-a", "vm-mig")).isEmpty();
+            });
   }
 
   @Test
@@ -202,13 +238,26 @@ class HostAgentTest {
     api.placedVm("vm-s1", "s1-a", "Running");
     eventually().until(() -> api.reportedInstance("s1-a", "vm-s1").isPresent());
     api.annotateHost("s1-a", Fault.ANNOTATION, "storage-down");
-    eventually().until(() -> api.reportedInstance("s1-a", "vm-s1").map(i -> i.getState().equals("Paused")).orElse(false));
+    eventually()
+        .until(
+            () ->
+                api.reportedInstance("s1-a", "vm-s1")
+                    .map(i -> i.getState().equals("Paused"))
+                    .orElse(false));
 
     api.labelVm("vm-s1", VmhaApi.MIGRATION_TARGET_LABEL, "s1-b");
-    api.patchVmStatus("vm-s1", Map.of("phase", "Migrating",
-        "migration", Map.of("sourceHost", "s1-a", "targetHost", "s1-b", "cause", "StorageLost")));
-    eventually().untilAsserted(() ->
-        assertThat(api.reportedInstance("s1-b", "vm-s1").orElseThrow().getState()).isEqualTo("Running"));
+    api.patchVmStatus(
+        "vm-s1",
+        Map.of(
+            "phase",
+            "Migrating",
+            "migration",
+            Map.of("sourceHost", "s1-a", "targetHost", "s1-b", "cause", "StorageLost")));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(api.reportedInstance("s1-b", "vm-s1").orElseThrow().getState())
+                    .isEqualTo("Running"));
   }
 
   @Test
@@ -252,7 +301,8 @@ class HostAgentTest {
     api.placedVm("vm-fen", "fen-1", "Running");
     eventually().until(() -> api.reportedInstance("fen-1", "vm-fen").isPresent());
 
-    api.patchHostStatus("fen-1", Map.of("fencing", Map.of("requested", true, "reason", "SpmStorageLost")));
+    api.patchHostStatus(
+        "fen-1", Map.of("fencing", Map.of("requested", true, "reason", "SpmStorageLost")));
     eventually().until(() -> Boolean.TRUE.equals(api.reported("fen-1").getFenced()));
     assertThat(dc.agent("fen-1").fenceRestarts()).isEqualTo(1);
     awaitHeartbeats("fen-1", 1);
@@ -276,11 +326,13 @@ class HostAgentTest {
     api.annotateHost("fail-1", Fault.ANNOTATION, "start-failure");
     eventually().until(() -> dc.faults("fail-1").contains(Fault.START_FAILURE));
     api.placedVm("vm-fail", "fail-1", "Starting");
-    eventually().untilAsserted(() -> {
-      InstanceReport instance = api.reportedInstance("fail-1", "vm-fail").orElseThrow();
-      assertThat(instance.getState()).isEqualTo("Failed");
-      assertThat(instance.getReason()).isEqualTo(SimulatedDriver.START_FAILURE);
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              InstanceReport instance = api.reportedInstance("fail-1", "vm-fail").orElseThrow();
+              assertThat(instance.getState()).isEqualTo("Failed");
+              assertThat(instance.getReason()).isEqualTo(SimulatedDriver.START_FAILURE);
+            });
     assertThat(dc.whereRuns("vm-fail")).isEmpty();
   }
 }

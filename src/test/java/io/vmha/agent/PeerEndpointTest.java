@@ -32,9 +32,17 @@ class PeerEndpointTest {
     String endpoint = server.register("h1", () -> true);
     URI uri = URI.create(endpoint + PeerServer.API_REACHABLE_PATH + "?nonce=0123456789abcdef");
     assertThat(send(HttpRequest.newBuilder(uri).build()).statusCode()).isEqualTo(401);
-    assertThat(send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer wrong-token-wrong-token").build())
-        .statusCode()).isEqualTo(401);
-    HttpResponse<String> ok = send(HttpRequest.newBuilder(uri).header("Authorization", token.authorizationHeader()).build());
+    assertThat(
+            send(HttpRequest.newBuilder(uri)
+                    .header("Authorization", "Bearer wrong-token-wrong-token")
+                    .build())
+                .statusCode())
+        .isEqualTo(401);
+    HttpResponse<String> ok =
+        send(
+            HttpRequest.newBuilder(uri)
+                .header("Authorization", token.authorizationHeader())
+                .build());
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(ok.body()).contains("\"apiReachable\":true", "\"nonce\":\"0123456789abcdef\"");
   }
@@ -49,8 +57,10 @@ class PeerEndpointTest {
         .isEqualTo(new PeerClient.Verdict(1, 1, null));
 
     // a peer whose answers are signed with another token (or forged) is not believed
-    PeerClient stranger = new PeerClient(PeerToken.of("another-secret-entirely"), Duration.ofSeconds(1));
-    assertThat(stranger.ask(Map.of("yes", server.endpoint("yes")))).isEqualTo(new PeerClient.Verdict(1, 0, null));
+    PeerClient stranger =
+        new PeerClient(PeerToken.of("another-secret-entirely"), Duration.ofSeconds(1));
+    assertThat(stranger.ask(Map.of("yes", server.endpoint("yes"))))
+        .isEqualTo(new PeerClient.Verdict(1, 0, null));
   }
 
   @Test
@@ -58,7 +68,8 @@ class PeerEndpointTest {
     server.register("gone", () -> true);
     server.unregister("gone");
     PeerClient client = new PeerClient(token, Duration.ofSeconds(1));
-    assertThat(client.ask(Map.of("gone", server.endpoint("gone")))).isEqualTo(new PeerClient.Verdict(1, 0, null));
+    assertThat(client.ask(Map.of("gone", server.endpoint("gone"))))
+        .isEqualTo(new PeerClient.Verdict(1, 0, null));
     assertThat(client.ask(Map.of("nowhere", "http://127.0.0.1:1/hosts/nowhere")))
         .isEqualTo(new PeerClient.Verdict(1, 0, null));
   }

@@ -23,13 +23,18 @@ class SelfFencingDecisionTest {
     "10, SelfFence, false, ApiOutage",
     "60, SelfFence, false, ApiOutage",
   })
-  void decides(int secondsSinceRenewal, FencingPolicy policy, boolean peerReachesApi, Decision expected) {
-    SelfFencing fencing = new SelfFencing(policy, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
+  void decides(
+      int secondsSinceRenewal, FencingPolicy policy, boolean peerReachesApi, Decision expected) {
+    SelfFencing fencing =
+        new SelfFencing(policy, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
     AtomicInteger asked = new AtomicInteger();
-    Decision decision = fencing.evaluate(T0.plusSeconds(secondsSinceRenewal), () -> {
-      asked.incrementAndGet();
-      return new PeerClient.Verdict(3, 3, peerReachesApi ? "peer" : null);
-    });
+    Decision decision =
+        fencing.evaluate(
+            T0.plusSeconds(secondsSinceRenewal),
+            () -> {
+              asked.incrementAndGet();
+              return new PeerClient.Verdict(3, 3, peerReachesApi ? "peer" : null);
+            });
     assertThat(decision).isEqualTo(expected);
     boolean overdueUnderSelfFence = secondsSinceRenewal >= 10 && policy == FencingPolicy.SelfFence;
     assertThat(asked.get()).isEqualTo(overdueUnderSelfFence ? 1 : 0);
@@ -37,8 +42,11 @@ class SelfFencingDecisionTest {
 
   @ParameterizedTest
   @CsvSource({"14, true, false", "15, false, false", "15, true, true"})
-  void aFencedAgentResumesOnlyWithTheApiAfterTheGracePeriod(int seconds, boolean apiUp, boolean resumes) {
-    SelfFencing fencing = new SelfFencing(FencingPolicy.SelfFence, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
+  void aFencedAgentResumesOnlyWithTheApiAfterTheGracePeriod(
+      int seconds, boolean apiUp, boolean resumes) {
+    SelfFencing fencing =
+        new SelfFencing(
+            FencingPolicy.SelfFence, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
     fencing.fenced(T0.plusSeconds(10));
     assertThat(fencing.mayResume(T0.plusSeconds(seconds), apiUp)).isEqualTo(resumes);
   }

@@ -46,7 +46,10 @@ class SelfFencingTest {
   }
 
   static ConditionFactory eventually() {
-    return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).ignoreExceptions();
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions();
   }
 
   /** Two hosts that know each other's peer endpoint, each running one VM. */
@@ -56,9 +59,13 @@ class SelfFencingTest {
       dc.addHost(host);
       api.placedVm("vm-" + host, host, "Running");
     }
-    eventually().until(() -> api.reportedInstance(a, "vm-" + a).isPresent()
-        && api.reportedInstance(b, "vm-" + b).isPresent()
-        && api.reported(a).getEndpoint() != null && api.reported(b).getEndpoint() != null);
+    eventually()
+        .until(
+            () ->
+                api.reportedInstance(a, "vm-" + a).isPresent()
+                    && api.reportedInstance(b, "vm-" + b).isPresent()
+                    && api.reported(a).getEndpoint() != null
+                    && api.reported(b).getEndpoint() != null);
     // each agent reads its peers' endpoints from the cache on its next tick
     awaitTicks(a);
     awaitTicks(b);
@@ -89,7 +96,8 @@ class SelfFencingTest {
     eventually().until(() -> dc.whereRuns("vm-cut-a").isEmpty());
     assertThat(dc.whereRuns("vm-cut-b")).containsExactly("cut-b");
 
-    // a fenced agent stays quiet: no renewal even once the API is back, until the grace period passed
+    // a fenced agent stays quiet: no renewal even once the API is back, until the grace period
+    // passed
     ZonedDateTime lastRenewal = api.hostRenewTime("cut-a");
     dc.setFaults("cut-a", Set.of());
     awaitTicks("cut-b");
@@ -112,14 +120,16 @@ class SelfFencingTest {
 
     for (String host : new String[] {"out-a", "out-b"}) {
       HostAgent agent = dc.agent(host);
-      eventually().untilAsserted(() -> {
-        assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.ApiOutage);
-        PeerClient.Verdict verdict = agent.lastPeerVerdict();
-        // peers of earlier tests in this class are still listed, with dead endpoints
-        assertThat(verdict.asked()).isPositive();
-        assertThat(verdict.answered()).isPositive();
-        assertThat(verdict.someoneReachesApi()).isFalse();
-      });
+      eventually()
+          .untilAsserted(
+              () -> {
+                assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.ApiOutage);
+                PeerClient.Verdict verdict = agent.lastPeerVerdict();
+                // peers of earlier tests in this class are still listed, with dead endpoints
+                assertThat(verdict.asked()).isPositive();
+                assertThat(verdict.answered()).isPositive();
+                assertThat(verdict.someoneReachesApi()).isFalse();
+              });
     }
     assertThat(dc.whereRuns("vm-out-a")).containsExactly("out-a");
     assertThat(dc.whereRuns("vm-out-b")).containsExactly("out-b");
@@ -134,11 +144,13 @@ class SelfFencingTest {
     dc.setFaults("dead-a", EnumSet.of(Fault.API_PARTITION));
     clock.advance(Duration.ofSeconds(5));
     HostAgent agent = dc.agent("dead-a");
-    eventually().untilAsserted(() -> {
-      assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.ApiOutage);
-      assertThat(agent.lastPeerVerdict().asked()).isPositive();
-      assertThat(agent.lastPeerVerdict().answered()).isZero();
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.ApiOutage);
+              assertThat(agent.lastPeerVerdict().asked()).isPositive();
+              assertThat(agent.lastPeerVerdict().answered()).isZero();
+            });
     assertThat(dc.whereRuns("vm-dead-a")).containsExactly("dead-a");
   }
 }

@@ -36,9 +36,13 @@ class SimulationFaultsTest {
   void start() {
     api = new AgentFixture(client);
     api.sharedRepository();
-    dc = new SimulatedDatacenter(client,
-        AgentFixture.fastSimulation().withWatchdog(Duration.ofMillis(500))
-            .withGuestHeartbeat(Duration.ofMillis(100), Duration.ofSeconds(2))).start();
+    dc =
+        new SimulatedDatacenter(
+                client,
+                AgentFixture.fastSimulation()
+                    .withWatchdog(Duration.ofMillis(500))
+                    .withGuestHeartbeat(Duration.ofMillis(100), Duration.ofSeconds(2)))
+            .start();
   }
 
   @AfterEach
@@ -47,7 +51,10 @@ class SimulationFaultsTest {
   }
 
   static ConditionFactory eventually() {
-    return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).ignoreExceptions();
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions();
   }
 
   void runningVmOn(String host, String vm) {
@@ -76,12 +83,18 @@ class SimulationFaultsTest {
     assertThat(dc.whereRuns("vm-ad")).containsExactly("ad-1");
     assertThat(dc.watchdogResets("ad-1")).isZero();
 
-    Lease guest = client.leases().inNamespace(AgentFixture.VM_NS).withName(VmhaApi.guestLeaseName("vm-ad")).get();
+    Lease guest =
+        client
+            .leases()
+            .inNamespace(AgentFixture.VM_NS)
+            .withName(VmhaApi.guestLeaseName("vm-ad"))
+            .get();
     assertThat(guest.getMetadata().getLabels()).containsEntry("vmha.io/lease-kind", "guest");
 
     // healing restarts the agent, which heartbeats again
     api.annotateHost("ad-1", Fault.ANNOTATION, null);
-    eventually().until(() -> dc.agent("ad-1") != null && api.hostRenewTime("ad-1").isAfter(lastHeartbeat));
+    eventually()
+        .until(() -> dc.agent("ad-1") != null && api.hostRenewTime("ad-1").isAfter(lastHeartbeat));
     assertThat(dc.agentStarts("ad-1")).isEqualTo(2);
   }
 
@@ -110,19 +123,24 @@ class SimulationFaultsTest {
   void severalFaultsAtOnceAndProgrammaticFaults() {
     runningVmOn("multi-1", "vm-multi");
     api.annotateHost("multi-1", Fault.ANNOTATION, "storage-down, network-down");
-    eventually().untilAsserted(() -> {
-      assertThat(api.reported("multi-1").getStorageConnected()).isFalse();
-      assertThat(api.reported("multi-1").getNetworkConnected()).isFalse();
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(api.reported("multi-1").getStorageConnected()).isFalse();
+              assertThat(api.reported("multi-1").getNetworkConnected()).isFalse();
+            });
     dc.setFaults("multi-1", EnumSet.noneOf(Fault.class));
-    eventually().untilAsserted(() -> {
-      assertThat(api.reported("multi-1").getStorageConnected()).isTrue();
-      assertThat(api.reported("multi-1").getNetworkConnected()).isTrue();
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(api.reported("multi-1").getStorageConnected()).isTrue();
+              assertThat(api.reported("multi-1").getNetworkConnected()).isTrue();
+            });
   }
 
   private ZonedDateTime guestRenewTime(String vm) {
-    Lease lease = client.leases().inNamespace(AgentFixture.VM_NS).withName(VmhaApi.guestLeaseName(vm)).get();
+    Lease lease =
+        client.leases().inNamespace(AgentFixture.VM_NS).withName(VmhaApi.guestLeaseName(vm)).get();
     return lease == null ? null : lease.getSpec().getRenewTime();
   }
 }

@@ -24,9 +24,9 @@ import java.util.Map;
 
 /**
  * Judges an object against a generated CRD the way the API server does before admission: the
- * structural schema (types, enums, minimums, required, patterns) and the CEL rules in
- * {@code x-kubernetes-validations}. The real API server check runs in the end-to-end suite; this
- * one keeps the fast suite honest about every example.
+ * structural schema (types, enums, minimums, required, patterns) and the CEL rules in {@code
+ * x-kubernetes-validations}. The real API server check runs in the end-to-end suite; this one keeps
+ * the fast suite honest about every example.
  */
 final class CrdSchema {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -72,11 +72,17 @@ final class CrdSchema {
     String path = message.getInstanceLocation().toString().replaceFirst("^\\$\\.?", "");
     JsonNode value = message.getInstanceNode();
     return switch (message.getType()) {
-      case "required" -> (path.isEmpty() ? "" : path + ".") + message.getProperty() + ": Required value";
+      case "required" ->
+          (path.isEmpty() ? "" : path + ".") + message.getProperty() + ": Required value";
       case "enum" -> path + ": Unsupported value: " + value;
       case "minimum" ->
-          path + ": Invalid value: " + value + ": " + path
-              + " in body should be greater than or equal to " + message.getArguments()[0];
+          path
+              + ": Invalid value: "
+              + value
+              + ": "
+              + path
+              + " in body should be greater than or equal to "
+              + message.getArguments()[0];
       default -> path + ": " + message.getMessage();
     };
   }
@@ -133,11 +139,14 @@ final class CrdSchema {
   private static JsonNode withoutKubernetesExtensions(JsonNode node) {
     if (node instanceof ObjectNode object) {
       List<String> extensions = new ArrayList<>();
-      object.fieldNames().forEachRemaining(name -> {
-        if (name.startsWith("x-kubernetes-")) {
-          extensions.add(name);
-        }
-      });
+      object
+          .fieldNames()
+          .forEachRemaining(
+              name -> {
+                if (name.startsWith("x-kubernetes-")) {
+                  extensions.add(name);
+                }
+              });
       object.remove(extensions);
       object.forEach(CrdSchema::withoutKubernetesExtensions);
     } else if (node.isArray()) {

@@ -19,7 +19,9 @@ class CrdsAreUpToDateTest {
   @ParameterizedTest
   @ValueSource(strings = {"vmhosts", "storagerepositories", "vmtemplates", "virtualmachines"})
   void committedCrdMatchesGenerated(String plural) throws IOException {
-    String generated = Files.readString(ExamplesTest.PROJECT.resolve(GENERATED).resolve(plural + ".vmha.io-v1.yml"));
+    String generated =
+        Files.readString(
+            ExamplesTest.PROJECT.resolve(GENERATED).resolve(plural + ".vmha.io-v1.yml"));
     for (String dir : new String[] {"crds", "helm/vmha/crds"}) {
       Path committed = ExamplesTest.PROJECT.resolve(dir).resolve(plural + ".vmha.io.yaml");
       assertThat(Files.readString(committed))

@@ -37,7 +37,8 @@ class ExamplesTest {
         SCHEMAS.put(schema.kind, schema);
       }
     }
-    assertThat(SCHEMAS).containsOnlyKeys("VmHost", "StorageRepository", "VmTemplate", "VirtualMachine");
+    assertThat(SCHEMAS)
+        .containsOnlyKeys("VmHost", "StorageRepository", "VmTemplate", "VirtualMachine");
   }
 
   static Stream<Path> validExamples() throws IOException {
@@ -62,7 +63,8 @@ class ExamplesTest {
   @MethodSource("validExamples")
   void validExampleRoundTripsThroughTheJavaModel(Path file) throws IOException {
     for (JsonNode object : documents(file)) {
-      HasMetadata typed = Serialization.unmarshal(object.toString(), KINDS.get(object.at("/kind").asText()));
+      HasMetadata typed =
+          Serialization.unmarshal(object.toString(), KINDS.get(object.at("/kind").asText()));
       JsonNode back = CrdSchema.YAML.readTree(Serialization.asYaml(typed));
       assertThat(back).isEqualTo(object);
     }
@@ -95,7 +97,8 @@ class ExamplesTest {
 
   static List<JsonNode> documents(Path file) throws IOException {
     List<JsonNode> out = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = CrdSchema.YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+    try (MappingIterator<JsonNode> it =
+        CrdSchema.YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
       while (it.hasNext()) {
         JsonNode node = it.next();
         if (node != null && !node.isNull() && !node.isEmpty()) {

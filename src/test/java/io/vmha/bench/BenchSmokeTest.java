@@ -19,8 +19,21 @@ class BenchSmokeTest {
   @Test
   @Timeout(180)
   void fiftyHostsFiveHundredVmsOneHostCrashes(@TempDir Path dir) throws Exception {
-    BenchOptions options = new BenchOptions(50, 500, 1, 0, "embedded", Path.of(RealApiServer.DEFAULT_DIR),
-        Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(6), 200, 8, 4, dir.resolve("bench.json"));
+    BenchOptions options =
+        new BenchOptions(
+            50,
+            500,
+            1,
+            0,
+            "embedded",
+            Path.of(RealApiServer.DEFAULT_DIR),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(6),
+            200,
+            8,
+            4,
+            dir.resolve("bench.json"));
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     BenchResult result;
     try (PrintStream out = new PrintStream(captured, true)) {

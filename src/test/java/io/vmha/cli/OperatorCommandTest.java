@@ -6,7 +6,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
-/** The operator refuses settings under which a host could be declared lost before it fenced itself (H1). */
+/**
+ * The operator refuses settings under which a host could be declared lost before it fenced itself
+ * (H1).
+ */
 class OperatorCommandTest {
 
   private static String refusal(String... args) {
@@ -25,7 +28,8 @@ class OperatorCommandTest {
 
   @Test
   void refusesAnUnhealthyFractionOutsideZeroToOne() {
-    assertThat(refusal("operator", "--max-unhealthy-fraction", "1.5")).contains("maxUnhealthyFraction");
+    assertThat(refusal("operator", "--max-unhealthy-fraction", "1.5"))
+        .contains("maxUnhealthyFraction");
   }
 
   @Test

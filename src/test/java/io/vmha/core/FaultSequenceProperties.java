@@ -11,9 +11,9 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /**
- * Random fleets under random fault sequences; after every simulated heartbeat the invariants
- * I1, I3, I4, I5 hold, and after the faults end and a quiet period passes, I2 holds. A failure
- * prints the jqwik seed and the shrunk sequence with the engine's last actions.
+ * Random fleets under random fault sequences; after every simulated heartbeat the invariants I1,
+ * I3, I4, I5 hold, and after the faults end and a quiet period passes, I2 holds. A failure prints
+ * the jqwik seed and the shrunk sequence with the engine's last actions.
  */
 class FaultSequenceProperties {
 
@@ -24,8 +24,11 @@ class FaultSequenceProperties {
       @ForAll @Size(max = 60) List<@IntRange(min = 0, max = 9999) Integer> faults,
       @ForAll boolean binPacking,
       @ForAll @IntRange(min = 0, max = 1) int reserveHosts) {
-    Settings settings = Settings.defaults().withReserveHosts(reserveHosts)
-        .withPlacementPolicy(binPacking ? PlacementPolicy.BinPacking : PlacementPolicy.LeastAllocated);
+    Settings settings =
+        Settings.defaults()
+            .withReserveHosts(reserveHosts)
+            .withPlacementPolicy(
+                binPacking ? PlacementPolicy.BinPacking : PlacementPolicy.LeastAllocated);
     Simulation.run(settings, hosts, vms, faults);
   }
 

@@ -95,7 +95,8 @@ public final class FleetBuilder {
   }
 
   public FleetBuilder template(String namespace, String name, Consumer<Template> spec) {
-    Template template = templates.computeIfAbsent(namespace + "/" + name, k -> new Template(namespace, name));
+    Template template =
+        templates.computeIfAbsent(namespace + "/" + name, k -> new Template(namespace, name));
     spec.accept(template);
     return this;
   }
@@ -138,7 +139,9 @@ public final class FleetBuilder {
       if (vm.host != null && vm.reported) {
         reported
             .computeIfAbsent(vm.host, h -> new ArrayList<>())
-            .add(new InstanceReport(vm.instanceName, vm.key, vm.reportedState(), vm.resources(), null));
+            .add(
+                new InstanceReport(
+                    vm.instanceName, vm.key, vm.reportedState(), vm.resources(), null));
       }
     }
     List<HostView> hostViews = new ArrayList<>();
@@ -161,8 +164,16 @@ public final class FleetBuilder {
               : new AgentReport(host.storage, host.network, reachable, instances, host.fenced);
       hostViews.add(
           new HostView(
-              host.name, host.labels, host.capacity, host.unschedulable, host.maintenance,
-              host.deleting, host.spmPriority, host.lastHeartbeatSeen, report, host.recordedPhase,
+              host.name,
+              host.labels,
+              host.capacity,
+              host.unschedulable,
+              host.maintenance,
+              host.deleting,
+              host.spmPriority,
+              host.lastHeartbeatSeen,
+              report,
+              host.recordedPhase,
               host.fencingRequested));
     }
     List<TemplateView> templateViews = new ArrayList<>();
@@ -170,8 +181,15 @@ public final class FleetBuilder {
     List<VmView> vmViews = new ArrayList<>();
     vms.values().forEach(v -> vmViews.add(v.view()));
     return new FleetSnapshot(
-        now, settings, hostViews, List.copyOf(repositories.values()), templateViews, vmViews,
-        lease, failoverFrozen, failoverResumedAt);
+        now,
+        settings,
+        hostViews,
+        List.copyOf(repositories.values()),
+        templateViews,
+        vmViews,
+        lease,
+        failoverFrozen,
+        failoverResumedAt);
   }
 
   public Plan plan() {
@@ -276,7 +294,8 @@ public final class FleetBuilder {
       return this;
     }
 
-    public Host runsUntracked(String vmKey, String instanceName, InstanceState state, Resources resources) {
+    public Host runsUntracked(
+        String vmKey, String instanceName, InstanceState state, Resources resources) {
       extraInstances.add(new InstanceReport(instanceName, vmKey, state, resources, null));
       return this;
     }
@@ -329,8 +348,15 @@ public final class FleetBuilder {
 
     TemplateView view() {
       return new TemplateView(
-          namespace, name, repository, "images/" + name + ".qcow2", resources, guestAgent, ha,
-          priority, counter);
+          namespace,
+          name,
+          repository,
+          "images/" + name + ".qcow2",
+          resources,
+          guestAgent,
+          ha,
+          priority,
+          counter);
     }
   }
 
@@ -487,7 +513,8 @@ public final class FleetBuilder {
     Resources resources() {
       Template template = templateRef == null ? null : templates.get(namespace + "/" + templateRef);
       Resources base = template == null ? Resources.ZERO : template.resources;
-      return Resources.of(cpu != null ? cpu : base.cpuMillis(), memory != null ? memory : base.memoryMiB());
+      return Resources.of(
+          cpu != null ? cpu : base.cpuMillis(), memory != null ? memory : base.memoryMiB());
     }
 
     InstanceState reportedState() {
@@ -501,11 +528,33 @@ public final class FleetBuilder {
 
     VmView view() {
       return new VmView(
-          namespace, name, templateRef, imageRepository, imageRepository == null ? null : "disk.qcow2",
-          cpu, memory, running, ha, priority, guestAgent, selector, deleting, invalid, guestSeen,
+          namespace,
+          name,
+          templateRef,
+          imageRepository,
+          imageRepository == null ? null : "disk.qcow2",
+          cpu,
+          memory,
+          running,
+          ha,
+          priority,
+          guestAgent,
+          selector,
+          deleting,
+          invalid,
+          guestSeen,
           new VmStatusView(
-              phase, host, instanceName, migrationTarget, stale, attempts, backoffUntil,
-              failoverCount, reason, message, null));
+              phase,
+              host,
+              instanceName,
+              migrationTarget,
+              stale,
+              attempts,
+              backoffUntil,
+              failoverCount,
+              reason,
+              message,
+              null));
     }
   }
 }

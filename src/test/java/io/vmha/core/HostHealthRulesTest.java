@@ -14,14 +14,16 @@ class HostHealthRulesTest {
 
   @Test
   void H1_hostNotSeenRenewingForTheGracePeriodIsNotRespondingAndAFreshHeartbeatBringsItBack() {
-    FleetBuilder fleet = fleet().sharedRepository("zos").host("pacific").host("atlantic").host("indian");
+    FleetBuilder fleet =
+        fleet().sharedRepository("zos").host("pacific").host("atlantic").host("indian");
     fleet.host("pacific", h -> h.silentFor(Duration.ofSeconds(14)));
     assertThat(fleet.plan().host("pacific").phase()).isEqualTo(HostPhase.Up);
 
     fleet.host("pacific", h -> h.silentFor(Duration.ofSeconds(15)));
     Plan lost = fleet.plan();
     assertThat(lost.host("pacific").phase()).isEqualTo(HostPhase.NotResponding);
-    assertThat(lost.host("pacific").condition("AgentConnected").status()).isEqualTo(ConditionStatus.False);
+    assertThat(lost.host("pacific").condition("AgentConnected").status())
+        .isEqualTo(ConditionStatus.False);
     assertThat(lost.host("pacific").condition("Ready").status()).isEqualTo(ConditionStatus.Unknown);
 
     fleet.host("pacific", h -> h.back());
@@ -36,9 +38,11 @@ class HostHealthRulesTest {
     assertThat(tooShort.validate())
         .singleElement()
         .asString()
-        .contains("hostGracePeriod (13s) must be at least selfFenceAfter + heartbeatInterval + 2s (14s)");
+        .contains(
+            "hostGracePeriod (13s) must be at least selfFenceAfter + heartbeatInterval + 2s (14s)");
     assertThat(Settings.defaults().validate()).isEmpty();
-    assertThat(Settings.defaults().withReserveHosts(-1).validate()).anyMatch(e -> e.contains("reserveHosts"));
+    assertThat(Settings.defaults().withReserveHosts(-1).validate())
+        .anyMatch(e -> e.contains("reserveHosts"));
   }
 
   @Test
@@ -50,34 +54,49 @@ class HostHealthRulesTest {
 
   @Test
   void H2_storageOrNetworkLostWhileConnectedIsNonOperational() {
-    FleetBuilder fleet = fleet().host("pacific", h -> h.storageLost(true)).host("atlantic", h -> h.networkLost(true));
+    FleetBuilder fleet =
+        fleet()
+            .host("pacific", h -> h.storageLost(true))
+            .host("atlantic", h -> h.networkLost(true));
     Plan plan = fleet.plan();
     assertThat(plan.host("pacific").phase()).isEqualTo(HostPhase.NonOperational);
-    assertThat(plan.host("pacific").condition("StorageConnected").status()).isEqualTo(ConditionStatus.False);
+    assertThat(plan.host("pacific").condition("StorageConnected").status())
+        .isEqualTo(ConditionStatus.False);
     assertThat(plan.host("atlantic").phase()).isEqualTo(HostPhase.NonOperational);
-    assertThat(plan.host("atlantic").condition("NetworkConnected").status()).isEqualTo(ConditionStatus.False);
+    assertThat(plan.host("atlantic").condition("NetworkConnected").status())
+        .isEqualTo(ConditionStatus.False);
   }
 
   @Test
   void H3_cordonedHostStaysUpButTakesNoNewVms() {
     FleetBuilder fleet =
-        fleet().sharedRepository("zos").host("atlantic", h -> h.cordoned()).host("pacific")
+        fleet()
+            .sharedRepository("zos")
+            .host("atlantic", h -> h.cordoned())
+            .host("pacific")
             .vm("default/web", v -> v.image("zos"));
     Plan plan = fleet.plan();
     assertThat(plan.host("atlantic").phase()).isEqualTo(HostPhase.Up);
     assertThat(plan.host("atlantic").condition("Schedulable").reason()).isEqualTo("Cordoned");
-    assertThat(plan.actions(Action.PlaceVm.class)).singleElement().extracting(Action.PlaceVm::host).isEqualTo("pacific");
+    assertThat(plan.actions(Action.PlaceVm.class))
+        .singleElement()
+        .extracting(Action.PlaceVm::host)
+        .isEqualTo("pacific");
   }
 
   @Test
   void H3_maintenanceDrainsThenIsMaintenance() {
     FleetBuilder fleet =
-        fleet().sharedRepository("zos").host("atlantic", h -> h.maintenance(true)).host("pacific")
+        fleet()
+            .sharedRepository("zos")
+            .host("atlantic", h -> h.maintenance(true))
+            .host("pacific")
             .vm("default/web", v -> v.image("zos").runsOn("atlantic", "web"));
     Plan draining = fleet.plan();
     assertThat(draining.host("atlantic").phase()).isEqualTo(HostPhase.PreparingForMaintenance);
     assertThat(draining.actions(Action.MigrateVm.class))
-        .containsExactly(new Action.MigrateVm("default/web", "atlantic", "pacific", MigrationCause.Maintenance));
+        .containsExactly(
+            new Action.MigrateVm("default/web", "atlantic", "pacific", MigrationCause.Maintenance));
 
     fleet.vm("default/web", v -> v.runsOn("pacific", "web"));
     assertThat(fleet.plan().host("atlantic").phase()).isEqualTo(HostPhase.Maintenance);
@@ -85,11 +104,33 @@ class HostHealthRulesTest {
 
   @Test
   void H4_drainMigratesHighestPriorityFirstAtMostTwoAtOnce() {
-    FleetBuilder fleet = fleet().sharedRepository("zos").host("atlantic", h -> h.maintenance(true)).host("pacific");
-    fleet.vm("default/a-low", v -> v.image("zos").resources(100, 100).priority(Priority.Low).runsOn("atlantic", "a-low"));
-    fleet.vm("default/b-high", v -> v.image("zos").resources(100, 100).priority(Priority.High).runsOn("atlantic", "b-high"));
-    fleet.vm("default/c-medium", v -> v.image("zos").resources(100, 100).priority(Priority.Medium).runsOn("atlantic", "c-medium"));
-    fleet.vm("default/d-nonha", v -> v.image("zos").resources(100, 100).ha(false).priority(Priority.High).runsOn("atlantic", "d-nonha"));
+    FleetBuilder fleet =
+        fleet().sharedRepository("zos").host("atlantic", h -> h.maintenance(true)).host("pacific");
+    fleet.vm(
+        "default/a-low",
+        v -> v.image("zos").resources(100, 100).priority(Priority.Low).runsOn("atlantic", "a-low"));
+    fleet.vm(
+        "default/b-high",
+        v ->
+            v.image("zos")
+                .resources(100, 100)
+                .priority(Priority.High)
+                .runsOn("atlantic", "b-high"));
+    fleet.vm(
+        "default/c-medium",
+        v ->
+            v.image("zos")
+                .resources(100, 100)
+                .priority(Priority.Medium)
+                .runsOn("atlantic", "c-medium"));
+    fleet.vm(
+        "default/d-nonha",
+        v ->
+            v.image("zos")
+                .resources(100, 100)
+                .ha(false)
+                .priority(Priority.High)
+                .runsOn("atlantic", "d-nonha"));
 
     assertThat(fleet.plan().actions(Action.MigrateVm.class))
         .extracting(Action.MigrateVm::vm)
@@ -103,7 +144,8 @@ class HostHealthRulesTest {
 
   @Test
   void H5_failoverFreezesWhenMoreThanHalfTheHostsAreNotRespondingAndResumesAfter() {
-    FleetBuilder fleet = fleet().sharedRepository("zos").host("h1").host("h2").host("h3").host("h4");
+    FleetBuilder fleet =
+        fleet().sharedRepository("zos").host("h1").host("h2").host("h3").host("h4");
     fleet.vm("default/web", v -> v.image("zos").runsOn("h1", "web"));
     fleet.host("h1", h -> h.silentFor(Duration.ofSeconds(30)));
     fleet.host("h2", h -> h.silentFor(Duration.ofSeconds(30)));
@@ -112,12 +154,19 @@ class HostHealthRulesTest {
     fleet.host("h3", h -> h.silentFor(Duration.ofSeconds(30)));
     Plan frozen = fleet.plan();
     assertThat(frozen.failoverFrozen()).isTrue();
-    assertThat(frozen.actions(Action.FreezeFailover.class)).singleElement().asString().contains("3/4 hosts");
+    assertThat(frozen.actions(Action.FreezeFailover.class))
+        .singleElement()
+        .asString()
+        .contains("3/4 hosts");
     assertThat(frozen.actions(Action.PlaceVm.class)).isEmpty();
     assertThat(frozen.actions(Action.LeaveAlone.class))
-        .containsExactly(new Action.LeaveAlone("default/web", LeaveReason.FailoverFrozen,
-            frozen.actions(Action.FreezeFailover.class).get(0).message()));
-    assertThat(frozen.host("h4").condition("FailoverFrozen").status()).isEqualTo(ConditionStatus.True);
+        .containsExactly(
+            new Action.LeaveAlone(
+                "default/web",
+                LeaveReason.FailoverFrozen,
+                frozen.actions(Action.FreezeFailover.class).get(0).message()));
+    assertThat(frozen.host("h4").condition("FailoverFrozen").status())
+        .isEqualTo(ConditionStatus.True);
 
     fleet.failoverFrozen(true).host("h2", h -> h.back()).host("h3", h -> h.back());
     Plan resumed = fleet.plan();
@@ -125,37 +174,52 @@ class HostHealthRulesTest {
     // h1 was silent during the outage: its agent may have held off self-fencing and fed its
     // watchdog until now, so its VMs count as stopped only selfFenceAfter + heartbeatInterval later
     assertThat(resumed.actions(Action.PlaceVm.class)).isEmpty();
-    assertThat(resumed.actions(Action.LeaveAlone.class)).singleElement()
-        .extracting(Action.LeaveAlone::reason).isEqualTo(LeaveReason.AwaitingSelfFence);
+    assertThat(resumed.actions(Action.LeaveAlone.class))
+        .singleElement()
+        .extracting(Action.LeaveAlone::reason)
+        .isEqualTo(LeaveReason.AwaitingSelfFence);
     assertThat(resumed.nextDeadline()).contains(fleet.now().plus(Duration.ofSeconds(12)));
 
     fleet.failoverResumedNow().advance(Duration.ofSeconds(10));
     assertThat(fleet.plan().actions(Action.PlaceVm.class)).isEmpty();
     fleet.advance(Duration.ofSeconds(2));
-    assertThat(fleet.plan().actions(Action.PlaceVm.class)).extracting(Action.PlaceVm::vm).containsExactly("default/web");
+    assertThat(fleet.plan().actions(Action.PlaceVm.class))
+        .extracting(Action.PlaceVm::vm)
+        .containsExactly("default/web");
   }
 
   @Test
   void H5_withoutFencingFailoverResumesAtOnceWithAStaleRecord() {
-    FleetBuilder fleet = fleet().settings(Settings.defaults().withFencing(FencingPolicy.None))
-        .sharedRepository("zos").host("h1").host("h2").host("h3").host("h4");
+    FleetBuilder fleet =
+        fleet()
+            .settings(Settings.defaults().withFencing(FencingPolicy.None))
+            .sharedRepository("zos")
+            .host("h1")
+            .host("h2")
+            .host("h3")
+            .host("h4");
     fleet.vm("default/web", v -> v.image("zos").runsOn("h1", "web"));
     fleet.host("h1", h -> h.silentFor(Duration.ofSeconds(30)));
     fleet.failoverFrozen(true);
     Plan resumed = fleet.plan();
     assertThat(resumed.actions(Action.UnfreezeFailover.class)).hasSize(1);
     assertThat(resumed.actions(Action.RecordStaleInstance.class)).hasSize(1);
-    assertThat(resumed.actions(Action.PlaceVm.class)).extracting(Action.PlaceVm::vm).containsExactly("default/web");
+    assertThat(resumed.actions(Action.PlaceVm.class))
+        .extracting(Action.PlaceVm::vm)
+        .containsExactly("default/web");
   }
 
   @Test
   void H5_hostThatFellSilentAfterFailoverResumedIsFailedOverAtOnce() {
-    FleetBuilder fleet = fleet().sharedRepository("zos").host("h1").host("h2").host("h3").host("h4");
+    FleetBuilder fleet =
+        fleet().sharedRepository("zos").host("h1").host("h2").host("h3").host("h4");
     fleet.vm("default/web", v -> v.image("zos").runsOn("h1", "web"));
     fleet.failoverResumedNow().advance(Duration.ofSeconds(5));
     fleet.host("h1", h -> h.silentFor(Duration.ofSeconds(1))); // after failover resumed
     fleet.advance(Duration.ofSeconds(15));
-    assertThat(fleet.plan().actions(Action.PlaceVm.class)).extracting(Action.PlaceVm::vm).containsExactly("default/web");
+    assertThat(fleet.plan().actions(Action.PlaceVm.class))
+        .extracting(Action.PlaceVm::vm)
+        .containsExactly("default/web");
   }
 
   @Test

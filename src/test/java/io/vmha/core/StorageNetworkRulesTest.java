@@ -16,14 +16,34 @@ class StorageNetworkRulesTest {
 
   private static FleetBuilder seedTwo() {
     FleetBuilder fleet = fleet().sharedRepository("iscsi-share").host("atlantic").host("pacific");
-    fleet.vm("demo/rhel-ha-high", v -> v.image("iscsi-share").resources(500, 1024).priority(Priority.High).runsOn("pacific", "rhel-ha-high"));
-    fleet.vm("demo/rhel-ha-low", v -> v.image("iscsi-share").resources(500, 1024).priority(Priority.Low).runsOn("pacific", "rhel-ha-low"));
-    fleet.vm("demo/rhel-plain", v -> v.image("iscsi-share").resources(500, 1024).ha(false).priority(Priority.High).runsOn("pacific", "rhel-plain"));
+    fleet.vm(
+        "demo/rhel-ha-high",
+        v ->
+            v.image("iscsi-share")
+                .resources(500, 1024)
+                .priority(Priority.High)
+                .runsOn("pacific", "rhel-ha-high"));
+    fleet.vm(
+        "demo/rhel-ha-low",
+        v ->
+            v.image("iscsi-share")
+                .resources(500, 1024)
+                .priority(Priority.Low)
+                .runsOn("pacific", "rhel-ha-low"));
+    fleet.vm(
+        "demo/rhel-plain",
+        v ->
+            v.image("iscsi-share")
+                .resources(500, 1024)
+                .ha(false)
+                .priority(Priority.High)
+                .runsOn("pacific", "rhel-plain"));
     return fleet;
   }
 
   @Test
-  void S1_nonSpmHostLosingStorageIsNonOperationalAndItsPausedVmsMigrateHighAvailabilityHighPriorityFirst() {
+  void
+      S1_nonSpmHostLosingStorageIsNonOperationalAndItsPausedVmsMigrateHighAvailabilityHighPriorityFirst() {
     FleetBuilder fleet = seedTwo().spmLease("atlantic", fleet().now());
     fleet.host("pacific", h -> h.storageLost(true));
     fleet.vm("demo/rhel-ha-high", v -> v.phase(VmPhase.Paused));
@@ -35,8 +55,10 @@ class StorageNetworkRulesTest {
     assertThat(plan.host("pacific").phase()).isEqualTo(HostPhase.NonOperational);
     assertThat(plan.actions(Action.MigrateVm.class))
         .containsExactly(
-            new Action.MigrateVm("demo/rhel-ha-high", "pacific", "atlantic", MigrationCause.StorageLost),
-            new Action.MigrateVm("demo/rhel-ha-low", "pacific", "atlantic", MigrationCause.StorageLost));
+            new Action.MigrateVm(
+                "demo/rhel-ha-high", "pacific", "atlantic", MigrationCause.StorageLost),
+            new Action.MigrateVm(
+                "demo/rhel-ha-low", "pacific", "atlantic", MigrationCause.StorageLost));
     assertThat(plan.actions(Action.RequestFencing.class)).as("only the SPM is fenced").isEmpty();
   }
 
@@ -45,8 +67,14 @@ class StorageNetworkRulesTest {
     FleetBuilder fleet = seedTwo();
     fleet.host("pacific", h -> h.storageLost(true));
     fleet.vm("demo/rhel-ha-high", v -> v.migratingTo("atlantic").notReported());
-    fleet.host("atlantic", h -> h.runsUntracked("demo/rhel-ha-high", "rhel-ha-high", InstanceState.Running,
-        io.vmha.core.model.Resources.of(500, 1024)));
+    fleet.host(
+        "atlantic",
+        h ->
+            h.runsUntracked(
+                "demo/rhel-ha-high",
+                "rhel-ha-high",
+                InstanceState.Running,
+                io.vmha.core.model.Resources.of(500, 1024)));
 
     Plan plan = fleet.plan();
 
@@ -62,15 +90,18 @@ class StorageNetworkRulesTest {
     fleet.host("pacific", h -> h.networkLost(true));
     Plan plan = fleet.plan();
     assertThat(plan.host("pacific").phase()).isEqualTo(HostPhase.NonOperational);
-    assertThat(plan.actions(Action.MigrateVm.class)).extracting(Action.MigrateVm::cause)
-        .containsOnly(MigrationCause.NetworkLost).hasSize(2);
+    assertThat(plan.actions(Action.MigrateVm.class))
+        .extracting(Action.MigrateVm::cause)
+        .containsOnly(MigrationCause.NetworkLost)
+        .hasSize(2);
   }
 
   @Test
   void S3_spmMovesFromTheRebootedHostToTheRunningOneOnlyAfterTheLeaseExpires() {
     FleetBuilder fleet = fleet().sharedRepository("iscsi-share").host("pacific").host("atlantic");
     Plan first = fleet.plan();
-    assertThat(first.actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("atlantic"));
+    assertThat(first.actions(Action.AssignSpm.class))
+        .containsExactly(new Action.AssignSpm("atlantic"));
 
     fleet.spmLease("pacific", fleet.now());
     fleet.advance(Duration.ofSeconds(4));
@@ -82,23 +113,35 @@ class StorageNetworkRulesTest {
 
     fleet.advance(Duration.ofSeconds(6));
     Plan moved = fleet.plan();
-    assertThat(moved.actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("atlantic"));
+    assertThat(moved.actions(Action.AssignSpm.class))
+        .containsExactly(new Action.AssignSpm("atlantic"));
     assertThat(moved.host("atlantic").spm()).isTrue();
     assertThat(moved.host("pacific").spm()).isFalse();
   }
 
   @Test
   void S3_onlyEligibleHostsBecomeSpmPreferringHigherSpmPriority() {
-    FleetBuilder fleet = fleet().host("a", h -> h.spmPriority(SpmPriority.Never)).host("b", h -> h.maintenance(true))
-        .host("c", h -> h.storageLost(true)).host("d", h -> h.spmPriority(SpmPriority.Low)).host("e", h -> h.spmPriority(SpmPriority.High));
-    assertThat(fleet.plan().actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("e"));
+    FleetBuilder fleet =
+        fleet()
+            .host("a", h -> h.spmPriority(SpmPriority.Never))
+            .host("b", h -> h.maintenance(true))
+            .host("c", h -> h.storageLost(true))
+            .host("d", h -> h.spmPriority(SpmPriority.Low))
+            .host("e", h -> h.spmPriority(SpmPriority.High));
+    assertThat(fleet.plan().actions(Action.AssignSpm.class))
+        .containsExactly(new Action.AssignSpm("e"));
   }
 
   @Test
   void S3_spmHostGoingIntoMaintenanceReleasesTheLease() {
-    FleetBuilder fleet = fleet().host("pacific", h -> h.maintenance(true)).host("atlantic").spmLease("pacific", fleet().now());
+    FleetBuilder fleet =
+        fleet()
+            .host("pacific", h -> h.maintenance(true))
+            .host("atlantic")
+            .spmLease("pacific", fleet().now());
     Plan plan = fleet.plan();
-    assertThat(plan.actions(Action.ReleaseSpm.class)).containsExactly(new Action.ReleaseSpm("pacific"));
+    assertThat(plan.actions(Action.ReleaseSpm.class))
+        .containsExactly(new Action.ReleaseSpm("pacific"));
     assertThat(plan.actions(Action.AssignSpm.class)).isEmpty();
   }
 
@@ -107,7 +150,10 @@ class StorageNetworkRulesTest {
     FleetBuilder fleet = seedTwo().spmLease("pacific", fleet().now());
     fleet.host("pacific", h -> h.storageLost(true));
     Plan plan = fleet.plan();
-    assertThat(plan.actions(Action.RequestFencing.class)).singleElement().extracting(Action.RequestFencing::host).isEqualTo("pacific");
+    assertThat(plan.actions(Action.RequestFencing.class))
+        .singleElement()
+        .extracting(Action.RequestFencing::host)
+        .isEqualTo("pacific");
     assertThat(plan.actions(Action.MigrateVm.class)).hasSize(2);
     assertThat(plan.actions(Action.AssignSpm.class)).isEmpty();
 
@@ -117,9 +163,11 @@ class StorageNetworkRulesTest {
     assertThat(fenced.actions(Action.RequestFencing.class)).isEmpty();
 
     fleet.advance(Duration.ofSeconds(10)); // the fenced agent no longer renews the SPM lease
-    assertThat(fleet.plan().actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("atlantic"));
+    assertThat(fleet.plan().actions(Action.AssignSpm.class))
+        .containsExactly(new Action.AssignSpm("atlantic"));
 
     fleet.host("pacific", h -> h.storageLost(false));
-    assertThat(fleet.plan().actions(Action.ClearFencing.class)).containsExactly(new Action.ClearFencing("pacific"));
+    assertThat(fleet.plan().actions(Action.ClearFencing.class))
+        .containsExactly(new Action.ClearFencing("pacific"));
   }
 }

@@ -16,7 +16,8 @@ class DemoE2ETest {
   void theDemoPassesEveryScenarioOnARealApiServer(@TempDir Path dir) throws Exception {
     boolean present = LocalKubeApiServer.binaries().isPresent();
     if (!present) {
-      System.out.println("SKIPPED DemoE2ETest: no kube-apiserver under ~/.kubeapitest: run hack/build-k8s-binaries.sh");
+      System.out.println(
+          "SKIPPED DemoE2ETest: no kube-apiserver under ~/.kubeapitest: run hack/build-k8s-binaries.sh");
     }
     assumeTrue(present, "no kube-apiserver under ~/.kubeapitest: run hack/build-k8s-binaries.sh");
     DemoTest.playAndCheck(dir, "real");

@@ -34,16 +34,26 @@ class DemoTest {
     String output = captured.toString();
     original.println(output);
     assertThat(exit).as("exit code").isZero();
-    assertThat(output).contains("invariants I1-I5: held throughout").contains("scenarios: 9 of 9 passed");
-    assertThat(output).contains("FailedOver").contains("WaitingForHost").contains("GuestAgentAlive")
-        .contains("MigrationStarted").contains("SpmAssigned").contains("FencingRequested").contains("FailoverFrozen");
+    assertThat(output)
+        .contains("invariants I1-I5: held throughout")
+        .contains("scenarios: 9 of 9 passed");
+    assertThat(output)
+        .contains("FailedOver")
+        .contains("WaitingForHost")
+        .contains("GuestAgentAlive")
+        .contains("MigrationStarted")
+        .contains("SpmAssigned")
+        .contains("FencingRequested")
+        .contains("FailoverFrozen");
 
     JsonNode json = new ObjectMapper().readTree(Files.readString(report));
     assertThat(json.get("scenarios")).hasSize(9);
-    json.get("scenarios").forEach(s -> {
-      assertThat(s.get("passed").asBoolean()).as(s.get("name").asText()).isTrue();
-      assertThat(s.get("checks")).isNotEmpty();
-    });
+    json.get("scenarios")
+        .forEach(
+            s -> {
+              assertThat(s.get("passed").asBoolean()).as(s.get("name").asText()).isTrue();
+              assertThat(s.get("checks")).isNotEmpty();
+            });
     assertThat(json.get("invariantViolations")).isEmpty();
     assertThat(json.get("finalVms")).hasSize(5);
   }

@@ -30,21 +30,25 @@ final class ChartedFleet implements AutoCloseable {
   static final String AGENT_SA = "vmha-agent";
   static final String IDENTITY = "vmha-operator-e2e";
 
-  /** The spec's timings shrunk about tenfold, keeping their proportions (H1): grace >= self-fence + heartbeat + 2s. */
-  static final Settings FAST = new Settings(
-      Duration.ofMillis(200),
-      Duration.ofMillis(3000),
-      Duration.ofMillis(500),
-      2,
-      0.5,
-      3,
-      Duration.ofMinutes(10),
-      Duration.ofMillis(500),
-      Duration.ofSeconds(4),
-      FencingPolicy.SelfFence,
-      0,
-      PlacementPolicy.LeastAllocated,
-      Duration.ofMillis(3000));
+  /**
+   * The spec's timings shrunk about tenfold, keeping their proportions (H1): grace >= self-fence +
+   * heartbeat + 2s.
+   */
+  static final Settings FAST =
+      new Settings(
+          Duration.ofMillis(200),
+          Duration.ofMillis(3000),
+          Duration.ofMillis(500),
+          2,
+          0.5,
+          3,
+          Duration.ofMinutes(10),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(4),
+          FencingPolicy.SelfFence,
+          0,
+          PlacementPolicy.LeastAllocated,
+          Duration.ofMillis(3000));
 
   final RealApiServer api;
   final KubernetesClient operatorClient;
@@ -52,7 +56,11 @@ final class ChartedFleet implements AutoCloseable {
   final VmhaOperator operator;
   private final List<MiniAgent> agents = new ArrayList<>();
 
-  private ChartedFleet(RealApiServer api, KubernetesClient operatorClient, KubernetesClient agentClient, VmhaOperator operator) {
+  private ChartedFleet(
+      RealApiServer api,
+      KubernetesClient operatorClient,
+      KubernetesClient agentClient,
+      VmhaOperator operator) {
     this.api = api;
     this.operatorClient = operatorClient;
     this.agentClient = agentClient;
@@ -63,19 +71,41 @@ final class ChartedFleet implements AutoCloseable {
     Tools.assumeHelm();
     RealApiServer api = RealApiServer.start();
     try {
-      // No --wait: there is no kubelet, so the Deployment's pods never run; everything else is real.
-      api.helm("install", RELEASE, Tools.CHART.toString(), "--namespace", NAMESPACE, "--create-namespace")
+      // No --wait: there is no kubelet, so the Deployment's pods never run; everything else is
+      // real.
+      api.helm(
+              "install",
+              RELEASE,
+              Tools.CHART.toString(),
+              "--namespace",
+              NAMESPACE,
+              "--create-namespace")
           .orFail(List.of("helm install"));
-      for (String crd : List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines")) {
-        api.admin().apiextensions().v1().customResourceDefinitions().withName(crd + ".vmha.io")
-            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-                .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())), 30, TimeUnit.SECONDS);
+      for (String crd :
+          List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines")) {
+        api.admin()
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .withName(crd + ".vmha.io")
+            .waitUntilCondition(
+                c ->
+                    c != null
+                        && c.getStatus() != null
+                        && c.getStatus().getConditions().stream()
+                            .anyMatch(
+                                cond ->
+                                    "Established".equals(cond.getType())
+                                        && "True".equals(cond.getStatus())),
+                30,
+                TimeUnit.SECONDS);
       }
       KubernetesClient operatorClient = api.clientAs(NAMESPACE, OPERATOR_SA);
       KubernetesClient agentClient = api.clientAs(NAMESPACE, AGENT_SA);
       // The in-process twin of the chart's Deployment: what POD_NAME/POD_NAMESPACE and the VMHA_*
       // variables give the container, with SSA on as JOSDK's default (a real server has it).
-      OperatorOptions options = new OperatorOptions(FAST, true, "vmha-operator", NAMESPACE, IDENTITY, 0, false);
+      OperatorOptions options =
+          new OperatorOptions(FAST, true, "vmha-operator", NAMESPACE, IDENTITY, 0, false);
       VmhaOperator operator = new VmhaOperator(operatorClient, options, o -> {}).start();
       return new ChartedFleet(api, operatorClient, agentClient, operator);
     } catch (Exception | Error e) {
@@ -86,8 +116,13 @@ final class ChartedFleet implements AutoCloseable {
 
   /** Starts a host agent for {@code host}, authenticated as the chart's agent ServiceAccount. */
   MiniAgent agent(String host) {
-    MiniAgent agent = new MiniAgent(agentClient, host, NAMESPACE, FAST.heartbeatInterval().toMillis(),
-        (int) FAST.hostGracePeriod().toSeconds());
+    MiniAgent agent =
+        new MiniAgent(
+            agentClient,
+            host,
+            NAMESPACE,
+            FAST.heartbeatInterval().toMillis(),
+            (int) FAST.hostGracePeriod().toSeconds());
     agents.add(agent);
     return agent;
   }
@@ -121,12 +156,18 @@ final class ChartedFleet implements AutoCloseable {
   }
 
   static void eventually(Duration atMost, ThrowingRunnable assertion) {
-    Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(assertion);
+    Awaitility.await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(assertion);
   }
 
   void assertAgentsHealthy() {
     for (MiniAgent agent : agents) {
-      assertThat(agent.lastError.get()).as("last error of a host agent running as %s", AGENT_SA).isNull();
+      assertThat(agent.lastError.get())
+          .as("last error of a host agent running as %s", AGENT_SA)
+          .isNull();
     }
   }
 

@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The README's first steps, with the real kubectl against a real API server: the CRDs and the
- * examples apply, and every file in {@code examples/invalid/} is refused by the server's own
- * schema and CEL validation with the message its {@code # expect:} line documents.
+ * examples apply, and every file in {@code examples/invalid/} is refused by the server's own schema
+ * and CEL validation with the message its {@code # expect:} line documents.
  */
 class ExamplesE2ETest {
   static final String NAMESPACE = "examples";
@@ -25,8 +25,10 @@ class ExamplesE2ETest {
   @BeforeAll
   static void start() {
     api = RealApiServer.start();
-    api.kubectl("apply", "-f", Tools.PROJECT.resolve("crds").toString()).orFail(List.of("kubectl apply -f crds/"));
-    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all").orFail(List.of("kubectl wait"));
+    api.kubectl("apply", "-f", Tools.PROJECT.resolve("crds").toString())
+        .orFail(List.of("kubectl apply -f crds/"));
+    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all")
+        .orFail(List.of("kubectl wait"));
     api.createNamespace(NAMESPACE);
   }
 
@@ -41,20 +43,37 @@ class ExamplesE2ETest {
   void crdsAreEstablishedWithTheirShortNamesAndCategory() {
     var resources = api.kubectl("api-resources", "--api-group", "vmha.io", "-o", "wide");
     assertThat(resources.ok()).as(resources.output()).isTrue();
-    assertThat(resources.stdout()).contains("vmhosts", "vmh", "storagerepositories", "vmrepo",
-        "vmtemplates", "vmtpl", "virtualmachines", "havm", "vmha");
+    assertThat(resources.stdout())
+        .contains(
+            "vmhosts",
+            "vmh",
+            "storagerepositories",
+            "vmrepo",
+            "vmtemplates",
+            "vmtpl",
+            "virtualmachines",
+            "havm",
+            "vmha");
   }
 
   @Test
   void examplesApplyCleanly() {
-    var applied = api.kubectl("apply", "--namespace", NAMESPACE, "-f", Tools.PROJECT.resolve("examples").toString());
+    var applied =
+        api.kubectl(
+            "apply", "--namespace", NAMESPACE, "-f", Tools.PROJECT.resolve("examples").toString());
     assertThat(applied.ok()).as(applied.output()).isTrue();
     assertThat(applied.stderr()).as("warnings from the server").isBlank();
     var listed = api.kubectl("get", "vmha", "--namespace", NAMESPACE, "-o", "name");
-    assertThat(listed.stdout()).contains(
-        "vmhost.vmha.io/atlantic", "storagerepository.vmha.io/zos", "vmtemplate.vmha.io/sles10template", "virtualmachine.vmha.io/web");
+    assertThat(listed.stdout())
+        .contains(
+            "vmhost.vmha.io/atlantic",
+            "storagerepository.vmha.io/zos",
+            "vmtemplate.vmha.io/sles10template",
+            "virtualmachine.vmha.io/web");
     // Applying again changes nothing: what kubectl (and GitOps tools) see is what the files say.
-    var again = api.kubectl("apply", "--namespace", NAMESPACE, "-f", Tools.PROJECT.resolve("examples").toString());
+    var again =
+        api.kubectl(
+            "apply", "--namespace", NAMESPACE, "-f", Tools.PROJECT.resolve("examples").toString());
     assertThat(again.stdout()).doesNotContain("configured").doesNotContain("created");
   }
 
@@ -67,13 +86,16 @@ class ExamplesE2ETest {
   @ParameterizedTest
   @MethodSource("invalidExamples")
   void invalidExampleIsRefusedByTheApiServerWithItsDocumentedMessage(Path file) throws IOException {
-    String expect = Files.readAllLines(file).stream()
-        .filter(l -> l.startsWith("# expect:"))
-        .map(l -> l.substring("# expect:".length()).trim())
-        .findFirst()
-        .orElseThrow(() -> new AssertionError(file + " has no '# expect:' line"));
+    String expect =
+        Files.readAllLines(file).stream()
+            .filter(l -> l.startsWith("# expect:"))
+            .map(l -> l.substring("# expect:".length()).trim())
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(file + " has no '# expect:' line"));
     var refused = api.kubectl("apply", "--namespace", NAMESPACE, "-f", file.toString());
-    assertThat(refused.ok()).as("kubectl apply -f %s must fail: %s", file.getFileName(), refused.output()).isFalse();
+    assertThat(refused.ok())
+        .as("kubectl apply -f %s must fail: %s", file.getFileName(), refused.output())
+        .isFalse();
     assertThat(refused.stderr()).contains(expect);
   }
 }

@@ -30,7 +30,9 @@ class GitOpsE2ETest {
   static void install() throws Exception {
     fleet = ChartedFleet.install();
     fleet.api.createNamespace(NAMESPACE);
-    fleet.apply(null, """
+    fleet.apply(
+        null,
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: g1}
@@ -51,7 +53,8 @@ class GitOpsE2ETest {
     }
   }
 
-  private static final String APP = """
+  private static final String APP =
+      """
       apiVersion: vmha.io/v1alpha1
       kind: VirtualMachine
       metadata:
@@ -71,12 +74,19 @@ class GitOpsE2ETest {
 
   /** Server-side apply as Argo CD does it (its own field manager; no force unless told to). */
   private static GenericKubernetesResource applyAsArgo(String name, String priority) {
-    GenericKubernetesResource desired = Serialization.unmarshal(APP.formatted(name, priority), GenericKubernetesResource.class);
+    GenericKubernetesResource desired =
+        Serialization.unmarshal(APP.formatted(name, priority), GenericKubernetesResource.class);
     return fleet.api.admin().resource(desired).fieldManager(MANAGER).serverSideApply();
   }
 
   private static VirtualMachine vm(String name) {
-    return fleet.api.admin().resources(VirtualMachine.class).inNamespace(NAMESPACE).withName(name).get();
+    return fleet
+        .api
+        .admin()
+        .resources(VirtualMachine.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .get();
   }
 
   /** Waits until the VM runs and then until nothing about it has changed for a while. */
@@ -107,8 +117,10 @@ class GitOpsE2ETest {
     // A few dozen heartbeats: the operator must not write the VM again.
     Thread.sleep(ChartedFleet.FAST.heartbeatInterval().multipliedBy(15).toMillis());
     VirtualMachine after = vm("steady");
-    assertThat(after.getMetadata().getResourceVersion()).isEqualTo(before.getMetadata().getResourceVersion());
-    assertThat(Serialization.asJson(after.getStatus())).isEqualTo(Serialization.asJson(before.getStatus()));
+    assertThat(after.getMetadata().getResourceVersion())
+        .isEqualTo(before.getMetadata().getResourceVersion());
+    assertThat(Serialization.asJson(after.getStatus()))
+        .isEqualTo(Serialization.asJson(before.getStatus()));
     assertThat(after.getMetadata().getLabels())
         .containsEntry(VmhaApi.HOST_LABEL, "g1")
         .containsEntry("app.kubernetes.io/instance", "fleet");
@@ -125,37 +137,53 @@ class GitOpsE2ETest {
     ManagedFieldsEntry argo = managedBy(placed, MANAGER, null);
     assertThat(argo.getOperation()).isEqualTo("Apply");
     String argoFields = Serialization.asJson(argo.getFieldsV1());
-    assertThat(argoFields).contains("\"f:spec\"").doesNotContain("f:status").doesNotContain("vmha.io/host");
+    assertThat(argoFields)
+        .contains("\"f:spec\"")
+        .doesNotContain("f:status")
+        .doesNotContain("vmha.io/host");
     // The operator's fields: status (subresource) and the host label (main resource).
     assertThat(placed.getMetadata().getManagedFields())
         .anySatisfy(m -> assertThat(m.getSubresource()).isEqualTo("status"))
-        .anySatisfy(m -> assertThat(Serialization.asJson(m.getFieldsV1())).contains("f:vmha.io/host"));
+        .anySatisfy(
+            m -> assertThat(Serialization.asJson(m.getFieldsV1())).contains("f:vmha.io/host"));
 
     // A change from Git, applied without force: no conflict with the operator's fields.
     applyAsArgo("owned", "Low");
-    eventually(() -> {
-      VirtualMachine vm = vm("owned");
-      assertThat(vm.getMetadata().getGeneration()).isEqualTo(generation + 1);
-      assertThat(vm.getStatus().getObservedGeneration()).isEqualTo(generation + 1);
-      assertThat(vm.getSpec().getHighAvailability().getPriority()).hasToString("Low");
-      assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "g1");
-      assertThat(vm.getStatus().getHost()).isEqualTo("g1");
-    });
+    eventually(
+        () -> {
+          VirtualMachine vm = vm("owned");
+          assertThat(vm.getMetadata().getGeneration()).isEqualTo(generation + 1);
+          assertThat(vm.getStatus().getObservedGeneration()).isEqualTo(generation + 1);
+          assertThat(vm.getSpec().getHighAvailability().getPriority()).hasToString("Low");
+          assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "g1");
+          assertThat(vm.getStatus().getHost()).isEqualTo("g1");
+        });
     // kstatus: Ready=True with the current generation is what Argo CD and Flux report as healthy.
-    eventually(() -> assertThat(vm("owned").getStatus().getConditions())
-        .anySatisfy(c -> {
-          assertThat(c.getType()).isEqualTo("Ready");
-          assertThat(c.getStatus()).isEqualTo("True");
-        }));
+    eventually(
+        () ->
+            assertThat(vm("owned").getStatus().getConditions())
+                .anySatisfy(
+                    c -> {
+                      assertThat(c.getType()).isEqualTo("Ready");
+                      assertThat(c.getStatus()).isEqualTo("True");
+                    }));
     fleet.assertAgentsHealthy();
   }
 
-  private static ManagedFieldsEntry managedBy(VirtualMachine vm, String manager, String subresource) {
-    List<ManagedFieldsEntry> entries = vm.getMetadata().getManagedFields().stream()
-        .filter(m -> manager.equals(m.getManager()))
-        .filter(m -> subresource == null ? m.getSubresource() == null || m.getSubresource().isEmpty() : subresource.equals(m.getSubresource()))
-        .toList();
-    assertThat(entries).as("managedFields of %s in %s", manager, Map.of("vm", vm.getMetadata().getName())).hasSize(1);
+  private static ManagedFieldsEntry managedBy(
+      VirtualMachine vm, String manager, String subresource) {
+    List<ManagedFieldsEntry> entries =
+        vm.getMetadata().getManagedFields().stream()
+            .filter(m -> manager.equals(m.getManager()))
+            .filter(
+                m ->
+                    subresource == null
+                        ? m.getSubresource() == null || m.getSubresource().isEmpty()
+                        : subresource.equals(m.getSubresource()))
+            .toList();
+    assertThat(entries)
+        .as("managedFields of %s in %s", manager, Map.of("vm", vm.getMetadata().getName()))
+        .hasSize(1);
     return entries.get(0);
   }
 }

@@ -28,23 +28,34 @@ import picocli.CommandLine.Option;
  */
 class HelmChartTest {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final List<String> KINDS = List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
+  private static final List<String> KINDS =
+      List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
 
   static List<JsonNode> render(String... setValues) {
-    List<String> command = new ArrayList<>(List.of(Tools.assumeHelm().toString(), "template", "vmha", Tools.CHART.toString(),
-        "--namespace", "vmha-system"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Tools.assumeHelm().toString(),
+                "template",
+                "vmha",
+                Tools.CHART.toString(),
+                "--namespace",
+                "vmha-system"));
     for (String value : setValues) {
       command.addAll(List.of("--set", value));
     }
-    Tools.Result result = Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1)).orFail(command);
+    Tools.Result result =
+        Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1)).orFail(command);
     try {
       List<JsonNode> objects = new ArrayList<>();
       try (var parser = YAML.getFactory().createParser(result.stdout())) {
-        YAML.readValues(parser, JsonNode.class).forEachRemaining(node -> {
-          if (node != null && !node.isNull() && !node.isEmpty()) {
-            objects.add(node);
-          }
-        });
+        YAML.readValues(parser, JsonNode.class)
+            .forEachRemaining(
+                node -> {
+                  if (node != null && !node.isNull() && !node.isEmpty()) {
+                    objects.add(node);
+                  }
+                });
       }
       return objects;
     } catch (IOException e) {
@@ -54,15 +65,21 @@ class HelmChartTest {
 
   static JsonNode find(List<JsonNode> objects, String kind, String name) {
     return objects.stream()
-        .filter(o -> kind.equals(o.path("kind").asText()) && name.equals(o.at("/metadata/name").asText()))
+        .filter(
+            o ->
+                kind.equals(o.path("kind").asText())
+                    && name.equals(o.at("/metadata/name").asText()))
         .findFirst()
-        .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in the rendered chart"));
+        .orElseThrow(
+            () -> new AssertionError("no " + kind + " " + name + " in the rendered chart"));
   }
 
   static boolean allows(JsonNode role, String group, String resource, String verb) {
     for (JsonNode rule : role.path("rules")) {
-      if (texts(rule.path("apiGroups")).contains(group) && texts(rule.path("resources")).contains(resource)
-          && texts(rule.path("verbs")).contains(verb) && rule.path("resourceNames").isMissingNode()) {
+      if (texts(rule.path("apiGroups")).contains(group)
+          && texts(rule.path("resources")).contains(resource)
+          && texts(rule.path("verbs")).contains(verb)
+          && rule.path("resourceNames").isMissingNode()) {
         return true;
       }
     }
@@ -75,7 +92,8 @@ class HelmChartTest {
 
   @Test
   void lintIsClean() {
-    List<String> command = List.of(Tools.assumeHelm().toString(), "lint", Tools.CHART.toString(), "--strict");
+    List<String> command =
+        List.of(Tools.assumeHelm().toString(), "lint", Tools.CHART.toString(), "--strict");
     Tools.Result lint = Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1));
     assertThat(lint.ok()).as(lint.output()).isTrue();
     assertThat(lint.output()).doesNotContain("[WARNING]").doesNotContain("[ERROR]");
@@ -84,20 +102,35 @@ class HelmChartTest {
   @Test
   void rendersTheOperatorAndItsIdentitiesButNoMonitoringByDefault() {
     List<JsonNode> objects = render();
-    assertThat(objects).extracting(o -> o.path("kind").asText() + "/" + o.at("/metadata/name").asText())
+    assertThat(objects)
+        .extracting(o -> o.path("kind").asText() + "/" + o.at("/metadata/name").asText())
         .contains(
-            "ServiceAccount/vmha-operator", "ServiceAccount/vmha-agent",
-            "ClusterRole/vmha-operator", "ClusterRoleBinding/vmha-operator", "Role/vmha-operator", "RoleBinding/vmha-operator",
-            "ClusterRole/vmha-agent", "ClusterRoleBinding/vmha-agent", "Role/vmha-agent", "RoleBinding/vmha-agent",
-            "ClusterRole/vmha-view", "ClusterRole/vmha-edit",
-            "Deployment/vmha-operator", "PodDisruptionBudget/vmha-operator", "Service/vmha-operator-metrics")
+            "ServiceAccount/vmha-operator",
+            "ServiceAccount/vmha-agent",
+            "ClusterRole/vmha-operator",
+            "ClusterRoleBinding/vmha-operator",
+            "Role/vmha-operator",
+            "RoleBinding/vmha-operator",
+            "ClusterRole/vmha-agent",
+            "ClusterRoleBinding/vmha-agent",
+            "Role/vmha-agent",
+            "RoleBinding/vmha-agent",
+            "ClusterRole/vmha-view",
+            "ClusterRole/vmha-edit",
+            "Deployment/vmha-operator",
+            "PodDisruptionBudget/vmha-operator",
+            "Service/vmha-operator-metrics")
         .noneMatch(k -> k.startsWith("ServiceMonitor/"))
-        .noneMatch(k -> k.startsWith("CustomResourceDefinition/")); // crds/ is Helm's: installed, not templated
+        .noneMatch(
+            k ->
+                k.startsWith(
+                    "CustomResourceDefinition/")); // crds/ is Helm's: installed, not templated
     for (JsonNode object : objects) {
       if (!object.at("/metadata/namespace").isMissingNode()) {
         assertThat(object.at("/metadata/namespace").asText()).isEqualTo("vmha-system");
       }
-      assertThat(object.at("/metadata/labels/app.kubernetes.io~1managed-by").asText()).isEqualTo("Helm");
+      assertThat(object.at("/metadata/labels/app.kubernetes.io~1managed-by").asText())
+          .isEqualTo("Helm");
     }
   }
 
@@ -106,9 +139,15 @@ class HelmChartTest {
     for (JsonNode object : render()) {
       if (object.path("kind").asText().endsWith("Role")) {
         for (JsonNode rule : object.path("rules")) {
-          assertThat(texts(rule.path("verbs"))).as("%s", object.at("/metadata/name")).doesNotContain("*");
-          assertThat(texts(rule.path("resources"))).as("%s", object.at("/metadata/name")).doesNotContain("*");
-          assertThat(texts(rule.path("apiGroups"))).as("%s", object.at("/metadata/name")).doesNotContain("*");
+          assertThat(texts(rule.path("verbs")))
+              .as("%s", object.at("/metadata/name"))
+              .doesNotContain("*");
+          assertThat(texts(rule.path("resources")))
+              .as("%s", object.at("/metadata/name"))
+              .doesNotContain("*");
+          assertThat(texts(rule.path("apiGroups")))
+              .as("%s", object.at("/metadata/name"))
+              .doesNotContain("*");
         }
       }
     }
@@ -123,16 +162,22 @@ class HelmChartTest {
         assertThat(allows(cluster, "vmha.io", kind, verb)).as("%s %s", verb, kind).isTrue();
       }
       for (String verb : List.of("create", "update", "delete", "deletecollection")) {
-        assertThat(allows(cluster, "vmha.io", kind, verb)).as("the operator must not %s %s", verb, kind).isFalse();
+        assertThat(allows(cluster, "vmha.io", kind, verb))
+            .as("the operator must not %s %s", verb, kind)
+            .isFalse();
       }
       assertThat(allows(cluster, "vmha.io", kind + "/status", "update")).isTrue();
       assertThat(allows(cluster, "vmha.io", kind + "/status", "patch")).isTrue();
       assertThat(allows(cluster, "vmha.io", kind + "/finalizers", "update")).isTrue();
     }
     for (String verb : List.of("get", "list", "watch")) {
-      assertThat(allows(cluster, "coordination.k8s.io", "leases", verb)).as("%s guest leases in every namespace", verb).isTrue();
+      assertThat(allows(cluster, "coordination.k8s.io", "leases", verb))
+          .as("%s guest leases in every namespace", verb)
+          .isTrue();
     }
-    assertThat(allows(cluster, "coordination.k8s.io", "leases", "create")).as("lease writes only in its namespace").isFalse();
+    assertThat(allows(cluster, "coordination.k8s.io", "leases", "create"))
+        .as("lease writes only in its namespace")
+        .isFalse();
     assertThat(allows(cluster, "coordination.k8s.io", "leases", "update")).isFalse();
     assertThat(allows(cluster, "events.k8s.io", "events", "create")).isTrue();
     assertThat(allows(cluster, "events.k8s.io", "events", "patch")).isTrue();
@@ -140,10 +185,17 @@ class HelmChartTest {
     JsonNode role = find(objects, "Role", "vmha-operator");
     // Fabric8's leader election renews its Lease with a patch; the SPM Lease is updated.
     for (String verb : List.of("get", "list", "watch", "create", "update", "patch")) {
-      assertThat(allows(role, "coordination.k8s.io", "leases", verb)).as("%s leases in the release namespace", verb).isTrue();
+      assertThat(allows(role, "coordination.k8s.io", "leases", verb))
+          .as("%s leases in the release namespace", verb)
+          .isTrue();
     }
-    assertBound(find(objects, "ClusterRoleBinding", "vmha-operator"), "ClusterRole", "vmha-operator", "vmha-operator");
-    assertBound(find(objects, "RoleBinding", "vmha-operator"), "Role", "vmha-operator", "vmha-operator");
+    assertBound(
+        find(objects, "ClusterRoleBinding", "vmha-operator"),
+        "ClusterRole",
+        "vmha-operator",
+        "vmha-operator");
+    assertBound(
+        find(objects, "RoleBinding", "vmha-operator"), "Role", "vmha-operator", "vmha-operator");
   }
 
   @Test
@@ -154,7 +206,9 @@ class HelmChartTest {
       for (String verb : List.of("get", "list", "watch")) {
         assertThat(allows(agent, "vmha.io", kind, verb)).as("%s %s", verb, kind).isTrue();
       }
-      assertThat(allows(agent, "vmha.io", kind, "patch")).as("agents never write %s", kind).isFalse();
+      assertThat(allows(agent, "vmha.io", kind, "patch"))
+          .as("agents never write %s", kind)
+          .isFalse();
     }
     assertThat(allows(agent, "vmha.io", "vmhosts/status", "patch")).isTrue();
     assertThat(allows(agent, "vmha.io", "virtualmachines/status", "patch")).isFalse();
@@ -167,14 +221,19 @@ class HelmChartTest {
     for (String verb : List.of("get", "create", "update")) {
       assertThat(allows(role, "coordination.k8s.io", "leases", verb)).isTrue();
     }
-    assertBound(find(objects, "ClusterRoleBinding", "vmha-agent"), "ClusterRole", "vmha-agent", "vmha-agent");
+    assertBound(
+        find(objects, "ClusterRoleBinding", "vmha-agent"),
+        "ClusterRole",
+        "vmha-agent",
+        "vmha-agent");
     assertBound(find(objects, "RoleBinding", "vmha-agent"), "Role", "vmha-agent", "vmha-agent");
 
     JsonNode withoutGuests = find(render("agent.guestLeases=false"), "ClusterRole", "vmha-agent");
     assertThat(allows(withoutGuests, "coordination.k8s.io", "leases", "update")).isFalse();
   }
 
-  private static void assertBound(JsonNode binding, String roleKind, String role, String serviceAccount) {
+  private static void assertBound(
+      JsonNode binding, String roleKind, String role, String serviceAccount) {
     assertThat(binding.at("/roleRef/kind").asText()).isEqualTo(roleKind);
     assertThat(binding.at("/roleRef/name").asText()).isEqualTo(role);
     assertThat(binding.at("/subjects/0/kind").asText()).isEqualTo("ServiceAccount");
@@ -186,7 +245,8 @@ class HelmChartTest {
   void aggregatedRolesGiveNamespaceUsersVmsAndTemplatesOnly() {
     List<JsonNode> objects = render();
     JsonNode view = find(objects, "ClusterRole", "vmha-view");
-    assertThat(view.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-view").asText()).isEqualTo("true");
+    assertThat(view.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-view").asText())
+        .isEqualTo("true");
     for (String kind : KINDS) {
       for (String verb : List.of("get", "list", "watch")) {
         assertThat(allows(view, "vmha.io", kind, verb)).isTrue();
@@ -196,22 +256,31 @@ class HelmChartTest {
       }
     }
     JsonNode edit = find(objects, "ClusterRole", "vmha-edit");
-    assertThat(edit.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-edit").asText()).isEqualTo("true");
-    assertThat(edit.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-admin").asText()).isEqualTo("true");
+    assertThat(edit.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-edit").asText())
+        .isEqualTo("true");
+    assertThat(edit.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-admin").asText())
+        .isEqualTo("true");
     for (String kind : List.of("virtualmachines", "vmtemplates")) {
       for (String verb : List.of("create", "update", "patch", "delete", "deletecollection")) {
         assertThat(allows(edit, "vmha.io", kind, verb)).as("%s %s", verb, kind).isTrue();
       }
-      assertThat(allows(edit, "vmha.io", kind + "/status", "update")).as("status is the operator's").isFalse();
+      assertThat(allows(edit, "vmha.io", kind + "/status", "update"))
+          .as("status is the operator's")
+          .isFalse();
       assertThat(allows(edit, "vmha.io", kind + "/status", "patch")).isFalse();
     }
     for (String kind : List.of("vmhosts", "storagerepositories")) {
       for (String verb : List.of("create", "update", "patch", "delete")) {
-        assertThat(allows(edit, "vmha.io", kind, verb)).as("only cluster admins %s %s", verb, kind).isFalse();
+        assertThat(allows(edit, "vmha.io", kind, verb))
+            .as("only cluster admins %s %s", verb, kind)
+            .isFalse();
       }
     }
     assertThat(render("rbac.aggregatedRoles=false"))
-        .noneMatch(o -> o.at("/metadata/name").asText().equals("vmha-view") || o.at("/metadata/name").asText().equals("vmha-edit"));
+        .noneMatch(
+            o ->
+                o.at("/metadata/name").asText().equals("vmha-view")
+                    || o.at("/metadata/name").asText().equals("vmha-edit"));
   }
 
   @Test
@@ -244,14 +313,20 @@ class HelmChartTest {
       assertThat(container.at("/resources/limits/" + resource).asText()).isNotBlank();
     }
     // A read-only root file system still needs a writable /tmp for the JVM.
-    assertThat(container.path("volumeMounts")).anySatisfy(m -> assertThat(m.path("mountPath").asText()).isEqualTo("/tmp"));
+    assertThat(container.path("volumeMounts"))
+        .anySatisfy(m -> assertThat(m.path("mountPath").asText()).isEqualTo("/tmp"));
     Map<String, JsonNode> env = env(container);
-    assertThat(env.get("POD_NAME").at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("metadata.name");
-    assertThat(env.get("POD_NAMESPACE").at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("metadata.namespace");
+    assertThat(env.get("POD_NAME").at("/valueFrom/fieldRef/fieldPath").asText())
+        .isEqualTo("metadata.name");
+    assertThat(env.get("POD_NAMESPACE").at("/valueFrom/fieldRef/fieldPath").asText())
+        .isEqualTo("metadata.namespace");
 
     JsonNode labels = deployment.at("/spec/template/metadata/labels");
     JsonNode selector = deployment.at("/spec/selector/matchLabels");
-    selector.fields().forEachRemaining(e -> assertThat(labels.path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
+    selector
+        .fields()
+        .forEachRemaining(
+            e -> assertThat(labels.path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
     JsonNode pdb = find(objects, "PodDisruptionBudget", "vmha-operator");
     assertThat(pdb.at("/spec/minAvailable").asInt()).isEqualTo(1);
     assertThat(pdb.at("/spec/selector/matchLabels")).isEqualTo(selector);
@@ -263,13 +338,19 @@ class HelmChartTest {
 
   @Test
   void aSingleReplicaGetsNoDisruptionBudgetThatWouldBlockDrains() {
-    assertThat(render("replicaCount=1")).noneMatch(o -> o.path("kind").asText().equals("PodDisruptionBudget"));
+    assertThat(render("replicaCount=1"))
+        .noneMatch(o -> o.path("kind").asText().equals("PodDisruptionBudget"));
   }
 
   @Test
   void serviceMonitorScrapesMetricsWhenEnabled() {
-    JsonNode monitor = find(render("metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.labels.release=prometheus"),
-        "ServiceMonitor", "vmha-operator");
+    JsonNode monitor =
+        find(
+            render(
+                "metrics.serviceMonitor.enabled=true",
+                "metrics.serviceMonitor.labels.release=prometheus"),
+            "ServiceMonitor",
+            "vmha-operator");
     assertThat(monitor.at("/apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
     assertThat(monitor.at("/metadata/labels/release").asText()).isEqualTo("prometheus");
     assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/metrics");
@@ -284,7 +365,9 @@ class HelmChartTest {
       Option option = field.getAnnotation(Option.class);
       if (option != null) {
         Matcher m = env.matcher(option.defaultValue());
-        assertThat(m.matches()).as("option %s reads an environment variable", field.getName()).isTrue();
+        assertThat(m.matches())
+            .as("option %s reads an environment variable", field.getName())
+            .isTrue();
         variables.put(m.group(1), m.group(2));
       }
     }
@@ -294,13 +377,17 @@ class HelmChartTest {
   @Test
   void everyOperatorSettingIsAnEnvironmentVariableWithTheOperatorsDefault() {
     Map<String, String> expected = operatorEnvironment();
-    assertThat(expected).containsKeys("VMHA_HEARTBEAT_INTERVAL", "VMHA_FENCING", "VMHA_LEADER_ELECTION", "VMHA_HTTP_PORT");
-    Map<String, JsonNode> env = env(find(render(), "Deployment", "vmha-operator").at("/spec/template/spec/containers/0"));
+    assertThat(expected)
+        .containsKeys(
+            "VMHA_HEARTBEAT_INTERVAL", "VMHA_FENCING", "VMHA_LEADER_ELECTION", "VMHA_HTTP_PORT");
+    Map<String, JsonNode> env =
+        env(find(render(), "Deployment", "vmha-operator").at("/spec/template/spec/containers/0"));
     for (var variable : expected.entrySet()) {
       assertThat(env).as("the chart sets %s", variable.getKey()).containsKey(variable.getKey());
       if (variable.getKey().startsWith("VMHA_")) {
         assertThat(env.get(variable.getKey()).path("value").asText())
-            .as("chart default of %s", variable.getKey()).isEqualTo(variable.getValue());
+            .as("chart default of %s", variable.getKey())
+            .isEqualTo(variable.getValue());
       }
     }
   }
@@ -311,7 +398,8 @@ class HelmChartTest {
     values.put("operator.heartbeatInterval=1s", "VMHA_HEARTBEAT_INTERVAL=1s");
     values.put("operator.hostGracePeriod=20s", "VMHA_HOST_GRACE_PERIOD=20s");
     values.put("operator.selfFenceAfter=12s", "VMHA_SELF_FENCE_AFTER=12s");
-    values.put("operator.maxParallelMigrationsPerHost=4", "VMHA_MAX_PARALLEL_MIGRATIONS_PER_HOST=4");
+    values.put(
+        "operator.maxParallelMigrationsPerHost=4", "VMHA_MAX_PARALLEL_MIGRATIONS_PER_HOST=4");
     values.put("operator.maxUnhealthyFraction=0.3", "VMHA_MAX_UNHEALTHY_FRACTION=0.3");
     values.put("operator.maxRestarts=5", "VMHA_MAX_RESTARTS=5");
     values.put("operator.restartWindow=30m", "VMHA_RESTART_WINDOW=30m");
@@ -323,18 +411,26 @@ class HelmChartTest {
     values.put("operator.spmLeaseDuration=20s", "VMHA_SPM_LEASE_DURATION=20s");
     values.put("operator.leaderElection=false", "VMHA_LEADER_ELECTION=false");
     values.put("operator.httpPort=9090", "VMHA_HTTP_PORT=9090");
-    assertThat(values.values()).extracting(v -> v.split("=")[0])
-        .containsExactlyInAnyOrderElementsOf(operatorEnvironment().keySet().stream().filter(k -> k.startsWith("VMHA_")).toList());
-    JsonNode container = find(render(values.keySet().toArray(String[]::new)), "Deployment", "vmha-operator")
-        .at("/spec/template/spec/containers/0");
+    assertThat(values.values())
+        .extracting(v -> v.split("=")[0])
+        .containsExactlyInAnyOrderElementsOf(
+            operatorEnvironment().keySet().stream().filter(k -> k.startsWith("VMHA_")).toList());
+    JsonNode container =
+        find(render(values.keySet().toArray(String[]::new)), "Deployment", "vmha-operator")
+            .at("/spec/template/spec/containers/0");
     Map<String, JsonNode> env = env(container);
     for (String expected : values.values()) {
       String[] pair = expected.split("=", 2);
       assertThat(env.get(pair[0]).path("value").asText()).as(pair[0]).isEqualTo(pair[1]);
     }
     assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(9090);
-    JsonNode image = find(render("image.repository=registry.example.com/vmha", "image.tag=1.2.3"), "Deployment", "vmha-operator");
-    assertThat(image.at("/spec/template/spec/containers/0/image").asText()).isEqualTo("registry.example.com/vmha:1.2.3");
+    JsonNode image =
+        find(
+            render("image.repository=registry.example.com/vmha", "image.tag=1.2.3"),
+            "Deployment",
+            "vmha-operator");
+    assertThat(image.at("/spec/template/spec/containers/0/image").asText())
+        .isEqualTo("registry.example.com/vmha:1.2.3");
   }
 
   @Test
@@ -347,13 +443,28 @@ class HelmChartTest {
     refused.put("operator.maxUnhealthyFraction=2", "/operator/maxUnhealthyFraction");
     refused.put("operator.hostGracePeriods=15s", "hostGracePeriods");
     for (var bad : refused.entrySet()) {
-      List<String> command = List.of(Tools.assumeHelm().toString(), "template", "vmha", Tools.CHART.toString(), "--set", bad.getKey());
+      List<String> command =
+          List.of(
+              Tools.assumeHelm().toString(),
+              "template",
+              "vmha",
+              Tools.CHART.toString(),
+              "--set",
+              bad.getKey());
       Tools.Result result = Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1));
       assertThat(result.ok()).as("helm template --set %s must fail", bad.getKey()).isFalse();
       assertThat(result.stderr()).contains("schema").contains(bad.getValue());
     }
-    assertThat(env(find(render("operator.heartbeatInterval=PT1S", "operator.restartWindow=1h"), "Deployment", "vmha-operator")
-        .at("/spec/template/spec/containers/0")).get("VMHA_HEARTBEAT_INTERVAL").path("value").asText()).isEqualTo("PT1S");
+    assertThat(
+            env(find(
+                        render("operator.heartbeatInterval=PT1S", "operator.restartWindow=1h"),
+                        "Deployment",
+                        "vmha-operator")
+                    .at("/spec/template/spec/containers/0"))
+                .get("VMHA_HEARTBEAT_INTERVAL")
+                .path("value")
+                .asText())
+        .isEqualTo("PT1S");
   }
 
   @Test
@@ -369,11 +480,19 @@ class HelmChartTest {
   }
 
   /** Values the chart hands to Kubernetes whole (toYaml): the README describes them as one. */
-  private static final Set<String> WHOLE = Set.of("resources", "podSecurityContext", "securityContext", "livenessProbe", "readinessProbe");
+  private static final Set<String> WHOLE =
+      Set.of(
+          "resources", "podSecurityContext", "securityContext", "livenessProbe", "readinessProbe");
 
   private static void leaves(String prefix, JsonNode node, List<String> paths) {
     if (node.isObject() && !node.isEmpty() && !WHOLE.contains(prefix)) {
-      node.fields().forEachRemaining(e -> leaves(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), paths));
+      node.fields()
+          .forEachRemaining(
+              e ->
+                  leaves(
+                      prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+                      e.getValue(),
+                      paths));
     } else {
       paths.add(prefix);
     }

@@ -4,11 +4,11 @@ import static io.vmha.e2e.ChartedFleet.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmha.api.StorageRepository;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
@@ -24,11 +24,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * {@code helm install} of the chart into a real API server, then the operator running as the
- * chart's operator ServiceAccount and a host agent as its agent ServiceAccount: if the chart's
- * RBAC missed anything the operator or the agent needs, a write here is refused and the fleet
- * never gets to Running.
+ * chart's operator ServiceAccount and a host agent as its agent ServiceAccount: if the chart's RBAC
+ * missed anything the operator or the agent needs, a write here is refused and the fleet never gets
+ * to Running.
  */
-// The tests share one installed fleet: the one that adds a second host runs after those that count on one.
+// The tests share one installed fleet: the one that adds a second host runs after those that count
+// on one.
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HelmInstallE2ETest {
   static ChartedFleet fleet;
@@ -47,22 +48,51 @@ class HelmInstallE2ETest {
 
   @Test
   void chartInstallsEverythingButPodsWhichNeedAKubelet() {
-    var status = fleet.api.helm("status", ChartedFleet.RELEASE, "--namespace", ChartedFleet.NAMESPACE);
+    var status =
+        fleet.api.helm("status", ChartedFleet.RELEASE, "--namespace", ChartedFleet.NAMESPACE);
     assertThat(status.stdout()).contains("STATUS: deployed");
-    var deployment = fleet.api.admin().apps().deployments().inNamespace(ChartedFleet.NAMESPACE).withName("vmha-operator").get();
+    var deployment =
+        fleet
+            .api
+            .admin()
+            .apps()
+            .deployments()
+            .inNamespace(ChartedFleet.NAMESPACE)
+            .withName("vmha-operator")
+            .get();
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
-    assertThat(fleet.api.admin().policy().v1().podDisruptionBudget().inNamespace(ChartedFleet.NAMESPACE)
-        .withName("vmha-operator").get()).isNotNull();
-    assertThat(fleet.api.admin().services().inNamespace(ChartedFleet.NAMESPACE).withName("vmha-operator-metrics").get())
+    assertThat(
+            fleet
+                .api
+                .admin()
+                .policy()
+                .v1()
+                .podDisruptionBudget()
+                .inNamespace(ChartedFleet.NAMESPACE)
+                .withName("vmha-operator")
+                .get())
         .isNotNull();
-    assertThat(RealApiServer.whoAmI(fleet.operatorClient)).isEqualTo("system:serviceaccount:vmha-system:vmha-operator");
-    assertThat(RealApiServer.whoAmI(fleet.agentClient)).isEqualTo("system:serviceaccount:vmha-system:vmha-agent");
+    assertThat(
+            fleet
+                .api
+                .admin()
+                .services()
+                .inNamespace(ChartedFleet.NAMESPACE)
+                .withName("vmha-operator-metrics")
+                .get())
+        .isNotNull();
+    assertThat(RealApiServer.whoAmI(fleet.operatorClient))
+        .isEqualTo("system:serviceaccount:vmha-system:vmha-operator");
+    assertThat(RealApiServer.whoAmI(fleet.agentClient))
+        .isEqualTo("system:serviceaccount:vmha-system:vmha-agent");
   }
 
   @Test
   void operatorAsTheChartServiceAccountWritesStatusLabelsLeasesAndEvents() {
     fleet.api.createNamespace("apps");
-    fleet.apply(null, """
+    fleet.apply(
+        null,
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: e2e-h1}
@@ -74,7 +104,9 @@ class HelmInstallE2ETest {
         spec: {type: Shared, url: "nfs://filer/export", mountPath: /var/lib/vmha/repositories/e2e-nfs}
         """);
     fleet.agent("e2e-h1");
-    fleet.apply("apps", """
+    fleet.apply(
+        "apps",
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: web, labels: {app: web}}
@@ -87,35 +119,67 @@ class HelmInstallE2ETest {
         """);
 
     // Leader election as the operator ServiceAccount (Lease in the release namespace).
-    eventually(() -> assertThat(lease("vmha-operator").getSpec().getHolderIdentity()).isEqualTo(ChartedFleet.IDENTITY));
+    eventually(
+        () ->
+            assertThat(lease("vmha-operator").getSpec().getHolderIdentity())
+                .isEqualTo(ChartedFleet.IDENTITY));
     // Host status (JSON/merge patch of vmhosts/status) from the agent's heartbeat Lease and report.
     eventually(() -> assertThat(host("e2e-h1").getStatus().getPhase()).isEqualTo("Up"));
     // The SPM Lease, created by the operator, renewed by the agent.
-    eventually(() -> assertThat(lease(VmhaApi.SPM_LEASE).getSpec().getHolderIdentity()).isEqualTo("e2e-h1"));
+    eventually(
+        () ->
+            assertThat(lease(VmhaApi.SPM_LEASE).getSpec().getHolderIdentity()).isEqualTo("e2e-h1"));
     // VM status (update of virtualmachines/status), the host label (patch) and the finalizer.
-    eventually(() -> {
-      VirtualMachine vm = vm("apps", "web");
-      assertThat(vm.getStatus().getHost()).isEqualTo("e2e-h1");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-      assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "e2e-h1");
-      assertThat(vm.getMetadata().getFinalizers()).contains(VmhaApi.VM_FINALIZER);
-    });
+    eventually(
+        () -> {
+          VirtualMachine vm = vm("apps", "web");
+          assertThat(vm.getStatus().getHost()).isEqualTo("e2e-h1");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+          assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "e2e-h1");
+          assertThat(vm.getMetadata().getFinalizers()).contains(VmhaApi.VM_FINALIZER);
+        });
     // Events about the VM in its namespace (events.k8s.io create).
-    eventually(() -> assertThat(events("apps", "web")).extracting(Event::getReportingController).contains("vmha-operator"));
+    eventually(
+        () ->
+            assertThat(events("apps", "web"))
+                .extracting(Event::getReportingController)
+                .contains("vmha-operator"));
     // The host's own heartbeat Lease, written by the agent's ServiceAccount.
-    assertThat(lease(VmhaApi.hostLeaseName("e2e-h1")).getSpec().getHolderIdentity()).isEqualTo("e2e-h1");
+    assertThat(lease(VmhaApi.hostLeaseName("e2e-h1")).getSpec().getHolderIdentity())
+        .isEqualTo("e2e-h1");
     // A guest heartbeat Lease in the VM's namespace, as the agent's ServiceAccount.
     fleet.agent("e2e-h1").renewGuestLease("apps", "web");
-    assertThat(fleet.api.admin().leases().inNamespace("apps").withName(VmhaApi.guestLeaseName("web")).get()).isNotNull();
+    assertThat(
+            fleet
+                .api
+                .admin()
+                .leases()
+                .inNamespace("apps")
+                .withName(VmhaApi.guestLeaseName("web"))
+                .get())
+        .isNotNull();
     // Repository status (patch of storagerepositories/status): reachable by the reporting host.
-    eventually(() -> assertThat(fleet.api.admin().resources(StorageRepository.class).withName("e2e-nfs").get()
-        .getStatus().getConditions()).anySatisfy(c -> {
-          assertThat(c.getType()).isEqualTo("Ready");
-          assertThat(c.getStatus()).isEqualTo("True");
-        }));
+    eventually(
+        () ->
+            assertThat(
+                    fleet
+                        .api
+                        .admin()
+                        .resources(StorageRepository.class)
+                        .withName("e2e-nfs")
+                        .get()
+                        .getStatus()
+                        .getConditions())
+                .anySatisfy(
+                    c -> {
+                      assertThat(c.getType()).isEqualTo("Ready");
+                      assertThat(c.getStatus()).isEqualTo("True");
+                    }));
     // A VM from a template: the instance counter is a compare-and-set on vmtemplates/status,
     // which only a real API server checks (the mock server ignores the precondition).
-    fleet.apply("apps", """
+    fleet.apply(
+        "apps",
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate
         metadata: {name: e2e-tpl}
@@ -130,16 +194,26 @@ class HelmInstallE2ETest {
         spec:
           templateRef: {name: e2e-tpl}
         """);
-    eventually(() -> {
-      VirtualMachine vm = vm("apps", "from-template");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-      VmTemplate template = fleet.api.admin().resources(VmTemplate.class).inNamespace("apps").withName("e2e-tpl").get();
-      // The name is the counter's latest value. Not always e2e-tpl-1: on a real server the first
-      // status write of a brand-new VM can meet a 409 (JOSDK's finalizer patch moved its
-      // resourceVersion) after the counter advanced, and the retry takes the next number. Names
-      // are never reused; a gap is possible (reported as a bug in src/main).
-      assertThat(vm.getStatus().getInstanceName()).isEqualTo("e2e-tpl-" + template.getStatus().getInstanceCounter());
-    });
+    eventually(
+        () -> {
+          VirtualMachine vm = vm("apps", "from-template");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+          VmTemplate template =
+              fleet
+                  .api
+                  .admin()
+                  .resources(VmTemplate.class)
+                  .inNamespace("apps")
+                  .withName("e2e-tpl")
+                  .get();
+          // The name is the counter's latest value. Not always e2e-tpl-1: on a real server the
+          // first
+          // status write of a brand-new VM can meet a 409 (JOSDK's finalizer patch moved its
+          // resourceVersion) after the counter advanced, and the retry takes the next number. Names
+          // are never reused; a gap is possible (reported as a bug in src/main).
+          assertThat(vm.getStatus().getInstanceName())
+              .isEqualTo("e2e-tpl-" + template.getStatus().getInstanceCounter());
+        });
     fleet.assertAgentsHealthy();
 
     // Deleting the VM: the operator stops its instance, then removes its own finalizer.
@@ -151,56 +225,121 @@ class HelmInstallE2ETest {
   @Test
   @Order(Integer.MAX_VALUE - 1)
   void anAgentMayWriteItsReportButNotTheOperatorsStatusFields() {
-    eventually(() -> assertThat(fleet.api.admin().resources(VmHost.class).withName("e2e-h1").get().getStatus().getPhase())
-        .isNotNull());
+    eventually(
+        () ->
+            assertThat(
+                    fleet
+                        .api
+                        .admin()
+                        .resources(VmHost.class)
+                        .withName("e2e-h1")
+                        .get()
+                        .getStatus()
+                        .getPhase())
+                .isNotNull());
     var status = fleet.agentClient.resources(VmHost.class).withName("e2e-h1").subresource("status");
     // its own field: allowed by RBAC and by the admission policy
-    status.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"reported\":{\"agentVersion\":\"probe\"}}}");
+    status.patch(
+        PatchContext.of(PatchType.JSON_MERGE),
+        "{\"status\":{\"reported\":{\"agentVersion\":\"probe\"}}}");
     // the operator's fields: RBAC allows the patch, the ValidatingAdmissionPolicy refuses it
-    for (String field : List.of("\"phase\":\"Fenced\"", "\"vmCount\":99", "\"instancesToStop\":[{\"name\":\"x\"}]")) {
+    for (String field :
+        List.of(
+            "\"phase\":\"Fenced\"", "\"vmCount\":99", "\"instancesToStop\":[{\"name\":\"x\"}]")) {
       // the policy takes effect once the API server has loaded it
-      eventually(() -> assertThatThrownBy(() -> status.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{" + field + "}}"))
-          .as(field)
-          .isInstanceOf(KubernetesClientException.class)
-          .hasMessageContaining("belongs to the operator"));
+      eventually(
+          () ->
+              assertThatThrownBy(
+                      () ->
+                          status.patch(
+                              PatchContext.of(PatchType.JSON_MERGE),
+                              "{\"status\":{" + field + "}}"))
+                  .as(field)
+                  .isInstanceOf(KubernetesClientException.class)
+                  .hasMessageContaining("belongs to the operator"));
     }
   }
 
   @Test
   void upgradeChangesOperatorSettingsAndLeavesTheCrdsAlone() {
-    fleet.api.helm("upgrade", ChartedFleet.RELEASE, Tools.CHART.toString(), "--namespace", ChartedFleet.NAMESPACE,
-        "--reuse-values", "--set", "operator.fencing=None", "--set", "operator.placementPolicy=BinPacking")
+    fleet
+        .api
+        .helm(
+            "upgrade",
+            ChartedFleet.RELEASE,
+            Tools.CHART.toString(),
+            "--namespace",
+            ChartedFleet.NAMESPACE,
+            "--reuse-values",
+            "--set",
+            "operator.fencing=None",
+            "--set",
+            "operator.placementPolicy=BinPacking")
         .orFail(List.of("helm upgrade"));
-    var container = fleet.api.admin().apps().deployments().inNamespace(ChartedFleet.NAMESPACE).withName("vmha-operator").get()
-        .getSpec().getTemplate().getSpec().getContainers().get(0);
-    assertThat(container.getEnv()).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("VMHA_FENCING");
-      assertThat(e.getValue()).isEqualTo("None");
-    });
-    assertThat(container.getEnv()).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("VMHA_PLACEMENT_POLICY");
-      assertThat(e.getValue()).isEqualTo("BinPacking");
-    });
-    assertThat(fleet.api.admin().apiextensions().v1().customResourceDefinitions().withName("virtualmachines.vmha.io").get())
+    var container =
+        fleet
+            .api
+            .admin()
+            .apps()
+            .deployments()
+            .inNamespace(ChartedFleet.NAMESPACE)
+            .withName("vmha-operator")
+            .get()
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    assertThat(container.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("VMHA_FENCING");
+              assertThat(e.getValue()).isEqualTo("None");
+            });
+    assertThat(container.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("VMHA_PLACEMENT_POLICY");
+              assertThat(e.getValue()).isEqualTo("BinPacking");
+            });
+    assertThat(
+            fleet
+                .api
+                .admin()
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("virtualmachines.vmha.io")
+                .get())
         .isNotNull();
     // A values typo is refused by values.schema.json before anything changes.
-    var refused = fleet.api.helm("upgrade", ChartedFleet.RELEASE, Tools.CHART.toString(), "--namespace", ChartedFleet.NAMESPACE,
-        "--reuse-values", "--set", "operator.fencing=Sometimes");
+    var refused =
+        fleet.api.helm(
+            "upgrade",
+            ChartedFleet.RELEASE,
+            Tools.CHART.toString(),
+            "--namespace",
+            ChartedFleet.NAMESPACE,
+            "--reuse-values",
+            "--set",
+            "operator.fencing=Sometimes");
     assertThat(refused.ok()).isFalse();
     assertThat(refused.stderr()).contains("/operator/fencing");
   }
 
   /**
-   * A VM applied without any label. On a real API server the operator's JSON Patch adds
-   * {@code /metadata/labels/vmha.io~1host} to an object that has no {@code metadata.labels}, which
-   * is refused with 422, and the VM stays {@code Starting} with no host label for the agent to see.
+   * A VM applied without any label. On a real API server the operator's JSON Patch adds {@code
+   * /metadata/labels/vmha.io~1host} to an object that has no {@code metadata.labels}, which is
+   * refused with 422, and the VM stays {@code Starting} with no host label for the agent to see.
    * The Fabric8 mock server applies that patch anyway, so only this test sees it.
    */
   @Test
   @Order(Integer.MAX_VALUE)
   void vmWithoutAnyLabelIsPlacedAndLabelled() {
     fleet.api.createNamespace("unlabelled");
-    fleet.apply(null, """
+    fleet.apply(
+        null,
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: e2e-h2}
@@ -212,7 +351,9 @@ class HelmInstallE2ETest {
         spec: {type: Local, host: e2e-h2, mountPath: /var/lib/vmha/repositories/local}
         """);
     fleet.agent("e2e-h2");
-    fleet.apply("unlabelled", """
+    fleet.apply(
+        "unlabelled",
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: bare}
@@ -221,11 +362,12 @@ class HelmInstallE2ETest {
           cpus: 1
           memoryMiB: 512
         """);
-    eventually(() -> {
-      VirtualMachine vm = vm("unlabelled", "bare");
-      assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "e2e-h2");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-    });
+    eventually(
+        () -> {
+          VirtualMachine vm = vm("unlabelled", "bare");
+          assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "e2e-h2");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+        });
   }
 
   @Test
@@ -233,9 +375,29 @@ class HelmInstallE2ETest {
     fleet.api.createNamespace("team-a");
     // Kubernetes aggregates vmha-edit into edit/admin with the controller manager, which this test
     // server does not run: bind the vmha roles themselves, which is what aggregation copies.
-    fleet.api.kubectl("create", "rolebinding", "alice-edit", "--namespace", "team-a", "--clusterrole", "vmha-edit", "--user", "alice")
+    fleet
+        .api
+        .kubectl(
+            "create",
+            "rolebinding",
+            "alice-edit",
+            "--namespace",
+            "team-a",
+            "--clusterrole",
+            "vmha-edit",
+            "--user",
+            "alice")
         .orFail(List.of("kubectl create rolebinding"));
-    fleet.api.kubectl("create", "clusterrolebinding", "bob-view", "--clusterrole", "vmha-view", "--user", "bob")
+    fleet
+        .api
+        .kubectl(
+            "create",
+            "clusterrolebinding",
+            "bob-view",
+            "--clusterrole",
+            "vmha-view",
+            "--user",
+            "bob")
         .orFail(List.of("kubectl create clusterrolebinding"));
 
     assertThat(canI("alice", "create", "virtualmachines.vmha.io", "team-a")).isTrue();
@@ -249,10 +411,14 @@ class HelmInstallE2ETest {
     assertThat(canI("bob", "create", "virtualmachines.vmha.io", "team-a")).isFalse();
 
     String operator = "system:serviceaccount:vmha-system:vmha-operator";
-    assertThat(canI(operator, "update", "virtualmachines.vmha.io", "team-a")).as("the operator never writes spec").isFalse();
+    assertThat(canI(operator, "update", "virtualmachines.vmha.io", "team-a"))
+        .as("the operator never writes spec")
+        .isFalse();
     assertThat(canI(operator, "create", "vmhosts.vmha.io", null)).isFalse();
     assertThat(canI(operator, "delete", "virtualmachines.vmha.io", "team-a")).isFalse();
-    assertThat(canI(operator, "create", "leases.coordination.k8s.io", "team-a")).as("only in its own namespace").isFalse();
+    assertThat(canI(operator, "create", "leases.coordination.k8s.io", "team-a"))
+        .as("only in its own namespace")
+        .isFalse();
     assertThat(canI(operator, "create", "leases.coordination.k8s.io", "vmha-system")).isTrue();
     assertThat(canI(operator, "get", "secrets", "vmha-system")).isFalse();
 
@@ -260,13 +426,16 @@ class HelmInstallE2ETest {
     assertThat(canI(agent, "patch", "vmhosts.vmha.io/status", null)).isTrue();
     assertThat(canI(agent, "patch", "virtualmachines.vmha.io/status", "team-a")).isFalse();
     assertThat(canI(agent, "patch", "virtualmachines.vmha.io", "team-a")).isFalse();
-    assertThat(canI(agent, "patch", "vmhosts.vmha.io", null)).as("agents never write spec").isFalse();
+    assertThat(canI(agent, "patch", "vmhosts.vmha.io", null))
+        .as("agents never write spec")
+        .isFalse();
     assertThat(canI(agent, "create", "events.events.k8s.io", "default")).isFalse();
   }
 
   private static boolean canI(String user, String verb, String resource, String namespace) {
     String[] parts = resource.split("/");
-    List<String> args = new java.util.ArrayList<>(List.of("auth", "can-i", verb, parts[0], "--as", user));
+    List<String> args =
+        new java.util.ArrayList<>(List.of("auth", "can-i", verb, parts[0], "--as", user));
     if (parts.length > 1) {
       args.add("--subresource=" + parts[1]);
     }
@@ -274,7 +443,9 @@ class HelmInstallE2ETest {
       args.addAll(List.of("--namespace", namespace));
     }
     var result = fleet.api.kubectl(args.toArray(String[]::new));
-    assertThat(result.stdout().trim()).as("kubectl %s: %s", args, result.stderr()).isIn("yes", "no");
+    assertThat(result.stdout().trim())
+        .as("kubectl %s: %s", args, result.stderr())
+        .isIn("yes", "no");
     return result.ok();
   }
 
@@ -287,11 +458,26 @@ class HelmInstallE2ETest {
   }
 
   private static VirtualMachine vm(String namespace, String name) {
-    return fleet.api.admin().resources(VirtualMachine.class).inNamespace(namespace).withName(name).get();
+    return fleet
+        .api
+        .admin()
+        .resources(VirtualMachine.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .get();
   }
 
   private static List<Event> events(String namespace, String regarding) {
-    return fleet.api.admin().events().v1().events().inNamespace(namespace).list().getItems().stream()
+    return fleet
+        .api
+        .admin()
+        .events()
+        .v1()
+        .events()
+        .inNamespace(namespace)
+        .list()
+        .getItems()
+        .stream()
         .filter(e -> e.getRegarding() != null && regarding.equals(e.getRegarding().getName()))
         .toList();
   }

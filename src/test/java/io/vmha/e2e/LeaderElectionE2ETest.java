@@ -32,13 +32,18 @@ class LeaderElectionE2ETest {
   @BeforeAll
   static void start() throws Exception {
     api = RealApiServer.start();
-    api.kubectl("apply", "--server-side", "-f", Tools.PROJECT.resolve("crds").toString()).orFail(List.of("kubectl apply crds"));
-    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all").orFail(List.of("kubectl wait"));
+    api.kubectl("apply", "--server-side", "-f", Tools.PROJECT.resolve("crds").toString())
+        .orFail(List.of("kubectl apply crds"));
+    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all")
+        .orFail(List.of("kubectl wait"));
     api.createNamespace(NAMESPACE);
     for (String identity : List.of("a", "b")) {
       // Each replica its own client, as two pods would have.
-      KubernetesClient client = new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
-      OperatorOptions options = new OperatorOptions(ChartedFleet.FAST, true, "vmha-operator", NAMESPACE, identity, -1, false);
+      KubernetesClient client =
+          new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
+      OperatorOptions options =
+          new OperatorOptions(
+              ChartedFleet.FAST, true, "vmha-operator", NAMESPACE, identity, -1, false);
       replicas.put(identity, new VmhaOperator(client, options, o -> {}).start());
     }
   }
@@ -57,13 +62,24 @@ class LeaderElectionE2ETest {
   }
 
   private static void hostGetsStatus(String name) {
-    api.admin().resource(new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
-        .withApiVersion("vmha.io/v1alpha1").withKind("VmHost")
-        .withNewMetadata().withName(name).endMetadata()
-        .addToAdditionalProperties("spec", Map.of("capacity", Map.of("cpus", 4, "memoryMiB", 8192)))
-        .build()).create();
+    api.admin()
+        .resource(
+            new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                .withApiVersion("vmha.io/v1alpha1")
+                .withKind("VmHost")
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .addToAdditionalProperties(
+                    "spec", Map.of("capacity", Map.of("cpus", 4, "memoryMiB", 8192)))
+                .build())
+        .create();
     // No agent renews its heartbeat: only a leading operator writes the host's status.
-    eventually(() -> assertThat(api.admin().resources(VmHost.class).withName(name).get().getStatus().getPhase()).isNotBlank());
+    eventually(
+        () ->
+            assertThat(
+                    api.admin().resources(VmHost.class).withName(name).get().getStatus().getPhase())
+                .isNotBlank());
   }
 
   private static Set<String> reportingInstances() {

@@ -41,19 +41,32 @@ class LeaderFailoverE2ETest {
   @BeforeAll
   static void start() throws Exception {
     api = RealApiServer.start();
-    api.kubectl("apply", "--server-side", "-f", Tools.PROJECT.resolve("crds").toString()).orFail(List.of("kubectl apply crds"));
-    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all").orFail(List.of("kubectl wait"));
+    api.kubectl("apply", "--server-side", "-f", Tools.PROJECT.resolve("crds").toString())
+        .orFail(List.of("kubectl apply crds"));
+    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all")
+        .orFail(List.of("kubectl wait"));
     api.createNamespace(NAMESPACE);
     api.createNamespace(APPS);
     for (String identity : List.of("a", "b")) {
-      KubernetesClient client = new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
-      OperatorOptions options = new OperatorOptions(ChartedFleet.FAST, true, "vmha-operator", NAMESPACE, identity, -1, false);
+      KubernetesClient client =
+          new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
+      OperatorOptions options =
+          new OperatorOptions(
+              ChartedFleet.FAST, true, "vmha-operator", NAMESPACE, identity, -1, false);
       replicas.put(identity, new VmhaOperator(client, options, o -> {}).start());
     }
     var settings = ChartedFleet.FAST;
-    AgentOptions agent = new AgentOptions("simulated", NAMESPACE, settings.heartbeatInterval(), settings.selfFenceAfter(),
-        settings.hostGracePeriod(), settings.fencing(), null);
-    datacenter = new SimulatedDatacenter(api.admin(), SimulationOptions.of(agent).withThreads(2)).start();
+    AgentOptions agent =
+        new AgentOptions(
+            "simulated",
+            NAMESPACE,
+            settings.heartbeatInterval(),
+            settings.selfFenceAfter(),
+            settings.hostGracePeriod(),
+            settings.fencing(),
+            null);
+    datacenter =
+        new SimulatedDatacenter(api.admin(), SimulationOptions.of(agent).withThreads(2)).start();
   }
 
   @AfterAll
@@ -68,7 +81,11 @@ class LeaderFailoverE2ETest {
   }
 
   private static void apply(String yaml) {
-    api.admin().resource(api.admin().getKubernetesSerialization().unmarshal(yaml, io.fabric8.kubernetes.api.model.HasMetadata.class))
+    api.admin()
+        .resource(
+            api.admin()
+                .getKubernetesSerialization()
+                .unmarshal(yaml, io.fabric8.kubernetes.api.model.HasMetadata.class))
         .serverSideApply();
   }
 
@@ -84,62 +101,84 @@ class LeaderFailoverE2ETest {
   @Test
   void theFollowerFinishesAFailoverTheKilledLeaderStarted() {
     for (String host : List.of("lf-1", "lf-2", "lf-3")) {
-      apply("""
+      apply(
+          """
           apiVersion: vmha.io/v1alpha1
           kind: VmHost
           metadata: {name: %s}
           spec: {capacity: {cpus: 16, memoryMiB: 65536}}
-          """.formatted(host));
+          """
+              .formatted(host));
       datacenter.addHost(host);
     }
-    apply("""
+    apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: StorageRepository
         metadata: {name: lf-nfs}
         spec: {type: Shared, mountPath: /var/lib/vmha/repositories/lf-nfs}
         """);
-    apply("""
+    apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate
         metadata: {name: tpl, namespace: %s}
         spec: {image: {repository: lf-nfs, path: images/tpl.qcow2}, cpus: 1, memoryMiB: 1024}
-        """.formatted(APPS));
+        """
+            .formatted(APPS));
     List<String> names = IntStream.range(0, 6).mapToObj(i -> "vm-" + i).toList();
     for (String name : names) {
-      apply("""
+      apply(
+          """
           apiVersion: vmha.io/v1alpha1
           kind: VirtualMachine
           metadata: {name: %s, namespace: %s}
           spec: {templateRef: {name: tpl}}
-          """.formatted(name, APPS));
+          """
+              .formatted(name, APPS));
     }
-    eventually(Duration.ofSeconds(60), () -> names.forEach(n -> assertThat(vm(n).getStatus().getPhase()).isEqualTo("Running")));
+    eventually(
+        Duration.ofSeconds(60),
+        () -> names.forEach(n -> assertThat(vm(n).getStatus().getPhase()).isEqualTo("Running")));
     Set<String> before = new HashSet<>();
     names.forEach(n -> before.add(vm(n).getStatus().getInstanceName()));
     String lost = vm("vm-0").getStatus().getHost();
     String leader = leader();
 
     datacenter.annotateFaults(lost, EnumSet.of(Fault.HOST_CRASH));
-    eventually(() -> assertThat(api.admin().resources(VmHost.class).withName(lost).get().getStatus().getPhase())
-        .isEqualTo("NotResponding"));
+    eventually(
+        () ->
+            assertThat(
+                    api.admin().resources(VmHost.class).withName(lost).get().getStatus().getPhase())
+                .isEqualTo("NotResponding"));
     replicas.remove(leader).close(); // killed as it fails the host's VMs over
 
-    eventually(Duration.ofSeconds(60), () -> {
-      assertThat(leader()).isNotEqualTo(leader);
-      for (String name : names) {
-        var status = vm(name).getStatus();
-        assertThat(status.getPhase()).as(name).isEqualTo("Running");
-        assertThat(status.getHost()).as(name).isNotEqualTo(lost);
-      }
-    });
+    eventually(
+        Duration.ofSeconds(60),
+        () -> {
+          assertThat(leader()).isNotEqualTo(leader);
+          for (String name : names) {
+            var status = vm(name).getStatus();
+            assertThat(status.getPhase()).as(name).isEqualTo("Running");
+            assertThat(status.getHost()).as(name).isNotEqualTo(lost);
+          }
+        });
     Set<String> after = new HashSet<>();
     for (String name : names) {
       String instance = vm(name).getStatus().getInstanceName();
       assertThat(after.add(instance)).as("unique instance " + instance).isTrue();
       assertThat(datacenter.whereRuns(instance)).as("one live copy of " + instance).hasSize(1);
     }
-    long highestBefore = before.stream().mapToLong(i -> Long.parseLong(i.substring("tpl-".length()))).max().orElseThrow();
-    after.stream().filter(i -> !before.contains(i))
-        .forEach(i -> assertThat(Long.parseLong(i.substring("tpl-".length()))).isGreaterThan(highestBefore));
+    long highestBefore =
+        before.stream()
+            .mapToLong(i -> Long.parseLong(i.substring("tpl-".length())))
+            .max()
+            .orElseThrow();
+    after.stream()
+        .filter(i -> !before.contains(i))
+        .forEach(
+            i ->
+                assertThat(Long.parseLong(i.substring("tpl-".length())))
+                    .isGreaterThan(highestBefore));
   }
 }

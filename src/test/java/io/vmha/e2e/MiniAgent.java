@@ -36,15 +36,25 @@ final class MiniAgent implements AutoCloseable {
   private final String leaseNamespace;
   private final int leaseDurationSeconds;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
-  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread thread = new Thread(r, "mini-agent");
-    thread.setDaemon(true);
-    return thread;
-  });
-  /** The last refusal (401/403) the agent met: its RBAC was not enough. Conflicts (409) are normal. */
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "mini-agent");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  /**
+   * The last refusal (401/403) the agent met: its RBAC was not enough. Conflicts (409) are normal.
+   */
   final AtomicReference<RuntimeException> lastError = new AtomicReference<>();
 
-  MiniAgent(KubernetesClient client, String host, String leaseNamespace, long intervalMillis, int leaseDurationSeconds) {
+  MiniAgent(
+      KubernetesClient client,
+      String host,
+      String leaseNamespace,
+      long intervalMillis,
+      int leaseDurationSeconds) {
     this.client = client;
     this.host = host;
     this.leaseNamespace = leaseNamespace;
@@ -80,8 +90,13 @@ final class MiniAgent implements AutoCloseable {
       self.getStatus().getInstancesToStop().forEach(s -> toStop.add(s.getName()));
     }
     running.removeAll(toStop);
-    List<VirtualMachine> placed = client.resources(VirtualMachine.class).inAnyNamespace()
-        .withLabel(VmhaApi.HOST_LABEL, host).list().getItems();
+    List<VirtualMachine> placed =
+        client
+            .resources(VirtualMachine.class)
+            .inAnyNamespace()
+            .withLabel(VmhaApi.HOST_LABEL, host)
+            .list()
+            .getItems();
     List<InstanceReport> instances = new ArrayList<>();
     for (VirtualMachine vm : placed) {
       var status = vm.getStatus();
@@ -92,7 +107,8 @@ final class MiniAgent implements AutoCloseable {
       String phase = status.getPhase();
       if ("Stopping".equals(phase)) {
         running.remove(instance);
-      } else if (!toStop.contains(instance) && Set.of("Starting", "Running", "Paused").contains(phase)) {
+      } else if (!toStop.contains(instance)
+          && Set.of("Starting", "Running", "Paused").contains(phase)) {
         running.add(instance);
       }
       if (running.contains(instance)) {
@@ -121,7 +137,8 @@ final class MiniAgent implements AutoCloseable {
 
   private List<String> reachableRepositories() {
     List<String> names = new ArrayList<>();
-    for (StorageRepository repository : client.resources(StorageRepository.class).list().getItems()) {
+    for (StorageRepository repository :
+        client.resources(StorageRepository.class).list().getItems()) {
       var spec = repository.getSpec();
       if (spec.getType() == RepositoryType.Shared || host.equals(spec.getHost())) {
         names.add(repository.getMetadata().getName());
@@ -136,12 +153,25 @@ final class MiniAgent implements AutoCloseable {
     ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
     Lease lease = client.leases().inNamespace(leaseNamespace).withName(name).get();
     if (lease == null) {
-      client.leases().inNamespace(leaseNamespace).resource(new LeaseBuilder()
-          .withNewMetadata().withName(name).withNamespace(leaseNamespace)
-          .addToLabels("vmha.io/lease-kind", "host").addToLabels(VmhaApi.HOST_LABEL, host).endMetadata()
-          .withNewSpec().withHolderIdentity(host).withAcquireTime(now).withRenewTime(now)
-          .withLeaseDurationSeconds(leaseDurationSeconds).endSpec()
-          .build()).create();
+      client
+          .leases()
+          .inNamespace(leaseNamespace)
+          .resource(
+              new LeaseBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .withNamespace(leaseNamespace)
+                  .addToLabels("vmha.io/lease-kind", "host")
+                  .addToLabels(VmhaApi.HOST_LABEL, host)
+                  .endMetadata()
+                  .withNewSpec()
+                  .withHolderIdentity(host)
+                  .withAcquireTime(now)
+                  .withRenewTime(now)
+                  .withLeaseDurationSeconds(leaseDurationSeconds)
+                  .endSpec()
+                  .build())
+          .create();
     } else {
       lease.getSpec().setRenewTime(now);
       client.leases().inNamespace(leaseNamespace).resource(lease).update();
@@ -162,10 +192,23 @@ final class MiniAgent implements AutoCloseable {
     ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
     Lease lease = client.leases().inNamespace(namespace).withName(name).get();
     if (lease == null) {
-      client.leases().inNamespace(namespace).resource(new LeaseBuilder()
-          .withNewMetadata().withName(name).withNamespace(namespace).addToLabels("vmha.io/lease-kind", "guest").endMetadata()
-          .withNewSpec().withHolderIdentity(namespace + "/" + vm).withRenewTime(now).withLeaseDurationSeconds(leaseDurationSeconds).endSpec()
-          .build()).create();
+      client
+          .leases()
+          .inNamespace(namespace)
+          .resource(
+              new LeaseBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .withNamespace(namespace)
+                  .addToLabels("vmha.io/lease-kind", "guest")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withHolderIdentity(namespace + "/" + vm)
+                  .withRenewTime(now)
+                  .withLeaseDurationSeconds(leaseDurationSeconds)
+                  .endSpec()
+                  .build())
+          .create();
     } else {
       lease.getSpec().setRenewTime(now);
       client.leases().inNamespace(namespace).resource(lease).update();

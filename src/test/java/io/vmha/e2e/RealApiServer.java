@@ -33,11 +33,14 @@ final class RealApiServer implements AutoCloseable {
   private final Path kubeconfig;
   private final KubernetesClient admin;
   private final List<KubernetesClient> clients = new ArrayList<>();
+
   /** Stops etcd and the API server if the JVM ends without close() (a killed or timed-out fork). */
   private final Thread reaper;
+
   private boolean closed;
 
-  private RealApiServer(KubeAPIServer server, Path binaries, Path kubeconfig, KubernetesClient admin) {
+  private RealApiServer(
+      KubeAPIServer server, Path binaries, Path kubeconfig, KubernetesClient admin) {
     this.server = server;
     this.binaries = binaries;
     this.kubeconfig = kubeconfig;
@@ -51,21 +54,27 @@ final class RealApiServer implements AutoCloseable {
     Path binaries = Tools.assumeK8sBinaries();
     String version = binaries.getFileName().toString().split("-")[0];
     long started = System.nanoTime();
-    // Offline only in code: kube-api-test 7.5.2 casts the KUBE_API_TEST_OFFLINE_MODE string to Boolean.
-    KubeAPIServer server = new KubeAPIServer(
-        KubeAPIServerConfigBuilder.anAPIServerConfig()
-            .withTestDir(Tools.kubeApiTestDir().toString())
-            .withApiServerVersion(version)
-            .withOfflineMode(true)
-            .withUpdateKubeConfig(false)
-            .build());
+    // Offline only in code: kube-api-test 7.5.2 casts the KUBE_API_TEST_OFFLINE_MODE string to
+    // Boolean.
+    KubeAPIServer server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withTestDir(Tools.kubeApiTestDir().toString())
+                .withApiServerVersion(version)
+                .withOfflineMode(true)
+                .withUpdateKubeConfig(false)
+                .build());
     server.start();
     try {
       Path kubeconfig = Files.createTempFile("vmha-e2e-kubeconfig", ".yaml");
       String yaml = server.getKubeConfigYaml();
       Files.writeString(kubeconfig, yaml);
-      KubernetesClient admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(yaml)).build();
-      log.info("kube-apiserver {} ready at {} in {} ms", version, admin.getMasterUrl(),
+      KubernetesClient admin =
+          new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(yaml)).build();
+      log.info(
+          "kube-apiserver {} ready at {} in {} ms",
+          version,
+          admin.getMasterUrl(),
           (System.nanoTime() - started) / 1_000_000);
       return new RealApiServer(server, binaries, kubeconfig, admin);
     } catch (IOException e) {
@@ -87,19 +96,25 @@ final class RealApiServer implements AutoCloseable {
   }
 
   Tools.Result kubectl(String... args) {
-    List<String> command = new ArrayList<>(List.of(binaries.resolve("kubectl").toString(), "--kubeconfig", kubeconfig.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(binaries.resolve("kubectl").toString(), "--kubeconfig", kubeconfig.toString()));
     command.addAll(List.of(args));
     return Tools.run(command, Map.of(), Duration.ofMinutes(1));
   }
 
   Tools.Result helm(String... args) {
-    List<String> command = new ArrayList<>(List.of(Tools.assumeHelm().toString(), "--kubeconfig", kubeconfig.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(Tools.assumeHelm().toString(), "--kubeconfig", kubeconfig.toString()));
     command.addAll(List.of(args));
     return Tools.run(command, Tools.helmEnv(), Duration.ofMinutes(2));
   }
 
   void createNamespace(String name) {
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+    admin
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
         .createOr(n -> n.update());
   }
 
@@ -108,16 +123,26 @@ final class RealApiServer implements AutoCloseable {
    * pod of that ServiceAccount would be: nothing of the admin's credentials is reused.
    */
   KubernetesClient clientAs(String namespace, String serviceAccount) {
-    TokenRequest request = admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build());
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(admin.getConfiguration().getMasterUrl())
-        .withCaCertFile(admin.getConfiguration().getCaCertFile())
-        .withCaCertData(admin.getConfiguration().getCaCertData())
-        .withOauthToken(request.getStatus().getToken())
-        .withNamespace(namespace)
-        .withRequestTimeout(10_000)
-        .build();
+    TokenRequest request =
+        admin
+            .serviceAccounts()
+            .inNamespace(namespace)
+            .withName(serviceAccount)
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .endSpec()
+                    .build());
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(admin.getConfiguration().getMasterUrl())
+            .withCaCertFile(admin.getConfiguration().getCaCertFile())
+            .withCaCertData(admin.getConfiguration().getCaCertData())
+            .withOauthToken(request.getStatus().getToken())
+            .withNamespace(namespace)
+            .withRequestTimeout(10_000)
+            .build();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     synchronized (clients) {
       clients.add(client);
@@ -125,9 +150,16 @@ final class RealApiServer implements AutoCloseable {
     return client;
   }
 
-  /** The identity the API server sees for a client (SelfSubjectReview, like kubectl auth whoami). */
+  /**
+   * The identity the API server sees for a client (SelfSubjectReview, like kubectl auth whoami).
+   */
   static String whoAmI(KubernetesClient client) {
-    var review = client.resource(new io.fabric8.kubernetes.api.model.authentication.SelfSubjectReviewBuilder().build()).create();
+    var review =
+        client
+            .resource(
+                new io.fabric8.kubernetes.api.model.authentication.SelfSubjectReviewBuilder()
+                    .build())
+            .create();
     return review.getStatus().getUserInfo().getUsername();
   }
 

@@ -20,15 +20,17 @@ import java.util.stream.Stream;
  * The binaries are built by {@code hack/build-k8s-binaries.sh}; without them the tests skip.
  */
 final class Tools {
-  static final Path PROJECT = Path.of(System.getProperty("vmha.projectDir", ".")).toAbsolutePath().normalize();
+  static final Path PROJECT =
+      Path.of(System.getProperty("vmha.projectDir", ".")).toAbsolutePath().normalize();
   static final Path CHART = PROJECT.resolve("helm/vmha");
-  private static final String BUILD_HINT = "run hack/build-k8s-binaries.sh (needs Go) to build them";
+  private static final String BUILD_HINT =
+      "run hack/build-k8s-binaries.sh (needs Go) to build them";
 
   private Tools() {}
 
   /**
-   * kube-api-test's directory: {@code KUBE_API_TEST_DIR}, else where hack/build-k8s-binaries.sh
-   * put them ({@code VMHA_K8S_BIN_DIR}), else {@code ~/.kubeapitest} (both tools' default).
+   * kube-api-test's directory: {@code KUBE_API_TEST_DIR}, else where hack/build-k8s-binaries.sh put
+   * them ({@code VMHA_K8S_BIN_DIR}), else {@code ~/.kubeapitest} (both tools' default).
    */
   static Path kubeApiTestDir() {
     for (String variable : List.of("KUBE_API_TEST_DIR", "VMHA_K8S_BIN_DIR")) {
@@ -51,11 +53,18 @@ final class Tools {
     }
     String wanted = System.getenv("KUBE_API_TEST_API_SERVER_VERSION");
     try (Stream<Path> dirs = Files.list(k8s)) {
-      return dirs
-          .filter(d -> d.getFileName().toString().matches("\\d+\\.\\d+\\.\\d+-linux-\\w+"))
-          .filter(d -> wanted == null || wanted.isBlank()
-              || d.getFileName().toString().matches(wanted.replace(".", "\\.").replace("*", "\\d+") + "-linux-\\w+"))
-          .filter(d -> Stream.of("kube-apiserver", "etcd", "kubectl").allMatch(b -> Files.isExecutable(d.resolve(b))))
+      return dirs.filter(d -> d.getFileName().toString().matches("\\d+\\.\\d+\\.\\d+-linux-\\w+"))
+          .filter(
+              d ->
+                  wanted == null
+                      || wanted.isBlank()
+                      || d.getFileName()
+                          .toString()
+                          .matches(wanted.replace(".", "\\.").replace("*", "\\d+") + "-linux-\\w+"))
+          .filter(
+              d ->
+                  Stream.of("kube-apiserver", "etcd", "kubectl")
+                      .allMatch(b -> Files.isExecutable(d.resolve(b))))
           .max(Comparator.comparing(Tools::versionKey));
     } catch (IOException e) {
       return Optional.empty();
@@ -74,7 +83,12 @@ final class Tools {
   /** Skips the calling test unless a real API server can be started offline. */
   static Path assumeK8sBinaries() {
     Optional<Path> dir = k8sBinaries();
-    skipUnless(dir.isPresent(), "no kube-apiserver/etcd/kubectl under " + kubeApiTestDir().resolve("k8s") + ": " + BUILD_HINT);
+    skipUnless(
+        dir.isPresent(),
+        "no kube-apiserver/etcd/kubectl under "
+            + kubeApiTestDir().resolve("k8s")
+            + ": "
+            + BUILD_HINT);
     return dir.get();
   }
 
@@ -85,17 +99,23 @@ final class Tools {
   private static void skipUnless(boolean condition, String reason) {
     if (!condition) {
       StackWalker walker = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
-      String caller = walker.walk(frames -> frames
-          .map(f -> f.getDeclaringClass().getSimpleName())
-          .filter(name -> name.endsWith("Test"))
-          .findFirst()
-          .orElse("end-to-end test"));
+      String caller =
+          walker.walk(
+              frames ->
+                  frames
+                      .map(f -> f.getDeclaringClass().getSimpleName())
+                      .filter(name -> name.endsWith("Test"))
+                      .findFirst()
+                      .orElse("end-to-end test"));
       System.err.println("SKIPPED " + caller + ": " + reason);
     }
     assumeTrue(condition, reason);
   }
 
-  /** helm: {@code $VMHA_HELM}, then {@code <kube-api-test dir>/bin/helm}, then {@code helm} on the PATH. */
+  /**
+   * helm: {@code $VMHA_HELM}, then {@code <kube-api-test dir>/bin/helm}, then {@code helm} on the
+   * PATH.
+   */
   static Optional<Path> helm() {
     String env = System.getenv("VMHA_HELM");
     if (env != null && !env.isBlank()) {
@@ -110,7 +130,12 @@ final class Tools {
 
   static Path assumeHelm() {
     Optional<Path> helm = helm();
-    skipUnless(helm.isPresent(), "helm not found ($VMHA_HELM, " + kubeApiTestDir().resolve("bin/helm") + ", PATH): " + BUILD_HINT);
+    skipUnless(
+        helm.isPresent(),
+        "helm not found ($VMHA_HELM, "
+            + kubeApiTestDir().resolve("bin/helm")
+            + ", PATH): "
+            + BUILD_HINT);
     return helm.get();
   }
 
@@ -139,7 +164,8 @@ final class Tools {
 
     Result orFail(List<String> command) {
       if (!ok()) {
-        throw new AssertionError(String.join(" ", command) + " failed (" + exitCode + "):\n" + stdout + stderr);
+        throw new AssertionError(
+            String.join(" ", command) + " failed (" + exitCode + "):\n" + stdout + stderr);
       }
       return this;
     }
@@ -151,19 +177,22 @@ final class Tools {
       Path out = Files.createTempFile("vmha-e2e-out", ".txt");
       Path err = Files.createTempFile("vmha-e2e-err", ".txt");
       try {
-        ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command))
-            .directory(PROJECT.toFile())
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder builder =
+            new ProcessBuilder(new ArrayList<>(command))
+                .directory(PROJECT.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().putAll(env);
         Process process = builder.start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
           process.destroyForcibly().waitFor();
           throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout);
         }
-        return new Result(process.exitValue(),
-            Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Result(
+            process.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
       } finally {
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);

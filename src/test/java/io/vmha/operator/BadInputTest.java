@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * What only the operator can judge (a missing template or repository, a local repository on a
- * host that does not exist) gives a reason and an event, and harms nothing else.
+ * What only the operator can judge (a missing template or repository, a local repository on a host
+ * that does not exist) gives a reason and an event, and harms nothing else.
  */
 @EnableKubernetesMockClient(crud = true)
 class BadInputTest {
@@ -35,63 +35,78 @@ class BadInputTest {
 
   @Test
   void missingTemplateIsReportedAndTheVmIsPlacedOnceItExists() {
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: orphan, namespace: app}
         spec: {templateRef: {name: nosuchtemplate}}
         """);
-    Fleet.eventually(() -> {
-      var status = fleet.vm("app", "orphan").getStatus();
-      assertThat(status.getPhase()).isEqualTo("Pending");
-      assertThat(status.getReason()).isEqualTo("TemplateNotFound");
-      assertThat(status.getMessage()).contains("nosuchtemplate");
-      assertThat(status.getConditions()).anySatisfy(c -> {
-        assertThat(c.getType()).isEqualTo("Ready");
-        assertThat(c.getStatus()).isEqualTo("False");
-        assertThat(c.getReason()).isEqualTo("TemplateNotFound");
-      });
-    });
-    Fleet.eventually(() -> assertThat(fleet.eventReasons("app", "orphan")).contains("TemplateNotFound"));
-    Fleet.eventually(() -> assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> {
+          var status = fleet.vm("app", "orphan").getStatus();
+          assertThat(status.getPhase()).isEqualTo("Pending");
+          assertThat(status.getReason()).isEqualTo("TemplateNotFound");
+          assertThat(status.getMessage()).contains("nosuchtemplate");
+          assertThat(status.getConditions())
+              .anySatisfy(
+                  c -> {
+                    assertThat(c.getType()).isEqualTo("Ready");
+                    assertThat(c.getStatus()).isEqualTo("False");
+                    assertThat(c.getReason()).isEqualTo("TemplateNotFound");
+                  });
+        });
+    Fleet.eventually(
+        () -> assertThat(fleet.eventReasons("app", "orphan")).contains("TemplateNotFound"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running"));
 
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate
         metadata: {name: nosuchtemplate, namespace: app}
         spec: {image: {repository: zos, path: images/t.qcow2}, cpus: 1, memoryMiB: 512}
         """);
-    Fleet.eventually(() -> {
-      var status = fleet.vm("app", "orphan").getStatus();
-      assertThat(status.getPhase()).isEqualTo("Running");
-      assertThat(status.getInstanceName()).isEqualTo("nosuchtemplate-1");
-    });
+    Fleet.eventually(
+        () -> {
+          var status = fleet.vm("app", "orphan").getStatus();
+          assertThat(status.getPhase()).isEqualTo("Running");
+          assertThat(status.getInstanceName()).isEqualTo("nosuchtemplate-1");
+        });
   }
 
   @Test
   void missingRepositoryAndUnknownLocalHostAreReported() {
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: lost-image, namespace: app}
         spec: {image: {repository: nosuchrepo, path: x.qcow2}, cpus: 1, memoryMiB: 512}
         """);
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: StorageRepository
         metadata: {name: ghost-local}
         spec: {type: Local, host: ghost, mountPath: /var/lib/vmha/local}
         """);
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: ghost-vm, namespace: app}
         spec: {image: {repository: ghost-local, path: x.qcow2}, cpus: 1, memoryMiB: 512}
         """);
-    Fleet.eventually(() -> {
-      assertThat(fleet.vm("app", "lost-image").getStatus().getReason()).isEqualTo("RepositoryNotFound");
-      assertThat(fleet.vm("app", "ghost-vm").getStatus().getReason()).isEqualTo("LocalHostNotFound");
-    });
-    Fleet.eventually(() -> assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.vm("app", "lost-image").getStatus().getReason())
+              .isEqualTo("RepositoryNotFound");
+          assertThat(fleet.vm("app", "ghost-vm").getStatus().getReason())
+              .isEqualTo("LocalHostNotFound");
+        });
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running"));
   }
 }

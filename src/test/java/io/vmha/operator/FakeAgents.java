@@ -3,9 +3,6 @@ package io.vmha.operator;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vmha.api.AgentReport;
 import io.vmha.api.InstanceReport;
 import io.vmha.api.StorageRepository;
@@ -25,17 +22,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Plays the host agents for reconciler tests the way the protocol in docs/agent-protocol.md says,
- * with switches for the faults a test needs: an agent that stops renewing, storage or network
- * lost, a guest agent that keeps its VM's heartbeat. Instances "run" as soon as they are placed.
+ * with switches for the faults a test needs: an agent that stops renewing, storage or network lost,
+ * a guest agent that keeps its VM's heartbeat. Instances "run" as soon as they are placed.
  */
 final class FakeAgents implements AutoCloseable {
-  enum Fault { AGENT_DOWN, STORAGE_DOWN, NETWORK_DOWN }
+  enum Fault {
+    AGENT_DOWN,
+    STORAGE_DOWN,
+    NETWORK_DOWN
+  }
 
   private final KubernetesClient client;
   private final String leaseNamespace;
   private final Map<String, Set<Fault>> hosts = new ConcurrentHashMap<>();
+
   /** "host/instance": what each fake hypervisor runs. One VM may run on two hosts (F4). */
   private final Set<String> running = ConcurrentHashMap.newKeySet();
+
   private final Set<String> guestAgents = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
 
@@ -87,7 +90,8 @@ final class FakeAgents implements AutoCloseable {
   }
 
   private void tick() {
-    List<VirtualMachine> vms = client.resources(VirtualMachine.class).inAnyNamespace().list().getItems();
+    List<VirtualMachine> vms =
+        client.resources(VirtualMachine.class).inAnyNamespace().list().getItems();
     for (var entry : hosts.entrySet()) {
       String host = entry.getKey();
       if (entry.getValue().contains(Fault.AGENT_DOWN)) {
@@ -98,7 +102,9 @@ final class FakeAgents implements AutoCloseable {
       boolean network = !entry.getValue().contains(Fault.NETWORK_DOWN);
       VmHost self = client.resources(VmHost.class).withName(host).get();
       Set<String> toStop = ConcurrentHashMap.newKeySet();
-      if (self != null && self.getStatus() != null && self.getStatus().getInstancesToStop() != null) {
+      if (self != null
+          && self.getStatus() != null
+          && self.getStatus().getInstancesToStop() != null) {
         self.getStatus().getInstancesToStop().forEach(s -> toStop.add(s.getName()));
       }
       toStop.forEach(instance -> running.remove(host + "/" + instance));
@@ -119,13 +125,17 @@ final class FakeAgents implements AutoCloseable {
         }
         if (placedHere && ("Stopping".equals(status.getPhase()))) {
           running.remove(host + "/" + instance);
-        } else if (placedHere && !toStop.contains(instance) && "Starting".equals(status.getPhase())) {
+        } else if (placedHere
+            && !toStop.contains(instance)
+            && "Starting".equals(status.getPhase())) {
           running.add(host + "/" + instance);
         }
       }
       for (VirtualMachine vm : vms) {
         var status = vm.getStatus();
-        if (status == null || status.getInstanceName() == null || !runs(host, status.getInstanceName())) {
+        if (status == null
+            || status.getInstanceName() == null
+            || !runs(host, status.getInstanceName())) {
           continue;
         }
         String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
@@ -136,15 +146,26 @@ final class FakeAgents implements AutoCloseable {
         report.setResources(status.getAppliedResources());
         instances.add(report);
         if (guestAgents.contains(key)) {
-          renew(VmhaApi.guestLeaseName(vm.getMetadata().getName()), key, "guest", vm.getMetadata().getNamespace());
+          renew(
+              VmhaApi.guestLeaseName(vm.getMetadata().getName()),
+              key,
+              "guest",
+              vm.getMetadata().getNamespace());
         }
       }
-      boolean fencingRequested = self != null && self.getStatus() != null && self.getStatus().getFencing() != null
-          && Boolean.TRUE.equals(self.getStatus().getFencing().getRequested());
+      boolean fencingRequested =
+          self != null
+              && self.getStatus() != null
+              && self.getStatus().getFencing() != null
+              && Boolean.TRUE.equals(self.getStatus().getFencing().getRequested());
       renewSpmIfHolder(
           host,
-          storage && !fencingRequested && !(self != null && Boolean.TRUE.equals(self.getSpec().getMaintenance())),
-          self != null && self.getStatus() != null && Boolean.TRUE.equals(self.getStatus().getSpmReleaseRequested()));
+          storage
+              && !fencingRequested
+              && !(self != null && Boolean.TRUE.equals(self.getSpec().getMaintenance())),
+          self != null
+              && self.getStatus() != null
+              && Boolean.TRUE.equals(self.getStatus().getSpmReleaseRequested()));
       AgentReport reported = new AgentReport();
       reported.setStorageConnected(storage);
       reported.setNetworkConnected(network);
@@ -161,10 +182,17 @@ final class FakeAgents implements AutoCloseable {
     for (VirtualMachine vm : vms) {
       String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
       var status = vm.getStatus();
-      if (guestAgents.contains(key) && status != null && status.getInstanceName() != null
-          && status.getHost() != null && runs(status.getHost(), status.getInstanceName())
+      if (guestAgents.contains(key)
+          && status != null
+          && status.getInstanceName() != null
+          && status.getHost() != null
+          && runs(status.getHost(), status.getInstanceName())
           && hosts.getOrDefault(status.getHost(), Set.of()).contains(Fault.AGENT_DOWN)) {
-        renew(VmhaApi.guestLeaseName(vm.getMetadata().getName()), key, "guest", vm.getMetadata().getNamespace());
+        renew(
+            VmhaApi.guestLeaseName(vm.getMetadata().getName()),
+            key,
+            "guest",
+            vm.getMetadata().getNamespace());
       }
     }
   }
@@ -187,7 +215,8 @@ final class FakeAgents implements AutoCloseable {
 
   private List<String> repositoriesFor(String host) {
     List<String> names = new ArrayList<>();
-    for (StorageRepository repository : client.resources(StorageRepository.class).list().getItems()) {
+    for (StorageRepository repository :
+        client.resources(StorageRepository.class).list().getItems()) {
       var spec = repository.getSpec();
       if (spec.getType() == io.vmha.api.RepositoryType.Shared || host.equals(spec.getHost())) {
         names.add(repository.getMetadata().getName());
@@ -200,10 +229,23 @@ final class FakeAgents implements AutoCloseable {
     ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
     Lease lease = client.leases().inNamespace(namespace).withName(name).get();
     if (lease == null) {
-      client.leases().inNamespace(namespace).resource(new LeaseBuilder()
-          .withNewMetadata().withName(name).withNamespace(namespace).addToLabels("vmha.io/lease-kind", kind).endMetadata()
-          .withNewSpec().withHolderIdentity(holder).withRenewTime(now).withLeaseDurationSeconds(15).endSpec()
-          .build()).create();
+      client
+          .leases()
+          .inNamespace(namespace)
+          .resource(
+              new LeaseBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .withNamespace(namespace)
+                  .addToLabels("vmha.io/lease-kind", kind)
+                  .endMetadata()
+                  .withNewSpec()
+                  .withHolderIdentity(holder)
+                  .withRenewTime(now)
+                  .withLeaseDurationSeconds(15)
+                  .endSpec()
+                  .build())
+          .create();
     } else {
       lease.getSpec().setRenewTime(now);
       client.leases().inNamespace(namespace).resource(lease).update();

@@ -16,8 +16,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A fleet on the mock API server with the operator running and fake agents: the seed scenarios
- * are written against this. Timings are shortened but keep the spec's proportions (H1).
+ * A fleet on the mock API server with the operator running and fake agents: the seed scenarios are
+ * written against this. Timings are shortened but keep the spec's proportions (H1).
  */
 final class Fleet implements AutoCloseable {
   static final String LEASES = "vmha-system";
@@ -34,7 +34,10 @@ final class Fleet implements AutoCloseable {
 
   /** Waits for the fleet to get there; tolerant of objects that have no status yet. */
   static void eventually(org.awaitility.core.ThrowingRunnable assertion) {
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(assertion);
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(assertion);
   }
 
   static Settings fastSettings(FencingPolicy fencing) {
@@ -54,64 +57,78 @@ final class Fleet implements AutoCloseable {
         Duration.ofMillis(3000));
   }
 
-  static Fleet start(KubernetesClient client, KubernetesMockServer server, Settings settings, String identity) throws Exception {
+  static Fleet start(
+      KubernetesClient client, KubernetesMockServer server, Settings settings, String identity)
+      throws Exception {
     MockApi.installCrds(client);
     MockApi.allowLeaderElection(server);
-    OperatorOptions options = new OperatorOptions(settings, true, "vmha-operator", LEASES, identity, -1, false);
-    VmhaOperator operator = new VmhaOperator(client, options, MockApi::withoutServerSideApply).start();
-    return new Fleet(client, operator, new FakeAgents(client, LEASES, settings.heartbeatInterval().toMillis()));
+    OperatorOptions options =
+        new OperatorOptions(settings, true, "vmha-operator", LEASES, identity, -1, false);
+    VmhaOperator operator =
+        new VmhaOperator(client, options, MockApi::withoutServerSideApply).start();
+    return new Fleet(
+        client, operator, new FakeAgents(client, LEASES, settings.heartbeatInterval().toMillis()));
   }
 
   Fleet host(String name, int cpus, long memoryMiB) {
-    apply("""
+    apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: %s}
         spec: {capacity: {cpus: %d, memoryMiB: %d}}
-        """.formatted(name, cpus, memoryMiB));
+        """
+            .formatted(name, cpus, memoryMiB));
     agents.add(name);
     return this;
   }
 
   Fleet sharedRepository(String name) {
-    return apply("""
+    return apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: StorageRepository
         metadata: {name: %s}
         spec: {type: Shared, mountPath: /var/lib/vmha/repositories/%s}
-        """.formatted(name, name));
+        """
+            .formatted(name, name));
   }
 
   Fleet template(String namespace, String name, int cpus, long memoryMiB) {
-    return apply("""
+    return apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate
         metadata: {name: %s, namespace: %s}
         spec: {image: {repository: zos, path: images/%s.qcow2}, cpus: %d, memoryMiB: %d}
-        """.formatted(name, namespace, name, cpus, memoryMiB));
+        """
+            .formatted(name, namespace, name, cpus, memoryMiB));
   }
 
   /** A standalone VM on the shared repository zos. */
   Fleet standaloneVm(String namespace, String name, int cpus, long memoryMiB) {
-    return apply("""
+    return apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: %s, namespace: %s}
         spec: {image: {repository: zos, path: images/%s.qcow2}, cpus: %d, memoryMiB: %d}
-        """.formatted(name, namespace, name, cpus, memoryMiB));
+        """
+            .formatted(name, namespace, name, cpus, memoryMiB));
   }
 
   Fleet apply(String yaml) {
     HasMetadata resource = Serialization.unmarshal(yaml);
     if (resource instanceof io.fabric8.kubernetes.api.model.GenericKubernetesResource generic) {
       String kind = generic.getKind();
-      resource = switch (kind) {
-        case "VmHost" -> Serialization.unmarshal(yaml, VmHost.class);
-        case "StorageRepository" -> Serialization.unmarshal(yaml, StorageRepository.class);
-        case "VmTemplate" -> Serialization.unmarshal(yaml, VmTemplate.class);
-        case "VirtualMachine" -> Serialization.unmarshal(yaml, VirtualMachine.class);
-        default -> resource;
-      };
+      resource =
+          switch (kind) {
+            case "VmHost" -> Serialization.unmarshal(yaml, VmHost.class);
+            case "StorageRepository" -> Serialization.unmarshal(yaml, StorageRepository.class);
+            case "VmTemplate" -> Serialization.unmarshal(yaml, VmTemplate.class);
+            case "VirtualMachine" -> Serialization.unmarshal(yaml, VirtualMachine.class);
+            default -> resource;
+          };
     }
     client.resource(resource).createOr(r -> r.update());
     return this;
@@ -123,10 +140,16 @@ final class Fleet implements AutoCloseable {
 
   /** Changes a host's spec as kubectl edit would (patch of the latest version). */
   void editHost(String name, java.util.function.Consumer<io.vmha.api.VmHostSpec> change) {
-    io.vmha.kube.Conflicts.retry(() -> client.resources(VmHost.class).withName(name).edit(h -> {
-      change.accept(h.getSpec());
-      return h;
-    }));
+    io.vmha.kube.Conflicts.retry(
+        () ->
+            client
+                .resources(VmHost.class)
+                .withName(name)
+                .edit(
+                    h -> {
+                      change.accept(h.getSpec());
+                      return h;
+                    }));
   }
 
   VmHost vmHost(String name) {

@@ -33,22 +33,24 @@ class GuestAgentTest {
   @Test
   void vmWhoseGuestAgentStillReportsIsLeftAlone() {
     fleet.agents.guestAgent("seed", "monitor");
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: monitor, namespace: seed}
         spec: {image: {repository: zos, path: images/monitor.qcow2}, cpus: 1, memoryMiB: 2048, guestAgent: true}
         """);
-    Fleet.eventually(() ->
-        assertThat(fleet.vm("seed", "monitor").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("seed", "monitor").getStatus().getPhase()).isEqualTo("Running"));
     String host = fleet.vm("seed", "monitor").getStatus().getHost();
 
     fleet.agents.fault(host, FakeAgents.Fault.AGENT_DOWN); // killed agent; the VM runs on
-    Fleet.eventually(() -> {
-      assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("NotResponding");
-      VirtualMachine vm = fleet.vm("seed", "monitor");
-      assertThat(vm.getStatus().getReason()).isEqualTo("GuestAgentAlive");
-    });
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("NotResponding");
+          VirtualMachine vm = fleet.vm("seed", "monitor");
+          assertThat(vm.getStatus().getReason()).isEqualTo("GuestAgentAlive");
+        });
     VirtualMachine vm = fleet.vm("seed", "monitor");
     assertThat(vm.getStatus().getHost()).isEqualTo(host);
     assertThat(vm.getStatus().getInstanceName()).isEqualTo("monitor");

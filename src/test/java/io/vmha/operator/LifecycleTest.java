@@ -31,90 +31,118 @@ class LifecycleTest {
     fleet.close();
   }
 
-  private static void edit(String name, java.util.function.Consumer<io.vmha.api.VirtualMachineSpec> change) {
-    io.vmha.kube.Conflicts.retry(() -> client.resources(VirtualMachine.class).inNamespace("app").withName(name).edit(vm -> {
-      change.accept(vm.getSpec());
-      return vm;
-    }));
+  private static void edit(
+      String name, java.util.function.Consumer<io.vmha.api.VirtualMachineSpec> change) {
+    io.vmha.kube.Conflicts.retry(
+        () ->
+            client
+                .resources(VirtualMachine.class)
+                .inNamespace("app")
+                .withName(name)
+                .edit(
+                    vm -> {
+                      change.accept(vm.getSpec());
+                      return vm;
+                    }));
   }
 
   @Test
   void runningFalseStopsTheInstanceAndTrueStartsItAgain() {
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: toggled, namespace: app}
         spec: {image: {repository: zos, path: images/t.qcow2}, cpus: 1, memoryMiB: 1024}
         """);
-    Fleet.eventually(() -> assertThat(fleet.vm("app", "toggled").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("app", "toggled").getStatus().getPhase()).isEqualTo("Running"));
     String host = fleet.vm("app", "toggled").getStatus().getHost();
 
     edit("toggled", spec -> spec.setRunning(false));
-    Fleet.eventually(() -> {
-      var vm = fleet.vm("app", "toggled");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Stopped");
-      assertThat(vm.getStatus().getHost()).isNull();
-      assertThat(vm.getMetadata().getLabels()).doesNotContainKey(VmhaApi.HOST_LABEL);
-      assertThat(fleet.agents.runs(host, "toggled")).isFalse();
-    });
+    Fleet.eventually(
+        () -> {
+          var vm = fleet.vm("app", "toggled");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Stopped");
+          assertThat(vm.getStatus().getHost()).isNull();
+          assertThat(vm.getMetadata().getLabels()).doesNotContainKey(VmhaApi.HOST_LABEL);
+          assertThat(fleet.agents.runs(host, "toggled")).isFalse();
+        });
 
     edit("toggled", spec -> spec.setRunning(true));
-    Fleet.eventually(() -> assertThat(fleet.vm("app", "toggled").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("app", "toggled").getStatus().getPhase()).isEqualTo("Running"));
   }
 
   @Test
   void resizingARunningVmTakesEffectAtItsNextStart() {
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: resized, namespace: app}
         spec: {image: {repository: zos, path: images/r.qcow2}, cpus: 1, memoryMiB: 1024}
         """);
-    Fleet.eventually(() -> assertThat(fleet.vm("app", "resized").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("app", "resized").getStatus().getPhase()).isEqualTo("Running"));
     edit("resized", spec -> spec.setMemoryMiB(2048L));
-    Fleet.eventually(() -> assertThat(fleet.vm("app", "resized").getStatus().getConditions()).anySatisfy(c -> {
-      assertThat(c.getType()).isEqualTo("RestartRequired");
-      assertThat(c.getStatus()).isEqualTo("True");
-      assertThat(c.getMessage()).contains("2048");
-    }));
-    assertThat(fleet.vm("app", "resized").getStatus().getAppliedResources().getMemoryMiB()).isEqualTo(1024);
+    Fleet.eventually(
+        () ->
+            assertThat(fleet.vm("app", "resized").getStatus().getConditions())
+                .anySatisfy(
+                    c -> {
+                      assertThat(c.getType()).isEqualTo("RestartRequired");
+                      assertThat(c.getStatus()).isEqualTo("True");
+                      assertThat(c.getMessage()).contains("2048");
+                    }));
+    assertThat(fleet.vm("app", "resized").getStatus().getAppliedResources().getMemoryMiB())
+        .isEqualTo(1024);
   }
 
   @Test
   void deletingAVmStopsItsInstanceBeforeTheObjectGoes() {
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: doomed, namespace: app}
         spec: {image: {repository: zos, path: images/d.qcow2}, cpus: 1, memoryMiB: 1024}
         """);
-    Fleet.eventually(() -> assertThat(fleet.vm("app", "doomed").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("app", "doomed").getStatus().getPhase()).isEqualTo("Running"));
     String host = fleet.vm("app", "doomed").getStatus().getHost();
     assertThat(fleet.vm("app", "doomed").getMetadata().getFinalizers()).isNotEmpty();
 
     client.resources(VirtualMachine.class).inNamespace("app").withName("doomed").delete();
-    Fleet.eventually(() -> {
-      assertThat(fleet.vm("app", "doomed")).isNull();
-      assertThat(fleet.agents.runs(host, "doomed")).isFalse();
-    });
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.vm("app", "doomed")).isNull();
+          assertThat(fleet.agents.runs(host, "doomed")).isFalse();
+        });
   }
 
   @Test
   void aTemplateInUseIsNotDeletedUntilItsVmsAreGone() {
     fleet.template("app", "base", 1, 512);
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: user, namespace: app}
         spec: {templateRef: {name: base}}
         """);
-    Fleet.eventually(() -> assertThat(fleet.vm("app", "user").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("app", "user").getStatus().getPhase()).isEqualTo("Running"));
     client.resources(io.vmha.api.VmTemplate.class).inNamespace("app").withName("base").delete();
-    Fleet.eventually(() -> assertThat(fleet.template("app", "base").getStatus().getConditions()).anySatisfy(c -> {
-      assertThat(c.getType()).isEqualTo("InUse");
-      assertThat(c.getStatus()).isEqualTo("True");
-      assertThat(c.getMessage()).contains("app/user");
-    }));
+    Fleet.eventually(
+        () ->
+            assertThat(fleet.template("app", "base").getStatus().getConditions())
+                .anySatisfy(
+                    c -> {
+                      assertThat(c.getType()).isEqualTo("InUse");
+                      assertThat(c.getStatus()).isEqualTo("True");
+                      assertThat(c.getMessage()).contains("app/user");
+                    }));
     assertThat(fleet.template("app", "base").getMetadata().getDeletionTimestamp()).isNotNull();
     assertThat(fleet.vm("app", "user").getStatus().getPhase()).isEqualTo("Running");
 

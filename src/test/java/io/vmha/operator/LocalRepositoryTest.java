@@ -22,7 +22,8 @@ class LocalRepositoryTest {
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
     fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536).host("indian", 16, 65536);
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: StorageRepository
         metadata: {name: pacific-local}
@@ -37,34 +38,39 @@ class LocalRepositoryTest {
 
   @Test
   void localVmWaitsForItsHostThenReturnsThere() {
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: build, namespace: seed}
         spec: {image: {repository: pacific-local, path: images/build.qcow2}, cpus: 2, memoryMiB: 4096}
         """);
-    Fleet.eventually(() -> {
-      VirtualMachine vm = fleet.vm("seed", "build");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-      assertThat(vm.getStatus().getHost()).isEqualTo("pacific");
-    });
+    Fleet.eventually(
+        () -> {
+          VirtualMachine vm = fleet.vm("seed", "build");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+          assertThat(vm.getStatus().getHost()).isEqualTo("pacific");
+        });
 
     fleet.agents.crash("pacific");
-    Fleet.eventually(() -> {
-      VirtualMachine vm = fleet.vm("seed", "build");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Pending");
-      assertThat(vm.getStatus().getReason()).isEqualTo("WaitingForHost");
-      assertThat(vm.getStatus().getHost()).isNull();
-    });
-    Fleet.eventually(() -> assertThat(fleet.eventReasons("seed", "build")).contains("WaitingForHost"));
+    Fleet.eventually(
+        () -> {
+          VirtualMachine vm = fleet.vm("seed", "build");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Pending");
+          assertThat(vm.getStatus().getReason()).isEqualTo("WaitingForHost");
+          assertThat(vm.getStatus().getHost()).isNull();
+        });
+    Fleet.eventually(
+        () -> assertThat(fleet.eventReasons("seed", "build")).contains("WaitingForHost"));
 
     fleet.agents.recover("pacific");
-    Fleet.eventually(() -> {
-      VirtualMachine vm = fleet.vm("seed", "build");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-      assertThat(vm.getStatus().getHost()).isEqualTo("pacific");
-      assertThat(vm.getStatus().getInstanceName()).isEqualTo("build");
-    });
+    Fleet.eventually(
+        () -> {
+          VirtualMachine vm = fleet.vm("seed", "build");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+          assertThat(vm.getStatus().getHost()).isEqualTo("pacific");
+          assertThat(vm.getStatus().getInstanceName()).isEqualTo("build");
+        });
     assertThat(fleet.agents.runs("pacific", "build")).isTrue();
   }
 }

@@ -34,29 +34,35 @@ class MaintenanceTest {
   void maintenanceDrainsTheHostByLiveMigration() {
     List<String> names = List.of("vm-a", "vm-b", "vm-c", "vm-d");
     for (String name : names) {
-      fleet.apply("""
+      fleet.apply(
+          """
           apiVersion: vmha.io/v1alpha1
           kind: VirtualMachine
           metadata: {name: %s, namespace: ops}
           spec: {image: {repository: zos, path: images/%s.qcow2}, cpus: 1, memoryMiB: 1024}
-          """.formatted(name, name));
+          """
+              .formatted(name, name));
     }
-    Fleet.eventually(() -> names.forEach(n ->
-        assertThat(fleet.vm("ops", n).getStatus().getPhase()).isEqualTo("Running")));
+    Fleet.eventually(
+        () ->
+            names.forEach(
+                n -> assertThat(fleet.vm("ops", n).getStatus().getPhase()).isEqualTo("Running")));
     fleet.editHost("pacific", spec -> spec.setMaintenance(true));
 
-    Fleet.eventually(() -> {
-      assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("Maintenance");
-      for (String name : names) {
-        var status = fleet.vm("ops", name).getStatus();
-        assertThat(status.getHost()).isEqualTo("atlantic");
-        assertThat(status.getPhase()).isEqualTo("Running");
-        assertThat(status.getInstanceName()).isEqualTo(name);
-      }
-    });
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("Maintenance");
+          for (String name : names) {
+            var status = fleet.vm("ops", name).getStatus();
+            assertThat(status.getHost()).isEqualTo("atlantic");
+            assertThat(status.getPhase()).isEqualTo("Running");
+            assertThat(status.getInstanceName()).isEqualTo(name);
+          }
+        });
     assertThat(fleet.vmHost("pacific").getStatus().getVmCount()).isZero();
 
     fleet.editHost("pacific", spec -> spec.setMaintenance(false));
-    Fleet.eventually(() -> assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("Up"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("Up"));
   }
 }

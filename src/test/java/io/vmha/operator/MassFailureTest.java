@@ -33,23 +33,27 @@ class MassFailureTest {
   void failoverFreezesWhenMoreThanHalfTheHostsAreLostAndResumesAfter() {
     fleet.editHost("h4", spec -> spec.setUnschedulable(true));
     fleet.standaloneVm("ops", "web", 1, 1024);
-    Fleet.eventually(() -> assertThat(fleet.vm("ops", "web").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("ops", "web").getStatus().getPhase()).isEqualTo("Running"));
     String home = fleet.vm("ops", "web").getStatus().getHost();
     fleet.editHost("h4", spec -> spec.setUnschedulable(false));
 
     for (String host : new String[] {"h1", "h2", "h3"}) {
       fleet.agents.fault(host, FakeAgents.Fault.AGENT_DOWN);
     }
-    Fleet.eventually(() -> {
-      assertThat(fleet.vmHost("h4").getStatus().getConditions())
-          .anySatisfy(c -> {
-            assertThat(c.getType()).isEqualTo("FailoverFrozen");
-            assertThat(c.getStatus()).isEqualTo("True");
-          });
-      assertThat(fleet.vm("ops", "web").getStatus().getReason()).isEqualTo("FailoverFrozen");
-    });
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.vmHost("h4").getStatus().getConditions())
+              .anySatisfy(
+                  c -> {
+                    assertThat(c.getType()).isEqualTo("FailoverFrozen");
+                    assertThat(c.getStatus()).isEqualTo("True");
+                  });
+          assertThat(fleet.vm("ops", "web").getStatus().getReason()).isEqualTo("FailoverFrozen");
+        });
     assertThat(fleet.vm("ops", "web").getStatus().getHost()).isEqualTo(home);
-    Fleet.eventually(() -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverFrozen"));
+    Fleet.eventually(
+        () -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverFrozen"));
 
     // two hosts come back: one of four is lost, which is a host failure, not an outage
     String stillDown = home;
@@ -58,12 +62,14 @@ class MassFailureTest {
         fleet.agents.recover(host);
       }
     }
-    Fleet.eventually(() -> {
-      var status = fleet.vm("ops", "web").getStatus();
-      assertThat(status.getHost()).isNotEqualTo(home);
-      assertThat(status.getPhase()).isEqualTo("Running");
-      assertThat(status.getFailoverCount()).isEqualTo(1);
-    });
-    Fleet.eventually(() -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverResumed"));
+    Fleet.eventually(
+        () -> {
+          var status = fleet.vm("ops", "web").getStatus();
+          assertThat(status.getHost()).isNotEqualTo(home);
+          assertThat(status.getPhase()).isEqualTo("Running");
+          assertThat(status.getFailoverCount()).isEqualTo(1);
+        });
+    Fleet.eventually(
+        () -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverResumed"));
   }
 }

@@ -22,7 +22,12 @@ public final class MockApi {
         try (InputStream in = Files.newInputStream(file)) {
           CustomResourceDefinition crd =
               client.apiextensions().v1().customResourceDefinitions().load(in).item();
-          client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .resource(crd)
+              .createOr(c -> c.update());
         }
       }
     }
@@ -44,6 +49,7 @@ public final class MockApi {
 
   /** The mock has no server-side apply. */
   public static void withoutServerSideApply(ConfigurationServiceOverrider o) {
-    o.withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false);
+    o.withUseSSAToPatchPrimaryResource(false)
+        .withSSABasedCreateUpdateMatchForDependentResources(false);
   }
 }

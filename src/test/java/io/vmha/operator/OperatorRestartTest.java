@@ -32,7 +32,8 @@ class OperatorRestartTest {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
     fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536).host("indian", 16, 65536);
     fleet.sharedRepository("zos");
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate
         metadata: {name: sles10template, namespace: seed}
@@ -49,14 +50,19 @@ class OperatorRestartTest {
   void aRestartedOperatorFailsOverWhatFailedWhileItWasDownWithoutReusingANumber() throws Exception {
     List<String> names = List.of("a", "b", "c", "d", "e", "f");
     for (String name : names) {
-      fleet.apply("""
+      fleet.apply(
+          """
           apiVersion: vmha.io/v1alpha1
           kind: VirtualMachine
           metadata: {name: %s, namespace: seed}
           spec: {templateRef: {name: sles10template}}
-          """.formatted(name));
+          """
+              .formatted(name));
     }
-    Fleet.eventually(() -> names.forEach(n -> assertThat(fleet.vm("seed", n).getStatus().getPhase()).isEqualTo("Running")));
+    Fleet.eventually(
+        () ->
+            names.forEach(
+                n -> assertThat(fleet.vm("seed", n).getStatus().getPhase()).isEqualTo("Running")));
     Set<String> handedOut = new HashSet<>();
     names.forEach(n -> handedOut.add(fleet.vm("seed", n).getStatus().getInstanceName()));
     assertThat(handedOut).hasSize(6);
@@ -65,32 +71,53 @@ class OperatorRestartTest {
     fleet.operator.close(); // the operator dies, and while it is down a host crashes
     fleet.agents.crash(lost);
     // a previous incarnation advanced the counter and died before using the number
-    client.resources(VmTemplate.class).inNamespace("seed").withName("sles10template").subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"instanceCounter\":"
-            + (fleet.template("seed", "sles10template").getStatus().getInstanceCounter() + 1) + "}}");
+    client
+        .resources(VmTemplate.class)
+        .inNamespace("seed")
+        .withName("sles10template")
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"status\":{\"instanceCounter\":"
+                + (fleet.template("seed", "sles10template").getStatus().getInstanceCounter() + 1)
+                + "}}");
     long skipped = fleet.template("seed", "sles10template").getStatus().getInstanceCounter();
 
     try (VmhaOperator restarted =
-        new VmhaOperator(client, new OperatorOptions(Fleet.fastSettings(FencingPolicy.SelfFence), true,
-            "vmha-operator", Fleet.LEASES, "replica-a", -1, false), MockApi::withoutServerSideApply).start()) {
-      Fleet.eventually(() -> {
-        for (String name : names) {
-          VirtualMachine vm = fleet.vm("seed", name);
-          assertThat(vm.getStatus().getPhase()).as(name).isEqualTo("Running");
-          assertThat(vm.getStatus().getHost()).as(name).isNotEqualTo(lost);
-        }
-      });
+        new VmhaOperator(
+                client,
+                new OperatorOptions(
+                    Fleet.fastSettings(FencingPolicy.SelfFence),
+                    true,
+                    "vmha-operator",
+                    Fleet.LEASES,
+                    "replica-a",
+                    -1,
+                    false),
+                MockApi::withoutServerSideApply)
+            .start()) {
+      Fleet.eventually(
+          () -> {
+            for (String name : names) {
+              VirtualMachine vm = fleet.vm("seed", name);
+              assertThat(vm.getStatus().getPhase()).as(name).isEqualTo("Running");
+              assertThat(vm.getStatus().getHost()).as(name).isNotEqualTo(lost);
+            }
+          });
       Set<String> now = new HashSet<>();
       for (String name : names) {
         VirtualMachine vm = fleet.vm("seed", name);
         now.add(vm.getStatus().getInstanceName());
-        assertThat(fleet.agents.runs(vm.getStatus().getHost(), vm.getStatus().getInstanceName())).isTrue();
+        assertThat(fleet.agents.runs(vm.getStatus().getHost(), vm.getStatus().getInstanceName()))
+            .isTrue();
       }
       assertThat(now).as("one instance per VM").hasSize(6);
       for (String name : now) {
         if (!handedOut.contains(name)) {
           long number = Long.parseLong(name.substring("sles10template-".length()));
-          assertThat(number).as("numbers handed out after the restart skip the one lost with it").isGreaterThan(skipped);
+          assertThat(number)
+              .as("numbers handed out after the restart skip the one lost with it")
+              .isGreaterThan(skipped);
         }
       }
     }

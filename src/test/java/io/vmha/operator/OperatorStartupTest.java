@@ -28,7 +28,8 @@ class OperatorStartupTest {
     MockApi.installCrds(client);
     MockApi.allowLeaderElection(server);
     OperatorOptions options =
-        new OperatorOptions(Settings.defaults(), true, "vmha-operator", "vmha-system", "replica-a", 0, false);
+        new OperatorOptions(
+            Settings.defaults(), true, "vmha-operator", "vmha-system", "replica-a", 0, false);
     operator = new VmhaOperator(client, options, MockApi::withoutServerSideApply).start();
   }
 
@@ -39,35 +40,39 @@ class OperatorStartupTest {
 
   @Test
   void registersOneControllerPerKind() {
-    assertThat(operator.josdk().getRuntimeInfo().getRegisteredControllers().stream()
-            .map(RegisteredController::getConfiguration)
-            .map(c -> c.getResourceClass().getSimpleName())
-            .collect(Collectors.toSet()))
+    assertThat(
+            operator.josdk().getRuntimeInfo().getRegisteredControllers().stream()
+                .map(RegisteredController::getConfiguration)
+                .map(c -> c.getResourceClass().getSimpleName())
+                .collect(Collectors.toSet()))
         .containsExactlyInAnyOrder("VmHost", "StorageRepository", "VmTemplate", "VirtualMachine");
   }
 
   @Test
   void takesTheLeaderLease() {
-    Fleet.eventually(() -> {
-      Lease lease = client.leases().inNamespace("vmha-system").withName("vmha-operator").get();
-      assertThat(lease).isNotNull();
-      assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("replica-a");
-    });
+    Fleet.eventually(
+        () -> {
+          Lease lease = client.leases().inNamespace("vmha-system").withName("vmha-operator").get();
+          assertThat(lease).isNotNull();
+          assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("replica-a");
+        });
   }
 
   @Test
   void servesProbesAndMetrics() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    Fleet.eventually(() -> {
-      assertThat(get(http, "/healthz").statusCode()).isEqualTo(200);
-      assertThat(get(http, "/readyz").statusCode()).isEqualTo(200);
-    });
+    Fleet.eventually(
+        () -> {
+          assertThat(get(http, "/healthz").statusCode()).isEqualTo(200);
+          assertThat(get(http, "/readyz").statusCode()).isEqualTo(200);
+        });
     assertThat(get(http, "/metrics").body()).contains("# TYPE");
   }
 
   private static HttpResponse<String> get(HttpClient http, String path) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + operator.httpPort() + path)).build(),
+        HttpRequest.newBuilder(URI.create("http://localhost:" + operator.httpPort() + path))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * I5 even when two operators decide at once (a split brain leader election must never cause):
- * the template counter is advanced by compare-and-set, so no instance name is handed out twice.
+ * I5 even when two operators decide at once (a split brain leader election must never cause): the
+ * template counter is advanced by compare-and-set, so no instance name is handed out twice.
  */
 @EnableKubernetesMockClient(crud = true)
 class RacingDecidersTest {
@@ -29,11 +29,23 @@ class RacingDecidersTest {
   @BeforeAll
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
-    second = new VmhaOperator(client, new OperatorOptions(Fleet.fastSettings(FencingPolicy.SelfFence), false,
-        "vmha-operator", Fleet.LEASES, "replica-b", -1, false), MockApi::withoutServerSideApply).start();
+    second =
+        new VmhaOperator(
+                client,
+                new OperatorOptions(
+                    Fleet.fastSettings(FencingPolicy.SelfFence),
+                    false,
+                    "vmha-operator",
+                    Fleet.LEASES,
+                    "replica-b",
+                    -1,
+                    false),
+                MockApi::withoutServerSideApply)
+            .start();
     fleet.host("atlantic", 64, 262144).host("pacific", 64, 262144);
     fleet.sharedRepository("zos");
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate
         metadata: {name: sles10template, namespace: race}
@@ -51,21 +63,35 @@ class RacingDecidersTest {
   void twoDecidersNeverHandOutTheSameInstanceName() {
     List<String> names = IntStream.range(0, 20).mapToObj(i -> "vm-" + i).toList();
     for (String name : names) {
-      fleet.apply("""
+      fleet.apply(
+          """
           apiVersion: vmha.io/v1alpha1
           kind: VirtualMachine
           metadata: {name: %s, namespace: race}
           spec: {templateRef: {name: sles10template}}
-          """.formatted(name));
+          """
+              .formatted(name));
     }
-    Fleet.eventually(() -> names.forEach(n ->
-        assertThat(fleet.vm("race", n).getStatus().getPhase()).as(n).isEqualTo("Running")));
+    Fleet.eventually(
+        () ->
+            names.forEach(
+                n ->
+                    assertThat(fleet.vm("race", n).getStatus().getPhase())
+                        .as(n)
+                        .isEqualTo("Running")));
     Set<String> instances = new HashSet<>();
     for (String name : names) {
       VirtualMachine vm = fleet.vm("race", name);
-      assertThat(instances.add(vm.getStatus().getInstanceName())).as("unique: " + vm.getStatus().getInstanceName()).isTrue();
+      assertThat(instances.add(vm.getStatus().getInstanceName()))
+          .as("unique: " + vm.getStatus().getInstanceName())
+          .isTrue();
     }
-    long highest = instances.stream().mapToLong(i -> Long.parseLong(i.substring("sles10template-".length()))).max().orElseThrow();
-    assertThat(fleet.template("race", "sles10template").getStatus().getInstanceCounter()).isGreaterThanOrEqualTo(highest);
+    long highest =
+        instances.stream()
+            .mapToLong(i -> Long.parseLong(i.substring("sles10template-".length())))
+            .max()
+            .orElseThrow();
+    assertThat(fleet.template("race", "sles10template").getStatus().getInstanceCounter())
+        .isGreaterThanOrEqualTo(highest);
   }
 }

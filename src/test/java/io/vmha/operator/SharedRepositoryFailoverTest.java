@@ -24,7 +24,8 @@ class SharedRepositoryFailoverTest {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
     fleet.host("atlantic", 16, 65536).host("pacific", 16, 65536).host("indian", 8, 32768);
     fleet.sharedRepository("zos");
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmTemplate
         metadata: {name: sles10template, namespace: seed}
@@ -39,34 +40,41 @@ class SharedRepositoryFailoverTest {
 
   @Test
   void templateVmGetsTheNextInstanceNameOnAnotherHost() {
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: web, namespace: seed}
         spec: {templateRef: {name: sles10template}, highAvailability: {priority: High}}
         """);
-    Fleet.eventually(() -> {
-      VirtualMachine vm = fleet.vm("seed", "web");
-      assertThat(vm.getStatus()).isNotNull();
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-      assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-1");
-    });
+    Fleet.eventually(
+        () -> {
+          VirtualMachine vm = fleet.vm("seed", "web");
+          assertThat(vm.getStatus()).isNotNull();
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+          assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-1");
+        });
     String first = fleet.vm("seed", "web").getStatus().getHost();
-    assertThat(fleet.vm("seed", "web").getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, first);
+    assertThat(fleet.vm("seed", "web").getMetadata().getLabels())
+        .containsEntry(VmhaApi.HOST_LABEL, first);
 
     fleet.agents.crash(first);
 
-    Fleet.eventually(() -> {
-      VirtualMachine vm = fleet.vm("seed", "web");
-      assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
-      assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-2");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-      assertThat(vm.getStatus().getFailoverCount()).isEqualTo(1);
-      assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, vm.getStatus().getHost());
-    });
-    assertThat(fleet.template("seed", "sles10template").getStatus().getInstanceCounter()).isEqualTo(2);
+    Fleet.eventually(
+        () -> {
+          VirtualMachine vm = fleet.vm("seed", "web");
+          assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
+          assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-2");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+          assertThat(vm.getStatus().getFailoverCount()).isEqualTo(1);
+          assertThat(vm.getMetadata().getLabels())
+              .containsEntry(VmhaApi.HOST_LABEL, vm.getStatus().getHost());
+        });
+    assertThat(fleet.template("seed", "sles10template").getStatus().getInstanceCounter())
+        .isEqualTo(2);
     assertThat(fleet.vmHost(first).getStatus().getPhase()).isEqualTo("NotResponding");
-    Fleet.eventually(() -> assertThat(fleet.eventReasons("seed", "web")).contains("Placed", "FailedOver"));
+    Fleet.eventually(
+        () -> assertThat(fleet.eventReasons("seed", "web")).contains("Placed", "FailedOver"));
     String metrics = fleet.operator.registry().scrape();
     assertThat(metrics).containsPattern("vmha_failovers_total [1-9]");
     assertThat(metrics).containsPattern("vmha_failover_detection_to_placed_seconds_count [1-9]");
@@ -76,23 +84,23 @@ class SharedRepositoryFailoverTest {
 
   private static void recover(String host) {
     fleet.agents.recover(host);
-    Fleet.eventually(() ->
-        assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("Up"));
+    Fleet.eventually(() -> assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("Up"));
   }
 
   @Test
   void standaloneVmKeepsItsName() {
     fleet.standaloneVm("seed", "db", 4, 8192);
-    Fleet.eventually(() ->
-        assertThat(fleet.vm("seed", "db").getStatus().getPhase()).isEqualTo("Running"));
+    Fleet.eventually(
+        () -> assertThat(fleet.vm("seed", "db").getStatus().getPhase()).isEqualTo("Running"));
     String first = fleet.vm("seed", "db").getStatus().getHost();
     fleet.agents.crash(first);
-    Fleet.eventually(() -> {
-      VirtualMachine vm = fleet.vm("seed", "db");
-      assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
-      assertThat(vm.getStatus().getInstanceName()).isEqualTo("db");
-      assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-    });
+    Fleet.eventually(
+        () -> {
+          VirtualMachine vm = fleet.vm("seed", "db");
+          assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
+          assertThat(vm.getStatus().getInstanceName()).isEqualTo("db");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+        });
     recover(first);
   }
 }

@@ -26,19 +26,22 @@ class SpmTest {
   @BeforeAll
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: pacific}
         spec: {capacity: {cpus: 16, memoryMiB: 65536}, spmPriority: High}
         """);
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: atlantic}
         spec: {capacity: {cpus: 16, memoryMiB: 65536}, spmPriority: Normal}
         """);
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: indian}
@@ -56,40 +59,56 @@ class SpmTest {
 
   @Test
   void spmHostLosingStorageIsFencedAndTheRoleMovesAfterTheLeaseExpires() {
-    Fleet.eventually(() -> {
-      assertThat(fleet.agents.spmHolder()).isIn("pacific", "atlantic");
-      assertThat(fleet.vmHost(fleet.agents.spmHolder()).getStatus().getSpm()).isTrue();
-    });
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.agents.spmHolder()).isIn("pacific", "atlantic");
+          assertThat(fleet.vmHost(fleet.agents.spmHolder()).getStatus().getSpm()).isTrue();
+        });
     String first = fleet.agents.spmHolder();
     String second = first.equals("pacific") ? "atlantic" : "pacific";
 
     // the old holder's last renewal, sampled as the role moves
-    java.util.concurrent.atomic.AtomicReference<Instant> lastRenewal = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Instant> lastRenewal =
+        new java.util.concurrent.atomic.AtomicReference<>();
     var sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(() -> {
-      var lease = client.leases().inNamespace(Fleet.LEASES).withName(io.vmha.api.VmhaApi.SPM_LEASE).get();
-      if (lease != null && first.equals(lease.getSpec().getHolderIdentity()) && lease.getSpec().getRenewTime() != null) {
-        lastRenewal.set(lease.getSpec().getRenewTime().toInstant());
-      }
-    }, 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+    sampler.scheduleAtFixedRate(
+        () -> {
+          var lease =
+              client
+                  .leases()
+                  .inNamespace(Fleet.LEASES)
+                  .withName(io.vmha.api.VmhaApi.SPM_LEASE)
+                  .get();
+          if (lease != null
+              && first.equals(lease.getSpec().getHolderIdentity())
+              && lease.getSpec().getRenewTime() != null) {
+            lastRenewal.set(lease.getSpec().getRenewTime().toInstant());
+          }
+        },
+        0,
+        20,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
 
     fleet.agents.fault(first, FakeAgents.Fault.STORAGE_DOWN);
 
-    Fleet.eventually(() -> {
-      assertThat(fleet.vmHost(first).getStatus().getFencing().getRequested()).isTrue();
-      assertThat(fleet.agents.spmHolder()).isEqualTo(second);
-      assertThat(fleet.vmHost(second).getStatus().getSpm()).isTrue();
-      assertThat(fleet.vmHost(first).getStatus().getSpm()).isFalse();
-    });
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.vmHost(first).getStatus().getFencing().getRequested()).isTrue();
+          assertThat(fleet.agents.spmHolder()).isEqualTo(second);
+          assertThat(fleet.vmHost(second).getStatus().getSpm()).isTrue();
+          assertThat(fleet.vmHost(first).getStatus().getSpm()).isFalse();
+        });
     sampler.shutdownNow();
-    Fleet.eventually(() -> {
-      assertThat(fleet.eventReasons("default", second)).contains("SpmAssigned");
-      assertThat(fleet.eventReasons("default", first)).contains("FencingRequested");
-    });
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.eventReasons("default", second)).contains("SpmAssigned");
+          assertThat(fleet.eventReasons("default", first)).contains("FencingRequested");
+        });
     Instant assigned = eventTime(second, "SpmAssigned");
     assertThat(eventTime(first, "FencingRequested")).isBefore(assigned);
     // never two holders: the new one only once the old Lease (3 s) expired after its last renewal
-    assertThat(Duration.between(lastRenewal.get(), assigned)).isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+    assertThat(Duration.between(lastRenewal.get(), assigned))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
     assertThat(fleet.eventReasons("default", "indian")).doesNotContain("SpmAssigned");
   }
 

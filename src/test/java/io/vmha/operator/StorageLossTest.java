@@ -14,9 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seed 2 (RHEV): a non-SPM host loses its storage network. Its VMs pause to protect their
- * disks, the host goes NonOperational, and the VMs are live-migrated away, highly available
- * ones first.
+ * Seed 2 (RHEV): a non-SPM host loses its storage network. Its VMs pause to protect their disks,
+ * the host goes NonOperational, and the VMs are live-migrated away, highly available ones first.
  */
 @EnableKubernetesMockClient(crud = true)
 class StorageLossTest {
@@ -27,13 +26,15 @@ class StorageLossTest {
   @BeforeAll
   static void start() throws Exception {
     fleet = Fleet.start(client, server, Fleet.fastSettings(FencingPolicy.SelfFence), "replica-a");
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: atlantic}
         spec: {capacity: {cpus: 16, memoryMiB: 65536}, spmPriority: High, unschedulable: true}
         """);
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: VmHost
         metadata: {name: pacific}
@@ -41,7 +42,8 @@ class StorageLossTest {
         """);
     fleet.agents.add("atlantic");
     fleet.agents.add("pacific");
-    fleet.apply("""
+    fleet.apply(
+        """
         apiVersion: vmha.io/v1alpha1
         kind: StorageRepository
         metadata: {name: iscsi-share}
@@ -57,8 +59,12 @@ class StorageLossTest {
   @Test
   void pausedVmsMigrateHighlyAvailableFirst() {
     // as in the seed, every VM starts on Pacific (Atlantic is cordoned until then)
-    for (String[] vm : new String[][] {{"apollo", "true", "Low"}, {"gemini", "true", "High"}, {"mercury", "false", "High"}}) {
-      fleet.apply("""
+    for (String[] vm :
+        new String[][] {
+          {"apollo", "true", "Low"}, {"gemini", "true", "High"}, {"mercury", "false", "High"}
+        }) {
+      fleet.apply(
+          """
           apiVersion: vmha.io/v1alpha1
           kind: VirtualMachine
           metadata: {name: %s, namespace: seed}
@@ -67,33 +73,46 @@ class StorageLossTest {
             cpus: 2
             memoryMiB: 2048
             highAvailability: {enabled: %s, priority: %s}
-          """.formatted(vm[0], vm[0], vm[1], vm[2]));
+          """
+              .formatted(vm[0], vm[0], vm[1], vm[2]));
     }
-    Fleet.eventually(() -> {
-      for (String name : List.of("apollo", "gemini", "mercury")) {
-        assertThat(fleet.vm("seed", name).getStatus().getPhase()).isEqualTo("Running");
-        assertThat(fleet.vm("seed", name).getStatus().getHost()).isEqualTo("pacific");
-      }
-      assertThat(fleet.agents.spmHolder()).isEqualTo("atlantic");
-    });
+    Fleet.eventually(
+        () -> {
+          for (String name : List.of("apollo", "gemini", "mercury")) {
+            assertThat(fleet.vm("seed", name).getStatus().getPhase()).isEqualTo("Running");
+            assertThat(fleet.vm("seed", name).getStatus().getHost()).isEqualTo("pacific");
+          }
+          assertThat(fleet.agents.spmHolder()).isEqualTo("atlantic");
+        });
     fleet.editHost("atlantic", spec -> spec.setUnschedulable(false));
 
     fleet.agents.fault("pacific", FakeAgents.Fault.STORAGE_DOWN);
 
-    Fleet.eventually(() -> {
-      assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("NonOperational");
-      for (String name : List.of("apollo", "gemini", "mercury")) {
-        VirtualMachine vm = fleet.vm("seed", name);
-        assertThat(vm.getStatus().getHost()).as(name).isEqualTo("atlantic");
-        assertThat(vm.getStatus().getPhase()).as(name).isEqualTo("Running");
-        assertThat(vm.getStatus().getInstanceName()).as("migration keeps the instance").isEqualTo(name);
-        assertThat(vm.getStatus().getMigrationCount()).isEqualTo(1);
-        assertThat(vm.getStatus().getFailoverCount()).as("a migration is not a failover").isNull();
-      }
-    });
-    Fleet.eventually(() -> assertThat(fleet.eventReasons("seed", "gemini")).contains("MigrationStarted", "Migrated"));
+    Fleet.eventually(
+        () -> {
+          assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("NonOperational");
+          for (String name : List.of("apollo", "gemini", "mercury")) {
+            VirtualMachine vm = fleet.vm("seed", name);
+            assertThat(vm.getStatus().getHost()).as(name).isEqualTo("atlantic");
+            assertThat(vm.getStatus().getPhase()).as(name).isEqualTo("Running");
+            assertThat(vm.getStatus().getInstanceName())
+                .as("migration keeps the instance")
+                .isEqualTo(name);
+            assertThat(vm.getStatus().getMigrationCount()).isEqualTo(1);
+            assertThat(vm.getStatus().getFailoverCount())
+                .as("a migration is not a failover")
+                .isNull();
+          }
+        });
+    Fleet.eventually(
+        () ->
+            assertThat(fleet.eventReasons("seed", "gemini"))
+                .contains("MigrationStarted", "Migrated"));
     // the VM that waited for a migration slot sat paused on the host without storage meanwhile
-    Fleet.eventually(() -> assertThat(fleet.eventReasons("seed", "mercury")).containsSubsequence("Paused", "MigrationStarted", "Migrated"));
+    Fleet.eventually(
+        () ->
+            assertThat(fleet.eventReasons("seed", "mercury"))
+                .containsSubsequence("Paused", "MigrationStarted", "Migrated"));
     // HA first: with two migrations in flight per host, both HA VMs go in the first round and the
     // non-HA VM strictly after them
     String mercury = migrationStarted("mercury");

@@ -16,9 +16,9 @@ import org.w3c.dom.NodeList;
 /**
  * The libvirt domain XML vmha writes, and what it reads back from a domain's XML.
  *
- * <p><b>Naming.</b> Instance names are unique per namespace only, so the domain of instance
- * {@code web-1} of a VM in namespace {@code apps} is named {@code apps_web-1}: Kubernetes names
- * never contain {@code _}, so the split is unambiguous. The instance name and the VM key are also
+ * <p><b>Naming.</b> Instance names are unique per namespace only, so the domain of instance {@code
+ * web-1} of a VM in namespace {@code apps} is named {@code apps_web-1}: Kubernetes names never
+ * contain {@code _}, so the split is unambiguous. The instance name and the VM key are also
  * recorded in the domain's {@code <metadata>} (namespace {@link #NAMESPACE}); that record, not the
  * name, is what marks a domain as vmha's. A domain without it was defined outside vmha and is
  * reported under its own domain name with no VM.
@@ -26,6 +26,7 @@ import org.w3c.dom.NodeList;
 public final class DomainXml {
   /** XML namespace of vmha's element in a domain's {@code <metadata>}. */
   public static final String NAMESPACE = "https://vmha.io/xmlns/libvirt/v1";
+
   /** Prefix libvirt writes the element with. */
   public static final String PREFIX = "vmha";
 
@@ -64,11 +65,19 @@ public final class DomainXml {
       String bridge,
       String cpuMode) {}
 
-  /** The XML of a new domain: cpus, memory, one virtio disk, a bridged NIC if configured, vmha's metadata. */
+  /**
+   * The XML of a new domain: cpus, memory, one virtio disk, a bridged NIC if configured, vmha's
+   * metadata.
+   */
   static String define(Spec spec) {
-    int cpus = spec.resources() == null || spec.resources().getCpus() == null ? 1 : spec.resources().getCpus();
-    long memory = spec.resources() == null || spec.resources().getMemoryMiB() == null
-        ? 512 : spec.resources().getMemoryMiB();
+    int cpus =
+        spec.resources() == null || spec.resources().getCpus() == null
+            ? 1
+            : spec.resources().getCpus();
+    long memory =
+        spec.resources() == null || spec.resources().getMemoryMiB() == null
+            ? 512
+            : spec.resources().getMemoryMiB();
     StringBuilder xml = new StringBuilder();
     xml.append("<domain type='").append(attr(spec.domainType())).append("'>\n");
     xml.append("  <name>").append(text(spec.domainName())).append("</name>\n");
@@ -88,13 +97,16 @@ public final class DomainXml {
     xml.append("  <devices>\n");
     // cache='none': libvirt refuses a live migration of a disk on shared storage with host caching
     xml.append("    <disk type='file' device='disk'>\n");
-    xml.append("      <driver name='qemu' type='").append(diskFormat(spec.disk())).append("' cache='none'/>\n");
+    xml.append("      <driver name='qemu' type='")
+        .append(diskFormat(spec.disk()))
+        .append("' cache='none'/>\n");
     xml.append("      <source file='").append(attr(spec.disk().toString())).append("'/>\n");
     xml.append("      <target dev='vda' bus='virtio'/>\n");
     xml.append("    </disk>\n");
     if (spec.bridge() != null && !spec.bridge().isBlank()) {
       xml.append("    <interface type='bridge'>\n");
-      xml.append("      <mac address='").append(macAddress(spec.vmKey() == null ? spec.domainName() : spec.vmKey()))
+      xml.append("      <mac address='")
+          .append(macAddress(spec.vmKey() == null ? spec.domainName() : spec.vmKey()))
           .append("'/>\n");
       xml.append("      <source bridge='").append(attr(spec.bridge())).append("'/>\n");
       xml.append("      <model type='virtio'/>\n");
@@ -109,10 +121,11 @@ public final class DomainXml {
 
   /**
    * vmha's metadata element. libvirt's {@code virDomainSetMetadata} replaces it whole, so it always
-   * carries every field; with {@code declareNamespace} false it is the form that call takes (libvirt
-   * adds the namespace itself).
+   * carries every field; with {@code declareNamespace} false it is the form that call takes
+   * (libvirt adds the namespace itself).
    */
-  static String metadata(String instanceName, String vmKey, String pauseReason, boolean declareNamespace) {
+  static String metadata(
+      String instanceName, String vmKey, String pauseReason, boolean declareNamespace) {
     String p = declareNamespace ? PREFIX + ":" : "";
     StringBuilder xml = new StringBuilder();
     xml.append('<').append(p).append("instance");
@@ -120,11 +133,28 @@ public final class DomainXml {
       xml.append(" xmlns:").append(PREFIX).append("='").append(NAMESPACE).append('\'');
     }
     xml.append('>');
-    xml.append('<').append(p).append("name>").append(text(instanceName)).append("</").append(p).append("name>");
-    xml.append('<').append(p).append("vm>").append(text(vmKey)).append("</").append(p).append("vm>");
+    xml.append('<')
+        .append(p)
+        .append("name>")
+        .append(text(instanceName))
+        .append("</")
+        .append(p)
+        .append("name>");
+    xml.append('<')
+        .append(p)
+        .append("vm>")
+        .append(text(vmKey))
+        .append("</")
+        .append(p)
+        .append("vm>");
     if (pauseReason != null) {
-      xml.append('<').append(p).append("pauseReason>").append(text(pauseReason))
-          .append("</").append(p).append("pauseReason>");
+      xml.append('<')
+          .append(p)
+          .append("pauseReason>")
+          .append(text(pauseReason))
+          .append("</")
+          .append(p)
+          .append("pauseReason>");
     }
     xml.append("</").append(p).append("instance>");
     return xml.toString();
@@ -146,12 +176,13 @@ public final class DomainXml {
     if (vm == null || vm.isBlank()) {
       return new Identity(name, name, null, null);
     }
-    return new Identity(name, instanceName == null || instanceName.isBlank() ? name : instanceName, vm, reason);
+    return new Identity(
+        name, instanceName == null || instanceName.isBlank() ? name : instanceName, vm, reason);
   }
 
   /**
-   * A locally administered MAC address derived from the VM key: a VM keeps its MAC (and so its
-   * DHCP lease) when it is restarted on another host under a new instance name.
+   * A locally administered MAC address derived from the VM key: a VM keeps its MAC (and so its DHCP
+   * lease) when it is restarted on another host under a new instance name.
    */
   static String macAddress(String seed) {
     byte[] hash;
@@ -183,8 +214,11 @@ public final class DomainXml {
 
   private static String childText(Element parent, String namespace, String local) {
     for (org.w3c.dom.Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-      if (n instanceof Element e && local.equals(e.getLocalName())
-          && (namespace == null ? e.getNamespaceURI() == null : namespace.equals(e.getNamespaceURI()))) {
+      if (n instanceof Element e
+          && local.equals(e.getLocalName())
+          && (namespace == null
+              ? e.getNamespaceURI() == null
+              : namespace.equals(e.getNamespaceURI()))) {
         return e.getTextContent().trim();
       }
     }

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LibvirtAgent implements AutoCloseable {
   /** Where the peer endpoint listens and what it advertises. */
-  public record Peer(PeerToken token, String listenAddress, int listenPort, String advertisedAddress) {}
+  public record Peer(
+      PeerToken token, String listenAddress, int listenPort, String advertisedAddress) {}
 
   /** libvirt settings of {@code vmha agent}. */
   public record Settings(String uri, String migrationUri, String bridge) {}
@@ -41,31 +42,47 @@ public final class LibvirtAgent implements AutoCloseable {
       throws IOException, DriverException {
     String host = options.host();
     AtomicInteger threads = new AtomicInteger();
-    executor = new ScheduledThreadPoolExecutor(2, r -> {
-      Thread t = new Thread(r, "vmha-agent-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    executor =
+        new ScheduledThreadPoolExecutor(
+            2,
+            r -> {
+              Thread t = new Thread(r, "vmha-agent-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     executor.setRemoveOnCancelPolicy(true);
     // libvirt first: a wrong URI or a missing libvirt0 fails at once, before any informer starts
-    driver = LibvirtDriver.builder(settings.uri())
-        .migrationUri(settings.migrationUri())
-        .bridge(settings.bridge())
-        .repositories(() -> this.repositories.get())
-        .migrationUris(target -> migrationUriOf(this.view, target))
-        .build()
-        .connect();
+    driver =
+        LibvirtDriver.builder(settings.uri())
+            .migrationUri(settings.migrationUri())
+            .bridge(settings.bridge())
+            .repositories(() -> this.repositories.get())
+            .migrationUris(target -> migrationUriOf(this.view, target))
+            .build()
+            .connect();
     view = InformerClusterView.forHost(client, options.leaseNamespace(), host).start();
     repositories = RepositoryMounts.start(client, host, () -> view.host(host));
-    peerServer = PeerServer.start(peer.listenAddress(), peer.listenPort(), peer.advertisedAddress(), peer.token());
+    peerServer =
+        PeerServer.start(
+            peer.listenAddress(), peer.listenPort(), peer.advertisedAddress(), peer.token());
     long timeoutMillis = Math.max(200, Math.min(2000, options.heartbeatInterval().toMillis()));
     PeerClient peerClient = new PeerClient(peer.token(), Duration.ofMillis(timeoutMillis));
-    agent = new HostAgent(options, client, view, driver, Clock.systemUTC(), executor, peerServer, peerClient,
-        ApiLink.ALWAYS_UP);
+    agent =
+        new HostAgent(
+            options,
+            client,
+            view,
+            driver,
+            Clock.systemUTC(),
+            executor,
+            peerServer,
+            peerClient,
+            ApiLink.ALWAYS_UP);
   }
 
   /** Connects to libvirt, starts the informers and the agent loop. */
-  public static LibvirtAgent start(KubernetesClient client, AgentOptions options, Peer peer, Settings settings)
+  public static LibvirtAgent start(
+      KubernetesClient client, AgentOptions options, Peer peer, Settings settings)
       throws IOException, DriverException {
     LibvirtAgent process = new LibvirtAgent(client, options, peer, settings);
     process.agent.start();
@@ -80,10 +97,14 @@ public final class LibvirtAgent implements AutoCloseable {
     return driver;
   }
 
-  /** The target host's {@code status.reported.migrationUri}, from the informer cache; null if unknown. */
+  /**
+   * The target host's {@code status.reported.migrationUri}, from the informer cache; null if
+   * unknown.
+   */
   static String migrationUriOf(ClusterView view, String host) {
     VmHost target = view.host(host);
-    AgentReport reported = target == null || target.getStatus() == null ? null : target.getStatus().getReported();
+    AgentReport reported =
+        target == null || target.getStatus() == null ? null : target.getStatus().getReported();
     return reported == null ? null : reported.getMigrationUri();
   }
 

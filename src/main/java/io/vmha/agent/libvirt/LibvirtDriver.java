@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  *       them from the StorageRepository objects).
  *   <li>Storage is connected when every such mount point passes {@code storageCheck} (default: a
  *       {@link MountProbe}); reachable repositories are the ones whose mount point passes it.
- *   <li>A live migration goes peer to peer to the target host's {@code status.reported.migrationUri},
- *       found with {@code migrationUris}.
+ *   <li>A live migration goes peer to peer to the target host's {@code
+ *       status.reported.migrationUri}, found with {@code migrationUris}.
  * </ul>
  */
 public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
@@ -64,9 +64,12 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       (userData, error) -> LOG.trace("libvirt error reported (turned into an exception)");
 
   /** Flags of a vmha live migration: live, peer to peer, persistent on the target, gone here. */
-  public static final int MIGRATION_FLAGS = Domain.MigrateFlags.LIVE | Domain.MigrateFlags.PEER2PEER
-      | Domain.MigrateFlags.PERSIST_DEST | Domain.MigrateFlags.UNDEFINE_SOURCE
-      | Domain.MigrateFlags.ABORT_ON_ERROR;
+  public static final int MIGRATION_FLAGS =
+      Domain.MigrateFlags.LIVE
+          | Domain.MigrateFlags.PEER2PEER
+          | Domain.MigrateFlags.PERSIST_DEST
+          | Domain.MigrateFlags.UNDEFINE_SOURCE
+          | Domain.MigrateFlags.ABORT_ON_ERROR;
 
   /** Performs a live migration of a domain to another host's libvirt. */
   @FunctionalInterface
@@ -79,11 +82,12 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
    * connects to the destination itself (with its own TLS certificates or SSH keys), so the agent
    * needs no credentials for other hosts.
    */
-  public static final Migrator PEER_TO_PEER = (domain, destinationUri) -> {
-    // at least one parameter: the binding fails on an empty array
-    TypedParameter[] params = {new TypedStringParameter("destination_name", domain.getName())};
-    domain.migrateToURI(destinationUri, params, MIGRATION_FLAGS);
-  };
+  public static final Migrator PEER_TO_PEER =
+      (domain, destinationUri) -> {
+        // at least one parameter: the binding fails on an empty array
+        TypedParameter[] params = {new TypedStringParameter("destination_name", domain.getName())};
+        domain.migrateToURI(destinationUri, params, MIGRATION_FLAGS);
+      };
 
   private final String uri;
   private final String migrationUri;
@@ -107,7 +111,8 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   private LibvirtDriver(Builder b) {
     this.uri = b.uri;
     this.migrationUri = b.migrationUri == null ? b.uri : b.migrationUri;
-    this.domainType = b.domainType != null ? b.domainType : b.uri.startsWith("test:") ? "test" : "kvm";
+    this.domainType =
+        b.domainType != null ? b.domainType : b.uri.startsWith("test:") ? "test" : "kvm";
     this.bridge = b.bridge;
     this.cpuMode = b.cpuMode;
     this.repositories = b.repositories;
@@ -151,7 +156,8 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       if (existing != null) {
         DomainXml.Identity identity = identity(existing);
         if (!identity.vmha()) {
-          throw new DriverException("a domain named " + domainName + " that vmha did not define exists on this host");
+          throw new DriverException(
+              "a domain named " + domainName + " that vmha did not define exists on this host");
         }
         if (existing.isActive() == 1) {
           return;
@@ -160,8 +166,10 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
         existing.undefine();
       }
       Path disk = disk(image);
-      String xml = DomainXml.define(new DomainXml.Spec(
-          domainType, domainName, instanceName, vmKey, resources, disk, bridge, cpuMode));
+      String xml =
+          DomainXml.define(
+              new DomainXml.Spec(
+                  domainType, domainName, instanceName, vmKey, resources, disk, bridge, cpuMode));
       Domain domain = conn().domainDefineXML(xml);
       try {
         domain.create();
@@ -171,7 +179,8 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       }
       LOG.info("libvirt: defined and started domain {} ({} on {})", domainName, vmKey, disk);
     } catch (LibvirtException e) {
-      throw new DriverException("libvirt could not start domain " + domainName + ": " + message(e), e);
+      throw new DriverException(
+          "libvirt could not start domain " + domainName + ": " + message(e), e);
     }
   }
 
@@ -229,7 +238,8 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       }
       if (persistent) {
         try {
-          domain.undefine(Domain.UndefineFlags.MANAGED_SAVE | Domain.UndefineFlags.SNAPSHOTS_METADATA);
+          domain.undefine(
+              Domain.UndefineFlags.MANAGED_SAVE | Domain.UndefineFlags.SNAPSHOTS_METADATA);
         } catch (LibvirtException e) {
           if (is(e, ErrorNumber.VIR_ERR_INVALID_ARG) || is(e, ErrorNumber.VIR_ERR_NO_SUPPORT)) {
             domain.undefine();
@@ -251,8 +261,12 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   public void migrate(String instanceName, String targetHost) throws DriverException {
     String destination = migrationUris == null ? null : migrationUris.apply(targetHost);
     if (destination == null || destination.isBlank()) {
-      throw new DriverException("host " + targetHost + " reports no migrationUri: cannot live-migrate "
-          + instanceName + " there");
+      throw new DriverException(
+          "host "
+              + targetHost
+              + " reports no migrationUri: cannot live-migrate "
+              + instanceName
+              + " there");
     }
     if (migrator == null) {
       throw new DriverException("live migration is not configured for this driver");
@@ -262,8 +276,16 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       LOG.info("libvirt: live-migrating {} to {} ({})", domain.getName(), targetHost, destination);
       migrator.migrate(domain, destination);
     } catch (LibvirtException e) {
-      throw new DriverException("live migration of " + instanceName + " to " + targetHost + " ("
-          + destination + ") failed: " + message(e), e);
+      throw new DriverException(
+          "live migration of "
+              + instanceName
+              + " to "
+              + targetHost
+              + " ("
+              + destination
+              + ") failed: "
+              + message(e),
+          e);
     }
   }
 
@@ -295,7 +317,8 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       list.sort(Comparator.comparing(Instance::name));
       return list;
     } catch (LibvirtException | DriverException e) {
-      throw new IllegalStateException("libvirt (" + uri + ") cannot list domains: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "libvirt (" + uri + ") cannot list domains: " + e.getMessage(), e);
     }
   }
 
@@ -312,11 +335,14 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   @Override
   public Set<String> reachableRepositories() {
     Set<String> reachable = new TreeSet<>();
-    repositories.get().forEach((name, mountPath) -> {
-      if (mountReadable(mountPath)) {
-        reachable.add(name);
-      }
-    });
+    repositories
+        .get()
+        .forEach(
+            (name, mountPath) -> {
+              if (mountReadable(mountPath)) {
+                reachable.add(name);
+              }
+            });
     return reachable;
   }
 
@@ -364,18 +390,23 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     DomainInfo info = domain.getInfo();
     DomainXml.Identity identity = identity(uuid, domain);
     Instance.State state = state(info.state);
-    String reason = switch (info.state) {
-      case VIR_DOMAIN_PAUSED -> identity.pauseReason();
-      case VIR_DOMAIN_PMSUSPENDED -> "PMSuspended";
-      case VIR_DOMAIN_SHUTDOWN -> "ShuttingDown";
-      case VIR_DOMAIN_SHUTOFF -> "ShutOff";
-      case VIR_DOMAIN_CRASHED -> "Crashed";
-      default -> null;
-    };
-    Since entered = since.compute(uuid,
-        (k, old) -> old != null && old.state() == state ? old : new Since(state, clock.instant()));
+    String reason =
+        switch (info.state) {
+          case VIR_DOMAIN_PAUSED -> identity.pauseReason();
+          case VIR_DOMAIN_PMSUSPENDED -> "PMSuspended";
+          case VIR_DOMAIN_SHUTDOWN -> "ShuttingDown";
+          case VIR_DOMAIN_SHUTOFF -> "ShutOff";
+          case VIR_DOMAIN_CRASHED -> "Crashed";
+          default -> null;
+        };
+    Since entered =
+        since.compute(
+            uuid,
+            (k, old) ->
+                old != null && old.state() == state ? old : new Since(state, clock.instant()));
     Resources resources = new Resources(info.nrVirtCpu, info.maxMem / 1024);
-    return new Instance(identity.instanceName(), identity.vmKey(), state, reason, resources, entered.at());
+    return new Instance(
+        identity.instanceName(), identity.vmKey(), state, reason, resources, entered.at());
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
@@ -386,17 +417,23 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     }
     String mountPath = repositories.get().get(image.getRepository());
     if (mountPath == null) {
-      throw new DriverException("repository " + image.getRepository() + " is not available on this host");
+      throw new DriverException(
+          "repository " + image.getRepository() + " is not available on this host");
     }
     if (!mountReadable(mountPath)) {
-      throw new DriverException("repository " + image.getRepository() + " is not reachable: its mount point "
-          + mountPath + " cannot be read");
+      throw new DriverException(
+          "repository "
+              + image.getRepository()
+              + " is not reachable: its mount point "
+              + mountPath
+              + " cannot be read");
     }
     try {
       Path mount = Path.of(mountPath).normalize();
       Path disk = mount.resolve(image.getPath()).normalize();
       if (!disk.startsWith(mount) || disk.equals(mount)) {
-        throw new DriverException("image path " + image.getPath() + " leaves repository " + image.getRepository());
+        throw new DriverException(
+            "image path " + image.getPath() + " leaves repository " + image.getRepository());
       }
       return disk;
     } catch (InvalidPathException e) {
@@ -418,11 +455,17 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     try {
       flags |= domain.isActive() == 1 ? Domain.ModificationImpact.LIVE : 0;
       flags |= domain.isPersistent() == 1 ? Domain.ModificationImpact.CONFIG : 0;
-      domain.setMetadata(Domain.MetadataType.ELEMENT,
+      domain.setMetadata(
+          Domain.MetadataType.ELEMENT,
           DomainXml.metadata(identity.instanceName(), identity.vmKey(), reason, false),
-          DomainXml.PREFIX, DomainXml.NAMESPACE, flags);
+          DomainXml.PREFIX,
+          DomainXml.NAMESPACE,
+          flags);
     } catch (LibvirtException e) {
-      LOG.warn("libvirt: could not record the pause reason of {}: {}", identity.domainName(), message(e));
+      LOG.warn(
+          "libvirt: could not record the pause reason of {}: {}",
+          identity.domainName(),
+          message(e));
     }
     try {
       identities.remove(domain.getUUIDString());
@@ -451,8 +494,11 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       }
     }
     if (matches.size() > 1) {
-      throw new DriverException("instance name " + instanceName + " is ambiguous on this host: domains "
-          + String.join(", ", names));
+      throw new DriverException(
+          "instance name "
+              + instanceName
+              + " is ambiguous on this host: domains "
+              + String.join(", ", names));
     }
     return matches.isEmpty() ? null : matches.get(0);
   }
@@ -524,7 +570,8 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     } catch (LibvirtException e) {
       throw new DriverException("cannot connect to libvirt at " + uri + ": " + message(e), e);
     } catch (LinkageError e) {
-      throw new DriverException("the native libvirt library (libvirt.so.0) is not installed: " + e, e);
+      throw new DriverException(
+          "the native libvirt library (libvirt.so.0) is not installed: " + e, e);
     }
   }
 
@@ -533,7 +580,9 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   }
 
   static String message(LibvirtException e) {
-    return e.getError() != null && e.getError().getMessage() != null ? e.getError().getMessage() : e.getMessage();
+    return e.getError() != null && e.getError().getMessage() != null
+        ? e.getError().getMessage()
+        : e.getMessage();
   }
 
   private static boolean bridgeUp(String bridge) {
@@ -566,7 +615,9 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       this.uri = Objects.requireNonNull(uri, "uri");
     }
 
-    /** What other hosts' libvirt connect to for a live migration here (reported as migrationUri). */
+    /**
+     * What other hosts' libvirt connect to for a live migration here (reported as migrationUri).
+     */
     public Builder migrationUri(String value) {
       this.migrationUri = value;
       return this;

@@ -26,11 +26,13 @@ import java.util.function.Predicate;
 public final class MountProbe implements Predicate<Path>, AutoCloseable {
   private final Duration timeout;
   private final Duration cacheFor;
-  private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "vmha-mount-probe");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "vmha-mount-probe");
+            t.setDaemon(true);
+            return t;
+          });
   private final Map<Path, Future<Boolean>> running = new ConcurrentHashMap<>();
   private final Map<Path, Result> results = new ConcurrentHashMap<>();
 
@@ -53,7 +55,8 @@ public final class MountProbe implements Predicate<Path>, AutoCloseable {
     if (cached != null && now - cached.atNanos() < cacheFor.toNanos()) {
       return cached.readable();
     }
-    Future<Boolean> probe = running.computeIfAbsent(mountPoint, p -> threads.submit(() -> readable(p)));
+    Future<Boolean> probe =
+        running.computeIfAbsent(mountPoint, p -> threads.submit(() -> readable(p)));
     boolean readable;
     try {
       readable = probe.get(timeout.toNanos(), TimeUnit.NANOSECONDS);

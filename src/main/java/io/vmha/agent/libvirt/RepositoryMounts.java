@@ -14,9 +14,9 @@ import java.util.function.Supplier;
 
 /**
  * The repositories a host should reach, with their mount paths, from an informer on the
- * StorageRepository objects: {@code Local} ones bound to the host, {@code Shared} ones whose
- * {@code hostSelector} matches the host's labels (none: every host). Whether a mount point is
- * actually readable is the driver's storage check.
+ * StorageRepository objects: {@code Local} ones bound to the host, {@code Shared} ones whose {@code
+ * hostSelector} matches the host's labels (none: every host). Whether a mount point is actually
+ * readable is the driver's storage check.
  */
 public final class RepositoryMounts implements Supplier<Map<String, String>>, AutoCloseable {
   private final String host;
@@ -29,14 +29,19 @@ public final class RepositoryMounts implements Supplier<Map<String, String>>, Au
     this.informer = client.resources(StorageRepository.class).runnableInformer(0);
   }
 
-  /** Starts an informer on StorageRepositories; {@code self} gives the host's VmHost (for its labels). */
-  public static RepositoryMounts start(KubernetesClient client, String host, Supplier<VmHost> self) {
+  /**
+   * Starts an informer on StorageRepositories; {@code self} gives the host's VmHost (for its
+   * labels).
+   */
+  public static RepositoryMounts start(
+      KubernetesClient client, String host, Supplier<VmHost> self) {
     RepositoryMounts mounts = new RepositoryMounts(client, host, self);
     try {
       mounts.informer.start().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while starting the StorageRepository informer", e);
+      throw new IllegalStateException(
+          "interrupted while starting the StorageRepository informer", e);
     } catch (Exception e) {
       throw new IllegalStateException("the StorageRepository informer did not sync", e);
     }
@@ -46,12 +51,17 @@ public final class RepositoryMounts implements Supplier<Map<String, String>>, Au
   @Override
   public Map<String, String> get() {
     VmHost vmHost = self.get();
-    Map<String, String> labels = vmHost == null || vmHost.getMetadata().getLabels() == null
-        ? Map.of() : vmHost.getMetadata().getLabels();
+    Map<String, String> labels =
+        vmHost == null || vmHost.getMetadata().getLabels() == null
+            ? Map.of()
+            : vmHost.getMetadata().getLabels();
     return forHost(host, labels, informer.getStore().list());
   }
 
-  /** Repository name to mount path, for the repositories {@code host} (with {@code labels}) should reach. */
+  /**
+   * Repository name to mount path, for the repositories {@code host} (with {@code labels}) should
+   * reach.
+   */
   public static Map<String, String> forHost(
       String host, Map<String, String> labels, Collection<StorageRepository> repositories) {
     Map<String, String> mounts = new TreeMap<>();
@@ -60,10 +70,12 @@ public final class RepositoryMounts implements Supplier<Map<String, String>>, Au
       if (spec == null || spec.getMountPath() == null || spec.getType() == null) {
         continue;
       }
-      boolean mine = spec.getType() == RepositoryType.Local
-          ? host.equals(spec.getHost())
-          : spec.getHostSelector() == null || spec.getHostSelector().entrySet().stream()
-              .allMatch(e -> Objects.equals(labels.get(e.getKey()), e.getValue()));
+      boolean mine =
+          spec.getType() == RepositoryType.Local
+              ? host.equals(spec.getHost())
+              : spec.getHostSelector() == null
+                  || spec.getHostSelector().entrySet().stream()
+                      .allMatch(e -> Objects.equals(labels.get(e.getKey()), e.getValue()));
       if (mine) {
         mounts.put(repository.getMetadata().getName(), spec.getMountPath());
       }

@@ -7,13 +7,19 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Faults the simulation injects into a host, declared with the annotation {@code
- * sim.vmha.io/fault} on its VmHost (comma-separated; removing the annotation heals the host).
+ * Faults the simulation injects into a host, declared with the annotation {@code sim.vmha.io/fault}
+ * on its VmHost (comma-separated; removing the annotation heals the host).
  */
 public enum Fault {
-  /** The agent process is killed: no heartbeat, no report; instances keep running (unless the watchdog resets the host). */
+  /**
+   * The agent process is killed: no heartbeat, no report; instances keep running (unless the
+   * watchdog resets the host).
+   */
   AGENT_DOWN("agent-down"),
-  /** The host loses its storage network: shared repositories unreachable, the agent pauses its instances. */
+  /**
+   * The host loses its storage network: shared repositories unreachable, the agent pauses its
+   * instances.
+   */
   STORAGE_DOWN("storage-down"),
   /** The host's VM network is down; the agent still reaches the API server and reports it. */
   NETWORK_DOWN("network-down"),

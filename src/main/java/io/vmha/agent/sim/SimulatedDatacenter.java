@@ -7,8 +7,8 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
-import io.vmha.agent.Instance;
 import io.vmha.agent.InformerClusterView;
+import io.vmha.agent.Instance;
 import io.vmha.agent.Leases;
 import io.vmha.agent.PeerClient;
 import io.vmha.agent.PeerServer;
@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class SimulatedDatacenter implements AutoCloseable {
-  /** Annotation on a VmHost: {@code off} disables its watchdog (an agent death then stops nothing). */
+  /**
+   * Annotation on a VmHost: {@code off} disables its watchdog (an agent death then stops nothing).
+   */
   public static final String WATCHDOG_ANNOTATION = "sim.vmha.io/watchdog";
 
   private static final Logger LOG = LoggerFactory.getLogger(SimulatedDatacenter.class);
@@ -80,11 +82,14 @@ public final class SimulatedDatacenter implements AutoCloseable {
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
     AtomicInteger threadCount = new AtomicInteger();
-    this.executor = new ScheduledThreadPoolExecutor(options.threads(), r -> {
-      Thread t = new Thread(r, "vmha-sim-" + threadCount.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        new ScheduledThreadPoolExecutor(
+            options.threads(),
+            r -> {
+              Thread t = new Thread(r, "vmha-sim-" + threadCount.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     executor.setRemoveOnCancelPolicy(true);
     this.view = InformerClusterView.shared(client, options.agent().leaseNamespace());
     this.hostInformer = client.resources(VmHost.class).runnableInformer(0);
@@ -94,26 +99,28 @@ public final class SimulatedDatacenter implements AutoCloseable {
   /** Starts the informers, the peer server and the guest agents; returns when caches are synced. */
   public SimulatedDatacenter start() {
     try {
-      peerServer = PeerServer.start(
-          options.bindAddress(), options.port(), options.advertisedAddress(), options.token());
+      peerServer =
+          PeerServer.start(
+              options.bindAddress(), options.port(), options.advertisedAddress(), options.token());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the peer server", e);
     }
     peerClient = new PeerClient(options.token(), peerTimeout(options.agent().heartbeatInterval()));
-    hostInformer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(VmHost host) {
-        annotationsChanged(host);
-      }
+    hostInformer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(VmHost host) {
+            annotationsChanged(host);
+          }
 
-      @Override
-      public void onUpdate(VmHost oldHost, VmHost newHost) {
-        annotationsChanged(newHost);
-      }
+          @Override
+          public void onUpdate(VmHost oldHost, VmHost newHost) {
+            annotationsChanged(newHost);
+          }
 
-      @Override
-      public void onDelete(VmHost host, boolean unknown) {}
-    });
+          @Override
+          public void onDelete(VmHost host, boolean unknown) {}
+        });
     try {
       hostInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       repositoryInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -125,11 +132,15 @@ public final class SimulatedDatacenter implements AutoCloseable {
     }
     view.start();
     long guestNanos = options.guestHeartbeatInterval().toNanos();
-    guestLoop = executor.scheduleWithFixedDelay(this::renewGuestLeases, 0, guestNanos, TimeUnit.NANOSECONDS);
+    guestLoop =
+        executor.scheduleWithFixedDelay(
+            this::renewGuestLeases, 0, guestNanos, TimeUnit.NANOSECONDS);
     return this;
   }
 
-  /** How long an agent waits for its peers' answers: one heartbeat interval, between 200 ms and 2 s. */
+  /**
+   * How long an agent waits for its peers' answers: one heartbeat interval, between 200 ms and 2 s.
+   */
   static Duration peerTimeout(Duration heartbeatInterval) {
     long millis = Math.max(200, Math.min(2000, heartbeatInterval.toMillis()));
     return Duration.ofMillis(millis);
@@ -143,8 +154,14 @@ public final class SimulatedDatacenter implements AutoCloseable {
    * to create.
    */
   public SimulatedDriver addHost(String host) {
-    SimHost sim = hosts.computeIfAbsent(host, h -> new SimHost(h, new SimulatedDriver(
-        h, options.clock(), this::reachableRepositories, this::migrate)));
+    SimHost sim =
+        hosts.computeIfAbsent(
+            host,
+            h ->
+                new SimHost(
+                    h,
+                    new SimulatedDriver(
+                        h, options.clock(), this::reachableRepositories, this::migrate)));
     VmHost current = hostInformer.getStore().getByKey(host);
     if (current != null) {
       annotationsChanged(current);
@@ -206,11 +223,12 @@ public final class SimulatedDatacenter implements AutoCloseable {
   /** The hosts where an instance of this name exists now (more than one means a duplicate). */
   public Set<String> whereRuns(String instanceName) {
     Set<String> where = new TreeSet<>();
-    hosts.forEach((name, sim) -> {
-      if (sim.driver.instances().stream().anyMatch(i -> i.name().equals(instanceName))) {
-        where.add(name);
-      }
-    });
+    hosts.forEach(
+        (name, sim) -> {
+          if (sim.driver.instances().stream().anyMatch(i -> i.name().equals(instanceName))) {
+            where.add(name);
+          }
+        });
     return where;
   }
 
@@ -240,13 +258,20 @@ public final class SimulatedDatacenter implements AutoCloseable {
     }
   }
 
-  /** Writes the fault annotation on the VmHost, as {@code kubectl annotate} would; empty removes it. */
+  /**
+   * Writes the fault annotation on the VmHost, as {@code kubectl annotate} would; empty removes it.
+   */
   public void annotateFaults(String host, Set<Fault> faults) {
     Map<String, Object> annotations = new HashMap<>();
     annotations.put(Fault.ANNOTATION, faults.isEmpty() ? null : Fault.format(faults));
-    client.resources(VmHost.class).withName(host).patch(
-        PatchContext.of(PatchType.JSON_MERGE),
-        client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("annotations", annotations))));
+    client
+        .resources(VmHost.class)
+        .withName(host)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            client
+                .getKubernetesSerialization()
+                .asJson(Map.of("metadata", Map.of("annotations", annotations))));
   }
 
   private void annotationsChanged(VmHost host) {
@@ -267,8 +292,12 @@ public final class SimulatedDatacenter implements AutoCloseable {
       Set<String> unknown = new TreeSet<>();
       Set<Fault> faults = Fault.parse(value, unknown);
       if (!unknown.isEmpty()) {
-        LOG.warn("VmHost {}: unknown faults {} in {} ignored; known: {}", sim.name, unknown,
-            Fault.ANNOTATION, java.util.Arrays.stream(Fault.values()).map(Fault::value).toList());
+        LOG.warn(
+            "VmHost {}: unknown faults {} in {} ignored; known: {}",
+            sim.name,
+            unknown,
+            Fault.ANNOTATION,
+            java.util.Arrays.stream(Fault.values()).map(Fault::value).toList());
       }
       applyFaults(sim, faults);
     }
@@ -279,7 +308,11 @@ public final class SimulatedDatacenter implements AutoCloseable {
     Set<Fault> before = sim.faults;
     sim.faults = faults;
     if (!before.equals(faults)) {
-      LOG.info("simulated host {}: faults {} -> {}", sim.name, Fault.format(before), Fault.format(faults));
+      LOG.info(
+          "simulated host {}: faults {} -> {}",
+          sim.name,
+          Fault.format(before),
+          Fault.format(faults));
     }
     sim.driver.setStorageConnected(!faults.contains(Fault.STORAGE_DOWN));
     sim.driver.setNetworkConnected(!faults.contains(Fault.NETWORK_DOWN));
@@ -300,12 +333,22 @@ public final class SimulatedDatacenter implements AutoCloseable {
 
   /** Starts or kills the agent as the faults say; arms the watchdog when the agent dies. */
   private void ensureAgentState(SimHost sim) {
-    boolean shouldRun = !sim.faults.contains(Fault.AGENT_DOWN) && !sim.faults.contains(Fault.HOST_CRASH);
+    boolean shouldRun =
+        !sim.faults.contains(Fault.AGENT_DOWN) && !sim.faults.contains(Fault.HOST_CRASH);
     if (shouldRun && sim.agent == null) {
       SimHost host = sim;
-      sim.agent = new HostAgent(
-          options.agent().withHost(sim.name), client, view, sim.driver, options.clock(), executor,
-          peerServer, peerClient, () -> host.apiUp).start();
+      sim.agent =
+          new HostAgent(
+                  options.agent().withHost(sim.name),
+                  client,
+                  view,
+                  sim.driver,
+                  options.clock(),
+                  executor,
+                  peerServer,
+                  peerClient,
+                  () -> host.apiUp)
+              .start();
       sim.agentStarts++;
     } else if (!shouldRun && sim.agent != null) {
       stopAgent(sim);
@@ -319,17 +362,25 @@ public final class SimulatedDatacenter implements AutoCloseable {
     if (options.watchdog() == null || sim.watchdogDisabled || sim.watchdog != null) {
       return;
     }
-    sim.watchdog = executor.schedule(() -> {
-      synchronized (sim) {
-        sim.watchdog = null;
-        if (sim.faults.contains(Fault.AGENT_DOWN) && sim.driver.isPoweredOn()) {
-          LOG.warn("simulated host {}: the agent is dead for {}: the watchdog resets the host, "
-              + "stopping {} instance(s)", sim.name, options.watchdog(), sim.driver.instances().size());
-          sim.driver.reset();
-          sim.watchdogResets++;
-        }
-      }
-    }, options.watchdog().toNanos(), TimeUnit.NANOSECONDS);
+    sim.watchdog =
+        executor.schedule(
+            () -> {
+              synchronized (sim) {
+                sim.watchdog = null;
+                if (sim.faults.contains(Fault.AGENT_DOWN) && sim.driver.isPoweredOn()) {
+                  LOG.warn(
+                      "simulated host {}: the agent is dead for {}: the watchdog resets the host, "
+                          + "stopping {} instance(s)",
+                      sim.name,
+                      options.watchdog(),
+                      sim.driver.instances().size());
+                  sim.driver.reset();
+                  sim.watchdogResets++;
+                }
+              }
+            },
+            options.watchdog().toNanos(),
+            TimeUnit.NANOSECONDS);
   }
 
   private static void stopAgent(SimHost sim) {
@@ -344,7 +395,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
   private Set<String> reachableRepositories(String host, boolean storageConnected) {
     VmHost vmHost = hostInformer.getStore().getByKey(host);
     Map<String, String> labels =
-        vmHost == null || vmHost.getMetadata().getLabels() == null ? Map.of() : vmHost.getMetadata().getLabels();
+        vmHost == null || vmHost.getMetadata().getLabels() == null
+            ? Map.of()
+            : vmHost.getMetadata().getLabels();
     Set<String> reachable = new HashSet<>();
     for (StorageRepository repository : repositoryInformer.getStore().list()) {
       StorageRepositorySpec spec = repository.getSpec();
@@ -363,8 +416,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
   }
 
   private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
-    return selector == null || selector.entrySet().stream()
-        .allMatch(e -> Objects.equals(labels.get(e.getKey()), e.getValue()));
+    return selector == null
+        || selector.entrySet().stream()
+            .allMatch(e -> Objects.equals(labels.get(e.getKey()), e.getValue()));
   }
 
   private void migrate(SimulatedDriver source, String instanceName, String targetHost)
@@ -401,7 +455,8 @@ public final class SimulatedDatacenter implements AutoCloseable {
           continue; // a guest reaches the API server over the VM network
         }
         for (Instance instance : sim.driver.instances()) {
-          if (instance.state() != Instance.State.Running || instance.vmKey() == null
+          if (instance.state() != Instance.State.Running
+              || instance.vmKey() == null
               || !renewed.add(instance.vmKey())) {
             continue;
           }
@@ -423,9 +478,14 @@ public final class SimulatedDatacenter implements AutoCloseable {
       return;
     }
     try {
-      Leases.renewOrCreate(client, key[0], VmhaApi.guestLeaseName(key[1]),
-          Map.of("vmha.io/lease-kind", "guest"), instance.name(),
-          (int) Math.max(1, options.guestLeaseDuration().toSeconds()), options.clock().instant());
+      Leases.renewOrCreate(
+          client,
+          key[0],
+          VmhaApi.guestLeaseName(key[1]),
+          Map.of("vmha.io/lease-kind", "guest"),
+          instance.name(),
+          (int) Math.max(1, options.guestLeaseDuration().toSeconds()),
+          options.clock().instant());
     } catch (RuntimeException e) {
       LOG.debug("guest agent of {} could not renew its Lease: {}", instance.vmKey(), e.toString());
     }
@@ -441,8 +501,11 @@ public final class SimulatedDatacenter implements AutoCloseable {
     if (vm.getSpec().getTemplateRef() == null) {
       return false;
     }
-    VmTemplate template = view.template(vm.getMetadata().getNamespace(), vm.getSpec().getTemplateRef().getName());
-    return template != null && template.getSpec() != null && Boolean.TRUE.equals(template.getSpec().getGuestAgent());
+    VmTemplate template =
+        view.template(vm.getMetadata().getNamespace(), vm.getSpec().getTemplateRef().getName());
+    return template != null
+        && template.getSpec() != null
+        && Boolean.TRUE.equals(template.getSpec().getGuestAgent());
   }
 
   @Override

@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One host's simulated hypervisor: instances live in a map, start and stop at once, and a
- * migration hands an instance to another host's simulated hypervisor in the same {@link
- * SimulatedDatacenter}. Faults are switches the datacenter flips.
+ * One host's simulated hypervisor: instances live in a map, start and stop at once, and a migration
+ * hands an instance to another host's simulated hypervisor in the same {@link SimulatedDatacenter}.
+ * Faults are switches the datacenter flips.
  */
 public final class SimulatedDriver implements HypervisorDriver {
   /** The reason of a start refused by the {@code start-failure} fault. */
@@ -28,7 +28,8 @@ public final class SimulatedDriver implements HypervisorDriver {
 
   /** Hands an instance to another host's simulated hypervisor. */
   interface Migrator {
-    void migrate(SimulatedDriver source, String instanceName, String targetHost) throws DriverException;
+    void migrate(SimulatedDriver source, String instanceName, String targetHost)
+        throws DriverException;
   }
 
   private final String host;
@@ -49,8 +50,12 @@ public final class SimulatedDriver implements HypervisorDriver {
   }
 
   /** A driver alone, outside a datacenter: it cannot migrate. */
-  public static SimulatedDriver standalone(String host, Clock clock, RepositoryCatalog repositories) {
-    return new SimulatedDriver(host, clock, repositories,
+  public static SimulatedDriver standalone(
+      String host, Clock clock, RepositoryCatalog repositories) {
+    return new SimulatedDriver(
+        host,
+        clock,
+        repositories,
         (source, name, target) -> {
           throw new DriverException("host " + target + " is not in this simulation");
         });
@@ -66,7 +71,8 @@ public final class SimulatedDriver implements HypervisorDriver {
   }
 
   @Override
-  public synchronized void start(String instanceName, String vmKey, Resources resources, ImageRef image)
+  public synchronized void start(
+      String instanceName, String vmKey, Resources resources, ImageRef image)
       throws DriverException {
     requirePower();
     if (instances.containsKey(instanceName)) {
@@ -76,11 +82,18 @@ public final class SimulatedDriver implements HypervisorDriver {
       throw new DriverException(START_FAILURE);
     }
     if (image == null || !reachableRepositories().contains(image.getRepository())) {
-      throw new DriverException("repository " + (image == null ? null : image.getRepository())
-          + " is not reachable from host " + host);
+      throw new DriverException(
+          "repository "
+              + (image == null ? null : image.getRepository())
+              + " is not reachable from host "
+              + host);
     }
-    instances.put(instanceName, new SimInstance(
-        new Instance(instanceName, vmKey, Instance.State.Running, null, resources, clock.instant()), image));
+    instances.put(
+        instanceName,
+        new SimInstance(
+            new Instance(
+                instanceName, vmKey, Instance.State.Running, null, resources, clock.instant()),
+            image));
   }
 
   @Override
@@ -178,9 +191,13 @@ public final class SimulatedDriver implements HypervisorDriver {
   /** Receives a migrated instance, or refuses it. */
   synchronized void receive(SimInstance handle) throws DriverException {
     requirePower();
-    if (handle.image() != null && !reachableRepositories().contains(handle.image().getRepository())) {
-      throw new DriverException("repository " + handle.image().getRepository()
-          + " is not reachable from migration target " + host);
+    if (handle.image() != null
+        && !reachableRepositories().contains(handle.image().getRepository())) {
+      throw new DriverException(
+          "repository "
+              + handle.image().getRepository()
+              + " is not reachable from migration target "
+              + host);
     }
     instances.put(handle.instance().name(), handle);
   }

@@ -70,28 +70,73 @@ public record SimulationOptions(
   }
 
   public SimulationOptions withWatchdog(Duration newWatchdog) {
-    return new SimulationOptions(agent, newWatchdog, guestHeartbeatInterval, guestLeaseDuration,
-        threads, token, bindAddress, port, advertisedAddress, clock);
+    return new SimulationOptions(
+        agent,
+        newWatchdog,
+        guestHeartbeatInterval,
+        guestLeaseDuration,
+        threads,
+        token,
+        bindAddress,
+        port,
+        advertisedAddress,
+        clock);
   }
 
   public SimulationOptions withGuestHeartbeat(Duration interval, Duration leaseDuration) {
-    return new SimulationOptions(agent, watchdog, interval, leaseDuration,
-        threads, token, bindAddress, port, advertisedAddress, clock);
+    return new SimulationOptions(
+        agent,
+        watchdog,
+        interval,
+        leaseDuration,
+        threads,
+        token,
+        bindAddress,
+        port,
+        advertisedAddress,
+        clock);
   }
 
   public SimulationOptions withThreads(int newThreads) {
-    return new SimulationOptions(agent, watchdog, guestHeartbeatInterval, guestLeaseDuration,
-        newThreads, token, bindAddress, port, advertisedAddress, clock);
+    return new SimulationOptions(
+        agent,
+        watchdog,
+        guestHeartbeatInterval,
+        guestLeaseDuration,
+        newThreads,
+        token,
+        bindAddress,
+        port,
+        advertisedAddress,
+        clock);
   }
 
   public SimulationOptions withPeerServer(
       PeerToken newToken, String newBindAddress, int newPort, String newAdvertisedAddress) {
-    return new SimulationOptions(agent, watchdog, guestHeartbeatInterval, guestLeaseDuration,
-        threads, newToken, newBindAddress, newPort, newAdvertisedAddress, clock);
+    return new SimulationOptions(
+        agent,
+        watchdog,
+        guestHeartbeatInterval,
+        guestLeaseDuration,
+        threads,
+        newToken,
+        newBindAddress,
+        newPort,
+        newAdvertisedAddress,
+        clock);
   }
 
   public SimulationOptions withClock(Clock newClock) {
-    return new SimulationOptions(agent, watchdog, guestHeartbeatInterval, guestLeaseDuration,
-        threads, token, bindAddress, port, advertisedAddress, newClock);
+    return new SimulationOptions(
+        agent,
+        watchdog,
+        guestHeartbeatInterval,
+        guestLeaseDuration,
+        threads,
+        token,
+        bindAddress,
+        port,
+        advertisedAddress,
+        newClock);
   }
 }

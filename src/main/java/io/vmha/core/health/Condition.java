@@ -6,6 +6,7 @@ package io.vmha.core.health;
  */
 public record Condition(String type, ConditionStatus status, String reason, String message) {
   public static Condition of(String type, boolean value, String reason, String message) {
-    return new Condition(type, value ? ConditionStatus.True : ConditionStatus.False, reason, message);
+    return new Condition(
+        type, value ? ConditionStatus.True : ConditionStatus.False, reason, message);
   }
 }

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * H5: when more than {@code maxUnhealthyFraction} of hosts look lost at once, the likelier cause
- * is the operator's own view (its network, the API server), so failover stops until it clears.
+ * H5: when more than {@code maxUnhealthyFraction} of hosts look lost at once, the likelier cause is
+ * the operator's own view (its network, the API server), so failover stops until it clears.
  *
  * <p>Hosts that went silent together do not cross the grace period together: they expire one
  * heartbeat apart. Counting only {@code NotResponding} hosts would fail over the first one before
@@ -34,9 +34,17 @@ public record FailoverFreeze(boolean frozen, int notResponding, int total, Strin
     String percent = Math.round(maxUnhealthyFraction * 100) + "%";
     String message =
         frozen
-            ? lost + "/" + total + " hosts are NotResponding or silent (more than " + percent
+            ? lost
+                + "/"
+                + total
+                + " hosts are NotResponding or silent (more than "
+                + percent
                 + "): failover is frozen, as a fault on the operator's side is likelier"
-            : lost + "/" + total + " hosts are NotResponding or silent (at most " + percent
+            : lost
+                + "/"
+                + total
+                + " hosts are NotResponding or silent (at most "
+                + percent
                 + "): failover is active";
     return new FailoverFreeze(frozen, lost, total, message);
   }

@@ -20,7 +20,9 @@ public final class HostHealthEvaluator {
     this.now = now;
   }
 
-  /** @param vmsOnHost VMs placed on or migrating to the host, to tell draining from drained */
+  /**
+   * @param vmsOnHost VMs placed on or migrating to the host, to tell draining from drained
+   */
   public HostState evaluate(int index, HostView host, int vmsOnHost) {
     boolean fresh = now.isBefore(heartbeatExpiry(host));
     AgentReport report = host.report();

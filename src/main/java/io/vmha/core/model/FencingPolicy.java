@@ -1,5 +1,6 @@
 package io.vmha.core.model;
 
 public enum FencingPolicy {
-  SelfFence, None
+  SelfFence,
+  None
 }

@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param failoverResumedAt when the operator last recorded failover as unfrozen (the time it
  *     applied {@code UnfreezeFailover}: the {@code FailoverFrozen=False} condition's
  *     lastTransitionTime), or null if never or unknown. Agents cut off in a mass outage hold off
- *     self-fencing and keep their watchdog fed, so their VMs count as stopped only
- *     {@code selfFenceAfter + heartbeatInterval} after failover resumed
+ *     self-fencing and keep their watchdog fed, so their VMs count as stopped only {@code
+ *     selfFenceAfter + heartbeatInterval} after failover resumed
  */
 public record FleetSnapshot(
     Instant now,

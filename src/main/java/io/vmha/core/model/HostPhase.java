@@ -1,5 +1,11 @@
 package io.vmha.core.model;
 
 public enum HostPhase {
-  Up, NotResponding, NonOperational, PreparingForMaintenance, Maintenance, Fencing, Fenced
+  Up,
+  NotResponding,
+  NonOperational,
+  PreparingForMaintenance,
+  Maintenance,
+  Fencing,
+  Fenced
 }

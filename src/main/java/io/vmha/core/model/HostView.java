@@ -7,9 +7,9 @@ import java.util.Objects;
 /**
  * A {@code VmHost} as the operator sees it.
  *
- * @param lastHeartbeatSeen when the operator, by its own clock, last saw the host's heartbeat
- *     lease change. For a host it has not seen renew since it started, the operator passes its own
- *     start time: every host then gets a full grace period after an operator restart (H5).
+ * @param lastHeartbeatSeen when the operator, by its own clock, last saw the host's heartbeat lease
+ *     change. For a host it has not seen renew since it started, the operator passes its own start
+ *     time: every host then gets a full grace period after an operator restart (H5).
  * @param report the agent's last report, or null if the agent never reported
  * @param recordedPhase the phase the operator last wrote, or null if never
  */

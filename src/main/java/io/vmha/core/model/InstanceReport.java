@@ -10,7 +10,11 @@ import java.util.Objects;
  * @param failureReason why the instance failed or stopped, when the agent knows; may be null
  */
 public record InstanceReport(
-    String instanceName, String vmKey, InstanceState state, Resources resources, String failureReason) {
+    String instanceName,
+    String vmKey,
+    InstanceState state,
+    Resources resources,
+    String failureReason) {
   public InstanceReport {
     Objects.requireNonNull(instanceName, "instanceName");
     Objects.requireNonNull(vmKey, "vmKey");

@@ -1,5 +1,9 @@
 package io.vmha.core.model;
 
 public enum InstanceState {
-  Starting, Running, Paused, Stopped, Failed
+  Starting,
+  Running,
+  Paused,
+  Stopped,
+  Failed
 }

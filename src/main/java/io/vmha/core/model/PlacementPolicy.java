@@ -1,5 +1,6 @@
 package io.vmha.core.model;
 
 public enum PlacementPolicy {
-  LeastAllocated, BinPacking
+  LeastAllocated,
+  BinPacking
 }

@@ -1,5 +1,7 @@
 package io.vmha.core.model;
 
 public enum Priority {
-  High, Medium, Low
+  High,
+  Medium,
+  Low
 }

@@ -1,5 +1,6 @@
 package io.vmha.core.model;
 
 public enum RepositoryType {
-  Shared, Local
+  Shared,
+  Local
 }

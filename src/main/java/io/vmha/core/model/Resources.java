@@ -6,7 +6,8 @@ public record Resources(long cpuMillis, long memoryMiB) {
 
   public Resources {
     if (cpuMillis < 0 || memoryMiB < 0) {
-      throw new IllegalArgumentException("negative resources: " + cpuMillis + "m/" + memoryMiB + "Mi");
+      throw new IllegalArgumentException(
+          "negative resources: " + cpuMillis + "m/" + memoryMiB + "Mi");
     }
   }
 

@@ -1,5 +1,8 @@
 package io.vmha.core.model;
 
 public enum SpmPriority {
-  Never, Low, Normal, High
+  Never,
+  Low,
+  Normal,
+  High
 }

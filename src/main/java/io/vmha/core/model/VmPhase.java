@@ -1,5 +1,12 @@
 package io.vmha.core.model;
 
 public enum VmPhase {
-  Pending, Starting, Running, Paused, Migrating, Stopping, Stopped, Failed
+  Pending,
+  Starting,
+  Running,
+  Paused,
+  Migrating,
+  Stopping,
+  Stopped,
+  Failed
 }

@@ -38,8 +38,17 @@ public record VmStatusView(
 
   public VmStatusView withPhaseSince(Instant value) {
     return new VmStatusView(
-        phase, host, instanceName, migrationTarget, staleInstances, restartAttempts, backoffUntil,
-        failoverCount, reason, message, value);
+        phase,
+        host,
+        instanceName,
+        migrationTarget,
+        staleInstances,
+        restartAttempts,
+        backoffUntil,
+        failoverCount,
+        reason,
+        message,
+        value);
   }
 
   public boolean isPlaced() {

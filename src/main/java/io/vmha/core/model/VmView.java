@@ -5,11 +5,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A {@code VirtualMachine}. Fields the user may leave out to take the template's value are
- * nullable ({@code cpuMillis}, {@code memoryMiB}, {@code haEnabled}, {@code priority}, {@code
- * guestAgent}); the engine resolves them against the template.
+ * A {@code VirtualMachine}. Fields the user may leave out to take the template's value are nullable
+ * ({@code cpuMillis}, {@code memoryMiB}, {@code haEnabled}, {@code priority}, {@code guestAgent});
+ * the engine resolves them against the template.
  *
- * @param templateRef name of a {@code VmTemplate} in the same namespace, or null for a standalone VM
+ * @param templateRef name of a {@code VmTemplate} in the same namespace, or null for a standalone
+ *     VM
  * @param imageRepository repository of a standalone VM's image; null for template VMs
  * @param invalidReason a problem the operator found that makes the VM unplaceable, or null
  * @param lastGuestHeartbeatSeen when the operator, by its own clock, last saw the guest agent's
@@ -46,8 +47,21 @@ public record VmView(
 
   public VmView withStatus(VmStatusView newStatus) {
     return new VmView(
-        namespace, name, templateRef, imageRepository, imagePath, cpuMillis, memoryMiB, running,
-        haEnabled, priority, guestAgent, hostSelector, deleting, invalidReason,
-        lastGuestHeartbeatSeen, newStatus);
+        namespace,
+        name,
+        templateRef,
+        imageRepository,
+        imagePath,
+        cpuMillis,
+        memoryMiB,
+        running,
+        haEnabled,
+        priority,
+        guestAgent,
+        hostSelector,
+        deleting,
+        invalidReason,
+        lastGuestHeartbeatSeen,
+        newStatus);
   }
 }

@@ -6,6 +6,8 @@ import io.vmha.core.PendingReason;
 public sealed interface PlacementOutcome {
   record Placed(int host) implements PlacementOutcome {}
 
-  /** @param message kube-scheduler style, e.g. "0/5 hosts available: 3 insufficient memory" */
+  /**
+   * @param message kube-scheduler style, e.g. "0/5 hosts available: 3 insufficient memory"
+   */
   record Unplaceable(PendingReason reason, String message) implements PlacementOutcome {}
 }

@@ -10,8 +10,8 @@ import java.util.Objects;
 
 /**
  * Filter-then-score placement over one plan's hosts (P1–P3). Filters that depend only on the host
- * and the VM's class (repository and selector) run once per class; only the dynamic ones
- * (capacity, exclusion) and the scorers run per VM, over the class's candidates.
+ * and the VM's class (repository and selector) run once per class; only the dynamic ones (capacity,
+ * exclusion) and the scorers run per VM, over the class's candidates.
  */
 public final class Placer {
   private final List<HostState> hosts;

@@ -11,7 +11,8 @@ public final class Scorers {
   public record Weighted(HostScorer scorer, double weight) {}
 
   public static List<Weighted> forPolicy(PlacementPolicy policy) {
-    HostScorer balance = policy == PlacementPolicy.BinPacking ? new BinPacking() : new LeastAllocated();
+    HostScorer balance =
+        policy == PlacementPolicy.BinPacking ? new BinPacking() : new LeastAllocated();
     // avoiding a host where the VM just failed outweighs any balance preference, but never
     // forbids the host: with one host left, a retry there beats staying down
     return List.of(new Weighted(new AvoidRecentFailures(), 10), new Weighted(balance, 1));
@@ -50,9 +51,11 @@ public final class Scorers {
   }
 
   static double freeFractionAfter(int host, PlacementRequest request, CapacityLedger ledger) {
-    double cpu = fraction(ledger.freeCpu(host) - request.resources().cpuMillis(), ledger.capacityCpu(host));
+    double cpu =
+        fraction(ledger.freeCpu(host) - request.resources().cpuMillis(), ledger.capacityCpu(host));
     double memory =
-        fraction(ledger.freeMemory(host) - request.resources().memoryMiB(), ledger.capacityMemory(host));
+        fraction(
+            ledger.freeMemory(host) - request.resources().memoryMiB(), ledger.capacityMemory(host));
     return (cpu + memory) / 2;
   }
 

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * S3, S4: exactly one eligible host holds the {@code vmha-spm} Lease. A new holder is assigned
- * only when the lease has no holder or has expired by the operator's clock, so two hosts never
- * both believe they are SPM: an agent stops acting as SPM when it has not renewed for the lease
+ * S3, S4: exactly one eligible host holds the {@code vmha-spm} Lease. A new holder is assigned only
+ * when the lease has no holder or has expired by the operator's clock, so two hosts never both
+ * believe they are SPM: an agent stops acting as SPM when it has not renewed for the lease
  * duration, and the operator saw the last renewal no earlier than it happened.
  */
 public final class SpmElector {
@@ -22,7 +22,9 @@ public final class SpmElector {
       Comparator.<HostState>comparingInt(h -> -h.view().spmPriority().ordinal())
           .thenComparing(HostState::name);
 
-  /** @return the holder after this plan, or null */
+  /**
+   * @return the holder after this plan, or null
+   */
   public String elect(
       SpmLeaseView lease,
       List<HostState> hosts,
@@ -43,8 +45,7 @@ public final class SpmElector {
       }
       return lease.holder();
     }
-    HostState best =
-        hosts.stream().filter(SpmElector::eligible).min(PREFERENCE).orElse(null);
+    HostState best = hosts.stream().filter(SpmElector::eligible).min(PREFERENCE).orElse(null);
     if (best == null) {
       return null;
     }

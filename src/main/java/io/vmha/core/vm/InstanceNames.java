@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Hands out template instance names {@code <template>-<n>} within one plan: consecutive numbers
- * after the template's recorded counter, so the operator can advance the counter once per
- * template, with optimistic locking, before writing the placements (I5).
+ * after the template's recorded counter, so the operator can advance the counter once per template,
+ * with optimistic locking, before writing the placements (I5).
  */
 public final class InstanceNames {
   private final Map<String, long[]> counters = new LinkedHashMap<>();

@@ -39,12 +39,14 @@ final class InstanceSweeper {
         if (vm != null && instance.isActive() && awaitsReturn(vm, host, instance)) {
           continue; // counted as untracked until the VM adopts it
         }
-        context.log().stop(
-            new Action.StopInstance(
-                host.name(),
-                instance.instanceName(),
-                instance.vmKey(),
-                vm == null ? StopReason.Orphan : StopReason.Stale));
+        context
+            .log()
+            .stop(
+                new Action.StopInstance(
+                    host.name(),
+                    instance.instanceName(),
+                    instance.vmKey(),
+                    vm == null ? StopReason.Orphan : StopReason.Stale));
       }
     }
   }

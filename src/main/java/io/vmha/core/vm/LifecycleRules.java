@@ -27,10 +27,12 @@ final class LifecycleRules {
             | stopOrForget(vm, status.migrationTarget(), StopReason.NotRunning)
             | migrationMayStillLand(vm, StopReason.NotRunning);
     if (stillRunning) {
-      context.log().vm(
-          vm.view(),
-          new Action.UpdateVmPhase(
-              vm.key(), VmPhase.Stopping, "StopRequested", stoppingMessage(vm)));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.UpdateVmPhase(
+                  vm.key(), VmPhase.Stopping, "StopRequested", stoppingMessage(vm)));
       return;
     }
     context.release(context.host(status.host()), vm);
@@ -79,7 +81,9 @@ final class LifecycleRules {
       }
       if (host.reporting()) {
         if (host.instance(vm.key(), name) != null) {
-          context.log().stop(new Action.StopInstance(host.name(), name, vm.key(), StopReason.Deleted));
+          context
+              .log()
+              .stop(new Action.StopInstance(host.name(), name, vm.key(), StopReason.Deleted));
           stopping = true;
         }
       } else if (mayStillRun(host)) {
@@ -108,26 +112,34 @@ final class LifecycleRules {
       }
     }
     if (waitFor != null) {
-      context.log().vm(
-          vm.view(),
-          new Action.LeaveAlone(
-              vm.key(),
-              LeaveReason.DeletionWaitsForHost,
-              "host " + waitFor.name() + " is " + waitFor.phase()
-                  + " and not known fenced: the instance may still run there"));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.LeaveAlone(
+                  vm.key(),
+                  LeaveReason.DeletionWaitsForHost,
+                  "host "
+                      + waitFor.name()
+                      + " is "
+                      + waitFor.phase()
+                      + " and not known fenced: the instance may still run there"));
     } else if (stopping) {
-      context.log().vm(
-          vm.view(),
-          new Action.UpdateVmPhase(vm.key(), VmPhase.Stopping, "Deleting", stoppingMessage(vm)));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.UpdateVmPhase(
+                  vm.key(), VmPhase.Stopping, "Deleting", stoppingMessage(vm)));
     } else {
       context.log().vm(vm.view(), new Action.RemoveVm(vm.key()));
     }
   }
 
   /**
-   * Reports of the two ends are not taken at one instant: right after a hand-over neither may
-   * show the instance. Until a grace period after the phase began, and for as long as the target's
-   * last report is older than the source's, the stop order goes to both.
+   * Reports of the two ends are not taken at one instant: right after a hand-over neither may show
+   * the instance. Until a grace period after the phase began, and for as long as the target's last
+   * report is older than the source's, the stop order goes to both.
    */
   private boolean migrationMayStillLand(ResolvedVm vm, StopReason reason) {
     var status = vm.status();
@@ -152,8 +164,12 @@ final class LifecycleRules {
     }
     for (String hostName : new String[] {status.host(), status.migrationTarget()}) {
       HostState host = context.host(hostName);
-      if (host != null && host.reporting() && host.instance(vm.key(), status.instanceName()) == null) {
-        context.log().stop(new Action.StopInstance(host.name(), status.instanceName(), vm.key(), reason));
+      if (host != null
+          && host.reporting()
+          && host.instance(vm.key(), status.instanceName()) == null) {
+        context
+            .log()
+            .stop(new Action.StopInstance(host.name(), status.instanceName(), vm.key(), reason));
       }
     }
     return true;

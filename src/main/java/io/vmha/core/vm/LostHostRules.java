@@ -20,16 +20,21 @@ final class LostHostRules {
     this.queue = queue;
   }
 
-  /** @param host the lost host, or null if the host object no longer exists */
+  /**
+   * @param host the lost host, or null if the host object no longer exists
+   */
   void hostLost(ResolvedVm vm, HostState host) {
     var status = vm.status();
     if (completedMigration(vm, host)) {
       return;
     }
     if (host != null && context.freeze().frozen()) {
-      context.log().vm(
-          vm.view(),
-          new Action.LeaveAlone(vm.key(), LeaveReason.FailoverFrozen, context.freeze().message()));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.LeaveAlone(
+                  vm.key(), LeaveReason.FailoverFrozen, context.freeze().message()));
       return;
     }
     Instant fencedBy =
@@ -37,47 +42,65 @@ final class LostHostRules {
             ? context.awaitingSelfFence(host)
             : null;
     if (fencedBy != null) {
-      context.log().vm(
-          vm.view(),
-          new Action.LeaveAlone(
-              vm.key(),
-              LeaveReason.AwaitingSelfFence,
-              "failover resumed at " + context.failoverResumedAt() + " but host " + host.name()
-                  + " was silent during the outage, when agents hold off self-fencing:"
-                  + " its VMs count as stopped from " + fencedBy));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.LeaveAlone(
+                  vm.key(),
+                  LeaveReason.AwaitingSelfFence,
+                  "failover resumed at "
+                      + context.failoverResumedAt()
+                      + " but host "
+                      + host.name()
+                      + " was silent during the outage, when agents hold off self-fencing:"
+                      + " its VMs count as stopped from "
+                      + fencedBy));
       return;
     }
     if (context.guestHeartbeatFresh(vm)) {
-      context.log().vm(
-          vm.view(),
-          new Action.LeaveAlone(
-              vm.key(),
-              LeaveReason.GuestAgentAlive,
-              "agent of host " + status.host() + " is lost but the guest agent still reports"));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.LeaveAlone(
+                  vm.key(),
+                  LeaveReason.GuestAgentAlive,
+                  "agent of host " + status.host() + " is lost but the guest agent still reports"));
       return;
     }
     context.release(host, vm);
     context.release(context.host(status.migrationTarget()), vm);
-    String lostAs = "host " + status.host() + (host == null ? " no longer exists" : " is NotResponding");
+    String lostAs =
+        "host " + status.host() + (host == null ? " no longer exists" : " is NotResponding");
     if (!context.knownStopped(host) && !vm.isLocal()) {
       // F4 with fencing None: the old copy may still run; stop it when the host reports again
-      context.log().vm(
-          vm.view(), new Action.RecordStaleInstance(vm.key(), status.host(), status.instanceName()));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.RecordStaleInstance(vm.key(), status.host(), status.instanceName()));
     }
     if (!vm.ha()) {
-      context.log().vm(
-          vm.view(),
-          new Action.MarkFailed(
-              vm.key(), FailReason.HostFailed, lostAs + " and high availability is disabled"));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.MarkFailed(
+                  vm.key(), FailReason.HostFailed, lostAs + " and high availability is disabled"));
     } else if (vm.problem() != null) {
-      context.log().vm(vm.view(), new Action.KeepPending(vm.key(), vm.problem(), vm.problemMessage()));
+      context
+          .log()
+          .vm(vm.view(), new Action.KeepPending(vm.key(), vm.problem(), vm.problemMessage()));
     } else if (vm.isLocal()) {
-      context.log().vm(
-          vm.view(),
-          new Action.KeepPending(
-              vm.key(),
-              PendingReason.WaitingForHost,
-              "image is on local repository " + vm.repository().name() + "; " + lostAs));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.KeepPending(
+                  vm.key(),
+                  PendingReason.WaitingForHost,
+                  "image is on local repository " + vm.repository().name() + "; " + lostAs));
     } else {
       queue.place(vm, PlaceCause.Failover, host, PlacementRequest.NONE);
     }
@@ -99,8 +122,9 @@ final class LostHostRules {
       return false;
     }
     context.release(source, vm);
-    context.log().vm(
-        vm.view(), new Action.CompleteMigration(vm.key(), status.host(), target.name()));
+    context
+        .log()
+        .vm(vm.view(), new Action.CompleteMigration(vm.key(), status.host(), target.name()));
     return true;
   }
 }

@@ -24,7 +24,9 @@ final class PendingRules {
   void pending(ResolvedVm vm) {
     var status = vm.status();
     if (vm.problem() != null) {
-      context.log().vm(vm.view(), new Action.KeepPending(vm.key(), vm.problem(), vm.problemMessage()));
+      context
+          .log()
+          .vm(vm.view(), new Action.KeepPending(vm.key(), vm.problem(), vm.problemMessage()));
       return;
     }
     List<RestartAttempt> attempts = restarts.recentAttempts(vm);
@@ -34,7 +36,9 @@ final class PendingRules {
           attempts.isEmpty()
               ? "next attempt at " + status.backoffUntil()
               : RestartPolicy.backoffMessage(attempts, status.backoffUntil());
-      context.log().vm(vm.view(), new Action.KeepPending(vm.key(), PendingReason.BackingOff, message));
+      context
+          .log()
+          .vm(vm.view(), new Action.KeepPending(vm.key(), PendingReason.BackingOff, message));
       return;
     }
     boolean displaced = status.phase() == VmPhase.Pending && status.instanceName() != null;
@@ -44,7 +48,8 @@ final class PendingRules {
             : displaced ? PlaceCause.Failover : PlaceCause.Initial;
     if (vm.isLocal()) {
       HostState home = context.host(vm.repository().localHost());
-      var running = displaced && home.reporting() ? home.instance(vm.key(), status.instanceName()) : null;
+      var running =
+          displaced && home.reporting() ? home.instance(vm.key(), status.instanceName()) : null;
       if (running != null && running.isActive() && cause == PlaceCause.Failover) {
         // the disk never stopped running at home (fencing None): adopt it as it is, even on a
         // host that takes no new VMs
@@ -54,13 +59,19 @@ final class PendingRules {
         return;
       }
       if (!home.isUp()) {
-        context.log().vm(
-            vm.view(),
-            new Action.KeepPending(
-                vm.key(),
-                PendingReason.WaitingForHost,
-                "local repository " + vm.repository().name() + " lives on host " + home.name()
-                    + ", which is " + home.phase()));
+        context
+            .log()
+            .vm(
+                vm.view(),
+                new Action.KeepPending(
+                    vm.key(),
+                    PendingReason.WaitingForHost,
+                    "local repository "
+                        + vm.repository().name()
+                        + " lives on host "
+                        + home.name()
+                        + ", which is "
+                        + home.phase()));
         return;
       }
       if (cause == PlaceCause.Failover) {

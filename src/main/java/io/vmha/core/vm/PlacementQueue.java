@@ -13,9 +13,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Every decision of a plan that takes capacity, taken in P4's order: HA first, then priority
- * High > Medium > Low, then VMs that are down (failover, restart, return) before migrations
- * before new VMs, then by key.
+ * Every decision of a plan that takes capacity, taken in P4's order: HA first, then priority High >
+ * Medium > Low, then VMs that are down (failover, restart, return) before migrations before new
+ * VMs, then by key.
  */
 final class PlacementQueue {
   private final PlanContext context;
@@ -35,7 +35,9 @@ final class PlacementQueue {
     entries.add(new Entry(vm, cause, null, leaving, avoided, null));
   }
 
-  /** @param unchanged the status line to record if the VM does not start migrating now */
+  /**
+   * @param unchanged the status line to record if the VM does not start migrating now
+   */
   void migrate(ResolvedVm vm, HostState source, Action.UpdateVmPhase unchanged) {
     entries.add(new Entry(vm, null, source.evacuation(), source, PlacementRequest.NONE, unchanged));
   }
@@ -64,10 +66,12 @@ final class PlacementQueue {
         && context.reserve().isActive()
         && !context.reserve().holds()) {
       context.release(host, vm);
-      context.log().vm(
-          vm.view(),
-          new Action.KeepPending(
-              vm.key(), PendingReason.FailoverCapacityReserved, context.reserve().describe()));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.KeepPending(
+                  vm.key(), PendingReason.FailoverCapacityReserved, context.reserve().describe()));
       return;
     }
     placeOn(context, vm, host, entry.cause);
@@ -90,8 +94,9 @@ final class PlacementQueue {
     } else {
       name = vm.view().name();
     }
-    context.log().vm(
-        vm.view(), new Action.PlaceVm(vm.key(), host.name(), name, template, counter, cause));
+    context
+        .log()
+        .vm(vm.view(), new Action.PlaceVm(vm.key(), host.name(), name, template, counter, cause));
   }
 
   private void migrate(Entry entry) {
@@ -103,20 +108,30 @@ final class PlacementQueue {
     }
     var outcome = context.placer().choose(request(entry));
     if (outcome instanceof PlacementOutcome.Unplaceable no) {
-      context.log().vm(
-          vm.view(),
-          new Action.UpdateVmPhase(
-              vm.key(),
-              entry.unchanged.phase(),
-              "CannotMigrate",
-              "must leave host " + source.name() + " (" + entry.migration + "): " + no.message()));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.UpdateVmPhase(
+                  vm.key(),
+                  entry.unchanged.phase(),
+                  "CannotMigrate",
+                  "must leave host "
+                      + source.name()
+                      + " ("
+                      + entry.migration
+                      + "): "
+                      + no.message()));
       return;
     }
     HostState target = hostAt(((PlacementOutcome.Placed) outcome).host());
     context.assume(target, vm);
     migrationsInFlight[source.index()]++;
-    context.log().vm(
-        vm.view(), new Action.MigrateVm(vm.key(), source.name(), target.name(), entry.migration));
+    context
+        .log()
+        .vm(
+            vm.view(),
+            new Action.MigrateVm(vm.key(), source.name(), target.name(), entry.migration));
   }
 
   private PlacementRequest request(Entry entry) {

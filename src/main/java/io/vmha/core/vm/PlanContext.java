@@ -38,10 +38,10 @@ public record PlanContext(
 
   /**
    * Whether the VMs of a host that does not report are known to be stopped: the host object is
-   * gone, or it fenced itself (SelfFence: H1 guarantees the agent stopped its VMs before the
-   * grace period ended). Not while failover is frozen: then the agents may be cut off from the
-   * API server together, and their peers keep them from fencing. Nor {@linkplain
-   * #awaitingSelfFence right after} failover resumed.
+   * gone, or it fenced itself (SelfFence: H1 guarantees the agent stopped its VMs before the grace
+   * period ended). Not while failover is frozen: then the agents may be cut off from the API server
+   * together, and their peers keep them from fencing. Nor {@linkplain #awaitingSelfFence right
+   * after} failover resumed.
    */
   public boolean knownStopped(HostState host) {
     return host == null
@@ -58,8 +58,7 @@ public record PlanContext(
    * they already do.
    */
   public Instant awaitingSelfFence(HostState host) {
-    if (failoverResumedAt == null
-        || !host.view().lastHeartbeatSeen().isBefore(failoverResumedAt)) {
+    if (failoverResumedAt == null || !host.view().lastHeartbeatSeen().isBefore(failoverResumedAt)) {
       return null;
     }
     Instant until =
@@ -73,9 +72,9 @@ public record PlanContext(
 
   /**
    * Whether the migration target's report is recent enough to show a hand-over. The source agent
-   * hands the instance over before it reports without it, so a target that reported no earlier
-   * than the source would show it. A target whose last report is older (its agent died or lags
-   * right after accepting) may run the instance without having said so yet.
+   * hands the instance over before it reports without it, so a target that reported no earlier than
+   * the source would show it. A target whose last report is older (its agent died or lags right
+   * after accepting) may run the instance without having said so yet.
    */
   public static boolean reportedSinceHandOver(HostState source, HostState target) {
     return source == null

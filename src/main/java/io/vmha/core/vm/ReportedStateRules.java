@@ -7,9 +7,9 @@ import io.vmha.core.model.InstanceState;
 import io.vmha.core.model.VmPhase;
 
 /**
- * A placed VM on a reporting host: its phase follows the agent's report, failures go to the
- * restart policy (F6), migrations complete or abort, and VMs on a host that must be emptied are
- * queued for live migration (S1, S2, H4, L3).
+ * A placed VM on a reporting host: its phase follows the agent's report, failures go to the restart
+ * policy (F6), migrations complete or abort, and VMs on a host that must be emptied are queued for
+ * live migration (S1, S2, H4, L3).
  */
 final class ReportedStateRules {
   private final PlanContext context;
@@ -35,9 +35,12 @@ final class ReportedStateRules {
         restarts.startFailed(vm, host, null, "instance disappeared from host " + host.name());
       } else if (phase == VmPhase.Stopping) {
         // running was set back to true while stopping: start it again in place
-        context.log().vm(
-            vm.view(),
-            new Action.UpdateVmPhase(vm.key(), VmPhase.Starting, "StartRequested", placedMessage(vm)));
+        context
+            .log()
+            .vm(
+                vm.view(),
+                new Action.UpdateVmPhase(
+                    vm.key(), VmPhase.Starting, "StartRequested", placedMessage(vm)));
       }
       return; // Starting: the agent has not picked the placement up yet
     }
@@ -45,18 +48,28 @@ final class ReportedStateRules {
       case Failed, Stopped -> restarts.startFailed(vm, host, instance, failureReason(instance));
       case Starting -> line(vm, VmPhase.Starting, "InstanceStarting");
       case Running, Paused -> {
-        VmPhase phase = instance.state() == InstanceState.Running ? VmPhase.Running : VmPhase.Paused;
+        VmPhase phase =
+            instance.state() == InstanceState.Running ? VmPhase.Running : VmPhase.Paused;
         Action.UpdateVmPhase line = phaseLine(vm, phase);
         if (host.evacuation() == null) {
           context.log().vm(vm.view(), line);
         } else if (vm.isLocal() || vm.problem() != null) {
-          context.log().vm(
-              vm.view(),
-              new Action.UpdateVmPhase(
-                  vm.key(), phase, "CannotMigrate",
-                  "must leave host " + host.name() + " (" + host.evacuation() + ") but its image is"
-                      + " on local repository " + (vm.isLocal() ? vm.repository().name() : "?")
-                      + ": stop it to let the host drain"));
+          context
+              .log()
+              .vm(
+                  vm.view(),
+                  new Action.UpdateVmPhase(
+                      vm.key(),
+                      phase,
+                      "CannotMigrate",
+                      "must leave host "
+                          + host.name()
+                          + " ("
+                          + host.evacuation()
+                          + ") but its image is"
+                          + " on local repository "
+                          + (vm.isLocal() ? vm.repository().name() : "?")
+                          + ": stop it to let the host drain"));
         } else {
           queue.migrate(vm, host, line);
         }
@@ -74,10 +87,12 @@ final class ReportedStateRules {
     InstanceReport incoming = target.instance(vm.key(), status.instanceName());
     if (incoming != null && incoming.state() == InstanceState.Running) {
       context.release(source, vm);
-      context.log().vm(
-          vm.view(), new Action.CompleteMigration(vm.key(), source.name(), target.name()));
+      context
+          .log()
+          .vm(vm.view(), new Action.CompleteMigration(vm.key(), source.name(), target.name()));
     } else if (incoming != null
-        && (incoming.state() == InstanceState.Failed || incoming.state() == InstanceState.Stopped)) {
+        && (incoming.state() == InstanceState.Failed
+            || incoming.state() == InstanceState.Stopped)) {
       abort(vm, target, "migration to " + target.name() + " failed: " + failureReason(incoming));
     } else if (incoming == null
         && status.phase() != VmPhase.Migrating
@@ -102,8 +117,8 @@ final class ReportedStateRules {
   }
 
   /**
-   * Reports of source and target are not taken at one instant: right after a hand-over neither
-   * may show the instance. Only a grace period without it on either end means it is gone.
+   * Reports of source and target are not taken at one instant: right after a hand-over neither may
+   * show the instance. Only a grace period without it on either end means it is gone.
    */
   private boolean lostForGood(java.time.Instant migratingSince) {
     if (migratingSince == null) {
@@ -116,17 +131,22 @@ final class ReportedStateRules {
 
   private void abort(ResolvedVm vm, HostState target, String message) {
     context.release(target, vm);
-    context.log().vm(
-        vm.view(), new Action.AbortMigration(vm.key(), vm.status().migrationTarget(), message));
+    context
+        .log()
+        .vm(vm.view(), new Action.AbortMigration(vm.key(), vm.status().migrationTarget(), message));
   }
 
   private void line(ResolvedVm vm, VmPhase phase, String reason) {
-    context.log().vm(vm.view(), new Action.UpdateVmPhase(vm.key(), phase, reason, placedMessage(vm)));
+    context
+        .log()
+        .vm(vm.view(), new Action.UpdateVmPhase(vm.key(), phase, reason, placedMessage(vm)));
   }
 
   private static Action.UpdateVmPhase phaseLine(ResolvedVm vm, VmPhase phase) {
     return new Action.UpdateVmPhase(
-        vm.key(), phase, phase == VmPhase.Running ? "InstanceRunning" : "InstancePaused",
+        vm.key(),
+        phase,
+        phase == VmPhase.Running ? "InstanceRunning" : "InstancePaused",
         placedMessage(vm));
   }
 

@@ -27,29 +27,38 @@ final class RestartPolicy {
     List<RestartAttempt> attempts = new ArrayList<>(recentAttempts(vm));
     attempts.add(new RestartAttempt(host.name(), now, reason));
     if (instance != null) {
-      context.log().stop(
-          new Action.StopInstance(host.name(), status.instanceName(), vm.key(), StopReason.Failed));
+      context
+          .log()
+          .stop(
+              new Action.StopInstance(
+                  host.name(), status.instanceName(), vm.key(), StopReason.Failed));
     }
     context.release(host, vm);
     if (attempts.size() >= context.settings().maxRestarts()) {
-      context.log().vm(
-          vm.view(), new Action.MarkFailed(vm.key(), FailReason.TooManyRestarts, describe(attempts)));
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.MarkFailed(vm.key(), FailReason.TooManyRestarts, describe(attempts)));
       return;
     }
     Instant until = now.plus(context.settings().backoffAfter(attempts.size()));
     context.deadlines().consider(until);
-    context.log().vm(
-        vm.view(),
-        new Action.RecordFailedAttempt(
-            vm.key(), attempts.get(attempts.size() - 1), until, backoffMessage(attempts, until)));
+    context
+        .log()
+        .vm(
+            vm.view(),
+            new Action.RecordFailedAttempt(
+                vm.key(),
+                attempts.get(attempts.size() - 1),
+                until,
+                backoffMessage(attempts, until)));
   }
 
   /** Restart attempts still inside the restart window. */
   List<RestartAttempt> recentAttempts(ResolvedVm vm) {
     Instant windowStart = context.now().minus(context.settings().restartWindow());
-    return vm.status().restartAttempts().stream()
-        .filter(a -> a.at().isAfter(windowStart))
-        .toList();
+    return vm.status().restartAttempts().stream().filter(a -> a.at().isAfter(windowStart)).toList();
   }
 
   static String backoffMessage(List<RestartAttempt> attempts, Instant until) {
@@ -71,7 +80,14 @@ final class RestartPolicy {
         + context.settings().restartWindow().toMinutes()
         + "m: "
         + attempts.stream()
-            .map(a -> a.host() + " at " + DateTimeFormatter.ISO_INSTANT.format(a.at()) + " (" + a.reason() + ")")
+            .map(
+                a ->
+                    a.host()
+                        + " at "
+                        + DateTimeFormatter.ISO_INSTANT.format(a.at())
+                        + " ("
+                        + a.reason()
+                        + ")")
             .collect(Collectors.joining("; "));
   }
 }

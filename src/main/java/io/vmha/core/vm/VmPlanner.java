@@ -92,8 +92,11 @@ public final class VmPlanner {
       HostState host = context.host(stale.host());
       if (host == null
           || (host.reporting() && host.instance(vm.key(), stale.instanceName()) == null)) {
-        context.log().vm(
-            vm.view(), new Action.ClearStaleInstance(vm.key(), stale.host(), stale.instanceName()));
+        context
+            .log()
+            .vm(
+                vm.view(),
+                new Action.ClearStaleInstance(vm.key(), stale.host(), stale.instanceName()));
       }
     }
   }

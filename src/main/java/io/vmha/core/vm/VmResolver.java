@@ -39,8 +39,7 @@ public final class VmResolver {
         new Resources(
             vm.cpuMillis() != null ? vm.cpuMillis() : base.cpuMillis(),
             vm.memoryMiB() != null ? vm.memoryMiB() : base.memoryMiB());
-    boolean ha =
-        vm.haEnabled() != null ? vm.haEnabled() : template == null || template.haEnabled();
+    boolean ha = vm.haEnabled() != null ? vm.haEnabled() : template == null || template.haEnabled();
     Priority priority =
         vm.priority() != null
             ? vm.priority()
@@ -63,7 +62,10 @@ public final class VmResolver {
         && !hostNames.contains(repository.localHost())) {
       problem = PendingReason.LocalHostNotFound;
       message =
-          "local repository " + repository.name() + " names host " + repository.localHost()
+          "local repository "
+              + repository.name()
+              + " names host "
+              + repository.localHost()
               + ", which does not exist";
     }
     return new ResolvedVm(

@@ -10,18 +10,34 @@ import org.junit.jupiter.api.Test;
 class DomainXmlTest {
   @Test
   void theDomainXmlDescribesTheVm() {
-    String xml = DomainXml.define(new DomainXml.Spec("kvm", "apps_web-1", "web-1", "apps/web",
-        new Resources(4, 8192), Path.of("/srv/vms/images/web.qcow2"), "br0", "host-model"));
+    String xml =
+        DomainXml.define(
+            new DomainXml.Spec(
+                "kvm",
+                "apps_web-1",
+                "web-1",
+                "apps/web",
+                new Resources(4, 8192),
+                Path.of("/srv/vms/images/web.qcow2"),
+                "br0",
+                "host-model"));
     assertThat(xml)
-        .contains("<domain type='kvm'>", "<name>apps_web-1</name>", "<memory unit='MiB'>8192</memory>",
-            "<vcpu placement='static'>4</vcpu>", "type='qcow2' cache='none'",
-            "<source file='/srv/vms/images/web.qcow2'/>", "<source bridge='br0'/>",
+        .contains(
+            "<domain type='kvm'>",
+            "<name>apps_web-1</name>",
+            "<memory unit='MiB'>8192</memory>",
+            "<vcpu placement='static'>4</vcpu>",
+            "type='qcow2' cache='none'",
+            "<source file='/srv/vms/images/web.qcow2'/>",
+            "<source bridge='br0'/>",
             "<mac address='" + DomainXml.macAddress("apps/web") + "'/>")
         .contains("<vmha:instance xmlns:vmha='" + DomainXml.NAMESPACE + "'>");
     DomainXml.Identity identity = DomainXml.identity(xml);
     assertThat(identity).isEqualTo(new DomainXml.Identity("apps_web-1", "web-1", "apps/web", null));
-    assertThat(DomainXml.macAddress("apps/web")).matches("52:54:00(:[0-9a-f]{2}){3}")
-        .isEqualTo(DomainXml.macAddress("apps/web")).isNotEqualTo(DomainXml.macAddress("apps/db"));
+    assertThat(DomainXml.macAddress("apps/web"))
+        .matches("52:54:00(:[0-9a-f]{2}){3}")
+        .isEqualTo(DomainXml.macAddress("apps/web"))
+        .isNotEqualTo(DomainXml.macAddress("apps/db"));
     assertThat(DomainXml.domainName("apps/web", "web-2")).isEqualTo("apps_web-2");
     assertThat(DomainXml.identity("<domain><name>apps_x-1</name></domain>"))
         .isEqualTo(new DomainXml.Identity("apps_x-1", "apps_x-1", null, null));
@@ -36,6 +52,8 @@ class DomainXmlTest {
   @Test
   void textIsEscaped() {
     String xml = DomainXml.metadata("a<b", "ns/x&y", "it's", false);
-    assertThat(xml).isEqualTo("<instance><name>a&lt;b</name><vm>ns/x&amp;y</vm><pauseReason>it's</pauseReason></instance>");
+    assertThat(xml)
+        .isEqualTo(
+            "<instance><name>a&lt;b</name><vm>ns/x&amp;y</vm><pauseReason>it's</pauseReason></instance>");
   }
 }

@@ -111,29 +111,54 @@ class LibvirtAgentTest {
     TestLibvirt.removeAllBut(libvirt, TestLibvirt.PREDEFINED);
   }
 
-  /** Starts the agent of {@code host} the way {@link LibvirtAgent} wires it, with a switchable storage check. */
+  /**
+   * Starts the agent of {@code host} the way {@link LibvirtAgent} wires it, with a switchable
+   * storage check.
+   */
   void startAgent(String host) {
     TestLibvirt.assumeAvailable(libvirt);
     createHost(host);
 
-    AgentOptions options = new AgentOptions(host, LEASE_NS, Duration.ofMillis(100), Duration.ofSeconds(1),
-        Duration.ofSeconds(2), FencingPolicy.None, "test");
+    AgentOptions options =
+        new AgentOptions(
+            host,
+            LEASE_NS,
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            FencingPolicy.None,
+            "test");
     executor = new ScheduledThreadPoolExecutor(2);
     view = InformerClusterView.forHost(client, LEASE_NS, host).start();
     repositories = RepositoryMounts.start(client, host, () -> view.host(host));
-    driver = LibvirtDriver.builder(TestLibvirt.URI)
-        .migrationUri("qemu+tls://" + host + "/system")
-        .repositories(repositories)
-        .storageCheck(path -> storageUp.get() && MountProbe.readable(path))
-        .migrationUris(target -> LibvirtAgent.migrationUriOf(view, target))
-        .build();
-    agent = new HostAgent(options, client, view, driver, Clock.systemUTC(), executor, null, null, ApiLink.ALWAYS_UP)
-        .start();
+    driver =
+        LibvirtDriver.builder(TestLibvirt.URI)
+            .migrationUri("qemu+tls://" + host + "/system")
+            .repositories(repositories)
+            .storageCheck(path -> storageUp.get() && MountProbe.readable(path))
+            .migrationUris(target -> LibvirtAgent.migrationUriOf(view, target))
+            .build();
+    agent =
+        new HostAgent(
+                options,
+                client,
+                view,
+                driver,
+                Clock.systemUTC(),
+                executor,
+                null,
+                null,
+                ApiLink.ALWAYS_UP)
+            .start();
     // The agent writes its first report by merge patch (the host has no status yet) and later ones
     // by JSON Patch once its cache shows the status. The mock server appends lists on a merge
     // patch, so a second report before the cache caught up would duplicate instances: wait for it.
-    eventually().until(() -> view.host(host) != null && view.host(host).getStatus() != null
-        && view.host(host).getStatus().getReported() != null);
+    eventually()
+        .until(
+            () ->
+                view.host(host) != null
+                    && view.host(host).getStatus() != null
+                    && view.host(host).getStatus().getReported() != null);
   }
 
   static void createHost(String host) {
@@ -146,15 +171,22 @@ class LibvirtAgentTest {
   }
 
   static ConditionFactory eventually() {
-    return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).ignoreExceptions();
+    return await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions();
   }
 
   // ---- the operator's part ---------------------------------------------------------------------
 
   void placeVm(String name, String host, String phase) {
     VirtualMachine vm = new VirtualMachine();
-    vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(VM_NS)
-        .withLabels(Map.of(VmhaApi.HOST_LABEL, host)).build());
+    vm.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(VM_NS)
+            .withLabels(Map.of(VmhaApi.HOST_LABEL, host))
+            .build());
     VirtualMachineSpec spec = new VirtualMachineSpec();
     spec.setImage(new ImageRef(REPO, "images/" + name + ".qcow2"));
     spec.setCpus(2);
@@ -166,12 +198,19 @@ class LibvirtAgentTest {
   }
 
   void patchVmStatus(String vm, Map<String, Object> status) {
-    client.resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm).subresource("status")
+    client
+        .resources(VirtualMachine.class)
+        .inNamespace(VM_NS)
+        .withName(vm)
+        .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("status", status)));
   }
 
   void patchHostStatus(String host, Map<String, Object> status) {
-    client.resources(VmHost.class).withName(host).subresource("status")
+    client
+        .resources(VmHost.class)
+        .withName(host)
+        .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("status", status)));
   }
 
@@ -182,7 +221,8 @@ class LibvirtAgentTest {
 
   Optional<InstanceReport> reportedInstance(String host, String instance) {
     AgentReport report = reported(host);
-    return report == null || report.getInstances() == null ? Optional.empty()
+    return report == null || report.getInstances() == null
+        ? Optional.empty()
         : report.getInstances().stream().filter(i -> instance.equals(i.getName())).findFirst();
   }
 
@@ -201,7 +241,9 @@ class LibvirtAgentTest {
     return domains;
   }
 
-  /** The report as libvirt would name it: {@code <namespace>_<instance>} for vmha's, else the name. */
+  /**
+   * The report as libvirt would name it: {@code <namespace>_<instance>} for vmha's, else the name.
+   */
   static Map<String, String> reportedDomains(AgentReport report) {
     Map<String, String> domains = new HashMap<>();
     for (InstanceReport instance : report.getInstances()) {
@@ -219,12 +261,15 @@ class LibvirtAgentTest {
     placeVm("db", "kvm-1", "Starting");
     TestLibvirt.defineForeign(libvirt, "hand-made");
 
-    eventually().untilAsserted(() -> {
-      AgentReport report = reported("kvm-1");
-      assertThat(report.getInstances()).extracting(InstanceReport::getName)
-          .containsExactlyInAnyOrder("db-1", "hand-made", TestLibvirt.PREDEFINED, "web-1");
-      assertThat(reportedDomains(report)).isEqualTo(libvirtDomains());
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              AgentReport report = reported("kvm-1");
+              assertThat(report.getInstances())
+                  .extracting(InstanceReport::getName)
+                  .containsExactlyInAnyOrder("db-1", "hand-made", TestLibvirt.PREDEFINED, "web-1");
+              assertThat(reportedDomains(report)).isEqualTo(libvirtDomains());
+            });
     AgentReport report = reported("kvm-1");
     assertThat(report.getDriver()).isEqualTo("libvirt");
     assertThat(report.getMigrationUri()).isEqualTo("qemu+tls://kvm-1/system");
@@ -243,45 +288,63 @@ class LibvirtAgentTest {
         .contains(nfs.resolve("images/web.qcow2").toString());
 
     // the operator tells it to stop a stale instance, and a VM to stop
-    patchHostStatus("kvm-1", Map.of("instancesToStop",
-        List.of(Map.of("name", "hand-made", "reason", "Stale"))));
+    patchHostStatus(
+        "kvm-1",
+        Map.of("instancesToStop", List.of(Map.of("name", "hand-made", "reason", "Stale"))));
     patchVmStatus("db", Map.of("phase", "Stopping"));
-    eventually().untilAsserted(() -> {
-      assertThat(libvirtDomains()).containsOnlyKeys(TestLibvirt.PREDEFINED, "apps_web-1");
-      assertThat(reportedDomains(reported("kvm-1"))).isEqualTo(libvirtDomains());
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(libvirtDomains()).containsOnlyKeys(TestLibvirt.PREDEFINED, "apps_web-1");
+              assertThat(reportedDomains(reported("kvm-1"))).isEqualTo(libvirtDomains());
+            });
   }
 
   @Test
   void storageLossPausesRunningDomainsAndItsReturnResumesThem() throws Exception {
     startAgent("kvm-2");
     placeVm("app", "kvm-2", "Running");
-    eventually().until(() -> reportedInstance("kvm-2", "app-1").map(i -> i.getState().equals("Running")).orElse(false));
+    eventually()
+        .until(
+            () ->
+                reportedInstance("kvm-2", "app-1")
+                    .map(i -> i.getState().equals("Running"))
+                    .orElse(false));
 
     storageUp.set(false);
-    eventually().untilAsserted(() -> {
-      assertThat(libvirt.domainLookupByName("apps_app-1").getInfo().state).isEqualTo(DomainState.VIR_DOMAIN_PAUSED);
-      InstanceReport app = reportedInstance("kvm-2", "app-1").orElseThrow();
-      assertThat(app.getState()).isEqualTo("Paused");
-      assertThat(app.getReason()).isEqualTo(HostAgent.STORAGE_LOST);
-      assertThat(reported("kvm-2").getStorageConnected()).isFalse();
-      assertThat(reported("kvm-2").getReachableRepositories()).isEmpty();
-    });
-    // every running domain is paused, the predefined one too: it is on this host's storage as far as anyone knows
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(libvirt.domainLookupByName("apps_app-1").getInfo().state)
+                  .isEqualTo(DomainState.VIR_DOMAIN_PAUSED);
+              InstanceReport app = reportedInstance("kvm-2", "app-1").orElseThrow();
+              assertThat(app.getState()).isEqualTo("Paused");
+              assertThat(app.getReason()).isEqualTo(HostAgent.STORAGE_LOST);
+              assertThat(reported("kvm-2").getStorageConnected()).isFalse();
+              assertThat(reported("kvm-2").getReachableRepositories()).isEmpty();
+            });
+    // every running domain is paused, the predefined one too: it is on this host's storage as far
+    // as anyone knows
     Set<String> paused = new TreeSet<>();
-    libvirtDomains().forEach((name, state) -> {
-      if (state.equals("Paused")) {
-        paused.add(name);
-      }
-    });
+    libvirtDomains()
+        .forEach(
+            (name, state) -> {
+              if (state.equals("Paused")) {
+                paused.add(name);
+              }
+            });
     assertThat(paused).contains("apps_app-1", TestLibvirt.PREDEFINED);
 
     storageUp.set(true);
-    eventually().untilAsserted(() -> {
-      assertThat(libvirt.domainLookupByName("apps_app-1").getInfo().state).isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
-      assertThat(reportedInstance("kvm-2", "app-1").orElseThrow().getState()).isEqualTo("Running");
-      assertThat(reported("kvm-2").getStorageConnected()).isTrue();
-    });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(libvirt.domainLookupByName("apps_app-1").getInfo().state)
+                  .isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
+              assertThat(reportedInstance("kvm-2", "app-1").orElseThrow().getState())
+                  .isEqualTo("Running");
+              assertThat(reported("kvm-2").getStorageConnected()).isTrue();
+            });
     // only what vmha paused for storage loss and still places here is resumed
     assertThat(libvirt.domainLookupByName(TestLibvirt.PREDEFINED).getInfo().state)
         .isEqualTo(DomainState.VIR_DOMAIN_PAUSED);
@@ -292,25 +355,47 @@ class LibvirtAgentTest {
   void vmhaAgentDriverLibvirtWiresItAllUp() throws Exception {
     TestLibvirt.assumeAvailable(libvirt);
     createHost("kvm-3");
-    AgentOptions options = new AgentOptions("kvm-3", LEASE_NS, Duration.ofMillis(100), Duration.ofSeconds(1),
-        Duration.ofSeconds(2), FencingPolicy.None, "test");
-    try (LibvirtAgent process = LibvirtAgent.start(client, options,
-        new LibvirtAgent.Peer(io.vmha.agent.PeerToken.random(), "127.0.0.1", 0, "127.0.0.1"),
-        new LibvirtAgent.Settings(TestLibvirt.URI, "qemu+tls://kvm-3/system", null))) {
-      eventually().untilAsserted(() -> {
-        AgentReport report = reported("kvm-3");
-        assertThat(report.getDriver()).isEqualTo("libvirt");
-        assertThat(report.getEndpoint()).startsWith("http://127.0.0.1:").endsWith("/hosts/kvm-3");
-        assertThat(report.getMigrationUri()).isEqualTo("qemu+tls://kvm-3/system");
-        assertThat(report.getReachableRepositories()).containsExactly(REPO);
-        assertThat(report.getStorageConnected()).isTrue();
-      });
+    AgentOptions options =
+        new AgentOptions(
+            "kvm-3",
+            LEASE_NS,
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            FencingPolicy.None,
+            "test");
+    try (LibvirtAgent process =
+        LibvirtAgent.start(
+            client,
+            options,
+            new LibvirtAgent.Peer(io.vmha.agent.PeerToken.random(), "127.0.0.1", 0, "127.0.0.1"),
+            new LibvirtAgent.Settings(TestLibvirt.URI, "qemu+tls://kvm-3/system", null))) {
+      eventually()
+          .untilAsserted(
+              () -> {
+                AgentReport report = reported("kvm-3");
+                assertThat(report.getDriver()).isEqualTo("libvirt");
+                assertThat(report.getEndpoint())
+                    .startsWith("http://127.0.0.1:")
+                    .endsWith("/hosts/kvm-3");
+                assertThat(report.getMigrationUri()).isEqualTo("qemu+tls://kvm-3/system");
+                assertThat(report.getReachableRepositories()).containsExactly(REPO);
+                assertThat(report.getStorageConnected()).isTrue();
+              });
       placeVm("wired", "kvm-3", "Starting");
-      eventually().untilAsserted(() ->
-          assertThat(reportedInstance("kvm-3", "wired-1").orElseThrow().getState()).isEqualTo("Running"));
+      eventually()
+          .untilAsserted(
+              () ->
+                  assertThat(reportedInstance("kvm-3", "wired-1").orElseThrow().getState())
+                      .isEqualTo("Running"));
       // what a peer's driver uses to find this host's migration URI
-      try (InformerClusterView peerView = InformerClusterView.forHost(client, LEASE_NS, "kvm-4").start()) {
-        eventually().until(() -> "qemu+tls://kvm-3/system".equals(LibvirtAgent.migrationUriOf(peerView, "kvm-3")));
+      try (InformerClusterView peerView =
+          InformerClusterView.forHost(client, LEASE_NS, "kvm-4").start()) {
+        eventually()
+            .until(
+                () ->
+                    "qemu+tls://kvm-3/system"
+                        .equals(LibvirtAgent.migrationUriOf(peerView, "kvm-3")));
         assertThat(LibvirtAgent.migrationUriOf(peerView, "no-such-host")).isNull();
       }
     }

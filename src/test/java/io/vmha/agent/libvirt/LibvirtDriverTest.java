@@ -51,11 +51,12 @@ class LibvirtDriverTest {
     TestLibvirt.assumeAvailable(libvirt);
     repositories = new HashMap<>(Map.of("shared-nfs", nfs.toString()));
     storageUp = new AtomicBoolean(true);
-    driver = LibvirtDriver.builder(TestLibvirt.URI)
-        .repositories(() -> Map.copyOf(repositories))
-        .storageCheck(path -> storageUp.get() && MountProbe.readable(path))
-        .build()
-        .connect();
+    driver =
+        LibvirtDriver.builder(TestLibvirt.URI)
+            .repositories(() -> Map.copyOf(repositories))
+            .storageCheck(path -> storageUp.get() && MountProbe.readable(path))
+            .build()
+            .connect();
   }
 
   @AfterEach
@@ -134,7 +135,8 @@ class LibvirtDriverTest {
     driver.start("web-1", "apps/web", new Resources(1, 512), image("web"));
 
     List<Instance> instances = driver.instances();
-    assertThat(instances).extracting(Instance::name)
+    assertThat(instances)
+        .extracting(Instance::name)
         .containsExactlyInAnyOrder(TestLibvirt.PREDEFINED, "hand-made", "web-1");
     assertThat(instance("hand-made").orElseThrow().vmKey()).isNull();
     assertThat(instance("hand-made").orElseThrow().resources().getMemoryMiB()).isEqualTo(256L);
@@ -161,14 +163,21 @@ class LibvirtDriverTest {
     assertThat(instance("web-1").orElseThrow().state()).isEqualTo(Instance.State.Running);
     assertThat(instance("web-1").orElseThrow().resources().getCpus()).isEqualTo(2);
 
-    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_RUNNING)).isEqualTo(Instance.State.Running);
-    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_BLOCKED)).isEqualTo(Instance.State.Running);
-    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_SHUTDOWN)).isEqualTo(Instance.State.Running);
+    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_RUNNING))
+        .isEqualTo(Instance.State.Running);
+    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_BLOCKED))
+        .isEqualTo(Instance.State.Running);
+    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_SHUTDOWN))
+        .isEqualTo(Instance.State.Running);
     assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_PAUSED)).isEqualTo(Instance.State.Paused);
-    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_PMSUSPENDED)).isEqualTo(Instance.State.Paused);
-    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_SHUTOFF)).isEqualTo(Instance.State.Stopped);
-    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_CRASHED)).isEqualTo(Instance.State.Failed);
-    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_NOSTATE)).isEqualTo(Instance.State.Starting);
+    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_PMSUSPENDED))
+        .isEqualTo(Instance.State.Paused);
+    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_SHUTOFF))
+        .isEqualTo(Instance.State.Stopped);
+    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_CRASHED))
+        .isEqualTo(Instance.State.Failed);
+    assertThat(LibvirtDriver.state(DomainState.VIR_DOMAIN_NOSTATE))
+        .isEqualTo(Instance.State.Starting);
   }
 
   @Test
@@ -176,11 +185,14 @@ class LibvirtDriverTest {
     driver.start("web-1", "team-a/web", new Resources(1, 512), image("web"));
     driver.start("web-1", "team-b/web", new Resources(1, 512), image("web"));
     assertThat(TestLibvirt.domainNames(libvirt)).contains("team-a_web-1", "team-b_web-1");
-    assertThat(driver.instances()).filteredOn(i -> i.name().equals("web-1"))
-        .extracting(Instance::vmKey).containsExactlyInAnyOrder("team-a/web", "team-b/web");
+    assertThat(driver.instances())
+        .filteredOn(i -> i.name().equals("web-1"))
+        .extracting(Instance::vmKey)
+        .containsExactlyInAnyOrder("team-a/web", "team-b/web");
     // the driver interface names instances only: it refuses to guess which one is meant
     assertThatThrownBy(() -> driver.stop("web-1"))
-        .isInstanceOf(DriverException.class).hasMessageContaining("ambiguous");
+        .isInstanceOf(DriverException.class)
+        .hasMessageContaining("ambiguous");
     assertThat(TestLibvirt.domainNames(libvirt)).contains("team-a_web-1", "team-b_web-1");
   }
 
@@ -199,24 +211,38 @@ class LibvirtDriverTest {
 
   @Test
   void refusesImagesItCannotReach() {
-    assertThatThrownBy(() -> driver.start("a-1", "apps/a", new Resources(1, 512), new ImageRef("elsewhere", "a.raw")))
-        .isInstanceOf(DriverException.class).hasMessage("repository elsewhere is not available on this host");
-    assertThatThrownBy(() -> driver.start("a-1", "apps/a", new Resources(1, 512),
-            new ImageRef("shared-nfs", "../../etc/shadow")))
-        .isInstanceOf(DriverException.class).hasMessageContaining("leaves repository shared-nfs");
+    assertThatThrownBy(
+            () ->
+                driver.start(
+                    "a-1", "apps/a", new Resources(1, 512), new ImageRef("elsewhere", "a.raw")))
+        .isInstanceOf(DriverException.class)
+        .hasMessage("repository elsewhere is not available on this host");
+    assertThatThrownBy(
+            () ->
+                driver.start(
+                    "a-1",
+                    "apps/a",
+                    new Resources(1, 512),
+                    new ImageRef("shared-nfs", "../../etc/shadow")))
+        .isInstanceOf(DriverException.class)
+        .hasMessageContaining("leaves repository shared-nfs");
     storageUp.set(false);
     assertThatThrownBy(() -> driver.start("a-1", "apps/a", new Resources(1, 512), image("a")))
-        .isInstanceOf(DriverException.class).hasMessageContaining("repository shared-nfs is not reachable");
+        .isInstanceOf(DriverException.class)
+        .hasMessageContaining("repository shared-nfs is not reachable");
     assertThat(instance("a-1")).isEmpty();
   }
 
   @Test
   void aDomainThatFailsToStartIsNotLeftDefined() throws Exception {
     TestLibvirt.defineForeign(libvirt, "apps_taken-1");
-    assertThatThrownBy(() -> driver.start("taken-1", "apps/taken", new Resources(1, 512), image("taken")))
-        .isInstanceOf(DriverException.class).hasMessageContaining("vmha did not define");
+    assertThatThrownBy(
+            () -> driver.start("taken-1", "apps/taken", new Resources(1, 512), image("taken")))
+        .isInstanceOf(DriverException.class)
+        .hasMessageContaining("vmha did not define");
     assertThatThrownBy(() -> driver.pause("nothing-1", "x"))
-        .isInstanceOf(DriverException.class).hasMessage("no instance nothing-1 on this host");
+        .isInstanceOf(DriverException.class)
+        .hasMessage("no instance nothing-1 on this host");
   }
 
   @Test
@@ -231,14 +257,22 @@ class LibvirtDriverTest {
     assertThat(driver.reachableRepositories()).containsExactly("host-1-disk", "shared-nfs");
 
     AtomicBoolean network = new AtomicBoolean(true);
-    LibvirtDriver withNetwork = LibvirtDriver.builder(TestLibvirt.URI).networkCheck(network::get)
-        .migrationUri("qemu+tls://host-1/system").build();
+    LibvirtDriver withNetwork =
+        LibvirtDriver.builder(TestLibvirt.URI)
+            .networkCheck(network::get)
+            .migrationUri("qemu+tls://host-1/system")
+            .build();
     assertThat(withNetwork.networkConnected()).isTrue();
     network.set(false);
     assertThat(withNetwork.networkConnected()).isFalse();
     assertThat(withNetwork.migrationUri()).isEqualTo("qemu+tls://host-1/system");
     assertThat(withNetwork.storageConnected()).isTrue(); // no repository to reach
-    assertThat(LibvirtDriver.builder(TestLibvirt.URI).bridge("no-such-bridge0").build().networkConnected()).isFalse();
+    assertThat(
+            LibvirtDriver.builder(TestLibvirt.URI)
+                .bridge("no-such-bridge0")
+                .build()
+                .networkConnected())
+        .isFalse();
     withNetwork.close();
   }
 }

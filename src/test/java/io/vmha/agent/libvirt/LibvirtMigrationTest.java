@@ -57,15 +57,17 @@ class LibvirtMigrationTest {
     Files.writeString(node, "<node></node>\n");
     Map<String, String> repositories = Map.of("shared-nfs", dir.toString());
     Map<String, String> migrationUris = Map.of("host-2", TestLibvirt.URI, "host-3", "");
-    sourceHost = LibvirtDriver.builder("test://" + node)
-        .repositories(() -> repositories)
-        .migrationUris(migrationUris::get)
-        .migrator(LibvirtMigrationTest::moveLikeLibvirt)
-        .build();
-    driver = LibvirtDriver.builder(TestLibvirt.URI)
-        .repositories(() -> repositories)
-        .migrationUris(migrationUris::get)
-        .build();
+    sourceHost =
+        LibvirtDriver.builder("test://" + node)
+            .repositories(() -> repositories)
+            .migrationUris(migrationUris::get)
+            .migrator(LibvirtMigrationTest::moveLikeLibvirt)
+            .build();
+    driver =
+        LibvirtDriver.builder(TestLibvirt.URI)
+            .repositories(() -> repositories)
+            .migrationUris(migrationUris::get)
+            .build();
     targetDriver = driver;
   }
 
@@ -98,48 +100,63 @@ class LibvirtMigrationTest {
 
   @Test
   void aMigratedInstanceKeepsItsNameVmAndPauseReason() throws Exception {
-    sourceHost.start("web-1", "apps/web", new Resources(2, 1024), new ImageRef("shared-nfs", "web.qcow2"));
+    sourceHost.start(
+        "web-1", "apps/web", new Resources(2, 1024), new ImageRef("shared-nfs", "web.qcow2"));
     sourceHost.pause("web-1", HostAgent.STORAGE_LOST);
 
     sourceHost.migrate("web-1", "host-2");
 
     assertThat(sourceHost.instances()).extracting(Instance::name).doesNotContain("web-1");
     assertThat(TestLibvirt.domainNames(source)).contains("apps_web-1");
-    Instance arrived = targetDriver.instances().stream().filter(i -> i.name().equals("web-1")).findFirst().orElseThrow();
+    Instance arrived =
+        targetDriver.instances().stream()
+            .filter(i -> i.name().equals("web-1"))
+            .findFirst()
+            .orElseThrow();
     assertThat(arrived.vmKey()).isEqualTo("apps/web");
     assertThat(arrived.state()).isEqualTo(Instance.State.Paused);
     assertThat(arrived.reason()).isEqualTo(HostAgent.STORAGE_LOST);
     assertThat(arrived.resources().getCpus()).isEqualTo(2);
     // the target host's agent resumes it once its storage is fine
     targetDriver.resume("web-1");
-    assertThat(source.domainLookupByName("apps_web-1").getInfo().state).isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
+    assertThat(source.domainLookupByName("apps_web-1").getInfo().state)
+        .isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
   }
 
   @Test
   void migrationNeedsTheTargetsMigrationUri() throws Exception {
-    driver.start("web-1", "apps/web", new Resources(1, 512), new ImageRef("shared-nfs", "web.qcow2"));
+    driver.start(
+        "web-1", "apps/web", new Resources(1, 512), new ImageRef("shared-nfs", "web.qcow2"));
     assertThatThrownBy(() -> driver.migrate("web-1", "host-3"))
-        .isInstanceOf(DriverException.class).hasMessageContaining("host host-3 reports no migrationUri");
+        .isInstanceOf(DriverException.class)
+        .hasMessageContaining("host host-3 reports no migrationUri");
     assertThatThrownBy(() -> driver.migrate("web-1", "unknown-host"))
-        .isInstanceOf(DriverException.class).hasMessageContaining("host unknown-host reports no migrationUri");
+        .isInstanceOf(DriverException.class)
+        .hasMessageContaining("host unknown-host reports no migrationUri");
     assertThat(driver.instances()).extracting(Instance::name).contains("web-1");
   }
 
   @Test
   void aFailedMigrationLeavesTheInstanceWhereItWas() throws Exception {
-    LibvirtDriver failing = LibvirtDriver.builder(TestLibvirt.URI)
-        .repositories(() -> Map.of("shared-nfs", dir.toString()))
-        .migrationUris(host -> "nosuchdriver://" + host + "/system")
-        .migrator((domain, uri) -> new Connect(uri).close()) // the target's libvirt cannot be reached
-        .build();
+    LibvirtDriver failing =
+        LibvirtDriver.builder(TestLibvirt.URI)
+            .repositories(() -> Map.of("shared-nfs", dir.toString()))
+            .migrationUris(host -> "nosuchdriver://" + host + "/system")
+            .migrator(
+                (domain, uri) -> new Connect(uri).close()) // the target's libvirt cannot be reached
+            .build();
     try {
-      failing.start("db-1", "apps/db", new Resources(1, 512), new ImageRef("shared-nfs", "db.qcow2"));
+      failing.start(
+          "db-1", "apps/db", new Resources(1, 512), new ImageRef("shared-nfs", "db.qcow2"));
       assertThatThrownBy(() -> failing.migrate("db-1", "host-2"))
           .isInstanceOf(DriverException.class)
-          .hasMessageContaining("live migration of db-1 to host-2 (nosuchdriver://host-2/system) failed: ")
+          .hasMessageContaining(
+              "live migration of db-1 to host-2 (nosuchdriver://host-2/system) failed: ")
           .hasMessageContaining("nosuchdriver");
-      assertThat(failing.instances()).filteredOn(i -> i.name().equals("db-1"))
-          .extracting(Instance::state).containsExactly(Instance.State.Running);
+      assertThat(failing.instances())
+          .filteredOn(i -> i.name().equals("db-1"))
+          .extracting(Instance::state)
+          .containsExactly(Instance.State.Running);
     } finally {
       failing.close();
     }
@@ -147,12 +164,14 @@ class LibvirtMigrationTest {
 
   @Test
   void theRealPeerToPeerMigrationReportsLibvirtsRefusal() throws Exception {
-    LibvirtDriver real = LibvirtDriver.builder(TestLibvirt.URI)
-        .repositories(() -> Map.of("shared-nfs", dir.toString()))
-        .migrationUris(host -> TestLibvirt.URI)
-        .build();
+    LibvirtDriver real =
+        LibvirtDriver.builder(TestLibvirt.URI)
+            .repositories(() -> Map.of("shared-nfs", dir.toString()))
+            .migrationUris(host -> TestLibvirt.URI)
+            .build();
     try {
-      real.start("app-1", "apps/app", new Resources(1, 512), new ImageRef("shared-nfs", "app.qcow2"));
+      real.start(
+          "app-1", "apps/app", new Resources(1, 512), new ImageRef("shared-nfs", "app.qcow2"));
       // the test driver has no peer-to-peer migration: a real one needs two KVM hosts
       assertThatThrownBy(() -> real.migrate("app-1", "host-2"))
           .isInstanceOf(DriverException.class)

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /** Which repositories a host should reach, and where they are mounted; no libvirt needed. */
 class RepositoryMountsTest {
-  static StorageRepository repo(String name, RepositoryType type, String host, Map<String, String> selector) {
+  static StorageRepository repo(
+      String name, RepositoryType type, String host, Map<String, String> selector) {
     StorageRepository repo = new StorageRepository();
     repo.setMetadata(new ObjectMetaBuilder().withName(name).build());
     StorageRepositorySpec spec = new StorageRepositorySpec();
@@ -26,16 +27,18 @@ class RepositoryMountsTest {
 
   @Test
   void localOnesOfTheHostAndSharedOnesItsLabelsSelect() {
-    List<StorageRepository> all = List.of(
-        repo("nfs", RepositoryType.Shared, null, null),
-        repo("ssd-rack1", RepositoryType.Shared, null, Map.of("rack", "1")),
-        repo("ssd-rack2", RepositoryType.Shared, null, Map.of("rack", "2")),
-        repo("kvm-1-disk", RepositoryType.Local, "kvm-1", null),
-        repo("kvm-2-disk", RepositoryType.Local, "kvm-2", null));
-    assertThat(RepositoryMounts.forHost("kvm-1", Map.of("rack", "1"), all)).containsExactly(
-        Map.entry("kvm-1-disk", "/srv/kvm-1-disk"),
-        Map.entry("nfs", "/srv/nfs"),
-        Map.entry("ssd-rack1", "/srv/ssd-rack1"));
+    List<StorageRepository> all =
+        List.of(
+            repo("nfs", RepositoryType.Shared, null, null),
+            repo("ssd-rack1", RepositoryType.Shared, null, Map.of("rack", "1")),
+            repo("ssd-rack2", RepositoryType.Shared, null, Map.of("rack", "2")),
+            repo("kvm-1-disk", RepositoryType.Local, "kvm-1", null),
+            repo("kvm-2-disk", RepositoryType.Local, "kvm-2", null));
+    assertThat(RepositoryMounts.forHost("kvm-1", Map.of("rack", "1"), all))
+        .containsExactly(
+            Map.entry("kvm-1-disk", "/srv/kvm-1-disk"),
+            Map.entry("nfs", "/srv/nfs"),
+            Map.entry("ssd-rack1", "/srv/ssd-rack1"));
     assertThat(RepositoryMounts.forHost("kvm-3", Map.of(), all)).containsOnlyKeys("nfs");
   }
 

@@ -11,11 +11,12 @@ import org.libvirt.LibvirtException;
 /**
  * libvirt's built-in test driver, {@code test:///default}: a fake hypervisor inside this process
  * (no daemon, no KVM). Its state is shared by every connection of the process while one is open,
- * and it starts with one running domain named {@code test}. Tests keep a connection open for
- * their class ({@link #open()}), so state carries over between methods, and remove what they made.
+ * and it starts with one running domain named {@code test}. Tests keep a connection open for their
+ * class ({@link #open()}), so state carries over between methods, and remove what they made.
  */
 final class TestLibvirt {
   static final String URI = "test:///default";
+
   /** The domain test:///default starts with. */
   static final String PREDEFINED = "test";
 
@@ -32,10 +33,14 @@ final class TestLibvirt {
     try {
       return new Connect(URI);
     } catch (LinkageError e) {
-      unavailable = "libvirt0 (libvirt.so.0) is not installed, skipping the libvirt tests: "
-          + "run hack/install-libvirt-test-deps.sh (" + e + ")";
+      unavailable =
+          "libvirt0 (libvirt.so.0) is not installed, skipping the libvirt tests: "
+              + "run hack/install-libvirt-test-deps.sh ("
+              + e
+              + ")";
     } catch (LibvirtException e) {
-      unavailable = "libvirt's test driver is not available, skipping the libvirt tests: " + e.getMessage();
+      unavailable =
+          "libvirt's test driver is not available, skipping the libvirt tests: " + e.getMessage();
     }
     return null;
   }
@@ -71,8 +76,12 @@ final class TestLibvirt {
 
   /** Defines and starts a domain the way an admin would with virsh, without vmha's metadata. */
   static Domain defineForeign(Connect connection, String name) throws LibvirtException {
-    Domain domain = connection.domainDefineXML("<domain type='test'><name>" + name + "</name>"
-        + "<memory unit='MiB'>256</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>");
+    Domain domain =
+        connection.domainDefineXML(
+            "<domain type='test'><name>"
+                + name
+                + "</name>"
+                + "<memory unit='MiB'>256</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>");
     domain.create();
     return domain;
   }

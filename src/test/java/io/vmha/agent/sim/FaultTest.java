@@ -21,6 +21,7 @@ class FaultTest {
   void formatsWhatItParses() {
     Set<Fault> all = EnumSet.allOf(Fault.class);
     assertThat(Fault.parse(Fault.format(all), new TreeSet<>())).isEqualTo(all);
-    assertThat(Fault.format(EnumSet.of(Fault.AGENT_DOWN, Fault.API_PARTITION))).isEqualTo("agent-down,api-partition");
+    assertThat(Fault.format(EnumSet.of(Fault.AGENT_DOWN, Fault.API_PARTITION)))
+        .isEqualTo("agent-down,api-partition");
   }
 }

@@ -8,6 +8,7 @@ import io.vmha.core.model.FleetSnapshot;
 import io.vmha.core.model.HostView;
 import io.vmha.core.model.InstanceReport;
 import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.Priority;
 import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
 import io.vmha.core.model.SpmLeaseView;
@@ -16,7 +17,6 @@ import io.vmha.core.model.TemplateView;
 import io.vmha.core.model.VmPhase;
 import io.vmha.core.model.VmStatusView;
 import io.vmha.core.model.VmView;
-import io.vmha.core.model.Priority;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,8 +36,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The two planner targets on 1,000 hosts and 20,000 VMs: one host with 200 VMs fails (target
- * under 50 ms), and a full re-plan with every VM pending initial placement (under 500 ms).
+ * The two planner targets on 1,000 hosts and 20,000 VMs: one host with 200 VMs fails (target under
+ * 50 ms), and a full re-plan with every VM pending initial placement (under 500 ms).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -73,8 +73,17 @@ public class CorePlannerBenchmark {
 
   static FleetSnapshot fleet(boolean placed) {
     List<RepositoryView> repositories = List.of(RepositoryView.shared("nfs"));
-    TemplateView template = new TemplateView("default", "sles10template", "nfs", "sles.qcow2",
-        Resources.of(1000, 2048), false, true, Priority.Medium, 0);
+    TemplateView template =
+        new TemplateView(
+            "default",
+            "sles10template",
+            "nfs",
+            "sles.qcow2",
+            Resources.of(1000, 2048),
+            false,
+            true,
+            Priority.Medium,
+            0);
     Map<Integer, List<InstanceReport>> instances = new HashMap<>();
     List<VmView> vms = new ArrayList<>(VMS);
     for (int i = 0; i < VMS; i++) {
@@ -83,26 +92,77 @@ public class CorePlannerBenchmark {
       VmStatusView status = VmStatusView.NEW;
       if (placed) {
         String instance = i % 2 == 0 ? "sles10template-" + (i + 1) : name;
-        status = new VmStatusView(VmPhase.Running, "host" + host, instance, null, List.of(), List.of(),
-            null, 0, "InstanceRunning", "instance " + instance + " on host host" + host, NOW);
-        instances.computeIfAbsent(host, h -> new ArrayList<>())
-            .add(new InstanceReport(instance, "default/" + name, InstanceState.Running,
-                Resources.of(1000, 2048), null));
+        status =
+            new VmStatusView(
+                VmPhase.Running,
+                "host" + host,
+                instance,
+                null,
+                List.of(),
+                List.of(),
+                null,
+                0,
+                "InstanceRunning",
+                "instance " + instance + " on host host" + host,
+                NOW);
+        instances
+            .computeIfAbsent(host, h -> new ArrayList<>())
+            .add(
+                new InstanceReport(
+                    instance,
+                    "default/" + name,
+                    InstanceState.Running,
+                    Resources.of(1000, 2048),
+                    null));
       }
       Priority priority = Priority.values()[i % 3];
-      vms.add(new VmView("default", name, i % 2 == 0 ? "sles10template" : null, i % 2 == 0 ? null : "nfs",
-          "disk", null, i % 2 == 0 ? null : 2048L, true, i % 10 != 0, priority, null, Map.of(), false,
-          null, null, status).withStatus(status));
+      vms.add(
+          new VmView(
+                  "default",
+                  name,
+                  i % 2 == 0 ? "sles10template" : null,
+                  i % 2 == 0 ? null : "nfs",
+                  "disk",
+                  null,
+                  i % 2 == 0 ? null : 2048L,
+                  true,
+                  i % 10 != 0,
+                  priority,
+                  null,
+                  Map.of(),
+                  false,
+                  null,
+                  null,
+                  status)
+              .withStatus(status));
     }
     List<HostView> hosts = new ArrayList<>(HOSTS);
     for (int h = 0; h < HOSTS; h++) {
       Instant seen = placed && h == 0 ? NOW.minusSeconds(20) : NOW.minusSeconds(1);
-      AgentReport report = new AgentReport(true, true, Set.of("nfs"),
-          instances.getOrDefault(h, List.of()), false);
-      hosts.add(new HostView("host" + h, Map.of("rack", "r" + (h % 20)), Resources.of(64_000, 262_144),
-          false, false, false, SpmPriority.Normal, seen, report, null, false));
+      AgentReport report =
+          new AgentReport(true, true, Set.of("nfs"), instances.getOrDefault(h, List.of()), false);
+      hosts.add(
+          new HostView(
+              "host" + h,
+              Map.of("rack", "r" + (h % 20)),
+              Resources.of(64_000, 262_144),
+              false,
+              false,
+              false,
+              SpmPriority.Normal,
+              seen,
+              report,
+              null,
+              false));
     }
-    return new FleetSnapshot(NOW, Settings.defaults(), hosts, repositories, List.of(template), vms,
-        new SpmLeaseView("host1", NOW.minusSeconds(1), Settings.defaults().spmLeaseDuration()), false);
+    return new FleetSnapshot(
+        NOW,
+        Settings.defaults(),
+        hosts,
+        repositories,
+        List.of(template),
+        vms,
+        new SpmLeaseView("host1", NOW.minusSeconds(1), Settings.defaults().spmLeaseDuration()),
+        false);
   }
 }

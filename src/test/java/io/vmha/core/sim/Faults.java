@@ -25,12 +25,18 @@ final class Faults {
   static void createVm(World world, String name, int shape) {
     List<String> hostNames = new ArrayList<>(world.hosts.keySet());
     boolean fromTemplate = shape % 3 == 0;
-    String repository = !fromTemplate && shape % 5 == 0
-        ? hostNames.get((shape / 5) % hostNames.size()) + "-disk"
-        : World.SHARED;
-    world.addVm(name, fromTemplate, repository,
+    String repository =
+        !fromTemplate && shape % 5 == 0
+            ? hostNames.get((shape / 5) % hostNames.size()) + "-disk"
+            : World.SHARED;
+    world.addVm(
+        name,
+        fromTemplate,
+        repository,
         Resources.of(500 + (shape % 4) * 500, 512 + (shape % 8) * 512),
-        shape % 7 != 0, Priority.values()[shape % 3], shape % 4 == 0);
+        shape % 7 != 0,
+        Priority.values()[shape % 3],
+        shape % 4 == 0);
   }
 
   static String apply(World world, int code) {
@@ -142,12 +148,12 @@ final class Faults {
   }
 
   /**
-   * A restarted agent process has not renewed anything yet: it keeps counting from the last
-   * renewal its host made (a real agent keeps that on local disk, or takes it as long past), and
-   * feeds the watchdog only at its next heartbeat, if it has no reason to fence then. Taking its
-   * start as a renewal would let a restart behind a partition postpone self-fencing beyond the
-   * point where the operator, which last saw a renewal before the restart, declares the host
-   * NotResponding and fails its VMs over (F4: the old copies must be stopped by then).
+   * A restarted agent process has not renewed anything yet: it keeps counting from the last renewal
+   * its host made (a real agent keeps that on local disk, or takes it as long past), and feeds the
+   * watchdog only at its next heartbeat, if it has no reason to fence then. Taking its start as a
+   * renewal would let a restart behind a partition postpone self-fencing beyond the point where the
+   * operator, which last saw a renewal before the restart, declares the host NotResponding and
+   * fails its VMs over (F4: the old copies must be stopped by then).
    */
   private static void restartAgent(World world, World.SimHost host) {
     if (host.powered && !host.agentAlive) {

@@ -34,7 +34,16 @@ final class Invariants {
         }
       }
       if (cpu > host.capacity.cpuMillis() || memory > host.capacity.memoryMiB()) {
-        fail(world, "I3: host " + host.name + " over capacity: " + cpu + "m/" + memory + "Mi of " + host.capacity);
+        fail(
+            world,
+            "I3: host "
+                + host.name
+                + " over capacity: "
+                + cpu
+                + "m/"
+                + memory
+                + "Mi of "
+                + host.capacity);
       }
       if (host.actingSpm) {
         spms++;
@@ -44,31 +53,46 @@ final class Invariants {
       fail(world, "I4: " + spms + " hosts act as SPM");
     }
     if (world.settings.fencing() == FencingPolicy.SelfFence) {
-      activeCopies.forEach((vm, copies) -> {
-        if (copies > 1) {
-          fail(world, "I1: " + copies + " live instances of " + vm);
-        }
-      });
+      activeCopies.forEach(
+          (vm, copies) -> {
+            if (copies > 1) {
+              fail(world, "I1: " + copies + " live instances of " + vm);
+            }
+          });
     }
   }
 
   /** With fencing None duplicates may exist, but never untracked: the engine knows each one. */
-  private static void checkDuplicateIsTracked(World world, World.SimHost host, InstanceReport instance) {
+  private static void checkDuplicateIsTracked(
+      World world, World.SimHost host, InstanceReport instance) {
     World.SimVm vm = world.vms.get(instance.vmKey());
     if (vm == null) {
       return; // orphan of a removed VM: covered by the settled check
     }
     var status = vm.status;
-    boolean current = instance.instanceName().equals(status.instanceName())
-        && (host.name.equals(status.host()) || host.name.equals(status.migrationTarget())
-            || status.host() == null);
-    boolean tracked = current
-        || status.staleInstances().contains(new StaleInstance(host.name, instance.instanceName()))
-        || !world.now.equals(host.heartbeatSeen)
-        || host.stopList.contains(new InstanceKey(vm.key, instance.instanceName()));
+    boolean current =
+        instance.instanceName().equals(status.instanceName())
+            && (host.name.equals(status.host())
+                || host.name.equals(status.migrationTarget())
+                || status.host() == null);
+    boolean tracked =
+        current
+            || status
+                .staleInstances()
+                .contains(new StaleInstance(host.name, instance.instanceName()))
+            || !world.now.equals(host.heartbeatSeen)
+            || host.stopList.contains(new InstanceKey(vm.key, instance.instanceName()));
     if (!tracked) {
-      fail(world, "I1: untracked copy " + instance.instanceName() + " of " + vm.key + " on " + host.name
-          + " while the VM is " + status);
+      fail(
+          world,
+          "I1: untracked copy "
+              + instance.instanceName()
+              + " of "
+              + vm.key
+              + " on "
+              + host.name
+              + " while the VM is "
+              + status);
     }
   }
 
@@ -84,9 +108,12 @@ final class Invariants {
       return;
     }
     World.SimVm vm = world.vms.get(place.vm());
-    if (!owner.equals(place.vm()) || !place.instanceName().equals(vm.status.instanceName())
+    if (!owner.equals(place.vm())
+        || !place.instanceName().equals(vm.status.instanceName())
         || place.templateCounterAfter() != null) {
-      fail(world, "I5: instance name " + place.instanceName() + " handed out again, to " + place.vm());
+      fail(
+          world,
+          "I5: instance name " + place.instanceName() + " handed out again, to " + place.vm());
     }
   }
 
@@ -103,8 +130,10 @@ final class Invariants {
         }
         continue;
       }
-      boolean settled = status.phase() == VmPhase.Running
-          || ((status.phase() == VmPhase.Pending || status.phase() == VmPhase.Failed) && status.reason() != null);
+      boolean settled =
+          status.phase() == VmPhase.Running
+              || ((status.phase() == VmPhase.Pending || status.phase() == VmPhase.Failed)
+                  && status.reason() != null);
       if (!settled) {
         fail(world, "I2: VM " + vm.key + " did not settle: " + status);
       }
@@ -112,11 +141,20 @@ final class Invariants {
     for (World.SimHost host : world.hosts.values()) {
       for (InstanceReport instance : host.instances.values()) {
         World.SimVm vm = world.vms.get(instance.vmKey());
-        boolean claimed = vm != null && instance.instanceName().equals(vm.status.instanceName())
-            && host.name.equals(vm.status.host());
+        boolean claimed =
+            vm != null
+                && instance.instanceName().equals(vm.status.instanceName())
+                && host.name.equals(vm.status.host());
         if (!claimed) {
-          fail(world, "L2: instance " + instance.instanceName() + " of " + instance.vmKey() + " left on "
-              + host.name + " that nothing tracks");
+          fail(
+              world,
+              "L2: instance "
+                  + instance.instanceName()
+                  + " of "
+                  + instance.vmKey()
+                  + " left on "
+                  + host.name
+                  + " that nothing tracks");
         }
       }
     }
@@ -124,7 +162,9 @@ final class Invariants {
 
   static void fail(World world, String message) {
     int from = Math.max(0, world.timeline.size() - 60);
-    throw new AssertionError(message + "\nlast actions:\n  "
-        + String.join("\n  ", world.timeline.subList(from, world.timeline.size())));
+    throw new AssertionError(
+        message
+            + "\nlast actions:\n  "
+            + String.join("\n  ", world.timeline.subList(from, world.timeline.size())));
   }
 }

@@ -9,7 +9,8 @@ public final class Simulation {
 
   private Simulation() {}
 
-  public static World run(Settings settings, int hostCount, List<Integer> vmShapes, List<Integer> faults) {
+  public static World run(
+      Settings settings, int hostCount, List<Integer> vmShapes, List<Integer> faults) {
     World world = Faults.build(settings, hostCount, vmShapes);
     world.step();
     for (int fault : faults) {

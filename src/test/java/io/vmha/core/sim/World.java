@@ -35,10 +35,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A small fleet simulator: hosts with agents (heartbeats, reports, executing placements,
- * migrations and stops, self-fencing), the recorded statuses the operator writes, and the engine
- * in between. Each {@link #step()} moves the clock by one heartbeat interval, lets the agents act,
- * plans, applies the plan like the operator would, and checks the invariants I1, I3, I4, I5.
+ * A small fleet simulator: hosts with agents (heartbeats, reports, executing placements, migrations
+ * and stops, self-fencing), the recorded statuses the operator writes, and the engine in between.
+ * Each {@link #step()} moves the clock by one heartbeat interval, lets the agents act, plans,
+ * applies the plan like the operator would, and checks the invariants I1, I3, I4, I5.
  */
 public final class World {
   static final String SHARED = "nfs";
@@ -62,9 +62,18 @@ public final class World {
   World(Settings settings) {
     this.settings = settings;
     repositories.add(RepositoryView.shared(SHARED));
-    templates.put("default/sles10template",
-        new TemplateView("default", "sles10template", SHARED, "sles.qcow2", Resources.of(1000, 1024),
-            false, true, Priority.Medium, 0));
+    templates.put(
+        "default/sles10template",
+        new TemplateView(
+            "default",
+            "sles10template",
+            SHARED,
+            "sles.qcow2",
+            Resources.of(1000, 1024),
+            false,
+            true,
+            Priority.Medium,
+            0));
     counters.put("default/sles10template", 0L);
   }
 
@@ -118,8 +127,14 @@ public final class World {
     Instant guestSeen;
     VmStatusView status = VmStatusView.NEW;
 
-    SimVm(String key, String template, String repository, Resources resources, boolean ha,
-        Priority priority, boolean guestAgent) {
+    SimVm(
+        String key,
+        String template,
+        String repository,
+        Resources resources,
+        boolean ha,
+        Priority priority,
+        boolean guestAgent) {
       this.key = key;
       this.template = template;
       this.repository = repository;
@@ -134,9 +149,23 @@ public final class World {
     }
 
     VmView view() {
-      return new VmView("default", name(), template, template == null ? repository : null, "disk",
-          template == null ? resources.cpuMillis() : null, template == null ? resources.memoryMiB() : null,
-          running, ha, priority, guestAgent, Map.of(), deleting, null, guestSeen, status);
+      return new VmView(
+          "default",
+          name(),
+          template,
+          template == null ? repository : null,
+          "disk",
+          template == null ? resources.cpuMillis() : null,
+          template == null ? resources.memoryMiB() : null,
+          running,
+          ha,
+          priority,
+          guestAgent,
+          Map.of(),
+          deleting,
+          null,
+          guestSeen,
+          status);
     }
   }
 
@@ -147,12 +176,26 @@ public final class World {
     }
   }
 
-  void addVm(String name, boolean fromTemplate, String repository, Resources resources, boolean ha,
-      Priority priority, boolean guestAgent) {
+  void addVm(
+      String name,
+      boolean fromTemplate,
+      String repository,
+      Resources resources,
+      boolean ha,
+      Priority priority,
+      boolean guestAgent) {
     String key = "default/" + name;
     if (!vms.containsKey(key)) {
-      vms.put(key, new SimVm(key, fromTemplate ? "sles10template" : null, repository,
-          fromTemplate ? Resources.of(1000, 1024) : resources, ha, priority, guestAgent));
+      vms.put(
+          key,
+          new SimVm(
+              key,
+              fromTemplate ? "sles10template" : null,
+              repository,
+              fromTemplate ? Resources.of(1000, 1024) : resources,
+              ha,
+              priority,
+              guestAgent));
     }
   }
 
@@ -175,16 +218,17 @@ public final class World {
 
   /**
    * The agent-side exception to self-fencing (F4): more than maxUnhealthyFraction of all hosts
-   * answer that they lost the API server too, and no later than this host did. Counting hosts
-   * that lost it later would not do: the operator judges this host first, while they still look
-   * healthy, and failover would not be frozen yet.
+   * answer that they lost the API server too, and no later than this host did. Counting hosts that
+   * lost it later would not do: the operator judges this host first, while they still look healthy,
+   * and failover would not be frozen yet.
    */
   private boolean massOutage(SimHost self) {
     long all = hosts.values().stream().filter(h -> h.exists).count();
-    long cutBefore = hosts.values().stream()
-        .filter(h -> h.exists && h.powered && h.agentAlive && !h.reachable)
-        .filter(h -> !h.lastRenew.isAfter(self.lastRenew))
-        .count();
+    long cutBefore =
+        hosts.values().stream()
+            .filter(h -> h.exists && h.powered && h.agentAlive && !h.reachable)
+            .filter(h -> !h.lastRenew.isAfter(self.lastRenew))
+            .count();
     return cutBefore > settings.maxUnhealthyFraction() * all;
   }
 
@@ -234,15 +278,31 @@ public final class World {
       InstanceKey key = new InstanceKey(vm.key, status.instanceName());
       if (status.phase() == VmPhase.Starting && !host.instances.containsKey(key) && host.storage) {
         InstanceState state = vm.broken ? InstanceState.Failed : InstanceState.Running;
-        host.instances.put(key, new InstanceReport(status.instanceName(), vm.key, state, vm.resources,
-            vm.broken ? "image broken" : null));
+        host.instances.put(
+            key,
+            new InstanceReport(
+                status.instanceName(),
+                vm.key,
+                state,
+                vm.resources,
+                vm.broken ? "image broken" : null));
       }
       if (status.phase() == VmPhase.Migrating && host.instances.containsKey(key)) {
         SimHost target = hosts.get(status.migrationTarget());
-        if (target != null && target.exists && target.powered && target.agentAlive && target.reachable) {
+        if (target != null
+            && target.exists
+            && target.powered
+            && target.agentAlive
+            && target.reachable) {
           host.instances.remove(key);
-          target.instances.put(key, new InstanceReport(status.instanceName(), vm.key,
-              target.storage ? InstanceState.Running : InstanceState.Paused, vm.resources, null));
+          target.instances.put(
+              key,
+              new InstanceReport(
+                  status.instanceName(),
+                  vm.key,
+                  target.storage ? InstanceState.Running : InstanceState.Paused,
+                  vm.resources,
+                  null));
         }
       }
     }
@@ -269,12 +329,18 @@ public final class World {
       reachable.add(SHARED);
       reachable.add(host.name + "-disk");
     }
-    host.report = new AgentReport(host.storage, host.network, reachable,
-        List.copyOf(host.instances.values()), host.fenced);
+    host.report =
+        new AgentReport(
+            host.storage,
+            host.network,
+            reachable,
+            List.copyOf(host.instances.values()),
+            host.fenced);
   }
 
   private static InstanceReport withState(InstanceReport instance, InstanceState state) {
-    return new InstanceReport(instance.instanceName(), instance.vmKey(), state, instance.resources(), null);
+    return new InstanceReport(
+        instance.instanceName(), instance.vmKey(), state, instance.resources(), null);
   }
 
   private void guestsRenew() {
@@ -295,19 +361,50 @@ public final class World {
     List<HostView> hostViews = new ArrayList<>();
     for (SimHost host : hosts.values()) {
       if (host.exists) {
-        hostViews.add(new HostView(host.name, Map.of(), host.capacity, host.cordoned, host.maintenance,
-            false, SpmPriority.Normal, host.heartbeatSeen, host.report, host.recordedPhase,
-            host.fencingRequested));
+        hostViews.add(
+            new HostView(
+                host.name,
+                Map.of(),
+                host.capacity,
+                host.cordoned,
+                host.maintenance,
+                false,
+                SpmPriority.Normal,
+                host.heartbeatSeen,
+                host.report,
+                host.recordedPhase,
+                host.fencingRequested));
       }
     }
     List<TemplateView> templateViews = new ArrayList<>();
-    templates.forEach((key, t) -> templateViews.add(new TemplateView(t.namespace(), t.name(), t.repository(),
-        t.path(), t.resources(), t.guestAgent(), t.haEnabled(), t.priority(), counters.get(key))));
+    templates.forEach(
+        (key, t) ->
+            templateViews.add(
+                new TemplateView(
+                    t.namespace(),
+                    t.name(),
+                    t.repository(),
+                    t.path(),
+                    t.resources(),
+                    t.guestAgent(),
+                    t.haEnabled(),
+                    t.priority(),
+                    counters.get(key))));
     List<VmView> vmViews = vms.values().stream().map(SimVm::view).toList();
-    SpmLeaseView lease = spmHolder == null ? SpmLeaseView.none()
-        : new SpmLeaseView(spmHolder, spmRenewSeen, settings.spmLeaseDuration());
-    return new FleetSnapshot(now, settings, hostViews, repositories, templateViews, vmViews, lease,
-        failoverFrozen, failoverResumedAt);
+    SpmLeaseView lease =
+        spmHolder == null
+            ? SpmLeaseView.none()
+            : new SpmLeaseView(spmHolder, spmRenewSeen, settings.spmLeaseDuration());
+    return new FleetSnapshot(
+        now,
+        settings,
+        hostViews,
+        repositories,
+        templateViews,
+        vmViews,
+        lease,
+        failoverFrozen,
+        failoverResumedAt);
   }
 
   // ---------------------------------------------------------------- the operator's writes
@@ -340,61 +437,205 @@ public final class World {
         counters.put(a.template(), a.next());
       } else if (action instanceof Action.PlaceVm a) {
         Invariants.checkInstanceName(this, a);
-        update(a.vm(), s -> status(VmPhase.Starting, a.host(), a.instanceName(), null, s.staleInstances(),
-            s.restartAttempts(), null, s.failoverCount() + (a.cause() == io.vmha.core.PlaceCause.Failover ? 1 : 0),
-            a.cause().name(), "placed on " + a.host()));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    VmPhase.Starting,
+                    a.host(),
+                    a.instanceName(),
+                    null,
+                    s.staleInstances(),
+                    s.restartAttempts(),
+                    null,
+                    s.failoverCount() + (a.cause() == io.vmha.core.PlaceCause.Failover ? 1 : 0),
+                    a.cause().name(),
+                    "placed on " + a.host()));
       } else if (action instanceof Action.MigrateVm a) {
-        update(a.vm(), s -> status(VmPhase.Migrating, s.host(), s.instanceName(), a.to(),
-            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.cause().name(), "to " + a.to()));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    VmPhase.Migrating,
+                    s.host(),
+                    s.instanceName(),
+                    a.to(),
+                    s.staleInstances(),
+                    s.restartAttempts(),
+                    s.backoffUntil(),
+                    s.failoverCount(),
+                    a.cause().name(),
+                    "to " + a.to()));
       } else if (action instanceof Action.CompleteMigration a) {
-        update(a.vm(), s -> status(VmPhase.Running, a.to(), s.instanceName(), null,
-            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), "Migrated", "from " + a.from()));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    VmPhase.Running,
+                    a.to(),
+                    s.instanceName(),
+                    null,
+                    s.staleInstances(),
+                    s.restartAttempts(),
+                    s.backoffUntil(),
+                    s.failoverCount(),
+                    "Migrated",
+                    "from " + a.from()));
       } else if (action instanceof Action.AbortMigration a) {
-        update(a.vm(), s -> status(VmPhase.Running, s.host(), s.instanceName(), null,
-            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), "MigrationAborted", a.message()));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    VmPhase.Running,
+                    s.host(),
+                    s.instanceName(),
+                    null,
+                    s.staleInstances(),
+                    s.restartAttempts(),
+                    s.backoffUntil(),
+                    s.failoverCount(),
+                    "MigrationAborted",
+                    a.message()));
       } else if (action instanceof Action.UpdateVmPhase a) {
-        update(a.vm(), s -> status(a.phase(), s.host(), s.instanceName(), s.migrationTarget(),
-            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.reason(), a.message()));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    a.phase(),
+                    s.host(),
+                    s.instanceName(),
+                    s.migrationTarget(),
+                    s.staleInstances(),
+                    s.restartAttempts(),
+                    s.backoffUntil(),
+                    s.failoverCount(),
+                    a.reason(),
+                    a.message()));
       } else if (action instanceof Action.KeepPending a) {
-        update(a.vm(), s -> status(VmPhase.Pending, null, s.instanceName(), null,
-            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.reason().name(), a.message()));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    VmPhase.Pending,
+                    null,
+                    s.instanceName(),
+                    null,
+                    s.staleInstances(),
+                    s.restartAttempts(),
+                    s.backoffUntil(),
+                    s.failoverCount(),
+                    a.reason().name(),
+                    a.message()));
       } else if (action instanceof Action.RecordFailedAttempt a) {
-        update(a.vm(), s -> {
-            List<RestartAttempt> attempts = new ArrayList<>();
-            s.restartAttempts().stream().filter(r -> r.at().isAfter(now.minus(settings.restartWindow()))).forEach(attempts::add);
-            attempts.add(a.attempt());
-            return status(VmPhase.Pending, null, s.instanceName(), null, s.staleInstances(), attempts, a.backoffUntil(),
-            s.failoverCount(), "BackingOff", a.message());
+        update(
+            a.vm(),
+            s -> {
+              List<RestartAttempt> attempts = new ArrayList<>();
+              s.restartAttempts().stream()
+                  .filter(r -> r.at().isAfter(now.minus(settings.restartWindow())))
+                  .forEach(attempts::add);
+              attempts.add(a.attempt());
+              return status(
+                  VmPhase.Pending,
+                  null,
+                  s.instanceName(),
+                  null,
+                  s.staleInstances(),
+                  attempts,
+                  a.backoffUntil(),
+                  s.failoverCount(),
+                  "BackingOff",
+                  a.message());
             });
       } else if (action instanceof Action.MarkFailed a) {
-        update(a.vm(), s -> status(VmPhase.Failed, null, s.instanceName(), null,
-            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.reason().name(), a.message()));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    VmPhase.Failed,
+                    null,
+                    s.instanceName(),
+                    null,
+                    s.staleInstances(),
+                    s.restartAttempts(),
+                    s.backoffUntil(),
+                    s.failoverCount(),
+                    a.reason().name(),
+                    a.message()));
       } else if (action instanceof Action.LeaveAlone a) {
-        update(a.vm(), s -> status(s.phase(), s.host(), s.instanceName(), s.migrationTarget(),
-            s.staleInstances(), s.restartAttempts(), s.backoffUntil(), s.failoverCount(), a.reason().name(), a.message()));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    s.phase(),
+                    s.host(),
+                    s.instanceName(),
+                    s.migrationTarget(),
+                    s.staleInstances(),
+                    s.restartAttempts(),
+                    s.backoffUntil(),
+                    s.failoverCount(),
+                    a.reason().name(),
+                    a.message()));
       } else if (action instanceof Action.RecordStaleInstance a) {
-        update(a.vm(), s -> {
-            List<StaleInstance> stale = new ArrayList<>(s.staleInstances());
-            StaleInstance record = new StaleInstance(a.host(), a.instanceName());
-            if (!stale.contains(record)) {
-            stale.add(record);
-            }
-            return status(s.phase(), s.host(), s.instanceName(), s.migrationTarget(), stale, s.restartAttempts(),
-            s.backoffUntil(), s.failoverCount(), s.reason(), s.message());
+        update(
+            a.vm(),
+            s -> {
+              List<StaleInstance> stale = new ArrayList<>(s.staleInstances());
+              StaleInstance record = new StaleInstance(a.host(), a.instanceName());
+              if (!stale.contains(record)) {
+                stale.add(record);
+              }
+              return status(
+                  s.phase(),
+                  s.host(),
+                  s.instanceName(),
+                  s.migrationTarget(),
+                  stale,
+                  s.restartAttempts(),
+                  s.backoffUntil(),
+                  s.failoverCount(),
+                  s.reason(),
+                  s.message());
             });
       } else if (action instanceof Action.ClearStaleInstance a) {
-        update(a.vm(), s -> {
-            List<StaleInstance> stale = new ArrayList<>(s.staleInstances());
-            stale.remove(new StaleInstance(a.host(), a.instanceName()));
-            return status(s.phase(), s.host(), s.instanceName(), s.migrationTarget(), stale, s.restartAttempts(),
-            s.backoffUntil(), s.failoverCount(), s.reason(), s.message());
+        update(
+            a.vm(),
+            s -> {
+              List<StaleInstance> stale = new ArrayList<>(s.staleInstances());
+              stale.remove(new StaleInstance(a.host(), a.instanceName()));
+              return status(
+                  s.phase(),
+                  s.host(),
+                  s.instanceName(),
+                  s.migrationTarget(),
+                  stale,
+                  s.restartAttempts(),
+                  s.backoffUntil(),
+                  s.failoverCount(),
+                  s.reason(),
+                  s.message());
             });
       } else if (action instanceof Action.StopInstance a) {
-        
-            stops.computeIfAbsent(a.host(), h -> new HashSet<>()).add(new InstanceKey(a.vm(), a.instanceName()));
+
+        stops
+            .computeIfAbsent(a.host(), h -> new HashSet<>())
+            .add(new InstanceKey(a.vm(), a.instanceName()));
       } else if (action instanceof Action.StopVm a) {
-        update(a.vm(), s -> status(VmPhase.Stopped, null, s.instanceName(), null,
-            s.staleInstances(), List.of(), null, s.failoverCount(), "Stopped", ""));
+        update(
+            a.vm(),
+            s ->
+                status(
+                    VmPhase.Stopped,
+                    null,
+                    s.instanceName(),
+                    null,
+                    s.staleInstances(),
+                    List.of(),
+                    null,
+                    s.failoverCount(),
+                    "Stopped",
+                    ""));
       } else if (action instanceof Action.RemoveVm a) {
         vms.remove(a.vm());
       }
@@ -405,10 +646,19 @@ public final class World {
     }
   }
 
-  private static VmStatusView status(VmPhase phase, String host, String instance, String target,
-      List<StaleInstance> stale, List<RestartAttempt> attempts, Instant backoff, int failovers,
-      String reason, String message) {
-    return new VmStatusView(phase, host, instance, target, stale, attempts, backoff, failovers, reason, message, null);
+  private static VmStatusView status(
+      VmPhase phase,
+      String host,
+      String instance,
+      String target,
+      List<StaleInstance> stale,
+      List<RestartAttempt> attempts,
+      Instant backoff,
+      int failovers,
+      String reason,
+      String message) {
+    return new VmStatusView(
+        phase, host, instance, target, stale, attempts, backoff, failovers, reason, message, null);
   }
 
   private void update(String key, java.util.function.UnaryOperator<VmStatusView> change) {
