@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Installs the vmha CRDs the build generated (they are in the jar) into an API server. */
-final class Crds {
+public final class Crds {
   static final List<String> PLURALS =
       List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
 
   private Crds() {}
 
-  static void install(KubernetesClient client, boolean waitUntilEstablished) {
+  public static void install(KubernetesClient client, boolean waitUntilEstablished) {
     for (String plural : PLURALS) {
       String resource = "META-INF/fabric8/" + plural + ".vmha.io-v1.yml";
       try (InputStream in = Crds.class.getClassLoader().getResourceAsStream(resource)) {

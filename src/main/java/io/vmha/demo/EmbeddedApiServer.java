@@ -47,7 +47,15 @@ public final class EmbeddedApiServer implements ApiTarget {
             new KubernetesMixedDispatcher(responses),
             false);
     server.init();
-    // Leader election first asks what it may do; this server answers "everything".
+    allowLeaderElection(server);
+    EmbeddedApiServer api = new EmbeddedApiServer(server);
+    Crds.install(api.client, false);
+    Discovery.serve(server);
+    return api;
+  }
+
+  /** Leader election first asks what it may do; the mock answers 422, so answer "everything". */
+  public static void allowLeaderElection(KubernetesMockServer server) {
     server
         .expect()
         .post()
@@ -58,10 +66,6 @@ public final class EmbeddedApiServer implements ApiTarget {
                 + "\"status\":{\"incomplete\":false,\"resourceRules\":[{\"verbs\":[\"*\"],"
                 + "\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}],\"nonResourceRules\":[]}}")
         .always();
-    EmbeddedApiServer api = new EmbeddedApiServer(server);
-    Crds.install(api.client, false);
-    Discovery.serve(server);
-    return api;
   }
 
   @Override
