@@ -14,13 +14,13 @@ import java.util.List;
  */
 public interface ClusterView extends AutoCloseable {
 
-  /** VMs labelled {@code vmha.io/host=<host>}. */
+  /** VMs whose {@code status.host} is {@code host}. */
   List<VirtualMachine> placedOn(String host);
 
-  /** VMs labelled {@code vmha.io/migration-target=<host>} (or whose migration targets it). */
+  /** VMs whose {@code status.migration.targetHost} is {@code host}. */
   List<VirtualMachine> migratingTo(String host);
 
-  /** VMs labelled {@code vmha.io/host=<host>}, read from the API server now, not from a cache. */
+  /** VMs whose {@code status.host} is {@code host}, read from the API server now, not a cache. */
   List<VirtualMachine> listPlacedOnFromApi(String host);
 
   /** The VmHost named so, or null. */

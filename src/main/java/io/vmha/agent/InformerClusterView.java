@@ -26,11 +26,13 @@ import java.util.concurrent.TimeUnit;
  * {@link ClusterView} over Fabric8 informers, in one of two shapes:
  *
  * <ul>
- *   <li>{@link #forHost}: what a real agent process runs — VM informers filtered by the labels
- *       {@code vmha.io/host=<me>} and {@code vmha.io/migration-target=<me>}, so the API server
- *       sends it only its own VMs;
- *   <li>{@link #shared}: one VM informer over all hosts, indexed by those labels, for a simulation
- *       running hundreds of agents in one process.
+ *   <li>{@link #forHost}: what a real agent process runs — VM informers with the field selectors
+ *       {@code status.host=<me>} and {@code status.migration.targetHost=<me>} (selectable fields of
+ *       the CRD, Kubernetes 1.31+), so the API server sends it only its own VMs, the moment the
+ *       operator writes its decision;
+ *   <li>{@link #shared}: one VM informer over all hosts, indexed by those fields, for a simulation
+ *       running hundreds of agents in one process (and for API servers without field selectors on
+ *       custom resources, such as the Fabric8 mock server).
  * </ul>
  *
  * Both also inform on all VmHosts (peers' endpoints) and VmTemplates (image and size of template
@@ -63,13 +65,13 @@ public final class InformerClusterView implements ClusterView {
           client
               .resources(VirtualMachine.class)
               .inAnyNamespace()
-              .withLabel(VmhaApi.HOST_LABEL, onlyHost)
+              .withField(VmhaApi.HOST_FIELD, onlyHost)
               .runnableInformer(0));
       vmInformers.add(
           client
               .resources(VirtualMachine.class)
               .inAnyNamespace()
-              .withLabel(VmhaApi.MIGRATION_TARGET_LABEL, onlyHost)
+              .withField(VmhaApi.MIGRATION_TARGET_FIELD, onlyHost)
               .runnableInformer(0));
     }
     for (SharedIndexInformer<VirtualMachine> informer : vmInformers) {
@@ -89,10 +91,26 @@ public final class InformerClusterView implements ClusterView {
     return holder == null ? Set.of() : Set.of(holder);
   }
 
+  /** How a host's agent watches its VMs. */
+  public enum VmWatch {
+    /** Only its own VMs, selected by the API server on {@code status.host} (Kubernetes 1.31+). */
+    FIELD_SELECTOR,
+    /** Every VM, filtered in the agent: for API servers without selectable fields. */
+    ALL
+  }
+
   /** Informers for one host's agent; {@link #start()} before use. */
   public static InformerClusterView forHost(
       KubernetesClient client, String leaseNamespace, String host) {
     return new InformerClusterView(client, leaseNamespace, host);
+  }
+
+  /** Informers for one host's agent, watching VMs as {@code watch} says. */
+  public static InformerClusterView forHost(
+      KubernetesClient client, String leaseNamespace, String host, VmWatch watch) {
+    return watch == VmWatch.ALL
+        ? shared(client, leaseNamespace)
+        : new InformerClusterView(client, leaseNamespace, host);
   }
 
   /** Informers shared by every simulated agent of a process; {@link #start()} before use. */
@@ -132,10 +150,16 @@ public final class InformerClusterView implements ClusterView {
 
   @Override
   public List<VirtualMachine> listPlacedOnFromApi(String host) {
+    if (onlyHost == null) {
+      // The shared view also serves API servers without field selectors on custom resources.
+      return client.resources(VirtualMachine.class).inAnyNamespace().list().getItems().stream()
+          .filter(vm -> hostKeys(vm).contains(host))
+          .toList();
+    }
     return client
         .resources(VirtualMachine.class)
         .inAnyNamespace()
-        .withLabel(VmhaApi.HOST_LABEL, host)
+        .withField(VmhaApi.HOST_FIELD, host)
         .list()
         .getItems();
   }
@@ -235,34 +259,20 @@ public final class InformerClusterView implements ClusterView {
   }
 
   private static List<String> hostKeys(VirtualMachine vm) {
-    String label = label(vm, VmhaApi.HOST_LABEL);
-    return label == null ? List.of() : List.of(label);
+    String host = vm.getStatus() == null ? null : vm.getStatus().getHost();
+    return host == null ? List.of() : List.of(host);
   }
 
   private static List<String> targetKeys(VirtualMachine vm) {
-    Set<String> keys = new HashSet<>();
-    String label = label(vm, VmhaApi.MIGRATION_TARGET_LABEL);
-    if (label != null) {
-      keys.add(label);
-    }
     MigrationStatus migration = vm.getStatus() == null ? null : vm.getStatus().getMigration();
-    if (migration != null && migration.getTargetHost() != null) {
-      keys.add(migration.getTargetHost());
-    }
-    return List.copyOf(keys);
+    return migration == null || migration.getTargetHost() == null
+        ? List.of()
+        : List.of(migration.getTargetHost());
   }
 
   private static Set<String> concernedHosts(VirtualMachine vm) {
     Set<String> hosts = new HashSet<>(hostKeys(vm));
     hosts.addAll(targetKeys(vm));
-    if (vm.getStatus() != null && vm.getStatus().getHost() != null) {
-      hosts.add(vm.getStatus().getHost());
-    }
     return hosts;
-  }
-
-  private static String label(HasMetadata resource, String key) {
-    Map<String, String> labels = resource.getMetadata().getLabels();
-    return labels == null ? null : labels.get(key);
   }
 }

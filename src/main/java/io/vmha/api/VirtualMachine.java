@@ -2,6 +2,7 @@ package io.vmha.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalSelectableField;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -42,6 +43,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+// Agents watch the VMs placed on their host, or migrating to it, by these fields (Kubernetes
+// 1.31+);
+// users can select by them too: kubectl get havm --field-selector status.host=<host>.
+@AdditionalSelectableField(jsonPath = ".status.host")
+@AdditionalSelectableField(jsonPath = ".status.migration.targetHost")
 public class VirtualMachine extends CustomResource<VirtualMachineSpec, VirtualMachineStatus>
     implements Namespaced {
   @Override

@@ -7,11 +7,17 @@ public final class VmhaApi {
   public static final String API_VERSION = GROUP + "/" + VERSION;
   public static final String CATEGORY = "vmha";
 
-  /** Label on a VirtualMachine naming the host its instance is placed on: the agent's watch. */
+  /** Label on a host's heartbeat Lease naming the host. */
   public static final String HOST_LABEL = "vmha.io/host";
 
-  /** Label on a VirtualMachine naming the host it is migrating to: the target agent's watch. */
-  public static final String MIGRATION_TARGET_LABEL = "vmha.io/migration-target";
+  /**
+   * Selectable field of a VirtualMachine: the host its instance is placed on. An agent watches its
+   * VMs with {@code fieldSelector=status.host=<me>}.
+   */
+  public static final String HOST_FIELD = "status.host";
+
+  /** Selectable field of a VirtualMachine: the host it is migrating to (the target's watch). */
+  public static final String MIGRATION_TARGET_FIELD = "status.migration.targetHost";
 
   /** Finalizer that keeps a VirtualMachine until its instance is stopped and removed (L2). */
   public static final String VM_FINALIZER = "vmha.io/instance-cleanup";

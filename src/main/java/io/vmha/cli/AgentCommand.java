@@ -3,6 +3,7 @@ package io.vmha.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmha.agent.AgentOptions;
+import io.vmha.agent.InformerClusterView;
 import io.vmha.agent.PeerToken;
 import io.vmha.agent.libvirt.LibvirtAgent;
 import io.vmha.agent.sim.SimulatedDatacenter;
@@ -134,6 +135,15 @@ public final class AgentCommand implements Callable<Integer> {
               + "(default: no interface, network always reported up).")
   String libvirtBridge;
 
+  @Option(
+      names = "--vm-watch",
+      defaultValue = "${env:VMHA_VM_WATCH:-FIELD_SELECTOR}",
+      description =
+          "How the agent watches its VMs (driver libvirt): FIELD_SELECTOR (only this host's, "
+              + "selected by the API server on status.host; Kubernetes 1.31+) or ALL (every VM, "
+              + "filtered here; for older API servers). Default ${DEFAULT-VALUE}.")
+  InformerClusterView.VmWatch vmWatch;
+
   @Override
   public Integer call() throws Exception {
     if (selfFenceAfter.compareTo(hostGracePeriod) >= 0) {
@@ -205,7 +215,10 @@ public final class AgentCommand implements Callable<Integer> {
             options,
             new LibvirtAgent.Peer(token, listenAddress, listenPort, advertised),
             new LibvirtAgent.Settings(
-                libvirtUri, migrationUri, libvirtBridge.isBlank() ? null : libvirtBridge))) {
+                libvirtUri,
+                migrationUri,
+                libvirtBridge.isBlank() ? null : libvirtBridge,
+                vmWatch))) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
       stopped.await();
     } catch (io.vmha.agent.DriverException e) {

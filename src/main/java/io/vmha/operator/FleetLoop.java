@@ -33,6 +33,9 @@ public final class FleetLoop implements AutoCloseable {
 
   private static final Duration RETRY_AFTER_CONFLICT = Duration.ofMillis(100);
 
+  /** Events waiting to be sent beyond this are dropped: a mass failure of 1,000 hosts fits. */
+  private static final int EVENT_BACKLOG = 20_000;
+
   private final OperatorOptions options;
   private final Clock clock;
   private final Engine engine = new Engine();
@@ -41,6 +44,7 @@ public final class FleetLoop implements AutoCloseable {
   private final HeartbeatTracker heartbeats;
   private final FleetMetrics metrics;
   private final PlanApplier applier;
+  private final EventQueue events;
   private final CatalogStatus catalog;
   private volatile Usage usage = Usage.NONE;
   private final ScheduledExecutorService loop;
@@ -62,11 +66,15 @@ public final class FleetLoop implements AutoCloseable {
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vmha-fleet-loop"));
     this.writers = Executors.newFixedThreadPool(16, r -> daemon(r, "vmha-writer"));
     this.catalog = new CatalogStatus(client, ownWrites);
+    this.events =
+        new EventQueue(
+            new EventRecorder(client, clock, options.identity()), metrics, EVENT_BACKLOG);
+    metrics.eventBacklog(events::backlog);
     this.applier =
         new PlanApplier(
             client,
             ownWrites,
-            new EventRecorder(client, clock, options.identity()),
+            events,
             metrics,
             heartbeats,
             options.settings(),
@@ -196,7 +204,7 @@ public final class FleetLoop implements AutoCloseable {
   public void close() {
     loop.shutdownNow();
     writers.shutdownNow();
-    applier.close();
+    events.close(Duration.ofSeconds(2));
   }
 
   private static Thread daemon(Runnable r, String name) {

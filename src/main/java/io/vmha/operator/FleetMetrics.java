@@ -21,6 +21,8 @@ final class FleetMetrics {
   private final Counter migrations;
   private final Counter spmTransitions;
   private final Counter conflicts;
+  private final Counter eventsDropped;
+  private final MeterRegistry registry;
   private final Timer planDuration;
   private final Timer detectionToPlaced;
   private final DistributionSummary writesPerPlan;
@@ -29,6 +31,11 @@ final class FleetMetrics {
   private final AtomicInteger frozen = new AtomicInteger();
 
   FleetMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    eventsDropped =
+        Counter.builder("vmha_events_dropped")
+            .description("Events not sent because too many were waiting")
+            .register(registry);
     failovers =
         Counter.builder("vmha_failovers")
             .description("VMs re-placed because their host failed")
@@ -94,6 +101,16 @@ final class FleetMetrics {
 
   void spmTransition() {
     spmTransitions.increment();
+  }
+
+  void eventDropped() {
+    eventsDropped.increment();
+  }
+
+  void eventBacklog(java.util.function.IntSupplier backlog) {
+    Gauge.builder("vmha_events_backlog", backlog, b -> b.getAsInt())
+        .description("Events decided and waiting to be sent")
+        .register(registry);
   }
 
   void conflict() {

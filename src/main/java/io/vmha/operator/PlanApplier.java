@@ -1,11 +1,8 @@
 package io.vmha.operator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmha.api.FencingStatus;
 import io.vmha.api.InstanceToStop;
 import io.vmha.api.VirtualMachine;
@@ -13,7 +10,6 @@ import io.vmha.api.VirtualMachineStatus;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmHostStatus;
 import io.vmha.api.VmTemplate;
-import io.vmha.api.VmhaApi;
 import io.vmha.core.Action;
 import io.vmha.core.PlaceCause;
 import io.vmha.core.Plan;
@@ -42,8 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes a plan to the API server. Template counters go first and one by one (optimistic locking:
  * an instance number is never handed out twice); then each VM and each host gets at most one status
- * write, in parallel. The operator writes only its own status fields, labels, Leases and Events,
- * never spec.
+ * write, in parallel; the plan's Events are queued behind them. The operator writes only its own
+ * status fields, its Leases and Events: never spec, never a VM's metadata (agents find their VMs by
+ * the selectable field {@code status.host}).
  */
 final class PlanApplier {
   private static final Logger log = LoggerFactory.getLogger(PlanApplier.class);
@@ -51,7 +48,7 @@ final class PlanApplier {
 
   private final KubernetesClient client;
   private final OwnWrites ownWrites;
-  private final EventRecorder events;
+  private final EventQueue events;
   private final FleetMetrics metrics;
   private final HeartbeatTracker heartbeats;
   private final Settings settings;
@@ -60,44 +57,13 @@ final class PlanApplier {
   private final TemplateCounters templateCounters;
   private final SpmLeaseWriter spmLease;
 
-  /**
-   * Events of the plan being applied. In a burst they go out last, in a third wave after the
-   * statuses and the labels: they inform and are best effort, so they never hold up a failover
-   * (sent with each VM's writes they took half of the writers' round trips). Stamped with the
-   * plan's time.
-   */
-  private final java.util.Queue<Runnable> pendingEvents =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-  /** Plans with more actions than this are a burst, written in waves (see apply). */
-  private static final int BURST = 32;
-
-  /** Set per plan by the fleet loop's thread before any write starts. */
-  private volatile boolean deferEvents;
-
-  /**
-   * A small plan sends its events at once, right after the writes they describe; a burst defers
-   * them.
-   */
-  private void sendEvent(Runnable event) {
-    if (deferEvents) {
-      pendingEvents.add(event);
-    } else {
-      event.run();
-    }
-  }
-
   record Outcome(
       boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
-
-  void close() {
-    pendingEvents.clear();
-  }
 
   PlanApplier(
       KubernetesClient client,
       OwnWrites ownWrites,
-      EventRecorder events,
+      EventQueue events,
       FleetMetrics metrics,
       HeartbeatTracker heartbeats,
       Settings settings,
@@ -117,7 +83,6 @@ final class PlanApplier {
   }
 
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
-    deferEvents = plan.actions().size() > BURST;
     var sources = built.sources();
     AtomicBoolean retry = new AtomicBoolean();
     AtomicInteger writes = new AtomicInteger();
@@ -214,17 +179,10 @@ final class PlanApplier {
         .vms()
         .forEach(
             (key, vm) -> {
-              if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))
-                  || labelsDisagree(vm)) {
+              if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))) {
                 vmKeys.add(key);
               }
             });
-    // A burst goes in waves: first every status (the decision, e.g. a VM's new host) and every
-    // host status, then the labels the agents select their VMs by, then the events. A failover of N
-    // VMs thus records all N
-    // decisions after N writes, not 2N; the agents start each VM after its label, as before.
-    java.util.Queue<java.util.function.IntSupplier> labelWrites =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
     for (String key : vmKeys) {
       VirtualMachine vm = sources.vms().get(key);
       if (vm == null) {
@@ -236,20 +194,15 @@ final class PlanApplier {
               () ->
                   conflictsRetry(
                       retry,
-                      () -> {
-                        VmWrite written =
-                            writeVm(
-                                vm, actions, refusedTemplates, sources.templates(), hostViews, now);
-                        writes.addAndGet(written.writes());
-                        if (deferEvents) {
-                          labelWrites.add(written.labels());
-                        } else {
+                      () ->
                           writes.addAndGet(
-                              written
-                                  .labels()
-                                  .getAsInt()); // a small plan: status, labels, events in a row
-                        }
-                      }),
+                              writeVm(
+                                  vm,
+                                  actions,
+                                  refusedTemplates,
+                                  sources.templates(),
+                                  hostViews,
+                                  now))),
               writers));
     }
     for (HostHealth health : plan.hosts()) {
@@ -275,18 +228,6 @@ final class PlanApplier {
               writers));
     }
     joinAll(pending, retry);
-    List<CompletableFuture<Void>> labels = new ArrayList<>();
-    for (java.util.function.IntSupplier labelWrite : labelWrites) {
-      labels.add(
-          CompletableFuture.runAsync(
-              () -> conflictsRetry(retry, () -> writes.addAndGet(labelWrite.getAsInt())), writers));
-    }
-    joinAll(labels, retry);
-    List<CompletableFuture<Void>> sent = new ArrayList<>();
-    for (Runnable event = pendingEvents.poll(); event != null; event = pendingEvents.poll()) {
-      sent.add(CompletableFuture.runAsync(event, writers));
-    }
-    joinAll(sent, retry);
     return new Outcome(retry.get(), writes.get(), removableVms, removableHosts);
   }
 
@@ -315,10 +256,8 @@ final class PlanApplier {
     }
   }
 
-  /** A VM's status write, and what follows it in the second wave: its labels, then its events. */
-  private record VmWrite(int writes, java.util.function.IntSupplier labels) {}
-
-  private VmWrite writeVm(
+  /** Writes a VM's status if the plan changes it and queues its events; returns the writes made. */
+  private int writeVm(
       VirtualMachine current,
       List<Action> actions,
       Set<String> refusedTemplates,
@@ -372,24 +311,10 @@ final class PlanApplier {
       writes++;
       vm = written;
     }
-    VirtualMachine statusWritten = vm;
-    return new VmWrite(
-        writes,
-        () -> {
-          int labelWrites = syncLabels(statusWritten, status);
-          for (VmStatusUpdate.Notice notice : notices) {
-            sendEvent(
-                () ->
-                    events.record(
-                        statusWritten,
-                        notice.type(),
-                        notice.reason(),
-                        "Place",
-                        notice.note(),
-                        now));
-          }
-          return labelWrites;
-        });
+    for (VmStatusUpdate.Notice notice : notices) {
+      events.record(vm, notice.type(), notice.reason(), "Place", notice.note(), now);
+    }
+    return writes;
   }
 
   /**
@@ -422,42 +347,6 @@ final class PlanApplier {
       }
       desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
       return client.resource(desired).updateStatus();
-    }
-  }
-
-  private int syncLabels(VirtualMachine vm, VirtualMachineStatus status) {
-    Map<String, String> labels =
-        vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
-    String host = status.getHost();
-    String target = status.getMigration() == null ? null : status.getMigration().getTargetHost();
-    if (Objects.equals(labels.get(VmhaApi.HOST_LABEL), host)
-        && Objects.equals(labels.get(VmhaApi.MIGRATION_TARGET_LABEL), target)) {
-      return 0;
-    }
-    ArrayNode ops = JSON.createArrayNode();
-    if (labels.isEmpty()) {
-      // A real API server refuses an add under a missing /metadata/labels (422), and a client's
-      // cached object shows "no labels" as an empty map as well as null: create the map first.
-      ops.addObject().put("op", "add").put("path", "/metadata/labels").putObject("value");
-    }
-    label(ops, labels, VmhaApi.HOST_LABEL, host);
-    label(ops, labels, VmhaApi.MIGRATION_TARGET_LABEL, target);
-    VirtualMachine written =
-        client
-            .resources(VirtualMachine.class)
-            .inNamespace(vm.getMetadata().getNamespace())
-            .withName(vm.getMetadata().getName())
-            .patch(PatchContext.of(PatchType.JSON), ops.toString());
-    ownWrites.record(written);
-    return 1;
-  }
-
-  private static void label(ArrayNode ops, Map<String, String> labels, String key, String value) {
-    String path = "/metadata/labels/" + key.replace("~", "~0").replace("/", "~1");
-    if (value != null && !value.equals(labels.get(key))) {
-      ops.addObject().put("op", "add").put("path", path).put("value", value);
-    } else if (value == null && labels.containsKey(key)) {
-      ops.addObject().put("op", "remove").put("path", path);
     }
   }
 
@@ -574,23 +463,7 @@ final class PlanApplier {
 
   private void hostEvent(
       VmHost host, EventRecorder.Type type, String reason, String note, Instant now) {
-    if (host != null) {
-      sendEvent(() -> events.record(host, type, reason, "Judge", note, now));
-    }
-  }
-
-  /** A label write that failed earlier is retried on the next plan, action or not. */
-  private static boolean labelsDisagree(VirtualMachine vm) {
-    var status = vm.getStatus();
-    Map<String, String> labels =
-        vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
-    String host = status == null ? null : status.getHost();
-    String target =
-        status == null || status.getMigration() == null
-            ? null
-            : status.getMigration().getTargetHost();
-    return !Objects.equals(labels.get(VmhaApi.HOST_LABEL), host)
-        || !Objects.equals(labels.get(VmhaApi.MIGRATION_TARGET_LABEL), target);
+    events.record(host, type, reason, "Judge", note, now);
   }
 
   private static Long observedGeneration(VirtualMachine vm) {

@@ -83,12 +83,7 @@ final class AgentFixture {
    */
   void placedVm(String name, String host, String phase) {
     VirtualMachine vm = new VirtualMachine();
-    vm.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(name)
-            .withNamespace(VM_NS)
-            .withLabels(Map.of(VmhaApi.HOST_LABEL, host))
-            .build());
+    vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(VM_NS).build());
     VirtualMachineSpec spec = new VirtualMachineSpec();
     spec.setImage(new ImageRef(SHARED_REPO, "images/" + name + ".qcow2"));
     spec.setCpus(2);
@@ -115,18 +110,6 @@ final class AgentFixture {
         .withName(vm)
         .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("status", status)));
-  }
-
-  void labelVm(String vm, String key, String value) {
-    Map<String, Object> labels = new HashMap<>();
-    labels.put(key, value);
-    client
-        .resources(VirtualMachine.class)
-        .inNamespace(VM_NS)
-        .withName(vm)
-        .patch(
-            PatchContext.of(PatchType.JSON_MERGE),
-            json(Map.of("metadata", Map.of("labels", labels))));
   }
 
   void patchHostStatus(String host, Map<String, Object> status) {

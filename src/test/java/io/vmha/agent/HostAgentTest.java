@@ -211,7 +211,6 @@ class HostAgentTest {
     api.placedVm("vm-mig", "mig-a", "Running");
     eventually().until(() -> api.reportedInstance("mig-a", "vm-mig").isPresent());
 
-    api.labelVm("vm-mig", VmhaApi.MIGRATION_TARGET_LABEL, "mig-b");
     api.patchVmStatus(
         "vm-mig",
         Map.of(
@@ -246,7 +245,6 @@ class HostAgentTest {
                     .map(i -> i.getState().equals("Paused"))
                     .orElse(false));
 
-    api.labelVm("vm-s1", VmhaApi.MIGRATION_TARGET_LABEL, "s1-b");
     api.patchVmStatus(
         "vm-s1",
         Map.of(

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,11 +23,7 @@ class ExamplesE2ETest {
 
   @BeforeAll
   static void start() {
-    api = RealApiServer.start();
-    api.kubectl("apply", "-f", Tools.PROJECT.resolve("crds").toString())
-        .orFail(List.of("kubectl apply -f crds/"));
-    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all")
-        .orFail(List.of("kubectl wait"));
+    api = RealApiServer.startWithCrds();
     api.createNamespace(NAMESPACE);
   }
 

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vmha.api.VirtualMachine;
-import io.vmha.api.VmhaApi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What Argo CD and Flux do: server-side apply of the VM from Git as their own field manager, again
- * and again. The operator's fields (status, the {@code vmha.io/host} label) must survive those
- * applies, the applies must never conflict with the operator, and re-applying an unchanged spec
- * must not make the operator write anything.
+ * and again. The operator's field (status; it writes nothing else of a VM but its finalizer) must
+ * survive those applies, the applies must never conflict with the operator, and re-applying an
+ * unchanged spec must not make the operator write anything.
  */
 class GitOpsE2ETest {
   static final String NAMESPACE = "gitops";
@@ -121,31 +120,30 @@ class GitOpsE2ETest {
         .isEqualTo(before.getMetadata().getResourceVersion());
     assertThat(Serialization.asJson(after.getStatus()))
         .isEqualTo(Serialization.asJson(before.getStatus()));
-    assertThat(after.getMetadata().getLabels())
-        .containsEntry(VmhaApi.HOST_LABEL, "g1")
-        .containsEntry("app.kubernetes.io/instance", "fleet");
+    assertThat(after.getMetadata().getLabels()).containsOnlyKeys("app.kubernetes.io/instance");
     fleet.assertAgentsHealthy();
   }
 
   @Test
-  void gitOwnsTheSpecAndTheOperatorOwnsStatusAndItsLabel() throws Exception {
+  void gitOwnsTheSpecAndTheOperatorOwnsStatus() throws Exception {
     applyAsArgo("owned", "Medium");
     VirtualMachine placed = settled("owned");
     long generation = placed.getMetadata().getGeneration();
 
-    // Argo CD's fields: spec and its own metadata; never status, never the operator's label.
+    // Argo CD's fields: spec and its own metadata; never status.
     ManagedFieldsEntry argo = managedBy(placed, MANAGER, null);
     assertThat(argo.getOperation()).isEqualTo("Apply");
     String argoFields = Serialization.asJson(argo.getFieldsV1());
-    assertThat(argoFields)
-        .contains("\"f:spec\"")
-        .doesNotContain("f:status")
-        .doesNotContain("vmha.io/host");
-    // The operator's fields: status (subresource) and the host label (main resource).
+    assertThat(argoFields).contains("\"f:spec\"").doesNotContain("f:status");
+    // The operator's fields: status (subresource); of the main resource only its finalizer.
     assertThat(placed.getMetadata().getManagedFields())
         .anySatisfy(m -> assertThat(m.getSubresource()).isEqualTo("status"))
-        .anySatisfy(
-            m -> assertThat(Serialization.asJson(m.getFieldsV1())).contains("f:vmha.io/host"));
+        .allSatisfy(
+            m -> {
+              if (!MANAGER.equals(m.getManager())) {
+                assertThat(Serialization.asJson(m.getFieldsV1())).doesNotContain("f:labels");
+              }
+            });
 
     // A change from Git, applied without force: no conflict with the operator's fields.
     applyAsArgo("owned", "Low");
@@ -155,7 +153,6 @@ class GitOpsE2ETest {
           assertThat(vm.getMetadata().getGeneration()).isEqualTo(generation + 1);
           assertThat(vm.getStatus().getObservedGeneration()).isEqualTo(generation + 1);
           assertThat(vm.getSpec().getHighAvailability().getPriority()).hasToString("Low");
-          assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "g1");
           assertThat(vm.getStatus().getHost()).isEqualTo("g1");
         });
     // kstatus: Ready=True with the current generation is what Argo CD and Flux report as healthy.

@@ -31,7 +31,11 @@ class HelmChartTest {
   private static final List<String> KINDS =
       List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
 
-  static List<JsonNode> render(String... setValues) {
+  /** The cluster version templates are rendered for; the chart needs 1.31 or later. */
+  static final String KUBE_VERSION = "1.33.0";
+
+  /** {@code helm template} of the chart for a cluster of {@code kubeVersion}; may fail. */
+  static Tools.Result helmTemplate(String kubeVersion, String... args) {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -39,13 +43,20 @@ class HelmChartTest {
                 "template",
                 "vmha",
                 Tools.CHART.toString(),
-                "--namespace",
-                "vmha-system"));
+                "--kube-version",
+                kubeVersion));
+    command.addAll(List.of(args));
+    return Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1));
+  }
+
+  static List<JsonNode> render(String... setValues) {
+    List<String> args = new ArrayList<>(List.of("--namespace", "vmha-system"));
     for (String value : setValues) {
-      command.addAll(List.of("--set", value));
+      args.addAll(List.of("--set", value));
     }
     Tools.Result result =
-        Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1)).orFail(command);
+        helmTemplate(KUBE_VERSION, args.toArray(String[]::new))
+            .orFail(List.of("helm template", String.join(" ", args)));
     try {
       List<JsonNode> objects = new ArrayList<>();
       try (var parser = YAML.getFactory().createParser(result.stdout())) {
@@ -88,6 +99,13 @@ class HelmChartTest {
 
   static List<String> texts(JsonNode array) {
     return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+  }
+
+  @Test
+  void refusesAClusterOlderThanSelectableFields() {
+    Tools.Result result = helmTemplate("1.30.9");
+    assertThat(result.ok()).as("the agents' field selectors need 1.31").isFalse();
+    assertThat(result.stderr()).contains("kubeVersion").contains(">=1.31.0-0");
   }
 
   @Test
@@ -154,7 +172,7 @@ class HelmChartTest {
   }
 
   @Test
-  void operatorMayWriteStatusLabelsFinalizersLeasesAndEventsButNeverSpec() {
+  void operatorMayWriteStatusFinalizersLeasesAndEventsButNeverSpec() {
     List<JsonNode> objects = render();
     JsonNode cluster = find(objects, "ClusterRole", "vmha-operator");
     for (String kind : KINDS) {
@@ -443,15 +461,7 @@ class HelmChartTest {
     refused.put("operator.maxUnhealthyFraction=2", "/operator/maxUnhealthyFraction");
     refused.put("operator.hostGracePeriods=15s", "hostGracePeriods");
     for (var bad : refused.entrySet()) {
-      List<String> command =
-          List.of(
-              Tools.assumeHelm().toString(),
-              "template",
-              "vmha",
-              Tools.CHART.toString(),
-              "--set",
-              bad.getKey());
-      Tools.Result result = Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1));
+      Tools.Result result = helmTemplate(KUBE_VERSION, "--set", bad.getKey());
       assertThat(result.ok()).as("helm template --set %s must fail", bad.getKey()).isFalse();
       assertThat(result.stderr()).contains("schema").contains(bad.getValue());
     }

@@ -129,14 +129,15 @@ class HelmInstallE2ETest {
     eventually(
         () ->
             assertThat(lease(VmhaApi.SPM_LEASE).getSpec().getHolderIdentity()).isEqualTo("e2e-h1"));
-    // VM status (update of virtualmachines/status), the host label (patch) and the finalizer.
+    // VM status (update of virtualmachines/status) and the finalizer; the agent finds the VM by
+    // the selectable field status.host.
     eventually(
         () -> {
           VirtualMachine vm = vm("apps", "web");
           assertThat(vm.getStatus().getHost()).isEqualTo("e2e-h1");
           assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
-          assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "e2e-h1");
           assertThat(vm.getMetadata().getFinalizers()).contains(VmhaApi.VM_FINALIZER);
+          assertThat(namesOn("e2e-h1")).contains("apps/web");
         });
     // Events about the VM in its namespace (events.k8s.io create).
     eventually(
@@ -365,8 +366,9 @@ class HelmInstallE2ETest {
     eventually(
         () -> {
           VirtualMachine vm = vm("unlabelled", "bare");
-          assertThat(vm.getMetadata().getLabels()).containsEntry(VmhaApi.HOST_LABEL, "e2e-h2");
+          assertThat(vm.getStatus().getHost()).isEqualTo("e2e-h2");
           assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+          assertThat(vm.getMetadata().getLabels()).isNullOrEmpty();
         });
   }
 
@@ -455,6 +457,21 @@ class HelmInstallE2ETest {
 
   private static VmHost host(String name) {
     return fleet.api.admin().resources(VmHost.class).withName(name).get();
+  }
+
+  /** VMs placed on a host, as the API server selects them for its agent: by status.host. */
+  private static java.util.List<String> namesOn(String host) {
+    return fleet
+        .api
+        .admin()
+        .resources(VirtualMachine.class)
+        .inAnyNamespace()
+        .withField(VmhaApi.HOST_FIELD, host)
+        .list()
+        .getItems()
+        .stream()
+        .map(v -> v.getMetadata().getNamespace() + "/" + v.getMetadata().getName())
+        .toList();
   }
 
   private static VirtualMachine vm(String namespace, String name) {

@@ -94,7 +94,7 @@ final class MiniAgent implements AutoCloseable {
         client
             .resources(VirtualMachine.class)
             .inAnyNamespace()
-            .withLabel(VmhaApi.HOST_LABEL, host)
+            .withField(VmhaApi.HOST_FIELD, host)
             .list()
             .getItems();
     List<InstanceReport> instances = new ArrayList<>();

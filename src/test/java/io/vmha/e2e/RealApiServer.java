@@ -49,6 +49,16 @@ final class RealApiServer implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(reaper);
   }
 
+  /** Starts the API server with the committed CRDs applied (by kubectl) and established. */
+  static RealApiServer startWithCrds() {
+    RealApiServer api = start();
+    api.kubectl("apply", "-f", Tools.PROJECT.resolve("crds").toString())
+        .orFail(List.of("kubectl apply -f crds/"));
+    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all")
+        .orFail(List.of("kubectl wait"));
+    return api;
+  }
+
   /** Starts etcd and the API server; skips the calling test class when the binaries are missing. */
   static RealApiServer start() {
     Path binaries = Tools.assumeK8sBinaries();

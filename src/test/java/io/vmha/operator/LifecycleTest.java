@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.vmha.api.VirtualMachine;
-import io.vmha.api.VmhaApi;
 import io.vmha.core.model.FencingPolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,7 +64,6 @@ class LifecycleTest {
           var vm = fleet.vm("app", "toggled");
           assertThat(vm.getStatus().getPhase()).isEqualTo("Stopped");
           assertThat(vm.getStatus().getHost()).isNull();
-          assertThat(vm.getMetadata().getLabels()).doesNotContainKey(VmhaApi.HOST_LABEL);
           assertThat(fleet.agents.runs(host, "toggled")).isFalse();
         });
 

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.vmha.api.VirtualMachine;
-import io.vmha.api.VmhaApi;
 import io.vmha.core.model.FencingPolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,8 +54,6 @@ class SharedRepositoryFailoverTest {
           assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-1");
         });
     String first = fleet.vm("seed", "web").getStatus().getHost();
-    assertThat(fleet.vm("seed", "web").getMetadata().getLabels())
-        .containsEntry(VmhaApi.HOST_LABEL, first);
 
     fleet.agents.crash(first);
 
@@ -67,8 +64,8 @@ class SharedRepositoryFailoverTest {
           assertThat(vm.getStatus().getInstanceName()).isEqualTo("sles10template-2");
           assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
           assertThat(vm.getStatus().getFailoverCount()).isEqualTo(1);
-          assertThat(vm.getMetadata().getLabels())
-              .containsEntry(VmhaApi.HOST_LABEL, vm.getStatus().getHost());
+          // the operator writes status only, never the user's metadata
+          assertThat(vm.getMetadata().getLabels()).isNullOrEmpty();
         });
     assertThat(fleet.template("seed", "sles10template").getStatus().getInstanceCounter())
         .isEqualTo(2);

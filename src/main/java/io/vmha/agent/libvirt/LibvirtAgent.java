@@ -28,8 +28,13 @@ public final class LibvirtAgent implements AutoCloseable {
   public record Peer(
       PeerToken token, String listenAddress, int listenPort, String advertisedAddress) {}
 
-  /** libvirt settings of {@code vmha agent}. */
-  public record Settings(String uri, String migrationUri, String bridge) {}
+  /** libvirt settings of {@code vmha agent}, and how it watches its VMs. */
+  public record Settings(
+      String uri, String migrationUri, String bridge, InformerClusterView.VmWatch vmWatch) {
+    public Settings(String uri, String migrationUri, String bridge) {
+      this(uri, migrationUri, bridge, InformerClusterView.VmWatch.FIELD_SELECTOR);
+    }
+  }
 
   private InformerClusterView view; // assigned after the driver connected
   private RepositoryMounts repositories;
@@ -60,7 +65,9 @@ public final class LibvirtAgent implements AutoCloseable {
             .migrationUris(target -> migrationUriOf(this.view, target))
             .build()
             .connect();
-    view = InformerClusterView.forHost(client, options.leaseNamespace(), host).start();
+    view =
+        InformerClusterView.forHost(client, options.leaseNamespace(), host, settings.vmWatch())
+            .start();
     repositories = RepositoryMounts.start(client, host, () -> view.host(host));
     peerServer =
         PeerServer.start(

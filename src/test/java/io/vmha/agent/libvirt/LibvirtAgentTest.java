@@ -12,6 +12,7 @@ import io.vmha.agent.AgentOptions;
 import io.vmha.agent.ApiLink;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.InformerClusterView;
+import io.vmha.agent.InformerClusterView.VmWatch;
 import io.vmha.api.AgentReport;
 import io.vmha.api.ImageRef;
 import io.vmha.api.InstanceReport;
@@ -23,7 +24,6 @@ import io.vmha.api.VirtualMachine;
 import io.vmha.api.VirtualMachineSpec;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmHostSpec;
-import io.vmha.api.VmhaApi;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.operator.MockApi;
 import java.nio.file.Path;
@@ -129,7 +129,8 @@ class LibvirtAgentTest {
             FencingPolicy.None,
             "test");
     executor = new ScheduledThreadPoolExecutor(2);
-    view = InformerClusterView.forHost(client, LEASE_NS, host).start();
+    // the mock API server has no field selectors on custom resources: watch every VM
+    view = InformerClusterView.forHost(client, LEASE_NS, host, VmWatch.ALL).start();
     repositories = RepositoryMounts.start(client, host, () -> view.host(host));
     driver =
         LibvirtDriver.builder(TestLibvirt.URI)
@@ -181,12 +182,7 @@ class LibvirtAgentTest {
 
   void placeVm(String name, String host, String phase) {
     VirtualMachine vm = new VirtualMachine();
-    vm.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(name)
-            .withNamespace(VM_NS)
-            .withLabels(Map.of(VmhaApi.HOST_LABEL, host))
-            .build());
+    vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(VM_NS).build());
     VirtualMachineSpec spec = new VirtualMachineSpec();
     spec.setImage(new ImageRef(REPO, "images/" + name + ".qcow2"));
     spec.setCpus(2);
@@ -369,7 +365,8 @@ class LibvirtAgentTest {
             client,
             options,
             new LibvirtAgent.Peer(io.vmha.agent.PeerToken.random(), "127.0.0.1", 0, "127.0.0.1"),
-            new LibvirtAgent.Settings(TestLibvirt.URI, "qemu+tls://kvm-3/system", null))) {
+            new LibvirtAgent.Settings(
+                TestLibvirt.URI, "qemu+tls://kvm-3/system", null, VmWatch.ALL))) {
       eventually()
           .untilAsserted(
               () -> {
