@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.micrometer.core.instrument.Timer;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.Instance;
 import io.vmha.agent.sim.Fault;
@@ -33,13 +32,12 @@ import io.vmha.api.VmTemplateSpec;
 import io.vmha.api.VmhaApi;
 import io.vmha.core.Settings;
 import io.vmha.core.model.FencingPolicy;
+import io.vmha.kube.ApiRequestCounter;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,12 +50,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
@@ -84,15 +80,15 @@ public final class Bench {
   private final PrintStream out;
   private final Settings settings;
   private final BenchResult result = new BenchResult();
-  private final RequestCounter operatorRequests = new RequestCounter();
-  private final RequestCounter agentRequests = new RequestCounter();
+  private final ApiRequestCounter operatorRequests = new ApiRequestCounter();
+  private final ApiRequestCounter agentRequests = new ApiRequestCounter();
   private final long started = System.nanoTime();
 
   private BenchApi api;
   private KubernetesClient benchClient;
   private KubernetesClient operatorClient;
   private KubernetesClient agentClient;
-  private VmhaOperator operator;
+  private OperatorUnderTest operator;
   private SimulatedDatacenter datacenter;
   private SharedIndexInformer<VirtualMachine> vmWatch;
   private SharedIndexInformer<VmHost> hostWatch;
@@ -138,6 +134,11 @@ public final class Bench {
     }
     if (options.fail() < 1 || options.fail() >= options.hosts()) {
       throw new IllegalArgumentException("--fail must be between 1 and hosts - 1");
+    }
+    if (options.operatorHeap() != null && !"real".equals(options.api())) {
+      throw new IllegalArgumentException(
+          "--operator-heap needs --api real: the operator's own JVM reaches the API server by a"
+              + " kubeconfig");
     }
   }
 
@@ -396,13 +397,27 @@ public final class Bench {
   private void placeFleet() throws Exception {
     long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
-    operator =
-        new VmhaOperator(
-                operatorClient,
-                new OperatorOptions(
-                    settings, false, "vmha-operator", LEASES, "vmha-bench-operator", -1, false),
-                api.operatorOverrides())
-            .start();
+    if (options.operatorHeap() == null) {
+      operator =
+          new InProcessOperator(
+              new VmhaOperator(
+                      operatorClient,
+                      new OperatorOptions(
+                          settings,
+                          false,
+                          "vmha-operator",
+                          LEASES,
+                          "vmha-bench-operator",
+                          -1,
+                          false),
+                      api.operatorOverrides())
+                  .start(),
+              operatorRequests);
+    } else {
+      operator =
+          ChildOperator.start(api.config(), settings, LEASES, options.operatorHeap(), this::say);
+      result.operatorProcess = "own JVM, -Xmx" + options.operatorHeap();
+    }
     AtomicInteger last = new AtomicInteger();
     await(
         "every VM is Running",
@@ -450,10 +465,10 @@ public final class Bench {
   private void awaitQuietOperator() throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
     long quietSince = System.nanoTime();
-    long last = operatorRequests.writes();
+    long last = writes(operator.requestCounts());
     while (System.nanoTime() < deadline) {
       Thread.sleep(250);
-      long now = operatorRequests.writes();
+      long now = writes(operator.requestCounts());
       if (now != last) {
         last = now;
         quietSince = System.nanoTime();
@@ -549,14 +564,12 @@ public final class Bench {
     }
     result.vmsOnCrashedHosts = victims.size();
     say("crashing " + crashed + " (" + victims.size() + " VMs): sim.vmha.io/fault=host-crash");
-    Map<String, Double> cpuBefore = operatorThreadCpu();
-    Timer planTimer = operator.registry().find("vmha_plan_duration").timer();
-    long plans0 = planTimer == null ? 0 : planTimer.count();
-    double planSeconds0 = planTimer == null ? 0 : planTimer.totalTime(TimeUnit.SECONDS);
+    Map<String, Double> cpuBefore = operator.cpuSeconds();
+    OperatorUnderTest.PlanStats plans0 = operator.plans();
     long apiCpu0 = apiServerCpuNanos();
     long cpu0 = processCpuNanos();
-    operatorRequests.reset();
-    agentRequests.reset();
+    Map<String, Long> requests0 = operator.requestCounts();
+    Map<String, Long> agentRequests0 = agentRequests.counts();
     long crashNanos = System.nanoTime();
     Instant crashAt = Instant.now();
     for (String host : crashed) {
@@ -613,26 +626,26 @@ public final class Bench {
     result.replacementRateVmsPerSecond = replaced.size() / seconds(lastReplaced - detectionNanos);
     result.replacementRateVsBaseline =
         result.replacementRateVmsPerSecond / result.baselinePatchesPerSecond;
-    result.operatorWritesDuringFailover = operatorRequests.writesByResource();
-    result.operatorReadsDuringFailover = operatorRequests.reads();
+    Map<String, Long> requests = operator.requestCounts();
+    result.operatorWritesDuringFailover = OperatorUnderTest.writesBetween(requests0, requests);
+    result.operatorReadsDuringFailover = OperatorUnderTest.readsBetween(requests0, requests);
     result.operatorWritesPerFailedOverVm =
-        (double) operatorRequests.writes() / Math.max(1, victims.size());
-    result.agentWritesDuringFailover = agentRequests.writes();
+        (double) writes(result.operatorWritesDuringFailover) / Math.max(1, victims.size());
+    result.agentWritesDuringFailover =
+        writes(OperatorUnderTest.writesBetween(agentRequests0, agentRequests.counts()));
     result.failoverProcessCpuSeconds = seconds(processCpuNanos() - cpu0);
     result.apiServerCpuSeconds.put("failover", seconds(apiServerCpuNanos() - apiCpu0));
-    Map<String, Double> cpuAfter = operatorThreadCpu();
+    Map<String, Double> cpuAfter = operator.cpuSeconds();
     cpuAfter.forEach(
         (k, v) ->
             result.operatorThreadCpuSeconds.put(
                 "failover " + k, v - cpuBefore.getOrDefault(k, 0.0)));
-    if (planTimer != null) {
-      long plans = planTimer.count() - plans0;
-      result.planDurationSeconds.put("failoverPlans", (double) plans);
-      result.planDurationSeconds.put(
-          "failoverMean",
-          plans == 0 ? 0 : (planTimer.totalTime(TimeUnit.SECONDS) - planSeconds0) / plans);
-      result.planDurationSeconds.put("max", planTimer.max(TimeUnit.SECONDS));
-    }
+    OperatorUnderTest.PlanStats plans1 = operator.plans();
+    long plans = plans1.count() - plans0.count();
+    result.planDurationSeconds.put("failoverPlans", (double) plans);
+    result.planDurationSeconds.put(
+        "failoverMean", plans == 0 ? 0 : (plans1.totalSeconds() - plans0.totalSeconds()) / plans);
+    result.planDurationSeconds.put("max", plans1.maxSeconds());
     say(
         String.format(
             "detection %.0f ms after the crash (host NotResponding seen at %.0f ms)",
@@ -726,7 +739,16 @@ public final class Bench {
   private void resources() {
     double all = heapAfterGcMiB();
     result.processHeapMiBAfterGc = all;
-    operatorThreadCpu().forEach((k, v) -> result.operatorThreadCpuSeconds.put("total " + k, v));
+    operator.cpuSeconds().forEach((k, v) -> result.operatorThreadCpuSeconds.put("total " + k, v));
+    if (operator instanceof ChildOperator child) {
+      result.operatorHeapMiB = child.heapAfterGcMiB();
+      result.operatorMaxHeapMiB = child.maxHeapMiB();
+      say(
+          String.format(
+              "heap after GC: the operator's JVM %.0f MiB of its %.0f MiB limit; the bench's %.0f MiB",
+              result.operatorHeapMiB, result.operatorMaxHeapMiB, all));
+      return;
+    }
     operator.close();
     operator = null;
     operatorClient.close();
@@ -751,26 +773,11 @@ public final class Bench {
     return memory.getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
   }
 
-  /** CPU seconds of the operator's own threads, grouped by name. */
-  private static Map<String, Double> operatorThreadCpu() {
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    Map<String, Double> cpu = new TreeMap<>();
-    for (ThreadInfo info : threads.dumpAllThreads(false, false)) {
-      String name = info.getThreadName();
-      String group =
-          name.startsWith("vmha-fleet-loop")
-              ? "fleetLoop"
-              : name.startsWith("vmha-writer")
-                  ? "writers"
-                  : name.startsWith("ReconcilerExecutor") ? "reconcilers" : null;
-      if (group != null) {
-        long nanos = threads.getThreadCpuTime(info.getThreadId());
-        if (nanos > 0) {
-          cpu.merge(group, nanos / 1e9, Double::sum);
-        }
-      }
-    }
-    return cpu;
+  private static long writes(Map<String, Long> counts) {
+    return counts.entrySet().stream()
+        .filter(e -> !e.getKey().startsWith("GET "))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
   }
 
   private static long processCpuNanos() {

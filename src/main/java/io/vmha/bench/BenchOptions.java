@@ -20,6 +20,8 @@ import java.time.Duration;
  * @param baselineThreads threads sending them
  * @param simThreads threads shared by the simulated agents
  * @param json where to write the result, or null
+ * @param operatorHeap null to run the operator in the bench's JVM; else a heap limit such as {@code
+ *     512m} to run {@code vmha operator} alone in a JVM of its own (with {@code --api real})
  */
 public record BenchOptions(
     int hosts,
@@ -34,7 +36,8 @@ public record BenchOptions(
     int baselinePatches,
     int baselineThreads,
     int simThreads,
-    Path json) {
+    Path json,
+    String operatorHeap) {
 
   public static BenchOptions small(int hosts, int vms) {
     return new BenchOptions(
@@ -50,6 +53,7 @@ public record BenchOptions(
         2000,
         16,
         0,
+        null,
         null);
   }
 

@@ -67,6 +67,15 @@ public final class BenchResult {
   // resources
   public double processHeapMiBAfterGc;
   public double operatorHeapMiB;
+
+  /**
+   * Where the operator ran: "bench JVM", or "own JVM, -Xmx..." (then its heap is measured alone).
+   */
+  public String operatorProcess = "bench JVM";
+
+  /** The operator JVM's heap limit in MiB, when it ran in its own JVM. */
+  public double operatorMaxHeapMiB;
+
   public Map<String, Double> operatorThreadCpuSeconds = new LinkedHashMap<>();
   public Map<String, Double> apiServerCpuSeconds = new LinkedHashMap<>();
   public Map<String, Double> planDurationSeconds = new LinkedHashMap<>();

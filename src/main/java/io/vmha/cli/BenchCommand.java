@@ -91,6 +91,13 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Threads of the simulated agents (default: hosts/40, 4 to 32).")
   int simThreads;
 
+  @Option(
+      names = "--operator-heap",
+      description =
+          "Run the operator alone in a JVM of its own with this heap limit (e.g. 512m; --api real"
+              + " only): its heap is then measured by itself, as a Deployment would run it.")
+  String operatorHeap;
+
   @Option(names = "--json", description = "Write the result as JSON to this file.")
   Path json;
 
@@ -118,7 +125,8 @@ public final class BenchCommand implements Callable<Integer> {
             baselinePatches,
             baselineThreads,
             simThreads,
-            json);
+            json,
+            operatorHeap);
     try {
       BenchResult result = new Bench(options, System.out).run();
       return result.correct() ? 0 : 1;

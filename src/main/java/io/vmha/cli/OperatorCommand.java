@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmha.core.Settings;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.model.PlacementPolicy;
+import io.vmha.kube.ApiRequestCounter;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
 import java.net.InetAddress;
@@ -163,7 +164,10 @@ public final class OperatorCommand implements Callable<Integer> {
       errors.forEach(e -> spec.commandLine().getErr().println("vmha operator: " + e));
       return 2;
     }
-    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+    ApiRequestCounter requests = new ApiRequestCounter();
+    KubernetesClientBuilder clientBuilder = new KubernetesClientBuilder();
+    ApiRequestCounter.install(clientBuilder, requests);
+    try (KubernetesClient client = clientBuilder.build()) {
       String namespace = leaseNamespace.isBlank() ? client.getNamespace() : leaseNamespace;
       OperatorOptions options =
           new OperatorOptions(
@@ -176,6 +180,7 @@ public final class OperatorCommand implements Callable<Integer> {
               true);
       CountDownLatch stopped = new CountDownLatch(1);
       try (VmhaOperator operator = new VmhaOperator(client, options, o -> {})) {
+        requests.bindTo(operator.registry());
         // SIGTERM (kubectl delete pod, rolling update) stops reconciling cleanly before exit.
         Runtime.getRuntime()
             .addShutdownHook(

@@ -24,6 +24,8 @@ public final class VmhaOperator implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final OperatorOptions options;
+  private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics jvmGc =
+      new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
   private final FleetLoop fleet;
   private HealthServer health;
   private boolean closed;
@@ -44,6 +46,11 @@ public final class VmhaOperator implements AutoCloseable {
       Clock clock,
       Consumer<ConfigurationServiceOverrider> overrides) {
     this.options = options;
+    // heap, GC, threads, CPU: what sizing the Deployment's memory limit and -Xmx is judged by
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    jvmGc.bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
     fleet = new FleetLoop(client, options, clock, registry);
     operator =
         new Operator(
@@ -107,6 +114,7 @@ public final class VmhaOperator implements AutoCloseable {
     }
     operator.stop();
     fleet.close();
+    jvmGc.close();
   }
 
   public FleetLoop fleet() {

@@ -6,45 +6,83 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The benchmark at CI size on the embedded API server: correctness only (every VM of the crashed
- * host re-placed and Running again, none left on it, instance names unique), never timing.
+ * The benchmark at CI size: correctness only (every VM of the crashed host re-placed and Running
+ * again, none left on it, instance names unique), never timing.
  */
 class BenchSmokeTest {
 
   @Test
   @Timeout(180)
   void fiftyHostsFiveHundredVmsOneHostCrashes(@TempDir Path dir) throws Exception {
-    BenchOptions options =
-        new BenchOptions(
-            50,
-            500,
-            1,
-            0,
-            "embedded",
-            Path.of(RealApiServer.DEFAULT_DIR),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(3),
-            Duration.ofSeconds(6),
-            200,
-            8,
-            4,
-            dir.resolve("bench.json"));
+    BenchResult result = run(options("embedded", 500, dir, null));
+    assertCorrect(result);
+    assertThat(dir.resolve("bench.json")).exists();
+  }
+
+  /**
+   * The operator alone in its own JVM under a heap limit, as a Deployment runs it, on a real API
+   * server: the bench reads its requests, plans and heap from its /metrics.
+   */
+  @Test
+  @Timeout(240)
+  void anOperatorInItsOwnJvmFailsOverAndReportsItsHeapAndRequests(@TempDir Path dir)
+      throws Exception {
+    Path binaries = Path.of(RealApiServer.DEFAULT_DIR);
+    Assumptions.assumeTrue(
+        RealApiServer.unavailable(binaries) == null, "no kube-apiserver in " + binaries);
+    BenchResult result = run(options("real", 300, dir, "256m"));
+    assertCorrect(result);
+    assertThat(result.operatorProcess).isEqualTo("own JVM, -Xmx256m");
+    assertThat(result.operatorMaxHeapMiB).isEqualTo(256.0);
+    assertThat(result.operatorHeapMiB).isPositive().isLessThan(256.0);
+    assertThat(result.operatorWritesDuringFailover)
+        .containsKey("PUT virtualmachines/status")
+        .containsKey("PATCH vmhosts/status");
+    assertThat(result.operatorWritesDuringFailover.get("PUT virtualmachines/status"))
+        .as("at least a placement write per failed-over VM")
+        .isGreaterThanOrEqualTo(result.vmsOnCrashedHosts);
+    assertThat(result.planDurationSeconds.get("failoverPlans")).isPositive();
+  }
+
+  private static BenchOptions options(String api, int vms, Path dir, String operatorHeap) {
+    return new BenchOptions(
+        50,
+        vms,
+        1,
+        0,
+        api,
+        Path.of(RealApiServer.DEFAULT_DIR),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(6),
+        200,
+        8,
+        4,
+        dir.resolve("bench.json"),
+        operatorHeap);
+  }
+
+  private static BenchResult run(BenchOptions options) throws Exception {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     BenchResult result;
     try (PrintStream out = new PrintStream(captured, true)) {
       result = new Bench(options, out).run();
     }
     System.out.println(captured);
+    return result;
+  }
+
+  private static void assertCorrect(BenchResult result) {
     assertThat(result.violations).isEmpty();
     assertThat(result.vmsOnCrashedHosts).isPositive();
     assertThat(result.vmsReplaced).isEqualTo(result.vmsOnCrashedHosts);
     assertThat(result.vmsRunningAgain).isEqualTo(result.vmsOnCrashedHosts);
     assertThat(result.correct()).isTrue();
-    assertThat(dir.resolve("bench.json")).exists();
   }
 }
