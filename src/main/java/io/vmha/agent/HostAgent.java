@@ -68,8 +68,8 @@ public final class HostAgent implements AutoCloseable {
   private final SelfFencing selfFencing;
 
   private final AtomicBoolean wakePending = new AtomicBoolean();
-  private final Set<String> migrating = ConcurrentHashMap.newKeySet();
-  private final Map<String, Instance> failedStarts = new HashMap<>();
+  private final Set<InstanceRef> migrating = ConcurrentHashMap.newKeySet();
+  private final Map<InstanceRef, Instance> failedStarts = new HashMap<>();
   private final Map<String, String> peerEndpoints = new ConcurrentHashMap<>();
   private volatile boolean running;
   private ScheduledFuture<?> loop;
@@ -287,12 +287,12 @@ public final class HostAgent implements AutoCloseable {
         verdict.reachingPeer());
     for (Instance instance : driver.instances()) {
       try {
-        driver.stop(instance.name());
+        driver.stop(instance.ref());
       } catch (DriverException e) {
         LOG.error(
             "agent of {}: could not stop {} while self-fencing: {}",
             me,
-            instance.name(),
+            instance.ref(),
             e.getMessage());
       }
     }
@@ -384,17 +384,17 @@ public final class HostAgent implements AutoCloseable {
   // ---- 2-4. running, migrating, stopping ------------------------------------------------------
 
   private void runPlaced(Work work) {
-    Map<String, Instance> instances = instancesByName();
-    Set<String> wanted = new HashSet<>();
+    Map<InstanceRef, Instance> instances = instancesByRef();
+    Set<InstanceRef> wanted = new HashSet<>();
     for (PlacedVm vm : work.placed()) {
-      String name = vm.instanceName();
-      if (name == null) {
+      if (vm.instanceName() == null) {
         continue;
       }
+      InstanceRef name = vm.instance();
       Instance instance = instances.get(name);
       if (PlacedVm.STOPPING.equals(vm.phase())) {
         if (instance != null) {
-          stopInstance(name, "the VM " + vm.key() + " is stopping");
+          stopInstance(name, "the VM is stopping");
         }
         failedStarts.remove(name);
         continue;
@@ -413,19 +413,19 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private void start(PlacedVm vm) {
-    String name = vm.instanceName();
+    InstanceRef name = vm.instance();
     try {
       if (vm.problem() != null) {
         throw new DriverException(vm.problem());
       }
-      driver.start(name, vm.key(), vm.resources(), vm.image());
-      LOG.info("agent of {} started {} for {}", me, name, vm.key());
+      driver.start(name, vm.resources(), vm.image());
+      LOG.info("agent of {} started {}", me, name);
     } catch (DriverException e) {
-      LOG.warn("agent of {} could not start {} for {}: {}", me, name, vm.key(), e.getMessage());
+      LOG.warn("agent of {} could not start {}: {}", me, name, e.getMessage());
       failedStarts.put(
           name,
           new Instance(
-              name,
+              name.name(),
               vm.key(),
               Instance.State.Failed,
               e.getMessage(),
@@ -435,9 +435,9 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private void migrate(Work work) {
-    Map<String, Instance> instances = instancesByName();
+    Map<InstanceRef, Instance> instances = instancesByRef();
     for (PlacedVm vm : work.placed()) {
-      String name = vm.instanceName();
+      InstanceRef name = vm.instanceName() == null ? null : vm.instance();
       if (name == null
           || !vm.migratingAwayFrom(me)
           || !instances.containsKey(name)
@@ -470,19 +470,20 @@ public final class HostAgent implements AutoCloseable {
     if (toStop == null || toStop.isEmpty()) {
       return;
     }
-    Map<String, Instance> instances = instancesByName();
+    Map<InstanceRef, Instance> instances = instancesByRef();
     for (InstanceToStop item : toStop) {
       if (item.getName() == null) {
         continue;
       }
-      failedStarts.remove(item.getName());
-      if (instances.containsKey(item.getName()) && !migrating.contains(item.getName())) {
-        stopInstance(item.getName(), "the operator listed it (" + item.getReason() + ")");
+      InstanceRef listed = new InstanceRef(item.getVm(), item.getName());
+      failedStarts.remove(listed);
+      if (instances.containsKey(listed) && !migrating.contains(listed)) {
+        stopInstance(listed, "the operator listed it (" + item.getReason() + ")");
       }
     }
   }
 
-  private void stopInstance(String name, String why) {
+  private void stopInstance(InstanceRef name, String why) {
     try {
       driver.stop(name);
       LOG.info("agent of {} stopped {}: {}", me, name, why);
@@ -495,28 +496,28 @@ public final class HostAgent implements AutoCloseable {
 
   private void guardStorage(Work work) {
     boolean storage = driver.storageConnected();
-    Set<String> mayResume = new HashSet<>();
+    Set<InstanceRef> mayResume = new HashSet<>();
     work.placed().stream()
-        .filter(vm -> vm.shouldRunOn(me))
-        .map(PlacedVm::instanceName)
+        .filter(vm -> vm.shouldRunOn(me) && vm.instanceName() != null)
+        .map(PlacedVm::instance)
         .forEach(mayResume::add);
     work.incoming().stream()
-        .map(PlacedVm::instanceName)
-        .filter(Objects::nonNull)
+        .filter(vm -> vm.instanceName() != null)
+        .map(PlacedVm::instance)
         .forEach(mayResume::add);
     for (Instance instance : driver.instances()) {
-      if (migrating.contains(instance.name())) {
+      if (migrating.contains(instance.ref())) {
         continue;
       }
       try {
         if (!storage && instance.state() == Instance.State.Running) {
-          driver.pause(instance.name(), STORAGE_LOST);
+          driver.pause(instance.ref(), STORAGE_LOST);
           LOG.warn("agent of {} paused {}: storage lost", me, instance.name());
         } else if (storage
             && instance.state() == Instance.State.Paused
             && STORAGE_LOST.equals(instance.reason())
-            && mayResume.contains(instance.name())) {
-          driver.resume(instance.name());
+            && mayResume.contains(instance.ref())) {
+          driver.resume(instance.ref());
           LOG.info("agent of {} resumed {}: storage is back", me, instance.name());
         }
       } catch (DriverException e) {
@@ -641,8 +642,8 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private List<InstanceReport> instanceReports() {
-    Map<String, Instance> all = new LinkedHashMap<>(failedStarts);
-    all.putAll(instancesByName());
+    Map<InstanceRef, Instance> all = new LinkedHashMap<>(failedStarts);
+    all.putAll(instancesByRef());
     List<InstanceReport> reports = new ArrayList<>();
     for (Instance instance : all.values()) {
       InstanceReport r = new InstanceReport();
@@ -654,16 +655,19 @@ public final class HostAgent implements AutoCloseable {
       r.setSince(instance.since() == null ? null : instance.since().toString());
       reports.add(r);
     }
-    reports.sort(Comparator.comparing(InstanceReport::getName));
+    reports.sort(
+        Comparator.comparing(InstanceReport::getName)
+            .thenComparing(
+                InstanceReport::getVm, Comparator.nullsFirst(Comparator.naturalOrder())));
     return reports;
   }
 
-  private Map<String, Instance> instancesByName() {
-    Map<String, Instance> byName = new LinkedHashMap<>();
+  private Map<InstanceRef, Instance> instancesByRef() {
+    Map<InstanceRef, Instance> byRef = new LinkedHashMap<>();
     for (Instance instance : driver.instances()) {
-      byName.put(instance.name(), instance);
+      byRef.put(instance.ref(), instance);
     }
-    return byName;
+    return byRef;
   }
 
   private void step(String what, ThrowingRunnable action) {

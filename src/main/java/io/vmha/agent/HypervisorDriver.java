@@ -7,8 +7,10 @@ import java.util.Set;
 
 /**
  * What the host agent needs from a hypervisor, shaped after libvirt: a domain per instance, named
- * after the instance, and a storage pool per repository. Implementations must be safe to call from
- * one agent thread at a time plus {@link #instances()} from anywhere.
+ * after the instance and its namespace, and a storage pool per repository. Commands name an
+ * instance by {@link InstanceRef}: its name and its VM, since names are unique per namespace only.
+ * Implementations must be safe to call from one agent thread at a time plus {@link #instances()}
+ * from anywhere.
  *
  * <p>Every command is idempotent where libvirt's is: stopping an instance that is not there, or
  * resuming one that is running, does nothing.
@@ -21,29 +23,27 @@ public interface HypervisorDriver {
   /**
    * Defines and boots an instance.
    *
-   * @param instanceName the domain name (the VM's {@code status.instanceName})
-   * @param vmKey the VirtualMachine it belongs to, as {@code namespace/name}
+   * @param instance the VM's {@code status.instanceName} and the VM, as {@code namespace/name}
    * @param resources cpus and memory to give it
    * @param image the disk image: repository (a storage pool) and path inside it
    * @throws DriverException if it cannot start; the message becomes the reported failure reason
    */
-  void start(String instanceName, String vmKey, Resources resources, ImageRef image)
-      throws DriverException;
+  void start(InstanceRef instance, Resources resources, ImageRef image) throws DriverException;
 
   /** Suspends a running instance, keeping its memory (libvirt {@code virDomainSuspend}). */
-  void pause(String instanceName, String reason) throws DriverException;
+  void pause(InstanceRef instance, String reason) throws DriverException;
 
   /** Resumes a paused instance. */
-  void resume(String instanceName) throws DriverException;
+  void resume(InstanceRef instance) throws DriverException;
 
   /** Stops an instance at once and removes its definition (destroy + undefine). */
-  void stop(String instanceName) throws DriverException;
+  void stop(InstanceRef instance) throws DriverException;
 
   /**
    * Live-migrates a running or paused instance to another host; it keeps its name and state. On
    * return the instance runs on the target and no longer here.
    */
-  void migrate(String instanceName, String targetHost) throws DriverException;
+  void migrate(InstanceRef instance, String targetHost) throws DriverException;
 
   /** Every instance defined on the hypervisor, including ones vmha did not start. */
   List<Instance> instances();

@@ -26,6 +26,10 @@ public record Instance(
     Failed
   }
 
+  public InstanceRef ref() {
+    return new InstanceRef(vmKey, name);
+  }
+
   public Instance withState(State newState, String newReason, Instant at) {
     return new Instance(name, vmKey, newState, newReason, resources, at);
   }

@@ -46,6 +46,11 @@ record PlacedVm(
         && (STARTING.equals(phase) || RUNNING.equals(phase) || PAUSED.equals(phase));
   }
 
+  /** Its instance on a host: the instance name and this VM. */
+  InstanceRef instance() {
+    return new InstanceRef(key, instanceName);
+  }
+
   boolean migratingAwayFrom(String me) {
     return me.equals(host) && migrationTarget != null && !me.equals(migrationTarget);
   }

@@ -57,7 +57,14 @@ public record BenchOptions(
         null);
   }
 
+  /**
+   * A real agent has a process of its own; simulated ones share a pool, and an agent waiting for a
+   * slow API server holds a thread. With too few threads, heartbeats of idle agents queue behind
+   * the reports of busy ones exactly when the API server is loaded, and healthy hosts look silent:
+   * one thread per four hosts (at most 64: more threads load a saturated API server further and
+   * starve the heartbeats again) keeps that out of the measurement.
+   */
   int effectiveSimThreads() {
-    return simThreads > 0 ? simThreads : Math.max(4, Math.min(32, hosts / 40));
+    return simThreads > 0 ? simThreads : Math.max(4, Math.min(64, hosts / 4));
   }
 }

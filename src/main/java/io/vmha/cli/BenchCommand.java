@@ -88,7 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--sim-threads",
       defaultValue = "0",
-      description = "Threads of the simulated agents (default: hosts/40, 4 to 32).")
+      description = "Threads of the simulated agents (default: hosts/4, 4 to 64).")
   int simThreads;
 
   @Option(

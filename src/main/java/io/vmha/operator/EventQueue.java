@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * The fleet loop's Events, sent behind its decisions by a few threads of their own. A failover of
  * 300 VMs produces 300–600 Events; written in line they held the next plan (the one that records
  * each VM as Running) for as long as the API server took to store them. Here they take what the API
- * server has left over: two senders against the fleet loop's sixteen writers.
+ * server has left over: two senders, which also hold back while the fleet loop is writing a plan
+ * (for at most {@link #MAX_HOLD}), so a failover's Events never slow the failover itself.
  *
  * <p>Events inform and are best effort, like client-go's recorder: when more than {@code capacity}
  * wait, new ones are dropped and counted ({@code vmha_events_dropped}), so a storm of decisions
@@ -25,15 +26,29 @@ final class EventQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventQueue.class);
   private static final int SENDERS = 2;
 
+  /** An Event waits for the fleet loop's writes at most this long, then goes out regardless. */
+  static final Duration MAX_HOLD = Duration.ofSeconds(10);
+
   private final EventRecorder recorder;
   private final FleetMetrics metrics;
-  private final BlockingQueue<Runnable> waiting;
+  private final BlockingQueue<Pending> waiting;
+  private final java.util.function.BooleanSupplier writing;
   private final ExecutorService senders;
   private volatile boolean closed;
 
-  EventQueue(EventRecorder recorder, FleetMetrics metrics, int capacity) {
+  private record Pending(Runnable send, long queuedNanos) {}
+
+  /**
+   * @param writing true while the fleet loop writes a plan: Events wait for it to finish
+   */
+  EventQueue(
+      EventRecorder recorder,
+      FleetMetrics metrics,
+      int capacity,
+      java.util.function.BooleanSupplier writing) {
     this.recorder = recorder;
     this.metrics = metrics;
+    this.writing = writing;
     this.waiting = new ArrayBlockingQueue<>(capacity);
     this.senders =
         Executors.newFixedThreadPool(
@@ -62,7 +77,10 @@ final class EventQueue implements AutoCloseable {
     if (closed || regarding == null) {
       return;
     }
-    if (!waiting.offer(() -> recorder.record(regarding, type, reason, action, note, when))) {
+    if (!waiting.offer(
+        new Pending(
+            () -> recorder.record(regarding, type, reason, action, note, when),
+            System.nanoTime()))) {
       metrics.eventDropped();
       log.debug("event queue full: dropped {} on {}", reason, regarding.getMetadata().getName());
     }
@@ -76,10 +94,16 @@ final class EventQueue implements AutoCloseable {
   private void send() {
     while (!closed) {
       try {
-        Runnable event = waiting.poll(200, TimeUnit.MILLISECONDS);
-        if (event != null) {
-          event.run(); // EventRecorder logs and swallows its own failures
+        Pending event = waiting.poll(200, TimeUnit.MILLISECONDS);
+        if (event == null) {
+          continue;
         }
+        while (writing.getAsBoolean()
+            && !closed
+            && System.nanoTime() - event.queuedNanos() < MAX_HOLD.toNanos()) {
+          Thread.sleep(20);
+        }
+        event.send().run(); // EventRecorder logs and swallows its own failures
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

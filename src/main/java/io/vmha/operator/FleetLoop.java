@@ -50,6 +50,7 @@ public final class FleetLoop implements AutoCloseable {
   private final ScheduledExecutorService loop;
   private final ExecutorService writers;
   private final AtomicBoolean scheduled = new AtomicBoolean();
+  private final AtomicBoolean writing = new AtomicBoolean();
   private volatile boolean active;
   private volatile SnapshotBuilder snapshots;
   private volatile ScheduledFuture<?> deadline;
@@ -68,7 +69,10 @@ public final class FleetLoop implements AutoCloseable {
     this.catalog = new CatalogStatus(client, ownWrites);
     this.events =
         new EventQueue(
-            new EventRecorder(client, clock, options.identity()), metrics, EVENT_BACKLOG);
+            new EventRecorder(client, clock, options.identity()),
+            metrics,
+            EVENT_BACKLOG,
+            writing::get);
     metrics.eventBacklog(events::backlog);
     this.applier =
         new PlanApplier(
@@ -161,7 +165,13 @@ public final class FleetLoop implements AutoCloseable {
       SnapshotBuilder.Result built = snapshots.build(now);
       Plan plan = engine.plan(built.snapshot());
       Duration planned = Duration.between(now, clock.instant());
-      PlanApplier.Outcome outcome = applier.apply(plan, built, now);
+      PlanApplier.Outcome outcome;
+      writing.set(true);
+      try {
+        outcome = applier.apply(plan, built, now);
+      } finally {
+        writing.set(false);
+      }
       if (!plan.actions(io.vmha.core.Action.UnfreezeFailover.class).isEmpty()) {
         snapshots.failoverResumed(now);
         log.info("failover resumes; hosts still silent get until their self-fence is due");
@@ -184,7 +194,13 @@ public final class FleetLoop implements AutoCloseable {
       if (outcome.retryNow()) {
         schedule(RETRY_AFTER_CONFLICT);
       }
-      plan.nextDeadline().ifPresent(this::wakeAt);
+      Instant next = plan.nextDeadline().orElse(null);
+      if (outcome.refreshAt() != null && (next == null || outcome.refreshAt().isBefore(next))) {
+        next = outcome.refreshAt();
+      }
+      if (next != null) {
+        wakeAt(next);
+      }
     } catch (RuntimeException e) {
       log.error("planning failed; trying again", e);
       schedule(Duration.ofSeconds(1));

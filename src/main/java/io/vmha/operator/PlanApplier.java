@@ -57,8 +57,41 @@ final class PlanApplier {
   private final TemplateCounters templateCounters;
   private final SpmLeaseWriter spmLease;
 
+  /**
+   * @param refreshAt when host bookkeeping held back by this plan falls due (plan again then), or
+   *     null
+   */
   record Outcome(
-      boolean retryNow, int writes, Set<String> removableVms, Set<String> removableHosts) {}
+      boolean retryNow,
+      int writes,
+      Set<String> removableVms,
+      Set<String> removableHosts,
+      Instant refreshAt) {}
+
+  /**
+   * A change of a host's bookkeeping alone ({@code allocated}, {@code vmCount}) waits at least this
+   * long, and until VM statuses have not been written for {@link #HOST_BOOKKEEPING_QUIET}, but
+   * never longer than {@link #HOST_BOOKKEEPING_MAX_DELAY}. A failover spreads a host's VMs over
+   * many hosts; rewriting each receiving host's counts at once doubled the failover's writes and
+   * held up the plan that records the VMs as Running. Held back, the counts of a burst go out in
+   * one write per host once it is over. They ride along at once with any other change of the host.
+   * (Nothing decides by them: the engine counts capacity from the VMs themselves.)
+   */
+  static final Duration HOST_BOOKKEEPING_DELAY = Duration.ofSeconds(5);
+
+  static final Duration HOST_BOOKKEEPING_QUIET = Duration.ofSeconds(2);
+  static final Duration HOST_BOOKKEEPING_MAX_DELAY = Duration.ofSeconds(30);
+
+  /** The last plan that wrote VM statuses: a burst is over when this is old enough. */
+  private volatile Instant lastVmWrites = Instant.MIN;
+
+  /** Since when each host's written bookkeeping has differed from the plan's. */
+  private final Map<String, Instant> bookkeepingStale =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The earliest held-back bookkeeping write of the plan being applied. */
+  private final java.util.concurrent.atomic.AtomicReference<Instant> refreshAt =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   PlanApplier(
       KubernetesClient client,
@@ -83,6 +116,7 @@ final class PlanApplier {
   }
 
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
+    refreshAt.set(null);
     var sources = built.sources();
     AtomicBoolean retry = new AtomicBoolean();
     AtomicInteger writes = new AtomicInteger();
@@ -171,6 +205,13 @@ final class PlanApplier {
       }
     }
 
+    boolean moves =
+        vmActions.values().stream()
+            .flatMap(List::stream)
+            .anyMatch(a -> !(a instanceof Action.KeepPending || a instanceof Action.LeaveAlone));
+    if (moves) {
+      lastVmWrites = now; // a VM changes place or phase: a burst is going on
+    }
     Map<String, HostView> hostViews = new HashMap<>();
     built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
     List<CompletableFuture<Void>> pending = new ArrayList<>();
@@ -205,30 +246,66 @@ final class PlanApplier {
                                   now))),
               writers));
     }
+    // A host that loses the SPM flag is written before the one that gains it: VmHost.status.spm
+    // never shows two Storage Pool Managers, not even between two writes of one plan.
+    List<CompletableFuture<Void>> spmCleared = new ArrayList<>();
     for (HostHealth health : plan.hosts()) {
       VmHost host = sources.hosts().get(health.host());
-      if (host == null) {
-        continue;
+      if (host != null
+          && !health.spm()
+          && host.getStatus() != null
+          && Boolean.TRUE.equals(host.getStatus().getSpm())) {
+        spmCleared.add(
+            writeHostAsync(
+                host, health, fencing, fencingCleared, spmReleases, stops, hostViews, writes, now));
       }
-      List<InstanceToStop> hostStops = stops.getOrDefault(health.host(), List.of());
-      FencingStatus fence =
-          fencingCleared.contains(health.host())
-              ? null
-              : fencing.getOrDefault(
-                  health.host(), host.getStatus() == null ? null : host.getStatus().getFencing());
+    }
+    joinAll(spmCleared, retry);
+    boolean spmClearedFailed = retry.get();
+    for (HostHealth health : plan.hosts()) {
+      VmHost host = sources.hosts().get(health.host());
+      boolean hadSpm =
+          host != null
+              && host.getStatus() != null
+              && Boolean.TRUE.equals(host.getStatus().getSpm());
+      if (host == null
+          || (!health.spm() && hadSpm)
+          || (health.spm() && !hadSpm && spmClearedFailed)) {
+        continue; // written above; or the old holder still shows the flag: the next plan sets it
+      }
       pending.add(
-          CompletableFuture.runAsync(
-              () -> {
-                boolean release = spmReleases.contains(health.host());
-                if (writeHost(
-                    host, health, fence, release, hostStops, hostViews.get(health.host()), now)) {
-                  writes.incrementAndGet();
-                }
-              },
-              writers));
+          writeHostAsync(
+              host, health, fencing, fencingCleared, spmReleases, stops, hostViews, writes, now));
     }
     joinAll(pending, retry);
-    return new Outcome(retry.get(), writes.get(), removableVms, removableHosts);
+    return new Outcome(retry.get(), writes.get(), removableVms, removableHosts, refreshAt.get());
+  }
+
+  private CompletableFuture<Void> writeHostAsync(
+      VmHost host,
+      HostHealth health,
+      Map<String, FencingStatus> fencing,
+      Set<String> fencingCleared,
+      Set<String> spmReleases,
+      Map<String, List<InstanceToStop>> stops,
+      Map<String, HostView> hostViews,
+      AtomicInteger writes,
+      Instant now) {
+    List<InstanceToStop> hostStops = stops.getOrDefault(health.host(), List.of());
+    FencingStatus fence =
+        fencingCleared.contains(health.host())
+            ? null
+            : fencing.getOrDefault(
+                health.host(), host.getStatus() == null ? null : host.getStatus().getFencing());
+    return CompletableFuture.runAsync(
+        () -> {
+          boolean release = spmReleases.contains(health.host());
+          if (writeHost(
+              host, health, fence, release, hostStops, hostViews.get(health.host()), now)) {
+            writes.incrementAndGet();
+          }
+        },
+        writers);
   }
 
   private static void joinAll(List<CompletableFuture<Void>> pending, AtomicBoolean retry) {
@@ -375,17 +452,18 @@ final class PlanApplier {
     io.vmha.api.Resources allocated =
         new io.vmha.api.Resources(
             (int) ((health.allocated().cpuMillis() + 999) / 1000), health.allocated().memoryMiB());
-    boolean same =
-        health.phase().name().equals(current.getPhase())
-            && !Conditions.differ(current.getConditions(), conditions)
-            && Objects.equals(host.getMetadata().getGeneration(), current.getObservedGeneration())
-            && JSON.valueToTree(allocated)
+    boolean bookkeepingSame =
+        JSON.valueToTree(allocated)
                 .equals(
                     JSON.valueToTree(
                         current.getAllocated() == null
                             ? new io.vmha.api.Resources()
                             : current.getAllocated()))
-            && Objects.equals(health.vmCount(), current.getVmCount())
+            && Objects.equals(health.vmCount(), current.getVmCount());
+    boolean stateSame =
+        health.phase().name().equals(current.getPhase())
+            && !Conditions.differ(current.getConditions(), conditions)
+            && Objects.equals(host.getMetadata().getGeneration(), current.getObservedGeneration())
             && Objects.equals(health.spm(), current.getSpm())
             && spmRelease == Boolean.TRUE.equals(current.getSpmReleaseRequested())
             && JSON.valueToTree(fencing == null ? JSON.nullNode() : fencing)
@@ -398,8 +476,22 @@ final class PlanApplier {
                         current.getInstancesToStop() == null
                             ? List.of()
                             : current.getInstancesToStop()));
-    if (same) {
+    String name = host.getMetadata().getName();
+    if (stateSame && bookkeepingSame) {
+      bookkeepingStale.remove(name);
       return false;
+    }
+    if (stateSame) {
+      Instant stale = bookkeepingStale.computeIfAbsent(name, h -> now);
+      Instant due = stale.plus(HOST_BOOKKEEPING_DELAY);
+      Instant quiet = lastVmWrites.plus(HOST_BOOKKEEPING_QUIET);
+      due = quiet.isAfter(due) ? quiet : due;
+      Instant latest = stale.plus(HOST_BOOKKEEPING_MAX_DELAY);
+      due = due.isAfter(latest) ? latest : due;
+      if (now.isBefore(due)) {
+        refreshAt.accumulateAndGet(due, (a, b) -> a == null || b.isBefore(a) ? b : a);
+        return false;
+      }
     }
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("phase", health.phase().name());
@@ -423,6 +515,7 @@ final class PlanApplier {
             fields,
             StatusFields.present(host.getStatus()));
     ownWrites.record(written);
+    bookkeepingStale.remove(name);
     if (!health.phase().name().equals(current.getPhase()) && current.getPhase() != null) {
       boolean bad =
           health.phase() != io.vmha.core.model.HostPhase.Up

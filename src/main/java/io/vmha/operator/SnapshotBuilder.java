@@ -115,7 +115,7 @@ final class SnapshotBuilder {
     }
     List<VmView> vms = new ArrayList<>();
     for (VirtualMachine vm : freshest(caches.vms)) {
-      if (vm.getSpec() != null) {
+      if (vm.getSpec() != null && admitted(vm)) {
         vmObjects.put(key(vm), vm);
         vms.add(vmView(vm));
       }
@@ -134,6 +134,20 @@ final class SnapshotBuilder {
             frozen ? null : resumed);
     return new Result(
         snapshot, new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm));
+  }
+
+  /**
+   * A new VM is planned once it carries the operator's finalizer (the framework adds it on its
+   * first reconcile, a moment after creation): from then on it cannot vanish with an instance
+   * running (L2), and the first status write no longer races the finalizer's write to a conflict
+   * (which cost a read and a second write per new VM). VMs the operator already wrote are always
+   * planned.
+   */
+  private static boolean admitted(VirtualMachine vm) {
+    return vm.getStatus() != null
+        || vm.getMetadata().getDeletionTimestamp() != null
+        || (vm.getMetadata().getFinalizers() != null
+            && vm.getMetadata().getFinalizers().contains(VmhaApi.VM_FINALIZER));
   }
 
   Lease spmLease() {

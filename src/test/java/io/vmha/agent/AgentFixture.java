@@ -82,8 +82,13 @@ final class AgentFixture {
    * A standalone VM whose instance keeps its name, placed on {@code host} in phase {@code phase}.
    */
   void placedVm(String name, String host, String phase) {
+    placedVm(VM_NS, name, name, host, phase);
+  }
+
+  /** A standalone VM in {@code namespace} whose instance is {@code instanceName}. */
+  void placedVm(String namespace, String name, String instanceName, String host, String phase) {
     VirtualMachine vm = new VirtualMachine();
-    vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(VM_NS).build());
+    vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     VirtualMachineSpec spec = new VirtualMachineSpec();
     spec.setImage(new ImageRef(SHARED_REPO, "images/" + name + ".qcow2"));
     spec.setCpus(2);
@@ -91,7 +96,8 @@ final class AgentFixture {
     spec.setRunning(true);
     vm.setSpec(spec);
     client.resource(vm).createOr(r -> r.update());
-    patchVmStatus(name, Map.of("host", host, "instanceName", name, "phase", phase));
+    patchVmStatus(
+        namespace, name, Map.of("host", host, "instanceName", instanceName, "phase", phase));
   }
 
   void guestAgent(String vm, boolean on) {
@@ -104,9 +110,13 @@ final class AgentFixture {
   }
 
   void patchVmStatus(String vm, Map<String, Object> status) {
+    patchVmStatus(VM_NS, vm, status);
+  }
+
+  void patchVmStatus(String namespace, String vm, Map<String, Object> status) {
     client
         .resources(VirtualMachine.class)
-        .inNamespace(VM_NS)
+        .inNamespace(namespace)
         .withName(vm)
         .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("status", status)));

@@ -2,6 +2,7 @@ package io.vmha.agent;
 
 import static io.vmha.agent.AgentFixture.VM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -131,6 +132,35 @@ class HostAgentTest {
     assertThat(dc.whereRuns("vm-run")).containsExactly("run-1");
   }
 
+  /**
+   * A template names its instances {@code <template>-<n>} per namespace: two namespaces' templates
+   * of the same name put two instances of the same name on one host. Each is its own.
+   */
+  @Test
+  void theSameInstanceNameInTwoNamespacesRunsTwiceAndStopsOnce() {
+    api.host("ns-1");
+    dc.addHost("ns-1");
+    api.placedVm("team-a", "web", "webtemplate-1", "ns-1", "Starting");
+    api.placedVm("team-b", "web", "webtemplate-1", "ns-1", "Starting");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(api.reported("ns-1").getInstances())
+                    .filteredOn(i -> i.getName().equals("webtemplate-1"))
+                    .extracting(InstanceReport::getVm, InstanceReport::getState)
+                    .containsExactlyInAnyOrder(
+                        tuple("team-a/web", "Running"), tuple("team-b/web", "Running")));
+
+    api.patchVmStatus("team-a", "web", Map.of("phase", "Stopping"));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(api.reported("ns-1").getInstances())
+                    .filteredOn(i -> i.getName().equals("webtemplate-1"))
+                    .extracting(InstanceReport::getVm)
+                    .containsExactly("team-b/web"));
+  }
+
   @Test
   void stoppingPhaseStopsTheInstance() {
     api.host("stop-1");
@@ -147,8 +177,7 @@ class HostAgentTest {
     api.host("stale-1");
     SimulatedDriver driver = dc.addHost("stale-1");
     driver.start(
-        "old-copy",
-        VM_NS + "/moved",
+        new InstanceRef(VM_NS + "/moved", "old-copy"),
         new Resources(1, 512),
         new io.vmha.api.ImageRef(AgentFixture.SHARED_REPO, "images/moved.qcow2"));
     eventually().until(() -> api.reportedInstance("stale-1", "old-copy").isPresent());

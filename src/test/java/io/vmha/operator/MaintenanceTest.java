@@ -59,7 +59,8 @@ class MaintenanceTest {
             assertThat(status.getInstanceName()).isEqualTo(name);
           }
         });
-    assertThat(fleet.vmHost("pacific").getStatus().getVmCount()).isZero();
+    // counts alone follow within the bookkeeping delay
+    Fleet.eventually(() -> assertThat(fleet.vmHost("pacific").getStatus().getVmCount()).isZero());
 
     fleet.editHost("pacific", spec -> spec.setMaintenance(false));
     Fleet.eventually(

@@ -72,6 +72,14 @@ class SharedRepositoryFailoverTest {
     assertThat(fleet.vmHost(first).getStatus().getPhase()).isEqualTo("NotResponding");
     Fleet.eventually(
         () -> assertThat(fleet.eventReasons("seed", "web")).contains("Placed", "FailedOver"));
+    // the receiving host's counts are bookkeeping: written once the burst is over, not with it
+    String second = fleet.vm("seed", "web").getStatus().getHost();
+    Fleet.eventually(
+        () -> {
+          var counted = fleet.vmHost(second).getStatus();
+          assertThat(counted.getVmCount()).isPositive();
+          assertThat(counted.getAllocated().getCpus()).isPositive();
+        });
     String metrics = fleet.operator.registry().scrape();
     assertThat(metrics).containsPattern("vmha_failovers_total [1-9]");
     assertThat(metrics).containsPattern("vmha_failover_detection_to_placed_seconds_count [1-9]");

@@ -3,6 +3,7 @@ package io.vmha.agent.libvirt;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HypervisorDriver;
 import io.vmha.agent.Instance;
+import io.vmha.agent.InstanceRef;
 import io.vmha.api.ImageRef;
 import io.vmha.api.Resources;
 import java.net.NetworkInterface;
@@ -148,8 +149,10 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   // ---- commands ---------------------------------------------------------------------------------
 
   @Override
-  public void start(String instanceName, String vmKey, Resources resources, ImageRef image)
+  public void start(InstanceRef instance, Resources resources, ImageRef image)
       throws DriverException {
+    String instanceName = instance.name();
+    String vmKey = instance.vmKey();
     String domainName = DomainXml.domainName(vmKey, instanceName);
     try {
       Domain existing = lookup(domainName);
@@ -185,9 +188,9 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   }
 
   @Override
-  public void pause(String instanceName, String reason) throws DriverException {
+  public void pause(InstanceRef instance, String reason) throws DriverException {
     try {
-      Domain domain = require(instanceName);
+      Domain domain = require(instance);
       if (state(domain.getInfo().state) != Instance.State.Running) {
         return;
       }
@@ -197,14 +200,14 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       }
       domain.suspend();
     } catch (LibvirtException e) {
-      throw new DriverException("libvirt could not pause " + instanceName + ": " + message(e), e);
+      throw new DriverException("libvirt could not pause " + instance + ": " + message(e), e);
     }
   }
 
   @Override
-  public void resume(String instanceName) throws DriverException {
+  public void resume(InstanceRef instance) throws DriverException {
     try {
-      Domain domain = require(instanceName);
+      Domain domain = require(instance);
       if (domain.getInfo().state != DomainInfo.DomainState.VIR_DOMAIN_PAUSED) {
         return;
       }
@@ -214,14 +217,14 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
         setPauseReason(domain, identity, null);
       }
     } catch (LibvirtException e) {
-      throw new DriverException("libvirt could not resume " + instanceName + ": " + message(e), e);
+      throw new DriverException("libvirt could not resume " + instance + ": " + message(e), e);
     }
   }
 
   @Override
-  public void stop(String instanceName) throws DriverException {
+  public void stop(InstanceRef instance) throws DriverException {
     try {
-      Domain domain = find(instanceName);
+      Domain domain = find(instance);
       if (domain == null) {
         return;
       }
@@ -253,12 +256,13 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       if (is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
         return; // gone meanwhile: stopped is what was asked
       }
-      throw new DriverException("libvirt could not stop " + instanceName + ": " + message(e), e);
+      throw new DriverException("libvirt could not stop " + instance + ": " + message(e), e);
     }
   }
 
   @Override
-  public void migrate(String instanceName, String targetHost) throws DriverException {
+  public void migrate(InstanceRef instance, String targetHost) throws DriverException {
+    String instanceName = instance.toString();
     String destination = migrationUris == null ? null : migrationUris.apply(targetHost);
     if (destination == null || destination.isBlank()) {
       throw new DriverException(
@@ -272,7 +276,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       throw new DriverException("live migration is not configured for this driver");
     }
     try {
-      Domain domain = require(instanceName);
+      Domain domain = require(instance);
       LOG.info("libvirt: live-migrating {} to {} ({})", domain.getName(), targetHost, destination);
       migrator.migrate(domain, destination);
     } catch (LibvirtException e) {
@@ -475,7 +479,12 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   }
 
   /** The domain of an instance name; null if there is none. */
-  private Domain find(String instanceName) throws LibvirtException, DriverException {
+  /**
+   * The domain of an instance: by name and VM when vmha defined it; a domain without vmha's
+   * metadata (its VM key null) by its instance name alone, refused if that is ambiguous.
+   */
+  private Domain find(InstanceRef instance) throws LibvirtException, DriverException {
+    String instanceName = instance.name();
     List<Domain> matches = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (Domain domain : conn().listAllDomains(0)) {
@@ -488,7 +497,8 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
         }
         throw e;
       }
-      if (instanceName.equals(identity.instanceName())) {
+      if (instanceName.equals(identity.instanceName())
+          && (instance.vmKey() == null || instance.vmKey().equals(identity.vmKey()))) {
         matches.add(domain);
         names.add(identity.domainName());
       }
@@ -503,10 +513,10 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     return matches.isEmpty() ? null : matches.get(0);
   }
 
-  private Domain require(String instanceName) throws LibvirtException, DriverException {
-    Domain domain = find(instanceName);
+  private Domain require(InstanceRef instance) throws LibvirtException, DriverException {
+    Domain domain = find(instance);
     if (domain == null) {
-      throw new DriverException("no instance " + instanceName + " on this host");
+      throw new DriverException("no instance " + instance + " on this host");
     }
     return domain;
   }

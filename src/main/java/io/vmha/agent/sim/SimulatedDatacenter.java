@@ -9,6 +9,7 @@ import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.InformerClusterView;
 import io.vmha.agent.Instance;
+import io.vmha.agent.InstanceRef;
 import io.vmha.agent.Leases;
 import io.vmha.agent.PeerClient;
 import io.vmha.agent.PeerServer;
@@ -421,7 +422,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
             .allMatch(e -> Objects.equals(labels.get(e.getKey()), e.getValue()));
   }
 
-  private void migrate(SimulatedDriver source, String instanceName, String targetHost)
+  private void migrate(SimulatedDriver source, InstanceRef instance, String targetHost)
       throws DriverException {
     synchronized (migrationLock) {
       SimHost target = hosts.get(targetHost);
@@ -431,9 +432,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
       if (target.driver == source) {
         return;
       }
-      SimulatedDriver.SimInstance moving = source.take(instanceName);
+      SimulatedDriver.SimInstance moving = source.take(instance);
       if (moving == null) {
-        throw new DriverException("no instance " + instanceName + " on host " + source.host());
+        throw new DriverException("no instance " + instance + " on host " + source.host());
       }
       try {
         target.driver.receive(moving);
@@ -441,7 +442,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
         source.restore(moving);
         throw e;
       }
-      LOG.info("simulated migration of {} from {} to {}", instanceName, source.host(), targetHost);
+      LOG.info("simulated migration of {} from {} to {}", instance, source.host(), targetHost);
     }
   }
 

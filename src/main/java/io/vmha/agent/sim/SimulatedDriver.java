@@ -3,6 +3,7 @@ package io.vmha.agent.sim;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HypervisorDriver;
 import io.vmha.agent.Instance;
+import io.vmha.agent.InstanceRef;
 import io.vmha.api.ImageRef;
 import io.vmha.api.Resources;
 import java.time.Clock;
@@ -28,7 +29,7 @@ public final class SimulatedDriver implements HypervisorDriver {
 
   /** Hands an instance to another host's simulated hypervisor. */
   interface Migrator {
-    void migrate(SimulatedDriver source, String instanceName, String targetHost)
+    void migrate(SimulatedDriver source, InstanceRef instance, String targetHost)
         throws DriverException;
   }
 
@@ -36,7 +37,7 @@ public final class SimulatedDriver implements HypervisorDriver {
   private final Clock clock;
   private final RepositoryCatalog repositories;
   private final Migrator migrator;
-  private final Map<String, SimInstance> instances = new LinkedHashMap<>();
+  private final Map<InstanceRef, SimInstance> instances = new LinkedHashMap<>();
   private volatile boolean storageConnected = true;
   private volatile boolean networkConnected = true;
   private volatile boolean failStarts;
@@ -56,7 +57,7 @@ public final class SimulatedDriver implements HypervisorDriver {
         host,
         clock,
         repositories,
-        (source, name, target) -> {
+        (source, instance, target) -> {
           throw new DriverException("host " + target + " is not in this simulation");
         });
   }
@@ -71,11 +72,10 @@ public final class SimulatedDriver implements HypervisorDriver {
   }
 
   @Override
-  public synchronized void start(
-      String instanceName, String vmKey, Resources resources, ImageRef image)
+  public synchronized void start(InstanceRef instance, Resources resources, ImageRef image)
       throws DriverException {
     requirePower();
-    if (instances.containsKey(instanceName)) {
+    if (instances.containsKey(instance)) {
       return;
     }
     if (failStarts) {
@@ -89,37 +89,42 @@ public final class SimulatedDriver implements HypervisorDriver {
               + host);
     }
     instances.put(
-        instanceName,
+        instance,
         new SimInstance(
             new Instance(
-                instanceName, vmKey, Instance.State.Running, null, resources, clock.instant()),
+                instance.name(),
+                instance.vmKey(),
+                Instance.State.Running,
+                null,
+                resources,
+                clock.instant()),
             image));
   }
 
   @Override
-  public synchronized void pause(String instanceName, String reason) throws DriverException {
-    SimInstance sim = require(instanceName);
+  public synchronized void pause(InstanceRef instance, String reason) throws DriverException {
+    SimInstance sim = require(instance);
     if (sim.instance().state() == Instance.State.Running) {
       put(sim.instance().withState(Instance.State.Paused, reason, clock.instant()), sim.image());
     }
   }
 
   @Override
-  public synchronized void resume(String instanceName) throws DriverException {
-    SimInstance sim = require(instanceName);
+  public synchronized void resume(InstanceRef instance) throws DriverException {
+    SimInstance sim = require(instance);
     if (sim.instance().state() == Instance.State.Paused) {
       put(sim.instance().withState(Instance.State.Running, null, clock.instant()), sim.image());
     }
   }
 
   @Override
-  public synchronized void stop(String instanceName) {
-    instances.remove(instanceName);
+  public synchronized void stop(InstanceRef instance) {
+    instances.remove(instance);
   }
 
   @Override
-  public void migrate(String instanceName, String targetHost) throws DriverException {
-    migrator.migrate(this, instanceName, targetHost);
+  public void migrate(InstanceRef instance, String targetHost) throws DriverException {
+    migrator.migrate(this, instance, targetHost);
   }
 
   @Override
@@ -184,8 +189,8 @@ public final class SimulatedDriver implements HypervisorDriver {
   }
 
   /** Takes an instance out for a migration; null if it is not here. */
-  synchronized SimInstance take(String instanceName) {
-    return instances.remove(instanceName);
+  synchronized SimInstance take(InstanceRef instance) {
+    return instances.remove(instance);
   }
 
   /** Receives a migrated instance, or refuses it. */
@@ -199,25 +204,25 @@ public final class SimulatedDriver implements HypervisorDriver {
               + " is not reachable from migration target "
               + host);
     }
-    instances.put(handle.instance().name(), handle);
+    instances.put(handle.instance().ref(), handle);
   }
 
   /** Puts back an instance whose migration failed. */
   synchronized void restore(SimInstance handle) {
-    instances.put(handle.instance().name(), handle);
+    instances.put(handle.instance().ref(), handle);
   }
 
   record SimInstance(Instance instance, ImageRef image) {}
 
   private void put(Instance instance, ImageRef image) {
-    instances.put(instance.name(), new SimInstance(instance, image));
+    instances.put(instance.ref(), new SimInstance(instance, image));
   }
 
-  private SimInstance require(String instanceName) throws DriverException {
+  private SimInstance require(InstanceRef instance) throws DriverException {
     requirePower();
-    SimInstance sim = instances.get(instanceName);
+    SimInstance sim = instances.get(instance);
     if (sim == null) {
-      throw new DriverException("no instance " + instanceName + " on host " + host);
+      throw new DriverException("no instance " + instance + " on host " + host);
     }
     return sim;
   }

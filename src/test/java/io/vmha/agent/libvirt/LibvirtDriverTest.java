@@ -2,10 +2,12 @@ package io.vmha.agent.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.Instance;
+import io.vmha.agent.InstanceRef;
 import io.vmha.api.ImageRef;
 import io.vmha.api.Resources;
 import java.nio.file.Files;
@@ -78,7 +80,7 @@ class LibvirtDriverTest {
 
   @Test
   void fullLifecycle() throws Exception {
-    driver.start("web-1", "apps/web", new Resources(2, 2048), image("web"));
+    driver.start(new InstanceRef("apps/web", "web-1"), new Resources(2, 2048), image("web"));
 
     Instance running = instance("web-1").orElseThrow();
     assertThat(running.vmKey()).isEqualTo("apps/web");
@@ -92,33 +94,35 @@ class LibvirtDriverTest {
         .contains("<source file='" + nfs.resolve("images/web.qcow2") + "'/>")
         .contains("<vmha:vm>apps/web</vmha:vm>");
 
-    driver.pause("web-1", HostAgent.STORAGE_LOST);
+    driver.pause(new InstanceRef("apps/web", "web-1"), HostAgent.STORAGE_LOST);
     assertThat(domain.getInfo().state).isEqualTo(DomainState.VIR_DOMAIN_PAUSED);
     Instance paused = instance("web-1").orElseThrow();
     assertThat(paused.state()).isEqualTo(Instance.State.Paused);
     assertThat(paused.reason()).isEqualTo(HostAgent.STORAGE_LOST);
 
-    driver.resume("web-1");
+    driver.resume(new InstanceRef("apps/web", "web-1"));
     assertThat(domain.getInfo().state).isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
     assertThat(instance("web-1").orElseThrow().state()).isEqualTo(Instance.State.Running);
     assertThat(instance("web-1").orElseThrow().reason()).isNull();
 
-    driver.stop("web-1");
+    driver.stop(new InstanceRef("apps/web", "web-1"));
     assertThat(instance("web-1")).isEmpty();
     assertThat(TestLibvirt.domainNames(libvirt)).doesNotContain("apps_web-1");
-    driver.stop("web-1"); // idempotent
+    driver.stop(new InstanceRef("apps/web", "web-1")); // idempotent
   }
 
   @Test
   void commandsAreIdempotentWhereLibvirtsAre() throws Exception {
-    driver.start("db-1", "apps/db", new Resources(1, 512), image("db"));
+    driver.start(new InstanceRef("apps/db", "db-1"), new Resources(1, 512), image("db"));
     Instance first = instance("db-1").orElseThrow();
-    driver.start("db-1", "apps/db", new Resources(1, 512), image("db"));
-    driver.resume("db-1"); // running: nothing to do
+    driver.start(new InstanceRef("apps/db", "db-1"), new Resources(1, 512), image("db"));
+    driver.resume(new InstanceRef("apps/db", "db-1")); // running: nothing to do
     assertThat(driver.instances().stream().filter(i -> i.name().equals("db-1"))).hasSize(1);
     assertThat(instance("db-1").orElseThrow().since()).isEqualTo(first.since());
-    driver.pause("db-1", "Manual");
-    driver.pause("db-1", HostAgent.STORAGE_LOST); // paused already: keeps its reason
+    driver.pause(new InstanceRef("apps/db", "db-1"), "Manual");
+    driver.pause(
+        new InstanceRef("apps/db", "db-1"),
+        HostAgent.STORAGE_LOST); // paused already: keeps its reason
     assertThat(instance("db-1").orElseThrow().reason()).isEqualTo("Manual");
   }
 
@@ -132,7 +136,7 @@ class LibvirtDriverTest {
   @Test
   void aDomainDefinedOutsideVmhaIsAnInstanceWithoutVm() throws Exception {
     TestLibvirt.defineForeign(libvirt, "hand-made");
-    driver.start("web-1", "apps/web", new Resources(1, 512), image("web"));
+    driver.start(new InstanceRef("apps/web", "web-1"), new Resources(1, 512), image("web"));
 
     List<Instance> instances = driver.instances();
     assertThat(instances)
@@ -147,19 +151,19 @@ class LibvirtDriverTest {
   void stopsAStaleInstance() throws Exception {
     // a stale copy: a domain vmha's operator lists in instancesToStop, here one made by hand
     TestLibvirt.defineForeign(libvirt, "old-copy");
-    driver.stop("old-copy");
+    driver.stop(new InstanceRef(null, "old-copy"));
     assertThat(TestLibvirt.domainNames(libvirt)).doesNotContain("old-copy");
     assertThat(instance("old-copy")).isEmpty();
   }
 
   @Test
   void aShutOffDomainIsStoppedAndACrashedOneFailed() throws Exception {
-    driver.start("web-1", "apps/web", new Resources(1, 512), image("web"));
+    driver.start(new InstanceRef("apps/web", "web-1"), new Resources(1, 512), image("web"));
     libvirt.domainLookupByName("apps_web-1").destroy(); // the guest powered off: still defined
     Instance off = instance("web-1").orElseThrow();
     assertThat(off.state()).isEqualTo(Instance.State.Stopped);
     assertThat(off.vmKey()).isEqualTo("apps/web");
-    driver.start("web-1", "apps/web", new Resources(2, 1024), image("web"));
+    driver.start(new InstanceRef("apps/web", "web-1"), new Resources(2, 1024), image("web"));
     assertThat(instance("web-1").orElseThrow().state()).isEqualTo(Instance.State.Running);
     assertThat(instance("web-1").orElseThrow().resources().getCpus()).isEqualTo(2);
 
@@ -182,15 +186,28 @@ class LibvirtDriverTest {
 
   @Test
   void theSameInstanceNameInTwoNamespacesIsTwoDomains() throws Exception {
-    driver.start("web-1", "team-a/web", new Resources(1, 512), image("web"));
-    driver.start("web-1", "team-b/web", new Resources(1, 512), image("web"));
+    driver.start(new InstanceRef("team-a/web", "web-1"), new Resources(1, 512), image("web"));
+    driver.start(new InstanceRef("team-b/web", "web-1"), new Resources(1, 512), image("web"));
     assertThat(TestLibvirt.domainNames(libvirt)).contains("team-a_web-1", "team-b_web-1");
     assertThat(driver.instances())
         .filteredOn(i -> i.name().equals("web-1"))
         .extracting(Instance::vmKey)
         .containsExactlyInAnyOrder("team-a/web", "team-b/web");
-    // the driver interface names instances only: it refuses to guess which one is meant
-    assertThatThrownBy(() -> driver.stop("web-1"))
+    // a command names the instance and its VM: it reaches that namespace's domain only
+    driver.pause(new InstanceRef("team-a/web", "web-1"), "Manual");
+    assertThat(driver.instances())
+        .filteredOn(i -> i.name().equals("web-1"))
+        .extracting(Instance::vmKey, Instance::state)
+        .containsExactlyInAnyOrder(
+            tuple("team-a/web", Instance.State.Paused),
+            tuple("team-b/web", Instance.State.Running));
+    driver.stop(new InstanceRef("team-b/web", "web-1"));
+    assertThat(TestLibvirt.domainNames(libvirt))
+        .contains("team-a_web-1")
+        .doesNotContain("team-b_web-1");
+    // without a VM (a domain vmha did not define) the name alone must be unambiguous
+    driver.start(new InstanceRef("team-b/web", "web-1"), new Resources(1, 512), image("web"));
+    assertThatThrownBy(() -> driver.stop(new InstanceRef(null, "web-1")))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("ambiguous");
     assertThat(TestLibvirt.domainNames(libvirt)).contains("team-a_web-1", "team-b_web-1");
@@ -198,8 +215,8 @@ class LibvirtDriverTest {
 
   @Test
   void theMetadataOutlivesTheDriver() throws Exception {
-    driver.start("web-1", "apps/web", new Resources(1, 512), image("web"));
-    driver.pause("web-1", HostAgent.STORAGE_LOST);
+    driver.start(new InstanceRef("apps/web", "web-1"), new Resources(1, 512), image("web"));
+    driver.pause(new InstanceRef("apps/web", "web-1"), HostAgent.STORAGE_LOST);
     driver.close();
     // the agent restarts: a new driver reads name, VM and pause reason back from libvirt
     driver = LibvirtDriver.builder(TestLibvirt.URI).repositories(() -> repositories).build();
@@ -214,20 +231,22 @@ class LibvirtDriverTest {
     assertThatThrownBy(
             () ->
                 driver.start(
-                    "a-1", "apps/a", new Resources(1, 512), new ImageRef("elsewhere", "a.raw")))
+                    new InstanceRef("apps/a", "a-1"),
+                    new Resources(1, 512),
+                    new ImageRef("elsewhere", "a.raw")))
         .isInstanceOf(DriverException.class)
         .hasMessage("repository elsewhere is not available on this host");
     assertThatThrownBy(
             () ->
                 driver.start(
-                    "a-1",
-                    "apps/a",
+                    new InstanceRef("apps/a", "a-1"),
                     new Resources(1, 512),
                     new ImageRef("shared-nfs", "../../etc/shadow")))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("leaves repository shared-nfs");
     storageUp.set(false);
-    assertThatThrownBy(() -> driver.start("a-1", "apps/a", new Resources(1, 512), image("a")))
+    assertThatThrownBy(
+            () -> driver.start(new InstanceRef("apps/a", "a-1"), new Resources(1, 512), image("a")))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("repository shared-nfs is not reachable");
     assertThat(instance("a-1")).isEmpty();
@@ -237,12 +256,16 @@ class LibvirtDriverTest {
   void aDomainThatFailsToStartIsNotLeftDefined() throws Exception {
     TestLibvirt.defineForeign(libvirt, "apps_taken-1");
     assertThatThrownBy(
-            () -> driver.start("taken-1", "apps/taken", new Resources(1, 512), image("taken")))
+            () ->
+                driver.start(
+                    new InstanceRef("apps/taken", "taken-1"),
+                    new Resources(1, 512),
+                    image("taken")))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("vmha did not define");
-    assertThatThrownBy(() -> driver.pause("nothing-1", "x"))
+    assertThatThrownBy(() -> driver.pause(new InstanceRef("apps/nothing", "nothing-1"), "x"))
         .isInstanceOf(DriverException.class)
-        .hasMessage("no instance nothing-1 on this host");
+        .hasMessage("no instance nothing-1 (apps/nothing) on this host");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.Instance;
+import io.vmha.agent.InstanceRef;
 import io.vmha.api.ImageRef;
 import io.vmha.api.Resources;
 import java.nio.file.Files;
@@ -101,10 +102,12 @@ class LibvirtMigrationTest {
   @Test
   void aMigratedInstanceKeepsItsNameVmAndPauseReason() throws Exception {
     sourceHost.start(
-        "web-1", "apps/web", new Resources(2, 1024), new ImageRef("shared-nfs", "web.qcow2"));
-    sourceHost.pause("web-1", HostAgent.STORAGE_LOST);
+        new InstanceRef("apps/web", "web-1"),
+        new Resources(2, 1024),
+        new ImageRef("shared-nfs", "web.qcow2"));
+    sourceHost.pause(new InstanceRef("apps/web", "web-1"), HostAgent.STORAGE_LOST);
 
-    sourceHost.migrate("web-1", "host-2");
+    sourceHost.migrate(new InstanceRef("apps/web", "web-1"), "host-2");
 
     assertThat(sourceHost.instances()).extracting(Instance::name).doesNotContain("web-1");
     assertThat(TestLibvirt.domainNames(source)).contains("apps_web-1");
@@ -118,7 +121,7 @@ class LibvirtMigrationTest {
     assertThat(arrived.reason()).isEqualTo(HostAgent.STORAGE_LOST);
     assertThat(arrived.resources().getCpus()).isEqualTo(2);
     // the target host's agent resumes it once its storage is fine
-    targetDriver.resume("web-1");
+    targetDriver.resume(new InstanceRef("apps/web", "web-1"));
     assertThat(source.domainLookupByName("apps_web-1").getInfo().state)
         .isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
   }
@@ -126,11 +129,13 @@ class LibvirtMigrationTest {
   @Test
   void migrationNeedsTheTargetsMigrationUri() throws Exception {
     driver.start(
-        "web-1", "apps/web", new Resources(1, 512), new ImageRef("shared-nfs", "web.qcow2"));
-    assertThatThrownBy(() -> driver.migrate("web-1", "host-3"))
+        new InstanceRef("apps/web", "web-1"),
+        new Resources(1, 512),
+        new ImageRef("shared-nfs", "web.qcow2"));
+    assertThatThrownBy(() -> driver.migrate(new InstanceRef("apps/web", "web-1"), "host-3"))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("host host-3 reports no migrationUri");
-    assertThatThrownBy(() -> driver.migrate("web-1", "unknown-host"))
+    assertThatThrownBy(() -> driver.migrate(new InstanceRef("apps/web", "web-1"), "unknown-host"))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("host unknown-host reports no migrationUri");
     assertThat(driver.instances()).extracting(Instance::name).contains("web-1");
@@ -147,11 +152,13 @@ class LibvirtMigrationTest {
             .build();
     try {
       failing.start(
-          "db-1", "apps/db", new Resources(1, 512), new ImageRef("shared-nfs", "db.qcow2"));
-      assertThatThrownBy(() -> failing.migrate("db-1", "host-2"))
+          new InstanceRef("apps/db", "db-1"),
+          new Resources(1, 512),
+          new ImageRef("shared-nfs", "db.qcow2"));
+      assertThatThrownBy(() -> failing.migrate(new InstanceRef("apps/db", "db-1"), "host-2"))
           .isInstanceOf(DriverException.class)
           .hasMessageContaining(
-              "live migration of db-1 to host-2 (nosuchdriver://host-2/system) failed: ")
+              "live migration of db-1 (apps/db) to host-2 (nosuchdriver://host-2/system) failed: ")
           .hasMessageContaining("nosuchdriver");
       assertThat(failing.instances())
           .filteredOn(i -> i.name().equals("db-1"))
@@ -171,11 +178,14 @@ class LibvirtMigrationTest {
             .build();
     try {
       real.start(
-          "app-1", "apps/app", new Resources(1, 512), new ImageRef("shared-nfs", "app.qcow2"));
+          new InstanceRef("apps/app", "app-1"),
+          new Resources(1, 512),
+          new ImageRef("shared-nfs", "app.qcow2"));
       // the test driver has no peer-to-peer migration: a real one needs two KVM hosts
-      assertThatThrownBy(() -> real.migrate("app-1", "host-2"))
+      assertThatThrownBy(() -> real.migrate(new InstanceRef("apps/app", "app-1"), "host-2"))
           .isInstanceOf(DriverException.class)
-          .hasMessageContaining("live migration of app-1 to host-2 (test:///default) failed")
+          .hasMessageContaining(
+              "live migration of app-1 (apps/app) to host-2 (test:///default) failed")
           .hasMessageContaining("p2p migration is not supported");
       assertThat(real.instances()).extracting(Instance::name).contains("app-1");
     } finally {
