@@ -56,7 +56,7 @@ def main():
     ax.set_xlabel("VMs in the fleet (log scale)")
     ax.set_ylabel("ms after detection")
     ax.set_title("vmha failover of one crashed host vs fleet size (2 shared cores)")
-    ax.legend(fontsize=7, loc="center left")
+    ax.legend(fontsize=7, loc="upper left")
     ax.margins(x=0.2, y=0.1)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
