@@ -109,6 +109,33 @@ class HelmChartTest {
   }
 
   @Test
+  void agentHeartbeatsGetTheirOwnPriorityLevelUnlessTurnedOff() {
+    List<JsonNode> objects = render();
+    JsonNode level = find(objects, "PriorityLevelConfiguration", "vmha-agent-heartbeats");
+    assertThat(level.at("/spec/type").asText()).isEqualTo("Limited");
+    JsonNode agents = find(objects, "FlowSchema", "vmha-agent-heartbeats");
+    assertThat(agents.at("/spec/priorityLevelConfiguration/name").asText())
+        .isEqualTo("vmha-agent-heartbeats");
+    assertThat(agents.at("/spec/matchingPrecedence").asInt())
+        .as("before the built-in service-accounts schema")
+        .isLessThan(9000);
+    JsonNode rule = agents.at("/spec/rules/0");
+    assertThat(rule.at("/subjects/0/serviceAccount/name").asText()).isEqualTo("vmha-agent");
+    assertThat(rule.at("/subjects/0/serviceAccount/namespace").asText()).isEqualTo("vmha-system");
+    assertThat(texts(rule.at("/resourceRules/0/resources"))).containsExactly("leases");
+    assertThat(texts(rule.at("/resourceRules/0/namespaces"))).containsExactly("vmha-system");
+    JsonNode operator = find(objects, "FlowSchema", "vmha-operator");
+    assertThat(operator.at("/spec/priorityLevelConfiguration/name").asText())
+        .isEqualTo("workload-high");
+    assertThat(operator.at("/spec/rules/0/subjects/0/serviceAccount/name").asText())
+        .isEqualTo("vmha-operator");
+
+    assertThat(render("priorityAndFairness.enabled=false"))
+        .noneMatch(o -> o.path("kind").asText().equals("FlowSchema"))
+        .noneMatch(o -> o.path("kind").asText().equals("PriorityLevelConfiguration"));
+  }
+
+  @Test
   void lintIsClean() {
     List<String> command =
         List.of(Tools.assumeHelm().toString(), "lint", Tools.CHART.toString(), "--strict");

@@ -88,7 +88,7 @@ class HelmInstallE2ETest {
   }
 
   @Test
-  void operatorAsTheChartServiceAccountWritesStatusLabelsLeasesAndEvents() {
+  void operatorAsTheChartServiceAccountWritesStatusLeasesAndEvents() {
     fleet.api.createNamespace("apps");
     fleet.apply(
         null,
@@ -223,6 +223,54 @@ class HelmInstallE2ETest {
     fleet.assertAgentsHealthy();
   }
 
+  /**
+   * API Priority and Fairness: the API server names, on every response, the FlowSchema and priority
+   * level it classified the request by. An agent's Lease request goes to the chart's heartbeat
+   * level, the operator's to workload-high, not to the service-accounts default.
+   */
+  @Test
+  void heartbeatsHaveAPriorityLevelOfTheirOwnAndTheOperatorRanksAboveWorkloads() throws Exception {
+    var flowSchemas = fleet.api.admin().flowControl().v1().flowSchema();
+    var levels = fleet.api.admin().flowControl().v1().priorityLevelConfigurations();
+    String heartbeatSchema =
+        flowSchemas.withName("vmha-agent-heartbeats").get().getMetadata().getUid();
+    String heartbeatLevel = levels.withName("vmha-agent-heartbeats").get().getMetadata().getUid();
+    String operatorSchema = flowSchemas.withName("vmha-operator").get().getMetadata().getUid();
+    String workloadHigh = levels.withName("workload-high").get().getMetadata().getUid();
+
+    var agentLeases =
+        classification(
+            fleet.agentClient,
+            "apis/coordination.k8s.io/v1/namespaces/"
+                + ChartedFleet.NAMESPACE
+                + "/leases/"
+                + VmhaApi.hostLeaseName("e2e-h1"));
+    assertThat(agentLeases).containsExactly(heartbeatSchema, heartbeatLevel);
+    var operatorVms = classification(fleet.operatorClient, "apis/vmha.io/v1alpha1/virtualmachines");
+    assertThat(operatorVms).containsExactly(operatorSchema, workloadHigh);
+    // the agent's other requests (its report, its VMs) stay with the defaults
+    var agentVms = classification(fleet.agentClient, "apis/vmha.io/v1alpha1/virtualmachines");
+    assertThat(agentVms.get(0)).isNotEqualTo(heartbeatSchema);
+  }
+
+  /**
+   * [FlowSchema UID, PriorityLevel UID] the API server answered a GET of {@code path} with (the
+   * object need not exist: requests are classified before they are served).
+   */
+  private static List<String> classification(
+      io.fabric8.kubernetes.client.KubernetesClient client, String path) throws Exception {
+    var http = client.getHttpClient();
+    var response =
+        http.sendAsync(
+                http.newHttpRequestBuilder().uri(client.getMasterUrl() + path).build(),
+                String.class)
+            .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(response.code()).as(response.body()).isIn(200, 404);
+    return List.of(
+        String.valueOf(response.header("X-Kubernetes-PF-FlowSchema-UID")),
+        String.valueOf(response.header("X-Kubernetes-PF-PriorityLevel-UID")));
+  }
+
   @Test
   @Order(Integer.MAX_VALUE - 1)
   void anAgentMayWriteItsReportButNotTheOperatorsStatusFields() {
@@ -336,7 +384,7 @@ class HelmInstallE2ETest {
    */
   @Test
   @Order(Integer.MAX_VALUE)
-  void vmWithoutAnyLabelIsPlacedAndLabelled() {
+  void vmWithoutAnyLabelIsPlaced() {
     fleet.api.createNamespace("unlabelled");
     fleet.apply(
         null,
