@@ -83,13 +83,9 @@ public final class HostAgent implements AutoCloseable {
   private int fenceRestarts;
   private int spmRenewals;
   private volatile boolean statusWritten;
+  private final AgentJournal journal;
 
-  /**
-   * @param peerServer serves this agent's peer endpoint; null for none (then no peer can ask it)
-   * @param peerClient asks peers during self-fencing; null when it has no token (it never fences)
-   * @param api the simulation's model of this host's link to the API server; {@link
-   *     ApiLink#ALWAYS_UP} for a real agent
-   */
+  /** An agent without a journal: its self-fence clock starts at its own start. */
   public HostAgent(
       AgentOptions options,
       KubernetesClient client,
@@ -100,6 +96,39 @@ public final class HostAgent implements AutoCloseable {
       PeerServer peerServer,
       PeerClient peerClient,
       ApiLink api) {
+    this(
+        options,
+        client,
+        view,
+        driver,
+        clock,
+        executor,
+        peerServer,
+        peerClient,
+        api,
+        AgentJournal.inMemory());
+  }
+
+  /**
+   * @param peerServer serves this agent's peer endpoint; null for none (then no peer can ask it)
+   * @param peerClient asks peers during self-fencing; null when it has no token (it never fences)
+   * @param api the simulation's model of this host's link to the API server; {@link
+   *     ApiLink#ALWAYS_UP} for a real agent
+   * @param journal where the last heartbeat renewal and the peers outlive this agent: a restarted
+   *     agent's self-fence clock counts from that renewal, not from its own start, and it can ask
+   *     those peers before it reaches the API server again
+   */
+  public HostAgent(
+      AgentOptions options,
+      KubernetesClient client,
+      ClusterView view,
+      HypervisorDriver driver,
+      Clock clock,
+      ScheduledExecutorService executor,
+      PeerServer peerServer,
+      PeerClient peerClient,
+      ApiLink api,
+      AgentJournal journal) {
     this.options = Objects.requireNonNull(options, "options");
     this.me = options.host();
     this.client = Objects.requireNonNull(client, "client");
@@ -116,12 +145,29 @@ public final class HostAgent implements AutoCloseable {
             options.leaseNamespace(),
             me,
             (int) Math.max(1, options.hostGracePeriod().toSeconds()));
+    this.journal = Objects.requireNonNull(journal, "journal");
+    Instant now = clock.instant();
+    var remembered = journal.last().filter(e -> e.lastRenewal().isBefore(now));
+    Instant lastRenewal = remembered.map(AgentJournal.Entry::lastRenewal).orElse(now);
+    remembered.ifPresent(
+        e -> {
+          e.peers()
+              .forEach(
+                  (host, endpoint) -> {
+                    if (!me.equals(host)) {
+                      peerEndpoints.put(host, endpoint);
+                    }
+                  });
+          LOG.info(
+              "agent of {}: last heartbeat renewal {} (journal): the self-fence clock runs from"
+                  + " there; {} peer(s) known",
+              me,
+              e.lastRenewal(),
+              peerEndpoints.size());
+        });
     this.selfFencing =
         new SelfFencing(
-            options.fencing(),
-            options.selfFenceAfter(),
-            options.hostGracePeriod(),
-            clock.instant());
+            options.fencing(), options.selfFenceAfter(), options.hostGracePeriod(), lastRenewal);
   }
 
   /** Starts the loop: a heartbeat tick now and every heartbeat interval, plus a tick per change. */
@@ -238,6 +284,7 @@ public final class HostAgent implements AutoCloseable {
               api.check();
               leases.renewHeartbeat(now);
               selfFencing.renewed(now);
+              journal.renewed(now, peerEndpoints);
             });
         if (!selfFence(now)) {
           return;

@@ -144,6 +144,14 @@ public final class AgentCommand implements Callable<Integer> {
               + "filtered here; for older API servers). Default ${DEFAULT-VALUE}.")
   InformerClusterView.VmWatch vmWatch;
 
+  @Option(
+      names = "--state-dir",
+      defaultValue = "${env:VMHA_STATE_DIR:-/var/lib/vmha-agent}",
+      description =
+          "Where the agent keeps its last heartbeat renewal across restarts (driver libvirt), so a"
+              + " restarted agent behind a partition fences on time (default ${DEFAULT-VALUE}).")
+  java.nio.file.Path stateDir;
+
   @Override
   public Integer call() throws Exception {
     if (selfFenceAfter.compareTo(hostGracePeriod) >= 0) {
@@ -218,7 +226,8 @@ public final class AgentCommand implements Callable<Integer> {
                 libvirtUri,
                 migrationUri,
                 libvirtBridge.isBlank() ? null : libvirtBridge,
-                vmWatch))) {
+                vmWatch,
+                stateDir))) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
       stopped.await();
     } catch (io.vmha.agent.DriverException e) {

@@ -112,6 +112,31 @@ class SelfFencingTest {
     eventually().until(() -> dc.whereRuns("vm-cut-a").equals(Set.of("cut-a")));
   }
 
+  /**
+   * The agent process dies and comes back while its host is cut off from the API server. It cannot
+   * read its Lease nor its peers from the API server: it counts from the last renewal in its
+   * journal and asks the peers it recorded there, so it fences when the operator expects it to
+   * (selfFenceAfter after that renewal), not selfFenceAfter after its own start.
+   */
+  @Test
+  void anAgentRestartedBehindAPartitionFencesFromItsLastRenewal() {
+    twoHostsWithOneVmEach("rs-a", "rs-b");
+    dc.setFaults("rs-a", EnumSet.of(Fault.AGENT_DOWN, Fault.API_PARTITION));
+    clock.advance(Duration.ofMillis(900));
+    dc.setFaults("rs-a", EnumSet.of(Fault.API_PARTITION)); // a new agent process, still cut off
+    HostAgent restarted = dc.agent("rs-a");
+    awaitTicks("rs-b");
+    assertThat(restarted.isSelfFenced()).isFalse();
+    assertThat(dc.whereRuns("vm-rs-a")).containsExactly("rs-a");
+
+    // 1.1 s after the last renewal, 0.2 s after the restart: due now, by the journal's clock
+    clock.advance(Duration.ofMillis(200));
+    eventually().until(restarted::isSelfFenced);
+    assertThat(restarted.lastPeerVerdict().reachingPeer()).isEqualTo("rs-b");
+    eventually().until(() -> dc.whereRuns("vm-rs-a").isEmpty());
+    assertThat(dc.whereRuns("vm-rs-b")).containsExactly("rs-b");
+  }
+
   @Test
   void anApiOutageForEveryoneFencesNothing() {
     twoHostsWithOneVmEach("out-a", "out-b");

@@ -1,6 +1,7 @@
 package io.vmha.agent.libvirt;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmha.agent.AgentJournal;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.ApiLink;
 import io.vmha.agent.ClusterView;
@@ -28,11 +29,29 @@ public final class LibvirtAgent implements AutoCloseable {
   public record Peer(
       PeerToken token, String listenAddress, int listenPort, String advertisedAddress) {}
 
-  /** libvirt settings of {@code vmha agent}, and how it watches its VMs. */
+  /**
+   * libvirt settings of {@code vmha agent}, how it watches its VMs, and where it keeps state across
+   * restarts ({@code stateDir}: the last heartbeat renewal; null keeps it in memory only).
+   */
   public record Settings(
-      String uri, String migrationUri, String bridge, InformerClusterView.VmWatch vmWatch) {
+      String uri,
+      String migrationUri,
+      String bridge,
+      InformerClusterView.VmWatch vmWatch,
+      java.nio.file.Path stateDir) {
     public Settings(String uri, String migrationUri, String bridge) {
-      this(uri, migrationUri, bridge, InformerClusterView.VmWatch.FIELD_SELECTOR);
+      this(uri, migrationUri, bridge, InformerClusterView.VmWatch.FIELD_SELECTOR, null);
+    }
+
+    public Settings(
+        String uri, String migrationUri, String bridge, InformerClusterView.VmWatch vmWatch) {
+      this(uri, migrationUri, bridge, vmWatch, null);
+    }
+
+    AgentJournal journal() {
+      return stateDir == null
+          ? AgentJournal.inMemory()
+          : AgentJournal.file(stateDir.resolve("journal.json"));
     }
   }
 
@@ -84,7 +103,8 @@ public final class LibvirtAgent implements AutoCloseable {
             executor,
             peerServer,
             peerClient,
-            ApiLink.ALWAYS_UP);
+            ApiLink.ALWAYS_UP,
+            settings.journal());
   }
 
   /** Connects to libvirt, starts the informers and the agent loop. */

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.vmha.agent.AgentJournal;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.InformerClusterView;
@@ -348,7 +349,8 @@ public final class SimulatedDatacenter implements AutoCloseable {
                   executor,
                   peerServer,
                   peerClient,
-                  () -> host.apiUp)
+                  () -> host.apiUp,
+                  host.journal)
               .start();
       sim.agentStarts++;
     } else if (!shouldRun && sim.agent != null) {
@@ -542,6 +544,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
     String lastAnnotation;
     int agentStarts;
     int watchdogResets;
+
+    /** The host's disk: the last heartbeat renewal outlives the agent process. */
+    final AgentJournal journal = AgentJournal.inMemory();
 
     SimHost(String name, SimulatedDriver driver) {
       this.name = name;
