@@ -85,30 +85,6 @@ public final class HostAgent implements AutoCloseable {
   private volatile boolean statusWritten;
   private final AgentJournal journal;
 
-  /** An agent without a journal: its self-fence clock starts at its own start. */
-  public HostAgent(
-      AgentOptions options,
-      KubernetesClient client,
-      ClusterView view,
-      HypervisorDriver driver,
-      Clock clock,
-      ScheduledExecutorService executor,
-      PeerServer peerServer,
-      PeerClient peerClient,
-      ApiLink api) {
-    this(
-        options,
-        client,
-        view,
-        driver,
-        clock,
-        executor,
-        peerServer,
-        peerClient,
-        api,
-        AgentJournal.inMemory());
-  }
-
   /**
    * @param peerServer serves this agent's peer endpoint; null for none (then no peer can ask it)
    * @param peerClient asks peers during self-fencing; null when it has no token (it never fences)

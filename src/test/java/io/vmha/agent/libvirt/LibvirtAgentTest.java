@@ -149,7 +149,8 @@ class LibvirtAgentTest {
                 executor,
                 null,
                 null,
-                ApiLink.ALWAYS_UP)
+                ApiLink.ALWAYS_UP,
+                io.vmha.agent.AgentJournal.inMemory())
             .start();
     // The agent writes its first report by merge patch (the host has no status yet) and later ones
     // by JSON Patch once its cache shows the status. The mock server appends lists on a merge
