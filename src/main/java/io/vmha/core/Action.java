@@ -60,10 +60,10 @@ public sealed interface Action {
   // ---- VM placement
 
   /**
-   * Place the VM: {@code status.host}, {@code instanceName}, phase {@code Starting}, label {@code
-   * vmha.io/host}; clear migration target and backoff. {@code cause == Failover}: add one to {@code
-   * failoverCount}. {@code templateCounterAfter} is the template counter this name used (null for
-   * standalone VMs and returns to a host).
+   * Place the VM: {@code status.host}, {@code instanceName}, phase {@code Starting}; clear
+   * migration target and backoff. {@code cause == Failover}: add one to {@code failoverCount}.
+   * {@code templateCounterAfter} is the template counter this name used (null for standalone VMs
+   * and returns to a host).
    */
   record PlaceVm(
       String vm,
