@@ -8,7 +8,6 @@ import io.vmha.api.InstanceToStop;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VirtualMachineStatus;
 import io.vmha.api.VmHost;
-import io.vmha.api.VmHostStatus;
 import io.vmha.api.VmTemplate;
 import io.vmha.core.Action;
 import io.vmha.core.PlaceCause;
@@ -16,11 +15,9 @@ import io.vmha.core.Plan;
 import io.vmha.core.Settings;
 import io.vmha.core.health.HostHealth;
 import io.vmha.core.model.HostView;
-import io.vmha.kube.StatusFields;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -68,30 +65,7 @@ final class PlanApplier {
       Set<String> removableHosts,
       Instant refreshAt) {}
 
-  /**
-   * A change of a host's bookkeeping alone ({@code allocated}, {@code vmCount}) waits at least this
-   * long, and until VM statuses have not been written for {@link #HOST_BOOKKEEPING_QUIET}, but
-   * never longer than {@link #HOST_BOOKKEEPING_MAX_DELAY}. A failover spreads a host's VMs over
-   * many hosts; rewriting each receiving host's counts at once doubled the failover's writes and
-   * held up the plan that records the VMs as Running. Held back, the counts of a burst go out in
-   * one write per host once it is over. They ride along at once with any other change of the host.
-   * (Nothing decides by them: the engine counts capacity from the VMs themselves.)
-   */
-  static final Duration HOST_BOOKKEEPING_DELAY = Duration.ofSeconds(5);
-
-  static final Duration HOST_BOOKKEEPING_QUIET = Duration.ofSeconds(2);
-  static final Duration HOST_BOOKKEEPING_MAX_DELAY = Duration.ofSeconds(30);
-
-  /** The last plan that wrote VM statuses: a burst is over when this is old enough. */
-  private volatile Instant lastVmWrites = Instant.MIN;
-
-  /** Since when each host's written bookkeeping has differed from the plan's. */
-  private final Map<String, Instant> bookkeepingStale =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** The earliest held-back bookkeeping write of the plan being applied. */
-  private final java.util.concurrent.atomic.AtomicReference<Instant> refreshAt =
-      new java.util.concurrent.atomic.AtomicReference<>();
+  private final HostStatusWriter hostStatus;
 
   PlanApplier(
       KubernetesClient client,
@@ -113,10 +87,11 @@ final class PlanApplier {
     this.templateCounters = new TemplateCounters(client, ownWrites, metrics);
     this.spmLease =
         new SpmLeaseWriter(client, ownWrites, metrics, heartbeats, settings, leaseNamespace);
+    this.hostStatus = new HostStatusWriter(client, ownWrites, events, settings);
   }
 
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
-    refreshAt.set(null);
+    hostStatus.startPlan();
     var sources = built.sources();
     AtomicBoolean retry = new AtomicBoolean();
     AtomicInteger writes = new AtomicInteger();
@@ -210,7 +185,7 @@ final class PlanApplier {
             .flatMap(List::stream)
             .anyMatch(a -> !(a instanceof Action.KeepPending || a instanceof Action.LeaveAlone));
     if (moves) {
-      lastVmWrites = now; // a VM changes place or phase: a burst is going on
+      hostStatus.vmsMoving(now); // a VM changes place or phase: a burst is going on
     }
     Map<String, HostView> hostViews = new HashMap<>();
     built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
@@ -278,7 +253,8 @@ final class PlanApplier {
               host, health, fencing, fencingCleared, spmReleases, stops, hostViews, writes, now));
     }
     joinAll(pending, retry);
-    return new Outcome(retry.get(), writes.get(), removableVms, removableHosts, refreshAt.get());
+    return new Outcome(
+        retry.get(), writes.get(), removableVms, removableHosts, hostStatus.refreshAt());
   }
 
   private CompletableFuture<Void> writeHostAsync(
@@ -300,7 +276,7 @@ final class PlanApplier {
     return CompletableFuture.runAsync(
         () -> {
           boolean release = spmReleases.contains(health.host());
-          if (writeHost(
+          if (hostStatus.write(
               host, health, fence, release, hostStops, hostViews.get(health.host()), now)) {
             writes.incrementAndGet();
           }
@@ -425,133 +401,6 @@ final class PlanApplier {
       desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
       return client.resource(desired).updateStatus();
     }
-  }
-
-  private boolean writeHost(
-      VmHost host,
-      HostHealth health,
-      FencingStatus fencing,
-      boolean spmRelease,
-      List<InstanceToStop> stops,
-      HostView view,
-      Instant now) {
-    VmHostStatus current = host.getStatus() == null ? new VmHostStatus() : host.getStatus();
-    List<io.vmha.api.Condition> conditions =
-        Conditions.merge(
-            current.getConditions(),
-            health.conditions().stream()
-                .map(
-                    c ->
-                        new Conditions.Desired(
-                            c.type(), c.status().name(), c.reason(), hostConditionMessage(c)))
-                .toList(),
-            now,
-            host.getMetadata().getGeneration());
-    List<InstanceToStop> sortedStops = new ArrayList<>(stops);
-    sortedStops.sort(Comparator.comparing(InstanceToStop::getName));
-    io.vmha.api.Resources allocated =
-        new io.vmha.api.Resources(
-            (int) ((health.allocated().cpuMillis() + 999) / 1000), health.allocated().memoryMiB());
-    boolean bookkeepingSame =
-        JSON.valueToTree(allocated)
-                .equals(
-                    JSON.valueToTree(
-                        current.getAllocated() == null
-                            ? new io.vmha.api.Resources()
-                            : current.getAllocated()))
-            && Objects.equals(health.vmCount(), current.getVmCount());
-    boolean stateSame =
-        health.phase().name().equals(current.getPhase())
-            && !Conditions.differ(current.getConditions(), conditions)
-            && Objects.equals(host.getMetadata().getGeneration(), current.getObservedGeneration())
-            && Objects.equals(health.spm(), current.getSpm())
-            && spmRelease == Boolean.TRUE.equals(current.getSpmReleaseRequested())
-            && JSON.valueToTree(fencing == null ? JSON.nullNode() : fencing)
-                .equals(
-                    JSON.valueToTree(
-                        current.getFencing() == null ? JSON.nullNode() : current.getFencing()))
-            && JSON.valueToTree(sortedStops)
-                .equals(
-                    JSON.valueToTree(
-                        current.getInstancesToStop() == null
-                            ? List.of()
-                            : current.getInstancesToStop()));
-    String name = host.getMetadata().getName();
-    if (stateSame && bookkeepingSame) {
-      bookkeepingStale.remove(name);
-      return false;
-    }
-    if (stateSame) {
-      Instant stale = bookkeepingStale.computeIfAbsent(name, h -> now);
-      Instant due = stale.plus(HOST_BOOKKEEPING_DELAY);
-      Instant quiet = lastVmWrites.plus(HOST_BOOKKEEPING_QUIET);
-      due = quiet.isAfter(due) ? quiet : due;
-      Instant latest = stale.plus(HOST_BOOKKEEPING_MAX_DELAY);
-      due = due.isAfter(latest) ? latest : due;
-      if (now.isBefore(due)) {
-        refreshAt.accumulateAndGet(due, (a, b) -> a == null || b.isBefore(a) ? b : a);
-        return false;
-      }
-    }
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("phase", health.phase().name());
-    fields.put("conditions", conditions);
-    fields.put("observedGeneration", host.getMetadata().getGeneration());
-    fields.put(
-        "lastHeartbeatTime", view == null ? null : Timestamps.format(view.lastHeartbeatSeen()));
-    fields.put("allocated", allocated);
-    fields.put("vmCount", health.vmCount());
-    fields.put("spm", health.spm());
-    fields.put("spmReleaseRequested", spmRelease ? Boolean.TRUE : null);
-    fields.put("fencing", fencing);
-    fields.put("instancesToStop", sortedStops.isEmpty() ? null : sortedStops);
-    VmHost written =
-        StatusFields.write(
-            client
-                .resources(VmHost.class)
-                .withName(host.getMetadata().getName())
-                .subresource("status"),
-            host.getStatus() != null,
-            fields,
-            StatusFields.present(host.getStatus()));
-    ownWrites.record(written);
-    bookkeepingStale.remove(name);
-    if (!health.phase().name().equals(current.getPhase()) && current.getPhase() != null) {
-      boolean bad =
-          health.phase() != io.vmha.core.model.HostPhase.Up
-              && health.phase() != io.vmha.core.model.HostPhase.Maintenance;
-      hostEvent(
-          written,
-          bad ? EventRecorder.Type.Warning : EventRecorder.Type.Normal,
-          health.phase().name(),
-          "host "
-              + host.getMetadata().getName()
-              + " is "
-              + health.phase()
-              + " (was "
-              + current.getPhase()
-              + ")",
-          now);
-    }
-    return true;
-  }
-
-  /**
-   * The engine's message of an active (not frozen) failover counts the hosts that are lost
-   * fleet-wide ("1/1000 hosts are NotResponding or silent ..."); written on every host, that count
-   * rewrote every host's status each time one host failed or recovered: 1,000 writes competing with
-   * the failover's own at the moment of detection. While failover is active the operator writes a
-   * message without the count (it is in {@code vmha_hosts{phase}} and on the lost host itself); a
-   * frozen failover keeps the engine's full message.
-   */
-  private String hostConditionMessage(io.vmha.core.health.Condition condition) {
-    if ("FailoverFrozen".equals(condition.type())
-        && condition.status() == io.vmha.core.health.ConditionStatus.False) {
-      return "failover is active: fewer than "
-          + Math.round(settings.maxUnhealthyFraction() * 100)
-          + "% of hosts are NotResponding or silent";
-    }
-    return condition.message();
   }
 
   private void hostEvent(
