@@ -1,12 +1,10 @@
 package io.vmha.bench;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +26,6 @@ import java.util.stream.Stream;
 final class RealApiServer implements BenchApi {
   static final String DEFAULT_DIR =
       System.getProperty("user.home") + "/.kubeapitest/k8s/1.33.13-linux-amd64";
-  private static final List<String> CRDS =
-      List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines");
 
   private final Path dir;
   private final Process etcd;
@@ -191,36 +187,7 @@ final class RealApiServer implements BenchApi {
               + client.getKubernetesVersion().getGitVersion()
               + " ready at "
               + config.getMasterUrl());
-      for (String plural : CRDS) {
-        String resource = "META-INF/fabric8/" + plural + ".vmha.io-v1.yml";
-        try (InputStream in = RealApiServer.class.getClassLoader().getResourceAsStream(resource)) {
-          if (in == null) {
-            throw new IllegalStateException(
-                resource + " is not on the classpath: build with ./mvnw package");
-          }
-          CustomResourceDefinition crd =
-              client.apiextensions().v1().customResourceDefinitions().load(in).item();
-          client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-        }
-      }
-      for (String plural : CRDS) {
-        client
-            .apiextensions()
-            .v1()
-            .customResourceDefinitions()
-            .withName(plural + ".vmha.io")
-            .waitUntilCondition(
-                c ->
-                    c.getStatus() != null
-                        && c.getStatus().getConditions() != null
-                        && c.getStatus().getConditions().stream()
-                            .anyMatch(
-                                x ->
-                                    "Established".equals(x.getType())
-                                        && "True".equals(x.getStatus())),
-                60,
-                TimeUnit.SECONDS);
-      }
+      io.vmha.demo.Crds.install(client, Duration.ofSeconds(60));
       Thread.sleep(1000); // discovery of the new kinds
     }
   }

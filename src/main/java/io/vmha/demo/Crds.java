@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +16,14 @@ public final class Crds {
   private Crds() {}
 
   public static void install(KubernetesClient client, boolean waitUntilEstablished) {
+    install(client, waitUntilEstablished ? Duration.ofSeconds(30) : null);
+  }
+
+  /**
+   * Creates or updates the CRDs; with {@code establishedWithin}, waits that long for each to be
+   * Established (a real API server), else returns at once (the mock server).
+   */
+  public static void install(KubernetesClient client, Duration establishedWithin) {
     for (String plural : PLURALS) {
       String resource = "META-INF/fabric8/" + plural + ".vmha.io-v1.yml";
       try (InputStream in = Crds.class.getClassLoader().getResourceAsStream(resource)) {
@@ -30,7 +39,7 @@ public final class Crds {
             .customResourceDefinitions()
             .resource(crd)
             .createOr(c -> c.update());
-        if (waitUntilEstablished) {
+        if (establishedWithin != null) {
           client
               .apiextensions()
               .v1()
@@ -45,8 +54,8 @@ public final class Crds {
                                   x ->
                                       "Established".equals(x.getType())
                                           && "True".equals(x.getStatus())),
-                  30,
-                  TimeUnit.SECONDS);
+                  establishedWithin.toMillis(),
+                  TimeUnit.MILLISECONDS);
         }
       } catch (IOException e) {
         throw new IllegalStateException("cannot read " + resource, e);
