@@ -51,6 +51,21 @@ public record AgentOptions(
         null);
   }
 
+  /**
+   * Simulated agents whose timings and fencing are the operator's {@code settings} (the demo, the
+   * benchmark, tests); {@link #withHost} names each one.
+   */
+  public static AgentOptions simulatedFor(io.vmha.core.Settings settings, String leaseNamespace) {
+    return new AgentOptions(
+        "simulated",
+        leaseNamespace,
+        settings.heartbeatInterval(),
+        settings.selfFenceAfter(),
+        settings.hostGracePeriod(),
+        settings.fencing(),
+        null);
+  }
+
   public AgentOptions withHost(String newHost) {
     return new AgentOptions(
         newHost,

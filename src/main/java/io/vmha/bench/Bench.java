@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.Instance;
@@ -32,6 +31,7 @@ import io.vmha.api.VmTemplateSpec;
 import io.vmha.api.VmhaApi;
 import io.vmha.core.Settings;
 import io.vmha.core.model.FencingPolicy;
+import io.vmha.kube.AddOrUpdate;
 import io.vmha.kube.ApiRequestCounter;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
@@ -303,52 +303,16 @@ public final class Bench {
   }
 
   private void startDatacenter() throws InterruptedException {
-    AgentOptions agent =
-        new AgentOptions(
-            "simulated",
-            LEASES,
-            settings.heartbeatInterval(),
-            settings.selfFenceAfter(),
-            settings.hostGracePeriod(),
-            settings.fencing(),
-            null);
+    AgentOptions agent = AgentOptions.simulatedFor(settings, LEASES);
     datacenter =
         new SimulatedDatacenter(
                 agentClient, SimulationOptions.of(agent).withThreads(options.effectiveSimThreads()))
             .start();
     vmWatch =
         benchClient.resources(VirtualMachine.class).inNamespace(NAMESPACE).runnableInformer(0);
-    vmWatch.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(VirtualMachine vm) {
-            seen(vm);
-          }
-
-          @Override
-          public void onUpdate(VirtualMachine old, VirtualMachine vm) {
-            seen(vm);
-          }
-
-          @Override
-          public void onDelete(VirtualMachine vm, boolean unknown) {}
-        });
+    vmWatch.addEventHandler(AddOrUpdate.<VirtualMachine>handler(this::seen));
     hostWatch = benchClient.resources(VmHost.class).runnableInformer(0);
-    hostWatch.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(VmHost host) {
-            seen(host);
-          }
-
-          @Override
-          public void onUpdate(VmHost old, VmHost host) {
-            seen(host);
-          }
-
-          @Override
-          public void onDelete(VmHost host, boolean unknown) {}
-        });
+    hostWatch.addEventHandler(AddOrUpdate.<VmHost>handler(this::seen));
     vmWatch.run();
     hostWatch.run();
     for (int i = 0; i < options.hosts(); i++) {

@@ -102,15 +102,7 @@ public final class Demo implements AutoCloseable {
                     settings, true, "vmha-operator", LEASES, "vmha-demo-operator", -1, false),
                 api::adapt)
             .start();
-    AgentOptions agent =
-        new AgentOptions(
-            "simulated",
-            LEASES,
-            settings.heartbeatInterval(),
-            settings.selfFenceAfter(),
-            settings.hostGracePeriod(),
-            settings.fencing(),
-            null);
+    AgentOptions agent = AgentOptions.simulatedFor(settings, LEASES);
     datacenter =
         new SimulatedDatacenter(client, SimulationOptions.of(agent).withThreads(4)).start();
     timeline = new Timeline(client, out);

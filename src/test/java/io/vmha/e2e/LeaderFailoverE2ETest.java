@@ -4,15 +4,12 @@ import static io.vmha.e2e.ChartedFleet.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.sim.Fault;
 import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.agent.sim.SimulationOptions;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
-import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -40,31 +37,12 @@ class LeaderFailoverE2ETest {
 
   @BeforeAll
   static void start() throws Exception {
-    api = RealApiServer.start();
-    api.kubectl("apply", "--server-side", "-f", Tools.PROJECT.resolve("crds").toString())
-        .orFail(List.of("kubectl apply crds"));
-    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all")
-        .orFail(List.of("kubectl wait"));
+    api = RealApiServer.startWithCrds(true);
     api.createNamespace(NAMESPACE);
     api.createNamespace(APPS);
-    for (String identity : List.of("a", "b")) {
-      KubernetesClient client =
-          new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
-      OperatorOptions options =
-          new OperatorOptions(
-              ChartedFleet.FAST, true, "vmha-operator", NAMESPACE, identity, -1, false);
-      replicas.put(identity, new VmhaOperator(client, options, o -> {}).start());
-    }
+    LeaderElectionE2ETest.startReplicas(api, NAMESPACE, replicas);
     var settings = ChartedFleet.FAST;
-    AgentOptions agent =
-        new AgentOptions(
-            "simulated",
-            NAMESPACE,
-            settings.heartbeatInterval(),
-            settings.selfFenceAfter(),
-            settings.hostGracePeriod(),
-            settings.fencing(),
-            null);
+    AgentOptions agent = AgentOptions.simulatedFor(settings, NAMESPACE);
     datacenter =
         new SimulatedDatacenter(api.admin(), SimulationOptions.of(agent).withThreads(2)).start();
   }

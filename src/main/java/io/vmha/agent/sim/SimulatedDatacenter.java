@@ -3,7 +3,6 @@ package io.vmha.agent.sim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmha.agent.AgentJournal;
 import io.vmha.agent.DriverException;
@@ -21,6 +20,7 @@ import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmTemplate;
 import io.vmha.api.VmhaApi;
+import io.vmha.kube.AddOrUpdate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -108,21 +108,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
       throw new UncheckedIOException("cannot start the peer server", e);
     }
     peerClient = new PeerClient(options.token(), peerTimeout(options.agent().heartbeatInterval()));
-    hostInformer.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(VmHost host) {
-            annotationsChanged(host);
-          }
-
-          @Override
-          public void onUpdate(VmHost oldHost, VmHost newHost) {
-            annotationsChanged(newHost);
-          }
-
-          @Override
-          public void onDelete(VmHost host, boolean unknown) {}
-        });
+    hostInformer.addEventHandler(AddOrUpdate.<VmHost>handler(this::annotationsChanged));
     try {
       hostInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       repositoryInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
