@@ -31,20 +31,22 @@ class LeaderElectionE2ETest {
 
   @BeforeAll
   static void start() throws Exception {
-    api = RealApiServer.start();
-    api.kubectl("apply", "--server-side", "-f", Tools.PROJECT.resolve("crds").toString())
-        .orFail(List.of("kubectl apply crds"));
-    api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all")
-        .orFail(List.of("kubectl wait"));
+    api = RealApiServer.startWithCrds(true);
     api.createNamespace(NAMESPACE);
+    startReplicas(api, NAMESPACE, replicas);
+  }
+
+  /** Two operator replicas "a" and "b" electing a leader in {@code namespace}. */
+  static void startReplicas(RealApiServer api, String namespace, Map<String, VmhaOperator> into)
+      throws Exception {
     for (String identity : List.of("a", "b")) {
       // Each replica its own client, as two pods would have.
       KubernetesClient client =
           new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
       OperatorOptions options =
           new OperatorOptions(
-              ChartedFleet.FAST, true, "vmha-operator", NAMESPACE, identity, -1, false);
-      replicas.put(identity, new VmhaOperator(client, options, o -> {}).start());
+              ChartedFleet.FAST, true, "vmha-operator", namespace, identity, -1, false);
+      into.put(identity, new VmhaOperator(client, options, o -> {}).start());
     }
   }
 

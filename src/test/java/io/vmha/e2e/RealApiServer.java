@@ -51,9 +51,18 @@ final class RealApiServer implements AutoCloseable {
 
   /** Starts the API server with the committed CRDs applied (by kubectl) and established. */
   static RealApiServer startWithCrds() {
+    return startWithCrds(false);
+  }
+
+  /** The same, the CRDs applied server-side if asked. */
+  static RealApiServer startWithCrds(boolean serverSide) {
     RealApiServer api = start();
-    api.kubectl("apply", "-f", Tools.PROJECT.resolve("crds").toString())
-        .orFail(List.of("kubectl apply -f crds/"));
+    List<String> apply = new java.util.ArrayList<>(List.of("apply"));
+    if (serverSide) {
+      apply.add("--server-side");
+    }
+    apply.addAll(List.of("-f", Tools.PROJECT.resolve("crds").toString()));
+    api.kubectl(apply.toArray(String[]::new)).orFail(List.of("kubectl apply -f crds/"));
     api.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all")
         .orFail(List.of("kubectl wait"));
     return api;
