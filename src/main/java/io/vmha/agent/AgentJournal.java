@@ -23,14 +23,17 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public interface AgentJournal {
 
-  /** The last renewal and the peers' endpoints (host → endpoint URL). */
-  record Entry(Instant lastRenewal, Map<String, String> peers) {}
+  /**
+   * The last renewal, the peers' endpoints (host → endpoint URL) and the number of hosts in the
+   * fleet then (this one included; hosts without an endpoint count too).
+   */
+  record Entry(Instant lastRenewal, Map<String, String> peers, int fleetSize) {}
 
   /** The last entry recorded, if any. */
   Optional<Entry> last();
 
-  /** Records a successful renewal and the peers known then. */
-  void renewed(Instant at, Map<String, String> peers);
+  /** Records a successful renewal, the peers and the fleet's size known then. */
+  void renewed(Instant at, Map<String, String> peers, int fleetSize);
 
   /** A journal in memory: survives an agent object, not its process (the simulation's hosts). */
   static AgentJournal inMemory() {
@@ -42,8 +45,8 @@ public interface AgentJournal {
       }
 
       @Override
-      public void renewed(Instant at, Map<String, String> peers) {
-        last.set(new Entry(at, Map.copyOf(peers)));
+      public void renewed(Instant at, Map<String, String> peers, int fleetSize) {
+        last.set(new Entry(at, Map.copyOf(peers), fleetSize));
       }
     };
   }
@@ -63,23 +66,32 @@ public interface AgentJournal {
               json.convertValue(
                   node.path("peers"),
                   new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
+          Map<String, String> known = peers == null ? Map.of() : peers;
           return Optional.of(
               new Entry(
                   Instant.parse(node.path("lastRenewal").asText()),
-                  peers == null ? Map.of() : peers));
+                  known,
+                  node.path("fleetSize").asInt(known.size() + 1)));
         } catch (IOException | RuntimeException e) {
           return Optional.empty();
         }
       }
 
       @Override
-      public void renewed(Instant at, Map<String, String> peers) {
+      public void renewed(Instant at, Map<String, String> peers, int fleetSize) {
         try {
           Path parent = path.toAbsolutePath().getParent();
           Files.createDirectories(parent);
           Path next = Files.createTempFile(parent, ".journal", ".tmp");
           json.writeValue(
-              next.toFile(), Map.of("lastRenewal", at.toString(), "peers", Map.copyOf(peers)));
+              next.toFile(),
+              Map.of(
+                  "lastRenewal",
+                  at.toString(),
+                  "peers",
+                  Map.copyOf(peers),
+                  "fleetSize",
+                  fleetSize));
           try {
             Files.move(
                 next, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -16,6 +16,9 @@ import java.util.Objects;
  *     leaseDurationSeconds}, and how long a self-fenced agent stays quiet so the operator surely
  *     declared it lost before it comes back
  * @param fencing the fleet's fencing policy (the operator's {@code failover.fencing})
+ * @param maxUnhealthyFraction the operator's H5 threshold: an overdue agent keeps its instances
+ *     only if more than this fraction of all hosts (itself included) confirm they lost the API
+ *     server no later than it did, i.e. only if the operator surely froze failover
  * @param agentVersion reported in {@code status.reported.agentVersion}
  */
 public record AgentOptions(
@@ -25,6 +28,7 @@ public record AgentOptions(
     Duration selfFenceAfter,
     Duration hostGracePeriod,
     FencingPolicy fencing,
+    double maxUnhealthyFraction,
     String agentVersion) {
 
   public AgentOptions {
@@ -34,12 +38,19 @@ public record AgentOptions(
     Objects.requireNonNull(selfFenceAfter, "selfFenceAfter");
     Objects.requireNonNull(hostGracePeriod, "hostGracePeriod");
     Objects.requireNonNull(fencing, "fencing");
+    if (!(maxUnhealthyFraction > 0 && maxUnhealthyFraction <= 1)) {
+      throw new IllegalArgumentException(
+          "maxUnhealthyFraction must be in (0, 1], was " + maxUnhealthyFraction);
+    }
     if (agentVersion == null) {
       agentVersion = "development";
     }
   }
 
-  /** The spec's defaults: heartbeat 2 s, self-fence after 10 s, grace period 15 s, SelfFence. */
+  /**
+   * The spec's defaults: heartbeat 2 s, self-fence after 10 s, grace period 15 s, SelfFence, H5 at
+   * half the fleet.
+   */
   public static AgentOptions defaults(String host, String leaseNamespace) {
     return new AgentOptions(
         host,
@@ -48,6 +59,7 @@ public record AgentOptions(
         Duration.ofSeconds(10),
         Duration.ofSeconds(15),
         FencingPolicy.SelfFence,
+        0.5,
         null);
   }
 
@@ -63,6 +75,7 @@ public record AgentOptions(
         settings.selfFenceAfter(),
         settings.hostGracePeriod(),
         settings.fencing(),
+        settings.maxUnhealthyFraction(),
         null);
   }
 
@@ -74,6 +87,7 @@ public record AgentOptions(
         selfFenceAfter,
         hostGracePeriod,
         fencing,
+        maxUnhealthyFraction,
         agentVersion);
   }
 
@@ -83,5 +97,41 @@ public record AgentOptions(
    */
   public Duration apiFreshness() {
     return heartbeatInterval.multipliedBy(2);
+  }
+
+  /**
+   * How long the agent waits for one peer's answer: one heartbeat interval, between 200 ms and 2 s.
+   */
+  public Duration peerTimeout() {
+    long millis = Math.max(200, Math.min(2000, heartbeatInterval.toMillis()));
+    return Duration.ofMillis(millis);
+  }
+
+  /**
+   * How much later than this host a peer may have lost the API server and still confirm an outage
+   * with it: one heartbeat interval (renewals of hosts cut off at one instant spread over one
+   * interval), but at most half of what separates {@code selfFenceAfter} from {@code
+   * hostGracePeriod}, so every confirming peer has been silent for {@code selfFenceAfter} by the
+   * time the operator judges this host, and the operator's freeze counts it.
+   */
+  public Duration outageTolerance() {
+    Duration margin = hostGracePeriod.minus(selfFenceAfter).dividedBy(2);
+    if (margin.isNegative()) {
+      return Duration.ZERO;
+    }
+    return heartbeatInterval.compareTo(margin) <= 0 ? heartbeatInterval : margin;
+  }
+
+  /**
+   * How many peers must confirm an outage for this host to skip fencing in a fleet of {@code
+   * hosts}: the smallest number that, with this host, is more than {@code maxUnhealthyFraction} of
+   * the fleet, the operator's own freeze test.
+   */
+  public int peersNeededForOutage(int hosts) {
+    int needed = 0;
+    while (needed + 1 <= maxUnhealthyFraction * hosts) {
+      needed++;
+    }
+    return needed;
   }
 }

@@ -1,15 +1,20 @@
 package io.vmha.agent;
 
 /**
- * Whether the agent's path to the API server is up. A real agent's link is always "up" and learns
- * otherwise from failing calls; the simulation cuts it to model {@code api-partition} while many
- * agents share one client.
+ * Whether the agent's paths to the API server and to its peers are up. A real agent's links are
+ * always "up" and it learns otherwise from failing calls; the simulation cuts them to model {@code
+ * api-partition} and {@code isolated} while many agents share one client and one peer server.
  */
 @FunctionalInterface
 public interface ApiLink {
   ApiLink ALWAYS_UP = () -> true;
 
   boolean up();
+
+  /** Whether this host can reach its peers' endpoints and they its own. */
+  default boolean peersReachable() {
+    return true;
+  }
 
   /** Throws if the link is down, before a call is attempted. */
   default void check() {

@@ -79,6 +79,10 @@ public final class HostAgent implements AutoCloseable {
   private String lastReport;
   private boolean needsFreshList;
   private boolean peersRead;
+
+  /** Hosts in the fleet, this one included: what the operator's freeze (H5) counts against. */
+  private volatile int fleetSize = 1;
+
   private boolean fenceRestartDone;
   private int fenceRestarts;
   private int spmRenewals;
@@ -127,6 +131,7 @@ public final class HostAgent implements AutoCloseable {
     Instant lastRenewal = remembered.map(AgentJournal.Entry::lastRenewal).orElse(now);
     remembered.ifPresent(
         e -> {
+          fleetSize = Math.max(e.fleetSize(), e.peers().size() + 1);
           e.peers()
               .forEach(
                   (host, endpoint) -> {
@@ -136,10 +141,11 @@ public final class HostAgent implements AutoCloseable {
                   });
           LOG.info(
               "agent of {}: last heartbeat renewal {} (journal): the self-fence clock runs from"
-                  + " there; {} peer(s) known",
+                  + " there; {} peer(s) known in a fleet of {}",
               me,
               e.lastRenewal(),
-              peerEndpoints.size());
+              peerEndpoints.size(),
+              fleetSize);
         });
     this.selfFencing =
         new SelfFencing(
@@ -155,7 +161,11 @@ public final class HostAgent implements AutoCloseable {
     if (peerServer != null) {
       endpoint =
           peerServer.register(
-              me, () -> selfFencing.apiReachable(clock.instant(), options.apiFreshness()));
+              me,
+              () ->
+                  api.peersReachable()
+                      ? selfFencing.answer(clock.instant(), options.apiFreshness())
+                      : null);
     }
     subscription = view.subscribe(me, this::wake);
     long interval = options.heartbeatInterval().toNanos();
@@ -260,7 +270,7 @@ public final class HostAgent implements AutoCloseable {
               api.check();
               leases.renewHeartbeat(now);
               selfFencing.renewed(now);
-              journal.renewed(now, peerEndpoints);
+              journal.renewed(now, peerEndpoints, fleetSize);
             });
         if (!selfFence(now)) {
           return;
@@ -292,22 +302,41 @@ public final class HostAgent implements AutoCloseable {
   private boolean selfFence(Instant now) {
     SelfFencing.Decision previous = selfFencing.lastDecision();
     SelfFencing.Decision decision = selfFencing.evaluate(now, this::askPeers);
+    PeerClient.Verdict verdict = selfFencing.lastVerdict();
     if (decision == SelfFencing.Decision.ApiOutage && previous != decision) {
       LOG.info(
-          "agent of {} cannot renew its heartbeat but no peer reaches the API server either: "
-              + "an API outage, nothing is fenced",
-          me);
+          "agent of {} cannot renew its heartbeat, and {} of {} peers confirm they lost the API"
+              + " server no later (needed {} in a fleet of {}): an API outage the operator"
+              + " freezes failover for, nothing is fenced",
+          me,
+          verdict.confirmed(),
+          verdict.asked(),
+          verdict.needed(),
+          fleetSize);
     }
     if (decision != SelfFencing.Decision.Fence) {
       return true;
     }
-    PeerClient.Verdict verdict = selfFencing.lastVerdict();
-    LOG.warn(
-        "agent of {} has not renewed its heartbeat since {} while peer {} reaches the API server: "
-            + "self-fencing, stopping every instance",
-        me,
-        selfFencing.lastRenewal(),
-        verdict.reachingPeer());
+    if (verdict.someoneReachesApi()) {
+      LOG.warn(
+          "agent of {} has not renewed its heartbeat since {} while peer {} reaches the API"
+              + " server: self-fencing, stopping every instance",
+          me,
+          selfFencing.lastRenewal(),
+          verdict.reachingPeer());
+    } else {
+      LOG.warn(
+          "agent of {} has not renewed its heartbeat since {} and only {} of the {} peers needed"
+              + " confirm they lost the API server too ({} asked, {} answered; fleet of {}): the"
+              + " operator may be failing its VMs over, self-fencing, stopping every instance",
+          me,
+          selfFencing.lastRenewal(),
+          verdict.confirmed(),
+          verdict.needed(),
+          verdict.asked(),
+          verdict.answered(),
+          fleetSize);
+    }
     for (Instance instance : driver.instances()) {
       try {
         driver.stop(instance.ref());
@@ -327,11 +356,14 @@ public final class HostAgent implements AutoCloseable {
     return false;
   }
 
-  private PeerClient.Verdict askPeers() {
-    if (peerClient == null || peerEndpoints.isEmpty()) {
-      return new PeerClient.Verdict(0, 0, null);
+  private PeerClient.Verdict askPeers(Instant lastRenewal) {
+    int needed = options.peersNeededForOutage(fleetSize);
+    if (peerClient == null || peerEndpoints.isEmpty() || !api.peersReachable()) {
+      return PeerClient.Verdict.nobodyAsked(needed);
     }
-    return peerClient.ask(Map.copyOf(peerEndpoints));
+    return peerClient.ask(
+        Map.copyOf(peerEndpoints),
+        new PeerClient.Question(lastRenewal, options.outageTolerance(), needed));
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -371,6 +403,8 @@ public final class HostAgent implements AutoCloseable {
       }
     }
     peerEndpoints.keySet().retainAll(names);
+    names.add(me);
+    fleetSize = names.size();
     peersRead = true;
   }
 

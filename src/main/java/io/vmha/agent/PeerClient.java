@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -15,16 +16,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Asks peers whether they reach the API server. Peers are asked at once, at most {@link
- * #MAX_PEERS_ASKED} picked at random, each with a timeout; an answer counts only if it is signed
- * with the shared token over our nonce. No answer counts as "cannot".
+ * Asks peers whether they lost the API server too, for an agent that is due to fence (F4). An
+ * answer counts only if it is signed with the shared token over our nonce; no answer counts as
+ * nothing (neither "reaches the API server" nor "confirms an outage").
+ *
+ * <p>Every peer may be asked, because the decision needs confirmations from more than {@code
+ * maxUnhealthyFraction} of the fleet, not from a sample: peers are asked in random order, at most
+ * {@link #IN_FLIGHT} at once, and the asking stops as soon as the outcome is certain (a peer
+ * reaches the API server, enough confirmed, or too few are left to confirm). The whole question
+ * takes at most {@link #ROUNDS} peer timeouts; peers still unasked or silent by then confirm
+ * nothing, so a slow fleet errs on the side of fencing.
  */
 public final class PeerClient {
-  public static final int MAX_PEERS_ASKED = 16;
+  /** Requests open at once: live peers answer in milliseconds, dead ones hold a slot a timeout. */
+  public static final int IN_FLIGHT = 64;
+
+  /** The question's deadline, in peer timeouts. */
+  public static final int ROUNDS = 4;
+
   private static final Logger LOG = LoggerFactory.getLogger(PeerClient.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -40,58 +54,152 @@ public final class PeerClient {
   }
 
   /**
+   * What the asking agent wants to know.
+   *
+   * @param lastRenewal the asker's last heartbeat renewal
+   * @param tolerance how much later a peer may have lost the API server and still confirm
+   * @param confirmationsNeeded how many confirming peers make an outage the operator surely sees
+   */
+  public record Question(Instant lastRenewal, Duration tolerance, int confirmationsNeeded) {
+    boolean confirmedBy(PeerServer.Answer answer) {
+      return !answer.apiReachable() && !answer.lastRenewal().isAfter(lastRenewal.plus(tolerance));
+    }
+  }
+
+  /**
    * What the peers said.
    *
    * @param asked how many peers were asked
    * @param answered how many gave a valid, signed answer
-   * @param reachingPeer a peer that reaches the API server, or null if none does
+   * @param confirmed how many of those lost the API server no later than the asker (within the
+   *     tolerance)
+   * @param needed how many confirmations the question needed
+   * @param reachingPeer a peer that reaches the API server, or null if none said so
    */
-  public record Verdict(int asked, int answered, String reachingPeer) {
+  public record Verdict(int asked, int answered, int confirmed, int needed, String reachingPeer) {
+    /** Nobody was asked (no peers known, or this host cannot reach them). */
+    public static Verdict nobodyAsked(int needed) {
+      return new Verdict(0, 0, 0, needed, null);
+    }
+
     public boolean someoneReachesApi() {
       return reachingPeer != null;
     }
+
+    /** Enough peers lost the API server with us for the operator to have frozen failover. */
+    public boolean outageConfirmed() {
+      return reachingPeer == null && confirmed >= needed;
+    }
   }
 
-  /** Asks the peers (host name to endpoint URL) and waits at most about the timeout. */
-  public Verdict ask(Map<String, String> peers) {
-    List<Map.Entry<String, String>> chosen = new ArrayList<>(peers.entrySet());
-    Collections.shuffle(chosen, RANDOM);
-    if (chosen.size() > MAX_PEERS_ASKED) {
-      chosen = chosen.subList(0, MAX_PEERS_ASKED);
+  /** Asks the peers (host name to endpoint URL) and waits at most {@link #ROUNDS} timeouts. */
+  public Verdict ask(Map<String, String> peers, Question question) {
+    if (question.confirmationsNeeded() == 0 || peers.size() < question.confirmationsNeeded()) {
+      // decided already: this host alone is more than the fraction (the operator freezes whatever
+      // the peers say), or even all of them could not confirm enough
+      return Verdict.nobodyAsked(question.confirmationsNeeded());
     }
-    List<CompletableFuture<Boolean>> answers = new ArrayList<>();
-    List<String> names = new ArrayList<>();
-    for (Map.Entry<String, String> peer : chosen) {
-      names.add(peer.getKey());
-      answers.add(askOne(peer.getKey(), peer.getValue()));
+    List<Map.Entry<String, String>> order = new ArrayList<>(peers.entrySet());
+    Collections.shuffle(order, RANDOM);
+    Tally tally = new Tally(question, order);
+    for (int i = 0; i < Math.min(IN_FLIGHT, order.size()); i++) {
+      askNext(tally);
     }
-    int answered = 0;
-    String reaching = null;
-    long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(100);
-    for (int i = 0; i < answers.size(); i++) {
-      Boolean answer;
-      try {
-        long left = Math.max(0, deadline - System.nanoTime());
-        answer = answers.get(i).get(left, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } catch (Exception e) {
-        answer = null;
+    try {
+      tally.done.get(timeout.toNanos() * ROUNDS, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      LOG.debug("peers did not all answer within {} timeouts", ROUNDS);
+    }
+    return tally.close();
+  }
+
+  private void askNext(Tally tally) {
+    Map.Entry<String, String> peer = tally.next();
+    if (peer == null) {
+      return;
+    }
+    CompletableFuture<PeerServer.Answer> answer = askOne(peer.getKey(), peer.getValue());
+    tally.inFlight(answer);
+    answer.whenComplete(
+        (a, error) -> {
+          if (tally.record(peer.getKey(), error == null ? a : null)) {
+            askNext(tally);
+          }
+        });
+  }
+
+  /** The running count of one question; decides as soon as the outcome cannot change. */
+  private static final class Tally {
+    final Question question;
+    final List<Map.Entry<String, String>> order;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    final List<CompletableFuture<?>> pending = new ArrayList<>();
+    int launched;
+    int completed;
+    int answered;
+    int confirmed;
+    String reaching;
+    boolean closed;
+
+    Tally(Question question, List<Map.Entry<String, String>> order) {
+      this.question = question;
+      this.order = order;
+      if (order.isEmpty()) {
+        done.complete(null);
       }
+    }
+
+    synchronized Map.Entry<String, String> next() {
+      if (closed || done.isDone() || launched == order.size()) {
+        return null;
+      }
+      return order.get(launched++);
+    }
+
+    synchronized void inFlight(CompletableFuture<?> request) {
+      if (closed) {
+        request.cancel(true);
+      } else {
+        pending.add(request);
+      }
+    }
+
+    /** Counts one answer (null: none); returns whether to ask another peer. */
+    synchronized boolean record(String host, PeerServer.Answer answer) {
+      if (closed) {
+        return false;
+      }
+      completed++;
       if (answer != null) {
         answered++;
-        if (answer && reaching == null) {
-          reaching = names.get(i);
+        if (answer.apiReachable() && reaching == null) {
+          reaching = host;
+        } else if (question.confirmedBy(answer)) {
+          confirmed++;
         }
       }
+      int unanswered = order.size() - completed;
+      if (reaching != null
+          || confirmed >= question.confirmationsNeeded()
+          || confirmed + unanswered < question.confirmationsNeeded()
+          || unanswered == 0) {
+        done.complete(null);
+        return false;
+      }
+      return true;
     }
-    answers.forEach(a -> a.cancel(true));
-    return new Verdict(chosen.size(), answered, reaching);
+
+    synchronized Verdict close() {
+      closed = true;
+      pending.forEach(p -> p.cancel(true));
+      return new Verdict(launched, answered, confirmed, question.confirmationsNeeded(), reaching);
+    }
   }
 
-  /** True/false: the peer's signed answer; null: no valid answer. */
-  private CompletableFuture<Boolean> askOne(String host, String endpoint) {
+  /** The peer's signed answer, or null without a valid one. */
+  private CompletableFuture<PeerServer.Answer> askOne(String host, String endpoint) {
     String nonce = HexFormat.of().formatHex(randomBytes());
     HttpRequest request;
     try {
@@ -113,25 +221,25 @@ public final class PeerClient {
                 return null;
               }
               try {
-                JsonNode body = json.readTree(response.body());
-                boolean reachable = body.path("apiReachable").asBoolean(false);
-                String answeredFor = body.path("host").asText("");
-                if (!host.equals(answeredFor)
-                    || !nonce.equals(body.path("nonce").asText(""))
-                    || !token.verify(
-                        body.path("signature").asText(null),
-                        answeredFor,
-                        Boolean.toString(reachable),
-                        nonce)) {
-                  LOG.warn(
-                      "peer {} gave an answer that is not signed for our question: ignored", host);
-                  return null;
-                }
-                return reachable;
+                return verified(host, nonce, json.readTree(response.body()));
               } catch (Exception e) {
                 return null;
               }
             });
+  }
+
+  private PeerServer.Answer verified(String host, String nonce, JsonNode body) {
+    PeerServer.Answer answer =
+        new PeerServer.Answer(
+            body.path("apiReachable").asBoolean(false),
+            Instant.parse(body.path("lastRenewal").asText()));
+    if (!host.equals(body.path("host").asText(""))
+        || !nonce.equals(body.path("nonce").asText(""))
+        || !token.verify(body.path("signature").asText(null), answer.signedParts(host, nonce))) {
+      LOG.warn("peer {} gave an answer that is not signed for our question: ignored", host);
+      return null;
+    }
+    return answer;
   }
 
   private static byte[] randomBytes() {

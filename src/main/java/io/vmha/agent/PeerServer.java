@@ -8,23 +8,26 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The agents' peer endpoint: {@code GET <endpoint>/v1/api-reachable?nonce=N} with {@code
- * Authorization: Bearer <token>} answers whether this host reaches the API server now. Endpoints
- * are {@code http://<address>:<port>/hosts/<host>}; one server can serve many hosts (the simulation
- * runs one for all its agents), a real agent serves its own.
+ * Authorization: Bearer <token>} answers whether this host reaches the API server now and when it
+ * last renewed its heartbeat. Endpoints are {@code http://<address>:<port>/hosts/<host>}; one
+ * server can serve many hosts (the simulation runs one for all its agents), a real agent serves its
+ * own.
  *
- * <p>Answers: 200 with {@code {"host", "apiReachable", "nonce", "signature"}}; 401 without the
- * token; 404 for an unknown path; 503 for a host whose agent is not running.
+ * <p>Answers: 200 with {@code {"host", "apiReachable", "lastRenewal", "nonce", "signature"}} (the
+ * signature covers host, answer, last renewal and nonce); 401 without the token; 404 for an unknown
+ * path; 503 for a host whose agent is not running or cannot be reached.
  */
 public final class PeerServer implements AutoCloseable {
   public static final String API_REACHABLE_PATH = "/v1/api-reachable";
@@ -38,7 +41,7 @@ public final class PeerServer implements AutoCloseable {
   private final ExecutorService executor;
   private final PeerToken token;
   private final String advertisedAddress;
-  private final Map<String, BooleanSupplier> responders = new ConcurrentHashMap<>();
+  private final Map<String, Supplier<Answer>> responders = new ConcurrentHashMap<>();
   private final ObjectMapper json = new ObjectMapper();
 
   private PeerServer(HttpServer server, PeerToken token, String advertisedAddress) {
@@ -69,9 +72,26 @@ public final class PeerServer implements AutoCloseable {
     return peerServer;
   }
 
-  /** Serves {@code host}'s answers from {@code apiReachable}; returns the host's endpoint URL. */
-  public String register(String host, BooleanSupplier apiReachable) {
-    responders.put(host, apiReachable);
+  /**
+   * What a host says about itself.
+   *
+   * @param apiReachable whether it renewed its heartbeat recently
+   * @param lastRenewal when it last did: an asker that lost the API server itself counts this host
+   *     as confirming an outage only if it lost it no later
+   */
+  public record Answer(boolean apiReachable, Instant lastRenewal) {
+    /** The signed parts of an answer for {@code host} to {@code nonce}. */
+    String[] signedParts(String host, String nonce) {
+      return new String[] {host, Boolean.toString(apiReachable), lastRenewal.toString(), nonce};
+    }
+  }
+
+  /**
+   * Serves {@code host}'s answers from {@code answer} (null: the host cannot be reached, peers get
+   * 503); returns the host's endpoint URL.
+   */
+  public String register(String host, Supplier<Answer> answer) {
+    responders.put(host, answer);
     return endpoint(host);
   }
 
@@ -120,17 +140,18 @@ public final class PeerServer implements AutoCloseable {
         return;
       }
       String host = path.group(1);
-      BooleanSupplier responder = responders.get(host);
-      if (responder == null) {
+      Supplier<Answer> responder = responders.get(host);
+      Answer answer = responder == null ? null : responder.get();
+      if (answer == null) {
         send(exchange, 503, Map.of("error", "the agent of " + host + " is not running"));
         return;
       }
-      boolean reachable = responder.getAsBoolean();
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("host", host);
-      body.put("apiReachable", reachable);
+      body.put("apiReachable", answer.apiReachable());
+      body.put("lastRenewal", answer.lastRenewal().toString());
       body.put("nonce", nonce.group(1));
-      body.put("signature", token.sign(host, Boolean.toString(reachable), nonce.group(1)));
+      body.put("signature", token.sign(answer.signedParts(host, nonce.group(1))));
       send(exchange, 200, body);
     }
   }

@@ -3,7 +3,7 @@ package io.vmha.agent;
 import io.vmha.core.model.FencingPolicy;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The self-fencing decision of F4, on the agent's own clock. The agent tells it when a heartbeat
@@ -11,16 +11,23 @@ import java.util.function.Supplier;
  * when the agent is overdue.
  *
  * <pre>
- * since last renewal   policy     peers (asked only when overdue)       decision
- * &lt; selfFenceAfter     any        not asked                             Healthy: keep running
- * &gt;= selfFenceAfter    None       not asked                             NotConfigured: keep running
- * &gt;= selfFenceAfter    SelfFence  at least one reaches the API server   Fence: stop every instance
- * &gt;= selfFenceAfter    SelfFence  none does, none answers, or no peers  ApiOutage: keep running, ask again
+ * since last renewal   policy     peers (asked only when overdue)                decision
+ * &lt; selfFenceAfter     any        not asked                                      Healthy: keep running
+ * &gt;= selfFenceAfter    None       not asked                                      NotConfigured: keep running
+ * &gt;= selfFenceAfter    SelfFence  one reaches the API server                     Fence: stop every instance
+ * &gt;= selfFenceAfter    SelfFence  fewer than needed confirm an outage            Fence: stop every instance
+ * &gt;= selfFenceAfter    SelfFence  enough confirm an outage, none reaches the API ApiOutage: keep running, ask again
  * </pre>
  *
- * After fencing, the agent stays quiet (no renewal, no start) until the API server is reachable and
- * {@code hostGracePeriod} has passed since its last renewal, so the operator has surely declared
- * the host lost and re-placed its VMs; then it resumes like a freshly started agent.
+ * "Enough" is what makes this host and the confirming peers more than {@code maxUnhealthyFraction}
+ * of the fleet; a peer confirms if it lost the API server no later than this host did (within a
+ * tolerance), so the operator counts it as lost by the time it judges this host and has frozen
+ * failover. Silence confirms nothing: a host cut off from the API server and from its peers alike
+ * fences, because the operator may well be failing its VMs over.
+ *
+ * <p>After fencing, the agent stays quiet (no renewal, no start) until the API server is reachable
+ * and {@code hostGracePeriod} has passed since its last renewal, so the operator has surely
+ * declared the host lost and re-placed its VMs; then it resumes like a freshly started agent.
  */
 public final class SelfFencing {
 
@@ -32,9 +39,15 @@ public final class SelfFencing {
      * Overdue, but the fleet's policy is {@code None}: the operator keeps the DuplicateRisk record.
      */
     NotConfigured,
-    /** Overdue, and no peer reaches the API server either: an API outage never fences the fleet. */
+    /**
+     * Overdue, and enough peers lost the API server with this host that the operator froze
+     * failover: an API outage never fences the fleet.
+     */
     ApiOutage,
-    /** Overdue while a peer reaches the API server: this host is cut off; stop every instance. */
+    /**
+     * Overdue while a peer reaches the API server, or without enough peers confirming an outage:
+     * this host may be judged lost and its VMs re-placed; stop every instance.
+     */
     Fence
   }
 
@@ -62,8 +75,12 @@ public final class SelfFencing {
     return lastRenewal;
   }
 
-  /** Decides; {@code askPeers} is called only when the heartbeat is overdue under SelfFence. */
-  public synchronized Decision evaluate(Instant now, Supplier<PeerClient.Verdict> askPeers) {
+  /**
+   * Decides; {@code askPeers} (given the last renewal) is called only when the heartbeat is overdue
+   * under SelfFence.
+   */
+  public synchronized Decision evaluate(
+      Instant now, Function<Instant, PeerClient.Verdict> askPeers) {
     if (fencedAt != null) {
       return lastDecision;
     }
@@ -72,8 +89,8 @@ public final class SelfFencing {
     } else if (policy != FencingPolicy.SelfFence) {
       lastDecision = Decision.NotConfigured;
     } else {
-      lastVerdict = askPeers.get();
-      lastDecision = lastVerdict.someoneReachesApi() ? Decision.Fence : Decision.ApiOutage;
+      lastVerdict = askPeers.apply(lastRenewal);
+      lastDecision = lastVerdict.outageConfirmed() ? Decision.ApiOutage : Decision.Fence;
     }
     return lastDecision;
   }
@@ -98,9 +115,14 @@ public final class SelfFencing {
     lastDecision = Decision.Healthy;
   }
 
-  /** Whether this host's heartbeat is fresh enough to tell a peer "I reach the API server". */
-  public synchronized boolean apiReachable(Instant now, Duration freshness) {
-    return fencedAt == null && Duration.between(lastRenewal, now).compareTo(freshness) <= 0;
+  /**
+   * What this host tells a peer: it reaches the API server if its heartbeat is fresh enough (and it
+   * is not fenced), and when it last renewed.
+   */
+  public synchronized PeerServer.Answer answer(Instant now, Duration freshness) {
+    boolean reachable =
+        fencedAt == null && Duration.between(lastRenewal, now).compareTo(freshness) <= 0;
+    return new PeerServer.Answer(reachable, lastRenewal);
   }
 
   public synchronized Decision lastDecision() {

@@ -80,6 +80,15 @@ public final class AgentCommand implements Callable<Integer> {
   FencingPolicy fencing;
 
   @Option(
+      names = "--max-unhealthy-fraction",
+      defaultValue = "${env:VMHA_MAX_UNHEALTHY_FRACTION:-0.5}",
+      description =
+          "The operator's failover.maxUnhealthyFraction: an agent that lost the API server keeps"
+              + " its VMs only if more than this fraction of all hosts confirm they lost it too"
+              + " (default ${DEFAULT-VALUE}).")
+  double maxUnhealthyFraction;
+
+  @Option(
       names = "--lease-namespace",
       defaultValue = "${env:VMHA_LEASE_NAMESPACE:-}",
       description =
@@ -158,6 +167,13 @@ public final class AgentCommand implements Callable<Integer> {
       err().println("vmha agent: --self-fence-after must be shorter than --host-grace-period");
       return 2;
     }
+    if (!(maxUnhealthyFraction > 0 && maxUnhealthyFraction <= 1)) {
+      err()
+          .println(
+              "vmha agent: --max-unhealthy-fraction must be in (0, 1], was "
+                  + maxUnhealthyFraction);
+      return 2;
+    }
     PeerToken token = peerToken();
     if (token == null) {
       if (fencing == FencingPolicy.SelfFence && driver != Driver.simulated) {
@@ -183,6 +199,7 @@ public final class AgentCommand implements Callable<Integer> {
               selfFenceAfter,
               hostGracePeriod,
               fencing,
+              maxUnhealthyFraction,
               AgentCommand.class.getPackage().getImplementationVersion());
       if (driver == Driver.libvirt) {
         return runLibvirt(client, options, token, advertised);

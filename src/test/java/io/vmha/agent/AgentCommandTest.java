@@ -28,6 +28,17 @@ class AgentCommandTest {
     assertThat(agent.commandSpec().findOption("--self-fence-after").getValue().toString())
         .isEqualTo("PT10S");
     assertThat(agent.commandSpec().findOption("--listen-port").<Integer>getValue()).isEqualTo(9740);
+    assertThat(agent.commandSpec().findOption("--max-unhealthy-fraction").<Double>getValue())
+        .isEqualTo(0.5);
+  }
+
+  @Test
+  void refusesAFractionTheOperatorWouldRefuse() {
+    CommandLine cli = VmhaCommand.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute("agent", "--host", "h", "--max-unhealthy-fraction", "1.5")).isEqualTo(2);
+    assertThat(err.toString()).contains("--max-unhealthy-fraction must be in (0, 1]");
   }
 
   @Test

@@ -50,6 +50,7 @@ final class AgentFixture {
         Duration.ofSeconds(1),
         Duration.ofSeconds(2),
         fencing,
+        0.5,
         "test");
   }
 

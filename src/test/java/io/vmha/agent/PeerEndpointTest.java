@@ -7,15 +7,21 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class PeerEndpointTest {
+  static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+  static final Duration TOLERANCE = Duration.ofSeconds(2);
+
   final PeerToken token = PeerToken.of("a-shared-secret-of-the-fleet");
   PeerServer server;
   final HttpClient http = HttpClient.newHttpClient();
+  final PeerClient client = new PeerClient(token, Duration.ofSeconds(1));
 
   @BeforeEach
   void start() throws Exception {
@@ -27,9 +33,18 @@ class PeerEndpointTest {
     server.close();
   }
 
+  /** A question from a host that last renewed at T0 and needs {@code needed} confirmations. */
+  static PeerClient.Question needing(int needed) {
+    return new PeerClient.Question(T0, TOLERANCE, needed);
+  }
+
+  static PeerServer.Answer lost(Instant lastRenewal) {
+    return new PeerServer.Answer(false, lastRenewal);
+  }
+
   @Test
   void answersOnlyWithTheToken() throws Exception {
-    String endpoint = server.register("h1", () -> true);
+    String endpoint = server.register("h1", () -> new PeerServer.Answer(true, T0));
     URI uri = URI.create(endpoint + PeerServer.API_REACHABLE_PATH + "?nonce=0123456789abcdef");
     assertThat(send(HttpRequest.newBuilder(uri).build()).statusCode()).isEqualTo(401);
     assertThat(
@@ -44,34 +59,97 @@ class PeerEndpointTest {
                 .header("Authorization", token.authorizationHeader())
                 .build());
     assertThat(ok.statusCode()).isEqualTo(200);
-    assertThat(ok.body()).contains("\"apiReachable\":true", "\"nonce\":\"0123456789abcdef\"");
+    assertThat(ok.body())
+        .contains(
+            "\"apiReachable\":true",
+            "\"lastRenewal\":\"2030-01-01T00:00:00Z\"",
+            "\"nonce\":\"0123456789abcdef\"");
   }
 
   @Test
   void theClientTrustsOnlySignedAnswers() {
-    server.register("yes", () -> true);
-    server.register("no", () -> false);
-    PeerClient client = new PeerClient(token, Duration.ofSeconds(1));
-    assertThat(client.ask(Map.of("yes", server.endpoint("yes"))).reachingPeer()).isEqualTo("yes");
-    assertThat(client.ask(Map.of("no", server.endpoint("no"))))
-        .isEqualTo(new PeerClient.Verdict(1, 1, null));
+    server.register("yes", () -> new PeerServer.Answer(true, T0));
+    server.register("no", () -> lost(T0));
+    assertThat(client.ask(Map.of("yes", server.endpoint("yes")), needing(1)).reachingPeer())
+        .isEqualTo("yes");
+    assertThat(client.ask(Map.of("no", server.endpoint("no")), needing(1)))
+        .isEqualTo(new PeerClient.Verdict(1, 1, 1, 1, null));
 
     // a peer whose answers are signed with another token (or forged) is not believed
     PeerClient stranger =
         new PeerClient(PeerToken.of("another-secret-entirely"), Duration.ofSeconds(1));
-    assertThat(stranger.ask(Map.of("yes", server.endpoint("yes"))))
-        .isEqualTo(new PeerClient.Verdict(1, 0, null));
+    assertThat(stranger.ask(Map.of("yes", server.endpoint("yes")), needing(1)))
+        .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
+  }
+
+  /** The last renewal is signed: a man in the middle cannot make a late loser look early. */
+  @Test
+  void aTamperedLastRenewalIsNotBelieved() throws Exception {
+    PeerServer.Answer answer = lost(T0.plusSeconds(30));
+    String nonce = "0123456789abcdef";
+    String signature = token.sign(answer.signedParts("late", nonce));
+    String forged = T0.toString();
+    assertThat(signature).isNotEqualTo(token.sign("late", "false", forged, nonce));
+    assertThat(token.verify(signature, "late", "false", forged, nonce)).isFalse();
+    assertThat(token.verify(signature, answer.signedParts("late", nonce))).isTrue();
   }
 
   @Test
-  void aDeadAgentDoesNotAnswer() {
-    server.register("gone", () -> true);
+  void onlyPeersThatLostTheApiNoLaterConfirmAnOutage() {
+    server.register("earlier", () -> lost(T0.minusSeconds(5)));
+    server.register("within-tolerance", () -> lost(T0.plus(TOLERANCE)));
+    server.register("later", () -> lost(T0.plus(TOLERANCE).plusMillis(1)));
+    Map<String, String> peers = new HashMap<>();
+    for (String host : new String[] {"earlier", "within-tolerance", "later"}) {
+      peers.put(host, server.endpoint(host));
+    }
+    PeerClient.Verdict verdict = client.ask(peers, needing(3));
+    assertThat(verdict.answered()).isEqualTo(3);
+    assertThat(verdict.confirmed()).isEqualTo(2);
+    assertThat(verdict.outageConfirmed()).isFalse();
+    assertThat(client.ask(peers, needing(2)).outageConfirmed()).isTrue();
+  }
+
+  @Test
+  void aDeadOrUnreachableAgentConfirmsNothing() {
+    server.register("gone", () -> lost(T0));
     server.unregister("gone");
-    PeerClient client = new PeerClient(token, Duration.ofSeconds(1));
-    assertThat(client.ask(Map.of("gone", server.endpoint("gone"))))
-        .isEqualTo(new PeerClient.Verdict(1, 0, null));
-    assertThat(client.ask(Map.of("nowhere", "http://127.0.0.1:1/hosts/nowhere")))
-        .isEqualTo(new PeerClient.Verdict(1, 0, null));
+    server.register("cut-off", () -> null);
+    assertThat(client.ask(Map.of("gone", server.endpoint("gone")), needing(1)))
+        .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
+    assertThat(client.ask(Map.of("cut-off", server.endpoint("cut-off")), needing(1)))
+        .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
+    assertThat(client.ask(Map.of("nowhere", "http://127.0.0.1:1/hosts/nowhere"), needing(1)))
+        .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
+  }
+
+  /**
+   * A large fleet: the answer needs confirmations from more than half of it, not from a sample, and
+   * the asking stops once the outcome is certain.
+   */
+  @Test
+  void inALargeFleetEveryPeerNeededIsAskedAndNoMore() {
+    Map<String, String> peers = new HashMap<>();
+    for (int i = 0; i < 300; i++) {
+      String host = "h" + i;
+      server.register(host, () -> lost(T0));
+      peers.put(host, server.endpoint(host));
+    }
+    PeerClient.Verdict outage = client.ask(peers, needing(200));
+    assertThat(outage.outageConfirmed()).isTrue();
+    assertThat(outage.confirmed()).isGreaterThanOrEqualTo(200);
+    assertThat(outage.asked()).isLessThan(300);
+
+    // one peer that reaches the API server is found among the silent ones, wherever it is
+    server.register("h150", () -> new PeerServer.Answer(true, T0));
+    PeerClient.Verdict reached = client.ask(peers, needing(300));
+    assertThat(reached.reachingPeer()).isEqualTo("h150");
+    assertThat(reached.outageConfirmed()).isFalse();
+
+    // more are needed than there are peers: nobody can confirm enough, decided without waiting
+    PeerClient.Verdict impossible = client.ask(Map.of("h1", server.endpoint("h1")), needing(2));
+    assertThat(impossible.asked()).isZero();
+    assertThat(impossible.outageConfirmed()).isFalse();
   }
 
   private HttpResponse<String> send(HttpRequest request) throws Exception {

@@ -14,30 +14,91 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SelfFencingDecisionTest {
   static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
 
-  @ParameterizedTest(name = "{0} s without renewal, {1}, peer reaches API: {2} -> {3}")
+  @ParameterizedTest(
+      name = "{0} s without renewal, {1}, a peer reaches the API: {2}, {3} of {4} confirm -> {5}")
   @CsvSource({
-    "9,  SelfFence, true,  Healthy",
-    "9,  None,      true,  Healthy",
-    "10, None,      true,  NotConfigured",
-    "10, SelfFence, true,  Fence",
-    "10, SelfFence, false, ApiOutage",
-    "60, SelfFence, false, ApiOutage",
+    "9,  SelfFence, true,  0, 2, Healthy",
+    "9,  None,      true,  0, 2, Healthy",
+    "10, None,      true,  0, 2, NotConfigured",
+    "10, SelfFence, true,  0, 2, Fence",
+    // a peer that reaches the API server outweighs any number of confirmations
+    "10, SelfFence, true,  5, 2, Fence",
+    "10, SelfFence, false, 2, 2, ApiOutage",
+    "60, SelfFence, false, 3, 2, ApiOutage",
+    // silence is no confirmation: cut off from API and peers alike, the host fences
+    "10, SelfFence, false, 1, 2, Fence",
+    "10, SelfFence, false, 0, 2, Fence",
+    // alone more than the fraction: nothing to confirm
+    "10, SelfFence, false, 0, 0, ApiOutage",
   })
   void decides(
-      int secondsSinceRenewal, FencingPolicy policy, boolean peerReachesApi, Decision expected) {
+      int secondsSinceRenewal,
+      FencingPolicy policy,
+      boolean peerReachesApi,
+      int confirmed,
+      int needed,
+      Decision expected) {
     SelfFencing fencing =
         new SelfFencing(policy, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
     AtomicInteger asked = new AtomicInteger();
     Decision decision =
         fencing.evaluate(
             T0.plusSeconds(secondsSinceRenewal),
-            () -> {
+            lastRenewal -> {
+              assertThat(lastRenewal).isEqualTo(T0);
               asked.incrementAndGet();
-              return new PeerClient.Verdict(3, 3, peerReachesApi ? "peer" : null);
+              return new PeerClient.Verdict(
+                  5, 5, confirmed, needed, peerReachesApi ? "peer" : null);
             });
     assertThat(decision).isEqualTo(expected);
     boolean overdueUnderSelfFence = secondsSinceRenewal >= 10 && policy == FencingPolicy.SelfFence;
     assertThat(asked.get()).isEqualTo(overdueUnderSelfFence ? 1 : 0);
+  }
+
+  /** The operator freezes failover when more than the fraction of all hosts is silent (H5). */
+  @ParameterizedTest(name = "fraction {0}, {1} hosts: {2} peers must confirm")
+  @CsvSource({
+    "0.5, 1,    0",
+    "0.5, 2,    1",
+    "0.5, 3,    1",
+    "0.5, 4,    2",
+    "0.5, 1000, 500",
+    "0.3, 10,   3",
+    "0.25, 8,   2",
+    "1.0, 5,    5",
+  })
+  void peersNeededMakeTheOperatorsFreeze(double fraction, int hosts, int needed) {
+    AgentOptions options =
+        new AgentOptions(
+            "h",
+            "ns",
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(15),
+            FencingPolicy.SelfFence,
+            fraction,
+            null);
+    assertThat(options.peersNeededForOutage(hosts)).isEqualTo(needed);
+    // the same test the operator's FailoverFreeze makes: lost > fraction * total
+    assertThat(needed + 1 > fraction * hosts).isTrue();
+    assertThat(needed > fraction * hosts).isFalse();
+  }
+
+  @ParameterizedTest(name = "heartbeat {0} ms, self-fence {1} s, grace {2} s: tolerance {3} ms")
+  @CsvSource({"2000, 10, 15, 2000", "5000, 10, 15, 2500", "100, 1, 2, 100", "1000, 5, 5, 0"})
+  void aPeerConfirmsIfItWasSilentLongEnoughWhenTheOperatorJudgesThisHost(
+      long heartbeatMillis, int selfFence, int grace, long toleranceMillis) {
+    AgentOptions options =
+        new AgentOptions(
+            "h",
+            "ns",
+            Duration.ofMillis(heartbeatMillis),
+            Duration.ofSeconds(selfFence),
+            Duration.ofSeconds(grace),
+            FencingPolicy.SelfFence,
+            0.5,
+            null);
+    assertThat(options.outageTolerance()).isEqualTo(Duration.ofMillis(toleranceMillis));
   }
 
   @ParameterizedTest

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.vmha.agent.sim.Fault;
 import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmHost;
 import io.vmha.operator.MockApi;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +36,9 @@ class SelfFencingTest {
 
   @BeforeEach
   void start() {
+    // hosts of earlier tests would count in the fleet the freeze is measured against (H5)
+    client.resources(VmHost.class).delete();
+    client.resources(VirtualMachine.class).inAnyNamespace().delete();
     api = new AgentFixture(client);
     api.sharedRepository();
     clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
@@ -55,21 +60,27 @@ class SelfFencingTest {
 
   /** Two hosts that know each other's peer endpoint, each running one VM. */
   void twoHostsWithOneVmEach(String a, String b) {
-    for (String host : new String[] {a, b}) {
+    hostsWithOneVmEach(a, b);
+  }
+
+  /** Hosts that know each other's peer endpoint, each running one VM named vm-HOST. */
+  void hostsWithOneVmEach(String... hosts) {
+    for (String host : hosts) {
       api.host(host);
       dc.addHost(host);
       api.placedVm("vm-" + host, host, "Running");
     }
-    eventually()
-        .until(
-            () ->
-                api.reportedInstance(a, "vm-" + a).isPresent()
-                    && api.reportedInstance(b, "vm-" + b).isPresent()
-                    && api.reported(a).getEndpoint() != null
-                    && api.reported(b).getEndpoint() != null);
+    for (String host : hosts) {
+      eventually()
+          .until(
+              () ->
+                  api.reportedInstance(host, "vm-" + host).isPresent()
+                      && api.reported(host).getEndpoint() != null);
+    }
     // each agent reads its peers' endpoints from the cache on its next tick
-    awaitTicks(a);
-    awaitTicks(b);
+    for (String host : hosts) {
+      awaitTicks(host);
+    }
   }
 
   void awaitTicks(String host) {
@@ -139,44 +150,96 @@ class SelfFencingTest {
 
   @Test
   void anApiOutageForEveryoneFencesNothing() {
-    twoHostsWithOneVmEach("out-a", "out-b");
-    dc.setFaults("out-a", EnumSet.of(Fault.API_PARTITION));
-    dc.setFaults("out-b", EnumSet.of(Fault.API_PARTITION));
+    hostsWithOneVmEach("out-a", "out-b", "out-c");
+    for (String host : new String[] {"out-a", "out-b", "out-c"}) {
+      dc.setFaults(host, EnumSet.of(Fault.API_PARTITION));
+    }
     clock.advance(Duration.ofSeconds(5));
 
-    for (String host : new String[] {"out-a", "out-b"}) {
+    for (String host : new String[] {"out-a", "out-b", "out-c"}) {
       HostAgent agent = dc.agent(host);
       eventually()
           .untilAsserted(
               () -> {
                 assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.ApiOutage);
                 PeerClient.Verdict verdict = agent.lastPeerVerdict();
-                // peers of earlier tests in this class are still listed, with dead endpoints
-                assertThat(verdict.asked()).isPositive();
-                assertThat(verdict.answered()).isPositive();
+                // 3 hosts, maxUnhealthyFraction 0.5: this one and one peer are more than half
+                assertThat(verdict.needed()).isEqualTo(1);
+                assertThat(verdict.confirmed()).isPositive();
                 assertThat(verdict.someoneReachesApi()).isFalse();
               });
     }
-    assertThat(dc.whereRuns("vm-out-a")).containsExactly("out-a");
-    assertThat(dc.whereRuns("vm-out-b")).containsExactly("out-b");
-    assertThat(dc.agent("out-a").isSelfFenced()).isFalse();
-    assertThat(dc.agent("out-b").isSelfFenced()).isFalse();
+    for (String host : new String[] {"out-a", "out-b", "out-c"}) {
+      assertThat(dc.whereRuns("vm-" + host)).containsExactly(host);
+      assertThat(dc.agent(host).isSelfFenced()).isFalse();
+    }
+  }
+
+  /**
+   * The split-brain case: a host loses the API server and its peers alike, but not its storage. The
+   * operator sees one silent host of three, fails its VMs over after the grace period, and trusts
+   * it to have stopped them by selfFenceAfter. Silence from the peers is no proof of an outage.
+   */
+  @Test
+  void aHostCutOffFromTheApiAndFromItsPeersFencesOnTime() {
+    hostsWithOneVmEach("iso-a", "iso-b", "iso-c");
+    dc.setFaults("iso-a", EnumSet.of(Fault.ISOLATED));
+    HostAgent agent = dc.agent("iso-a");
+    clock.advance(Duration.ofMillis(900));
+    awaitTicks("iso-b");
+    assertThat(dc.whereRuns("vm-iso-a")).containsExactly("iso-a");
+
+    clock.advance(Duration.ofMillis(200));
+    eventually().until(agent::isSelfFenced);
+    PeerClient.Verdict verdict = agent.lastPeerVerdict();
+    assertThat(verdict.answered()).isZero();
+    assertThat(verdict.needed()).isEqualTo(1);
+    eventually().until(() -> dc.whereRuns("vm-iso-a").isEmpty());
+    assertThat(dc.whereRuns("vm-iso-b")).containsExactly("iso-b");
+    assertThat(dc.whereRuns("vm-iso-c")).containsExactly("iso-c");
   }
 
   @Test
-  void withoutAnswersFromPeersNothingIsFenced() {
+  void silentPeersConfirmNoOutage() {
     twoHostsWithOneVmEach("dead-a", "dead-b");
     dc.setFaults("dead-b", EnumSet.of(Fault.AGENT_DOWN));
     dc.setFaults("dead-a", EnumSet.of(Fault.API_PARTITION));
     clock.advance(Duration.ofSeconds(5));
     HostAgent agent = dc.agent("dead-a");
+    eventually().until(agent::isSelfFenced);
+    assertThat(agent.lastPeerVerdict().asked()).isEqualTo(1);
+    assertThat(agent.lastPeerVerdict().answered()).isZero();
+    eventually().until(() -> dc.whereRuns("vm-dead-a").isEmpty());
+  }
+
+  /**
+   * A peer that lost the API server after this host did may still look healthy to the operator when
+   * it judges this host: it does not confirm. This host fences; the peer, asked later, counts the
+   * fenced host (it lost the API server first) and keeps its VM.
+   */
+  @Test
+  void aPeerThatLostTheApiLaterDoesNotConfirmAnOutage() {
+    twoHostsWithOneVmEach("early", "late");
+    dc.setFaults("early", EnumSet.of(Fault.API_PARTITION));
+    clock.advance(Duration.ofMillis(500));
+    awaitTicks("late");
+    dc.setFaults("late", EnumSet.of(Fault.API_PARTITION));
+    clock.advance(Duration.ofMillis(700));
+
+    HostAgent early = dc.agent("early");
+    eventually().until(early::isSelfFenced);
+    assertThat(early.lastPeerVerdict().answered()).isEqualTo(1);
+    assertThat(early.lastPeerVerdict().confirmed()).isZero();
+    eventually().until(() -> dc.whereRuns("vm-early").isEmpty());
+
+    clock.advance(Duration.ofMillis(500));
+    HostAgent late = dc.agent("late");
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.ApiOutage);
-              assertThat(agent.lastPeerVerdict().asked()).isPositive();
-              assertThat(agent.lastPeerVerdict().answered()).isZero();
+              assertThat(late.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.ApiOutage);
+              assertThat(late.lastPeerVerdict().confirmed()).isEqualTo(1);
             });
-    assertThat(dc.whereRuns("vm-dead-a")).containsExactly("dead-a");
+    assertThat(dc.whereRuns("vm-late")).containsExactly("late");
   }
 }

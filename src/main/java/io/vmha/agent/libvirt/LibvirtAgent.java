@@ -15,7 +15,6 @@ import io.vmha.api.AgentReport;
 import io.vmha.api.VmHost;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -91,8 +90,7 @@ public final class LibvirtAgent implements AutoCloseable {
     peerServer =
         PeerServer.start(
             peer.listenAddress(), peer.listenPort(), peer.advertisedAddress(), peer.token());
-    long timeoutMillis = Math.max(200, Math.min(2000, options.heartbeatInterval().toMillis()));
-    PeerClient peerClient = new PeerClient(peer.token(), Duration.ofMillis(timeoutMillis));
+    PeerClient peerClient = new PeerClient(peer.token(), options.peerTimeout());
     agent =
         new HostAgent(
             options,

@@ -27,6 +27,11 @@ public enum Fault {
   HOST_CRASH("host-crash"),
   /** This host cannot reach the API server; its peers can, and it can reach its peers. */
   API_PARTITION("api-partition"),
+  /**
+   * This host reaches neither the API server nor its peers, but keeps its storage (a separate
+   * network): the split-brain case, where only fencing stops its instances from running twice.
+   */
+  ISOLATED("isolated"),
   /** Every start of an instance on this host fails (to demonstrate bounded retries, F6). */
   START_FAILURE("start-failure");
 

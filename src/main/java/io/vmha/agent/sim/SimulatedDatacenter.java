@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmha.agent.AgentJournal;
+import io.vmha.agent.ApiLink;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.InformerClusterView;
@@ -23,7 +24,6 @@ import io.vmha.api.VmhaApi;
 import io.vmha.kube.AddOrUpdate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -107,7 +107,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the peer server", e);
     }
-    peerClient = new PeerClient(options.token(), peerTimeout(options.agent().heartbeatInterval()));
+    peerClient = new PeerClient(options.token(), options.agent().peerTimeout());
     hostInformer.addEventHandler(AddOrUpdate.<VmHost>handler(this::annotationsChanged));
     try {
       hostInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -124,14 +124,6 @@ public final class SimulatedDatacenter implements AutoCloseable {
         executor.scheduleWithFixedDelay(
             this::renewGuestLeases, 0, guestNanos, TimeUnit.NANOSECONDS);
     return this;
-  }
-
-  /**
-   * How long an agent waits for its peers' answers: one heartbeat interval, between 200 ms and 2 s.
-   */
-  static Duration peerTimeout(Duration heartbeatInterval) {
-    long millis = Math.max(200, Math.min(2000, heartbeatInterval.toMillis()));
-    return Duration.ofMillis(millis);
   }
 
   // ---- hosts ------------------------------------------------------------------------------------
@@ -305,7 +297,8 @@ public final class SimulatedDatacenter implements AutoCloseable {
     sim.driver.setStorageConnected(!faults.contains(Fault.STORAGE_DOWN));
     sim.driver.setNetworkConnected(!faults.contains(Fault.NETWORK_DOWN));
     sim.driver.setFailStarts(faults.contains(Fault.START_FAILURE));
-    sim.apiUp = !faults.contains(Fault.API_PARTITION);
+    sim.apiUp = !faults.contains(Fault.API_PARTITION) && !faults.contains(Fault.ISOLATED);
+    sim.peersUp = !faults.contains(Fault.ISOLATED);
     if (faults.contains(Fault.HOST_CRASH) && !before.contains(Fault.HOST_CRASH)) {
       stopAgent(sim);
       sim.cancelWatchdog();
@@ -335,7 +328,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
                   executor,
                   peerServer,
                   peerClient,
-                  () -> host.apiUp,
+                  host.links,
                   host.journal)
               .start();
       sim.agentStarts++;
@@ -522,6 +515,22 @@ public final class SimulatedDatacenter implements AutoCloseable {
     final String name;
     final SimulatedDriver driver;
     volatile boolean apiUp = true;
+    volatile boolean peersUp = true;
+
+    /** The host's network as its agent sees it. */
+    final ApiLink links =
+        new ApiLink() {
+          @Override
+          public boolean up() {
+            return apiUp;
+          }
+
+          @Override
+          public boolean peersReachable() {
+            return peersUp;
+          }
+        };
+
     Set<Fault> faults = EnumSet.noneOf(Fault.class);
     HostAgent agent;
     ScheduledFuture<?> watchdog;

@@ -127,6 +127,7 @@ class LibvirtAgentTest {
             Duration.ofSeconds(1),
             Duration.ofSeconds(2),
             FencingPolicy.None,
+            0.5,
             "test");
     executor = new ScheduledThreadPoolExecutor(2);
     // the mock API server has no field selectors on custom resources: watch every VM
@@ -360,6 +361,7 @@ class LibvirtAgentTest {
             Duration.ofSeconds(1),
             Duration.ofSeconds(2),
             FencingPolicy.None,
+            0.5,
             "test");
     try (LibvirtAgent process =
         LibvirtAgent.start(
