@@ -67,7 +67,8 @@ public final class Engine {
             ? null
             : snapshot.failoverFrozen() ? snapshot.now() : snapshot.failoverResumedAt();
     String spmHolder =
-        new SpmElector().elect(snapshot.spmLease(), hosts, byName, snapshot.now(), log, deadlines);
+        new SpmElector(settings.heartbeatInterval().multipliedBy(2))
+            .elect(snapshot.spmLease(), hosts, byName, snapshot.now(), log, deadlines);
     clearFinishedFencing(hosts, log);
 
     CapacityLedger ledger =

@@ -133,6 +133,24 @@ class StorageNetworkRulesTest {
   }
 
   @Test
+  void S3_aQuietHostIsNotChosenWhileARenewingOneIsEligible() {
+    // e has gone quiet (agent dead or cut off) but is not judged lost yet: it could not take up
+    // the role, and the fleet would wait a lease duration for the next choice
+    FleetBuilder fleet =
+        fleet()
+            .host("d", h -> h.spmPriority(SpmPriority.Low))
+            .host("e", h -> h.spmPriority(SpmPriority.High).silentFor(Duration.ofSeconds(5)));
+    Plan plan = fleet.plan();
+    assertThat(plan.host("e").phase()).isEqualTo(HostPhase.Up);
+    assertThat(plan.actions(Action.AssignSpm.class)).containsExactly(new Action.AssignSpm("d"));
+
+    // with every eligible host quiet, the preferred one is still chosen rather than none
+    fleet.host("d", h -> h.silentFor(Duration.ofSeconds(5)));
+    assertThat(fleet.plan().actions(Action.AssignSpm.class))
+        .containsExactly(new Action.AssignSpm("e"));
+  }
+
+  @Test
   void S3_spmHostGoingIntoMaintenanceReleasesTheLease() {
     FleetBuilder fleet =
         fleet()
