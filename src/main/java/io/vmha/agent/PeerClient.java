@@ -29,15 +29,16 @@ import org.slf4j.LoggerFactory;
  * maxUnhealthyFraction} of the fleet, not from a sample: peers are asked in random order, at most
  * {@link #IN_FLIGHT} at once, and the asking stops as soon as the outcome is certain (a peer
  * reaches the API server, enough confirmed, or too few are left to confirm). The whole question
- * takes at most {@link #ROUNDS} peer timeouts; peers still unasked or silent by then confirm
- * nothing, so a slow fleet errs on the side of fencing.
+ * takes at most one peer timeout, the margin H1 leaves between self-fencing and the operator's
+ * judgement; peers still unasked or silent by then confirm nothing, so a slow fleet errs on the
+ * side of fencing, never of fencing late.
  */
 public final class PeerClient {
-  /** Requests open at once: live peers answer in milliseconds, dead ones hold a slot a timeout. */
-  public static final int IN_FLIGHT = 64;
-
-  /** The question's deadline, in peer timeouts. */
-  public static final int ROUNDS = 4;
+  /**
+   * Requests open at once: live peers answer in milliseconds, a dead one holds its slot for the
+   * whole question.
+   */
+  public static final int IN_FLIGHT = 256;
 
   private static final Logger LOG = LoggerFactory.getLogger(PeerClient.class);
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -92,7 +93,7 @@ public final class PeerClient {
     }
   }
 
-  /** Asks the peers (host name to endpoint URL) and waits at most {@link #ROUNDS} timeouts. */
+  /** Asks the peers (host name to endpoint URL) and waits at most about the timeout. */
   public Verdict ask(Map<String, String> peers, Question question) {
     if (question.confirmationsNeeded() == 0 || peers.size() < question.confirmationsNeeded()) {
       // decided already: this host alone is more than the fraction (the operator freezes whatever
@@ -106,11 +107,11 @@ public final class PeerClient {
       askNext(tally);
     }
     try {
-      tally.done.get(timeout.toNanos() * ROUNDS, TimeUnit.NANOSECONDS);
+      tally.done.get(timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-      LOG.debug("peers did not all answer within {} timeouts", ROUNDS);
+      LOG.debug("peers did not all answer within {}", timeout);
     }
     return tally.close();
   }

@@ -66,7 +66,7 @@ public final class PeerServer implements AutoCloseable {
    */
   public static PeerServer start(
       String bindAddress, int port, String advertisedAddress, PeerToken token) throws IOException {
-    HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 64);
+    HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
     PeerServer peerServer = new PeerServer(http, token, advertisedAddress);
     http.start();
     return peerServer;
