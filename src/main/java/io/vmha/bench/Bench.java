@@ -203,23 +203,28 @@ public final class Bench {
     }
   }
 
-  /** Capacity of an ordinary host, and the factor of the crashed ones. */
+  /** Capacity of an ordinary host. */
   private int hostCpus() {
     int perHost = (options.vms() + options.hosts() - 1) / options.hosts();
     return Math.max(16, 3 * perHost);
   }
 
-  private double failedHostWeight() {
-    int n = options.hosts();
-    int k = options.fail();
+  /**
+   * How many VMs each host to be crashed carries: {@code --failed-host-vms}, as far as the fleet
+   * allows (each crashed host at most the share of one host more than the others); 0 for hosts like
+   * the others.
+   */
+  private int victimsPerCrashedHost() {
     int target = options.failedHostVms();
-    if (target <= 0 || (long) target * n <= options.vms()) {
-      return 1;
+    int k = options.fail();
+    if (target <= 0 || (long) target * options.hosts() <= options.vms()) {
+      return 0;
     }
-    int reachable = Math.min(target, options.vms() / (k + 1));
-    // least-allocated placement does not fill hosts exactly in proportion: aim high, the bench
-    // crashes the busiest hosts whatever they carry, and reports how many VMs that was
-    return 1.5 * (double) reachable * (n - k) / (options.vms() - (double) k * reachable);
+    return Math.min(target, options.vms() / (k + 1));
+  }
+
+  private boolean phased() {
+    return victimsPerCrashedHost() > 0;
   }
 
   static String hostName(int i) {
@@ -252,7 +257,7 @@ public final class Bench {
     benchClient.resource(template).create();
 
     int cpus = hostCpus();
-    double weight = failedHostWeight();
+    int victims = victimsPerCrashedHost();
     parallel(
         options.hosts(),
         i -> {
@@ -263,19 +268,70 @@ public final class Bench {
                   .addToLabels("vmha.io/rack", "r" + (i % 20))
                   .build());
           VmHostSpec spec = new VmHostSpec();
-          int c = i < options.fail() ? (int) Math.ceil(cpus * weight) : cpus;
+          boolean toCrash = i < options.fail() && victims > 0;
+          int c = toCrash ? victims * VM_CPUS : cpus;
           spec.setCapacity(new Resources(c, c * VM_MEMORY_MIB * 2));
+          if (toCrash) {
+            spec.setUnschedulable(true); // filled on their own, after the rest of the fleet
+          }
           host.setSpec(spec);
           benchClient.resource(host).create();
         });
-    parallel(
-        options.vms(),
-        i -> benchClient.resource(vm(NAMESPACE, vmName(i), i % 2 == 0, true)).create());
+    int ordinary = options.vms() - options.fail() * victims;
+    createVms(0, ordinary);
     result.createSeconds = seconds(System.nanoTime() - t0);
     say(
+        phased()
+            ? String.format(
+                "created %d hosts and %d VMs in %.1f s; the %d host(s) to crash stay"
+                    + " unschedulable until the others are placed, then get their %d VMs each",
+                options.hosts(), ordinary, result.createSeconds, options.fail(), victims)
+            : String.format(
+                "created %d hosts and %d VMs in %.1f s",
+                options.hosts(), options.vms(), result.createSeconds));
+  }
+
+  private void createVms(int from, int to) throws Exception {
+    parallel(
+        to - from,
+        i ->
+            benchClient
+                .resource(vm(NAMESPACE, vmName(from + i), (from + i) % 2 == 0, true))
+                .create());
+  }
+
+  /**
+   * The second phase of a phased fleet: only the hosts to crash are schedulable while their VMs are
+   * created and placed, so each gets exactly its share; then every host is schedulable again.
+   */
+  private void fillHostsToCrash() throws Exception {
+    long t0 = System.nanoTime();
+    int ordinary = options.vms() - options.fail() * victimsPerCrashedHost();
+    setUnschedulable(options.fail(), options.hosts(), true);
+    setUnschedulable(0, options.fail(), false);
+    createVms(ordinary, options.vms());
+    await(
+        "the hosts to crash are full",
+        Duration.ofSeconds(120 + options.vms() / 100),
+        () -> running() == options.vms());
+    setUnschedulable(options.fail(), options.hosts(), false);
+    say(
         String.format(
-            "created %d hosts (crash candidates %.1fx capacity) and %d VMs in %.1f s",
-            options.hosts(), weight, options.vms(), result.createSeconds));
+            "%d VMs placed on the %d host(s) to crash alone, every host schedulable again, in %.1f"
+                + " s",
+            options.vms() - ordinary, options.fail(), seconds(System.nanoTime() - t0)));
+  }
+
+  /** A merge patch of the spec alone: the hosts' status changes all the time, their spec not. */
+  private void setUnschedulable(int fromHost, int toHost, boolean unschedulable) throws Exception {
+    String patch = "{\"spec\":{\"unschedulable\":" + (unschedulable ? "true" : "null") + "}}";
+    parallel(
+        toHost - fromHost,
+        i ->
+            benchClient
+                .resources(VmHost.class)
+                .withName(hostName(fromHost + i))
+                .patch(PatchContext.of(PatchType.JSON_MERGE), patch));
   }
 
   static VirtualMachine vm(String namespace, String name, boolean fromTemplate, boolean running) {
@@ -382,6 +438,7 @@ public final class Bench {
           ChildOperator.start(api.config(), settings, LEASES, options.operatorHeap(), this::say);
       result.operatorProcess = "own JVM, -Xmx" + options.operatorHeap();
     }
+    int ordinary = options.vms() - options.fail() * victimsPerCrashedHost();
     AtomicInteger last = new AtomicInteger();
     await(
         "every VM is Running",
@@ -395,16 +452,19 @@ public final class Bench {
                     "  %d VMs Running after %.1f s", running, seconds(System.nanoTime() - t0)));
           }
           last.set(running);
-          return running == options.vms();
+          return running == ordinary;
         });
     long elapsed = System.nanoTime() - t0;
     result.initialPlacementSeconds = seconds(elapsed);
-    result.initialPlacementVmsPerSecond = options.vms() / seconds(elapsed);
+    result.initialPlacementVmsPerSecond = ordinary / seconds(elapsed);
     result.initialPlacementProcessCpuSeconds = seconds(processCpuNanos() - cpu0);
     say(
         String.format(
             "initial placement: %d VMs Running %.1f s after the operator started (%.0f VMs/s)",
-            options.vms(), result.initialPlacementSeconds, result.initialPlacementVmsPerSecond));
+            ordinary, result.initialPlacementSeconds, result.initialPlacementVmsPerSecond));
+    if (phased()) {
+      fillHostsToCrash();
+    }
     await(
         "the baseline VMs are Stopped",
         Duration.ofSeconds(60),

@@ -9,8 +9,8 @@ import java.time.Duration;
  * @param hosts simulated hypervisor hosts
  * @param vms virtual machines (all highly available, 1 CPU / 1 GiB; half from a template)
  * @param fail hosts crashed at once
- * @param failedHostVms how many VMs each crashed host should carry (its capacity is scaled so
- *     least-allocated placement puts about that many there); 0 for a host like the others
+ * @param failedHostVms how many VMs each crashed host carries: it has room for exactly that many
+ *     and is filled first, while the other hosts are unschedulable; 0 for a host like the others
  * @param api {@code embedded} or {@code real}
  * @param k8sBinaries where etcd and kube-apiserver are, for {@code real}
  * @param heartbeat agents' heartbeat interval

@@ -39,7 +39,8 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--failed-host-vms",
       defaultValue = "200",
       description =
-          "VMs each crashed host should carry; its capacity is scaled for it (default ${DEFAULT-VALUE}; 0: like the others).")
+          "VMs each crashed host carries: it has room for exactly that many and is filled first,"
+              + " while the others are unschedulable (default ${DEFAULT-VALUE}; 0: like the others).")
   int failedHostVms;
 
   @Option(

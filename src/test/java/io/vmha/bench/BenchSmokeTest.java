@@ -20,7 +20,7 @@ class BenchSmokeTest {
   @Test
   @Timeout(180)
   void fiftyHostsFiveHundredVmsOneHostCrashes(@TempDir Path dir) throws Exception {
-    BenchResult result = run(options("embedded", 500, dir, null));
+    BenchResult result = run(options("embedded", 500, 0, dir, null));
     assertCorrect(result);
     assertThat(dir.resolve("bench.json")).exists();
   }
@@ -36,8 +36,10 @@ class BenchSmokeTest {
     Path binaries = Path.of(RealApiServer.DEFAULT_DIR);
     Assumptions.assumeTrue(
         RealApiServer.unavailable(binaries) == null, "no kube-apiserver in " + binaries);
-    BenchResult result = run(options("real", 300, dir, "256m"));
+    BenchResult result = run(options("real", 300, 60, dir, "256m"));
     assertCorrect(result);
+    // the host to crash was filled on its own, to exactly --failed-host-vms
+    assertThat(result.vmsOnCrashedHosts).isEqualTo(60);
     assertThat(result.operatorProcess).isEqualTo("own JVM, -Xmx256m");
     assertThat(result.operatorMaxHeapMiB).isEqualTo(256.0);
     assertThat(result.operatorHeapMiB).isPositive().isLessThan(256.0);
@@ -50,12 +52,13 @@ class BenchSmokeTest {
     assertThat(result.planDurationSeconds.get("failoverPlans")).isPositive();
   }
 
-  private static BenchOptions options(String api, int vms, Path dir, String operatorHeap) {
+  private static BenchOptions options(
+      String api, int vms, int failedHostVms, Path dir, String operatorHeap) {
     return new BenchOptions(
         50,
         vms,
         1,
-        0,
+        failedHostVms,
         api,
         Path.of(RealApiServer.DEFAULT_DIR),
         Duration.ofSeconds(1),
