@@ -100,11 +100,16 @@ public record AgentOptions(
   }
 
   /**
-   * How long the agent waits for one peer's answer: one heartbeat interval, between 200 ms and 2 s.
+   * How long an overdue agent waits for its peers' answers: half of the margin H1 leaves between
+   * fencing (at {@code selfFenceAfter}, plus up to a heartbeat interval until the next tick) and
+   * the operator's judgement (at {@code hostGracePeriod}), between 200 ms and 2 s (1.5 s with the
+   * defaults). Unanswered peers confirm nothing, so a longer wait fences less in an outage, and a
+   * shorter one never fences late.
    */
   public Duration peerTimeout() {
-    long millis = Math.max(200, Math.min(2000, heartbeatInterval.toMillis()));
-    return Duration.ofMillis(millis);
+    long margin =
+        hostGracePeriod.minus(selfFenceAfter).minus(heartbeatInterval).dividedBy(2).toMillis();
+    return Duration.ofMillis(Math.max(200, Math.min(2000, margin)));
   }
 
   /**

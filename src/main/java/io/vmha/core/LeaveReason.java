@@ -11,6 +11,12 @@ public enum LeaveReason {
    * have held off self-fencing, so failover waits until it must have fenced (H5, F4).
    */
   AwaitingSelfFence,
+  /**
+   * The same moment with fencing None: the host was silent during the freeze, most likely cut off
+   * with the rest, so it gets as long to report back before its VMs start elsewhere with a stale
+   * record (H5).
+   */
+  AwaitingReport,
   /** Deletion waits for the host to report, as the instance may still run there (L2). */
   DeletionWaitsForHost,
   /** The VM must leave its host but cannot be migrated (see the message). */

@@ -132,6 +132,10 @@ public final class Demo implements AutoCloseable {
     run("A host loses its network", "S2", this::networkLoss);
     run("Maintenance drains a host", "H3, H4", this::maintenance);
     run(
+        "A host loses the API server and its peers, not its storage: its VMs run once",
+        "F4, H1",
+        this::isolatedHost);
+    run(
         "The API server is unreachable for every agent: nobody is fenced",
         "F4, H5",
         this::apiOutage);
@@ -351,6 +355,45 @@ public final class Demo implements AutoCloseable {
     timeline.note(
         "kubectl patch vmhost " + host + " --type merge -p '{\"spec\":{\"maintenance\":false}}'");
     editHost(host, false);
+    settle();
+  }
+
+  /**
+   * The split-brain case: the host still reaches its shared storage over its own network, so only
+   * fencing keeps its VMs from running twice. No peer can confirm an outage (the invariant monitor
+   * checks I1 throughout); under fencing None the operator records the stale instance instead.
+   */
+  private void isolatedHost() {
+    String cut = busiestHost(h -> !h.equals(spmHolder()));
+    List<String> moving = sharedVmsOn(cut);
+    fault(cut, Fault.ISOLATED);
+    boolean selfFence = settings.fencing() == FencingPolicy.SelfFence;
+    if (selfFence) {
+      expect(
+          cut + " fenced itself: no peer confirmed an outage",
+          detection(),
+          () -> datacenter.driver(cut).instances().isEmpty());
+    }
+    for (String name : moving) {
+      expect(
+          name + " runs on another host",
+          detection(),
+          () -> "Running".equals(phase(vm(name))) && !cut.equals(vm(name).getStatus().getHost()));
+      if (!selfFence) {
+        var stale = vm(name).getStatus().getStaleInstances();
+        expectThat(
+            name + ": the instance left on " + cut + " is recorded as stale",
+            stale != null && stale.stream().anyMatch(s -> cut.equals(s.getHost())));
+      }
+    }
+    check(
+        moving.size()
+            + " VM(s) of "
+            + cut
+            + " re-placed, "
+            + String.format("%.1f", timeline.elapsedSeconds())
+            + " s after it was cut off");
+    heal(cut);
     settle();
   }
 

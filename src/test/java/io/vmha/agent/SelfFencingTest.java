@@ -7,8 +7,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.vmha.agent.sim.Fault;
 import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.agent.sim.SimulationOptions;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
+import io.vmha.core.model.FencingPolicy;
 import io.vmha.operator.MockApi;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
 /** F4 with an injected clock: the agents' time only passes when the test moves it. */
 @EnableKubernetesMockClient(crud = true)
 class SelfFencingTest {
+  static final Duration GRACE = Duration.ofSeconds(3);
   static KubernetesClient client;
   AgentFixture api;
   MutableClock clock;
@@ -42,7 +45,23 @@ class SelfFencingTest {
     api = new AgentFixture(client);
     api.sharedRepository();
     clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-    dc = new SimulatedDatacenter(client, AgentFixture.fastSimulation().withClock(clock)).start();
+    AgentOptions agent =
+        new AgentOptions(
+            "unset",
+            AgentFixture.LEASE_NS,
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            GRACE,
+            FencingPolicy.SelfFence,
+            0.5,
+            "test");
+    // grace 3 s: H1's margin gives the peers almost a second to answer on a loaded machine
+    assertThat(agent.peerTimeout()).isEqualTo(Duration.ofMillis(950));
+    dc =
+        new SimulatedDatacenter(
+                client,
+                SimulationOptions.of(agent).withWatchdog(null).withThreads(2).withClock(clock))
+            .start();
   }
 
   @AfterEach
@@ -116,7 +135,7 @@ class SelfFencingTest {
     assertThat(api.hostRenewTime("cut-a")).isEqualTo(lastRenewal);
     assertThat(agent.isSelfFenced()).isTrue();
 
-    clock.advance(Duration.ofSeconds(2));
+    clock.advance(GRACE.minusMillis(1100));
     eventually().until(() -> api.hostRenewTime("cut-a").isAfter(lastRenewal));
     assertThat(agent.isSelfFenced()).isFalse();
     // it comes back like a fresh agent: the VM still placed on it is started again

@@ -189,7 +189,7 @@ class HostHealthRulesTest {
   }
 
   @Test
-  void H5_withoutFencingFailoverResumesAtOnceWithAStaleRecord() {
+  void H5_withoutFencingAHostSilentDuringTheFreezeGetsTimeToReportBeforeAStaleRecord() {
     FleetBuilder fleet =
         fleet()
             .settings(Settings.defaults().withFencing(FencingPolicy.None))
@@ -203,8 +203,20 @@ class HostHealthRulesTest {
     fleet.failoverFrozen(true);
     Plan resumed = fleet.plan();
     assertThat(resumed.actions(Action.UnfreezeFailover.class)).hasSize(1);
-    assertThat(resumed.actions(Action.RecordStaleInstance.class)).hasSize(1);
-    assertThat(resumed.actions(Action.PlaceVm.class))
+    // h1 was most likely cut off with the others and has not reported back yet: starting web
+    // elsewhere now would run it twice for nothing
+    assertThat(resumed.actions(Action.PlaceVm.class)).isEmpty();
+    assertThat(resumed.actions(Action.RecordStaleInstance.class)).isEmpty();
+    assertThat(resumed.actions(Action.LeaveAlone.class))
+        .singleElement()
+        .extracting(Action.LeaveAlone::reason)
+        .isEqualTo(LeaveReason.AwaitingReport);
+    assertThat(resumed.nextDeadline()).contains(fleet.now().plus(Duration.ofSeconds(12)));
+
+    fleet.failoverResumedNow().advance(Duration.ofSeconds(12));
+    Plan late = fleet.plan();
+    assertThat(late.actions(Action.RecordStaleInstance.class)).hasSize(1);
+    assertThat(late.actions(Action.PlaceVm.class))
         .extracting(Action.PlaceVm::vm)
         .containsExactly("default/web");
   }

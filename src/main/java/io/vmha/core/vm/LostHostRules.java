@@ -37,25 +37,26 @@ final class LostHostRules {
                   vm.key(), LeaveReason.FailoverFrozen, context.freeze().message()));
       return;
     }
-    Instant fencedBy =
-        host != null && context.settings().fencing() == FencingPolicy.SelfFence
-            ? context.awaitingSelfFence(host)
-            : null;
-    if (fencedBy != null) {
+    Instant waitsUntil = host == null ? null : context.awaitingAfterFreeze(host);
+    if (waitsUntil != null) {
+      boolean selfFence = context.settings().fencing() == FencingPolicy.SelfFence;
       context
           .log()
           .vm(
               vm.view(),
               new Action.LeaveAlone(
                   vm.key(),
-                  LeaveReason.AwaitingSelfFence,
+                  selfFence ? LeaveReason.AwaitingSelfFence : LeaveReason.AwaitingReport,
                   "failover resumed at "
                       + context.failoverResumedAt()
                       + " but host "
                       + host.name()
-                      + " was silent during the outage, when agents hold off self-fencing:"
-                      + " its VMs count as stopped from "
-                      + fencedBy));
+                      + (selfFence
+                          ? " was silent during the outage, when agents hold off self-fencing:"
+                              + " its VMs count as stopped from "
+                          : " was silent during the outage and may just not have reported back"
+                              + " yet: its VMs stay until ")
+                      + waitsUntil));
       return;
     }
     if (context.guestHeartbeatFresh(vm)) {

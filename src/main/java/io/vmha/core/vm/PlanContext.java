@@ -47,17 +47,19 @@ public record PlanContext(
     return host == null
         || (settings.fencing() == FencingPolicy.SelfFence
             && !freeze.frozen()
-            && awaitingSelfFence(host) == null);
+            && awaitingAfterFreeze(host) == null);
   }
 
   /**
-   * H5 with SelfFence: a host already silent when failover resumed may have been one of those cut
-   * off in the outage. Its agent held off fencing and fed its watchdog until the outage ended, so
-   * it fences at its next heartbeat, or its watchdog resets the host {@code selfFenceAfter} after
-   * its last feed if the agent died meanwhile. Returns when its VMs count as stopped, or null if
-   * they already do.
+   * H5: a host already silent when failover resumed may have been one of those cut off in the
+   * outage. With SelfFence its agent held off fencing and fed its watchdog until the outage ended,
+   * so it fences at its next heartbeat, or its watchdog resets the host {@code selfFenceAfter}
+   * after its last feed if the agent died meanwhile. With None nothing stops its VMs, and it most
+   * likely just has not reported back yet. Either way its VMs stay where they are until {@code
+   * selfFenceAfter + heartbeatInterval} after the resumption. Returns the end of that wait, or null
+   * if it is over (or does not apply).
    */
-  public Instant awaitingSelfFence(HostState host) {
+  public Instant awaitingAfterFreeze(HostState host) {
     if (failoverResumedAt == null || !host.view().lastHeartbeatSeen().isBefore(failoverResumedAt)) {
       return null;
     }
