@@ -77,22 +77,32 @@ public final class SelfFencing {
 
   /**
    * Decides; {@code askPeers} (given the last renewal) is called only when the heartbeat is overdue
-   * under SelfFence.
+   * under SelfFence, and without holding this object: in an outage every agent asks while its peers
+   * ask it, and an answer ({@link #answer}) that waited for the asker's own question to end would
+   * come too late for every one of them, so all would fence.
    */
-  public synchronized Decision evaluate(
-      Instant now, Function<Instant, PeerClient.Verdict> askPeers) {
-    if (fencedAt != null) {
+  public Decision evaluate(Instant now, Function<Instant, PeerClient.Verdict> askPeers) {
+    Instant renewal;
+    synchronized (this) {
+      if (fencedAt != null) {
+        return lastDecision;
+      }
+      if (Duration.between(lastRenewal, now).compareTo(selfFenceAfter) < 0) {
+        lastDecision = Decision.Healthy;
+        return lastDecision;
+      }
+      if (policy != FencingPolicy.SelfFence) {
+        lastDecision = Decision.NotConfigured;
+        return lastDecision;
+      }
+      renewal = lastRenewal;
+    }
+    PeerClient.Verdict verdict = askPeers.apply(renewal);
+    synchronized (this) {
+      lastVerdict = verdict;
+      lastDecision = verdict.outageConfirmed() ? Decision.ApiOutage : Decision.Fence;
       return lastDecision;
     }
-    if (Duration.between(lastRenewal, now).compareTo(selfFenceAfter) < 0) {
-      lastDecision = Decision.Healthy;
-    } else if (policy != FencingPolicy.SelfFence) {
-      lastDecision = Decision.NotConfigured;
-    } else {
-      lastVerdict = askPeers.apply(lastRenewal);
-      lastDecision = lastVerdict.outageConfirmed() ? Decision.ApiOutage : Decision.Fence;
-    }
-    return lastDecision;
   }
 
   public synchronized void fenced(Instant at) {

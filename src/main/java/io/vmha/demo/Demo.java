@@ -364,8 +364,12 @@ public final class Demo implements AutoCloseable {
    * checks I1 throughout); under fencing None the operator records the stale instance instead.
    */
   private void isolatedHost() {
-    String cut = busiestHost(h -> !h.equals(spmHolder()));
-    List<String> moving = sharedVmsOn(cut);
+    String cut = vm("web").getStatus().getHost();
+    // VMs bound to the host by a selector (monitor) have nowhere else to go
+    List<String> moving =
+        sharedVmsOn(cut).stream()
+            .filter(name -> vm(name).getSpec().getHostSelector() == null)
+            .toList();
     fault(cut, Fault.ISOLATED);
     boolean selfFence = settings.fencing() == FencingPolicy.SelfFence;
     if (selfFence) {

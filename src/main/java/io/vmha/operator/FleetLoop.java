@@ -9,6 +9,8 @@ import io.vmha.core.model.HostPhase;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +55,8 @@ public final class FleetLoop implements AutoCloseable {
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final AtomicBoolean writing = new AtomicBoolean();
   private volatile boolean active;
+  private volatile Supplier<Collection<String>> unsyncedCaches = List::of;
+  private volatile Instant waitingForCachesSince;
   private volatile SnapshotBuilder snapshots;
   private volatile ScheduledFuture<?> deadline;
   private volatile Plan lastPlan;
@@ -88,6 +93,45 @@ public final class FleetLoop implements AutoCloseable {
 
   FleetCaches caches() {
     return caches;
+  }
+
+  /**
+   * The first plan waits until {@code unsynced} (the informers that have not listed their resources
+   * yet) is empty. The controllers start one by one, and a reconcile of the first one asks for a
+   * plan: planning then would see VMs whose hosts are not listed yet, take those hosts for deleted
+   * and start their VMs a second time.
+   */
+  void firstPlanWaitsFor(Supplier<Collection<String>> unsynced) {
+    this.unsyncedCaches = unsynced;
+  }
+
+  /** Whether every cache is there and, before the first plan, synced (logs what it waits for). */
+  private boolean cachesReady() {
+    if (!caches.complete()) {
+      return false;
+    }
+    if (snapshots != null) {
+      return true;
+    }
+    Collection<String> unsynced;
+    try {
+      unsynced = unsyncedCaches.get();
+    } catch (RuntimeException e) {
+      log.debug("cannot tell whether the informers have synced yet", e);
+      unsynced = List.of("unknown (" + e + ")");
+    }
+    if (unsynced.isEmpty()) {
+      return true;
+    }
+    Instant now = clock.instant();
+    if (waitingForCachesSince == null) {
+      waitingForCachesSince = now;
+    } else if (Duration.between(waitingForCachesSince, now).compareTo(Duration.ofSeconds(10))
+        >= 0) {
+      log.warn("the first plan waits for these informers to sync: {}", unsynced);
+      waitingForCachesSince = now;
+    }
+    return false;
   }
 
   HeartbeatTracker heartbeats() {
@@ -148,7 +192,7 @@ public final class FleetLoop implements AutoCloseable {
 
   private void runOnce() {
     scheduled.set(false);
-    if (!caches.complete()) {
+    if (!cachesReady()) {
       schedule(Duration.ofMillis(200));
       return;
     }

@@ -9,6 +9,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +71,7 @@ public final class VmhaOperator implements AutoCloseable {
               }
               overrides.accept(o);
             });
+    fleet.firstPlanWaitsFor(this::unsyncedEventSources);
     operator.register(new VmHostReconciler(fleet, options.leaseNamespace()));
     operator.register(new StorageRepositoryReconciler(fleet));
     operator.register(new VmTemplateReconciler(fleet));
@@ -89,6 +92,18 @@ public final class VmhaOperator implements AutoCloseable {
       log.info("probes and metrics on port {}", health.port());
     }
     return this;
+  }
+
+  /** The event sources not yet running, synced and watching, as "controller/source". */
+  private List<String> unsyncedEventSources() {
+    List<String> names = new ArrayList<>();
+    operator
+        .getRuntimeInfo()
+        .unhealthyEventSources()
+        .forEach(
+            (controller, sources) ->
+                sources.keySet().forEach(s -> names.add(controller + "/" + s)));
+    return names;
   }
 
   public Operator josdk() {

@@ -7,6 +7,7 @@ import io.vmha.core.model.FencingPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -99,6 +100,37 @@ class SelfFencingDecisionTest {
             0.5,
             null);
     assertThat(options.outageTolerance()).isEqualTo(Duration.ofMillis(toleranceMillis));
+  }
+
+  /**
+   * In an outage every agent asks its peers while they ask it: an agent must answer while its own
+   * question is out, or all of them wait for each other until the timeout and all fence.
+   */
+  @org.junit.jupiter.api.Test
+  void anAgentAnswersItsPeersWhileItIsAskingThem() {
+    SelfFencing fencing =
+        new SelfFencing(
+            FencingPolicy.SelfFence, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
+    Instant now = T0.plusSeconds(11);
+    AtomicReference<PeerServer.Answer> answered = new AtomicReference<>();
+    Decision decision =
+        fencing.evaluate(
+            now,
+            lastRenewal -> {
+              Thread peer =
+                  new Thread(() -> answered.set(fencing.answer(now, Duration.ofSeconds(4))));
+              peer.start();
+              try {
+                peer.join(2000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return answered.get() != null
+                  ? new PeerClient.Verdict(1, 1, 1, 1, null)
+                  : PeerClient.Verdict.nobodyAsked(1);
+            });
+    assertThat(answered.get()).isEqualTo(new PeerServer.Answer(false, T0));
+    assertThat(decision).isEqualTo(Decision.ApiOutage);
   }
 
   @ParameterizedTest

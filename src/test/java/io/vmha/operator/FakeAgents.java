@@ -52,22 +52,25 @@ final class FakeAgents implements AutoCloseable {
     hosts.put(host, ConcurrentHashMap.newKeySet());
   }
 
-  void fault(String host, Fault fault) {
+  // faults land between ticks: a crashed host's agent cannot report once more without its
+  // instances, as it could if the crash came in the middle of a tick
+
+  synchronized void fault(String host, Fault fault) {
     hosts.get(host).add(fault);
   }
 
-  void heal(String host, Fault fault) {
+  synchronized void heal(String host, Fault fault) {
     hosts.get(host).remove(fault);
   }
 
   /** The host crashed: its instances are gone and its agent is silent. */
-  void crash(String host) {
+  synchronized void crash(String host) {
     hosts.get(host).add(Fault.AGENT_DOWN);
     running.removeIf(entry -> entry.startsWith(host + "/"));
   }
 
   /** The host is back (rebooted): its agent renews and reports again. */
-  void recover(String host) {
+  synchronized void recover(String host) {
     hosts.get(host).remove(Fault.AGENT_DOWN);
   }
 
@@ -89,7 +92,7 @@ final class FakeAgents implements AutoCloseable {
     }
   }
 
-  private void tick() {
+  private synchronized void tick() {
     List<VirtualMachine> vms =
         client.resources(VirtualMachine.class).inAnyNamespace().list().getItems();
     for (var entry : hosts.entrySet()) {
