@@ -54,7 +54,11 @@ final class VmStatusUpdate {
       if (place.cause() == PlaceCause.Failover) {
         status.setFailoverCount(count(status.getFailoverCount()) + 1);
         status.setLastFailoverTime(at);
-        message = "host " + (from == null ? "?" : from) + " is not responding: " + message;
+        // a VM that waited without a host (no other host could take it) has no host to name
+        message =
+            (from == null ? "its host was lost" : "host " + from + " is not responding")
+                + ": "
+                + message;
       }
       status.setMessage(message);
       return new Notice(EventRecorder.Type.Normal, reason, message);
