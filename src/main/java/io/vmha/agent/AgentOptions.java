@@ -133,10 +133,7 @@ public record AgentOptions(
    * the fleet, the operator's own freeze test.
    */
   public int peersNeededForOutage(int hosts) {
-    int needed = 0;
-    while (needed + 1 <= maxUnhealthyFraction * hosts) {
-      needed++;
-    }
-    return needed;
+    // with n peers, n + 1 > fraction * hosts holds from n = floor(fraction * hosts) on
+    return (int) Math.floor(maxUnhealthyFraction * hosts);
   }
 }

@@ -227,6 +227,11 @@ public final class Bench {
     return victimsPerCrashedHost() > 0;
   }
 
+  /** The VMs of the hosts that do not crash: all of them unless the fleet is phased. */
+  private int ordinaryVms() {
+    return options.vms() - options.fail() * victimsPerCrashedHost();
+  }
+
   static String hostName(int i) {
     return String.format("host-%04d", i);
   }
@@ -277,7 +282,7 @@ public final class Bench {
           host.setSpec(spec);
           benchClient.resource(host).create();
         });
-    int ordinary = options.vms() - options.fail() * victims;
+    int ordinary = ordinaryVms();
     createVms(0, ordinary);
     result.createSeconds = seconds(System.nanoTime() - t0);
     say(
@@ -306,7 +311,7 @@ public final class Bench {
    */
   private void fillHostsToCrash() throws Exception {
     long t0 = System.nanoTime();
-    int ordinary = options.vms() - options.fail() * victimsPerCrashedHost();
+    int ordinary = ordinaryVms();
     setUnschedulable(options.fail(), options.hosts(), true);
     setUnschedulable(0, options.fail(), false);
     createVms(ordinary, options.vms());
@@ -438,7 +443,7 @@ public final class Bench {
           ChildOperator.start(api.config(), settings, LEASES, options.operatorHeap(), this::say);
       result.operatorProcess = "own JVM, -Xmx" + options.operatorHeap();
     }
-    int ordinary = options.vms() - options.fail() * victimsPerCrashedHost();
+    int ordinary = ordinaryVms();
     AtomicInteger last = new AtomicInteger();
     await(
         "every VM is Running",

@@ -43,21 +43,29 @@ final class AgentFixture {
 
   /** Fast agent settings for tests: heartbeat 100 ms, self-fence after 1 s, grace 2 s. */
   static AgentOptions fastAgent(FencingPolicy fencing) {
+    return fastAgent(fencing, Duration.ofSeconds(2));
+  }
+
+  /** Heartbeat 100 ms, self-fence after 1 s, and the given grace period. */
+  static AgentOptions fastAgent(FencingPolicy fencing, Duration grace) {
     return new AgentOptions(
         "unset",
         LEASE_NS,
         Duration.ofMillis(100),
         Duration.ofSeconds(1),
-        Duration.ofSeconds(2),
+        grace,
         fencing,
         0.5,
         "test");
   }
 
   static SimulationOptions fastSimulation() {
-    return SimulationOptions.of(fastAgent(FencingPolicy.SelfFence))
-        .withWatchdog(null)
-        .withThreads(2);
+    return fastSimulation(fastAgent(FencingPolicy.SelfFence));
+  }
+
+  /** The simulation of these agents: no watchdog, two threads. */
+  static SimulationOptions fastSimulation(AgentOptions agent) {
+    return SimulationOptions.of(agent).withWatchdog(null).withThreads(2);
   }
 
   void sharedRepository() {

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.vmha.agent.sim.Fault;
 import io.vmha.agent.sim.SimulatedDatacenter;
-import io.vmha.agent.sim.SimulationOptions;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.core.model.FencingPolicy;
@@ -45,22 +44,11 @@ class SelfFencingTest {
     api = new AgentFixture(client);
     api.sharedRepository();
     clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-    AgentOptions agent =
-        new AgentOptions(
-            "unset",
-            AgentFixture.LEASE_NS,
-            Duration.ofMillis(100),
-            Duration.ofSeconds(1),
-            GRACE,
-            FencingPolicy.SelfFence,
-            0.5,
-            "test");
+    AgentOptions agent = AgentFixture.fastAgent(FencingPolicy.SelfFence, GRACE);
     // grace 3 s: H1's margin gives the peers almost a second to answer on a loaded machine
     assertThat(agent.peerTimeout()).isEqualTo(Duration.ofMillis(950));
     dc =
-        new SimulatedDatacenter(
-                client,
-                SimulationOptions.of(agent).withWatchdog(null).withThreads(2).withClock(clock))
+        new SimulatedDatacenter(client, AgentFixture.fastSimulation(agent).withClock(clock))
             .start();
   }
 
