@@ -3,37 +3,68 @@ package io.vmha.agent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What a host agent must remember across its own restarts to fence on time: the moment of its last
- * successful heartbeat renewal, and its peers' endpoints. The operator judges a host lost {@code
+ * acknowledged heartbeat renewal, and its peers. The operator judges a host lost {@code
  * hostGracePeriod} after the last renewal it saw and fails its VMs over, trusting the host to have
  * stopped them by {@code selfFenceAfter}. An agent restarted behind a partition that counted from
  * its own start would stop them up to {@code selfFenceAfter} too late, and one that cannot read its
- * peers from the API server could never learn that they reach it: it would keep its VMs running
- * while their copies run elsewhere.
+ * peers from the API server could never learn that they reach it.
+ *
+ * <p>The renewal is kept on the monotonic clock with the boot it belongs to: {@code
+ * CLOCK_MONOTONIC} is shared by every process of one boot and never set back, so a restarted agent
+ * measures the renewal's age exactly; after a reboot (another boot id) the record says nothing
+ * about time, and the agent counts its last renewal as long ago (a rebooted host runs no instance
+ * anyway).
  */
 public interface AgentJournal {
 
   /**
-   * The last renewal, the peers' endpoints (host → endpoint URL) and the number of hosts in the
-   * fleet then (this one included; hosts without an endpoint count too).
+   * The last renewal recorded.
+   *
+   * @param renewedAt wall-clock time of the renewal, for people reading the file
+   * @param renewedNanos the monotonic instant its request was sent
+   * @param bootId the boot that monotonic instant belongs to
+   * @param peers the peers' endpoints (host → endpoint URL)
+   * @param fleetSize hosts in the fleet then, this one included (hosts without an endpoint count)
    */
-  record Entry(Instant lastRenewal, Map<String, String> peers, int fleetSize) {}
+  record Entry(
+      Instant renewedAt,
+      long renewedNanos,
+      String bootId,
+      Map<String, String> peers,
+      int fleetSize) {
 
-  /** The last entry recorded, if any. */
+    /**
+     * The monotonic instant of the renewal if it is usable now: same boot, not in the future.
+     * Anything else (another boot, a clock that went back, a hand-edited file) counts as "long
+     * ago".
+     */
+    public Optional<Long> renewalNanos(String currentBootId, long nowNanos) {
+      if (bootId == null || !bootId.equals(currentBootId) || renewedNanos - nowNanos > 0) {
+        return Optional.empty();
+      }
+      return Optional.of(renewedNanos);
+    }
+  }
+
+  /** The last entry recorded, if any and readable. */
   Optional<Entry> last();
 
-  /** Records a successful renewal, the peers and the fleet's size known then. */
-  void renewed(Instant at, Map<String, String> peers, int fleetSize);
+  /** Records an acknowledged renewal, the peers and the fleet's size known then. */
+  void renewed(Entry entry);
 
   /** A journal in memory: survives an agent object, not its process (the simulation's hosts). */
   static AgentJournal inMemory() {
@@ -45,15 +76,28 @@ public interface AgentJournal {
       }
 
       @Override
-      public void renewed(Instant at, Map<String, String> peers, int fleetSize) {
-        last.set(new Entry(at, Map.copyOf(peers), fleetSize));
+      public void renewed(Entry entry) {
+        last.set(entry);
       }
     };
   }
 
   /**
-   * A journal in a JSON file, replaced atomically on every renewal. An unreadable file counts as no
-   * record: the agent then counts from its start and knows no peers, as without a journal.
+   * This machine's boot id ({@code /proc/sys/kernel/random/boot_id}); null where there is none, and
+   * then no journal entry is ever trusted.
+   */
+  static String currentBootId() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * A journal in a JSON file, replaced atomically and synced to disk on every renewal (a power loss
+   * right after a renewal must not bring back an older one). An unreadable file counts as no
+   * record.
    */
   static AgentJournal file(Path path) {
     ObjectMapper json = new ObjectMapper();
@@ -67,9 +111,14 @@ public interface AgentJournal {
                   node.path("peers"),
                   new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
           Map<String, String> known = peers == null ? Map.of() : peers;
+          if (!node.path("renewedNanos").isIntegralNumber()) {
+            return Optional.empty();
+          }
           return Optional.of(
               new Entry(
-                  Instant.parse(node.path("lastRenewal").asText()),
+                  Instant.parse(node.path("renewedAt").asText()),
+                  node.path("renewedNanos").asLong(),
+                  node.path("bootId").asText(null),
                   known,
                   node.path("fleetSize").asInt(known.size() + 1)));
         } catch (IOException | RuntimeException e) {
@@ -78,30 +127,41 @@ public interface AgentJournal {
       }
 
       @Override
-      public void renewed(Instant at, Map<String, String> peers, int fleetSize) {
+      public void renewed(Entry entry) {
         try {
           Path parent = path.toAbsolutePath().getParent();
           Files.createDirectories(parent);
           Path next = Files.createTempFile(parent, ".journal", ".tmp");
-          json.writeValue(
-              next.toFile(),
-              Map.of(
-                  "lastRenewal",
-                  at.toString(),
-                  "peers",
-                  Map.copyOf(peers),
-                  "fleetSize",
-                  fleetSize));
+          Map<String, Object> content = new LinkedHashMap<>();
+          content.put("renewedAt", entry.renewedAt().toString());
+          content.put("renewedNanos", entry.renewedNanos());
+          content.put("bootId", entry.bootId());
+          content.put("peers", Map.copyOf(entry.peers()));
+          content.put("fleetSize", entry.fleetSize());
+          try (FileChannel out = FileChannel.open(next, StandardOpenOption.WRITE)) {
+            out.write(java.nio.ByteBuffer.wrap(json.writeValueAsBytes(content)));
+            out.force(true);
+          }
           try {
             Files.move(
                 next, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
           } catch (AtomicMoveNotSupportedException e) {
             Files.move(next, path, StandardCopyOption.REPLACE_EXISTING);
           }
+          syncDirectory(parent);
         } catch (IOException e) {
           throw new UncheckedIOException("cannot write the agent journal " + path, e);
         }
       }
     };
+  }
+
+  /** Makes the rename itself durable; a file system that cannot sync a directory is left alone. */
+  private static void syncDirectory(Path directory) {
+    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      // some file systems refuse to open a directory for sync: the file itself is synced
+    }
   }
 }

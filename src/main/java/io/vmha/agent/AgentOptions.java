@@ -136,4 +136,42 @@ public record AgentOptions(
     // with n peers, n + 1 > fraction * hosts holds from n = floor(fraction * hosts) on
     return (int) Math.floor(maxUnhealthyFraction * hosts);
   }
+
+  /**
+   * How long one heartbeat renewal may take before it counts as failed: one heartbeat interval, but
+   * at most half of what lies between a renewal and {@code selfFenceAfter} after the next one was
+   * due, so a hung API server shows as failed renewals well before the fence (2 s with the
+   * defaults).
+   */
+  public Duration renewalDeadline() {
+    long room = selfFenceAfter.minus(heartbeatInterval).dividedBy(2).toMillis();
+    long millis = Math.min(heartbeatInterval.toMillis(), room);
+    return Duration.ofMillis(Math.max(100, millis));
+  }
+
+  /**
+   * How long a fence may take to stop every instance and check none is left: what remains of the
+   * grace period after the fence started (at {@code selfFenceAfter}, plus the peer question and one
+   * look of the guard), at least 500 ms (3.25 s with the defaults). A fence that has not finished
+   * by then stops feeding the watchdog.
+   */
+  public Duration fenceBudget() {
+    Duration left =
+        hostGracePeriod
+            .minus(selfFenceAfter)
+            .minus(peerTimeout())
+            .minus(FencingGuard.interval(heartbeatInterval));
+    return left.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : left;
+  }
+
+  /**
+   * The longest watchdog timeout that still resets a host whose agent died before the operator
+   * judges it: H1's margin {@code hostGracePeriod - selfFenceAfter - heartbeatInterval} in whole
+   * seconds, at least one (3 s with the defaults). The guard feeds it until the fence is due, so a
+   * dead agent's host is reset by then plus this.
+   */
+  public Duration watchdogTimeout() {
+    long seconds = hostGracePeriod.minus(selfFenceAfter).minus(heartbeatInterval).toSeconds();
+    return Duration.ofSeconds(Math.max(1, seconds));
+  }
 }

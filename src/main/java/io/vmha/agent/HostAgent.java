@@ -23,28 +23,36 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent of one hypervisor host (docs/agent-protocol.md, "What an agent does"). Every heartbeat
- * interval, and whenever its informers see a change that concerns its host, it works one tick:
+ * The agent of one hypervisor host (docs/agent-protocol.md, "What an agent does"). Three loops,
+ * each on threads of its own, so none waits on another:
  *
- * <ol>
- *   <li>renew its heartbeat Lease (heartbeat ticks only) and judge whether to fence itself (F4);
- *   <li>run the VMs placed on it, stop those in phase {@code Stopping}, live-migrate those with a
- *       migration target, stop {@code status.instancesToStop};
- *   <li>pause instances while storage is lost and resume them when it is back;
- *   <li>carry out a fencing request (S4) and renew the SPM Lease while holder and healthy;
- *   <li>report {@code status.reported} when it changed.
- * </ol>
+ * <ul>
+ *   <li>the {@link Heartbeat} renews the heartbeat Lease every interval, with a deadline per
+ *       request;
+ *   <li>the {@link FencingGuard} judges on the monotonic clock whether to fence (F4), stops every
+ *       instance when due, and feeds the watchdog while the host may keep them;
+ *   <li>the work loop, every heartbeat interval and whenever the informers see a change that
+ *       concerns its host: run the VMs placed on it, stop those in phase {@code Stopping},
+ *       live-migrate those with a migration target (on a pool of their own), stop {@code
+ *       status.instancesToStop}, pause instances while storage is lost, carry out a fencing request
+ *       (S4), renew the SPM Lease while holder and healthy, and report {@code status.reported} when
+ *       it changed.
+ * </ul>
  *
- * Ticks never overlap. Without the API server it keeps working from the last picture it read, so
- * its VMs keep running; it only stops them by self-fencing.
+ * Work ticks never overlap. Without the API server the work loop keeps working from the last
+ * picture it read, so its VMs keep running; only the guard stops them, by fencing. After a fence
+ * the work loop starts nothing until the heartbeat resumes the agent.
  */
 public final class HostAgent implements AutoCloseable {
   /** Reason of an instance paused because its host lost storage (S1). */
@@ -61,11 +69,17 @@ public final class HostAgent implements AutoCloseable {
   private final HypervisorDriver driver;
   private final Clock clock;
   private final ScheduledExecutorService executor;
+  private final ExecutorService migrations;
   private final ApiLink api;
   private final PeerServer peerServer;
   private final PeerClient peerClient;
-  private final Leases leases;
+  private final Leases spmLeases;
   private final SelfFencing selfFencing;
+  private final Heartbeat heartbeat;
+  private final FencingGuard guard;
+  private final Watchdog watchdog;
+  private final java.util.function.BooleanSupplier viewReady;
+  private final List<ExecutorService> owned;
 
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final Set<InstanceRef> migrating = ConcurrentHashMap.newKeySet();
@@ -79,124 +93,173 @@ public final class HostAgent implements AutoCloseable {
   private String lastReport;
   private boolean needsFreshList;
   private boolean peersRead;
+  private long fencesSeen;
 
-  /** Hosts in the fleet, this one included: what the operator's freeze (H5) counts against. */
-  private volatile int fleetSize = 1;
+  /**
+   * Hosts in the fleet, this one included: what the operator's freeze (H5) counts against; 0 while
+   * unknown (no journal and the API server not read yet), when no outage can be confirmed.
+   */
+  private volatile int fleetSize;
 
   private boolean fenceRestartDone;
   private int fenceRestarts;
   private int spmRenewals;
   private volatile boolean statusWritten;
-  private final AgentJournal journal;
 
-  /**
-   * @param peerServer serves this agent's peer endpoint; null for none (then no peer can ask it)
-   * @param peerClient asks peers during self-fencing; null when it has no token (it never fences)
-   * @param api the simulation's model of this host's link to the API server; {@link
-   *     ApiLink#ALWAYS_UP} for a real agent
-   * @param journal where the last heartbeat renewal and the peers outlive this agent: a restarted
-   *     agent's self-fence clock counts from that renewal, not from its own start, and it can ask
-   *     those peers before it reaches the API server again
-   */
-  public HostAgent(
-      AgentOptions options,
-      KubernetesClient client,
-      ClusterView view,
-      HypervisorDriver driver,
-      Clock clock,
-      ScheduledExecutorService executor,
-      PeerServer peerServer,
-      PeerClient peerClient,
-      ApiLink api,
-      AgentJournal journal) {
-    this.options = Objects.requireNonNull(options, "options");
+  private HostAgent(Builder b) {
+    this.options = Objects.requireNonNull(b.options, "options");
     this.me = options.host();
-    this.client = Objects.requireNonNull(client, "client");
-    this.view = Objects.requireNonNull(view, "view");
-    this.driver = Objects.requireNonNull(driver, "driver");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.executor = Objects.requireNonNull(executor, "executor");
-    this.peerServer = peerServer;
-    this.peerClient = peerClient;
-    this.api = api == null ? ApiLink.ALWAYS_UP : api;
-    this.leases =
-        new Leases(
-            client,
-            options.leaseNamespace(),
-            me,
-            (int) Math.max(1, options.hostGracePeriod().toSeconds()));
-    this.journal = Objects.requireNonNull(journal, "journal");
-    Instant now = clock.instant();
-    var remembered = journal.last().filter(e -> e.lastRenewal().isBefore(now));
-    Instant lastRenewal = remembered.map(AgentJournal.Entry::lastRenewal).orElse(now);
-    remembered.ifPresent(
-        e -> {
-          fleetSize = Math.max(e.fleetSize(), e.peers().size() + 1);
-          e.peers()
-              .forEach(
-                  (host, endpoint) -> {
-                    if (!me.equals(host)) {
-                      peerEndpoints.put(host, endpoint);
-                    }
-                  });
-          LOG.info(
-              "agent of {}: last heartbeat renewal {} (journal): the self-fence clock runs from"
-                  + " there; {} peer(s) known in a fleet of {}",
-              me,
-              e.lastRenewal(),
-              peerEndpoints.size(),
-              fleetSize);
-        });
+    this.client = Objects.requireNonNull(b.client, "client");
+    this.view = Objects.requireNonNull(b.view, "view");
+    this.driver = Objects.requireNonNull(b.driver, "driver");
+    this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
+    Ticker ticker = b.ticker == null ? Ticker.following(clock) : b.ticker;
+    this.executor = Objects.requireNonNull(b.executor, "executor");
+    this.peerServer = b.peerServer;
+    this.peerClient = b.peerClient;
+    this.api = b.api == null ? ApiLink.ALWAYS_UP : b.api;
+    this.watchdog = b.watchdog == null ? Watchdog.NONE : b.watchdog;
+    this.viewReady = b.viewReady == null ? () -> true : b.viewReady;
+    AgentJournal journal = Objects.requireNonNull(b.journal, "journal");
+    String bootId = b.bootId == null ? AgentJournal.currentBootId() : b.bootId;
+    List<ExecutorService> mine = new ArrayList<>();
+    ScheduledExecutorService beats =
+        b.heartbeatExecutor != null ? b.heartbeatExecutor : own(mine, scheduled("heartbeat"));
+    ScheduledExecutorService guards =
+        b.guardExecutor != null ? b.guardExecutor : own(mine, scheduled("fencing"));
+    this.migrations =
+        b.migrationExecutor != null ? b.migrationExecutor : own(mine, pool("migrate"));
+    ExecutorService stoppers = b.fenceExecutor != null ? b.fenceExecutor : own(mine, pool("fence"));
+    this.owned = List.copyOf(mine);
+    int duration = (int) Math.max(1, options.hostGracePeriod().toSeconds());
+    KubernetesClient beatClient = b.heartbeatClient == null ? client : b.heartbeatClient;
+    this.spmLeases = new Leases(client, options.leaseNamespace(), me, duration);
+
+    long now = ticker.nanos();
+    var remembered =
+        journal.last().flatMap(e -> e.renewalNanos(bootId, now).map(nanos -> Map.entry(e, nanos)));
+    long lastRenewal;
+    if (remembered.isPresent()) {
+      AgentJournal.Entry e = remembered.get().getKey();
+      lastRenewal = remembered.get().getValue();
+      fleetSize = Math.max(e.fleetSize(), e.peers().isEmpty() ? 0 : e.peers().size() + 1);
+      e.peers()
+          .forEach(
+              (host, url) -> {
+                if (!me.equals(host)) {
+                  peerEndpoints.put(host, url);
+                }
+              });
+      LOG.info(
+          "agent of {}: last heartbeat renewal {} ms ago ({}, journal): the self-fence clock runs"
+              + " from there; {} peer(s) known in a fleet of {}",
+          me,
+          (now - lastRenewal) / 1_000_000,
+          e.renewedAt(),
+          peerEndpoints.size(),
+          fleetSize == 0 ? "unknown size" : fleetSize);
+    } else {
+      // "renewed long ago": the first renewal, within its deadline, is all the time there is
+      long allowance = options.renewalDeadline().plusMillis(100).toNanos();
+      lastRenewal = now - Math.max(0, options.selfFenceAfter().toNanos() - allowance);
+      LOG.info(
+          "agent of {}: no usable journal: its last renewal counts as long ago, it fences unless"
+              + " it reaches the API server within {}",
+          me,
+          options.renewalDeadline());
+    }
     this.selfFencing =
         new SelfFencing(
-            options.fencing(), options.selfFenceAfter(), options.hostGracePeriod(), lastRenewal);
+            options.fencing(),
+            options.selfFenceAfter(),
+            options.hostGracePeriod(),
+            options.heartbeatInterval(),
+            ticker,
+            lastRenewal);
+    this.heartbeat =
+        new Heartbeat(
+            me,
+            new Leases(beatClient, options.leaseNamespace(), me, duration),
+            selfFencing,
+            journal,
+            bootId,
+            ticker,
+            clock,
+            api,
+            () -> peerEndpoints,
+            () -> fleetSize,
+            options.heartbeatInterval(),
+            beats,
+            this::wake);
+    this.guard =
+        new FencingGuard(
+            me,
+            selfFencing,
+            new Fence(me, driver, stoppers, options.fenceBudget()),
+            watchdog,
+            this::askPeers,
+            FencingGuard.interval(options.heartbeatInterval()),
+            guards,
+            () -> {});
   }
 
-  /** Starts the loop: a heartbeat tick now and every heartbeat interval, plus a tick per change. */
+  public static Builder builder(AgentOptions options) {
+    return new Builder(options);
+  }
+
+  /** Starts the fencing guard and the heartbeat first, then the peer endpoint and the work loop. */
   public synchronized HostAgent start() {
     if (running) {
       return this;
     }
     running = true;
+    guard.start();
+    heartbeat.start();
     if (peerServer != null) {
       endpoint =
           peerServer.register(
-              me,
-              () ->
-                  api.peersReachable()
-                      ? selfFencing.answer(clock.instant(), options.apiFreshness())
-                      : null);
+              me, () -> api.peersReachable() ? selfFencing.answer(options.apiFreshness()) : null);
+      peerServer.registerInventory(me, driver::instances);
     }
     subscription = view.subscribe(me, this::wake);
     long interval = options.heartbeatInterval().toNanos();
     loop = executor.scheduleWithFixedDelay(() -> tick(true), 0, interval, TimeUnit.NANOSECONDS);
     LOG.info(
-        "agent of {} started (driver {}, heartbeat every {})",
+        "agent of {} started (driver {}, heartbeat every {}, renewal deadline {}, fence budget {},"
+            + " watchdog {})",
         me,
         driver.name(),
-        options.heartbeatInterval());
+        options.heartbeatInterval(),
+        options.renewalDeadline(),
+        options.fenceBudget(),
+        watchdog.describe());
     return this;
   }
 
   /**
-   * Stops the loop as if the process died: nothing is cleaned up, instances keep running, the
-   * heartbeat simply stops. Peers asking its endpoint get no answer.
+   * Stops the loops as if the process died: nothing is cleaned up, instances keep running, the
+   * heartbeat simply stops, the watchdog is left as it is. Peers asking its endpoint get no answer.
    */
   @Override
-  public synchronized void close() {
-    if (!running) {
-      return;
+  public void close() {
+    synchronized (this) {
+      if (!running) {
+        return;
+      }
+      running = false;
+      if (loop != null) {
+        loop.cancel(false);
+      }
+      if (subscription != null) {
+        subscription.close();
+      }
+      if (peerServer != null) {
+        peerServer.unregister(me);
+      }
     }
-    running = false;
-    if (loop != null) {
-      loop.cancel(false);
-    }
-    if (subscription != null) {
-      subscription.close();
-    }
-    if (peerServer != null) {
-      peerServer.unregister(me);
-    }
+    heartbeat.close();
+    guard.close();
+    owned.forEach(ExecutorService::shutdownNow);
     LOG.info("agent of {} stopped", me);
   }
 
@@ -225,6 +288,16 @@ public final class HostAgent implements AutoCloseable {
     return selfFencing.isFenced();
   }
 
+  /** The last fence's outcome, or null if this agent never fenced. */
+  public Fence.Result lastFence() {
+    return guard.lastFence();
+  }
+
+  /** Heartbeat renewals the API server acknowledged since this agent started. */
+  public long heartbeatRenewals() {
+    return heartbeat.renewals();
+  }
+
   /** How many times the agent restarted itself for a fencing request (S4). */
   public synchronized int fenceRestarts() {
     return fenceRestarts;
@@ -249,34 +322,26 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
-  /** One pass of the loop; {@code heartbeat} ticks also renew the Leases. Never throws. */
-  synchronized void tick(boolean heartbeat) {
-    if (!running) {
+  /** One pass of the work loop; {@code timer} ticks also read peers and renew the SPM Lease. */
+  synchronized void tick(boolean timer) {
+    if (!running || !viewReady.getAsBoolean()) {
       return;
     }
     try {
-      Instant now = clock.instant();
       if (selfFencing.isFenced()) {
-        if (!selfFencing.mayResume(now, api.up())) {
-          return;
-        }
-        selfFencing.resumed();
-        LOG.warn("agent of {} reaches the API server again after self-fencing: resuming", me);
+        return;
       }
-      if (heartbeat) {
-        step(
-            "renew heartbeat",
-            () -> {
-              api.check();
-              leases.renewHeartbeat(now);
-              selfFencing.renewed(now);
-              journal.renewed(now, peerEndpoints, fleetSize);
-            });
-        if (!selfFence(now)) {
-          return;
-        }
+      long fences = selfFencing.fences();
+      if (fences != fencesSeen) {
+        // fenced and resumed since the last tick: start over like a fresh agent, from a fresh list
+        fencesSeen = fences;
+        failedStarts.clear();
+        lastReport = null;
+        lastWork = null;
+        needsFreshList = true;
       }
-      Work work = readWork(heartbeat);
+      Instant now = clock.instant();
+      Work work = readWork(timer);
       if (work == null) {
         return;
       }
@@ -285,7 +350,7 @@ public final class HostAgent implements AutoCloseable {
       step("stop instances", () -> stopListed(work));
       step("storage", () -> guardStorage(work));
       boolean fenced = fencing(work);
-      if (heartbeat) {
+      if (timer && selfFencing.lastDecision() == SelfFencing.Decision.Healthy) {
         step("renew SPM", () -> renewSpm(work, fenced, now));
       }
       step("report", () -> report(work, fenced, now));
@@ -294,76 +359,18 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
-  // ---- 9. self-fencing ------------------------------------------------------------------------
+  // ---- 9. self-fencing: what the guard asks ---------------------------------------------------
 
-  /**
-   * @return whether the agent carries on (false: it just fenced itself).
-   */
-  private boolean selfFence(Instant now) {
-    SelfFencing.Decision previous = selfFencing.lastDecision();
-    SelfFencing.Decision decision = selfFencing.evaluate(now, this::askPeers);
-    PeerClient.Verdict verdict = selfFencing.lastVerdict();
-    if (decision == SelfFencing.Decision.ApiOutage && previous != decision) {
-      LOG.info(
-          "agent of {} cannot renew its heartbeat, and {} of {} peers confirm they lost the API"
-              + " server no later (needed {} in a fleet of {}): an API outage the operator"
-              + " freezes failover for, nothing is fenced",
-          me,
-          verdict.confirmed(),
-          verdict.asked(),
-          verdict.needed(),
-          fleetSize);
-    }
-    if (decision != SelfFencing.Decision.Fence) {
-      return true;
-    }
-    if (verdict.someoneReachesApi()) {
-      LOG.warn(
-          "agent of {} has not renewed its heartbeat since {} while peer {} reaches the API"
-              + " server: self-fencing, stopping every instance",
-          me,
-          selfFencing.lastRenewal(),
-          verdict.reachingPeer());
-    } else {
-      LOG.warn(
-          "agent of {} has not renewed its heartbeat since {} and only {} of the {} peers needed"
-              + " confirm they lost the API server too ({} asked, {} answered; fleet of {}): the"
-              + " operator may be failing its VMs over, self-fencing, stopping every instance",
-          me,
-          selfFencing.lastRenewal(),
-          verdict.confirmed(),
-          verdict.needed(),
-          verdict.asked(),
-          verdict.answered(),
-          fleetSize);
-    }
-    for (Instance instance : driver.instances()) {
-      try {
-        driver.stop(instance.ref());
-      } catch (DriverException e) {
-        LOG.error(
-            "agent of {}: could not stop {} while self-fencing: {}",
-            me,
-            instance.ref(),
-            e.getMessage());
-      }
-    }
-    failedStarts.clear();
-    lastReport = null;
-    lastWork = null;
-    needsFreshList = true;
-    selfFencing.fenced(now);
-    return false;
-  }
-
-  private PeerClient.Verdict askPeers(Instant lastRenewal) {
-    int needed = options.peersNeededForOutage(fleetSize);
+  private PeerClient.Verdict askPeers(long renewalAgeNanos) {
+    int hosts = fleetSize;
+    int needed = hosts == 0 ? PeerClient.FLEET_UNKNOWN : options.peersNeededForOutage(hosts);
     if (peerClient == null || peerEndpoints.isEmpty() || !api.peersReachable()) {
       return PeerClient.Verdict.nobodyAsked(needed);
     }
     return peerClient.ask(
         Map.copyOf(peerEndpoints),
-        new PeerClient.Question(lastRenewal, options.outageTolerance(), needed));
+        new PeerClient.Question(
+            java.time.Duration.ofNanos(renewalAgeNanos), options.outageTolerance(), needed));
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -475,7 +482,15 @@ public final class HostAgent implements AutoCloseable {
       if (vm.problem() != null) {
         throw new DriverException(vm.problem());
       }
+      if (selfFencing.isFenced()) {
+        return;
+      }
       driver.start(name, vm.resources(), vm.image());
+      if (selfFencing.isFenced()) {
+        // the guard fenced while this start ran: its check stops it too; do not wait for that
+        driver.stop(name);
+        return;
+      }
       LOG.info("agent of {} started {}", me, name);
     } catch (DriverException e) {
       LOG.warn("agent of {} could not start {}: {}", me, name, e.getMessage());
@@ -503,7 +518,7 @@ public final class HostAgent implements AutoCloseable {
       }
       String target = vm.migrationTarget();
       LOG.info("agent of {} live-migrates {} to {}", me, name, target);
-      executor.execute(
+      migrations.execute(
           () -> {
             try {
               driver.migrate(name, target);
@@ -616,7 +631,7 @@ public final class HostAgent implements AutoCloseable {
       // The operator asks us to give the role up: we stopped acting as SPM above, so clearing the
       // holder ourselves means the next holder can never overlap with us.
       api.check();
-      if (leases.releaseSpmIfHolder(view.spmLease())) {
+      if (spmLeases.releaseSpmIfHolder(view.spmLease())) {
         LOG.info("agent of {}: released the SPM role as the operator asked", me);
       }
       return;
@@ -625,7 +640,7 @@ public final class HostAgent implements AutoCloseable {
       return;
     }
     api.check();
-    if (leases.renewSpmIfHolder(view.spmLease(), now)) {
+    if (spmLeases.renewSpmIfHolder(view.spmLease(), now)) {
       spmRenewals++;
     }
   }
@@ -736,6 +751,162 @@ public final class HostAgent implements AutoCloseable {
       LOG.debug("agent of {}: {} failed: {}", me, what, e.toString());
     } catch (Exception e) {
       LOG.warn("agent of {}: {} failed", me, what, e);
+    }
+  }
+
+  private static <T extends ExecutorService> T own(List<ExecutorService> owned, T executor) {
+    owned.add(executor);
+    return executor;
+  }
+
+  private static ScheduledExecutorService scheduled(String name) {
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon(name));
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
+
+  private static ExecutorService pool(String name) {
+    return Executors.newCachedThreadPool(daemon(name));
+  }
+
+  /** Daemon threads named after their job, for thread dumps. */
+  public static java.util.concurrent.ThreadFactory daemon(String name) {
+    java.util.concurrent.atomic.AtomicInteger count =
+        new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "vmha-" + name + "-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * What an agent is made of. Required: options, client, view, driver, executor (the work loop's),
+   * journal. Executors not given are the agent's own (one thread each for heartbeat and fencing,
+   * pools for migrations and fence stops) and end with it; a simulation of many hosts shares them.
+   */
+  public static final class Builder {
+    private final AgentOptions options;
+    private KubernetesClient client;
+    private KubernetesClient heartbeatClient;
+    private ClusterView view;
+    private java.util.function.BooleanSupplier viewReady;
+    private HypervisorDriver driver;
+    private Clock clock;
+    private Ticker ticker;
+    private ScheduledExecutorService executor;
+    private ScheduledExecutorService heartbeatExecutor;
+    private ScheduledExecutorService guardExecutor;
+    private ExecutorService migrationExecutor;
+    private ExecutorService fenceExecutor;
+    private PeerServer peerServer;
+    private PeerClient peerClient;
+    private ApiLink api;
+    private AgentJournal journal;
+    private Watchdog watchdog;
+    private String bootId;
+
+    private Builder(AgentOptions options) {
+      this.options = options;
+    }
+
+    /** The client for reads, reports and the SPM Lease. */
+    public Builder client(KubernetesClient value) {
+      this.client = value;
+      return this;
+    }
+
+    /** The client for heartbeat renewals, with a deadline ({@link Leases#deadlineClient}). */
+    public Builder heartbeatClient(KubernetesClient value) {
+      this.heartbeatClient = value;
+      return this;
+    }
+
+    /** The informers; {@code ready} says when their caches are filled (the work loop waits). */
+    public Builder view(ClusterView value, java.util.function.BooleanSupplier ready) {
+      this.view = value;
+      this.viewReady = ready;
+      return this;
+    }
+
+    public Builder view(ClusterView value) {
+      return view(value, null);
+    }
+
+    public Builder driver(HypervisorDriver value) {
+      this.driver = value;
+      return this;
+    }
+
+    /** Wall clock for reports and Lease times; the fencing clock follows it ({@link Ticker}). */
+    public Builder clock(Clock value) {
+      this.clock = value;
+      return this;
+    }
+
+    public Builder ticker(Ticker value) {
+      this.ticker = value;
+      return this;
+    }
+
+    public Builder executor(ScheduledExecutorService value) {
+      this.executor = value;
+      return this;
+    }
+
+    /** Shared heartbeat and fencing threads (a simulation of many hosts). */
+    public Builder fencingExecutors(
+        ScheduledExecutorService heartbeats,
+        ScheduledExecutorService guards,
+        ExecutorService fenceStops) {
+      this.heartbeatExecutor = heartbeats;
+      this.guardExecutor = guards;
+      this.fenceExecutor = fenceStops;
+      return this;
+    }
+
+    public Builder migrationExecutor(ExecutorService value) {
+      this.migrationExecutor = value;
+      return this;
+    }
+
+    /** Serves this agent's peer endpoint; none: no peer can ask it. */
+    public Builder peerServer(PeerServer value) {
+      this.peerServer = value;
+      return this;
+    }
+
+    /** Asks peers during self-fencing; none: no peer is asked (nothing confirms an outage). */
+    public Builder peerClient(PeerClient value) {
+      this.peerClient = value;
+      return this;
+    }
+
+    /** The simulation's model of this host's links; a real agent's are always "up". */
+    public Builder api(ApiLink value) {
+      this.api = value;
+      return this;
+    }
+
+    /** Where the last renewal and the peers outlive the agent process. */
+    public Builder journal(AgentJournal value) {
+      this.journal = value;
+      return this;
+    }
+
+    public Builder watchdog(Watchdog value) {
+      this.watchdog = value;
+      return this;
+    }
+
+    /** The boot the journal's monotonic instants belong to (default: this machine's). */
+    public Builder bootId(String value) {
+      this.bootId = value;
+      return this;
+    }
+
+    public HostAgent build() {
+      return new HostAgent(this);
     }
   }
 

@@ -118,6 +118,28 @@ public final class InformerClusterView implements ClusterView {
     return new InformerClusterView(client, leaseNamespace, null);
   }
 
+  /**
+   * Starts the informers and returns at once: they list and watch in the background, retrying while
+   * the API server cannot be reached; {@link #isSynced()} says when every cache is filled. An agent
+   * started behind a partition must not wait for them before its fencing clock runs.
+   */
+  public InformerClusterView startInBackground() {
+    // the default handler gives up on an error before the first sync: retry whatever happens
+    vmInformers.forEach(i -> i.exceptionHandler((started, error) -> true).start());
+    hostInformer.exceptionHandler((started, error) -> true).start();
+    templateInformer.exceptionHandler((started, error) -> true).start();
+    spmInformer.exceptionHandler((started, error) -> true).start();
+    return this;
+  }
+
+  /** Whether every informer has filled its cache once. */
+  public boolean isSynced() {
+    return vmInformers.stream().allMatch(i -> i.hasSynced())
+        && hostInformer.hasSynced()
+        && templateInformer.hasSynced()
+        && spmInformer.hasSynced();
+  }
+
   /** Starts the informers and waits until their caches are filled. */
   public InformerClusterView start() {
     List<java.util.concurrent.CompletableFuture<Void>> started = new ArrayList<>();

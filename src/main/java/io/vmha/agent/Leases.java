@@ -26,6 +26,24 @@ public final class Leases {
   private final int durationSeconds;
   private Instant lastRenewTime = Instant.EPOCH;
 
+  /**
+   * A client for heartbeat renewals: every request ends after {@code deadline} (connecting
+   * included) and is never retried, so a renewal that cannot be acknowledged in time fails in time.
+   * The agent's other client keeps the usual timeouts and retries for reads and reports.
+   */
+  public static KubernetesClient deadlineClient(
+      KubernetesClient base, java.time.Duration deadline) {
+    int millis = (int) Math.max(100, deadline.toMillis());
+    var config =
+        new io.fabric8.kubernetes.client.ConfigBuilder(base.getConfiguration())
+            .withRequestTimeout(millis)
+            .withConnectionTimeout(millis)
+            .withRequestRetryBackoffLimit(0)
+            .withRequestRetryBackoffInterval(0)
+            .build();
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build();
+  }
+
   Leases(KubernetesClient client, String namespace, String host, int durationSeconds) {
     this.client = client;
     this.namespace = namespace;
@@ -46,6 +64,17 @@ public final class Leases {
     renewOrCreate(
         client, namespace, VmhaApi.hostLeaseName(host), labels(), host, durationSeconds, renewTime);
     lastRenewTime = renewTime;
+  }
+
+  /** Reads this host's heartbeat Lease: whether the API server answers at all (404 counts). */
+  void probe() {
+    try {
+      client.leases().inNamespace(namespace).withName(VmhaApi.hostLeaseName(host)).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() <= 0 || e.getCode() >= 500) {
+        throw e;
+      }
+    }
   }
 
   /**

@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -40,6 +39,9 @@ public final class PeerClient {
    */
   public static final int IN_FLIGHT = 256;
 
+  /** Confirmations needed when the fleet is unknown: more than any fleet can give. */
+  public static final int FLEET_UNKNOWN = Integer.MAX_VALUE;
+
   private static final Logger LOG = LoggerFactory.getLogger(PeerClient.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -57,13 +59,21 @@ public final class PeerClient {
   /**
    * What the asking agent wants to know.
    *
-   * @param lastRenewal the asker's last heartbeat renewal
+   * @param renewalAge how long ago the asker sent its last acknowledged renewal, when it asks
    * @param tolerance how much later a peer may have lost the API server and still confirm
-   * @param confirmationsNeeded how many confirming peers make an outage the operator surely sees
+   * @param confirmationsNeeded how many confirming peers make an outage the operator surely sees;
+   *     {@link #FLEET_UNKNOWN} when this agent does not know its fleet (no journal and no API
+   *     server): then nothing can confirm an outage
    */
-  public record Question(Instant lastRenewal, Duration tolerance, int confirmationsNeeded) {
-    boolean confirmedBy(PeerServer.Answer answer) {
-      return !answer.apiReachable() && !answer.lastRenewal().isAfter(lastRenewal.plus(tolerance));
+  public record Question(Duration renewalAge, Duration tolerance, int confirmationsNeeded) {
+    /**
+     * A peer confirms if its renewal is at least as old as ours, less the tolerance. Its age was
+     * measured when it answered, up to {@code roundTrip} after we asked: that much is taken off, so
+     * a slow answer never makes a peer look as if it lost the API server earlier than it did.
+     */
+    boolean confirmedBy(PeerServer.Answer answer, Duration roundTrip) {
+      long peerAgeAtQuestion = answer.renewalAgeMillis() - roundTrip.toMillis();
+      return !answer.apiReachable() && peerAgeAtQuestion >= renewalAge.minus(tolerance).toMillis();
     }
   }
 
@@ -121,7 +131,7 @@ public final class PeerClient {
     if (peer == null) {
       return;
     }
-    CompletableFuture<PeerServer.Answer> answer = askOne(peer.getKey(), peer.getValue());
+    CompletableFuture<TimedAnswer> answer = askOne(peer.getKey(), peer.getValue());
     tally.inFlight(answer);
     answer.whenComplete(
         (a, error) -> {
@@ -168,16 +178,17 @@ public final class PeerClient {
     }
 
     /** Counts one answer (null: none); returns whether to ask another peer. */
-    synchronized boolean record(String host, PeerServer.Answer answer) {
+    synchronized boolean record(String host, TimedAnswer timed) {
       if (closed) {
         return false;
       }
       completed++;
-      if (answer != null) {
+      if (timed != null) {
+        PeerServer.Answer answer = timed.answer();
         answered++;
         if (answer.apiReachable() && reaching == null) {
           reaching = host;
-        } else if (question.confirmedBy(answer)) {
+        } else if (question.confirmedBy(answer, timed.roundTrip())) {
           confirmed++;
         }
       }
@@ -199,8 +210,12 @@ public final class PeerClient {
     }
   }
 
+  /** A peer's answer and how long it took to come. */
+  private record TimedAnswer(PeerServer.Answer answer, Duration roundTrip) {}
+
   /** The peer's signed answer, or null without a valid one. */
-  private CompletableFuture<PeerServer.Answer> askOne(String host, String endpoint) {
+  private CompletableFuture<TimedAnswer> askOne(String host, String endpoint) {
+    long sent = System.nanoTime();
     String nonce = HexFormat.of().formatHex(randomBytes());
     HttpRequest request;
     try {
@@ -222,7 +237,10 @@ public final class PeerClient {
                 return null;
               }
               try {
-                return verified(host, nonce, json.readTree(response.body()));
+                PeerServer.Answer answer = verified(host, nonce, json.readTree(response.body()));
+                return answer == null
+                    ? null
+                    : new TimedAnswer(answer, Duration.ofNanos(System.nanoTime() - sent));
               } catch (Exception e) {
                 return null;
               }
@@ -232,8 +250,7 @@ public final class PeerClient {
   private PeerServer.Answer verified(String host, String nonce, JsonNode body) {
     PeerServer.Answer answer =
         new PeerServer.Answer(
-            body.path("apiReachable").asBoolean(false),
-            Instant.parse(body.path("lastRenewal").asText()));
+            body.path("apiReachable").asBoolean(false), body.path("renewalAgeMillis").asLong(0));
     if (!host.equals(body.path("host").asText(""))
         || !nonce.equals(body.path("nonce").asText(""))
         || !token.verify(body.path("signature").asText(null), answer.signedParts(host, nonce))) {

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,15 +24,26 @@ import java.util.regex.Pattern;
  * server can serve many hosts (the simulation runs one for all its agents), a real agent serves its
  * own.
  *
- * <p>Answers: 200 with {@code {"host", "apiReachable", "lastRenewal", "nonce", "signature"}} (the
- * signature covers host, answer, last renewal and nonce); 401 without the token; 404 for an unknown
- * path; 503 for a host whose agent is not running or cannot be reached.
+ * <p>Answers: 200 with {@code {"host", "apiReachable", "renewalAgeMillis", "nonce", "signature"}}
+ * (the signature covers host, answer, renewal age and nonce); 401 without the token; 404 for an
+ * unknown path; 503 for a host whose agent is not running or cannot be reached.
  */
 public final class PeerServer implements AutoCloseable {
   public static final String API_REACHABLE_PATH = "/v1/api-reachable";
+
+  /**
+   * What the hypervisor runs now, from the driver: {@code [{"name", "vm", "state"}]}. For an admin
+   * (or a test) who must know what really runs on a host the API server cannot see.
+   */
+  public static final String INSTANCES_PATH = "/v1/instances";
+
   private static final Pattern PATH =
       Pattern.compile(
-          "/hosts/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)" + Pattern.quote(API_REACHABLE_PATH));
+          "/hosts/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)("
+              + Pattern.quote(API_REACHABLE_PATH)
+              + "|"
+              + Pattern.quote(INSTANCES_PATH)
+              + ")");
   private static final Pattern NONCE =
       Pattern.compile("(?:^|&)nonce=([A-Za-z0-9_-]{8,128})(?:&|$)");
 
@@ -42,6 +52,8 @@ public final class PeerServer implements AutoCloseable {
   private final PeerToken token;
   private final String advertisedAddress;
   private final Map<String, Supplier<Answer>> responders = new ConcurrentHashMap<>();
+  private final Map<String, Supplier<java.util.List<Instance>>> inventories =
+      new ConcurrentHashMap<>();
   private final ObjectMapper json = new ObjectMapper();
 
   private PeerServer(HttpServer server, PeerToken token, String advertisedAddress) {
@@ -76,13 +88,16 @@ public final class PeerServer implements AutoCloseable {
    * What a host says about itself.
    *
    * @param apiReachable whether it renewed its heartbeat recently
-   * @param lastRenewal when it last did: an asker that lost the API server itself counts this host
-   *     as confirming an outage only if it lost it no later
+   * @param renewalAgeMillis how long ago, on its own monotonic clock, it sent its last acknowledged
+   *     renewal: an asker that lost the API server itself counts this host as confirming an outage
+   *     only if it lost it no later. An age, not an instant: hosts' wall clocks differ
    */
-  public record Answer(boolean apiReachable, Instant lastRenewal) {
+  public record Answer(boolean apiReachable, long renewalAgeMillis) {
     /** The signed parts of an answer for {@code host} to {@code nonce}. */
     String[] signedParts(String host, String nonce) {
-      return new String[] {host, Boolean.toString(apiReachable), lastRenewal.toString(), nonce};
+      return new String[] {
+        host, Boolean.toString(apiReachable), Long.toString(renewalAgeMillis), nonce
+      };
     }
   }
 
@@ -95,9 +110,15 @@ public final class PeerServer implements AutoCloseable {
     return endpoint(host);
   }
 
+  /** Serves what {@code host}'s hypervisor runs, as its driver lists it. */
+  public void registerInventory(String host, Supplier<java.util.List<Instance>> instances) {
+    inventories.put(host, instances);
+  }
+
   /** Stops answering for {@code host} (its agent died): peers get 503. */
   public void unregister(String host) {
     responders.remove(host);
+    inventories.remove(host);
   }
 
   public String endpoint(String host) {
@@ -134,6 +155,10 @@ public final class PeerServer implements AutoCloseable {
         send(exchange, 405, Map.of("error", "use GET"));
         return;
       }
+      if (INSTANCES_PATH.equals(path.group(3))) {
+        sendInventory(exchange, path.group(1));
+        return;
+      }
       Matcher nonce = NONCE.matcher(uri.getRawQuery() == null ? "" : uri.getRawQuery());
       if (!nonce.find()) {
         send(exchange, 400, Map.of("error", "a nonce of 8 to 128 URL-safe characters is required"));
@@ -149,14 +174,31 @@ public final class PeerServer implements AutoCloseable {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("host", host);
       body.put("apiReachable", answer.apiReachable());
-      body.put("lastRenewal", answer.lastRenewal().toString());
+      body.put("renewalAgeMillis", answer.renewalAgeMillis());
       body.put("nonce", nonce.group(1));
       body.put("signature", token.sign(answer.signedParts(host, nonce.group(1))));
       send(exchange, 200, body);
     }
   }
 
-  private void send(HttpExchange exchange, int status, Map<String, ?> body) throws IOException {
+  private void sendInventory(HttpExchange exchange, String host) throws IOException {
+    Supplier<java.util.List<Instance>> inventory = inventories.get(host);
+    if (inventory == null) {
+      send(exchange, 503, Map.of("error", "the agent of " + host + " is not running"));
+      return;
+    }
+    java.util.List<Map<String, Object>> body = new java.util.ArrayList<>();
+    for (Instance instance : inventory.get()) {
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("name", instance.name());
+      item.put("vm", instance.vmKey());
+      item.put("state", instance.state().name());
+      body.add(item);
+    }
+    send(exchange, 200, body);
+  }
+
+  private void send(HttpExchange exchange, int status, Object body) throws IOException {
     byte[] bytes = json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, bytes.length);

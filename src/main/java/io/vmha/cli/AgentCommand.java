@@ -3,8 +3,10 @@ package io.vmha.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmha.agent.AgentOptions;
+import io.vmha.agent.DeviceWatchdog;
 import io.vmha.agent.InformerClusterView;
 import io.vmha.agent.PeerToken;
+import io.vmha.agent.Watchdog;
 import io.vmha.agent.libvirt.LibvirtAgent;
 import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.agent.sim.SimulationOptions;
@@ -48,9 +50,28 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Option(
       names = "--driver",
-      defaultValue = "${env:VMHA_DRIVER:-simulated}",
-      description = "Hypervisor driver: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+      required = true,
+      defaultValue = "${env:VMHA_DRIVER}",
+      description =
+          "Hypervisor driver: ${COMPLETION-CANDIDATES} (env VMHA_DRIVER; no default: a real host"
+              + " must never run the simulation by mistake).")
   Driver driver;
+
+  @Option(
+      names = "--watchdog-device",
+      defaultValue = "${env:VMHA_WATCHDOG_DEVICE:-}",
+      description =
+          "Watchdog device fed while this host may keep its VMs (default /dev/watchdog with the"
+              + " libvirt driver, none with the simulated one).")
+  String watchdogDevice;
+
+  @Option(
+      names = "--no-watchdog",
+      defaultValue = "${env:VMHA_NO_WATCHDOG:-false}",
+      description =
+          "Run without a watchdog: a hung or killed agent then leaves its VMs running while the"
+              + " operator restarts them elsewhere. For tests and hosts fenced by other means.")
+  boolean noWatchdog;
 
   @Option(
       names = "--heartbeat-interval",
@@ -189,6 +210,10 @@ public final class AgentCommand implements Callable<Integer> {
     }
     String advertised =
         advertiseAddress.isBlank() ? InetAddress.getLocalHost().getHostName() : advertiseAddress;
+    if (noWatchdog && !watchdogDevice.isBlank()) {
+      err().println("vmha agent: give either --watchdog-device or --no-watchdog, not both");
+      return 2;
+    }
     try (KubernetesClient client = new KubernetesClientBuilder().build()) {
       String namespace = leaseNamespace.isBlank() ? client.getNamespace() : leaseNamespace;
       AgentOptions options =
@@ -201,8 +226,15 @@ public final class AgentCommand implements Callable<Integer> {
               fencing,
               maxUnhealthyFraction,
               AgentCommand.class.getPackage().getImplementationVersion());
+      Watchdog watchdog;
+      try {
+        watchdog = watchdog(options);
+      } catch (java.io.IOException | IllegalStateException e) {
+        err().println("vmha agent: " + e.getMessage());
+        return 2;
+      }
       if (driver == Driver.libvirt) {
-        return runLibvirt(client, options, token, advertised);
+        return runLibvirt(client, options, token, advertised, watchdog);
       }
       SimulationOptions simulation =
           SimulationOptions.of(options)
@@ -219,15 +251,61 @@ public final class AgentCommand implements Callable<Integer> {
                     },
                     "vmha-agent-shutdown"));
         dc.start();
-        dc.addHost(host);
+        dc.addHost(host, watchdog);
         stopped.await();
       }
     }
     return 0;
   }
 
+  /**
+   * The watchdog this agent feeds (R3). With the libvirt driver one is required unless {@code
+   * --no-watchdog} says otherwise; its timeout must reset a host whose agent died before the
+   * operator judges it lost.
+   */
+  private Watchdog watchdog(AgentOptions options) throws java.io.IOException {
+    String device = watchdogDevice;
+    if (noWatchdog || (device.isBlank() && driver == Driver.simulated)) {
+      if (driver == Driver.libvirt) {
+        err()
+            .println(
+                "vmha agent: running WITHOUT a watchdog (--no-watchdog): a hung agent leaves its"
+                    + " VMs running");
+      }
+      return Watchdog.NONE;
+    }
+    if (device.isBlank()) {
+      device = "/dev/watchdog";
+    }
+    if (!java.nio.file.Files.exists(Path.of(device))) {
+      throw new IllegalStateException(
+          "no watchdog device "
+              + device
+              + " (load one: modprobe softdog; or give --watchdog-device, or --no-watchdog to run"
+              + " without one)");
+    }
+    DeviceWatchdog opened = DeviceWatchdog.open(Path.of(device), options.watchdogTimeout());
+    var timeout = opened.timeout();
+    if (timeout.isPresent() && timeout.get().compareTo(options.watchdogTimeout()) > 0) {
+      opened.close();
+      throw new IllegalStateException(
+          "the watchdog "
+              + device
+              + " keeps a timeout of "
+              + timeout.get()
+              + "; at most "
+              + options.watchdogTimeout()
+              + " resets a host whose agent died before the operator restarts its VMs elsewhere");
+    }
+    return opened;
+  }
+
   private int runLibvirt(
-      KubernetesClient client, AgentOptions options, PeerToken token, String advertised)
+      KubernetesClient client,
+      AgentOptions options,
+      PeerToken token,
+      String advertised,
+      Watchdog watchdog)
       throws Exception {
     String migrationUri =
         libvirtMigrationUri.isBlank()
@@ -244,7 +322,8 @@ public final class AgentCommand implements Callable<Integer> {
                 migrationUri,
                 libvirtBridge.isBlank() ? null : libvirtBridge,
                 vmWatch,
-                stateDir))) {
+                stateDir),
+            watchdog)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
       stopped.await();
     } catch (io.vmha.agent.DriverException e) {

@@ -10,18 +10,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AgentJournalTest {
+  static final String BOOT = "3f0c7e1a-boot";
+
+  static AgentJournal.Entry entry(long nanos, Map<String, String> peers, int fleet) {
+    return new AgentJournal.Entry(Instant.parse("2030-01-01T00:00:00Z"), nanos, BOOT, peers, fleet);
+  }
 
   @Test
   void aFileJournalOutlivesTheAgentAndKeepsOnlyTheLastEntry(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("state/journal.json");
     AgentJournal first = AgentJournal.file(file);
     assertThat(first.last()).isEmpty();
-    first.renewed(Instant.parse("2030-01-01T00:00:00Z"), Map.of("b", "https://10.0.0.2:9740"), 2);
-    first.renewed(Instant.parse("2030-01-01T00:00:02Z"), Map.of("c", "https://10.0.0.3:9740"), 5);
+    first.renewed(entry(1_000, Map.of("b", "https://10.0.0.2:9740"), 2));
+    first.renewed(entry(2_000, Map.of("c", "https://10.0.0.3:9740"), 5));
 
     // a new agent process reads what the old one wrote last
     AgentJournal.Entry read = AgentJournal.file(file).last().orElseThrow();
-    assertThat(read.lastRenewal()).isEqualTo(Instant.parse("2030-01-01T00:00:02Z"));
+    assertThat(read.renewalNanos(BOOT, 5_000)).contains(2_000L);
     assertThat(read.peers()).containsExactly(Map.entry("c", "https://10.0.0.3:9740"));
     assertThat(read.fleetSize()).isEqualTo(5);
     try (var leftovers = Files.list(file.getParent())) {
@@ -32,7 +37,25 @@ class AgentJournalTest {
   @Test
   void anUnreadableJournalIsNoJournal(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("journal.json");
-    Files.writeString(file, "{\"lastRenewal\": \"yesterday\"");
+    Files.writeString(file, "{\"renewedNanos\": 12");
     assertThat(AgentJournal.file(file).last()).isEmpty();
+    // the format before monotonic instants: no usable renewal either
+    Files.writeString(file, "{\"lastRenewal\": \"2030-01-01T00:00:00Z\", \"fleetSize\": 3}");
+    assertThat(AgentJournal.file(file).last()).isEmpty();
+  }
+
+  /** R5: only a renewal of this boot, not in the future, says how long ago the agent renewed. */
+  @Test
+  void aRenewalOfAnotherBootOrFromTheFutureCountsAsLongAgo() {
+    AgentJournal.Entry recorded = entry(10_000, Map.of(), 3);
+    assertThat(recorded.renewalNanos(BOOT, 10_000)).contains(10_000L);
+    assertThat(recorded.renewalNanos("another-boot", 20_000)).isEmpty();
+    assertThat(recorded.renewalNanos(BOOT, 9_999)).isEmpty();
+    assertThat(recorded.renewalNanos(null, 20_000)).isEmpty();
+  }
+
+  @Test
+  void theBootIdOfThisMachineIsReadable() {
+    assertThat(AgentJournal.currentBootId()).isNotBlank();
   }
 }

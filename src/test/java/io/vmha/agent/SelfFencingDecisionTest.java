@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vmha.agent.SelfFencing.Decision;
 import io.vmha.core.model.FencingPolicy;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +12,24 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The decision table of docs/agent.md, row by row. */
 class SelfFencingDecisionTest {
-  static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+  static final Duration SELF_FENCE = Duration.ofSeconds(10);
+  static final Duration GRACE = Duration.ofSeconds(15);
+  static final Duration HEARTBEAT = Duration.ofSeconds(2);
+
+  final ManualTicker ticker = new ManualTicker();
+
+  /** Fencing whose last renewal was sent now, by the test's monotonic clock. */
+  SelfFencing fencing(FencingPolicy policy) {
+    return new SelfFencing(policy, SELF_FENCE, GRACE, HEARTBEAT, ticker, ticker.nanos());
+  }
+
+  static PeerClient.Verdict outage() {
+    return new PeerClient.Verdict(2, 2, 2, 1, null);
+  }
+
+  static PeerClient.Verdict peerReachesTheApi() {
+    return new PeerClient.Verdict(1, 1, 0, 1, "peer");
+  }
 
   @ParameterizedTest(
       name = "{0} s without renewal, {1}, a peer reaches the API: {2}, {3} of {4} confirm -> {5}")
@@ -39,14 +55,13 @@ class SelfFencingDecisionTest {
       int confirmed,
       int needed,
       Decision expected) {
-    SelfFencing fencing =
-        new SelfFencing(policy, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
+    SelfFencing fencing = fencing(policy);
+    ticker.advance(Duration.ofSeconds(secondsSinceRenewal));
     AtomicInteger asked = new AtomicInteger();
     Decision decision =
         fencing.evaluate(
-            T0.plusSeconds(secondsSinceRenewal),
-            lastRenewal -> {
-              assertThat(lastRenewal).isEqualTo(T0);
+            age -> {
+              assertThat(Duration.ofNanos(age)).hasSeconds(secondsSinceRenewal);
               asked.incrementAndGet();
               return new PeerClient.Verdict(
                   5, 5, confirmed, needed, peerReachesApi ? "peer" : null);
@@ -108,17 +123,13 @@ class SelfFencingDecisionTest {
    */
   @org.junit.jupiter.api.Test
   void anAgentAnswersItsPeersWhileItIsAskingThem() {
-    SelfFencing fencing =
-        new SelfFencing(
-            FencingPolicy.SelfFence, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
-    Instant now = T0.plusSeconds(11);
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    ticker.advance(Duration.ofSeconds(11));
     AtomicReference<PeerServer.Answer> answered = new AtomicReference<>();
     Decision decision =
         fencing.evaluate(
-            now,
-            lastRenewal -> {
-              Thread peer =
-                  new Thread(() -> answered.set(fencing.answer(now, Duration.ofSeconds(4))));
+            age -> {
+              Thread peer = new Thread(() -> answered.set(fencing.answer(Duration.ofSeconds(4))));
               peer.start();
               try {
                 peer.join(2000);
@@ -129,7 +140,7 @@ class SelfFencingDecisionTest {
                   ? new PeerClient.Verdict(1, 1, 1, 1, null)
                   : PeerClient.Verdict.nobodyAsked(1);
             });
-    assertThat(answered.get()).isEqualTo(new PeerServer.Answer(false, T0));
+    assertThat(answered.get()).isEqualTo(new PeerServer.Answer(false, 11_000));
     assertThat(decision).isEqualTo(Decision.ApiOutage);
   }
 
@@ -137,10 +148,104 @@ class SelfFencingDecisionTest {
   @CsvSource({"14, true, false", "15, false, false", "15, true, true"})
   void aFencedAgentResumesOnlyWithTheApiAfterTheGracePeriod(
       int seconds, boolean apiUp, boolean resumes) {
-    SelfFencing fencing =
-        new SelfFencing(
-            FencingPolicy.SelfFence, Duration.ofSeconds(10), Duration.ofSeconds(15), T0);
-    fencing.fenced(T0.plusSeconds(10));
-    assertThat(fencing.mayResume(T0.plusSeconds(seconds), apiUp)).isEqualTo(resumes);
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    ticker.advance(Duration.ofSeconds(10));
+    fencing.fenced();
+    ticker.advance(Duration.ofSeconds(seconds - 10));
+    assertThat(fencing.mayResume(apiUp)).isEqualTo(resumes);
+  }
+
+  /**
+   * R2: the agent stalled (a frozen process, a long pause) past selfFenceAfter and then renewed.
+   * The operator may have judged it lost meanwhile: it fences although its heartbeat is fresh
+   * again.
+   */
+  @org.junit.jupiter.api.Test
+  void aGapOfSelfFenceAfterFencesEvenIfTheNextRenewalSucceeds() {
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    long stalledUntil = ticker.advance(Duration.ofSeconds(12));
+    assertThat(fencing.acknowledged(stalledUntil)).isTrue();
+    assertThat(fencing.sinceRenewal()).isZero();
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Fence);
+    assertThat(fencing.fencedForAGap()).isTrue();
+  }
+
+  @org.junit.jupiter.api.Test
+  void aGapJustUnderSelfFenceAfterDoesNotFence() {
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    fencing.acknowledged(ticker.advance(SELF_FENCE.minusMillis(1)));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Healthy);
+  }
+
+  /** An API outage the peers confirmed while it lasted: the renewal after it fences nothing. */
+  @org.junit.jupiter.api.Test
+  void aGapCoveredByAConfirmedOutageDoesNotFence() {
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    ticker.advance(Duration.ofSeconds(10));
+    assertThat(fencing.evaluate(age -> outage())).isEqualTo(Decision.ApiOutage);
+    ticker.advance(Duration.ofSeconds(2));
+    assertThat(fencing.evaluate(age -> outage())).isEqualTo(Decision.ApiOutage);
+    fencing.acknowledged(ticker.advance(Duration.ofSeconds(1)));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Healthy);
+  }
+
+  /**
+   * A confirmation long before the renewal does not cover the rest of the gap: the guard stalled
+   * after it, while the outage may have ended for everyone else.
+   */
+  @org.junit.jupiter.api.Test
+  void anOldConfirmationDoesNotExcuseALaterStall() {
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    ticker.advance(Duration.ofSeconds(10));
+    assertThat(fencing.evaluate(age -> outage())).isEqualTo(Decision.ApiOutage);
+    fencing.acknowledged(ticker.advance(Duration.ofSeconds(20)));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Fence);
+  }
+
+  /**
+   * R2: a renewal counts from when its request was sent, not from when its answer came: a request
+   * sent before a 12 s stall and acknowledged after it proves nothing about the stall.
+   */
+  @org.junit.jupiter.api.Test
+  void aRenewalCountsFromWhenItWasSent() {
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    long sent = ticker.advance(Duration.ofSeconds(1));
+    ticker.advance(Duration.ofSeconds(10)); // the answer takes 10 s to come
+    fencing.acknowledged(sent);
+    assertThat(fencing.sinceRenewal()).hasSeconds(10);
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Fence);
+  }
+
+  /** While an outage is confirmed the peers are asked once per heartbeat, not on every look. */
+  @org.junit.jupiter.api.Test
+  void anOverdueAgentAsksItsPeersOncePerHeartbeat() {
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    ticker.advance(Duration.ofSeconds(10));
+    AtomicInteger asked = new AtomicInteger();
+    for (int i = 0; i < 8; i++) {
+      fencing.evaluate(
+          age -> {
+            asked.incrementAndGet();
+            return outage();
+          });
+      ticker.advance(Duration.ofMillis(250));
+    }
+    assertThat(asked.get()).isEqualTo(1);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aFencedAgentIgnoresLateAcknowledgementsAndComesBackFresh() {
+    SelfFencing fencing = fencing(FencingPolicy.SelfFence);
+    long sentBeforeTheFence = ticker.advance(Duration.ofSeconds(9));
+    ticker.advance(Duration.ofSeconds(2));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Fence);
+    fencing.fenced();
+    assertThat(fencing.acknowledged(sentBeforeTheFence)).isFalse();
+    assertThat(fencing.answer(Duration.ofSeconds(4)).apiReachable()).isFalse();
+    ticker.advance(GRACE);
+    assertThat(fencing.mayResume(true)).isTrue();
+    fencing.resumed();
+    assertThat(fencing.isFenced()).isFalse();
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Healthy);
   }
 }

@@ -3,20 +3,20 @@ package io.vmha.agent.libvirt;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.AgentJournal;
 import io.vmha.agent.AgentOptions;
-import io.vmha.agent.ApiLink;
 import io.vmha.agent.ClusterView;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.InformerClusterView;
+import io.vmha.agent.Leases;
 import io.vmha.agent.PeerClient;
 import io.vmha.agent.PeerServer;
 import io.vmha.agent.PeerToken;
+import io.vmha.agent.Watchdog;
 import io.vmha.api.AgentReport;
 import io.vmha.api.VmHost;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One real host agent with the libvirt driver: what {@code vmha agent --driver libvirt} runs. It
@@ -54,62 +54,78 @@ public final class LibvirtAgent implements AutoCloseable {
     }
   }
 
-  private InformerClusterView view; // assigned after the driver connected
-  private RepositoryMounts repositories;
+  private final InformerClusterView view;
+  private final RepositoryMounts repositories;
   private final LibvirtDriver driver;
   private final PeerServer peerServer;
   private final ScheduledThreadPoolExecutor executor;
+  private final KubernetesClient heartbeatClient;
+  private final Watchdog watchdog;
   private final HostAgent agent;
 
-  private LibvirtAgent(KubernetesClient client, AgentOptions options, Peer peer, Settings settings)
+  /**
+   * Wires the agent so that its fencing clock runs before anything waits on the API server: libvirt
+   * first (a wrong URI fails at once), then the journal and the watchdog, and the informers start
+   * in the background. An agent started behind a partition fences from its journal on time instead
+   * of dying in informer start-up while its VMs run on.
+   */
+  private LibvirtAgent(
+      KubernetesClient client, AgentOptions options, Peer peer, Settings settings, Watchdog dog)
       throws IOException, DriverException {
     String host = options.host();
-    AtomicInteger threads = new AtomicInteger();
-    executor =
-        new ScheduledThreadPoolExecutor(
-            2,
-            r -> {
-              Thread t = new Thread(r, "vmha-agent-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.watchdog = dog;
+    executor = new ScheduledThreadPoolExecutor(2, HostAgent.daemon("agent"));
     executor.setRemoveOnCancelPolicy(true);
-    // libvirt first: a wrong URI or a missing libvirt0 fails at once, before any informer starts
+    InformerClusterView[] viewRef = new InformerClusterView[1];
+    RepositoryMounts[] mountsRef = new RepositoryMounts[1];
     driver =
         LibvirtDriver.builder(settings.uri())
             .migrationUri(settings.migrationUri())
             .bridge(settings.bridge())
-            .repositories(() -> this.repositories.get())
-            .migrationUris(target -> migrationUriOf(this.view, target))
+            .repositories(() -> mountsRef[0].get())
+            .migrationUris(target -> migrationUriOf(viewRef[0], target))
             .build()
             .connect();
-    view =
-        InformerClusterView.forHost(client, options.leaseNamespace(), host, settings.vmWatch())
-            .start();
-    repositories = RepositoryMounts.start(client, host, () -> view.host(host));
+    view = InformerClusterView.forHost(client, options.leaseNamespace(), host, settings.vmWatch());
+    viewRef[0] = view;
+    repositories = RepositoryMounts.startInBackground(client, host, () -> view.host(host));
+    mountsRef[0] = repositories;
+    view.startInBackground();
     peerServer =
         PeerServer.start(
             peer.listenAddress(), peer.listenPort(), peer.advertisedAddress(), peer.token());
-    PeerClient peerClient = new PeerClient(peer.token(), options.peerTimeout());
+    heartbeatClient = Leases.deadlineClient(client, options.renewalDeadline());
     agent =
-        new HostAgent(
-            options,
-            client,
-            view,
-            driver,
-            Clock.systemUTC(),
-            executor,
-            peerServer,
-            peerClient,
-            ApiLink.ALWAYS_UP,
-            settings.journal());
+        HostAgent.builder(options)
+            .client(client)
+            .heartbeatClient(heartbeatClient)
+            .view(view, () -> view.isSynced() && repositories.isSynced())
+            .driver(driver)
+            .clock(Clock.systemUTC())
+            .executor(executor)
+            .peerServer(peerServer)
+            .peerClient(new PeerClient(peer.token(), options.peerTimeout()))
+            .journal(settings.journal())
+            .watchdog(dog)
+            .build();
   }
 
   /** Connects to libvirt, starts the informers and the agent loop. */
   public static LibvirtAgent start(
       KubernetesClient client, AgentOptions options, Peer peer, Settings settings)
       throws IOException, DriverException {
-    LibvirtAgent process = new LibvirtAgent(client, options, peer, settings);
+    return start(client, options, peer, settings, Watchdog.NONE);
+  }
+
+  /** The same, feeding {@code watchdog} while the host may keep its instances. */
+  public static LibvirtAgent start(
+      KubernetesClient client,
+      AgentOptions options,
+      Peer peer,
+      Settings settings,
+      Watchdog watchdog)
+      throws IOException, DriverException {
+    LibvirtAgent process = new LibvirtAgent(client, options, peer, settings, watchdog);
     process.agent.start();
     return process;
   }
@@ -137,6 +153,8 @@ public final class LibvirtAgent implements AutoCloseable {
   @Override
   public void close() {
     agent.close();
+    watchdog.close();
+    heartbeatClient.close();
     executor.shutdownNow();
     peerServer.close();
     repositories.close();

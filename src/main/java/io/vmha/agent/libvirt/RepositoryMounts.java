@@ -33,6 +33,18 @@ public final class RepositoryMounts implements Supplier<Map<String, String>>, Au
    * Starts an informer on StorageRepositories; {@code self} gives the host's VmHost (for its
    * labels).
    */
+  public static RepositoryMounts startInBackground(
+      KubernetesClient client, String host, Supplier<VmHost> self) {
+    RepositoryMounts mounts = new RepositoryMounts(client, host, self);
+    mounts.informer.exceptionHandler((started, error) -> true).start();
+    return mounts;
+  }
+
+  /** Whether the StorageRepository cache is filled. */
+  public boolean isSynced() {
+    return informer.hasSynced();
+  }
+
   public static RepositoryMounts start(
       KubernetesClient client, String host, Supplier<VmHost> self) {
     RepositoryMounts mounts = new RepositoryMounts(client, host, self);

@@ -66,11 +66,20 @@ public final class SimulatedDatacenter implements AutoCloseable {
    */
   public static final String WATCHDOG_ANNOTATION = "sim.vmha.io/watchdog";
 
+  /** The "boot" of every simulated host's monotonic clock: the process's. */
+  private static final String SIMULATION_BOOT = "simulation";
+
   private static final Logger LOG = LoggerFactory.getLogger(SimulatedDatacenter.class);
 
   private final KubernetesClient client;
   private final SimulationOptions options;
   private final ScheduledThreadPoolExecutor executor;
+  private final ScheduledThreadPoolExecutor heartbeats;
+  private final ScheduledThreadPoolExecutor guards;
+  private final java.util.concurrent.ExecutorService fenceStops;
+  private final java.util.concurrent.ExecutorService migrations;
+  private final KubernetesClient heartbeatClient;
+  private final io.vmha.agent.Ticker ticker;
   private final InformerClusterView view;
   private final SharedIndexInformer<VmHost> hostInformer;
   private final SharedIndexInformer<StorageRepository> repositoryInformer;
@@ -93,6 +102,18 @@ public final class SimulatedDatacenter implements AutoCloseable {
               return t;
             });
     executor.setRemoveOnCancelPolicy(true);
+    // heartbeats and fencing on threads of their own, shared by the simulated hosts (R1)
+    int fencingThreads = Math.max(2, options.threads() / 2);
+    this.heartbeats = new ScheduledThreadPoolExecutor(fencingThreads, HostAgent.daemon("sim-beat"));
+    heartbeats.setRemoveOnCancelPolicy(true);
+    this.guards = new ScheduledThreadPoolExecutor(fencingThreads, HostAgent.daemon("sim-guard"));
+    guards.setRemoveOnCancelPolicy(true);
+    this.fenceStops =
+        java.util.concurrent.Executors.newCachedThreadPool(HostAgent.daemon("sim-fence"));
+    this.migrations =
+        java.util.concurrent.Executors.newCachedThreadPool(HostAgent.daemon("sim-migrate"));
+    this.heartbeatClient = Leases.deadlineClient(client, options.agent().renewalDeadline());
+    this.ticker = io.vmha.agent.Ticker.following(options.clock());
     this.view = InformerClusterView.shared(client, options.agent().leaseNamespace());
     this.hostInformer = client.resources(VmHost.class).runnableInformer(0);
     this.repositoryInformer = client.resources(StorageRepository.class).runnableInformer(0);
@@ -134,6 +155,14 @@ public final class SimulatedDatacenter implements AutoCloseable {
    * to create.
    */
   public SimulatedDriver addHost(String host) {
+    return addHost(host, io.vmha.agent.Watchdog.NONE);
+  }
+
+  /**
+   * The same, with a real watchdog device for the host's agent to feed ({@code vmha agent --driver
+   * simulated --watchdog-device}: one host per process, whose "reset" is the process's end).
+   */
+  public SimulatedDriver addHost(String host, io.vmha.agent.Watchdog watchdog) {
     SimHost sim =
         hosts.computeIfAbsent(
             host,
@@ -141,7 +170,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
                 new SimHost(
                     h,
                     new SimulatedDriver(
-                        h, options.clock(), this::reachableRepositories, this::migrate)));
+                        h, options.clock(), this::reachableRepositories, this::migrate),
+                    poweredOn(),
+                    watchdog));
     VmHost current = hostInformer.getStore().getByKey(host);
     if (current != null) {
       annotationsChanged(current);
@@ -319,17 +350,23 @@ public final class SimulatedDatacenter implements AutoCloseable {
     if (shouldRun && sim.agent == null) {
       SimHost host = sim;
       sim.agent =
-          new HostAgent(
-                  options.agent().withHost(sim.name),
-                  client,
-                  view,
-                  sim.driver,
-                  options.clock(),
-                  executor,
-                  peerServer,
-                  peerClient,
-                  host.links,
-                  host.journal)
+          HostAgent.builder(options.agent().withHost(sim.name))
+              .client(client)
+              .heartbeatClient(heartbeatClient)
+              .view(view)
+              .driver(sim.driver)
+              .clock(options.clock())
+              .ticker(ticker)
+              .executor(executor)
+              .fencingExecutors(heartbeats, guards, fenceStops)
+              .migrationExecutor(migrations)
+              .peerServer(peerServer)
+              .peerClient(peerClient)
+              .api(host.links)
+              .journal(host.journal)
+              .bootId(SIMULATION_BOOT)
+              .watchdog(sim.watchdogDevice)
+              .build()
               .start();
       sim.agentStarts++;
     } else if (!shouldRun && sim.agent != null) {
@@ -338,6 +375,16 @@ public final class SimulatedDatacenter implements AutoCloseable {
         armWatchdog(sim);
       }
     }
+  }
+
+  /**
+   * A simulated host boots with a journal that says "renewed now": a real host that has never run
+   * an agent runs no instance either, and a fresh simulated host must not fence before its first
+   * renewal had a chance (a loaded benchmark's first renewals can be slow).
+   */
+  private AgentJournal.Entry poweredOn() {
+    return new AgentJournal.Entry(
+        options.clock().instant(), ticker.nanos(), SIMULATION_BOOT, Map.of(), 0);
   }
 
   private void armWatchdog(SimHost sim) {
@@ -502,6 +549,11 @@ public final class SimulatedDatacenter implements AutoCloseable {
       }
     }
     executor.shutdownNow();
+    heartbeats.shutdownNow();
+    guards.shutdownNow();
+    fenceStops.shutdownNow();
+    migrations.shutdownNow();
+    heartbeatClient.close();
     hostInformer.stop();
     repositoryInformer.stop();
     view.close();
@@ -543,9 +595,18 @@ public final class SimulatedDatacenter implements AutoCloseable {
     /** The host's disk: the last heartbeat renewal outlives the agent process. */
     final AgentJournal journal = AgentJournal.inMemory();
 
-    SimHost(String name, SimulatedDriver driver) {
+    /** A real watchdog device the agent feeds, or none (then {@link #watchdog} models one). */
+    final io.vmha.agent.Watchdog watchdogDevice;
+
+    SimHost(
+        String name,
+        SimulatedDriver driver,
+        AgentJournal.Entry poweredOn,
+        io.vmha.agent.Watchdog watchdogDevice) {
       this.name = name;
       this.driver = driver;
+      this.watchdogDevice = watchdogDevice;
+      journal.renewed(poweredOn);
     }
 
     void cancelWatchdog() {

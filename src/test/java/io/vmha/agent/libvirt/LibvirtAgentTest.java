@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.vmha.agent.AgentOptions;
-import io.vmha.agent.ApiLink;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.InformerClusterView;
 import io.vmha.agent.InformerClusterView.VmWatch;
@@ -141,17 +140,14 @@ class LibvirtAgentTest {
             .migrationUris(target -> LibvirtAgent.migrationUriOf(view, target))
             .build();
     agent =
-        new HostAgent(
-                options,
-                client,
-                view,
-                driver,
-                Clock.systemUTC(),
-                executor,
-                null,
-                null,
-                ApiLink.ALWAYS_UP,
-                io.vmha.agent.AgentJournal.inMemory())
+        HostAgent.builder(options)
+            .client(client)
+            .view(view)
+            .driver(driver)
+            .clock(Clock.systemUTC())
+            .executor(executor)
+            .journal(io.vmha.agent.AgentJournal.inMemory())
+            .build()
             .start();
     // The agent writes its first report by merge patch (the host has no status yet) and later ones
     // by JSON Patch once its cache shows the status. The mock server appends lists on a merge

@@ -1,0 +1,159 @@
+package io.vmha.agent;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Renews the host's heartbeat Lease every interval, on threads of its own (R1): driver work,
+ * informers and reports never delay it. Each renewal goes through a client with a deadline well
+ * below {@code selfFenceAfter - heartbeatInterval} and no retries, so a hung API server shows up as
+ * a failed renewal within that deadline, not minutes later. An acknowledged renewal counts from the
+ * moment its request was sent (R2) and is journaled.
+ *
+ * <p>While the agent is fenced it does not renew: it only asks whether the API server answers, and
+ * resumes the agent when it does and the grace period is over.
+ */
+final class Heartbeat implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Heartbeat.class);
+
+  private final String host;
+  private final Leases leases;
+  private final SelfFencing fencing;
+  private final AgentJournal journal;
+  private final String bootId;
+  private final Ticker ticker;
+  private final Clock clock;
+  private final ApiLink api;
+  private final Supplier<Map<String, String>> peers;
+  private final IntSupplier fleetSize;
+  private final Duration interval;
+  private final ScheduledExecutorService executor;
+  private final Runnable onResume;
+  private ScheduledFuture<?> loop;
+  private int failuresInARow;
+  private volatile long renewals;
+
+  Heartbeat(
+      String host,
+      Leases leases,
+      SelfFencing fencing,
+      AgentJournal journal,
+      String bootId,
+      Ticker ticker,
+      Clock clock,
+      ApiLink api,
+      Supplier<Map<String, String>> peers,
+      IntSupplier fleetSize,
+      Duration interval,
+      ScheduledExecutorService executor,
+      Runnable onResume) {
+    this.host = host;
+    this.leases = leases;
+    this.fencing = fencing;
+    this.journal = journal;
+    this.bootId = bootId;
+    this.ticker = ticker;
+    this.clock = clock;
+    this.api = api;
+    this.peers = peers;
+    this.fleetSize = fleetSize;
+    this.interval = interval;
+    this.executor = executor;
+    this.onResume = onResume;
+  }
+
+  synchronized void start() {
+    if (loop == null) {
+      loop = executor.scheduleAtFixedRate(this::beat, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Acknowledged renewals so far. */
+  long renewals() {
+    return renewals;
+  }
+
+  void beat() {
+    try {
+      if (fencing.isFenced()) {
+        if (fencing.mayResume(apiAnswers())) {
+          fencing.resumed();
+          LOG.warn("agent of {} reaches the API server again after self-fencing: resuming", host);
+          onResume.run();
+        } else {
+          return;
+        }
+      }
+      long sent = ticker.nanos();
+      var wall = clock.instant();
+      api.check();
+      leases.renewHeartbeat(wall);
+      if (!fencing.acknowledged(sent)) {
+        return;
+      }
+      renewals++;
+      if (failuresInARow > 0) {
+        LOG.info("agent of {} renews its heartbeat again after {} failures", host, failuresInARow);
+      }
+      failuresInARow = 0;
+      journal.renewed(
+          new AgentJournal.Entry(
+              wall, sent, bootId, Map.copyOf(peers.get()), fleetSize.getAsInt()));
+    } catch (ApiLink.ApiUnreachableException e) {
+      failed(e);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      failed(e);
+    } catch (RuntimeException e) {
+      LOG.warn("agent of {}: heartbeat failed", host, e);
+    }
+  }
+
+  private void failed(RuntimeException e) {
+    if (failuresInARow++ == 0) {
+      LOG.warn("agent of {} could not renew its heartbeat: {}", host, describe(e));
+    } else {
+      LOG.debug("agent of {} could not renew its heartbeat: {}", host, describe(e));
+    }
+  }
+
+  private boolean apiAnswers() {
+    if (!api.up()) {
+      return false;
+    }
+    try {
+      leases.probe();
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** 401/403 named as such: a refused credential fences like any lost renewal, but says why. */
+  private static String describe(RuntimeException e) {
+    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k
+        && (k.getCode() == 401 || k.getCode() == 403)) {
+      return "the API server refuses this agent's credential (HTTP " + k.getCode() + ")";
+    }
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause == e ? e.toString() : e.getMessage() + " (" + cause + ")";
+  }
+
+  @Override
+  public synchronized void close() {
+    if (loop != null) {
+      loop.cancel(true);
+      loop = null;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.vmha.agent;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A hardware or kernel watchdog (Linux {@code /dev/watchdog} semantics): once opened it resets the
+ * host unless it is fed within its timeout; a write of {@code V} before closing disarms it. The
+ * fencing guard feeds it only while the agent may keep its instances (R3), so a hung or dead agent,
+ * a stalled fencing thread or a fence that failed ends with the host reset, and its instances
+ * stopped, before the operator re-places them.
+ */
+public interface Watchdog extends AutoCloseable {
+
+  /** No watchdog: only with {@code --no-watchdog}, or in the simulation, which models its own. */
+  Watchdog NONE =
+      new Watchdog() {
+        @Override
+        public void feed() {}
+
+        @Override
+        public Optional<Duration> timeout() {
+          return Optional.empty();
+        }
+
+        @Override
+        public String describe() {
+          return "none";
+        }
+
+        @Override
+        public void close() {}
+      };
+
+  /** Keeps the host alive for another timeout. */
+  void feed();
+
+  /** The device's timeout, if it tells. */
+  Optional<Duration> timeout();
+
+  /** For logs: the device and its timeout. */
+  String describe();
+
+  /** Disarms the watchdog (magic close): an orderly stop of the agent must not reset the host. */
+  @Override
+  void close();
+}

@@ -1,0 +1,318 @@
+package io.vmha.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.agent.sim.SimulatedDriver;
+import io.vmha.api.ImageRef;
+import io.vmha.api.Resources;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmHost;
+import io.vmha.core.model.FencingPolicy;
+import io.vmha.operator.MockApi;
+import io.vmha.testing.FaultProxy;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * F4 and R1-R5 with the fault where users meet it: the network between a host and the API server.
+ * The agent of host {@code cut} reaches the API server through a {@link FaultProxy} that refuses,
+ * hangs or drops its connections; its peer {@code peer} reaches it directly. Nothing inside the
+ * agent is told about the fault.
+ */
+@EnableKubernetesMockClient(crud = true)
+class FencingUnderNetworkFaultsTest {
+  static final Duration GRACE = Duration.ofSeconds(3);
+  static final AgentOptions AGENT = AgentFixture.fastAgent(FencingPolicy.SelfFence, GRACE);
+  static final PeerToken TOKEN = PeerToken.random();
+
+  static KubernetesClient client;
+  AgentFixture api;
+  FaultProxy proxy;
+  KubernetesClient throughProxy;
+  SimulatedDatacenter cutSide;
+  SimulatedDatacenter peerSide;
+  final java.util.List<Runnable> cleanups = new java.util.ArrayList<>();
+
+  @BeforeAll
+  static void crds() throws Exception {
+    MockApi.installCrds(client);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    client.resources(VmHost.class).delete();
+    client.resources(VirtualMachine.class).inAnyNamespace().delete();
+    api = new AgentFixture(client);
+    api.sharedRepository();
+    URI master = URI.create(client.getMasterUrl().toString());
+    proxy = FaultProxy.start(master.getHost(), master.getPort());
+    throughProxy =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(client.getConfiguration())
+                    .withMasterUrl(master.getScheme() + "://127.0.0.1:" + proxy.port())
+                    .build())
+            .build();
+    cutSide = new SimulatedDatacenter(throughProxy, simulation()).start();
+    peerSide = new SimulatedDatacenter(client, simulation()).start();
+  }
+
+  static io.vmha.agent.sim.SimulationOptions simulation() {
+    return AgentFixture.fastSimulation(AGENT).withPeerServer(TOKEN, "127.0.0.1", 0, "127.0.0.1");
+  }
+
+  @AfterEach
+  void stop() {
+    cleanups.forEach(Runnable::run);
+    cutSide.close();
+    peerSide.close();
+    throughProxy.close();
+    proxy.close();
+  }
+
+  static ConditionFactory eventually() {
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(20))
+        .ignoreExceptions();
+  }
+
+  /** Hosts "cut" and "peer", one VM each, knowing each other's endpoint. */
+  void twoHosts() {
+    for (var side : Map.of("cut", cutSide, "peer", peerSide).entrySet()) {
+      api.host(side.getKey());
+      side.getValue().addHost(side.getKey());
+      api.placedVm("vm-" + side.getKey(), side.getKey(), "Running");
+    }
+    eventually()
+        .until(
+            () ->
+                cutSide.agent("cut").lastPeerVerdict() == null
+                    && api.reportedInstance("cut", "vm-cut").isPresent()
+                    && api.reportedInstance("peer", "vm-peer").isPresent()
+                    && api.reported("cut").getEndpoint() != null
+                    && api.reported("peer").getEndpoint() != null);
+    // both agents read each other's endpoint on a timer tick after the reports landed
+    long renewals = cutSide.agent("cut").heartbeatRenewals();
+    eventually().until(() -> cutSide.agent("cut").heartbeatRenewals() >= renewals + 3);
+  }
+
+  /**
+   * The safety property: the operator judges the host lost no sooner than GRACE after the last
+   * renewal it saw, which is no earlier than the cut; by then the cut host's VMs must be stopped.
+   * On the old agent a hung connection held the tick, and with it the fencing check, for minutes.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = FaultProxy.Mode.class,
+      names = {"REFUSE", "HANG", "DROP"})
+  void aHostCutOffFromTheApiServerStopsItsVmsBeforeTheOperatorCouldMoveThem(FaultProxy.Mode fault)
+      throws Exception {
+    twoHosts();
+    long cut = System.nanoTime();
+    proxy.set(fault);
+    eventually().until(() -> cutSide.whereRuns("vm-cut").isEmpty());
+    Duration fencedAfter = Duration.ofNanos(System.nanoTime() - cut);
+    System.out.printf(
+        "fault %s: vm-cut stopped %d ms after the cut%n", fault, fencedAfter.toMillis());
+    assertThat(fencedAfter).isLessThan(GRACE);
+    HostAgent agent = cutSide.agent("cut");
+    assertThat(agent.isSelfFenced()).isTrue();
+    assertThat(agent.lastPeerVerdict().reachingPeer()).isEqualTo("peer");
+    assertThat(agent.lastFence().clean()).isTrue();
+    assertThat(peerSide.whereRuns("vm-peer")).containsExactly("peer");
+    assertThat(peerSide.agent("peer").isSelfFenced()).isFalse();
+
+    // healed: the fenced agent comes back once the grace period is over, like a fresh agent
+    proxy.set(FaultProxy.Mode.PASS);
+    eventually().until(() -> !agent.isSelfFenced());
+    eventually().until(() -> cutSide.whereRuns("vm-cut").equals(Set.of("cut")));
+  }
+
+  /** A stall longer than selfFenceAfter that heals by itself still fences (R2). */
+  @Test
+  void aStallLongerThanSelfFenceAfterFencesEvenIfItHeals() throws Exception {
+    twoHosts();
+    proxy.set(FaultProxy.Mode.HANG);
+    Thread.sleep(AGENT.selfFenceAfter().plusMillis(300).toMillis());
+    proxy.set(FaultProxy.Mode.PASS);
+    eventually().until(() -> cutSide.agent("cut").isSelfFenced());
+    eventually().until(() -> cutSide.whereRuns("vm-cut").isEmpty());
+  }
+
+  /**
+   * R1: driver work never delays the heartbeat. Two live migrations that take three seconds each
+   * would have held both threads of the old agent's loop, renewals included, and it would have
+   * stopped renewing.
+   */
+  @Test
+  void twoSlowMigrationsDoNotDelayTheHeartbeat() {
+    api.host("slow");
+    api.host("target");
+    SlowMigrations driver = new SlowMigrations(standaloneDriver("slow"), Duration.ofSeconds(3));
+    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(2);
+    InformerClusterView view = InformerClusterView.shared(client, AgentFixture.LEASE_NS).start();
+    HostAgent agent =
+        HostAgent.builder(AGENT.withHost("slow"))
+            .client(client)
+            .view(view)
+            .driver(driver)
+            .executor(loop)
+            .journal(AgentJournal.inMemory())
+            .build()
+            .start();
+    try {
+      for (String vm : new String[] {"m1", "m2"}) {
+        api.placedVm(vm, "slow", "Running");
+        eventually().until(() -> api.reportedInstance("slow", vm).isPresent());
+      }
+      for (String vm : new String[] {"m1", "m2"}) {
+        api.patchVmStatus(
+            vm, Map.of("phase", "Migrating", "migration", Map.of("targetHost", "target")));
+      }
+      eventually().until(() -> driver.migrating() == 2);
+      long before = agent.heartbeatRenewals();
+      eventually().atMost(Duration.ofSeconds(2)).until(() -> driver.migrating() == 2);
+      await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> agent.heartbeatRenewals() >= before + 5 && driver.migrating() == 2);
+      assertThat(agent.isSelfFenced()).isFalse();
+      assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.Healthy);
+    } finally {
+      agent.close();
+      loop.shutdownNow();
+      view.close();
+    }
+  }
+
+  /**
+   * R5: an agent that starts while the API server refuses it counts from its journal: a renewal 20
+   * s old is long past selfFenceAfter, and a peer it recorded reaches the API server, so it fences
+   * at once instead of waiting for informers that cannot start.
+   */
+  @Test
+  void anAgentStartedBehindAPartitionWithAnOldJournalFencesAtOnce() throws Exception {
+    twoHosts();
+    proxy.set(FaultProxy.Mode.REFUSE);
+    SimulatedDriver driver = runningInstances("restarted", 3);
+    AgentJournal journal = AgentJournal.inMemory();
+    journal.renewed(
+        new AgentJournal.Entry(
+            Instant.now().minusSeconds(20),
+            System.nanoTime() - Duration.ofSeconds(20).toNanos(),
+            "this-boot",
+            Map.of("peer", api.reported("peer").getEndpoint()),
+            2));
+    HostAgent agent = behindTheProxy("restarted", driver, journal);
+    eventually().atMost(Duration.ofSeconds(5)).until(agent::isSelfFenced);
+    eventually().until(() -> driver.instances().isEmpty());
+    assertThat(agent.lastPeerVerdict().reachingPeer()).isEqualTo("peer");
+  }
+
+  /**
+   * R5: without a journal the agent knows neither its fleet nor its peers; that must not read as "a
+   * fleet of one, nothing to confirm" (the old agent then never fenced): it fences when its first
+   * renewals fail.
+   */
+  @Test
+  void anAgentWithoutAJournalFencesWhenItCannotReachTheApiServer() throws Exception {
+    proxy.set(FaultProxy.Mode.REFUSE);
+    SimulatedDriver driver = runningInstances("amnesiac", 2);
+    HostAgent agent = behindTheProxy("amnesiac", driver, AgentJournal.inMemory());
+    eventually().atMost(Duration.ofSeconds(5)).until(agent::isSelfFenced);
+    eventually().until(() -> driver.instances().isEmpty());
+    assertThat(agent.lastPeerVerdict().needed()).isEqualTo(PeerClient.FLEET_UNKNOWN);
+  }
+
+  private HostAgent behindTheProxy(String host, SimulatedDriver driver, AgentJournal journal) {
+    InformerClusterView view =
+        InformerClusterView.forHost(
+            throughProxy, AgentFixture.LEASE_NS, host, InformerClusterView.VmWatch.ALL);
+    view.startInBackground();
+    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1);
+    KubernetesClient beats = Leases.deadlineClient(throughProxy, AGENT.renewalDeadline());
+    HostAgent agent =
+        HostAgent.builder(AGENT.withHost(host))
+            .client(throughProxy)
+            .heartbeatClient(beats)
+            .view(view, view::isSynced)
+            .driver(driver)
+            .executor(loop)
+            .peerClient(new PeerClient(TOKEN, AGENT.peerTimeout()))
+            .journal(journal)
+            .bootId("this-boot")
+            .build()
+            .start();
+    cleanups.add(
+        () -> {
+          agent.close();
+          loop.shutdownNow();
+          view.close();
+          beats.close();
+        });
+    return agent;
+  }
+
+  static SimulatedDriver standaloneDriver(String host) {
+    return SimulatedDriver.standalone(
+        host, Clock.systemUTC(), (h, storage) -> Set.of(AgentFixture.SHARED_REPO));
+  }
+
+  static SimulatedDriver runningInstances(String host, int count) throws DriverException {
+    SimulatedDriver driver = standaloneDriver(host);
+    for (int i = 0; i < count; i++) {
+      driver.start(
+          new InstanceRef(AgentFixture.VM_NS + "/vm-" + i, "vm-" + i),
+          new Resources(1, 512),
+          new ImageRef(AgentFixture.SHARED_REPO, "images/vm-" + i + ".qcow2"));
+    }
+    return driver;
+  }
+
+  /** A hypervisor whose live migrations take their time and then fail (the target is nowhere). */
+  static final class SlowMigrations extends FenceTest.DelegatingDriver {
+    private final Duration each;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    SlowMigrations(SimulatedDriver inner, Duration each) {
+      super(inner);
+      this.each = each;
+    }
+
+    int migrating() {
+      return inFlight.get();
+    }
+
+    @Override
+    public void migrate(InstanceRef instance, String targetHost) throws DriverException {
+      inFlight.incrementAndGet();
+      try {
+        Thread.sleep(each.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        inFlight.decrementAndGet();
+      }
+      throw new DriverException("migration to " + targetHost + " timed out");
+    }
+  }
+}

@@ -1,0 +1,303 @@
+package io.vmha.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmHost;
+import io.vmha.core.Settings;
+import io.vmha.operator.OperatorOptions;
+import io.vmha.operator.VmhaOperator;
+import io.vmha.testing.FaultProxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * F4 as a user meets it (issue: a host cut off at the network level never fenced and its VMs ran
+ * twice for 35-105 s): a real kube-apiserver, the operator with the spec's default timings
+ * (heartbeat 2 s, self-fence after 10 s, grace 15 s), and three real {@code vmha agent} processes,
+ * each reaching the API server through its own TCP proxy. A host is cut off by its proxy refusing
+ * or black-holing its connections; its peers stay healthy. One running copy per VM (I1) is checked
+ * every 200 ms on what the agents' hypervisors really run, not on what the API server says.
+ */
+class FencingE2ETest {
+  static final String NS = "vmha-system";
+  static final String VM_NS = "apps";
+  static final List<String> HOSTS = List.of("hv-a", "hv-b", "hv-c");
+  static final Settings DEFAULTS = Settings.defaults();
+
+  static RealApiServer api;
+  static KubernetesClient operatorClient;
+  static VmhaOperator operator;
+  static Path dir;
+  static final Map<String, AgentProcess> agents = new LinkedHashMap<>();
+  static ScheduledExecutorService monitorThread;
+  static final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+  static int vmCounter;
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = RealApiServer.startWithCrds();
+    api.createNamespace(NS);
+    api.createNamespace(VM_NS);
+    dir = Files.createTempDirectory("vmha-fencing-e2e");
+    operatorClient =
+        new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
+    operator =
+        new VmhaOperator(
+                operatorClient,
+                new OperatorOptions(DEFAULTS, false, "vmha-operator", NS, "e2e", -1, false),
+                o -> {})
+            .start();
+    apply(
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: san}
+        spec: {type: Shared, url: "nfs://filer/vms", mountPath: /srv/vms}
+        """);
+    String secret = "e2e-peer-secret-" + Long.toHexString(System.nanoTime());
+    for (String host : HOSTS) {
+      apply(
+          """
+          apiVersion: vmha.io/v1alpha1
+          kind: VmHost
+          metadata: {name: %s}
+          spec: {capacity: {cpus: 16, memoryMiB: 32768}}
+          """
+              .formatted(host));
+      agents.put(host, AgentProcess.start(host, api.kubeconfig(), NS, secret, dir));
+    }
+    monitorThread = Executors.newSingleThreadScheduledExecutor();
+    monitorThread.scheduleWithFixedDelay(
+        FencingE2ETest::checkOneCopyPerVm, 200, 200, TimeUnit.MILLISECONDS);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (monitorThread != null) {
+      monitorThread.shutdownNow();
+    }
+    agents.values().forEach(AgentProcess::close);
+    if (operator != null) {
+      operator.close();
+    }
+    if (operatorClient != null) {
+      operatorClient.close();
+    }
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  @BeforeEach
+  void everyHostUp() {
+    for (AgentProcess agent : agents.values()) {
+      try {
+        agent.proxy.set(FaultProxy.Mode.PASS);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    await("every host Up")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (String host : HOSTS) {
+                assertThat(agents.get(host).isAlive()).as(host + " agent alive").isTrue();
+                assertThat(phase(host)).as(host).isEqualTo("Up");
+              }
+            });
+    violations.clear();
+  }
+
+  @AfterEach
+  void noVmRanTwice() {
+    assertThat(violations).as("I1 on the hypervisors").isEmpty();
+  }
+
+  /**
+   * The cut host's VMs are gone from its hypervisor within selfFenceAfter + 1 s of the cut, before
+   * the operator (grace 15 s) starts a copy anywhere else; then they run elsewhere. A black hole
+   * that heals by itself after 12 s fences just the same.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = FaultProxy.Mode.class,
+      names = {"REFUSE", "HANG"})
+  void aHostCutOffFromTheApiServerStopsItsVmsBeforeAnyCopyStarts(FaultProxy.Mode fault)
+      throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunning(vms);
+    String victim = placed.get(vms.get(0));
+    Set<String> victimsVms = new TreeSet<>();
+    placed.forEach(
+        (vm, host) -> {
+          if (host.equals(victim)) {
+            victimsVms.add(VM_NS + "/" + vm);
+          }
+        });
+    AgentProcess cut = agents.get(victim);
+    assertThat(cut.runningVms()).containsAll(victimsVms);
+
+    long cutAt = System.nanoTime();
+    cut.proxy.set(fault);
+    await("the cut host's VMs stopped")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> emptyOf(cut.runningVms(), victimsVms));
+    Duration fenced = Duration.ofNanos(System.nanoTime() - cutAt);
+    if (fault == FaultProxy.Mode.HANG) {
+      // the black hole heals by itself 12 s after it opened: the fence stands
+      Thread.sleep(Math.max(0, Duration.ofSeconds(12).minus(fenced).toMillis()));
+      cut.proxy.set(FaultProxy.Mode.PASS);
+    }
+    Map<String, String> after = awaitRunningOn(vms, host -> !host.equals(victim));
+    Duration elsewhere = Duration.ofNanos(System.nanoTime() - cutAt);
+    System.out.printf(
+        "cut (%s) host %s with %s: stopped on it after %d ms, running elsewhere after %d ms (%s)%n",
+        fault, victim, victimsVms, fenced.toMillis(), elsewhere.toMillis(), after);
+    assertThat(fenced).isLessThanOrEqualTo(DEFAULTS.selfFenceAfter().plusSeconds(1));
+    assertThat(cut.logTail()).contains("self-fencing");
+  }
+
+  /** An API outage for every agent is not a reason to fence anyone (H5, F4). */
+  @Test
+  void anApiOutageForEveryAgentFencesNobody() throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunning(vms);
+    for (AgentProcess agent : agents.values()) {
+      agent.proxy.set(FaultProxy.Mode.REFUSE);
+    }
+    long until = System.nanoTime() + Duration.ofSeconds(22).toNanos();
+    while (System.nanoTime() < until) {
+      for (var vm : placed.entrySet()) {
+        Set<String> running = agents.get(vm.getValue()).runningVms();
+        assertThat(running).as("on " + vm.getValue()).contains(VM_NS + "/" + vm.getKey());
+      }
+      Thread.sleep(500);
+    }
+    for (AgentProcess agent : agents.values()) {
+      assertThat(agent.logTail()).doesNotContain("self-fencing").contains("API outage");
+      agent.proxy.set(FaultProxy.Mode.PASS);
+    }
+    assertThat(awaitRunning(vms)).isEqualTo(placed);
+  }
+
+  // ---- the fleet -------------------------------------------------------------------------------
+
+  static void apply(String yaml) {
+    for (HasMetadata object : ChartedFleet.parse(yaml)) {
+      api.admin().resource(object).createOr(r -> r.update());
+    }
+  }
+
+  static List<String> createVms(int count) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = "vm-" + (++vmCounter);
+      names.add(name);
+      HasMetadata vm =
+          ChartedFleet.parse(
+                  """
+                  apiVersion: vmha.io/v1alpha1
+                  kind: VirtualMachine
+                  metadata: {name: %s, namespace: %s}
+                  spec:
+                    image: {repository: san, path: images/%s.qcow2}
+                    cpus: 1
+                    memoryMiB: 1024
+                    highAvailability: {enabled: true, priority: High}
+                  """
+                      .formatted(name, VM_NS, name))
+              .get(0);
+      api.admin().resource(vm).create();
+    }
+    return names;
+  }
+
+  /** VM name → host, once every one is Running and its host's hypervisor runs it. */
+  static Map<String, String> awaitRunning(List<String> vms) {
+    return awaitRunningOn(vms, host -> true);
+  }
+
+  static Map<String, String> awaitRunningOn(
+      List<String> vms, java.util.function.Predicate<String> where) {
+    Map<String, String> placed = new HashMap<>();
+    await("VMs running")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              placed.clear();
+              for (String name : vms) {
+                VirtualMachine vm =
+                    api.admin()
+                        .resources(VirtualMachine.class)
+                        .inNamespace(VM_NS)
+                        .withName(name)
+                        .get();
+                assertThat(vm.getStatus().getPhase()).as(name).isEqualTo("Running");
+                String host = vm.getStatus().getHost();
+                assertThat(where.test(host)).as(name + " on " + host).isTrue();
+                assertThat(agents.get(host).runningVms()).contains(VM_NS + "/" + name);
+                placed.put(name, host);
+              }
+            });
+    return placed;
+  }
+
+  static String phase(String host) {
+    VmHost vmHost = api.admin().resources(VmHost.class).withName(host).get();
+    return vmHost == null || vmHost.getStatus() == null
+        ? null
+        : Objects.toString(vmHost.getStatus().getPhase(), null);
+  }
+
+  static boolean emptyOf(Set<String> running, Set<String> vms) {
+    return running != null && running.stream().noneMatch(vms::contains);
+  }
+
+  /** I1 on the hypervisors: no VM runs on two hosts at any moment the monitor looks. */
+  static void checkOneCopyPerVm() {
+    Map<String, String> seen = new HashMap<>();
+    for (AgentProcess agent : agents.values()) {
+      Set<String> running = agent.runningVms();
+      if (running == null) {
+        continue;
+      }
+      for (String vm : running) {
+        String other = seen.putIfAbsent(vm, agent.host);
+        if (other != null) {
+          violations.add(vm + " runs on " + other + " and " + agent.host);
+        }
+      }
+    }
+  }
+}
