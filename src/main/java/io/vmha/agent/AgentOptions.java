@@ -174,4 +174,15 @@ public record AgentOptions(
     long seconds = hostGracePeriod.minus(selfFenceAfter).minus(heartbeatInterval).toSeconds();
     return Duration.ofSeconds(Math.max(1, seconds));
   }
+
+  /** What the agent reports it runs, for the operator to compare with its own (R6). */
+  public io.vmha.api.AgentSettingsReport settingsReport() {
+    io.vmha.api.AgentSettingsReport report = new io.vmha.api.AgentSettingsReport();
+    report.setHeartbeatInterval(heartbeatInterval.toString());
+    report.setSelfFenceAfter(selfFenceAfter.toString());
+    report.setHostGracePeriod(hostGracePeriod.toString());
+    report.setFencing(fencing.name());
+    report.setMaxUnhealthyFraction(maxUnhealthyFraction);
+    return report;
+  }
 }

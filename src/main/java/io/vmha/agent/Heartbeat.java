@@ -36,10 +36,13 @@ final class Heartbeat implements AutoCloseable {
   private final IntSupplier fleetSize;
   private final Duration interval;
   private final ScheduledExecutorService executor;
+  private final java.util.concurrent.Executor renewals;
+  private final java.util.concurrent.atomic.AtomicBoolean inFlight =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final Runnable onResume;
   private ScheduledFuture<?> loop;
   private int failuresInARow;
-  private volatile long renewals;
+  private volatile long acknowledged;
 
   Heartbeat(
       String host,
@@ -54,6 +57,7 @@ final class Heartbeat implements AutoCloseable {
       IntSupplier fleetSize,
       Duration interval,
       ScheduledExecutorService executor,
+      java.util.concurrent.Executor renewals,
       Runnable onResume) {
     this.host = host;
     this.leases = leases;
@@ -67,6 +71,7 @@ final class Heartbeat implements AutoCloseable {
     this.fleetSize = fleetSize;
     this.interval = interval;
     this.executor = executor;
+    this.renewals = renewals;
     this.onResume = onResume;
   }
 
@@ -78,7 +83,30 @@ final class Heartbeat implements AutoCloseable {
 
   /** Acknowledged renewals so far. */
   long renewals() {
-    return renewals;
+    return acknowledged;
+  }
+
+  /**
+   * The timer only hands the renewal to a thread of the renewal pool, so a simulation's many hosts
+   * share one timer and as many renewal threads as their renewals, each bounded by its deadline,
+   * need at once; a renewal still in flight is not doubled.
+   */
+  private void tick() {
+    if (!inFlight.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      renewals.execute(
+          () -> {
+            try {
+              beat();
+            } finally {
+              inFlight.set(false);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      inFlight.set(false);
+    }
   }
 
   void beat() {
@@ -99,7 +127,7 @@ final class Heartbeat implements AutoCloseable {
       if (!fencing.acknowledged(sent)) {
         return;
       }
-      renewals++;
+      acknowledged++;
       if (failuresInARow > 0) {
         LOG.info("agent of {} renews its heartbeat again after {} failures", host, failuresInARow);
       }

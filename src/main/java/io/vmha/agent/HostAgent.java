@@ -96,6 +96,12 @@ public final class HostAgent implements AutoCloseable {
   private long fencesSeen;
 
   /**
+   * When this agent last fenced itself, until the operator acknowledges it (R7): the agent starts
+   * nothing meanwhile, so nothing it starts races with the operator re-placing its VMs.
+   */
+  private volatile String selfFencedAt;
+
+  /**
    * Hosts in the fleet, this one included: what the operator's freeze (H5) counts against; 0 while
    * unknown (no journal and the API server not read yet), when no outage can be confirmed.
    */
@@ -105,6 +111,7 @@ public final class HostAgent implements AutoCloseable {
   private int fenceRestarts;
   private int spmRenewals;
   private volatile boolean statusWritten;
+  private final io.vmha.api.AgentSettingsReport settingsReport;
 
   private HostAgent(Builder b) {
     this.options = Objects.requireNonNull(b.options, "options");
@@ -130,10 +137,13 @@ public final class HostAgent implements AutoCloseable {
     this.migrations =
         b.migrationExecutor != null ? b.migrationExecutor : own(mine, pool("migrate"));
     ExecutorService stoppers = b.fenceExecutor != null ? b.fenceExecutor : own(mine, pool("fence"));
+    ExecutorService renewals =
+        b.renewalExecutor != null ? b.renewalExecutor : own(mine, pool("renew"));
     this.owned = List.copyOf(mine);
     int duration = (int) Math.max(1, options.hostGracePeriod().toSeconds());
     KubernetesClient beatClient = b.heartbeatClient == null ? client : b.heartbeatClient;
     this.spmLeases = new Leases(client, options.leaseNamespace(), me, duration);
+    this.settingsReport = options.settingsReport();
 
     long now = ticker.nanos();
     var remembered =
@@ -190,6 +200,7 @@ public final class HostAgent implements AutoCloseable {
             () -> fleetSize,
             options.heartbeatInterval(),
             beats,
+            renewals,
             this::wake);
     this.guard =
         new FencingGuard(
@@ -200,7 +211,7 @@ public final class HostAgent implements AutoCloseable {
             this::askPeers,
             FencingGuard.interval(options.heartbeatInterval()),
             guards,
-            () -> {});
+            () -> selfFencedAt = clock.instant().toString());
   }
 
   public static Builder builder(AgentOptions options) {
@@ -345,8 +356,21 @@ public final class HostAgent implements AutoCloseable {
       if (work == null) {
         return;
       }
-      step("run placed VMs", () -> runPlaced(work));
-      step("migrate", () -> migrate(work));
+      String fence = selfFencedAt;
+      boolean mayStart = fence == null;
+      if (fence != null && fence.equals(work.status().getSelfFenceAcknowledged())) {
+        // acknowledged: what is placed here now was decided knowing this host had fenced; read it
+        // from the API server, not from a cache that may still show the placements of before
+        LOG.info("agent of {}: the operator acknowledged its self-fence of {}", me, fence);
+        selfFencedAt = null;
+        needsFreshList = true;
+        wake();
+        return;
+      }
+      if (mayStart) {
+        step("run placed VMs", () -> runPlaced(work));
+        step("migrate", () -> migrate(work));
+      }
       step("stop instances", () -> stopListed(work));
       step("storage", () -> guardStorage(work));
       boolean fenced = fencing(work);
@@ -544,8 +568,8 @@ public final class HostAgent implements AutoCloseable {
     }
     Map<InstanceRef, Instance> instances = instancesByRef();
     for (InstanceToStop item : toStop) {
-      if (item.getName() == null) {
-        continue;
+      if (item.getName() == null || item.getVm() == null || item.getVm().isBlank()) {
+        continue; // an instance without a VM is not vmha's: never stopped, whoever lists it
       }
       InstanceRef listed = new InstanceRef(item.getVm(), item.getName());
       failedStarts.remove(listed);
@@ -658,6 +682,8 @@ public final class HostAgent implements AutoCloseable {
     report.setReachableRepositories(new ArrayList<>(new TreeSet<>(driver.reachableRepositories())));
     report.setInstances(instanceReports());
     report.setFenced(fenced);
+    report.setSettings(settingsReport);
+    report.setSelfFencedAt(selfFencedAt);
     String content = toJson(report);
     AgentReport seen = work.status().getReported();
     boolean wiped = seen == null || seen.getEndpoint() == null;
@@ -799,6 +825,7 @@ public final class HostAgent implements AutoCloseable {
     private ScheduledExecutorService guardExecutor;
     private ExecutorService migrationExecutor;
     private ExecutorService fenceExecutor;
+    private ExecutorService renewalExecutor;
     private PeerServer peerServer;
     private PeerClient peerClient;
     private ApiLink api;
@@ -854,12 +881,18 @@ public final class HostAgent implements AutoCloseable {
       return this;
     }
 
-    /** Shared heartbeat and fencing threads (a simulation of many hosts). */
+    /**
+     * Shared heartbeat and fencing threads (a simulation of many hosts): the heartbeat timer, the
+     * pool its renewals run on (grows with the renewals in flight), the guard's timer and the pool
+     * of fence stops.
+     */
     public Builder fencingExecutors(
         ScheduledExecutorService heartbeats,
+        ExecutorService renewals,
         ScheduledExecutorService guards,
         ExecutorService fenceStops) {
       this.heartbeatExecutor = heartbeats;
+      this.renewalExecutor = renewals;
       this.guardExecutor = guards;
       this.fenceExecutor = fenceStops;
       return this;

@@ -40,6 +40,30 @@ public class AgentReport {
   @JsonPropertyDescription("When the agent wrote this report (agent clock, informational only).")
   private String reportTime;
 
+  @JsonPropertyDescription(
+      "The timings, fencing policy and failover threshold the agent runs with; the operator marks the host NonOperational (condition SettingsMatch=False) if they differ from its own.")
+  private AgentSettingsReport settings;
+
+  @JsonPropertyDescription(
+      "Set after the agent fenced itself (R7): when it did (RFC 3339). The agent starts nothing until the operator acknowledges this fence in status.selfFenceAcknowledged, so no start races with the re-placement of its VMs.")
+  private String selfFencedAt;
+
+  public String getSelfFencedAt() {
+    return selfFencedAt;
+  }
+
+  public void setSelfFencedAt(String selfFencedAt) {
+    this.selfFencedAt = selfFencedAt;
+  }
+
+  public AgentSettingsReport getSettings() {
+    return settings;
+  }
+
+  public void setSettings(AgentSettingsReport settings) {
+    this.settings = settings;
+  }
+
   public String getAgentVersion() {
     return agentVersion;
   }

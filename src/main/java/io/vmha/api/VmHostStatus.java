@@ -42,6 +42,18 @@ public class VmHostStatus {
       "Instances the host's agent must stop and remove; the operator keeps this list current.")
   private List<InstanceToStop> instancesToStop;
 
+  @JsonPropertyDescription(
+      "The agent's last self-fence (its reported.selfFencedAt) that the operator has planned with: the VMs it ran are re-placed or restarted, and the agent may start what is placed on it again.")
+  private String selfFenceAcknowledged;
+
+  public String getSelfFenceAcknowledged() {
+    return selfFenceAcknowledged;
+  }
+
+  public void setSelfFenceAcknowledged(String selfFenceAcknowledged) {
+    this.selfFenceAcknowledged = selfFenceAcknowledged;
+  }
+
   @JsonPropertyDescription("What the host agent reports (written by the agent only).")
   private AgentReport reported;
 

@@ -151,9 +151,18 @@ public final class FleetLoop implements AutoCloseable {
   void hostHeartbeat(String host) {
     Plan plan = lastPlan;
     HostHealth health = plan == null ? null : plan.host(host);
-    if (active && (health == null || health.phase() == HostPhase.NotResponding)) {
+    if (active
+        && (health == null
+            || health.phase() == HostPhase.NotResponding
+            || awaitingRenewal(health))) {
       schedule(COALESCE);
     }
+  }
+
+  /** The last plan placed nothing on the host because this operator had not yet seen it renew. */
+  private static boolean awaitingRenewal(HostHealth health) {
+    var schedulable = health.condition("Schedulable");
+    return schedulable != null && "AwaitingRenewal".equals(schedulable.reason());
   }
 
   /** A guest or SPM Lease changed hands or appeared. */

@@ -80,6 +80,29 @@ final class HostStatusWriter {
     return refreshAt.get();
   }
 
+  /** Writes {@code status.selfFenceAcknowledged} if the agent reports a newer self-fence. */
+  boolean acknowledgeSelfFence(VmHost host) {
+    VmHostStatus status = host.getStatus();
+    String fencedAt =
+        status == null || status.getReported() == null
+            ? null
+            : status.getReported().getSelfFencedAt();
+    if (fencedAt == null || fencedAt.equals(status.getSelfFenceAcknowledged())) {
+      return false;
+    }
+    VmHost written =
+        StatusFields.write(
+            client
+                .resources(VmHost.class)
+                .withName(host.getMetadata().getName())
+                .subresource("status"),
+            true,
+            Map.of("selfFenceAcknowledged", fencedAt),
+            StatusFields.present(status));
+    ownWrites.record(written);
+    return true;
+  }
+
   /** Writes what changed of the operator's fields of a host's status; false if nothing. */
   boolean write(
       VmHost host,

@@ -21,7 +21,9 @@ final class LeaseObserver {
     String kind = kind(lease);
     String renew = renewTime(lease);
     if ("host".equals(kind)) {
-      String host = lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+      // the Lease's name says whose heartbeat it is; holderIdentity is whatever its writer put
+      // there
+      String host = hostOf(lease);
       if (host != null && fleet.heartbeats().observe(HeartbeatTracker.hostKey(host), renew)) {
         fleet.hostHeartbeat(host);
       }
@@ -32,6 +34,13 @@ final class LeaseObserver {
       }
     }
     return false;
+  }
+
+  static String hostOf(Lease lease) {
+    String name = lease.getMetadata().getName();
+    return name.startsWith(io.vmha.api.VmhaApi.HOST_LEASE_PREFIX)
+        ? name.substring(io.vmha.api.VmhaApi.HOST_LEASE_PREFIX.length())
+        : null;
   }
 
   boolean onGuestLease(Lease lease) {

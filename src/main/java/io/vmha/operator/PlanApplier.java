@@ -253,8 +253,33 @@ final class PlanApplier {
               host, health, fencing, fencingCleared, spmReleases, stops, hostViews, writes, now));
     }
     joinAll(pending, retry);
+    if (!retry.get()) {
+      writes.addAndGet(acknowledgeSelfFences(sources.hosts().values()));
+    }
     return new Outcome(
         retry.get(), writes.get(), removableVms, removableHosts, hostStatus.refreshAt());
+  }
+
+  /**
+   * R7: a host whose agent reports a self-fence this plan has seen gets it acknowledged, after
+   * every VM write of the plan landed: the agent, which starts nothing until then, reads its
+   * placement afresh and finds only what the operator decided knowing the host had fenced.
+   */
+  private int acknowledgeSelfFences(java.util.Collection<VmHost> hosts) {
+    int written = 0;
+    for (VmHost host : hosts) {
+      try {
+        if (hostStatus.acknowledgeSelfFence(host)) {
+          written++;
+        }
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        log.warn(
+            "could not acknowledge the self-fence of host {}: {}",
+            host.getMetadata().getName(),
+            e.getMessage());
+      }
+    }
+    return written;
   }
 
   private CompletableFuture<Void> writeHostAsync(

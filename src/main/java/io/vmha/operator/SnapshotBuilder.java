@@ -168,7 +168,19 @@ final class SnapshotBuilder {
     var spec = host.getSpec();
     var status = host.getStatus();
     String name = host.getMetadata().getName();
-    Instant seen = heartbeats.lastSeen(HeartbeatTracker.hostKey(name));
+    String key = HeartbeatTracker.hostKey(name);
+    Instant seen = heartbeats.lastSeen(key);
+    boolean renewed = heartbeats.renewedSinceStart(key);
+    HostPhase recorded =
+        status == null || status.getPhase() == null
+            ? null
+            : enumOrNull(HostPhase.class, status.getPhase());
+    Instant lastHeartbeat = seen == null || seen.isBefore(startedAt) ? startedAt : seen;
+    if (recorded == HostPhase.NotResponding && !renewed) {
+      // what the previous leader wrote stands until this one sees the host renew: its grace
+      // period is long over, so a fresh one would only delay the failover of its VMs
+      lastHeartbeat = startedAt.minus(settings.hostGracePeriod());
+    }
     return new HostView(
         name,
         host.getMetadata().getLabels() == null ? Map.of() : host.getMetadata().getLabels(),
@@ -179,14 +191,13 @@ final class SnapshotBuilder {
         spec.getSpmPriority() == null
             ? SpmPriority.Normal
             : SpmPriority.valueOf(spec.getSpmPriority().name()),
-        seen == null || seen.isBefore(startedAt) ? startedAt : seen,
+        lastHeartbeat,
         status == null ? null : report(status.getReported()),
-        status == null || status.getPhase() == null
-            ? null
-            : enumOrNull(HostPhase.class, status.getPhase()),
+        recorded,
         status != null
             && status.getFencing() != null
-            && Boolean.TRUE.equals(status.getFencing().getRequested()));
+            && Boolean.TRUE.equals(status.getFencing().getRequested()),
+        renewed);
   }
 
   private static io.vmha.core.model.AgentReport report(AgentReport reported) {
@@ -215,7 +226,32 @@ final class SnapshotBuilder {
             ? java.util.Set.of()
             : new HashSet<>(reported.getReachableRepositories()),
         instances,
-        Boolean.TRUE.equals(reported.getFenced()));
+        Boolean.TRUE.equals(reported.getFenced()),
+        agentSettings(reported.getSettings()));
+  }
+
+  /** What the agent says it runs; a value it wrote that cannot be read counts as different. */
+  private static io.vmha.core.model.AgentSettings agentSettings(
+      io.vmha.api.AgentSettingsReport reported) {
+    if (reported == null) {
+      return null;
+    }
+    return new io.vmha.core.model.AgentSettings(
+        duration(reported.getHeartbeatInterval()),
+        duration(reported.getSelfFenceAfter()),
+        duration(reported.getHostGracePeriod()),
+        enumOrNull(io.vmha.core.model.FencingPolicy.class, reported.getFencing()),
+        reported.getMaxUnhealthyFraction() == null
+            ? Double.NaN
+            : reported.getMaxUnhealthyFraction());
+  }
+
+  private static java.time.Duration duration(String iso) {
+    try {
+      return iso == null ? null : java.time.Duration.parse(iso);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 
   private static RepositoryView repositoryView(StorageRepository repository) {

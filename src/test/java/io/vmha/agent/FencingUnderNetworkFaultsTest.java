@@ -141,9 +141,14 @@ class FencingUnderNetworkFaultsTest {
     assertThat(peerSide.whereRuns("vm-peer")).containsExactly("peer");
     assertThat(peerSide.agent("peer").isSelfFenced()).isFalse();
 
-    // healed: the fenced agent comes back once the grace period is over, like a fresh agent
+    // healed: the fenced agent comes back once the grace period is over, reports its fence and
+    // starts nothing until the operator (here the test) acknowledged it (R7)
     proxy.set(FaultProxy.Mode.PASS);
     eventually().until(() -> !agent.isSelfFenced());
+    eventually().until(() -> api.reported("cut").getSelfFencedAt() != null);
+    assertThat(cutSide.whereRuns("vm-cut")).isEmpty();
+    api.patchHostStatus(
+        "cut", Map.of("selfFenceAcknowledged", api.reported("cut").getSelfFencedAt()));
     eventually().until(() -> cutSide.whereRuns("vm-cut").equals(Set.of("cut")));
   }
 

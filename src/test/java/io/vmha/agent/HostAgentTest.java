@@ -91,6 +91,23 @@ class HostAgentTest {
     eventually().until(() -> api.hostRenewTime("hb-1").isAfter(first));
   }
 
+  /** R6: the operator compares what the agent runs with its own settings. */
+  @Test
+  void reportsTheSettingsItRuns() {
+    api.host("set-1");
+    dc.addHost("set-1");
+    eventually()
+        .untilAsserted(
+            () -> {
+              var settings = api.reported("set-1").getSettings();
+              assertThat(settings.getHeartbeatInterval()).isEqualTo("PT0.1S");
+              assertThat(settings.getSelfFenceAfter()).isEqualTo("PT1S");
+              assertThat(settings.getHostGracePeriod()).isEqualTo("PT2S");
+              assertThat(settings.getFencing()).isEqualTo("SelfFence");
+              assertThat(settings.getMaxUnhealthyFraction()).isEqualTo(0.5);
+            });
+  }
+
   @Test
   void reportsConnectivityRepositoriesEndpointAndDriver() {
     api.host("rep-1");

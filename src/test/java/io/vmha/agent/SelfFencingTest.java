@@ -126,8 +126,15 @@ class SelfFencingTest {
     clock.advance(GRACE.minusMillis(1100));
     eventually().until(() -> api.hostRenewTime("cut-a").isAfter(lastRenewal));
     assertThat(agent.isSelfFenced()).isFalse();
-    // it comes back like a fresh agent: the VM still placed on it is started again
+    // R7: it reports the fence and starts nothing until the operator acknowledged it
+    eventually().until(() -> api.reported("cut-a").getSelfFencedAt() != null);
+    String fencedAt = api.reported("cut-a").getSelfFencedAt();
+    awaitTicks("cut-a");
+    assertThat(dc.whereRuns("vm-cut-a")).isEmpty();
+    api.patchHostStatus("cut-a", java.util.Map.of("selfFenceAcknowledged", fencedAt));
+    // then it comes back like a fresh agent: the VM still placed on it is started again
     eventually().until(() -> dc.whereRuns("vm-cut-a").equals(Set.of("cut-a")));
+    eventually().until(() -> api.reported("cut-a").getSelfFencedAt() == null);
   }
 
   /**

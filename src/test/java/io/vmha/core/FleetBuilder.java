@@ -161,7 +161,8 @@ public final class FleetBuilder {
       AgentReport report =
           host.neverReported
               ? null
-              : new AgentReport(host.storage, host.network, reachable, instances, host.fenced);
+              : new AgentReport(
+                  host.storage, host.network, reachable, instances, host.fenced, host.settings);
       hostViews.add(
           new HostView(
               host.name,
@@ -174,7 +175,8 @@ public final class FleetBuilder {
               host.lastHeartbeatSeen,
               report,
               host.recordedPhase,
-              host.fencingRequested));
+              host.fencingRequested,
+              !host.notSeenRenewing));
     }
     List<TemplateView> templateViews = new ArrayList<>();
     templates.values().forEach(t -> templateViews.add(t.view()));
@@ -211,6 +213,8 @@ public final class FleetBuilder {
     boolean network = true;
     boolean fenced;
     boolean neverReported;
+    io.vmha.core.model.AgentSettings settings;
+    boolean notSeenRenewing;
     boolean fencingRequested;
     HostPhase recordedPhase;
     final Set<String> reaches = new HashSet<>();
@@ -286,6 +290,18 @@ public final class FleetBuilder {
 
     public Host fenced(boolean value) {
       fenced = value;
+      return this;
+    }
+
+    /** The operator has not seen this host renew since it started (a new leader). */
+    public Host notSeenRenewing() {
+      notSeenRenewing = true;
+      return this;
+    }
+
+    /** The settings the host's agent reports it runs (R6); none by default. */
+    public Host agentSettings(io.vmha.core.model.AgentSettings value) {
+      settings = value;
       return this;
     }
 

@@ -30,6 +30,74 @@ class HostHealthRulesTest {
     assertThat(fleet.plan().host("pacific").phase()).isEqualTo(HostPhase.Up);
   }
 
+  /**
+   * R6: an agent that counts another self-fence deadline may keep its VMs after the operator
+   * restarted them elsewhere: its host takes no new VM, says why, and keeps the ones it runs.
+   */
+  @Test
+  void R6_aHostWhoseAgentRunsOtherSettingsIsNonOperationalAndSaysWhy() {
+    var matching = io.vmha.core.model.AgentSettings.of(Settings.defaults());
+    var late =
+        new io.vmha.core.model.AgentSettings(
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(15),
+            FencingPolicy.SelfFence,
+            0.5);
+    FleetBuilder fleet =
+        fleet()
+            .sharedRepository("zos")
+            .host("pacific", h -> h.agentSettings(late))
+            .host("atlantic", h -> h.agentSettings(matching))
+            .host("indian")
+            .vm("demo/db", v -> v.image("zos").runsOn("pacific", "db"))
+            .vm("demo/web", v -> v.image("zos"));
+    Plan plan = fleet.plan();
+    assertThat(plan.host("pacific").phase()).isEqualTo(HostPhase.NonOperational);
+    assertThat(plan.host("pacific").condition("SettingsMatch").status())
+        .isEqualTo(ConditionStatus.False);
+    assertThat(plan.host("pacific").condition("SettingsMatch").reason())
+        .isEqualTo("SettingsMismatch");
+    assertThat(plan.host("pacific").condition("SettingsMatch").message())
+        .contains("selfFenceAfter PT30S (operator: PT10S)");
+    assertThat(plan.host("atlantic").phase()).isEqualTo(HostPhase.Up);
+    assertThat(plan.host("atlantic").condition("SettingsMatch").status())
+        .isEqualTo(ConditionStatus.True);
+    // an agent that does not say what it runs is not judged on it
+    assertThat(plan.host("indian").phase()).isEqualTo(HostPhase.Up);
+    // the new VM goes elsewhere; the running one is not moved
+    assertThat(plan.actions(Action.PlaceVm.class))
+        .singleElement()
+        .satisfies(
+            place -> {
+              assertThat(place.vm()).isEqualTo("demo/web");
+              assertThat(place.host()).isNotEqualTo("pacific");
+            });
+    assertThat(plan.actions(Action.MigrateVm.class)).isEmpty();
+  }
+
+  /**
+   * A new leader places nothing on a host it has not seen renew: the host may have died just before
+   * the leader change, and its fresh grace period is only the operator's restart.
+   */
+  @Test
+  void P1_noNewVmOnAHostTheOperatorHasNotSeenRenew() {
+    FleetBuilder fleet =
+        fleet()
+            .sharedRepository("zos")
+            .host("atlantic", h -> h.notSeenRenewing())
+            .host("pacific")
+            .vm("demo/web", v -> v.image("zos"));
+    Plan plan = fleet.plan();
+    assertThat(plan.host("atlantic").phase()).isEqualTo(HostPhase.Up);
+    assertThat(plan.host("atlantic").condition("Schedulable").reason())
+        .isEqualTo("AwaitingRenewal");
+    assertThat(plan.actions(Action.PlaceVm.class))
+        .singleElement()
+        .extracting(Action.PlaceVm::host)
+        .isEqualTo("pacific");
+  }
+
   @Test
   void H1_settingsWhereTheGracePeriodDoesNotCoverSelfFencingAreRefused() {
     Settings tooShort =

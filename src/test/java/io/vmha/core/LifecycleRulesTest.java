@@ -135,4 +135,24 @@ class LifecycleRulesTest {
         .extracting(Action.KeepPending::reason)
         .containsExactly(PendingReason.NoCapacity);
   }
+
+  /** A domain vmha did not start (no VM metadata) is the admin's: counted, never stopped. */
+  @Test
+  void instancesVmhaDidNotStartCountAgainstCapacityButAreNeverStopped() {
+    FleetBuilder fleet =
+        fleet()
+            .sharedRepository("zos")
+            .host(
+                "vmhost1",
+                h ->
+                    h.capacity(2000, 2048)
+                        .runsUntracked(
+                            "", "admins-own", InstanceState.Running, Resources.of(2000, 2048)));
+    fleet.vm("default/web", v -> v.image("zos").resources(1000, 1024));
+    Plan plan = fleet.plan();
+    assertThat(plan.actions(Action.StopInstance.class)).isEmpty();
+    assertThat(plan.actions(Action.KeepPending.class))
+        .extracting(Action.KeepPending::reason)
+        .containsExactly(PendingReason.NoCapacity);
+  }
 }

@@ -75,6 +75,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
   private final SimulationOptions options;
   private final ScheduledThreadPoolExecutor executor;
   private final ScheduledThreadPoolExecutor heartbeats;
+  private final java.util.concurrent.ExecutorService renewals;
   private final ScheduledThreadPoolExecutor guards;
   private final java.util.concurrent.ExecutorService fenceStops;
   private final java.util.concurrent.ExecutorService migrations;
@@ -102,10 +103,13 @@ public final class SimulatedDatacenter implements AutoCloseable {
               return t;
             });
     executor.setRemoveOnCancelPolicy(true);
-    // heartbeats and fencing on threads of their own, shared by the simulated hosts (R1)
+    // heartbeats and fencing on threads of their own, shared by the simulated hosts (R1): timers
+    // that only hand renewals to a pool growing with the renewals in flight
     int fencingThreads = Math.max(2, options.threads() / 2);
-    this.heartbeats = new ScheduledThreadPoolExecutor(fencingThreads, HostAgent.daemon("sim-beat"));
+    this.heartbeats = new ScheduledThreadPoolExecutor(2, HostAgent.daemon("sim-beat"));
     heartbeats.setRemoveOnCancelPolicy(true);
+    this.renewals =
+        java.util.concurrent.Executors.newCachedThreadPool(HostAgent.daemon("sim-renew"));
     this.guards = new ScheduledThreadPoolExecutor(fencingThreads, HostAgent.daemon("sim-guard"));
     guards.setRemoveOnCancelPolicy(true);
     this.fenceStops =
@@ -358,7 +362,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
               .clock(options.clock())
               .ticker(ticker)
               .executor(executor)
-              .fencingExecutors(heartbeats, guards, fenceStops)
+              .fencingExecutors(heartbeats, renewals, guards, fenceStops)
               .migrationExecutor(migrations)
               .peerServer(peerServer)
               .peerClient(peerClient)
@@ -550,6 +554,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
     }
     executor.shutdownNow();
     heartbeats.shutdownNow();
+    renewals.shutdownNow();
     guards.shutdownNow();
     fenceStops.shutdownNow();
     migrations.shutdownNow();

@@ -48,6 +48,20 @@ public final class HostConditions {
       conditions.add(new Condition("StorageConnected", ConditionStatus.Unknown, reason, ""));
       conditions.add(new Condition("NetworkConnected", ConditionStatus.Unknown, reason, ""));
     }
+    conditions.add(
+        host.settingsMismatch().isEmpty()
+            ? Condition.of(
+                "SettingsMatch",
+                true,
+                "SettingsMatch",
+                "the agent runs the operator's timings, fencing policy and failover threshold")
+            : Condition.of(
+                "SettingsMatch",
+                false,
+                "SettingsMismatch",
+                "the agent runs other settings than the operator, so it may not fence when the"
+                    + " operator expects it to: "
+                    + String.join(", ", host.settingsMismatch())));
     conditions.add(schedulable(host));
     conditions.add(
         Condition.of(
@@ -82,6 +96,13 @@ public final class HostConditions {
             : view.maintenance()
                 ? "Maintenance"
                 : view.unschedulable() ? "Cordoned" : "Not" + HostPhase.Up;
+    if (host.phase() == HostPhase.Up && !view.renewalObserved() && reason.equals("NotUp")) {
+      return Condition.of(
+          "Schedulable",
+          false,
+          "AwaitingRenewal",
+          "the operator has not yet seen this host renew its heartbeat since it took over");
+    }
     return Condition.of("Schedulable", false, reason, "host is " + host.phase());
   }
 }

@@ -8,16 +8,19 @@ import io.vmha.core.model.HostView;
 import io.vmha.core.model.InstanceReport;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Judges a host's phase from its heartbeat, its agent's report and its spec (H1–H4, S4). */
 public final class HostHealthEvaluator {
   private final Settings settings;
   private final Instant now;
+  private final io.vmha.core.model.AgentSettings expected;
 
   public HostHealthEvaluator(Settings settings, Instant now) {
     this.settings = settings;
     this.now = now;
+    this.expected = io.vmha.core.model.AgentSettings.of(settings);
   }
 
   /**
@@ -27,16 +30,26 @@ public final class HostHealthEvaluator {
     boolean fresh = now.isBefore(heartbeatExpiry(host));
     AgentReport report = host.report();
     boolean reporting = fresh && report != null;
-    HostPhase phase = phase(host, fresh, report, vmsOnHost);
+    List<String> mismatch =
+        report == null || report.settings() == null
+            ? List.of()
+            : report.settings().differencesFrom(expected);
+    HostPhase phase = phase(host, fresh, report, vmsOnHost, !mismatch.isEmpty());
     MigrationCause evacuation = reporting ? evacuation(host, report) : null;
-    return new HostState(index, host, phase, fresh, reporting, evacuation, index(report));
+    return new HostState(index, host, phase, fresh, reporting, evacuation, index(report), mismatch);
   }
 
   public Instant heartbeatExpiry(HostView host) {
     return host.lastHeartbeatSeen().plus(settings.hostGracePeriod());
   }
 
-  private static HostPhase phase(HostView host, boolean fresh, AgentReport report, int vmsOnHost) {
+  /**
+   * @param settingsDiffer the agent runs other timings, fencing or threshold than the operator
+   *     (R6): it may not fence when the operator expects it to, so nothing new is placed there; its
+   *     VMs stay where they are
+   */
+  private static HostPhase phase(
+      HostView host, boolean fresh, AgentReport report, int vmsOnHost, boolean settingsDiffer) {
     if (!fresh) {
       return HostPhase.NotResponding;
     }
@@ -47,7 +60,7 @@ public final class HostHealthEvaluator {
     if (host.fencingRequested()) {
       return report.fenced() ? HostPhase.Fenced : HostPhase.Fencing;
     }
-    if (!report.storageConnected() || !report.networkConnected()) {
+    if (!report.storageConnected() || !report.networkConnected() || settingsDiffer) {
       return HostPhase.NonOperational;
     }
     if (host.maintenance() || host.deleting()) {

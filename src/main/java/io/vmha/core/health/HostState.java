@@ -4,6 +4,7 @@ import io.vmha.core.MigrationCause;
 import io.vmha.core.model.HostPhase;
 import io.vmha.core.model.HostView;
 import io.vmha.core.model.InstanceReport;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,6 +15,8 @@ import java.util.Map;
  * @param reporting the heartbeat is fresh and the agent has reported: its report can be trusted
  * @param evacuation why VMs must leave this host by live migration, or null
  * @param instances reported instances by (vm key, instance name)
+ * @param settingsMismatch how the agent's settings differ from the operator's (R6); empty if they
+ *     agree or the agent does not say
  */
 public record HostState(
     int index,
@@ -22,7 +25,12 @@ public record HostState(
     boolean heartbeatFresh,
     boolean reporting,
     MigrationCause evacuation,
-    Map<InstanceKey, InstanceReport> instances) {
+    Map<InstanceKey, InstanceReport> instances,
+    List<String> settingsMismatch) {
+
+  public HostState {
+    settingsMismatch = List.copyOf(settingsMismatch);
+  }
 
   public String name() {
     return view.name();
@@ -32,9 +40,13 @@ public record HostState(
     return phase == HostPhase.Up;
   }
 
-  /** Up, not cordoned, not draining: new VMs may come here (P1, before capacity and selectors). */
+  /**
+   * Up, seen renewing by this operator, not cordoned, not draining: new VMs may come here (P1,
+   * before capacity and selectors).
+   */
   public boolean acceptsVms() {
     return phase == HostPhase.Up
+        && view.renewalObserved()
         && !view.unschedulable()
         && !view.maintenance()
         && !view.deleting();

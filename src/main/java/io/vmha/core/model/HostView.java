@@ -12,6 +12,9 @@ import java.util.Objects;
  *     time: every host then gets a full grace period after an operator restart (H5).
  * @param report the agent's last report, or null if the agent never reported
  * @param recordedPhase the phase the operator last wrote, or null if never
+ * @param renewalObserved this operator has seen the host's Lease change since it started: only then
+ *     are new VMs placed there (a host that died just before a leader change still looks fresh to
+ *     the new leader for a grace period)
  */
 public record HostView(
     String name,
@@ -24,7 +27,37 @@ public record HostView(
     Instant lastHeartbeatSeen,
     AgentReport report,
     HostPhase recordedPhase,
-    boolean fencingRequested) {
+    boolean fencingRequested,
+    boolean renewalObserved) {
+
+  /** A host whose heartbeat renewals this operator has watched happen. */
+  public HostView(
+      String name,
+      Map<String, String> labels,
+      Resources capacity,
+      boolean unschedulable,
+      boolean maintenance,
+      boolean deleting,
+      SpmPriority spmPriority,
+      Instant lastHeartbeatSeen,
+      AgentReport report,
+      HostPhase recordedPhase,
+      boolean fencingRequested) {
+    this(
+        name,
+        labels,
+        capacity,
+        unschedulable,
+        maintenance,
+        deleting,
+        spmPriority,
+        lastHeartbeatSeen,
+        report,
+        recordedPhase,
+        fencingRequested,
+        true);
+  }
+
   public HostView {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(capacity, "capacity");

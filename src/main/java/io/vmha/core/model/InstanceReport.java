@@ -7,6 +7,8 @@ import java.util.Objects;
  * instance so that instances nothing tracks any more (stale, orphaned) still count against the
  * host's capacity until they are stopped.
  *
+ * @param vmKey the VM as {@code namespace/name}; {@code ""} for an instance vmha did not start (a
+ *     domain without vmha's metadata): the one way core says "no VM"
  * @param failureReason why the instance failed or stopped, when the agent knows; may be null
  */
 public record InstanceReport(
@@ -20,6 +22,11 @@ public record InstanceReport(
     Objects.requireNonNull(vmKey, "vmKey");
     Objects.requireNonNull(state, "state");
     resources = resources == null ? Resources.ZERO : resources;
+  }
+
+  /** An instance vmha did not start: it counts against capacity, and vmha never stops it. */
+  public boolean isForeign() {
+    return vmKey.isEmpty();
   }
 
   /** Whether the instance occupies host resources (a failed or stopped one does not). */

@@ -29,13 +29,21 @@ public final class Filters {
     return true;
   }
 
-  /** Up: agent connected, storage and network reachable, not fenced, not draining. */
+  /**
+   * Up: agent connected and seen renewing by this operator, storage and network reachable, not
+   * fenced, not draining.
+   */
   public static final class HostIsUp implements HostFilter {
     public String name() {
       return "HostIsUp";
     }
 
     public String reject(HostState host, PlacementRequest request, CapacityLedger ledger) {
+      if (!host.view().renewalObserved()) {
+        // a new leader's fresh grace period is not evidence of life: the host may have died just
+        // before the leader change
+        return "host not yet seen renewing its heartbeat";
+      }
       return host.isUp() || isDrainingButHealthy(host) ? null : "host " + host.phase();
     }
 

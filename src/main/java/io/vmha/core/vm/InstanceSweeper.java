@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * Looks at every instance the reporting hosts run that no VM's placement claims: leftovers of a
  * re-placed VM (F4) and instances of VMs that no longer exist are stopped, and they count against
- * the host's capacity until they are gone (I3). The VM rules deal with claimed instances.
+ * the host's capacity until they are gone (I3). Instances vmha did not start (no VM) count against
+ * capacity and are never stopped. The VM rules deal with claimed instances.
  */
 final class InstanceSweeper {
   private final PlanContext context;
@@ -35,6 +36,9 @@ final class InstanceSweeper {
         }
         if (instance.isActive()) {
           context.ledger().addUntracked(host.index(), instance.resources());
+        }
+        if (instance.isForeign()) {
+          continue; // not vmha's: it never had a copy elsewhere, and it is not vmha's to stop
         }
         if (vm != null && instance.isActive() && awaitsReturn(vm, host, instance)) {
           continue; // counted as untracked until the VM adopts it

@@ -281,7 +281,7 @@ class LibvirtAgentTest {
     assertThat(libvirt.domainLookupByName("apps_web-1").getXMLDesc(0))
         .contains(nfs.resolve("images/web.qcow2").toString());
 
-    // the operator tells it to stop a stale instance, and a VM to stop
+    // a VM to stop is stopped; a domain vmha did not create is never touched, even if listed
     patchHostStatus(
         "kvm-1",
         Map.of("instancesToStop", List.of(Map.of("name", "hand-made", "reason", "Stale"))));
@@ -289,7 +289,8 @@ class LibvirtAgentTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(libvirtDomains()).containsOnlyKeys(TestLibvirt.PREDEFINED, "apps_web-1");
+              assertThat(libvirtDomains())
+                  .containsOnlyKeys(TestLibvirt.PREDEFINED, "apps_web-1", "hand-made");
               assertThat(reportedDomains(reported("kvm-1"))).isEqualTo(libvirtDomains());
             });
   }
