@@ -30,34 +30,6 @@ public record HostView(
     boolean fencingRequested,
     boolean renewalObserved) {
 
-  /** A host whose heartbeat renewals this operator has watched happen. */
-  public HostView(
-      String name,
-      Map<String, String> labels,
-      Resources capacity,
-      boolean unschedulable,
-      boolean maintenance,
-      boolean deleting,
-      SpmPriority spmPriority,
-      Instant lastHeartbeatSeen,
-      AgentReport report,
-      HostPhase recordedPhase,
-      boolean fencingRequested) {
-    this(
-        name,
-        labels,
-        capacity,
-        unschedulable,
-        maintenance,
-        deleting,
-        spmPriority,
-        lastHeartbeatSeen,
-        report,
-        recordedPhase,
-        fencingRequested,
-        true);
-  }
-
   public HostView {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(capacity, "capacity");

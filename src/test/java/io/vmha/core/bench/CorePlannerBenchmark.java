@@ -153,7 +153,8 @@ public class CorePlannerBenchmark {
               seen,
               report,
               null,
-              false));
+              false,
+              true));
     }
     return new FleetSnapshot(
         NOW,

@@ -373,7 +373,8 @@ public final class World {
                 host.heartbeatSeen,
                 host.report,
                 host.recordedPhase,
-                host.fencingRequested));
+                host.fencingRequested,
+                true));
       }
     }
     List<TemplateView> templateViews = new ArrayList<>();
