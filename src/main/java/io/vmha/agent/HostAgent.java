@@ -1,33 +1,22 @@
 package io.vmha.agent;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmha.api.AgentReport;
-import io.vmha.api.InstanceReport;
-import io.vmha.api.InstanceToStop;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
-import io.vmha.api.VmHostStatus;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -59,8 +48,6 @@ public final class HostAgent implements AutoCloseable {
   public static final String STORAGE_LOST = "StorageLost";
 
   private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final AgentOptions options;
   private final String me;
@@ -69,7 +56,6 @@ public final class HostAgent implements AutoCloseable {
   private final HypervisorDriver driver;
   private final Clock clock;
   private final ScheduledExecutorService executor;
-  private final ExecutorService migrations;
   private final ApiLink api;
   private final PeerServer peerServer;
   private final PeerClient peerClient;
@@ -82,15 +68,12 @@ public final class HostAgent implements AutoCloseable {
   private final List<ExecutorService> owned;
 
   private final AtomicBoolean wakePending = new AtomicBoolean();
-  private final Set<InstanceRef> migrating = ConcurrentHashMap.newKeySet();
-  private final Map<InstanceRef, Instance> failedStarts = new HashMap<>();
   private final Map<String, String> peerEndpoints = new ConcurrentHashMap<>();
   private volatile boolean running;
   private ScheduledFuture<?> loop;
   private ClusterView.Subscription subscription;
   private String endpoint = "";
-  private Work lastWork;
-  private String lastReport;
+  private AgentWork lastWork;
   private boolean needsFreshList;
   private boolean peersRead;
   private long fencesSeen;
@@ -110,10 +93,10 @@ public final class HostAgent implements AutoCloseable {
   private boolean fenceRestartDone;
   private int fenceRestarts;
   private int spmRenewals;
-  private volatile boolean statusWritten;
-  private final io.vmha.api.AgentSettingsReport settingsReport;
+  private final InstanceKeeper keeper;
+  private final StatusReporter reporter;
 
-  private HostAgent(Builder b) {
+  HostAgent(HostAgentBuilder b) {
     this.options = Objects.requireNonNull(b.options, "options");
     this.me = options.host();
     this.client = Objects.requireNonNull(b.client, "client");
@@ -131,53 +114,41 @@ public final class HostAgent implements AutoCloseable {
     String bootId = b.bootId == null ? AgentJournal.currentBootId() : b.bootId;
     List<ExecutorService> mine = new ArrayList<>();
     ScheduledExecutorService beats =
-        b.heartbeatExecutor != null ? b.heartbeatExecutor : own(mine, scheduled("heartbeat"));
+        b.heartbeatExecutor != null
+            ? b.heartbeatExecutor
+            : AgentThreads.own(mine, AgentThreads.scheduled("heartbeat"));
     ScheduledExecutorService guards =
-        b.guardExecutor != null ? b.guardExecutor : own(mine, scheduled("fencing"));
-    this.migrations =
-        b.migrationExecutor != null ? b.migrationExecutor : own(mine, pool("migrate"));
-    ExecutorService stoppers = b.fenceExecutor != null ? b.fenceExecutor : own(mine, pool("fence"));
+        b.guardExecutor != null
+            ? b.guardExecutor
+            : AgentThreads.own(mine, AgentThreads.scheduled("fencing"));
+    ExecutorService migrations =
+        b.migrationExecutor != null
+            ? b.migrationExecutor
+            : AgentThreads.own(mine, AgentThreads.pool("migrate"));
+    ExecutorService stoppers =
+        b.fenceExecutor != null
+            ? b.fenceExecutor
+            : AgentThreads.own(mine, AgentThreads.pool("fence"));
     ExecutorService renewals =
-        b.renewalExecutor != null ? b.renewalExecutor : own(mine, pool("renew"));
+        b.renewalExecutor != null
+            ? b.renewalExecutor
+            : AgentThreads.own(mine, AgentThreads.pool("renew"));
     this.owned = List.copyOf(mine);
     int duration = (int) Math.max(1, options.hostGracePeriod().toSeconds());
     KubernetesClient beatClient = b.heartbeatClient == null ? client : b.heartbeatClient;
     this.spmLeases = new Leases(client, options.leaseNamespace(), me, duration);
-    this.settingsReport = options.settingsReport();
 
-    long now = ticker.nanos();
-    var remembered =
-        journal.last().flatMap(e -> e.renewalNanos(bootId, now).map(nanos -> Map.entry(e, nanos)));
-    long lastRenewal;
-    if (remembered.isPresent()) {
-      AgentJournal.Entry e = remembered.get().getKey();
-      lastRenewal = remembered.get().getValue();
-      fleetSize = Math.max(e.fleetSize(), e.peers().isEmpty() ? 0 : e.peers().size() + 1);
-      e.peers()
-          .forEach(
-              (host, url) -> {
-                if (!me.equals(host)) {
-                  peerEndpoints.put(host, url);
-                }
-              });
-      LOG.info(
-          "agent of {}: last heartbeat renewal {} ms ago ({}, journal): the self-fence clock runs"
-              + " from there; {} peer(s) known in a fleet of {}",
-          me,
-          (now - lastRenewal) / 1_000_000,
-          e.renewedAt(),
-          peerEndpoints.size(),
-          fleetSize == 0 ? "unknown size" : fleetSize);
-    } else {
-      // "renewed long ago": the first renewal, within its deadline, is all the time there is
-      long allowance = options.renewalDeadline().plusMillis(100).toNanos();
-      lastRenewal = now - Math.max(0, options.selfFenceAfter().toNanos() - allowance);
-      LOG.info(
-          "agent of {}: no usable journal: its last renewal counts as long ago, it fences unless"
-              + " it reaches the API server within {}",
-          me,
-          options.renewalDeadline());
-    }
+    Remembered remembered = Remembered.from(journal, bootId, ticker.nanos(), options);
+    remembered
+        .peers()
+        .forEach(
+            (host, url) -> {
+              if (!me.equals(host)) {
+                peerEndpoints.put(host, url);
+              }
+            });
+    fleetSize = remembered.fleetSize();
+    long lastRenewal = remembered.lastRenewal();
     this.selfFencing =
         new SelfFencing(
             options.fencing(),
@@ -186,6 +157,10 @@ public final class HostAgent implements AutoCloseable {
             options.heartbeatInterval(),
             ticker,
             lastRenewal);
+    this.keeper = new InstanceKeeper(me, driver, clock, migrations, selfFencing, this::wake);
+    this.reporter =
+        new StatusReporter(
+            client, me, driver, this.api, options.agentVersion(), options.settingsReport());
     this.heartbeat =
         new Heartbeat(
             me,
@@ -214,8 +189,8 @@ public final class HostAgent implements AutoCloseable {
             () -> selfFencedAt = clock.instant().toString());
   }
 
-  public static Builder builder(AgentOptions options) {
-    return new Builder(options);
+  public static HostAgentBuilder builder(AgentOptions options) {
+    return new HostAgentBuilder(options);
   }
 
   /** Starts the fencing guard and the heartbeat first, then the peer endpoint and the work loop. */
@@ -346,13 +321,13 @@ public final class HostAgent implements AutoCloseable {
       if (fences != fencesSeen) {
         // fenced and resumed since the last tick: start over like a fresh agent, from a fresh list
         fencesSeen = fences;
-        failedStarts.clear();
-        lastReport = null;
+        keeper.forget();
+        reporter.forget();
         lastWork = null;
         needsFreshList = true;
       }
       Instant now = clock.instant();
-      Work work = readWork(timer);
+      AgentWork work = readWork(timer);
       if (work == null) {
         return;
       }
@@ -368,16 +343,18 @@ public final class HostAgent implements AutoCloseable {
         return;
       }
       if (mayStart) {
-        step("run placed VMs", () -> runPlaced(work));
-        step("migrate", () -> migrate(work));
+        step("run placed VMs", () -> keeper.runPlaced(work));
+        step("migrate", () -> keeper.migrate(work));
       }
-      step("stop instances", () -> stopListed(work));
-      step("storage", () -> guardStorage(work));
+      step("stop instances", () -> keeper.stopListed(work));
+      step("storage", () -> keeper.guardStorage(work));
       boolean fenced = fencing(work);
       if (timer && selfFencing.lastDecision() == SelfFencing.Decision.Healthy) {
         step("renew SPM", () -> renewSpm(work, fenced, now));
       }
-      step("report", () -> report(work, fenced, now));
+      step(
+          "report",
+          () -> reporter.report(work, fenced, now, endpoint, selfFencedAt, keeper.toReport()));
     } catch (RuntimeException e) {
       LOG.warn("agent of {}: tick failed", me, e);
     }
@@ -398,19 +375,6 @@ public final class HostAgent implements AutoCloseable {
   }
 
   // ---- reading ---------------------------------------------------------------------------------
-
-  /** The consistent picture of one tick: from the informers if the API is up, else the last one. */
-  private record Work(VmHost self, List<PlacedVm> placed, List<PlacedVm> incoming) {
-    VmHostStatus status() {
-      return self == null || self.getStatus() == null ? new VmHostStatus() : self.getStatus();
-    }
-
-    boolean maintenance() {
-      return self != null
-          && self.getSpec() != null
-          && Boolean.TRUE.equals(self.getSpec().getMaintenance());
-    }
-  }
 
   /**
    * Peers' endpoints, cached for self-fencing. Read on heartbeat ticks only (self-fencing asks
@@ -439,7 +403,7 @@ public final class HostAgent implements AutoCloseable {
     peersRead = true;
   }
 
-  private Work readWork(boolean heartbeat) {
+  private AgentWork readWork(boolean heartbeat) {
     if (!api.up()) {
       return lastWork;
     }
@@ -461,7 +425,7 @@ public final class HostAgent implements AutoCloseable {
       if (heartbeat || !peersRead) {
         readPeerEndpoints();
       }
-      lastWork = new Work(view.host(me), placed, incoming);
+      lastWork = new AgentWork(view.host(me), placed, incoming);
     } catch (RuntimeException e) {
       LOG.debug(
           "agent of {}: could not read its work, using the last picture: {}", me, e.toString());
@@ -469,165 +433,12 @@ public final class HostAgent implements AutoCloseable {
     return lastWork;
   }
 
-  // ---- 2-4. running, migrating, stopping ------------------------------------------------------
-
-  private void runPlaced(Work work) {
-    Map<InstanceRef, Instance> instances = instancesByRef();
-    Set<InstanceRef> wanted = new HashSet<>();
-    for (PlacedVm vm : work.placed()) {
-      if (vm.instanceName() == null) {
-        continue;
-      }
-      InstanceRef name = vm.instance();
-      Instance instance = instances.get(name);
-      if (PlacedVm.STOPPING.equals(vm.phase())) {
-        if (instance != null) {
-          stopInstance(name, "the VM is stopping");
-        }
-        failedStarts.remove(name);
-        continue;
-      }
-      if (!vm.shouldRunOn(me)) {
-        continue;
-      }
-      wanted.add(name);
-      if (instance != null || failedStarts.containsKey(name) || migrating.contains(name)) {
-        continue;
-      }
-      start(vm);
-    }
-    // a failed start is reported until the VM is no longer placed here with that instance
-    failedStarts.keySet().retainAll(wanted);
-  }
-
-  private void start(PlacedVm vm) {
-    InstanceRef name = vm.instance();
-    try {
-      if (vm.problem() != null) {
-        throw new DriverException(vm.problem());
-      }
-      if (selfFencing.isFenced()) {
-        return;
-      }
-      driver.start(name, vm.resources(), vm.image());
-      if (selfFencing.isFenced()) {
-        // the guard fenced while this start ran: its check stops it too; do not wait for that
-        driver.stop(name);
-        return;
-      }
-      LOG.info("agent of {} started {}", me, name);
-    } catch (DriverException e) {
-      LOG.warn("agent of {} could not start {}: {}", me, name, e.getMessage());
-      failedStarts.put(
-          name,
-          new Instance(
-              name.name(),
-              vm.key(),
-              Instance.State.Failed,
-              e.getMessage(),
-              vm.resources(),
-              clock.instant()));
-    }
-  }
-
-  private void migrate(Work work) {
-    Map<InstanceRef, Instance> instances = instancesByRef();
-    for (PlacedVm vm : work.placed()) {
-      InstanceRef name = vm.instanceName() == null ? null : vm.instance();
-      if (name == null
-          || !vm.migratingAwayFrom(me)
-          || !instances.containsKey(name)
-          || !migrating.add(name)) {
-        continue;
-      }
-      String target = vm.migrationTarget();
-      LOG.info("agent of {} live-migrates {} to {}", me, name, target);
-      migrations.execute(
-          () -> {
-            try {
-              driver.migrate(name, target);
-            } catch (DriverException | RuntimeException e) {
-              LOG.warn(
-                  "agent of {}: migration of {} to {} failed: {}",
-                  me,
-                  name,
-                  target,
-                  e.getMessage());
-            } finally {
-              migrating.remove(name);
-              wake();
-            }
-          });
-    }
-  }
-
-  private void stopListed(Work work) {
-    List<InstanceToStop> toStop = work.status().getInstancesToStop();
-    if (toStop == null || toStop.isEmpty()) {
-      return;
-    }
-    Map<InstanceRef, Instance> instances = instancesByRef();
-    for (InstanceToStop item : toStop) {
-      if (item.getName() == null || item.getVm() == null || item.getVm().isBlank()) {
-        continue; // an instance without a VM is not vmha's: never stopped, whoever lists it
-      }
-      InstanceRef listed = new InstanceRef(item.getVm(), item.getName());
-      failedStarts.remove(listed);
-      if (instances.containsKey(listed) && !migrating.contains(listed)) {
-        stopInstance(listed, "the operator listed it (" + item.getReason() + ")");
-      }
-    }
-  }
-
-  private void stopInstance(InstanceRef name, String why) {
-    try {
-      driver.stop(name);
-      LOG.info("agent of {} stopped {}: {}", me, name, why);
-    } catch (DriverException e) {
-      LOG.warn("agent of {} could not stop {}: {}", me, name, e.getMessage());
-    }
-  }
-
-  // ---- 6. storage -------------------------------------------------------------------------------
-
-  private void guardStorage(Work work) {
-    boolean storage = driver.storageConnected();
-    Set<InstanceRef> mayResume = new HashSet<>();
-    work.placed().stream()
-        .filter(vm -> vm.shouldRunOn(me) && vm.instanceName() != null)
-        .map(PlacedVm::instance)
-        .forEach(mayResume::add);
-    work.incoming().stream()
-        .filter(vm -> vm.instanceName() != null)
-        .map(PlacedVm::instance)
-        .forEach(mayResume::add);
-    for (Instance instance : driver.instances()) {
-      if (migrating.contains(instance.ref())) {
-        continue;
-      }
-      try {
-        if (!storage && instance.state() == Instance.State.Running) {
-          driver.pause(instance.ref(), STORAGE_LOST);
-          LOG.warn("agent of {} paused {}: storage lost", me, instance.name());
-        } else if (storage
-            && instance.state() == Instance.State.Paused
-            && STORAGE_LOST.equals(instance.reason())
-            && mayResume.contains(instance.ref())) {
-          driver.resume(instance.ref());
-          LOG.info("agent of {} resumed {}: storage is back", me, instance.name());
-        }
-      } catch (DriverException e) {
-        LOG.warn("agent of {}: {} {}", me, instance.name(), e.getMessage());
-      }
-    }
-  }
-
   // ---- 7-8. fencing request and SPM -------------------------------------------------------------
 
   /**
    * @return whether the agent reports {@code fenced: true}.
    */
-  private boolean fencing(Work work) {
+  private boolean fencing(AgentWork work) {
     boolean requested =
         work.status().getFencing() != null
             && Boolean.TRUE.equals(work.status().getFencing().getRequested());
@@ -638,8 +449,8 @@ public final class HostAgent implements AutoCloseable {
     if (!fenceRestartDone) {
       // The agent "restarts": it drops everything it remembers and stops renewing the SPM Lease;
       // the hypervisor and its instances are untouched (S4: its VMs are handled as in S1).
-      failedStarts.clear();
-      lastReport = null;
+      keeper.forget();
+      reporter.forget();
       fenceRestartDone = true;
       fenceRestarts++;
       LOG.warn(
@@ -650,7 +461,7 @@ public final class HostAgent implements AutoCloseable {
     return true;
   }
 
-  private void renewSpm(Work work, boolean fenced, Instant now) {
+  private void renewSpm(AgentWork work, boolean fenced, Instant now) {
     if (Boolean.TRUE.equals(work.status().getSpmReleaseRequested())) {
       // The operator asks us to give the role up: we stopped acting as SPM above, so clearing the
       // holder ourselves means the next holder can never overlap with us.
@@ -669,105 +480,6 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
-  // ---- 5. report --------------------------------------------------------------------------------
-
-  private void report(Work work, boolean fenced, Instant now) {
-    AgentReport report = new AgentReport();
-    report.setAgentVersion(options.agentVersion());
-    report.setDriver(driver.name());
-    report.setEndpoint(endpoint);
-    report.setMigrationUri(driver.migrationUri());
-    report.setStorageConnected(driver.storageConnected());
-    report.setNetworkConnected(driver.networkConnected());
-    report.setReachableRepositories(new ArrayList<>(new TreeSet<>(driver.reachableRepositories())));
-    report.setInstances(instanceReports());
-    report.setFenced(fenced);
-    report.setSettings(settingsReport);
-    report.setSelfFencedAt(selfFencedAt);
-    String content = toJson(report);
-    AgentReport seen = work.status().getReported();
-    boolean wiped = seen == null || seen.getEndpoint() == null;
-    if (content.equals(lastReport) && !wiped) {
-      return;
-    }
-    api.check();
-    report.setReportTime(now.toString());
-    writeReport(report, work.self() != null && work.self().getStatus() != null);
-    lastReport = content;
-  }
-
-  /**
-   * Replaces {@code status.reported} and nothing else. A JSON Patch {@code add} replaces the field
-   * whole; a JSON merge patch would do the same on a real API server, but the Fabric8 mock server
-   * merges lists element by element, so a stopped instance would stay reported there. While the
-   * host has no status yet (as far as the cache knows) a merge patch, which has nothing to merge
-   * with, writes it; a JSON Patch to a missing status, if the cache lagged, is refused (422) and
-   * the merge patch is used too.
-   */
-  private void writeReport(AgentReport report, boolean statusExists) {
-    var status = client.resources(VmHost.class).withName(me).subresource("status");
-    if (!statusExists && !statusWritten) {
-      status.patch(
-          PatchContext.of(PatchType.JSON_MERGE),
-          toJson(Map.of("status", Map.of("reported", report))));
-      statusWritten = true; // from now on replace the field whole, even before the cache shows it
-      return;
-    }
-    try {
-      status.patch(
-          PatchContext.of(PatchType.JSON),
-          toJson(List.of(Map.of("op", "add", "path", "/status/reported", "value", report))));
-    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      if (e.getCode() != 422 && e.getCode() != 400) {
-        throw e;
-      }
-      status.patch(
-          PatchContext.of(PatchType.JSON_MERGE),
-          toJson(Map.of("status", Map.of("reported", report))));
-    }
-  }
-
-  /**
-   * Plain Jackson, not the client's serializer: that one drops empty lists, and in a merge patch a
-   * missing list keeps the old one (an instance would stay reported after it stopped).
-   */
-  private static String toJson(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize the report", e);
-    }
-  }
-
-  private List<InstanceReport> instanceReports() {
-    Map<InstanceRef, Instance> all = new LinkedHashMap<>(failedStarts);
-    all.putAll(instancesByRef());
-    List<InstanceReport> reports = new ArrayList<>();
-    for (Instance instance : all.values()) {
-      InstanceReport r = new InstanceReport();
-      r.setName(instance.name());
-      r.setVm(instance.vmKey());
-      r.setState(instance.state().name());
-      r.setReason(instance.reason());
-      r.setResources(instance.resources());
-      r.setSince(instance.since() == null ? null : instance.since().toString());
-      reports.add(r);
-    }
-    reports.sort(
-        Comparator.comparing(InstanceReport::getName)
-            .thenComparing(
-                InstanceReport::getVm, Comparator.nullsFirst(Comparator.naturalOrder())));
-    return reports;
-  }
-
-  private Map<InstanceRef, Instance> instancesByRef() {
-    Map<InstanceRef, Instance> byRef = new LinkedHashMap<>();
-    for (Instance instance : driver.instances()) {
-      byRef.put(instance.ref(), instance);
-    }
-    return byRef;
-  }
-
   private void step(String what, ThrowingRunnable action) {
     try {
       action.run();
@@ -777,169 +489,6 @@ public final class HostAgent implements AutoCloseable {
       LOG.debug("agent of {}: {} failed: {}", me, what, e.toString());
     } catch (Exception e) {
       LOG.warn("agent of {}: {} failed", me, what, e);
-    }
-  }
-
-  private static <T extends ExecutorService> T own(List<ExecutorService> owned, T executor) {
-    owned.add(executor);
-    return executor;
-  }
-
-  private static ScheduledExecutorService scheduled(String name) {
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon(name));
-    executor.setRemoveOnCancelPolicy(true);
-    return executor;
-  }
-
-  private static ExecutorService pool(String name) {
-    return Executors.newCachedThreadPool(daemon(name));
-  }
-
-  /** Daemon threads named after their job, for thread dumps. */
-  public static java.util.concurrent.ThreadFactory daemon(String name) {
-    java.util.concurrent.atomic.AtomicInteger count =
-        new java.util.concurrent.atomic.AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "vmha-" + name + "-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  /**
-   * What an agent is made of. Required: options, client, view, driver, executor (the work loop's),
-   * journal. Executors not given are the agent's own (one thread each for heartbeat and fencing,
-   * pools for migrations and fence stops) and end with it; a simulation of many hosts shares them.
-   */
-  public static final class Builder {
-    private final AgentOptions options;
-    private KubernetesClient client;
-    private KubernetesClient heartbeatClient;
-    private ClusterView view;
-    private java.util.function.BooleanSupplier viewReady;
-    private HypervisorDriver driver;
-    private Clock clock;
-    private Ticker ticker;
-    private ScheduledExecutorService executor;
-    private ScheduledExecutorService heartbeatExecutor;
-    private ScheduledExecutorService guardExecutor;
-    private ExecutorService migrationExecutor;
-    private ExecutorService fenceExecutor;
-    private ExecutorService renewalExecutor;
-    private PeerServer peerServer;
-    private PeerClient peerClient;
-    private ApiLink api;
-    private AgentJournal journal;
-    private Watchdog watchdog;
-    private String bootId;
-
-    private Builder(AgentOptions options) {
-      this.options = options;
-    }
-
-    /** The client for reads, reports and the SPM Lease. */
-    public Builder client(KubernetesClient value) {
-      this.client = value;
-      return this;
-    }
-
-    /** The client for heartbeat renewals, with a deadline ({@link Leases#deadlineClient}). */
-    public Builder heartbeatClient(KubernetesClient value) {
-      this.heartbeatClient = value;
-      return this;
-    }
-
-    /** The informers; {@code ready} says when their caches are filled (the work loop waits). */
-    public Builder view(ClusterView value, java.util.function.BooleanSupplier ready) {
-      this.view = value;
-      this.viewReady = ready;
-      return this;
-    }
-
-    public Builder view(ClusterView value) {
-      return view(value, null);
-    }
-
-    public Builder driver(HypervisorDriver value) {
-      this.driver = value;
-      return this;
-    }
-
-    /** Wall clock for reports and Lease times; the fencing clock follows it ({@link Ticker}). */
-    public Builder clock(Clock value) {
-      this.clock = value;
-      return this;
-    }
-
-    public Builder ticker(Ticker value) {
-      this.ticker = value;
-      return this;
-    }
-
-    public Builder executor(ScheduledExecutorService value) {
-      this.executor = value;
-      return this;
-    }
-
-    /**
-     * Shared heartbeat and fencing threads (a simulation of many hosts): the heartbeat timer, the
-     * pool its renewals run on (grows with the renewals in flight), the guard's timer and the pool
-     * of fence stops.
-     */
-    public Builder fencingExecutors(
-        ScheduledExecutorService heartbeats,
-        ExecutorService renewals,
-        ScheduledExecutorService guards,
-        ExecutorService fenceStops) {
-      this.heartbeatExecutor = heartbeats;
-      this.renewalExecutor = renewals;
-      this.guardExecutor = guards;
-      this.fenceExecutor = fenceStops;
-      return this;
-    }
-
-    public Builder migrationExecutor(ExecutorService value) {
-      this.migrationExecutor = value;
-      return this;
-    }
-
-    /** Serves this agent's peer endpoint; none: no peer can ask it. */
-    public Builder peerServer(PeerServer value) {
-      this.peerServer = value;
-      return this;
-    }
-
-    /** Asks peers during self-fencing; none: no peer is asked (nothing confirms an outage). */
-    public Builder peerClient(PeerClient value) {
-      this.peerClient = value;
-      return this;
-    }
-
-    /** The simulation's model of this host's links; a real agent's are always "up". */
-    public Builder api(ApiLink value) {
-      this.api = value;
-      return this;
-    }
-
-    /** Where the last renewal and the peers outlive the agent process. */
-    public Builder journal(AgentJournal value) {
-      this.journal = value;
-      return this;
-    }
-
-    public Builder watchdog(Watchdog value) {
-      this.watchdog = value;
-      return this;
-    }
-
-    /** The boot the journal's monotonic instants belong to (default: this machine's). */
-    public Builder bootId(String value) {
-      this.bootId = value;
-      return this;
-    }
-
-    public HostAgent build() {
-      return new HostAgent(this);
     }
   }
 

@@ -3,6 +3,7 @@ package io.vmha.agent.libvirt;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.AgentJournal;
 import io.vmha.agent.AgentOptions;
+import io.vmha.agent.AgentThreads;
 import io.vmha.agent.ClusterView;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
@@ -74,7 +75,7 @@ public final class LibvirtAgent implements AutoCloseable {
       throws IOException, DriverException {
     String host = options.host();
     this.watchdog = dog;
-    executor = new ScheduledThreadPoolExecutor(2, HostAgent.daemon("agent"));
+    executor = new ScheduledThreadPoolExecutor(2, AgentThreads.daemon("agent"));
     executor.setRemoveOnCancelPolicy(true);
     InformerClusterView[] viewRef = new InformerClusterView[1];
     RepositoryMounts[] mountsRef = new RepositoryMounts[1];

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmha.agent.AgentJournal;
+import io.vmha.agent.AgentThreads;
 import io.vmha.agent.ApiLink;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
@@ -106,16 +107,16 @@ public final class SimulatedDatacenter implements AutoCloseable {
     // heartbeats and fencing on threads of their own, shared by the simulated hosts (R1): timers
     // that only hand renewals to a pool growing with the renewals in flight
     int fencingThreads = Math.max(2, options.threads() / 2);
-    this.heartbeats = new ScheduledThreadPoolExecutor(2, HostAgent.daemon("sim-beat"));
+    this.heartbeats = new ScheduledThreadPoolExecutor(2, AgentThreads.daemon("sim-beat"));
     heartbeats.setRemoveOnCancelPolicy(true);
     this.renewals =
-        java.util.concurrent.Executors.newCachedThreadPool(HostAgent.daemon("sim-renew"));
-    this.guards = new ScheduledThreadPoolExecutor(fencingThreads, HostAgent.daemon("sim-guard"));
+        java.util.concurrent.Executors.newCachedThreadPool(AgentThreads.daemon("sim-renew"));
+    this.guards = new ScheduledThreadPoolExecutor(fencingThreads, AgentThreads.daemon("sim-guard"));
     guards.setRemoveOnCancelPolicy(true);
     this.fenceStops =
-        java.util.concurrent.Executors.newCachedThreadPool(HostAgent.daemon("sim-fence"));
+        java.util.concurrent.Executors.newCachedThreadPool(AgentThreads.daemon("sim-fence"));
     this.migrations =
-        java.util.concurrent.Executors.newCachedThreadPool(HostAgent.daemon("sim-migrate"));
+        java.util.concurrent.Executors.newCachedThreadPool(AgentThreads.daemon("sim-migrate"));
     this.heartbeatClient = Leases.deadlineClient(client, options.agent().renewalDeadline());
     this.ticker = io.vmha.agent.Ticker.following(options.clock());
     this.view = InformerClusterView.shared(client, options.agent().leaseNamespace());

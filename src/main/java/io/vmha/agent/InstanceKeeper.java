@@ -1,0 +1,223 @@
+package io.vmha.agent;
+
+import io.vmha.api.InstanceToStop;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the work loop does to the hypervisor (steps 2-4 and 6 of docs/agent-protocol.md): runs the
+ * VMs placed on this host, stops those stopping or listed, starts live migrations on a pool of
+ * their own (a slow one holds no tick), pauses instances while storage is lost. It starts nothing
+ * while the host is fenced, and stops what a start that raced with a fence brought up.
+ */
+final class InstanceKeeper {
+  /** Reason of an instance paused because its host lost storage (S1). */
+  static final String STORAGE_LOST = HostAgent.STORAGE_LOST;
+
+  private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
+
+  private final String me;
+  private final HypervisorDriver driver;
+  private final Clock clock;
+  private final Executor migrations;
+  private final SelfFencing fencing;
+  private final Runnable wake;
+  private final Set<InstanceRef> migrating = ConcurrentHashMap.newKeySet();
+  private final Map<InstanceRef, Instance> failedStarts = new HashMap<>();
+
+  /**
+   * @param wake asks the work loop for a tick (a migration ended)
+   */
+  InstanceKeeper(
+      String me,
+      HypervisorDriver driver,
+      Clock clock,
+      Executor migrations,
+      SelfFencing fencing,
+      Runnable wake) {
+    this.me = me;
+    this.driver = driver;
+    this.clock = clock;
+    this.migrations = migrations;
+    this.fencing = fencing;
+    this.wake = wake;
+  }
+
+  /** Forgets failed starts: after a fence, or the "restart" a fencing request asks for (S4). */
+  void forget() {
+    failedStarts.clear();
+  }
+
+  /** Every instance to report: the hypervisor's, and starts that failed (as {@code Failed}). */
+  Map<InstanceRef, Instance> toReport() {
+    Map<InstanceRef, Instance> all = new LinkedHashMap<>(failedStarts);
+    all.putAll(instancesByRef());
+    return all;
+  }
+
+  void runPlaced(AgentWork work) {
+    Map<InstanceRef, Instance> instances = instancesByRef();
+    Set<InstanceRef> wanted = new HashSet<>();
+    for (PlacedVm vm : work.placed()) {
+      if (vm.instanceName() == null) {
+        continue;
+      }
+      InstanceRef name = vm.instance();
+      Instance instance = instances.get(name);
+      if (PlacedVm.STOPPING.equals(vm.phase())) {
+        if (instance != null) {
+          stopInstance(name, "the VM is stopping");
+        }
+        failedStarts.remove(name);
+        continue;
+      }
+      if (!vm.shouldRunOn(me)) {
+        continue;
+      }
+      wanted.add(name);
+      if (instance != null || failedStarts.containsKey(name) || migrating.contains(name)) {
+        continue;
+      }
+      start(vm);
+    }
+    // a failed start is reported until the VM is no longer placed here with that instance
+    failedStarts.keySet().retainAll(wanted);
+  }
+
+  private void start(PlacedVm vm) {
+    InstanceRef name = vm.instance();
+    try {
+      if (vm.problem() != null) {
+        throw new DriverException(vm.problem());
+      }
+      if (fencing.isFenced()) {
+        return;
+      }
+      driver.start(name, vm.resources(), vm.image());
+      if (fencing.isFenced()) {
+        // the guard fenced while this start ran: its check stops it too; do not wait for that
+        driver.stop(name);
+        return;
+      }
+      LOG.info("agent of {} started {}", me, name);
+    } catch (DriverException e) {
+      LOG.warn("agent of {} could not start {}: {}", me, name, e.getMessage());
+      failedStarts.put(
+          name,
+          new Instance(
+              name.name(),
+              vm.key(),
+              Instance.State.Failed,
+              e.getMessage(),
+              vm.resources(),
+              clock.instant()));
+    }
+  }
+
+  void migrate(AgentWork work) {
+    Map<InstanceRef, Instance> instances = instancesByRef();
+    for (PlacedVm vm : work.placed()) {
+      InstanceRef name = vm.instanceName() == null ? null : vm.instance();
+      if (name == null
+          || !vm.migratingAwayFrom(me)
+          || !instances.containsKey(name)
+          || !migrating.add(name)) {
+        continue;
+      }
+      String target = vm.migrationTarget();
+      LOG.info("agent of {} live-migrates {} to {}", me, name, target);
+      migrations.execute(
+          () -> {
+            try {
+              driver.migrate(name, target);
+            } catch (DriverException | RuntimeException e) {
+              LOG.warn(
+                  "agent of {}: migration of {} to {} failed: {}",
+                  me,
+                  name,
+                  target,
+                  e.getMessage());
+            } finally {
+              migrating.remove(name);
+              wake.run();
+            }
+          });
+    }
+  }
+
+  void stopListed(AgentWork work) {
+    List<InstanceToStop> toStop = work.status().getInstancesToStop();
+    if (toStop == null || toStop.isEmpty()) {
+      return;
+    }
+    Map<InstanceRef, Instance> instances = instancesByRef();
+    for (InstanceToStop item : toStop) {
+      if (item.getName() == null || item.getVm() == null || item.getVm().isBlank()) {
+        continue; // an instance without a VM is not vmha's: never stopped, whoever lists it
+      }
+      InstanceRef listed = new InstanceRef(item.getVm(), item.getName());
+      failedStarts.remove(listed);
+      if (instances.containsKey(listed) && !migrating.contains(listed)) {
+        stopInstance(listed, "the operator listed it (" + item.getReason() + ")");
+      }
+    }
+  }
+
+  private void stopInstance(InstanceRef name, String why) {
+    try {
+      driver.stop(name);
+      LOG.info("agent of {} stopped {}: {}", me, name, why);
+    } catch (DriverException e) {
+      LOG.warn("agent of {} could not stop {}: {}", me, name, e.getMessage());
+    }
+  }
+
+  void guardStorage(AgentWork work) {
+    boolean storage = driver.storageConnected();
+    Set<InstanceRef> mayResume = new HashSet<>();
+    work.placed().stream()
+        .filter(vm -> vm.shouldRunOn(me) && vm.instanceName() != null)
+        .map(PlacedVm::instance)
+        .forEach(mayResume::add);
+    work.incoming().stream()
+        .filter(vm -> vm.instanceName() != null)
+        .map(PlacedVm::instance)
+        .forEach(mayResume::add);
+    for (Instance instance : driver.instances()) {
+      if (migrating.contains(instance.ref())) {
+        continue;
+      }
+      try {
+        if (!storage && instance.state() == Instance.State.Running) {
+          driver.pause(instance.ref(), STORAGE_LOST);
+          LOG.warn("agent of {} paused {}: storage lost", me, instance.name());
+        } else if (storage
+            && instance.state() == Instance.State.Paused
+            && STORAGE_LOST.equals(instance.reason())
+            && mayResume.contains(instance.ref())) {
+          driver.resume(instance.ref());
+          LOG.info("agent of {} resumed {}: storage is back", me, instance.name());
+        }
+      } catch (DriverException e) {
+        LOG.warn("agent of {}: {} {}", me, instance.name(), e.getMessage());
+      }
+    }
+  }
+
+  Map<InstanceRef, Instance> instancesByRef() {
+    Map<InstanceRef, Instance> byRef = new LinkedHashMap<>();
+    for (Instance instance : driver.instances()) {
+      byRef.put(instance.ref(), instance);
+    }
+    return byRef;
+  }
+}

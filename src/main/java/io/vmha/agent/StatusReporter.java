@@ -1,0 +1,152 @@
+package io.vmha.agent;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmha.api.AgentReport;
+import io.vmha.api.AgentSettingsReport;
+import io.vmha.api.InstanceReport;
+import io.vmha.api.VmHost;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Writes {@code VmHost.status.reported} (step 5 of docs/agent-protocol.md): the agent's only field
+ * of its host's status, replaced whole and only when its content changed.
+ */
+final class StatusReporter {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private final KubernetesClient client;
+  private final String me;
+  private final HypervisorDriver driver;
+  private final ApiLink api;
+  private final String agentVersion;
+  private final AgentSettingsReport settingsReport;
+  private String lastReport;
+  private volatile boolean statusWritten;
+
+  StatusReporter(
+      KubernetesClient client,
+      String me,
+      HypervisorDriver driver,
+      ApiLink api,
+      String agentVersion,
+      AgentSettingsReport settingsReport) {
+    this.client = client;
+    this.me = me;
+    this.driver = driver;
+    this.api = api;
+    this.agentVersion = agentVersion;
+    this.settingsReport = settingsReport;
+  }
+
+  /** Writes the next report whatever its content (after a fence or a restart). */
+  void forget() {
+    lastReport = null;
+  }
+
+  /**
+   * Writes the report if its content changed (or the field was wiped).
+   *
+   * @param instances every instance to report (the keeper's {@link InstanceKeeper#toReport})
+   * @param selfFencedAt the self-fence awaiting the operator's acknowledgement, or null
+   */
+  void report(
+      AgentWork work,
+      boolean fenced,
+      Instant now,
+      String endpoint,
+      String selfFencedAt,
+      Map<InstanceRef, Instance> instances) {
+    AgentReport report = new AgentReport();
+    report.setAgentVersion(agentVersion);
+    report.setDriver(driver.name());
+    report.setEndpoint(endpoint);
+    report.setMigrationUri(driver.migrationUri());
+    report.setStorageConnected(driver.storageConnected());
+    report.setNetworkConnected(driver.networkConnected());
+    report.setReachableRepositories(new ArrayList<>(new TreeSet<>(driver.reachableRepositories())));
+    report.setInstances(instanceReports(instances));
+    report.setFenced(fenced);
+    report.setSettings(settingsReport);
+    report.setSelfFencedAt(selfFencedAt);
+    String content = toJson(report);
+    AgentReport seen = work.status().getReported();
+    boolean wiped = seen == null || seen.getEndpoint() == null;
+    if (content.equals(lastReport) && !wiped) {
+      return;
+    }
+    api.check();
+    report.setReportTime(now.toString());
+    writeReport(report, work.self() != null && work.self().getStatus() != null);
+    lastReport = content;
+  }
+
+  /**
+   * Replaces {@code status.reported} and nothing else. A JSON Patch {@code add} replaces the field
+   * whole; a JSON merge patch would do the same on a real API server, but the Fabric8 mock server
+   * merges lists element by element, so a stopped instance would stay reported there. While the
+   * host has no status yet (as far as the cache knows) a merge patch, which has nothing to merge
+   * with, writes it; a JSON Patch to a missing status, if the cache lagged, is refused (422) and
+   * the merge patch is used too.
+   */
+  private void writeReport(AgentReport report, boolean statusExists) {
+    var status = client.resources(VmHost.class).withName(me).subresource("status");
+    if (!statusExists && !statusWritten) {
+      status.patch(
+          PatchContext.of(PatchType.JSON_MERGE),
+          toJson(Map.of("status", Map.of("reported", report))));
+      statusWritten = true; // from now on replace the field whole, even before the cache shows it
+      return;
+    }
+    try {
+      status.patch(
+          PatchContext.of(PatchType.JSON),
+          toJson(List.of(Map.of("op", "add", "path", "/status/reported", "value", report))));
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 422 && e.getCode() != 400) {
+        throw e;
+      }
+      status.patch(
+          PatchContext.of(PatchType.JSON_MERGE),
+          toJson(Map.of("status", Map.of("reported", report))));
+    }
+  }
+
+  /**
+   * Plain Jackson, not the client's serializer: that one drops empty lists, and in a merge patch a
+   * missing list keeps the old one (an instance would stay reported after it stopped).
+   */
+  private static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize the report", e);
+    }
+  }
+
+  private static List<InstanceReport> instanceReports(Map<InstanceRef, Instance> all) {
+    List<InstanceReport> reports = new ArrayList<>();
+    for (Instance instance : all.values()) {
+      InstanceReport r = new InstanceReport();
+      r.setName(instance.name());
+      r.setVm(instance.vmKey());
+      r.setState(instance.state().name());
+      r.setReason(instance.reason());
+      r.setResources(instance.resources());
+      r.setSince(instance.since() == null ? null : instance.since().toString());
+      reports.add(r);
+    }
+    reports.sort(
+        Comparator.comparing(InstanceReport::getName)
+            .thenComparing(
+                InstanceReport::getVm, Comparator.nullsFirst(Comparator.naturalOrder())));
+    return reports;
+  }
+}
