@@ -185,4 +185,23 @@ public record AgentOptions(
     report.setMaxUnhealthyFraction(maxUnhealthyFraction);
     return report;
   }
+
+  /**
+   * How long an agent keeps its instances once its peers stop confirming an outage it was in (the
+   * outage ends for them first): after the operator resumes failover it waits {@code selfFenceAfter
+   * + heartbeatInterval} before counting a still-silent host's VMs as stopped, and it resumes no
+   * earlier than about one heartbeat and one peer question before this agent notices. What is left
+   * after the fence's own budget, one guard look and one more heartbeat of slack, at least zero (3
+   * s with the defaults; zero with timings as compressed as the demo's, which then fences a host
+   * whose renewal is still failing when its peers' succeed).
+   */
+  public Duration outageEndGrace() {
+    Duration left =
+        selfFenceAfter
+            .minus(peerTimeout())
+            .minus(FencingGuard.interval(heartbeatInterval))
+            .minus(fenceBudget())
+            .minus(heartbeatInterval);
+    return left.isNegative() ? Duration.ZERO : left;
+  }
 }

@@ -32,6 +32,9 @@ public final class Fence {
     }
   }
 
+  /** Between two rounds: a stop that failed at once is not retried in a tight loop. */
+  private static final long ROUND_PAUSE_NANOS = 50_000_000L;
+
   private final String host;
   private final HypervisorDriver driver;
   private final ExecutorService stoppers;
@@ -76,8 +79,22 @@ public final class Fence {
         }
       }
       left = vmhaInstances();
+      if (!left.isEmpty()) {
+        pause(Math.min(ROUND_PAUSE_NANOS, deadline - System.nanoTime()));
+      }
     }
     return new Result(stopped, left, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private static void pause(long nanos) {
+    if (nanos <= 0) {
+      return;
+    }
+    try {
+      Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private Void stop(InstanceRef instance) throws DriverException {

@@ -141,6 +141,12 @@ final class FencingGuard implements AutoCloseable {
               verdict.confirmed(),
               verdict.asked(),
               verdict.needed());
+      case OutageEnding ->
+          LOG.warn(
+              "agent of {}: its peers no longer confirm an API outage; it keeps its instances for"
+                  + " a little longer while its own renewals try to get through, and fences if"
+                  + " they do not",
+              host);
       case Fence -> logFence(verdict);
     }
     logged = decision;

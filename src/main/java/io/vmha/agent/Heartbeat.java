@@ -77,7 +77,7 @@ final class Heartbeat implements AutoCloseable {
 
   synchronized void start() {
     if (loop == null) {
-      loop = executor.scheduleAtFixedRate(this::beat, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+      loop = executor.scheduleAtFixedRate(this::tick, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     }
   }
 

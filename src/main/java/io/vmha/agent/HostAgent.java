@@ -95,6 +95,8 @@ public final class HostAgent implements AutoCloseable {
   private int spmRenewals;
   private final InstanceKeeper keeper;
   private final StatusReporter reporter;
+  private final SettingsCheck settingsCheck;
+  private final Ticker ticker;
 
   HostAgent(HostAgentBuilder b) {
     this.options = Objects.requireNonNull(b.options, "options");
@@ -155,8 +157,11 @@ public final class HostAgent implements AutoCloseable {
             options.selfFenceAfter(),
             options.hostGracePeriod(),
             options.heartbeatInterval(),
+            options.outageEndGrace(),
             ticker,
             lastRenewal);
+    this.ticker = ticker;
+    this.settingsCheck = new SettingsCheck(client, options);
     this.keeper = new InstanceKeeper(me, driver, clock, migrations, selfFencing, this::wake);
     this.reporter =
         new StatusReporter(
@@ -274,6 +279,11 @@ public final class HostAgent implements AutoCloseable {
     return selfFencing.isFenced();
   }
 
+  /** How many times this agent fenced itself. */
+  public long fences() {
+    return selfFencing.fences();
+  }
+
   /** The last fence's outcome, or null if this agent never fenced. */
   public Fence.Result lastFence() {
     return guard.lastFence();
@@ -331,8 +341,11 @@ public final class HostAgent implements AutoCloseable {
       if (work == null) {
         return;
       }
+      if (timer) {
+        settingsCheck.refresh(ticker.nanos());
+      }
       String fence = selfFencedAt;
-      boolean mayStart = fence == null;
+      boolean mayStart = fence == null && settingsCheck.agrees();
       if (fence != null && fence.equals(work.status().getSelfFenceAcknowledged())) {
         // acknowledged: what is placed here now was decided knowing this host had fenced; read it
         // from the API server, not from a cache that may still show the placements of before

@@ -17,6 +17,7 @@ import java.util.function.LongFunction;
  * &gt;= selfFenceAfter                SelfFence  one reaches the API server                     Fence
  * &gt;= selfFenceAfter                SelfFence  fewer than needed confirm an outage            Fence
  * &gt;= selfFenceAfter                SelfFence  enough confirm an outage, none reaches the API ApiOutage (ask again)
+ * &gt;= selfFenceAfter, after ApiOutage SelfFence  no longer confirm                              OutageEnding, then Fence
  * </pre>
  *
  * "Enough" is what makes this host and the confirming peers more than {@code maxUnhealthyFraction}
@@ -50,6 +51,14 @@ public final class SelfFencing {
      */
     ApiOutage,
     /**
+     * Overdue right after a confirmed outage, and the peers no longer confirm it (they reach the
+     * API server again, or too few are still silent): the operator waits {@code selfFenceAfter +
+     * heartbeatInterval} after it resumes failover before it counts a still-silent host's VMs as
+     * stopped, so this host keeps them for {@code outageEndGrace} while its own renewals get
+     * through, and fences if they do not.
+     */
+    OutageEnding,
+    /**
      * Overdue while a peer reaches the API server, without enough peers confirming an outage, or
      * after an unexcused gap between renewals: this host may be judged lost and its VMs re-placed.
      */
@@ -60,7 +69,9 @@ public final class SelfFencing {
   private final long selfFenceAfter;
   private final long hostGracePeriod;
   private final long recheckEvery;
+  private final long outageEndGrace;
   private final Ticker ticker;
+  private long outageEndsBy;
 
   private long lastAck;
   private boolean gapMissed;
@@ -76,6 +87,8 @@ public final class SelfFencing {
   /**
    * @param recheckEvery how often an overdue agent asks its peers again (the heartbeat interval); a
    *     confirmed outage excuses a gap only while confirmations are no older than twice this
+   * @param outageEndGrace how long the host keeps its instances once the peers stop confirming an
+   *     outage it was in ({@link Decision#OutageEnding}); zero fences at once
    * @param lastRenewal the monotonic instant of the last acknowledged renewal (from the journal, or
    *     one the caller chose for "long ago")
    */
@@ -84,12 +97,14 @@ public final class SelfFencing {
       Duration selfFenceAfter,
       Duration hostGracePeriod,
       Duration recheckEvery,
+      Duration outageEndGrace,
       Ticker ticker,
       long lastRenewal) {
     this.policy = policy;
     this.selfFenceAfter = selfFenceAfter.toNanos();
     this.hostGracePeriod = hostGracePeriod.toNanos();
     this.recheckEvery = recheckEvery.toNanos();
+    this.outageEndGrace = outageEndGrace.toNanos();
     this.ticker = ticker;
     this.lastAck = lastRenewal;
   }
@@ -109,7 +124,8 @@ public final class SelfFencing {
     }
     boolean excused =
         asking // the question decides: Fence if the peers do not confirm an outage
-            || (outageConfirmedSinceAck && sentAt - outageConfirmedAt <= 2 * recheckEvery);
+            || (outageConfirmedSinceAck && sentAt - outageConfirmedAt <= 2 * recheckEvery)
+            || (lastDecision == Decision.OutageEnding && sentAt - outageEndsBy < 0);
     if (policy == FencingPolicy.SelfFence && sentAt - lastAck >= selfFenceAfter && !excused) {
       gapMissed = true;
     }
@@ -157,6 +173,13 @@ public final class SelfFencing {
         lastDecision = Decision.NotConfigured;
         return lastDecision;
       }
+      if (lastDecision == Decision.OutageEnding) {
+        if (now - outageEndsBy < 0) {
+          return lastDecision; // its own renewal may still get through: no new question needed
+        }
+        lastDecision = Decision.Fence;
+        return lastDecision;
+      }
       if (asking || (lastDecision == Decision.ApiOutage && now - askedAt < recheckEvery)) {
         return lastDecision;
       }
@@ -175,6 +198,10 @@ public final class SelfFencing {
             outageConfirmedSinceAck = true;
             outageConfirmedAt = now;
             lastDecision = Decision.ApiOutage;
+          } else if (lastDecision == Decision.ApiOutage && outageEndGrace > 0) {
+            // counted from when the answer came: that is when this host learnt the outage ended
+            outageEndsBy = ticker.nanos() + outageEndGrace;
+            lastDecision = Decision.OutageEnding;
           } else {
             lastDecision = Decision.Fence;
           }

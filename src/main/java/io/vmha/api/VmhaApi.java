@@ -37,6 +37,9 @@ public final class VmhaApi {
   /** The Lease whose holder is the Storage Pool Manager host (S3). */
   public static final String SPM_LEASE = "vmha-spm";
 
+  /** ConfigMap in the operator's namespace with the settings every agent must run (R6). */
+  public static final String SETTINGS_CONFIG_MAP = "vmha-settings";
+
   private VmhaApi() {}
 
   public static String hostLeaseName(String host) {

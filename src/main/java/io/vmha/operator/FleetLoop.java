@@ -55,6 +55,7 @@ public final class FleetLoop implements AutoCloseable {
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final AtomicBoolean writing = new AtomicBoolean();
   private volatile boolean active;
+  private final SettingsPublisher settingsPublisher;
   private volatile Supplier<Collection<String>> unsyncedCaches = List::of;
   private volatile Instant waitingForCachesSince;
   private volatile SnapshotBuilder snapshots;
@@ -72,6 +73,8 @@ public final class FleetLoop implements AutoCloseable {
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vmha-fleet-loop"));
     this.writers = Executors.newFixedThreadPool(16, r -> daemon(r, "vmha-writer"));
     this.catalog = new CatalogStatus(client, ownWrites);
+    this.settingsPublisher =
+        new SettingsPublisher(client, options.leaseNamespace(), options.settings());
     this.events =
         new EventQueue(
             new EventRecorder(client, clock, options.identity()),
@@ -144,6 +147,7 @@ public final class FleetLoop implements AutoCloseable {
    */
   public void requestPlan(String why) {
     active = true;
+    settingsPublisher.publishOnce();
     schedule(COALESCE);
   }
 

@@ -108,6 +108,7 @@ class FenceTest {
         Duration.ofSeconds(10),
         Duration.ofSeconds(15),
         Duration.ofSeconds(2),
+        Duration.ZERO,
         ticker,
         ticker.nanos());
   }

@@ -91,6 +91,50 @@ class HostAgentTest {
     eventually().until(() -> api.hostRenewTime("hb-1").isAfter(first));
   }
 
+  /**
+   * R6: an agent that runs other settings than the operator publishes starts nothing (its heartbeat
+   * and fencing go on), and starts again once they match.
+   */
+  @Test
+  void startsNothingWhileItRunsOtherSettingsThanTheOperatorPublishes() {
+    publishSettings("PT5S");
+    try {
+      api.host("refuse-1");
+      dc.addHost("refuse-1");
+      api.placedVm("held", "refuse-1", "Starting");
+      eventually().until(() -> api.reported("refuse-1") != null);
+      awaitHeartbeats("refuse-1", 15); // past a re-read of the published settings
+      assertThat(dc.whereRuns("held")).isEmpty();
+
+      publishSettings("PT1S"); // what this agent runs
+      eventually().until(() -> dc.whereRuns("held").equals(Set.of("refuse-1")));
+    } finally {
+      client
+          .configMaps()
+          .inNamespace(AgentFixture.LEASE_NS)
+          .withName(VmhaApi.SETTINGS_CONFIG_MAP)
+          .delete();
+    }
+  }
+
+  private void publishSettings(String selfFenceAfter) {
+    client
+        .configMaps()
+        .inNamespace(AgentFixture.LEASE_NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(VmhaApi.SETTINGS_CONFIG_MAP)
+                .endMetadata()
+                .addToData("heartbeatInterval", "PT0.1S")
+                .addToData("selfFenceAfter", selfFenceAfter)
+                .addToData("hostGracePeriod", "PT2S")
+                .addToData("fencing", "SelfFence")
+                .addToData("maxUnhealthyFraction", "0.5")
+                .build())
+        .createOr(r -> r.update());
+  }
+
   /** R6: the operator compares what the agent runs with its own settings. */
   @Test
   void reportsTheSettingsItRuns() {

@@ -20,7 +20,20 @@ class SelfFencingDecisionTest {
 
   /** Fencing whose last renewal was sent now, by the test's monotonic clock. */
   SelfFencing fencing(FencingPolicy policy) {
-    return new SelfFencing(policy, SELF_FENCE, GRACE, HEARTBEAT, ticker, ticker.nanos());
+    return new SelfFencing(
+        policy, SELF_FENCE, GRACE, HEARTBEAT, Duration.ZERO, ticker, ticker.nanos());
+  }
+
+  /** With 3 s to renew once the peers stop confirming an outage (the defaults' outageEndGrace). */
+  SelfFencing fencingWithOutageEndGrace() {
+    return new SelfFencing(
+        FencingPolicy.SelfFence,
+        SELF_FENCE,
+        GRACE,
+        HEARTBEAT,
+        Duration.ofSeconds(3),
+        ticker,
+        ticker.nanos());
   }
 
   static PeerClient.Verdict outage() {
@@ -168,6 +181,66 @@ class SelfFencingDecisionTest {
     assertThat(fencing.sinceRenewal()).isZero();
     assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Fence);
     assertThat(fencing.fencedForAGap()).isTrue();
+  }
+
+  /**
+   * The outage ends for the peers a moment before it does for this host: with the defaults it has
+   * three seconds to get its own renewal through before it fences. Found by the demo once its
+   * partitions became network faults: every host whose renewal lagged its peers' by a heartbeat
+   * fenced at the end of an API outage and restarted its VMs for nothing.
+   */
+  @org.junit.jupiter.api.Test
+  void theEndOfAnOutageLeavesTimeToRenewBeforeFencing() {
+    SelfFencing fencing = fencingWithOutageEndGrace();
+    ticker.advance(Duration.ofSeconds(10));
+    assertThat(fencing.evaluate(age -> outage())).isEqualTo(Decision.ApiOutage);
+    ticker.advance(Duration.ofSeconds(2));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.OutageEnding);
+    ticker.advance(Duration.ofSeconds(2));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.OutageEnding);
+    fencing.acknowledged(ticker.advance(Duration.ofMillis(500)));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Healthy);
+    assertThat(fencing.fencedForAGap()).isFalse();
+  }
+
+  @org.junit.jupiter.api.Test
+  void aHostWhoseRenewalsStillFailWhenTheOutageEndsFencesAfterThatTime() {
+    SelfFencing fencing = fencingWithOutageEndGrace();
+    ticker.advance(Duration.ofSeconds(10));
+    assertThat(fencing.evaluate(age -> outage())).isEqualTo(Decision.ApiOutage);
+    ticker.advance(Duration.ofSeconds(2));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.OutageEnding);
+    ticker.advance(Duration.ofSeconds(3));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Fence);
+  }
+
+  /** A host that was never in a confirmed outage gets no such time: a cut-off host fences. */
+  @org.junit.jupiter.api.Test
+  void withoutAConfirmedOutageThereIsNoTimeToRenew() {
+    SelfFencing fencing = fencingWithOutageEndGrace();
+    ticker.advance(Duration.ofSeconds(10));
+    assertThat(fencing.evaluate(age -> peerReachesTheApi())).isEqualTo(Decision.Fence);
+  }
+
+  @ParameterizedTest(
+      name = "heartbeat {0} ms, self-fence {1} ms, grace {2} ms: {3} ms to renew after an outage")
+  @CsvSource({
+    "2000, 10000, 15000, 3000",
+    "500, 1500, 4000, 0",
+  })
+  void outageEndGraceFitsInsideWhatTheOperatorWaits(
+      long heartbeat, long selfFence, long grace, long expected) {
+    AgentOptions options =
+        new AgentOptions(
+            "h",
+            "ns",
+            Duration.ofMillis(heartbeat),
+            Duration.ofMillis(selfFence),
+            Duration.ofMillis(grace),
+            FencingPolicy.SelfFence,
+            0.5,
+            null);
+    assertThat(options.outageEndGrace()).isEqualTo(Duration.ofMillis(expected));
   }
 
   @org.junit.jupiter.api.Test

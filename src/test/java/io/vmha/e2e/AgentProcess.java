@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmha.agent.PeerServer;
 import io.vmha.agent.PeerToken;
-import io.vmha.testing.FaultProxy;
+import io.vmha.agent.sim.FaultProxy;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

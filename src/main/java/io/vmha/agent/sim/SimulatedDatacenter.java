@@ -89,6 +89,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
   private final Object migrationLock = new Object();
   private PeerServer peerServer;
   private PeerClient peerClient;
+  private volatile boolean networkPerHost;
   private ScheduledFuture<?> guestLoop;
 
   public SimulatedDatacenter(KubernetesClient client, SimulationOptions options) {
@@ -152,6 +153,18 @@ public final class SimulatedDatacenter implements AutoCloseable {
     return this;
   }
 
+  /**
+   * From now on every host added reaches the API server through a TCP proxy of its own, with its
+   * own client, informers and heartbeat client, as a real host does: {@code api-partition} and
+   * {@code isolated} then cut that proxy (connections refused and open ones reset) instead of
+   * telling the agent, so what the demo shows is what a network fault does to the shipped agent.
+   * For a handful of hosts (the demo); a benchmark's hundreds share one client.
+   */
+  public SimulatedDatacenter networkPerHost() {
+    networkPerHost = true;
+    return this;
+  }
+
   // ---- hosts ------------------------------------------------------------------------------------
 
   /**
@@ -177,7 +190,8 @@ public final class SimulatedDatacenter implements AutoCloseable {
                     new SimulatedDriver(
                         h, options.clock(), this::reachableRepositories, this::migrate),
                     poweredOn(),
-                    watchdog));
+                    watchdog,
+                    networkPerHost ? HostNetwork.open(client, h, options.agent()) : null));
     VmHost current = hostInformer.getStore().getByKey(host);
     if (current != null) {
       annotationsChanged(current);
@@ -196,6 +210,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
         stopAgent(sim);
         sim.cancelWatchdog();
         sim.driver.crash();
+        if (sim.network != null) {
+          sim.network.close();
+        }
       }
     }
   }
@@ -333,7 +350,12 @@ public final class SimulatedDatacenter implements AutoCloseable {
     sim.driver.setStorageConnected(!faults.contains(Fault.STORAGE_DOWN));
     sim.driver.setNetworkConnected(!faults.contains(Fault.NETWORK_DOWN));
     sim.driver.setFailStarts(faults.contains(Fault.START_FAILURE));
-    sim.apiUp = !faults.contains(Fault.API_PARTITION) && !faults.contains(Fault.ISOLATED);
+    boolean apiCut = faults.contains(Fault.API_PARTITION) || faults.contains(Fault.ISOLATED);
+    if (sim.network != null) {
+      sim.network.cut(apiCut); // the agent learns it from refused connections, like a real one
+    } else {
+      sim.apiUp = !apiCut;
+    }
     sim.peersUp = !faults.contains(Fault.ISOLATED);
     if (faults.contains(Fault.HOST_CRASH) && !before.contains(Fault.HOST_CRASH)) {
       stopAgent(sim);
@@ -341,6 +363,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
       sim.driver.crash();
     } else if (!faults.contains(Fault.HOST_CRASH) && before.contains(Fault.HOST_CRASH)) {
       sim.driver.boot();
+      sim.journal.renewed(poweredOn()); // a new boot: the old renewal says nothing any more
     }
     if (!faults.contains(Fault.AGENT_DOWN)) {
       sim.cancelWatchdog();
@@ -356,9 +379,11 @@ public final class SimulatedDatacenter implements AutoCloseable {
       SimHost host = sim;
       sim.agent =
           HostAgent.builder(options.agent().withHost(sim.name))
-              .client(client)
-              .heartbeatClient(heartbeatClient)
-              .view(view)
+              .client(sim.network == null ? client : sim.network.client())
+              .heartbeatClient(sim.network == null ? heartbeatClient : sim.network.heartbeats())
+              .view(
+                  sim.network == null ? view : sim.network.view(),
+                  sim.network == null ? null : sim.network.view()::isSynced)
               .driver(sim.driver)
               .clock(options.clock())
               .ticker(ticker)
@@ -551,6 +576,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
       synchronized (sim) {
         stopAgent(sim);
         sim.cancelWatchdog();
+        if (sim.network != null) {
+          sim.network.close();
+        }
       }
     }
     executor.shutdownNow();
@@ -604,14 +632,19 @@ public final class SimulatedDatacenter implements AutoCloseable {
     /** A real watchdog device the agent feeds, or none (then {@link #watchdog} models one). */
     final io.vmha.agent.Watchdog watchdogDevice;
 
+    /** The host's own way to the API server, or null when it shares the simulation's. */
+    final HostNetwork network;
+
     SimHost(
         String name,
         SimulatedDriver driver,
         AgentJournal.Entry poweredOn,
-        io.vmha.agent.Watchdog watchdogDevice) {
+        io.vmha.agent.Watchdog watchdogDevice,
+        HostNetwork network) {
       this.name = name;
       this.driver = driver;
       this.watchdogDevice = watchdogDevice;
+      this.network = network;
       journal.renewed(poweredOn);
     }
 

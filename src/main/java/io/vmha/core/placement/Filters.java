@@ -42,7 +42,7 @@ public final class Filters {
       if (!host.view().renewalObserved()) {
         // a new leader's fresh grace period is not evidence of life: the host may have died just
         // before the leader change
-        return "host not yet seen renewing its heartbeat";
+        return "not yet seen renewing";
       }
       return host.isUp() || isDrainingButHealthy(host) ? null : "host " + host.phase();
     }

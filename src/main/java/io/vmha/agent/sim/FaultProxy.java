@@ -1,4 +1,4 @@
-package io.vmha.testing;
+package io.vmha.agent.sim;
 
 import java.io.IOException;
 import java.io.InputStream;
