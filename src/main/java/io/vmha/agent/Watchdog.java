@@ -44,4 +44,34 @@ public interface Watchdog extends AutoCloseable {
   /** Disarms the watchdog (magic close): an orderly stop of the agent must not reset the host. */
   @Override
   void close();
+
+  /**
+   * This watchdog, whose every feed also tells systemd the agent is alive ({@code WATCHDOG=1}), for
+   * a unit with {@code WatchdogSec=}.
+   */
+  default Watchdog alsoTelling(SystemdNotifier systemd) {
+    Watchdog device = this;
+    return new Watchdog() {
+      @Override
+      public void feed() {
+        device.feed();
+        systemd.watchdog();
+      }
+
+      @Override
+      public Optional<Duration> timeout() {
+        return device.timeout();
+      }
+
+      @Override
+      public String describe() {
+        return device.describe() + ", systemd notified";
+      }
+
+      @Override
+      public void close() {
+        device.close();
+      }
+    };
+  }
 }

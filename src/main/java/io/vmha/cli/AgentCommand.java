@@ -6,6 +6,7 @@ import io.vmha.agent.AgentOptions;
 import io.vmha.agent.DeviceWatchdog;
 import io.vmha.agent.InformerClusterView;
 import io.vmha.agent.PeerToken;
+import io.vmha.agent.SystemdNotifier;
 import io.vmha.agent.Watchdog;
 import io.vmha.agent.libvirt.LibvirtAgent;
 import io.vmha.agent.sim.SimulatedDatacenter;
@@ -227,14 +228,15 @@ public final class AgentCommand implements Callable<Integer> {
               maxUnhealthyFraction,
               AgentCommand.class.getPackage().getImplementationVersion());
       Watchdog watchdog;
+      SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
       try {
-        watchdog = watchdog(options);
+        watchdog = watchdog(options).alsoTelling(systemd);
       } catch (java.io.IOException | IllegalStateException e) {
         err().println("vmha agent: " + e.getMessage());
         return 2;
       }
       if (driver == Driver.libvirt) {
-        return runLibvirt(client, options, token, advertised, watchdog);
+        return runLibvirt(client, options, token, advertised, watchdog, systemd);
       }
       SimulationOptions simulation =
           SimulationOptions.of(options)
@@ -252,6 +254,7 @@ public final class AgentCommand implements Callable<Integer> {
                     "vmha-agent-shutdown"));
         dc.start();
         dc.addHost(host, watchdog);
+        systemd.ready();
         stopped.await();
       }
     }
@@ -305,7 +308,8 @@ public final class AgentCommand implements Callable<Integer> {
       AgentOptions options,
       PeerToken token,
       String advertised,
-      Watchdog watchdog)
+      Watchdog watchdog,
+      SystemdNotifier systemd)
       throws Exception {
     String migrationUri =
         libvirtMigrationUri.isBlank()
@@ -325,6 +329,7 @@ public final class AgentCommand implements Callable<Integer> {
                 stateDir),
             watchdog)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
+      systemd.ready(); // heartbeat and fencing run: systemd may count on its watchdog pings now
       stopped.await();
     } catch (io.vmha.agent.DriverException e) {
       err().println("vmha agent: " + e.getMessage());

@@ -127,6 +127,10 @@ class FenceTest {
         () -> {});
   }
 
+  static Watchdog countingWatchdog() {
+    return new CountingWatchdog();
+  }
+
   static SimulatedDriver instances(int count) throws DriverException {
     return FencingUnderNetworkFaultsTest.runningInstances("h", count);
   }
