@@ -31,6 +31,8 @@ public final class VmhaOperator implements AutoCloseable {
   private final FleetLoop fleet;
   private HealthServer health;
   private boolean closed;
+  private volatile boolean closing;
+  private final KubernetesClient client;
 
   /**
    * @param overrides extra JOSDK configuration, e.g. for an API server without server-side apply
@@ -48,6 +50,7 @@ public final class VmhaOperator implements AutoCloseable {
       Clock clock,
       Consumer<ConfigurationServiceOverrider> overrides) {
     this.options = options;
+    this.client = client;
     // heap, GC, threads, CPU: what sizing the Deployment's memory limit and -Xmx is judged by
     new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
     jvmGc.bindTo(registry);
@@ -61,12 +64,20 @@ public final class VmhaOperator implements AutoCloseable {
                   .withCloseClientOnStop(false)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
               if (options.leaderElection()) {
+                // JOSDK's own exit on lost leadership calls System.exit from the leader elector,
+                // which deadlocks with a SIGTERM shutdown hook that is stopping that elector: the
+                // process then hung until killed. Exit from a thread of its own instead, and not
+                // at all while closing.
                 o.withLeaderElectionConfiguration(
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
                             options.leaseName())
                         .withLeaseNamespace(options.leaseNamespace())
                         .withIdentity(options.identity())
-                        .withExitOnStopLeading(options.exitOnLostLeadership())
+                        .withRetryPeriod(java.time.Duration.ofSeconds(1))
+                        .withLeaderCallbacks(
+                            new io.fabric8.kubernetes.client.extended.leaderelection
+                                .LeaderCallbacks(() -> {}, this::lostLeadership, leader -> {}))
+                        .withExitOnStopLeading(false)
                         .build());
               }
               overrides.accept(o);
@@ -118,17 +129,37 @@ public final class VmhaOperator implements AutoCloseable {
     return health == null ? -1 : health.port();
   }
 
+  /** Leadership lost while running: exit, so the Deployment starts a fresh follower. */
+  private void lostLeadership() {
+    if (closing || !options.exitOnLostLeadership()) {
+      return;
+    }
+    log.warn("lost the leader Lease {}: exiting", options.leaseName());
+    Thread exit = new Thread(() -> System.exit(1), "vmha-exit");
+    exit.setDaemon(true);
+    exit.start();
+  }
+
+  /**
+   * Stops deciding and hands the leader Lease over at once (SIGTERM: a rolling update, a drain):
+   * the follower would otherwise wait for the Lease to expire, and the fleet would have no decider
+   * meanwhile.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    closing = true;
     if (health != null) {
       health.close();
     }
     operator.stop();
     fleet.close();
+    if (options.leaderElection()) {
+      LeaderLeaseRelease.release(client, options);
+    }
     jvmGc.close();
   }
 
