@@ -49,6 +49,22 @@ class HelmChartTest {
     return Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1));
   }
 
+  /** The install guide's `helm template` command renders as written (#20: it did not). */
+  @org.junit.jupiter.api.Test
+  void theInstallGuidesHelmTemplateCommandWorksAsWritten() throws Exception {
+    String guide = java.nio.file.Files.readString(Tools.PROJECT.resolve("docs/install.md"));
+    java.util.regex.Matcher line =
+        java.util.regex.Pattern.compile("(?m)^helm template (.*?) > vmha\\.yaml$").matcher(guide);
+    org.assertj.core.api.Assertions.assertThat(line.find()).as("a helm template line").isTrue();
+    List<String> command = new ArrayList<>(List.of(Tools.assumeHelm().toString(), "template"));
+    for (String word : line.group(1).split("\\s+")) {
+      command.add(word.equals("./helm/vmha") ? Tools.CHART.toString() : word);
+    }
+    Tools.Result result = Tools.run(command, Tools.helmEnv(), java.time.Duration.ofMinutes(1));
+    result.orFail(command);
+    org.assertj.core.api.Assertions.assertThat(result.stdout()).contains("kind: Deployment");
+  }
+
   static List<JsonNode> render(String... setValues) {
     List<String> args = new ArrayList<>(List.of("--namespace", "vmha-system"));
     for (String value : setValues) {
