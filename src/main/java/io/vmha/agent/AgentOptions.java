@@ -114,17 +114,17 @@ public record AgentOptions(
 
   /**
    * How much later than this host a peer may have lost the API server and still confirm an outage
-   * with it: one heartbeat interval (renewals of hosts cut off at one instant spread over one
-   * interval), but at most half of what separates {@code selfFenceAfter} from {@code
-   * hostGracePeriod}, so every confirming peer has been silent for {@code selfFenceAfter} by the
-   * time the operator judges this host, and the operator's freeze counts it.
+   * with it: half of what separates {@code selfFenceAfter} from {@code hostGracePeriod} (2.5 s with
+   * the defaults). Every confirming peer has then been silent for more than {@code selfFenceAfter}
+   * by the time the operator judges this host, so the operator's freeze counts it. One heartbeat
+   * interval, as before, was too tight once real networks were in play: renewals of hosts cut off
+   * together spread over an interval, a renewal in flight at the cut lands later still, and the
+   * question's round trip is taken off a peer's age; in a real outage for everyone hosts then
+   * failed to confirm each other and fenced.
    */
   public Duration outageTolerance() {
     Duration margin = hostGracePeriod.minus(selfFenceAfter).dividedBy(2);
-    if (margin.isNegative()) {
-      return Duration.ZERO;
-    }
-    return heartbeatInterval.compareTo(margin) <= 0 ? heartbeatInterval : margin;
+    return margin.isNegative() ? Duration.ZERO : margin;
   }
 
   /**

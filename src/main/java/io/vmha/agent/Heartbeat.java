@@ -130,6 +130,7 @@ final class Heartbeat implements AutoCloseable {
       acknowledged++;
       if (failuresInARow > 0) {
         LOG.info("agent of {} renews its heartbeat again after {} failures", host, failuresInARow);
+        onResume.run(); // its informers may lag behind: the work loop re-reads from the API
       }
       failuresInARow = 0;
       journal.renewed(

@@ -84,6 +84,9 @@ public final class HostAgent implements AutoCloseable {
    */
   private volatile String selfFencedAt;
 
+  /** Set by the heartbeat when renewals get through again; the work loop then re-lists. */
+  private volatile boolean apiBack;
+
   /**
    * Hosts in the fleet, this one included: what the operator's freeze (H5) counts against; 0 while
    * unknown (no journal and the API server not read yet), when no outage can be confirmed.
@@ -181,7 +184,7 @@ public final class HostAgent implements AutoCloseable {
             options.heartbeatInterval(),
             beats,
             renewals,
-            this::wake);
+            this::apiBack);
     this.guard =
         new FencingGuard(
             me,
@@ -303,6 +306,15 @@ public final class HostAgent implements AutoCloseable {
     return spmRenewals;
   }
 
+  /**
+   * The API server acknowledges renewals again after failing them (or after a self-fence): the
+   * informers may lag behind it for a while, so the next ticks read the placements from it.
+   */
+  private void apiBack() {
+    apiBack = true;
+    wake();
+  }
+
   /** Asks for a tick soon (coalesced: many changes make one tick). */
   public void wake() {
     if (running && wakePending.compareAndSet(false, true)) {
@@ -334,6 +346,10 @@ public final class HostAgent implements AutoCloseable {
         keeper.forget();
         reporter.forget();
         lastWork = null;
+        needsFreshList = true;
+      }
+      if (apiBack) {
+        apiBack = false;
         needsFreshList = true;
       }
       Instant now = clock.instant();
@@ -421,9 +437,17 @@ public final class HostAgent implements AutoCloseable {
       return lastWork;
     }
     try {
-      List<VirtualMachine> placedVms =
-          needsFreshList ? view.listPlacedOnFromApi(me) : view.placedOn(me);
-      needsFreshList = false;
+      List<VirtualMachine> placedVms;
+      if (needsFreshList) {
+        // Read from the API server until the informer's cache has caught up with it: after a
+        // fence or a partition the cache can show placements of before for seconds (its watch
+        // reconnects with a back-off), and starting from it would run a VM its operator has
+        // meanwhile restarted elsewhere.
+        placedVms = view.listPlacedOnFromApi(me);
+        needsFreshList = !PlacedVm.samePlacements(placedVms, view.placedOn(me));
+      } else {
+        placedVms = view.placedOn(me);
+      }
       List<PlacedVm> placed = new ArrayList<>();
       for (VirtualMachine vm : placedVms) {
         PlacedVm p = PlacedVm.of(vm, view::template);

@@ -8,6 +8,9 @@ import io.vmha.api.VirtualMachineSpec;
 import io.vmha.api.VirtualMachineStatus;
 import io.vmha.api.VmTemplate;
 import io.vmha.api.VmTemplateSpec;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 
 /**
@@ -100,5 +103,28 @@ record PlacedVm(
         resources,
         image,
         problem);
+  }
+
+  /** Whether two lists place the same VMs here with the same instances and phases. */
+  static boolean samePlacements(List<VirtualMachine> a, List<VirtualMachine> b) {
+    return placements(a).equals(placements(b));
+  }
+
+  private static Set<String> placements(List<VirtualMachine> vms) {
+    Set<String> keys = new HashSet<>();
+    for (VirtualMachine vm : vms) {
+      var status = vm.getStatus();
+      keys.add(
+          vm.getMetadata().getNamespace()
+              + "/"
+              + vm.getMetadata().getName()
+              + "@"
+              + (status == null ? null : status.getHost())
+              + "/"
+              + (status == null ? null : status.getInstanceName())
+              + "/"
+              + (status == null ? null : status.getPhase()));
+    }
+    return keys;
   }
 }

@@ -20,6 +20,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -245,6 +246,121 @@ class FencingUnderNetworkFaultsTest {
     eventually().atMost(Duration.ofSeconds(5)).until(agent::isSelfFenced);
     eventually().until(() -> driver.instances().isEmpty());
     assertThat(agent.lastPeerVerdict().needed()).isEqualTo(PeerClient.FLEET_UNKNOWN);
+  }
+
+  /**
+   * After a fence the agent's informers can lag behind the API server for seconds (their watches
+   * reconnect with a back-off) and still show the VM placed here that the operator has since
+   * restarted elsewhere. The agent must not start it from that cache once its fence is
+   * acknowledged: found by the demo on a real API server, where a host did, and the VM ran twice.
+   */
+  @Test
+  void afterAFenceNothingIsStartedFromACacheThatLagsBehind() throws Exception {
+    api.host("stale");
+    api.host("elsewhere");
+    api.placedVm("web", "stale", "Running");
+    InformerClusterView informers =
+        InformerClusterView.shared(client, AgentFixture.LEASE_NS).start();
+    LaggingView view = new LaggingView(informers);
+    SimulatedDriver driver = standaloneDriver("stale");
+    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1);
+    KubernetesClient beats = Leases.deadlineClient(throughProxy, AGENT.renewalDeadline());
+    HostAgent agent =
+        HostAgent.builder(AGENT.withHost("stale"))
+            .client(client)
+            .heartbeatClient(beats)
+            .view(view)
+            .driver(driver)
+            .executor(loop)
+            .journal(AgentJournal.inMemory())
+            .build()
+            .start();
+    cleanups.add(
+        () -> {
+          agent.close();
+          loop.shutdownNow();
+          informers.close();
+          beats.close();
+        });
+    eventually().until(() -> driver.instances().size() == 1);
+    view.freeze(); // from now on its cache shows web placed here, whatever the API server says
+
+    proxy.set(FaultProxy.Mode.REFUSE); // its renewals fail; no peer confirms anything
+    eventually().until(agent::isSelfFenced);
+    assertThat(driver.instances()).isEmpty();
+    api.patchVmStatus("web", Map.of("host", "elsewhere", "instanceName", "web-2"));
+
+    proxy.set(FaultProxy.Mode.PASS);
+    eventually().until(() -> api.reported("stale").getSelfFencedAt() != null);
+    api.patchHostStatus(
+        "stale", Map.of("selfFenceAcknowledged", api.reported("stale").getSelfFencedAt()));
+    eventually().until(() -> api.reported("stale").getSelfFencedAt() == null);
+    long renewals = agent.heartbeatRenewals();
+    eventually().until(() -> agent.heartbeatRenewals() >= renewals + 10); // ten ticks later
+    assertThat(driver.instances()).isEmpty();
+  }
+
+  /** Informers whose view of the VMs placed here stops moving on {@link #freeze}. */
+  static final class LaggingView implements ClusterView {
+    private final ClusterView live;
+    private volatile java.util.Map<String, List<VirtualMachine>> frozen;
+
+    LaggingView(ClusterView live) {
+      this.live = live;
+    }
+
+    void freeze() {
+      java.util.Map<String, List<VirtualMachine>> snapshot = new java.util.HashMap<>();
+      for (VmHost host : live.hosts()) {
+        String name = host.getMetadata().getName();
+        snapshot.put(name, List.copyOf(live.placedOn(name)));
+      }
+      frozen = snapshot;
+    }
+
+    @Override
+    public List<VirtualMachine> placedOn(String host) {
+      var snapshot = frozen;
+      return snapshot == null ? live.placedOn(host) : snapshot.getOrDefault(host, List.of());
+    }
+
+    @Override
+    public List<VirtualMachine> migratingTo(String host) {
+      return live.migratingTo(host);
+    }
+
+    @Override
+    public List<VirtualMachine> listPlacedOnFromApi(String host) {
+      return live.listPlacedOnFromApi(host);
+    }
+
+    @Override
+    public VmHost host(String name) {
+      return live.host(name);
+    }
+
+    @Override
+    public java.util.Collection<VmHost> hosts() {
+      return live.hosts();
+    }
+
+    @Override
+    public io.vmha.api.VmTemplate template(String namespace, String name) {
+      return live.template(namespace, name);
+    }
+
+    @Override
+    public io.fabric8.kubernetes.api.model.coordination.v1.Lease spmLease() {
+      return live.spmLease();
+    }
+
+    @Override
+    public Subscription subscribe(String host, Runnable onChange) {
+      return live.subscribe(host, onChange);
+    }
+
+    @Override
+    public void close() {}
   }
 
   private HostAgent behindTheProxy(String host, SimulatedDriver driver, AgentJournal journal) {
