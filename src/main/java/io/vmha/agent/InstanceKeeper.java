@@ -33,6 +33,7 @@ final class InstanceKeeper {
   private final Runnable wake;
   private final Set<InstanceRef> migrating = ConcurrentHashMap.newKeySet();
   private final Map<InstanceRef, Instance> failedStarts = new HashMap<>();
+  private final Map<InstanceRef, MigrationFailures> failedMigrations = new ConcurrentHashMap<>();
 
   /**
    * @param wake asks the work loop for a tick (a migration ended)
@@ -125,32 +126,60 @@ final class InstanceKeeper {
 
   void migrate(AgentWork work) {
     Map<InstanceRef, Instance> instances = instancesByRef();
+    long now = System.nanoTime();
+    failedMigrations.keySet().retainAll(instances.keySet());
     for (PlacedVm vm : work.placed()) {
       InstanceRef name = vm.instanceName() == null ? null : vm.instance();
-      if (name == null
-          || !vm.migratingAwayFrom(me)
-          || !instances.containsKey(name)
-          || !migrating.add(name)) {
+      if (name == null || !vm.migratingAwayFrom(me) || !instances.containsKey(name)) {
         continue;
       }
       String target = vm.migrationTarget();
-      LOG.info("agent of {} live-migrates {} to {}", me, name, target);
+      MigrationFailures failures = failedMigrations.get(name);
+      if (failures != null && failures.target().equals(target) && now - failures.retryAt() < 0) {
+        continue; // backing off: a migration that fails at once must not become a tight loop
+      }
+      if (!migrating.add(name)) {
+        continue;
+      }
+      if (failures == null) {
+        LOG.info("agent of {} live-migrates {} to {}", me, name, target);
+      }
       migrations.execute(
           () -> {
             try {
               driver.migrate(name, target);
+              failedMigrations.remove(name);
             } catch (DriverException | RuntimeException e) {
-              LOG.warn(
-                  "agent of {}: migration of {} to {} failed: {}",
-                  me,
-                  name,
-                  target,
-                  e.getMessage());
+              MigrationFailures next = MigrationFailures.after(failedMigrations.get(name), target);
+              failedMigrations.put(name, next);
+              if (next.count() == 1 || Integer.bitCount(next.count()) == 1) {
+                // the 1st, 2nd, 4th, 8th... failure: a few lines, not millions
+                LOG.warn(
+                    "agent of {}: migration of {} to {} failed ({} time(s); next try in {} ms): {}",
+                    me,
+                    name,
+                    target,
+                    next.count(),
+                    next.delayMillis(),
+                    e.getMessage());
+              }
             } finally {
               migrating.remove(name);
               wake.run();
             }
           });
+    }
+  }
+
+  /**
+   * Failed attempts to migrate one instance to one target, and when to try again: one second,
+   * doubling to at most a minute.
+   */
+  private record MigrationFailures(String target, int count, long retryAt, long delayMillis) {
+    static MigrationFailures after(MigrationFailures previous, String target) {
+      int count = previous == null || !previous.target().equals(target) ? 1 : previous.count() + 1;
+      long delay = Math.min(60_000L, 1_000L << Math.min(6, count - 1));
+      return new MigrationFailures(target, count, System.nanoTime() + delay * 1_000_000L, delay);
     }
   }
 

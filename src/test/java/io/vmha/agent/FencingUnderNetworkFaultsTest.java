@@ -210,6 +210,42 @@ class FencingUnderNetworkFaultsTest {
   }
 
   /**
+   * #20: a live migration that fails at once was retried on every tick, in a tight loop (16.5
+   * million log lines in ten minutes between two agent processes). Now it backs off: one second,
+   * doubling.
+   */
+  @Test
+  void aMigrationThatFailsAtOnceIsRetriedWithABackOff() throws Exception {
+    api.host("src");
+    api.host("dst");
+    SlowMigrations driver = new SlowMigrations(standaloneDriver("src"), Duration.ZERO);
+    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(2);
+    InformerClusterView view = InformerClusterView.shared(client, AgentFixture.LEASE_NS).start();
+    HostAgent agent =
+        HostAgent.builder(AGENT.withHost("src"))
+            .client(client)
+            .view(view)
+            .driver(driver)
+            .executor(loop)
+            .journal(AgentJournal.inMemory())
+            .build()
+            .start();
+    cleanups.add(
+        () -> {
+          agent.close();
+          loop.shutdownNow();
+          view.close();
+        });
+    api.placedVm("mover", "src", "Running");
+    eventually().until(() -> api.reportedInstance("src", "mover").isPresent());
+    api.patchVmStatus(
+        "mover", Map.of("phase", "Migrating", "migration", Map.of("targetHost", "dst")));
+    eventually().until(() -> driver.attempts() >= 1);
+    Thread.sleep(3_500); // 35 heartbeats: tries at about 0, 1 and 3 s
+    assertThat(driver.attempts()).isBetween(2, 4);
+  }
+
+  /**
    * R5: an agent that starts while the API server refuses it counts from its journal: a renewal 20
    * s old is long past selfFenceAfter, and a peer it recorded reaches the API server, so it fences
    * at once instead of waiting for informers that cannot start.
@@ -413,6 +449,8 @@ class FencingUnderNetworkFaultsTest {
     private final Duration each;
     private final java.util.concurrent.atomic.AtomicInteger inFlight =
         new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger attempts =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     SlowMigrations(SimulatedDriver inner, Duration each) {
       super(inner);
@@ -423,8 +461,13 @@ class FencingUnderNetworkFaultsTest {
       return inFlight.get();
     }
 
+    int attempts() {
+      return attempts.get();
+    }
+
     @Override
     public void migrate(InstanceRef instance, String targetHost) throws DriverException {
+      attempts.incrementAndGet();
       inFlight.incrementAndGet();
       try {
         Thread.sleep(each.toMillis());
