@@ -2,6 +2,7 @@ package io.vmha.agent;
 
 import io.vmha.core.model.FencingPolicy;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -175,13 +176,20 @@ public record AgentOptions(
     return Duration.ofSeconds(Math.max(1, seconds));
   }
 
+  /** The settings this agent runs that must be the operator's (R6). */
+  public io.vmha.core.model.AgentSettings agentSettings() {
+    return new io.vmha.core.model.AgentSettings(
+        heartbeatInterval, selfFenceAfter, hostGracePeriod, fencing, maxUnhealthyFraction);
+  }
+
   /** What the agent reports it runs, for the operator to compare with its own (R6). */
   public io.vmha.api.AgentSettingsReport settingsReport() {
+    Map<String, String> text = agentSettings().asText();
     io.vmha.api.AgentSettingsReport report = new io.vmha.api.AgentSettingsReport();
-    report.setHeartbeatInterval(heartbeatInterval.toString());
-    report.setSelfFenceAfter(selfFenceAfter.toString());
-    report.setHostGracePeriod(hostGracePeriod.toString());
-    report.setFencing(fencing.name());
+    report.setHeartbeatInterval(text.get("heartbeatInterval"));
+    report.setSelfFenceAfter(text.get("selfFenceAfter"));
+    report.setHostGracePeriod(text.get("hostGracePeriod"));
+    report.setFencing(text.get("fencing"));
     report.setMaxUnhealthyFraction(maxUnhealthyFraction);
     return report;
   }

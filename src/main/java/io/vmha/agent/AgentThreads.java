@@ -10,7 +10,13 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 public final class AgentThreads {
   private AgentThreads() {}
 
-  static <T extends ExecutorService> T own(List<ExecutorService> owned, T executor) {
+  /** {@code given}, or a new executor that {@code owned} records as the agent's to shut down. */
+  static <T extends ExecutorService> T givenOrOwn(
+      T given, List<ExecutorService> owned, java.util.function.Supplier<T> create) {
+    if (given != null) {
+      return given;
+    }
+    T executor = create.get();
     owned.add(executor);
     return executor;
   }

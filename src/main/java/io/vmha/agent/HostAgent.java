@@ -119,25 +119,16 @@ public final class HostAgent implements AutoCloseable {
     String bootId = b.bootId == null ? AgentJournal.currentBootId() : b.bootId;
     List<ExecutorService> mine = new ArrayList<>();
     ScheduledExecutorService beats =
-        b.heartbeatExecutor != null
-            ? b.heartbeatExecutor
-            : AgentThreads.own(mine, AgentThreads.scheduled("heartbeat"));
+        AgentThreads.givenOrOwn(
+            b.heartbeatExecutor, mine, () -> AgentThreads.scheduled("heartbeat"));
     ScheduledExecutorService guards =
-        b.guardExecutor != null
-            ? b.guardExecutor
-            : AgentThreads.own(mine, AgentThreads.scheduled("fencing"));
+        AgentThreads.givenOrOwn(b.guardExecutor, mine, () -> AgentThreads.scheduled("fencing"));
     ExecutorService migrations =
-        b.migrationExecutor != null
-            ? b.migrationExecutor
-            : AgentThreads.own(mine, AgentThreads.pool("migrate"));
+        AgentThreads.givenOrOwn(b.migrationExecutor, mine, () -> AgentThreads.pool("migrate"));
     ExecutorService stoppers =
-        b.fenceExecutor != null
-            ? b.fenceExecutor
-            : AgentThreads.own(mine, AgentThreads.pool("fence"));
+        AgentThreads.givenOrOwn(b.fenceExecutor, mine, () -> AgentThreads.pool("fence"));
     ExecutorService renewals =
-        b.renewalExecutor != null
-            ? b.renewalExecutor
-            : AgentThreads.own(mine, AgentThreads.pool("renew"));
+        AgentThreads.givenOrOwn(b.renewalExecutor, mine, () -> AgentThreads.pool("renew"));
     this.owned = List.copyOf(mine);
     int duration = (int) Math.max(1, options.hostGracePeriod().toSeconds());
     KubernetesClient beatClient = b.heartbeatClient == null ? client : b.heartbeatClient;

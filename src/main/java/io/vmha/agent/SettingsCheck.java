@@ -5,10 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmha.api.VmhaApi;
 import io.vmha.core.model.AgentSettings;
-import io.vmha.core.model.FencingPolicy;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +30,7 @@ final class SettingsCheck {
   SettingsCheck(KubernetesClient client, AgentOptions options) {
     this.client = client;
     this.options = options;
-    this.mine =
-        new AgentSettings(
-            options.heartbeatInterval(),
-            options.selfFenceAfter(),
-            options.hostGracePeriod(),
-            options.fencing(),
-            options.maxUnhealthyFraction());
+    this.mine = options.agentSettings();
     this.everyNanos = options.heartbeatInterval().multipliedBy(10).toNanos();
   }
 
@@ -70,7 +61,7 @@ final class SettingsCheck {
     List<String> found =
         published == null || published.getData() == null
             ? List.of()
-            : mine.differencesFrom(parse(published.getData()));
+            : mine.differencesFrom(AgentSettings.parse(published.getData()::get));
     if (!found.equals(differences)) {
       if (found.isEmpty()) {
         LOG.info("agent of {} runs the operator's settings again", options.host());
@@ -84,38 +75,5 @@ final class SettingsCheck {
       }
     }
     differences = found;
-  }
-
-  private static AgentSettings parse(Map<String, String> data) {
-    return new AgentSettings(
-        duration(data.get("heartbeatInterval")),
-        duration(data.get("selfFenceAfter")),
-        duration(data.get("hostGracePeriod")),
-        fencing(data.get("fencing")),
-        fraction(data.get("maxUnhealthyFraction")));
-  }
-
-  private static Duration duration(String iso) {
-    try {
-      return iso == null ? null : Duration.parse(iso);
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
-  }
-
-  private static FencingPolicy fencing(String name) {
-    try {
-      return name == null ? null : FencingPolicy.valueOf(name);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-  }
-
-  private static double fraction(String value) {
-    try {
-      return value == null ? Double.NaN : Double.parseDouble(value);
-    } catch (NumberFormatException e) {
-      return Double.NaN;
-    }
   }
 }

@@ -55,28 +55,18 @@ final class ChildOperator implements OperatorUnderTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    String java =
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-Xmx" + heap,
-                "-XX:+ExitOnOutOfMemoryError",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.vmha.cli.VmhaCommand",
-                "operator",
-                "--leader-election=false",
-                "--lease-namespace=" + leaseNamespace,
-                "--identity=vmha-bench-operator",
-                "--http-port=" + port,
-                "--heartbeat-interval=" + settings.heartbeatInterval().toMillis() + "ms",
-                "--self-fence-after=" + settings.selfFenceAfter().toMillis() + "ms",
-                "--host-grace-period=" + settings.hostGracePeriod().toMillis() + "ms"));
+        io.vmha.cli.VmhaCommand.inNewJvm("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError");
+    command.addAll(
+        List.of(
+            "operator",
+            "--leader-election=false",
+            "--lease-namespace=" + leaseNamespace,
+            "--identity=vmha-bench-operator",
+            "--http-port=" + port,
+            "--heartbeat-interval=" + settings.heartbeatInterval().toMillis() + "ms",
+            "--self-fence-after=" + settings.selfFenceAfter().toMillis() + "ms",
+            "--host-grace-period=" + settings.hostGracePeriod().toMillis() + "ms"));
     Path log = dir.resolve("operator.log");
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

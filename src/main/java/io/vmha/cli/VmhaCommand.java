@@ -1,5 +1,8 @@
 package io.vmha.cli;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,5 +35,22 @@ public final class VmhaCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /**
+   * The command that runs {@code vmha} in a new JVM of this Java, with this classpath and the given
+   * JVM flags; the caller adds the subcommand and its options.
+   */
+  public static List<String> inNewJvm(String... jvmFlags) {
+    String javaBinary =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> command = new ArrayList<>(List.of(javaBinary));
+    command.addAll(List.of(jvmFlags));
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), VmhaCommand.class.getName()));
+    return command;
   }
 }

@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmha.api.VmhaApi;
 import io.vmha.core.Settings;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,19 +54,13 @@ final class SettingsPublisher {
   }
 
   static ConfigMap configMap(Settings settings, String namespace) {
-    Map<String, String> data = new LinkedHashMap<>();
-    data.put("heartbeatInterval", settings.heartbeatInterval().toString());
-    data.put("selfFenceAfter", settings.selfFenceAfter().toString());
-    data.put("hostGracePeriod", settings.hostGracePeriod().toString());
-    data.put("fencing", settings.fencing().name());
-    data.put("maxUnhealthyFraction", Double.toString(settings.maxUnhealthyFraction()));
     return new ConfigMapBuilder()
         .withNewMetadata()
         .withName(VmhaApi.SETTINGS_CONFIG_MAP)
         .withNamespace(namespace)
         .addToLabels("app.kubernetes.io/managed-by", "vmha-operator")
         .endMetadata()
-        .withData(data)
+        .withData(io.vmha.core.model.AgentSettings.of(settings).asText())
         .build();
   }
 }

@@ -236,22 +236,17 @@ final class SnapshotBuilder {
     if (reported == null) {
       return null;
     }
-    return new io.vmha.core.model.AgentSettings(
-        duration(reported.getHeartbeatInterval()),
-        duration(reported.getSelfFenceAfter()),
-        duration(reported.getHostGracePeriod()),
-        enumOrNull(io.vmha.core.model.FencingPolicy.class, reported.getFencing()),
+    Map<String, String> text = new java.util.HashMap<>();
+    text.put("heartbeatInterval", reported.getHeartbeatInterval());
+    text.put("selfFenceAfter", reported.getSelfFenceAfter());
+    text.put("hostGracePeriod", reported.getHostGracePeriod());
+    text.put("fencing", reported.getFencing());
+    text.put(
+        "maxUnhealthyFraction",
         reported.getMaxUnhealthyFraction() == null
-            ? Double.NaN
-            : reported.getMaxUnhealthyFraction());
-  }
-
-  private static java.time.Duration duration(String iso) {
-    try {
-      return iso == null ? null : java.time.Duration.parse(iso);
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
+            ? null
+            : reported.getMaxUnhealthyFraction().toString());
+    return io.vmha.core.model.AgentSettings.parse(text::get);
   }
 
   private static RepositoryView repositoryView(StorageRepository repository) {

@@ -82,7 +82,10 @@ class FencingUnderNetworkFaultsTest {
 
   @AfterEach
   void stop() {
-    cleanups.forEach(Runnable::run);
+    // last made, first closed: an agent before the informers and clients it uses
+    for (int i = cleanups.size() - 1; i >= 0; i--) {
+      cleanups.get(i).run();
+    }
     cutSide.close();
     peerSide.close();
     throughProxy.close();
@@ -174,39 +177,22 @@ class FencingUnderNetworkFaultsTest {
     api.host("slow");
     api.host("target");
     SlowMigrations driver = new SlowMigrations(standaloneDriver("slow"), Duration.ofSeconds(3));
-    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(2);
-    InformerClusterView view = InformerClusterView.shared(client, AgentFixture.LEASE_NS).start();
-    HostAgent agent =
-        HostAgent.builder(AGENT.withHost("slow"))
-            .client(client)
-            .view(view)
-            .driver(driver)
-            .executor(loop)
-            .journal(AgentJournal.inMemory())
-            .build()
-            .start();
-    try {
-      for (String vm : new String[] {"m1", "m2"}) {
-        api.placedVm(vm, "slow", "Running");
-        eventually().until(() -> api.reportedInstance("slow", vm).isPresent());
-      }
-      for (String vm : new String[] {"m1", "m2"}) {
-        api.patchVmStatus(
-            vm, Map.of("phase", "Migrating", "migration", Map.of("targetHost", "target")));
-      }
-      eventually().until(() -> driver.migrating() == 2);
-      long before = agent.heartbeatRenewals();
-      eventually().atMost(Duration.ofSeconds(2)).until(() -> driver.migrating() == 2);
-      await()
-          .atMost(Duration.ofSeconds(2))
-          .until(() -> agent.heartbeatRenewals() >= before + 5 && driver.migrating() == 2);
-      assertThat(agent.isSelfFenced()).isFalse();
-      assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.Healthy);
-    } finally {
-      agent.close();
-      loop.shutdownNow();
-      view.close();
+    HostAgent agent = handBuilt("slow", driver, liveView(), b -> b);
+    for (String vm : new String[] {"m1", "m2"}) {
+      api.placedVm(vm, "slow", "Running");
+      eventually().until(() -> api.reportedInstance("slow", vm).isPresent());
     }
+    for (String vm : new String[] {"m1", "m2"}) {
+      api.patchVmStatus(
+          vm, Map.of("phase", "Migrating", "migration", Map.of("targetHost", "target")));
+    }
+    eventually().until(() -> driver.migrating() == 2);
+    long before = agent.heartbeatRenewals();
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> agent.heartbeatRenewals() >= before + 5 && driver.migrating() == 2);
+    assertThat(agent.isSelfFenced()).isFalse();
+    assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.Healthy);
   }
 
   /**
@@ -219,23 +205,7 @@ class FencingUnderNetworkFaultsTest {
     api.host("src");
     api.host("dst");
     SlowMigrations driver = new SlowMigrations(standaloneDriver("src"), Duration.ZERO);
-    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(2);
-    InformerClusterView view = InformerClusterView.shared(client, AgentFixture.LEASE_NS).start();
-    HostAgent agent =
-        HostAgent.builder(AGENT.withHost("src"))
-            .client(client)
-            .view(view)
-            .driver(driver)
-            .executor(loop)
-            .journal(AgentJournal.inMemory())
-            .build()
-            .start();
-    cleanups.add(
-        () -> {
-          agent.close();
-          loop.shutdownNow();
-          view.close();
-        });
+    handBuilt("src", driver, liveView(), b -> b);
     api.placedVm("mover", "src", "Running");
     eventually().until(() -> api.reportedInstance("src", "mover").isPresent());
     api.patchVmStatus(
@@ -295,29 +265,10 @@ class FencingUnderNetworkFaultsTest {
     api.host("stale");
     api.host("elsewhere");
     api.placedVm("web", "stale", "Running");
-    InformerClusterView informers =
-        InformerClusterView.shared(client, AgentFixture.LEASE_NS).start();
-    LaggingView view = new LaggingView(informers);
+    LaggingView view = new LaggingView(liveView());
     SimulatedDriver driver = standaloneDriver("stale");
-    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1);
-    KubernetesClient beats = Leases.deadlineClient(throughProxy, AGENT.renewalDeadline());
     HostAgent agent =
-        HostAgent.builder(AGENT.withHost("stale"))
-            .client(client)
-            .heartbeatClient(beats)
-            .view(view)
-            .driver(driver)
-            .executor(loop)
-            .journal(AgentJournal.inMemory())
-            .build()
-            .start();
-    cleanups.add(
-        () -> {
-          agent.close();
-          loop.shutdownNow();
-          informers.close();
-          beats.close();
-        });
+        handBuilt("stale", driver, view, b -> b.heartbeatClient(heartbeatsThroughTheProxy()));
     eventually().until(() -> driver.instances().size() == 1);
     view.freeze(); // from now on its cache shows web placed here, whatever the API server says
 
@@ -399,33 +350,66 @@ class FencingUnderNetworkFaultsTest {
     public void close() {}
   }
 
+  /** An agent that, like everything on its host, reaches the API server only through the proxy. */
   private HostAgent behindTheProxy(String host, SimulatedDriver driver, AgentJournal journal) {
     InformerClusterView view =
         InformerClusterView.forHost(
             throughProxy, AgentFixture.LEASE_NS, host, InformerClusterView.VmWatch.ALL);
     view.startInBackground();
-    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1);
-    KubernetesClient beats = Leases.deadlineClient(throughProxy, AGENT.renewalDeadline());
+    cleanups.add(view::close);
+    return handBuilt(
+        host,
+        driver,
+        view,
+        b ->
+            b.client(throughProxy)
+                .heartbeatClient(heartbeatsThroughTheProxy())
+                .view(view, view::isSynced)
+                .peerClient(new PeerClient(TOKEN, AGENT.peerTimeout()))
+                .journal(journal)
+                .bootId("this-boot"));
+  }
+
+  /**
+   * An agent built by hand around {@code driver} and {@code view} (the test's client, an in-memory
+   * journal; {@code more} changes what it needs), closed after the test.
+   */
+  private HostAgent handBuilt(
+      String host,
+      HypervisorDriver driver,
+      ClusterView view,
+      java.util.function.UnaryOperator<HostAgentBuilder> more) {
+    ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(2);
     HostAgent agent =
-        HostAgent.builder(AGENT.withHost(host))
-            .client(throughProxy)
-            .heartbeatClient(beats)
-            .view(view, view::isSynced)
-            .driver(driver)
-            .executor(loop)
-            .peerClient(new PeerClient(TOKEN, AGENT.peerTimeout()))
-            .journal(journal)
-            .bootId("this-boot")
+        more.apply(
+                HostAgent.builder(AGENT.withHost(host))
+                    .client(client)
+                    .view(view)
+                    .driver(driver)
+                    .executor(loop)
+                    .journal(AgentJournal.inMemory()))
             .build()
             .start();
     cleanups.add(
         () -> {
           agent.close();
           loop.shutdownNow();
-          view.close();
-          beats.close();
         });
     return agent;
+  }
+
+  /** Informers on the mock API server, reached directly; closed after the test. */
+  private InformerClusterView liveView() {
+    InformerClusterView view = InformerClusterView.shared(client, AgentFixture.LEASE_NS).start();
+    cleanups.add(view::close);
+    return view;
+  }
+
+  /** A heartbeat client with its deadline, through the proxy; closed after the test. */
+  private KubernetesClient heartbeatsThroughTheProxy() {
+    KubernetesClient beats = Leases.deadlineClient(throughProxy, AGENT.renewalDeadline());
+    cleanups.add(beats::close);
+    return beats;
   }
 
   static SimulatedDriver standaloneDriver(String host) {

@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -66,28 +65,17 @@ final class AgentProcess implements AutoCloseable {
       Files.writeString(tokenFile, peerSecret);
     }
     int port = freePort();
-    String java =
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-Xmx128m",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.vmha.cli.VmhaCommand",
-                "agent",
-                "--host=" + host,
-                "--driver=simulated",
-                "--lease-namespace=" + leaseNamespace,
-                "--peer-token-file=" + tokenFile,
-                "--listen-address=127.0.0.1",
-                "--listen-port=" + port,
-                "--advertise-address=127.0.0.1"));
+    List<String> command = io.vmha.cli.VmhaCommand.inNewJvm("-Xmx128m", "-XX:TieredStopAtLevel=1");
+    command.addAll(
+        List.of(
+            "agent",
+            "--host=" + host,
+            "--driver=simulated",
+            "--lease-namespace=" + leaseNamespace,
+            "--peer-token-file=" + tokenFile,
+            "--listen-address=127.0.0.1",
+            "--listen-port=" + port,
+            "--advertise-address=127.0.0.1"));
     Path log = dir.resolve(host + ".log");
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,25 +46,14 @@ class OperatorShutdownE2ETest {
   }
 
   static Process operator(String identity) throws Exception {
-    String java =
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-Xmx256m",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.vmha.cli.VmhaCommand",
-                "operator",
-                "--leader-election=true",
-                "--lease-namespace=" + NS,
-                "--identity=" + identity,
-                "--http-port=0"));
+    List<String> command = io.vmha.cli.VmhaCommand.inNewJvm("-Xmx256m", "-XX:TieredStopAtLevel=1");
+    command.addAll(
+        List.of(
+            "operator",
+            "--leader-election=true",
+            "--lease-namespace=" + NS,
+            "--identity=" + identity,
+            "--http-port=0"));
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
