@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmha.agent.PeerServer;
 import io.vmha.agent.PeerToken;
 import io.vmha.agent.sim.FaultProxy;
+import io.vmha.core.Settings;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -28,26 +29,47 @@ final class AgentProcess implements AutoCloseable {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** What {@code vmha agent} asks of its watchdog with the default timings: grace - sfa - hb. */
+  static final Duration WATCHDOG_TIMEOUT =
+      Settings.defaults()
+          .hostGracePeriod()
+          .minus(Settings.defaults().selfFenceAfter())
+          .minus(Settings.defaults().heartbeatInterval());
+
   final String host;
   final FaultProxy proxy;
   final Path log;
-  private final Process process;
+  private final List<String> command;
+  private final Path kubeconfig;
+  private final Path dir;
   private final int peerPort;
   private final PeerToken token;
+  private Process process;
+  private WatchdogFifo watchdog;
+  private int starts;
 
   private AgentProcess(
-      String host, FaultProxy proxy, Process process, int peerPort, PeerToken token, Path log) {
+      String host,
+      FaultProxy proxy,
+      List<String> command,
+      Path kubeconfig,
+      Path dir,
+      int peerPort,
+      PeerToken token) {
     this.host = host;
     this.proxy = proxy;
-    this.process = process;
+    this.command = command;
+    this.kubeconfig = kubeconfig;
+    this.dir = dir;
     this.peerPort = peerPort;
     this.token = token;
-    this.log = log;
+    this.log = dir.resolve(host + ".log");
   }
 
   /**
    * Starts the agent of {@code host} with the default timings, through a new proxy in front of the
-   * API server that {@code kubeconfig} names.
+   * API server that {@code kubeconfig} names, feeding a {@link WatchdogFifo} that kills it (resets
+   * the host) when it goes unfed for the watchdog timeout the defaults give (3 s).
    */
   static AgentProcess start(
       String host, Path kubeconfig, String leaseNamespace, String peerSecret, Path dir)
@@ -76,11 +98,37 @@ final class AgentProcess implements AutoCloseable {
             "--listen-address=127.0.0.1",
             "--listen-port=" + port,
             "--advertise-address=127.0.0.1"));
-    Path log = dir.resolve(host + ".log");
+    AgentProcess agent = new AgentProcess(host, proxy, command, proxied, dir, port, token);
+    agent.boot();
+    return agent;
+  }
+
+  /** Starts the agent again on the same host, proxy and port: a host back from a reset. */
+  synchronized void boot() throws IOException {
+    Path device = dir.resolve(host + ".watchdog." + (++starts));
+    watchdog = WatchdogFifo.serve(device, WATCHDOG_TIMEOUT);
+    List<String> withDevice = new java.util.ArrayList<>(command);
+    withDevice.add("--watchdog-device=" + device);
     ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().put("KUBECONFIG", proxied.toString());
-    return new AgentProcess(host, proxy, builder.start(), port, token, log);
+        new ProcessBuilder(withDevice)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    process = builder.start();
+    watchdog.guard(process.toHandle());
+  }
+
+  /** Freezes the whole agent process (SIGSTOP): a hung agent, every thread of it. */
+  synchronized void freeze() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-STOP", Long.toString(process.pid())).start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill -STOP " + process.pid() + " failed");
+    }
+  }
+
+  /** When its watchdog reset the host ({@link System#nanoTime}), or 0 if it has not. */
+  synchronized long resetAtNanos() {
+    return watchdog.resetAtNanos();
   }
 
   private static int freePort() throws IOException {
@@ -128,7 +176,7 @@ final class AgentProcess implements AutoCloseable {
     }
   }
 
-  boolean isAlive() {
+  synchronized boolean isAlive() {
     return process.isAlive();
   }
 
@@ -142,13 +190,14 @@ final class AgentProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     process.destroyForcibly();
     try {
       process.waitFor();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    watchdog.close();
     proxy.close();
   }
 }

@@ -56,6 +56,10 @@ class FencingE2ETest {
   static final Map<String, AgentProcess> agents = new LinkedHashMap<>();
   static ScheduledExecutorService monitorThread;
   static final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+
+  /** "namespace/vm@host" → when the monitor first saw the host's hypervisor run the VM. */
+  static final Map<String, Long> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
+
   static int vmCounter;
 
   @BeforeAll
@@ -186,6 +190,50 @@ class FencingE2ETest {
     assertThat(cut.logTail()).contains("self-fencing");
   }
 
+  /**
+   * A hung agent (every thread of it stopped, SIGSTOP) stops feeding its watchdog, which resets the
+   * host within the watchdog's timeout, before the operator (grace 15 s) starts a copy anywhere
+   * else; the host comes back from the reset and rejoins.
+   */
+  @Test
+  void aHungAgentIsResetByItsWatchdogBeforeAnyCopyStarts() throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunning(vms);
+    String victim = placed.get(vms.get(0));
+    List<String> victimsVms =
+        vms.stream()
+            .filter(vm -> placed.get(vm).equals(victim))
+            .map(vm -> VM_NS + "/" + vm)
+            .toList();
+    AgentProcess hung = agents.get(victim);
+
+    long frozenAt = System.nanoTime();
+    hung.freeze();
+    await("the watchdog resets the hung host")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> hung.resetAtNanos() != 0);
+    long resetAt = hung.resetAtNanos();
+    awaitRunningOn(vms, host -> !host.equals(victim));
+    long firstCopy =
+        victimsVms.stream()
+            .flatMap(vm -> HOSTS.stream().filter(h -> !h.equals(victim)).map(h -> vm + "@" + h))
+            .map(firstSeen::get)
+            .filter(Objects::nonNull)
+            .min(Long::compare)
+            .orElseThrow();
+    System.out.printf(
+        "hung host %s with %s: reset by its watchdog after %d ms, first copy elsewhere after %d ms%n",
+        victim,
+        victimsVms,
+        Duration.ofNanos(resetAt - frozenAt).toMillis(),
+        Duration.ofNanos(firstCopy - frozenAt).toMillis());
+    assertThat(Duration.ofNanos(resetAt - frozenAt))
+        .isLessThanOrEqualTo(AgentProcess.WATCHDOG_TIMEOUT.plusSeconds(1));
+    assertThat(firstCopy).as("first copy elsewhere after the reset").isGreaterThan(resetAt);
+    hung.boot();
+  }
+
   /** An API outage for every agent is not a reason to fence anyone (H5, F4). */
   @Test
   void anApiOutageForEveryAgentFencesNobody() throws Exception {
@@ -293,6 +341,7 @@ class FencingE2ETest {
         continue;
       }
       for (String vm : running) {
+        firstSeen.putIfAbsent(vm + "@" + agent.host, System.nanoTime());
         String other = seen.putIfAbsent(vm, agent.host);
         if (other != null) {
           violations.add(vm + " runs on " + other + " and " + agent.host);
