@@ -180,6 +180,21 @@ final class AgentProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Where its log ends now, for {@link #logSince}. */
+  long logMark() throws IOException {
+    return Files.size(log);
+  }
+
+  /** What it logged after {@code mark}. */
+  String logSince(long mark) throws IOException {
+    byte[] all = Files.readAllBytes(log);
+    return new String(
+        all,
+        (int) Math.min(mark, all.length),
+        (int) Math.max(0, all.length - mark),
+        java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   String logTail() {
     try {
       List<String> lines = Files.readAllLines(log);

@@ -105,6 +105,24 @@ final class RealApiServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops (SIGSTOP) or continues (SIGCONT) the kube-apiserver process itself, etcd untouched: an
+   * API server that hangs for everyone, every connection open and none answered.
+   */
+  void signalApiServer(String signal) {
+    ProcessHandle apiServer =
+        ProcessHandle.current()
+            .descendants()
+            .filter(p -> p.info().command().orElse("").endsWith("kube-apiserver"))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("no kube-apiserver process"));
+    Tools.run(
+            List.of("kill", "-" + signal, Long.toString(apiServer.pid())),
+            Map.of(),
+            Duration.ofSeconds(10))
+        .orFail(List.of("kill -" + signal + " kube-apiserver"));
+  }
+
   /** A client with the API server's admin credentials (group system:masters). */
   KubernetesClient admin() {
     return admin;
