@@ -58,14 +58,6 @@ app.kubernetes.io/component: operator
 {{- end -}}
 {{- end -}}
 
-{{- define "vmha.agentServiceAccountName" -}}
-{{- if .Values.agent.serviceAccount.create -}}
-{{- default (include "vmha.agentName" .) .Values.agent.serviceAccount.name -}}
-{{- else -}}
-{{- required "agent.serviceAccount.name is required when agent.serviceAccount.create is false" .Values.agent.serviceAccount.name -}}
-{{- end -}}
-{{- end -}}
-
 {{- define "vmha.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /** The agent's writes to Leases: its heartbeat and, while it holds the role, the SPM Lease. */
 public final class Leases {
-  static final String LEASE_KIND_LABEL = "vmha.io/lease-kind";
+  static final String LEASE_KIND_LABEL = VmhaApi.LEASE_KIND_LABEL;
   private static final DateTimeFormatter MICRO_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX").withZone(ZoneOffset.UTC);
 

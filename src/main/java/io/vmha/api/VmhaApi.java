@@ -10,6 +10,9 @@ public final class VmhaApi {
   /** Label on a host's heartbeat Lease naming the host. */
   public static final String HOST_LABEL = "vmha.io/host";
 
+  /** Label on vmha's Leases: {@code host} (heartbeat) or {@code guest}. */
+  public static final String LEASE_KIND_LABEL = "vmha.io/lease-kind";
+
   /**
    * Selectable field of a VirtualMachine: the host its instance is placed on. An agent watches its
    * VMs with {@code fieldSelector=status.host=<me>}.

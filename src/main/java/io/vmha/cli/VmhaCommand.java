@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       OperatorCommand.class,
       AgentCommand.class,
+      HostCredentialsCommand.class,
       DemoCommand.class,
       BenchCommand.class
     })

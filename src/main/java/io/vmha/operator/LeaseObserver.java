@@ -9,7 +9,7 @@ import java.util.Map;
  * them, and only a change that can alter a decision wakes the fleet loop.
  */
 final class LeaseObserver {
-  static final String KIND_LABEL = "vmha.io/lease-kind";
+  static final String KIND_LABEL = io.vmha.api.VmhaApi.LEASE_KIND_LABEL;
 
   private final FleetLoop fleet;
 

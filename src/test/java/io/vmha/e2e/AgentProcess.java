@@ -44,6 +44,7 @@ final class AgentProcess implements AutoCloseable {
   private final Path dir;
   private final int peerPort;
   private final PeerToken token;
+  private final boolean withWatchdog;
   private Process process;
   private WatchdogFifo watchdog;
   private int starts;
@@ -55,7 +56,9 @@ final class AgentProcess implements AutoCloseable {
       Path kubeconfig,
       Path dir,
       int peerPort,
-      PeerToken token) {
+      PeerToken token,
+      boolean withWatchdog) {
+    this.withWatchdog = withWatchdog;
     this.host = host;
     this.proxy = proxy;
     this.command = command;
@@ -74,14 +77,31 @@ final class AgentProcess implements AutoCloseable {
   static AgentProcess start(
       String host, Path kubeconfig, String leaseNamespace, String peerSecret, Path dir)
       throws IOException {
+    return start(host, kubeconfig, leaseNamespace, peerSecret, dir, true, List.of());
+  }
+
+  /**
+   * The same, with or without the watchdog, and more {@code vmha agent} arguments (e.g. timings).
+   */
+  static AgentProcess start(
+      String host,
+      Path kubeconfig,
+      String leaseNamespace,
+      String peerSecret,
+      Path dir,
+      boolean withWatchdog,
+      List<String> moreArgs)
+      throws IOException {
     PeerToken token = PeerToken.of(peerSecret);
-    String config = Files.readString(kubeconfig);
-    URI server = URI.create(config.replaceAll("(?s).*server:\\s*(\\S+).*", "$1"));
+    var config =
+        io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+            Files.readString(kubeconfig), io.fabric8.kubernetes.api.model.Config.class);
+    var cluster = config.getClusters().get(0).getCluster();
+    URI server = URI.create(cluster.getServer());
     FaultProxy proxy = FaultProxy.start(server.getHost(), server.getPort());
+    cluster.setServer(server.getScheme() + "://127.0.0.1:" + proxy.port());
     Path proxied = dir.resolve(host + ".kubeconfig");
-    Files.writeString(
-        proxied,
-        config.replace(server.toString(), server.getScheme() + "://127.0.0.1:" + proxy.port()));
+    Files.writeString(proxied, io.fabric8.kubernetes.client.utils.Serialization.asYaml(config));
     Path tokenFile = dir.resolve("peer-token");
     if (!Files.exists(tokenFile)) {
       Files.writeString(tokenFile, peerSecret);
@@ -98,24 +118,30 @@ final class AgentProcess implements AutoCloseable {
             "--listen-address=127.0.0.1",
             "--listen-port=" + port,
             "--advertise-address=127.0.0.1"));
-    AgentProcess agent = new AgentProcess(host, proxy, command, proxied, dir, port, token);
+    command.addAll(moreArgs);
+    AgentProcess agent =
+        new AgentProcess(host, proxy, command, proxied, dir, port, token, withWatchdog);
     agent.boot();
     return agent;
   }
 
   /** Starts the agent again on the same host, proxy and port: a host back from a reset. */
   synchronized void boot() throws IOException {
-    Path device = dir.resolve(host + ".watchdog." + (++starts));
-    watchdog = WatchdogFifo.serve(device, WATCHDOG_TIMEOUT);
     List<String> withDevice = new java.util.ArrayList<>(command);
-    withDevice.add("--watchdog-device=" + device);
+    if (withWatchdog) {
+      Path device = dir.resolve(host + ".watchdog." + (++starts));
+      watchdog = WatchdogFifo.serve(device, WATCHDOG_TIMEOUT);
+      withDevice.add("--watchdog-device=" + device);
+    }
     ProcessBuilder builder =
         new ProcessBuilder(withDevice)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     process = builder.start();
-    watchdog.guard(process.toHandle());
+    if (watchdog != null) {
+      watchdog.guard(process.toHandle());
+    }
   }
 
   /** Freezes the whole agent process (SIGSTOP): a hung agent, every thread of it. */
@@ -128,7 +154,7 @@ final class AgentProcess implements AutoCloseable {
 
   /** When its watchdog reset the host ({@link System#nanoTime}), or 0 if it has not. */
   synchronized long resetAtNanos() {
-    return watchdog.resetAtNanos();
+    return watchdog == null ? 0 : watchdog.resetAtNanos();
   }
 
   private static int freePort() throws IOException {
@@ -212,7 +238,9 @@ final class AgentProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    watchdog.close();
+    if (watchdog != null) {
+      watchdog.close();
+    }
     proxy.close();
   }
 }

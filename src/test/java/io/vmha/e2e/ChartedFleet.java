@@ -4,41 +4,49 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vmha.core.Settings;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.model.PlacementPolicy;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ThrowingRunnable;
 
 /**
- * A real API server with the Helm chart installed and the operator running in this JVM as the
- * chart's operator ServiceAccount, with host agents as the chart's agent ServiceAccount. Nothing
- * runs with admin rights but the test's own setup (what a cluster admin or GitOps tool applies).
+ * A real API server with the Helm chart installed, the operator running in this JVM as the chart's
+ * operator ServiceAccount, and real {@code vmha agent --driver simulated} processes, each with the
+ * kubeconfig {@code vmha host-credentials} printed for its host. Nothing runs with admin rights but
+ * the test's own setup (what a cluster admin or GitOps tool applies).
  */
 final class ChartedFleet implements AutoCloseable {
   static final String NAMESPACE = "vmha-system";
   static final String RELEASE = "vmha";
   static final String OPERATOR_SA = "vmha-operator";
-  static final String AGENT_SA = "vmha-agent";
   static final String IDENTITY = "vmha-operator-e2e";
 
   /**
-   * The spec's timings shrunk about tenfold, keeping their proportions (H1): grace >= self-fence +
-   * heartbeat + 2s.
+   * The spec's timings shrunk about threefold (H1: grace >= self-fence + heartbeat + 2s), slow
+   * enough for agents in JVMs of their own on a busy machine.
    */
   static final Settings FAST =
       new Settings(
-          Duration.ofMillis(200),
-          Duration.ofMillis(3000),
           Duration.ofMillis(500),
+          Duration.ofMillis(5000),
+          Duration.ofMillis(2500),
           2,
           0.5,
           3,
@@ -52,19 +60,18 @@ final class ChartedFleet implements AutoCloseable {
 
   final RealApiServer api;
   final KubernetesClient operatorClient;
-  final KubernetesClient agentClient;
   final VmhaOperator operator;
-  private final List<MiniAgent> agents = new ArrayList<>();
+  private final Path dir;
+  private final String peerSecret = "charted-peer-secret-" + Long.toHexString(System.nanoTime());
+  private final Map<String, AgentProcess> agents = new LinkedHashMap<>();
+  private final Map<String, KubernetesClient> hostClients = new HashMap<>();
 
   private ChartedFleet(
-      RealApiServer api,
-      KubernetesClient operatorClient,
-      KubernetesClient agentClient,
-      VmhaOperator operator) {
+      RealApiServer api, KubernetesClient operatorClient, VmhaOperator operator, Path dir) {
     this.api = api;
     this.operatorClient = operatorClient;
-    this.agentClient = agentClient;
     this.operator = operator;
+    this.dir = dir;
   }
 
   static ChartedFleet install() throws Exception {
@@ -101,29 +108,71 @@ final class ChartedFleet implements AutoCloseable {
                 TimeUnit.SECONDS);
       }
       KubernetesClient operatorClient = api.clientAs(NAMESPACE, OPERATOR_SA);
-      KubernetesClient agentClient = api.clientAs(NAMESPACE, AGENT_SA);
       // The in-process twin of the chart's Deployment: what POD_NAME/POD_NAMESPACE and the VMHA_*
       // variables give the container, with SSA on as JOSDK's default (a real server has it).
       OperatorOptions options =
           new OperatorOptions(FAST, true, "vmha-operator", NAMESPACE, IDENTITY, 0, false);
       VmhaOperator operator = new VmhaOperator(operatorClient, options, o -> {}).start();
-      return new ChartedFleet(api, operatorClient, agentClient, operator);
+      return new ChartedFleet(
+          api, operatorClient, operator, Files.createTempDirectory("vmha-charted-fleet"));
     } catch (Exception | Error e) {
       api.close();
       throw e;
     }
   }
 
-  /** Starts a host agent for {@code host}, authenticated as the chart's agent ServiceAccount. */
-  MiniAgent agent(String host) {
-    MiniAgent agent =
-        new MiniAgent(
-            agentClient,
+  /**
+   * The kubeconfig {@code vmha host-credentials --host HOST} prints, run as a cluster admin runs
+   * it: in a JVM of its own, with the admin's kubeconfig. Run again, it rotates the token.
+   */
+  Path hostCredentials(String host, String... more) throws IOException {
+    List<String> command = io.vmha.cli.VmhaCommand.inNewJvm("-XX:TieredStopAtLevel=1");
+    command.addAll(List.of("host-credentials", "--host=" + host, "--namespace=" + NAMESPACE));
+    command.addAll(List.of(more));
+    Tools.Result result =
+        Tools.run(
+            command, Map.of("KUBECONFIG", api.kubeconfig().toString()), Duration.ofMinutes(1));
+    result.orFail(command);
+    Path kubeconfig = dir.resolve(host + ".host.kubeconfig");
+    Files.writeString(kubeconfig, result.stdout());
+    return kubeconfig;
+  }
+
+  /** A client with host {@code host}'s own credentials (issued once, then reused). */
+  synchronized KubernetesClient hostClient(String host) throws IOException {
+    KubernetesClient client = hostClients.get(host);
+    if (client == null) {
+      client =
+          new KubernetesClientBuilder()
+              .withConfig(Config.fromKubeconfig(Files.readString(hostCredentials(host))))
+              .build();
+      hostClients.put(host, client);
+    }
+    return client;
+  }
+
+  /**
+   * Starts the real agent of {@code host} (simulated hypervisor, the fleet's timings) with the
+   * kubeconfig {@code host-credentials} gave it; once per host.
+   */
+  synchronized AgentProcess agent(String host) throws IOException {
+    AgentProcess running = agents.get(host);
+    if (running != null) {
+      return running;
+    }
+    AgentProcess agent =
+        AgentProcess.start(
             host,
+            hostCredentials(host),
             NAMESPACE,
-            FAST.heartbeatInterval().toMillis(),
-            (int) FAST.hostGracePeriod().toSeconds());
-    agents.add(agent);
+            peerSecret,
+            dir,
+            false,
+            List.of(
+                "--heartbeat-interval=" + FAST.heartbeatInterval().toMillis() + "ms",
+                "--self-fence-after=" + FAST.selfFenceAfter().toMillis() + "ms",
+                "--host-grace-period=" + FAST.hostGracePeriod().toMillis() + "ms"));
+    agents.put(host, agent);
     return agent;
   }
 
@@ -163,17 +212,27 @@ final class ChartedFleet implements AutoCloseable {
         .untilAsserted(assertion);
   }
 
+  /** Every agent runs and was never refused by the API server under its own identity. */
   void assertAgentsHealthy() {
-    for (MiniAgent agent : agents) {
-      assertThat(agent.lastError.get())
-          .as("last error of a host agent running as %s", AGENT_SA)
-          .isNull();
+    for (AgentProcess agent : agents.values()) {
+      assertThat(agent.isAlive()).as(agent.host + " agent alive").isTrue();
+      String log;
+      try {
+        log = agent.logSince(0);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      assertThat(log)
+          .as("log of the agent of %s", agent.host)
+          .doesNotContain("Forbidden")
+          .doesNotContain("refuses this agent's credential");
     }
   }
 
   @Override
   public void close() {
-    agents.forEach(MiniAgent::close);
+    agents.values().forEach(AgentProcess::close);
+    hostClients.values().forEach(KubernetesClient::close);
     try {
       operator.close();
     } finally {

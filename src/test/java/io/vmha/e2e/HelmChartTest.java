@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
@@ -136,7 +137,9 @@ class HelmChartTest {
         .as("before the built-in service-accounts schema")
         .isLessThan(9000);
     JsonNode rule = agents.at("/spec/rules/0");
-    assertThat(rule.at("/subjects/0/serviceAccount/name").asText()).isEqualTo("vmha-agent");
+    // every host identity (vmha-host-NAME) of the release namespace, each its own flow
+    assertThat(rule.at("/subjects/0/serviceAccount/name").asText()).isEqualTo("*");
+    assertThat(agents.at("/spec/distinguisherMethod/type").asText()).isEqualTo("ByUser");
     assertThat(rule.at("/subjects/0/serviceAccount/namespace").asText()).isEqualTo("vmha-system");
     assertThat(texts(rule.at("/resourceRules/0/resources"))).containsExactly("leases");
     assertThat(texts(rule.at("/resourceRules/0/namespaces"))).containsExactly("vmha-system");
@@ -145,6 +148,9 @@ class HelmChartTest {
         .isEqualTo("workload-high");
     assertThat(operator.at("/spec/rules/0/subjects/0/serviceAccount/name").asText())
         .isEqualTo("vmha-operator");
+    assertThat(operator.at("/spec/matchingPrecedence").asInt())
+        .as("the operator, also in the release namespace, matches its own schema first")
+        .isLessThan(agents.at("/spec/matchingPrecedence").asInt());
 
     assertThat(render("priorityAndFairness.enabled=false"))
         .noneMatch(o -> o.path("kind").asText().equals("FlowSchema"))
@@ -167,15 +173,11 @@ class HelmChartTest {
         .extracting(o -> o.path("kind").asText() + "/" + o.at("/metadata/name").asText())
         .contains(
             "ServiceAccount/vmha-operator",
-            "ServiceAccount/vmha-agent",
             "ClusterRole/vmha-operator",
             "ClusterRoleBinding/vmha-operator",
             "Role/vmha-operator",
             "RoleBinding/vmha-operator",
-            "ClusterRole/vmha-agent",
-            "ClusterRoleBinding/vmha-agent",
-            "Role/vmha-agent",
-            "RoleBinding/vmha-agent",
+            "ClusterRole/vmha-guest-heartbeat",
             "ClusterRole/vmha-view",
             "ClusterRole/vmha-edit",
             "Deployment/vmha-operator",
@@ -259,38 +261,61 @@ class HelmChartTest {
         find(objects, "RoleBinding", "vmha-operator"), "Role", "vmha-operator", "vmha-operator");
   }
 
+  /**
+   * Host agents get their rights from {@code vmha host-credentials}, one identity per host: the
+   * chart binds nothing but the operator, and the guest heartbeat role is for VM namespaces to
+   * bind.
+   */
   @Test
-  void agentRoleIsNarrowerThanTheOperators() {
+  void theChartGrantsHostAgentsNothing() {
     List<JsonNode> objects = render();
-    JsonNode agent = find(objects, "ClusterRole", "vmha-agent");
-    for (String kind : List.of("vmhosts", "virtualmachines", "storagerepositories")) {
-      for (String verb : List.of("get", "list", "watch")) {
-        assertThat(allows(agent, "vmha.io", kind, verb)).as("%s %s", verb, kind).isTrue();
-      }
-      assertThat(allows(agent, "vmha.io", kind, "patch"))
-          .as("agents never write %s", kind)
-          .isFalse();
-    }
-    assertThat(allows(agent, "vmha.io", "vmhosts/status", "patch")).isTrue();
-    assertThat(allows(agent, "vmha.io", "virtualmachines/status", "patch")).isFalse();
-    assertThat(allows(agent, "vmha.io", "virtualmachines/status", "update")).isFalse();
-    assertThat(allows(agent, "events.k8s.io", "events", "create")).isFalse();
-    assertThat(allows(agent, "coordination.k8s.io", "leases", "get")).isTrue();
-    assertThat(allows(agent, "coordination.k8s.io", "leases", "update")).isTrue();
-    assertThat(allows(agent, "coordination.k8s.io", "leases", "list")).isFalse();
-    JsonNode role = find(objects, "Role", "vmha-agent");
-    for (String verb : List.of("get", "create", "update")) {
-      assertThat(allows(role, "coordination.k8s.io", "leases", verb)).isTrue();
-    }
-    assertBound(
-        find(objects, "ClusterRoleBinding", "vmha-agent"),
-        "ClusterRole",
-        "vmha-agent",
-        "vmha-agent");
-    assertBound(find(objects, "RoleBinding", "vmha-agent"), "Role", "vmha-agent", "vmha-agent");
+    assertThat(objects)
+        .filteredOn(o -> o.path("kind").asText().endsWith("Binding"))
+        .filteredOn(o -> o.path("apiVersion").asText().startsWith("rbac."))
+        .allSatisfy(
+            binding -> {
+              assertThat(binding.at("/subjects")).hasSize(1);
+              assertThat(binding.at("/subjects/0/name").asText()).isEqualTo("vmha-operator");
+            });
+    assertThat(objects)
+        .filteredOn(o -> o.path("kind").asText().equals("ServiceAccount"))
+        .extracting(o -> o.at("/metadata/name").asText())
+        .containsExactly("vmha-operator");
+    JsonNode guests = find(objects, "ClusterRole", "vmha-guest-heartbeat");
+    assertThat(allows(guests, "coordination.k8s.io", "leases", "update")).isTrue();
+    assertThat(allows(guests, "vmha.io", "vmhosts/status", "patch")).isFalse();
+    assertThat(render("agent.guestHeartbeatRole=false"))
+        .noneMatch(o -> o.at("/metadata/name").asText().equals("vmha-guest-heartbeat"));
+  }
 
-    JsonNode withoutGuests = find(render("agent.guestLeases=false"), "ClusterRole", "vmha-agent");
-    assertThat(allows(withoutGuests, "coordination.k8s.io", "leases", "update")).isFalse();
+  /**
+   * The host-report policy is an allow-list of one field: it must name every other status field of
+   * the VmHost CRD as the operator's, so a field added to the CRD cannot slip past it.
+   */
+  @Test
+  void theHostReportPolicyKeepsEveryStatusFieldButReportedForTheOperator() throws IOException {
+    JsonNode policy = find(render(), "ValidatingAdmissionPolicy", "vmha-agent-own-host-report");
+    Set<String> guarded = new TreeSet<>();
+    java.util.regex.Pattern field =
+        java.util.regex.Pattern.compile("object\\.status\\.(\\w+) == oldObject");
+    for (JsonNode validation : policy.at("/spec/validations")) {
+      var matcher = field.matcher(validation.path("expression").asText());
+      if (matcher.find()) {
+        guarded.add(matcher.group(1));
+      }
+    }
+    JsonNode crd =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readTree(Tools.PROJECT.resolve("crds/vmhosts.vmha.io.yaml").toFile());
+    Set<String> statusFields = new TreeSet<>();
+    crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/status/properties")
+        .fieldNames()
+        .forEachRemaining(statusFields::add);
+    statusFields.remove("reported");
+    assertThat(guarded).isEqualTo(statusFields);
+    assertThat(policy.at("/spec/matchConditions/0/expression").asText())
+        .contains("system:serviceaccount:vmha-system:vmha-host-");
   }
 
   private static void assertBound(

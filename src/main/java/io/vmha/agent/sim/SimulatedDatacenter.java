@@ -541,7 +541,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
           client,
           key[0],
           VmhaApi.guestLeaseName(key[1]),
-          Map.of("vmha.io/lease-kind", "guest"),
+          Map.of(VmhaApi.LEASE_KIND_LABEL, "guest"),
           instance.name(),
           (int) Math.max(1, options.guestLeaseDuration().toSeconds()),
           options.clock().instant());
