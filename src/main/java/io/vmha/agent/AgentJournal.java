@@ -37,14 +37,14 @@ public interface AgentJournal {
    * @param renewedAt wall-clock time of the renewal, for people reading the file
    * @param renewedNanos the monotonic instant its request was sent
    * @param bootId the boot that monotonic instant belongs to
-   * @param peers the peers' endpoints (host → endpoint URL)
+   * @param peers the peers (host → endpoint and keys)
    * @param fleetSize hosts in the fleet then, this one included (hosts without an endpoint count)
    */
   record Entry(
       Instant renewedAt,
       long renewedNanos,
       String bootId,
-      Map<String, String> peers,
+      Map<String, PeerClient.Peer> peers,
       int fleetSize) {
 
     /**
@@ -106,11 +106,13 @@ public interface AgentJournal {
       public Optional<Entry> last() {
         try {
           var node = json.readTree(path.toFile());
-          Map<String, String> peers =
+          // a journal from before peer keys (endpoint strings) does not convert: "long ago"
+          Map<String, PeerClient.Peer> peers =
               json.convertValue(
                   node.path("peers"),
-                  new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
-          Map<String, String> known = peers == null ? Map.of() : peers;
+                  new com.fasterxml.jackson.core.type.TypeReference<
+                      Map<String, PeerClient.Peer>>() {});
+          Map<String, PeerClient.Peer> known = peers == null ? Map.of() : peers;
           if (!node.path("renewedNanos").isIntegralNumber()) {
             return Optional.empty();
           }

@@ -32,7 +32,7 @@ final class Heartbeat implements AutoCloseable {
   private final Ticker ticker;
   private final Clock clock;
   private final ApiLink api;
-  private final Supplier<Map<String, String>> peers;
+  private final Supplier<Map<String, PeerClient.Peer>> peers;
   private final IntSupplier fleetSize;
   private final Duration interval;
   private final ScheduledExecutorService executor;
@@ -53,7 +53,7 @@ final class Heartbeat implements AutoCloseable {
       Ticker ticker,
       Clock clock,
       ApiLink api,
-      Supplier<Map<String, String>> peers,
+      Supplier<Map<String, PeerClient.Peer>> peers,
       IntSupplier fleetSize,
       Duration interval,
       ScheduledExecutorService executor,

@@ -58,6 +58,7 @@ public final class HostAgent implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final ApiLink api;
   private final PeerServer peerServer;
+  private final HostKey hostKey;
   private final PeerClient peerClient;
   private final Leases spmLeases;
   private final SelfFencing selfFencing;
@@ -68,7 +69,7 @@ public final class HostAgent implements AutoCloseable {
   private final List<ExecutorService> owned;
 
   private final AtomicBoolean wakePending = new AtomicBoolean();
-  private final Map<String, String> peerEndpoints = new ConcurrentHashMap<>();
+  private final Map<String, PeerClient.Peer> peerEndpoints = new ConcurrentHashMap<>();
   private volatile boolean running;
   private ScheduledFuture<?> loop;
   private ClusterView.Subscription subscription;
@@ -111,6 +112,7 @@ public final class HostAgent implements AutoCloseable {
     Ticker ticker = b.ticker == null ? Ticker.following(clock) : b.ticker;
     this.executor = Objects.requireNonNull(b.executor, "executor");
     this.peerServer = b.peerServer;
+    this.hostKey = b.hostKey == null ? HostKey.generate() : b.hostKey;
     this.peerClient = b.peerClient;
     this.api = b.api == null ? ApiLink.ALWAYS_UP : b.api;
     this.watchdog = b.watchdog == null ? Watchdog.NONE : b.watchdog;
@@ -138,9 +140,9 @@ public final class HostAgent implements AutoCloseable {
     remembered
         .peers()
         .forEach(
-            (host, url) -> {
+            (host, peer) -> {
               if (!me.equals(host)) {
-                peerEndpoints.put(host, url);
+                peerEndpoints.put(host, peer);
               }
             });
     fleetSize = remembered.fleetSize();
@@ -159,7 +161,13 @@ public final class HostAgent implements AutoCloseable {
     this.keeper = new InstanceKeeper(me, driver, clock, migrations, selfFencing, this::wake);
     this.reporter =
         new StatusReporter(
-            client, me, driver, this.api, options.agentVersion(), options.settingsReport());
+            client,
+            me,
+            driver,
+            this.api,
+            options.agentVersion(),
+            options.settingsReport(),
+            hostKey.publishedKeys());
     this.heartbeat =
         new Heartbeat(
             me,
@@ -203,7 +211,9 @@ public final class HostAgent implements AutoCloseable {
     if (peerServer != null) {
       endpoint =
           peerServer.register(
-              me, () -> api.peersReachable() ? selfFencing.answer(options.apiFreshness()) : null);
+              me,
+              hostKey,
+              () -> api.peersReachable() ? selfFencing.answer(options.apiFreshness()) : null);
       peerServer.registerInventory(me, driver::instances);
     }
     subscription = view.subscribe(me, this::wake);
@@ -412,7 +422,8 @@ public final class HostAgent implements AutoCloseable {
           && reported != null
           && reported.getEndpoint() != null
           && !reported.getEndpoint().isBlank()) {
-        peerEndpoints.put(name, reported.getEndpoint());
+        List<String> keys = reported.getPeerKeys() == null ? List.of() : reported.getPeerKeys();
+        peerEndpoints.put(name, new PeerClient.Peer(reported.getEndpoint(), List.copyOf(keys)));
       } else if (!me.equals(name)) {
         peerEndpoints.remove(name);
       }

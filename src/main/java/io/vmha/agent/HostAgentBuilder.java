@@ -26,6 +26,7 @@ public final class HostAgentBuilder {
   ExecutorService fenceExecutor;
   ExecutorService renewalExecutor;
   PeerServer peerServer;
+  HostKey hostKey;
   PeerClient peerClient;
   ApiLink api;
   AgentJournal journal;
@@ -99,6 +100,15 @@ public final class HostAgentBuilder {
 
   public HostAgentBuilder migrationExecutor(ExecutorService value) {
     this.migrationExecutor = value;
+    return this;
+  }
+
+  /**
+   * The key this host signs its peer answers with and publishes in its status; default: a new one
+   * for this process.
+   */
+  public HostAgentBuilder hostKey(HostKey value) {
+    this.hostKey = value;
     return this;
   }
 

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Asks peers whether they lost the API server too, for an agent that is due to fence (F4). An
- * answer counts only if it is signed with the shared token over our nonce; no answer counts as
- * nothing (neither "reaches the API server" nor "confirms an outage").
+ * answer counts only if it is signed over our nonce by a key the asked host published in its own
+ * status ({@link HostKey}); no answer counts as nothing (neither "reaches the API server" nor
+ * "confirms an outage").
  *
  * <p>Every peer may be asked, because the decision needs confirmations from more than {@code
  * maxUnhealthyFraction} of the fleet, not from a sample: peers are asked in random order, at most
@@ -103,14 +104,20 @@ public final class PeerClient {
     }
   }
 
-  /** Asks the peers (host name to endpoint URL) and waits at most about the timeout. */
-  public Verdict ask(Map<String, String> peers, Question question) {
+  /**
+   * A peer as its own status describes it: where it answers, and the keys its answers must be
+   * signed with.
+   */
+  public record Peer(String endpoint, List<String> keys) {}
+
+  /** Asks the peers (by host name) and waits at most about the timeout. */
+  public Verdict ask(Map<String, Peer> peers, Question question) {
     if (question.confirmationsNeeded() == 0 || peers.size() < question.confirmationsNeeded()) {
       // decided already: this host alone is more than the fraction (the operator freezes whatever
       // the peers say), or even all of them could not confirm enough
       return Verdict.nobodyAsked(question.confirmationsNeeded());
     }
-    List<Map.Entry<String, String>> order = new ArrayList<>(peers.entrySet());
+    List<Map.Entry<String, Peer>> order = new ArrayList<>(peers.entrySet());
     Collections.shuffle(order, RANDOM);
     Tally tally = new Tally(question, order);
     for (int i = 0; i < Math.min(IN_FLIGHT, order.size()); i++) {
@@ -127,7 +134,7 @@ public final class PeerClient {
   }
 
   private void askNext(Tally tally) {
-    Map.Entry<String, String> peer = tally.next();
+    Map.Entry<String, Peer> peer = tally.next();
     if (peer == null) {
       return;
     }
@@ -144,7 +151,7 @@ public final class PeerClient {
   /** The running count of one question; decides as soon as the outcome cannot change. */
   private static final class Tally {
     final Question question;
-    final List<Map.Entry<String, String>> order;
+    final List<Map.Entry<String, Peer>> order;
     final CompletableFuture<Void> done = new CompletableFuture<>();
     final List<CompletableFuture<?>> pending = new ArrayList<>();
     int launched;
@@ -154,7 +161,7 @@ public final class PeerClient {
     String reaching;
     boolean closed;
 
-    Tally(Question question, List<Map.Entry<String, String>> order) {
+    Tally(Question question, List<Map.Entry<String, Peer>> order) {
       this.question = question;
       this.order = order;
       if (order.isEmpty()) {
@@ -162,7 +169,7 @@ public final class PeerClient {
       }
     }
 
-    synchronized Map.Entry<String, String> next() {
+    synchronized Map.Entry<String, Peer> next() {
       if (closed || done.isDone() || launched == order.size()) {
         return null;
       }
@@ -214,7 +221,8 @@ public final class PeerClient {
   private record TimedAnswer(PeerServer.Answer answer, Duration roundTrip) {}
 
   /** The peer's signed answer, or null without a valid one. */
-  private CompletableFuture<TimedAnswer> askOne(String host, String endpoint) {
+  private CompletableFuture<TimedAnswer> askOne(String host, Peer peer) {
+    String endpoint = peer.endpoint();
     long sent = System.nanoTime();
     String nonce = HexFormat.of().formatHex(randomBytes());
     HttpRequest request;
@@ -237,7 +245,8 @@ public final class PeerClient {
                 return null;
               }
               try {
-                PeerServer.Answer answer = verified(host, nonce, json.readTree(response.body()));
+                PeerServer.Answer answer =
+                    verified(host, peer.keys(), nonce, json.readTree(response.body()));
                 return answer == null
                     ? null
                     : new TimedAnswer(answer, Duration.ofNanos(System.nanoTime() - sent));
@@ -247,14 +256,17 @@ public final class PeerClient {
             });
   }
 
-  private PeerServer.Answer verified(String host, String nonce, JsonNode body) {
+  private PeerServer.Answer verified(String host, List<String> keys, String nonce, JsonNode body) {
     PeerServer.Answer answer =
         new PeerServer.Answer(
             body.path("apiReachable").asBoolean(false), body.path("renewalAgeMillis").asLong(0));
     if (!host.equals(body.path("host").asText(""))
         || !nonce.equals(body.path("nonce").asText(""))
-        || !token.verify(body.path("signature").asText(null), answer.signedParts(host, nonce))) {
-      LOG.warn("peer {} gave an answer that is not signed for our question: ignored", host);
+        || !HostKey.verify(
+            keys, body.path("signature").asText(null), answer.signedParts(host, nonce))) {
+      LOG.warn(
+          "peer {} gave an answer that is not signed for our question by its own key: ignored",
+          host);
       return null;
     }
     return answer;

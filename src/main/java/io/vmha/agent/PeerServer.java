@@ -25,8 +25,10 @@ import java.util.regex.Pattern;
  * own.
  *
  * <p>Answers: 200 with {@code {"host", "apiReachable", "renewalAgeMillis", "nonce", "signature"}}
- * (the signature covers host, answer, renewal age and nonce); 401 without the token; 404 for an
- * unknown path; 503 for a host whose agent is not running or cannot be reached.
+ * (the signature, by the host's own {@link HostKey}, covers host, answer, renewal age and nonce);
+ * 401 without the token; 404 for an unknown path; 503 for a host whose agent is not running or
+ * cannot be reached. The shared token only decides who may ask: an answer is worth what its
+ * signature by the asked host's own key is, so a captured token forges nothing.
  */
 public final class PeerServer implements AutoCloseable {
   public static final String API_REACHABLE_PATH = "/v1/api-reachable";
@@ -51,7 +53,7 @@ public final class PeerServer implements AutoCloseable {
   private final ExecutorService executor;
   private final PeerToken token;
   private final String advertisedAddress;
-  private final Map<String, Supplier<Answer>> responders = new ConcurrentHashMap<>();
+  private final Map<String, Responder> responders = new ConcurrentHashMap<>();
   private final Map<String, Supplier<java.util.List<Instance>>> inventories =
       new ConcurrentHashMap<>();
   private final ObjectMapper json = new ObjectMapper();
@@ -101,12 +103,14 @@ public final class PeerServer implements AutoCloseable {
     }
   }
 
+  private record Responder(HostKey key, Supplier<Answer> answer) {}
+
   /**
    * Serves {@code host}'s answers from {@code answer} (null: the host cannot be reached, peers get
-   * 503); returns the host's endpoint URL.
+   * 503), signed with the host's own {@code key}; returns the host's endpoint URL.
    */
-  public String register(String host, Supplier<Answer> answer) {
-    responders.put(host, answer);
+  public String register(String host, HostKey key, Supplier<Answer> answer) {
+    responders.put(host, new Responder(key, answer));
     return endpoint(host);
   }
 
@@ -165,8 +169,8 @@ public final class PeerServer implements AutoCloseable {
         return;
       }
       String host = path.group(1);
-      Supplier<Answer> responder = responders.get(host);
-      Answer answer = responder == null ? null : responder.get();
+      Responder responder = responders.get(host);
+      Answer answer = responder == null ? null : responder.answer().get();
       if (answer == null) {
         send(exchange, 503, Map.of("error", "the agent of " + host + " is not running"));
         return;
@@ -176,7 +180,7 @@ public final class PeerServer implements AutoCloseable {
       body.put("apiReachable", answer.apiReachable());
       body.put("renewalAgeMillis", answer.renewalAgeMillis());
       body.put("nonce", nonce.group(1));
-      body.put("signature", token.sign(answer.signedParts(host, nonce.group(1))));
+      body.put("signature", responder.key().sign(answer.signedParts(host, nonce.group(1))));
       send(exchange, 200, body);
     }
   }

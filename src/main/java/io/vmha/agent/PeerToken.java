@@ -4,19 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The secret every agent of a fleet shares for the peer endpoint. A request carries it as a bearer
- * token; an answer carries an HMAC-SHA256 over the asker's nonce and the answer, so neither a
- * stranger on the network can ask nor can it forge an answer (which could make a host fence
- * itself).
+ * The token every agent of a fleet shares for the peer endpoint: who may ask. It proves nothing
+ * about an answer; answers are signed by the asked host's own {@link HostKey}, so whoever holds or
+ * captures this token can ask, never answer for a host.
  */
 public final class PeerToken {
   private static final int MIN_LENGTH = 16;
@@ -59,27 +54,6 @@ public final class PeerToken {
     byte[] given = header.getBytes(StandardCharsets.UTF_8);
     byte[] expected = authorizationHeader().getBytes(StandardCharsets.UTF_8);
     return MessageDigest.isEqual(given, expected);
-  }
-
-  /** HMAC-SHA256 of the parts joined by newlines, Base64. */
-  public String sign(String... parts) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      return Base64.getEncoder()
-          .encodeToString(mac.doFinal(String.join("\n", parts).getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 unavailable", e);
-    }
-  }
-
-  /** Whether {@code signature} is {@link #sign} of the parts (constant-time comparison). */
-  public boolean verify(String signature, String... parts) {
-    if (signature == null) {
-      return false;
-    }
-    return MessageDigest.isEqual(
-        sign(parts).getBytes(StandardCharsets.UTF_8), signature.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -11,10 +11,10 @@ import org.slf4j.LoggerFactory;
  * is acknowledged within its deadline.
  *
  * @param lastRenewal the monotonic instant the fencing clock counts from
- * @param peers host to peer endpoint, from the journal
+ * @param peers host to peer endpoint and keys, from the journal
  * @param fleetSize hosts in the fleet, 0 when unknown (then no outage can be confirmed)
  */
-record Remembered(long lastRenewal, Map<String, String> peers, int fleetSize) {
+record Remembered(long lastRenewal, Map<String, PeerClient.Peer> peers, int fleetSize) {
   private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
 
   static Remembered from(AgentJournal journal, String bootId, long now, AgentOptions options) {

@@ -22,6 +22,7 @@ final class StatusReporter {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
+  private final List<String> peerKeys;
   private final KubernetesClient client;
   private final String me;
   private final HypervisorDriver driver;
@@ -37,7 +38,9 @@ final class StatusReporter {
       HypervisorDriver driver,
       ApiLink api,
       String agentVersion,
-      AgentSettingsReport settingsReport) {
+      AgentSettingsReport settingsReport,
+      List<String> peerKeys) {
+    this.peerKeys = List.copyOf(peerKeys);
     this.client = client;
     this.me = me;
     this.driver = driver;
@@ -68,6 +71,7 @@ final class StatusReporter {
     report.setAgentVersion(agentVersion);
     report.setDriver(driver.name());
     report.setEndpoint(endpoint);
+    report.setPeerKeys(peerKeys);
     report.setMigrationUri(driver.migrationUri());
     report.setStorageConnected(driver.storageConnected());
     report.setNetworkConnected(driver.networkConnected());

@@ -18,6 +18,11 @@ public class AgentReport {
   private String endpoint;
 
   @JsonPropertyDescription(
+      "Public keys (Ed25519, X.509, Base64) this host's peer answers are signed with: its own, then"
+          + " any it is rotating away from. Only the host's own identity may write them.")
+  private List<String> peerKeys;
+
+  @JsonPropertyDescription(
       "Hypervisor URI other hosts live-migrate to, e.g. qemu+tls://host/system.")
   private String migrationUri;
 
@@ -86,6 +91,14 @@ public class AgentReport {
 
   public void setEndpoint(String endpoint) {
     this.endpoint = endpoint;
+  }
+
+  public List<String> getPeerKeys() {
+    return peerKeys;
+  }
+
+  public void setPeerKeys(List<String> peerKeys) {
+    this.peerKeys = peerKeys;
   }
 
   public String getMigrationUri() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentJournalTest {
   static final String BOOT = "3f0c7e1a-boot";
 
-  static AgentJournal.Entry entry(long nanos, Map<String, String> peers, int fleet) {
+  static AgentJournal.Entry entry(long nanos, Map<String, PeerClient.Peer> peers, int fleet) {
     return new AgentJournal.Entry(Instant.parse("2030-01-01T00:00:00Z"), nanos, BOOT, peers, fleet);
   }
 
@@ -21,13 +22,15 @@ class AgentJournalTest {
     Path file = dir.resolve("state/journal.json");
     AgentJournal first = AgentJournal.file(file);
     assertThat(first.last()).isEmpty();
-    first.renewed(entry(1_000, Map.of("b", "https://10.0.0.2:9740"), 2));
-    first.renewed(entry(2_000, Map.of("c", "https://10.0.0.3:9740"), 5));
+    first.renewed(
+        entry(1_000, Map.of("b", new PeerClient.Peer("https://10.0.0.2:9740", List.of("kb"))), 2));
+    PeerClient.Peer c = new PeerClient.Peer("https://10.0.0.3:9740", List.of("kc-new", "kc-old"));
+    first.renewed(entry(2_000, Map.of("c", c), 5));
 
     // a new agent process reads what the old one wrote last
     AgentJournal.Entry read = AgentJournal.file(file).last().orElseThrow();
     assertThat(read.renewalNanos(BOOT, 5_000)).contains(2_000L);
-    assertThat(read.peers()).containsExactly(Map.entry("c", "https://10.0.0.3:9740"));
+    assertThat(read.peers()).containsExactly(Map.entry("c", c));
     assertThat(read.fleetSize()).isEqualTo(5);
     try (var leftovers = Files.list(file.getParent())) {
       assertThat(leftovers).containsExactly(file); // no temporary files left behind
@@ -41,6 +44,12 @@ class AgentJournalTest {
     assertThat(AgentJournal.file(file).last()).isEmpty();
     // the format before monotonic instants: no usable renewal either
     Files.writeString(file, "{\"lastRenewal\": \"2030-01-01T00:00:00Z\", \"fleetSize\": 3}");
+    assertThat(AgentJournal.file(file).last()).isEmpty();
+    // the format before peer keys (peers as bare endpoints): their answers could not be checked
+    Files.writeString(
+        file,
+        "{\"renewedAt\": \"2030-01-01T00:00:00Z\", \"renewedNanos\": 12, \"bootId\": \"b\","
+            + " \"peers\": {\"b\": \"https://10.0.0.2:9740\"}, \"fleetSize\": 2}");
     assertThat(AgentJournal.file(file).last()).isEmpty();
   }
 

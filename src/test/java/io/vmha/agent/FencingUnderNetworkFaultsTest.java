@@ -231,7 +231,10 @@ class FencingUnderNetworkFaultsTest {
             Instant.now().minusSeconds(20),
             System.nanoTime() - Duration.ofSeconds(20).toNanos(),
             "this-boot",
-            Map.of("peer", api.reported("peer").getEndpoint()),
+            Map.of(
+                "peer",
+                new PeerClient.Peer(
+                    api.reported("peer").getEndpoint(), api.reported("peer").getPeerKeys())),
             2));
     HostAgent agent = behindTheProxy("restarted", driver, journal);
     eventually().atMost(Duration.ofSeconds(5)).until(agent::isSelfFenced);

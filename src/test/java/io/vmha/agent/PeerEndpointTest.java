@@ -22,6 +22,18 @@ class PeerEndpointTest {
   final HttpClient http = HttpClient.newHttpClient();
   final PeerClient client = new PeerClient(token, Duration.ofSeconds(1));
 
+  /** Every host's own signing key, as it publishes it in its status. */
+  final Map<String, HostKey> keys = new java.util.concurrent.ConcurrentHashMap<>();
+
+  HostKey key(String host) {
+    return keys.computeIfAbsent(host, h -> HostKey.generate());
+  }
+
+  /** The peer as the asker knows it from the host's status: endpoint and published keys. */
+  PeerClient.Peer peer(String host) {
+    return new PeerClient.Peer(server.endpoint(host), key(host).publishedKeys());
+  }
+
   @BeforeEach
   void start() throws Exception {
     server = PeerServer.start("127.0.0.1", 0, "127.0.0.1", token);
@@ -44,7 +56,7 @@ class PeerEndpointTest {
 
   @Test
   void answersOnlyWithTheToken() throws Exception {
-    String endpoint = server.register("h1", () -> new PeerServer.Answer(true, T0));
+    String endpoint = server.register("h1", key("h1"), () -> new PeerServer.Answer(true, T0));
     URI uri = URI.create(endpoint + PeerServer.API_REACHABLE_PATH + "?nonce=0123456789abcdef");
     assertThat(send(HttpRequest.newBuilder(uri).build()).statusCode()).isEqualTo(401);
     assertThat(
@@ -68,7 +80,7 @@ class PeerEndpointTest {
 
   @Test
   void listsWhatTheHypervisorRunsOnlyWithTheToken() throws Exception {
-    server.register("h2", () -> new PeerServer.Answer(true, T0));
+    server.register("h2", key("h2"), () -> new PeerServer.Answer(true, T0));
     server.registerInventory(
         "h2",
         () ->
@@ -88,18 +100,58 @@ class PeerEndpointTest {
 
   @Test
   void theClientTrustsOnlySignedAnswers() {
-    server.register("yes", () -> new PeerServer.Answer(true, T0));
-    server.register("no", () -> lost(T0));
-    assertThat(client.ask(Map.of("yes", server.endpoint("yes")), needing(1)).reachingPeer())
-        .isEqualTo("yes");
-    assertThat(client.ask(Map.of("no", server.endpoint("no")), needing(1)))
+    server.register("yes", key("yes"), () -> new PeerServer.Answer(true, T0));
+    server.register("no", key("no"), () -> lost(T0));
+    assertThat(client.ask(Map.of("yes", peer("yes")), needing(1)).reachingPeer()).isEqualTo("yes");
+    assertThat(client.ask(Map.of("no", peer("no")), needing(1)))
         .isEqualTo(new PeerClient.Verdict(1, 1, 1, 1, null));
 
-    // a peer whose answers are signed with another token (or forged) is not believed
-    PeerClient stranger =
-        new PeerClient(PeerToken.of("another-secret-entirely"), Duration.ofSeconds(1));
-    assertThat(stranger.ask(Map.of("yes", server.endpoint("yes")), needing(1)))
+    // an answer signed by another host's key is not believed, though it carries the fleet's token
+    PeerClient.Peer noKeysOfYes =
+        new PeerClient.Peer(server.endpoint("yes"), key("no").publishedKeys());
+    assertThat(client.ask(Map.of("yes", noKeysOfYes), needing(1)))
         .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
+  }
+
+  /**
+   * Whoever captured the fleet's token (any host, or a sniffer on the peer network) and serves a
+   * host's endpoint cannot answer for it: the answer must be signed by the key the host published
+   * in its own status, which only the host's identity may write.
+   */
+  @Test
+  void aCapturedTokenForgesNoAnswer() throws Exception {
+    server.register("victim", key("victim"), () -> new PeerServer.Answer(true, T0));
+    try (PeerServer impostor = PeerServer.start("127.0.0.1", 0, "127.0.0.1", token)) {
+      // the impostor says "victim lost the API server too", which would stop a cut-off host fencing
+      impostor.register("victim", HostKey.generate(), () -> lost(T0 + 5_000));
+      PeerClient.Peer redirected =
+          new PeerClient.Peer(impostor.endpoint("victim"), key("victim").publishedKeys());
+      assertThat(client.ask(Map.of("victim", redirected), needing(1)))
+          .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
+    }
+    assertThat(client.ask(Map.of("victim", peer("victim")), needing(1)).reachingPeer())
+        .isEqualTo("victim");
+  }
+
+  /** During a rotation a host publishes its new key and the one before; answers by either count. */
+  @Test
+  void aKeyBeingRotatedAwayFromStillVerifies(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("peer-key");
+    HostKey old = HostKey.loadOrCreate(file);
+    assertThat(HostKey.loadOrCreate(file).publicKey()).isEqualTo(old.publicKey());
+    java.nio.file.Files.move(file, dir.resolve("peer-key.previous"));
+    HostKey rotated = HostKey.loadOrCreate(file);
+    assertThat(rotated.publishedKeys()).containsExactly(rotated.publicKey(), old.publicKey());
+    assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+        .containsExactlyInAnyOrder(
+            java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    String[] parts = {"h", "true", "0", "nonce-123"};
+    assertThat(HostKey.verify(rotated.publishedKeys(), old.sign(parts), parts)).isTrue();
+    assertThat(HostKey.verify(rotated.publishedKeys(), rotated.sign(parts), parts)).isTrue();
+    assertThat(HostKey.verify(rotated.publishedKeys(), HostKey.generate().sign(parts), parts))
+        .isFalse();
   }
 
   /** The renewal age is signed: a man in the middle cannot make a late loser look early. */
@@ -107,22 +159,23 @@ class PeerEndpointTest {
   void aTamperedRenewalAgeIsNotBelieved() throws Exception {
     PeerServer.Answer answer = lost(1_000);
     String nonce = "0123456789abcdef";
-    String signature = token.sign(answer.signedParts("late", nonce));
+    String signature = key("late").sign(answer.signedParts("late", nonce));
     String forged = Long.toString(T0);
-    assertThat(signature).isNotEqualTo(token.sign("late", "false", forged, nonce));
-    assertThat(token.verify(signature, "late", "false", forged, nonce)).isFalse();
-    assertThat(token.verify(signature, answer.signedParts("late", nonce))).isTrue();
+    var published = key("late").publishedKeys();
+    assertThat(HostKey.verify(published, signature, "late", "false", forged, nonce)).isFalse();
+    assertThat(HostKey.verify(published, signature, answer.signedParts("late", nonce))).isTrue();
   }
 
   @Test
   void onlyPeersThatLostTheApiNoLaterConfirmAnOutage() {
     // ages are measured when the peer answers; the asker takes the round trip off (local: < 200 ms)
-    server.register("earlier", () -> lost(T0 + 5_000));
-    server.register("within-tolerance", () -> lost(T0 - TOLERANCE.toMillis() + 200));
-    server.register("later", () -> lost(T0 - TOLERANCE.toMillis() - 1));
-    Map<String, String> peers = new HashMap<>();
+    server.register("earlier", key("earlier"), () -> lost(T0 + 5_000));
+    server.register(
+        "within-tolerance", key("within-tolerance"), () -> lost(T0 - TOLERANCE.toMillis() + 200));
+    server.register("later", key("later"), () -> lost(T0 - TOLERANCE.toMillis() - 1));
+    Map<String, PeerClient.Peer> peers = new HashMap<>();
     for (String host : new String[] {"earlier", "within-tolerance", "later"}) {
-      peers.put(host, server.endpoint(host));
+      peers.put(host, peer(host));
     }
     for (String host : peers.keySet()) {
       PeerClient.Verdict alone = client.ask(Map.of(host, peers.get(host)), needing(1));
@@ -135,14 +188,20 @@ class PeerEndpointTest {
 
   @Test
   void aDeadOrUnreachableAgentConfirmsNothing() {
-    server.register("gone", () -> lost(T0));
+    server.register("gone", key("gone"), () -> lost(T0));
     server.unregister("gone");
-    server.register("cut-off", () -> null);
-    assertThat(client.ask(Map.of("gone", server.endpoint("gone")), needing(1)))
+    server.register("cut-off", key("cut-off"), () -> null);
+    assertThat(client.ask(Map.of("gone", peer("gone")), needing(1)))
         .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
-    assertThat(client.ask(Map.of("cut-off", server.endpoint("cut-off")), needing(1)))
+    assertThat(client.ask(Map.of("cut-off", peer("cut-off")), needing(1)))
         .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
-    assertThat(client.ask(Map.of("nowhere", "http://127.0.0.1:1/hosts/nowhere"), needing(1)))
+    assertThat(
+            client.ask(
+                Map.of(
+                    "nowhere",
+                    new PeerClient.Peer(
+                        "http://127.0.0.1:1/hosts/nowhere", key("nowhere").publishedKeys())),
+                needing(1)))
         .isEqualTo(new PeerClient.Verdict(1, 0, 0, 1, null));
   }
 
@@ -152,11 +211,11 @@ class PeerEndpointTest {
    */
   @Test
   void inALargeFleetEveryPeerNeededIsAskedAndNoMore() {
-    Map<String, String> peers = new HashMap<>();
+    Map<String, PeerClient.Peer> peers = new HashMap<>();
     for (int i = 0; i < 500; i++) {
       String host = "h" + i;
-      server.register(host, () -> lost(T0));
-      peers.put(host, server.endpoint(host));
+      server.register(host, key(host), () -> lost(T0));
+      peers.put(host, peer(host));
     }
     PeerClient.Verdict outage = client.ask(peers, needing(200));
     assertThat(outage.outageConfirmed()).isTrue();
@@ -164,13 +223,13 @@ class PeerEndpointTest {
     assertThat(outage.asked()).isLessThanOrEqualTo(200 + PeerClient.IN_FLIGHT).isLessThan(500);
 
     // one peer that reaches the API server is found among the silent ones, wherever it is
-    server.register("h150", () -> new PeerServer.Answer(true, T0));
+    server.register("h150", key("h150"), () -> new PeerServer.Answer(true, T0));
     PeerClient.Verdict reached = client.ask(peers, needing(500));
     assertThat(reached.reachingPeer()).isEqualTo("h150");
     assertThat(reached.outageConfirmed()).isFalse();
 
     // more are needed than there are peers: nobody can confirm enough, decided without waiting
-    PeerClient.Verdict impossible = client.ask(Map.of("h1", server.endpoint("h1")), needing(2));
+    PeerClient.Verdict impossible = client.ask(Map.of("h1", peer("h1")), needing(2));
     assertThat(impossible.asked()).isZero();
     assertThat(impossible.outageConfirmed()).isFalse();
   }

@@ -31,7 +31,8 @@ public final class LibvirtAgent implements AutoCloseable {
 
   /**
    * libvirt settings of {@code vmha agent}, how it watches its VMs, and where it keeps state across
-   * restarts ({@code stateDir}: the last heartbeat renewal; null keeps it in memory only).
+   * restarts ({@code stateDir}: the last heartbeat renewal and the host's peer key; null keeps them
+   * in memory only).
    */
   public record Settings(
       String uri,
@@ -52,6 +53,13 @@ public final class LibvirtAgent implements AutoCloseable {
       return stateDir == null
           ? AgentJournal.inMemory()
           : AgentJournal.file(stateDir.resolve("journal.json"));
+    }
+
+    /** The key peers know this host's answers by, kept across restarts in the state directory. */
+    io.vmha.agent.HostKey hostKey() throws IOException {
+      return stateDir == null
+          ? io.vmha.agent.HostKey.generate()
+          : io.vmha.agent.HostKey.loadOrCreate(stateDir.resolve("peer-key"));
     }
   }
 
@@ -105,6 +113,7 @@ public final class LibvirtAgent implements AutoCloseable {
             .clock(Clock.systemUTC())
             .executor(executor)
             .peerServer(peerServer)
+            .hostKey(settings.hostKey())
             .peerClient(new PeerClient(peer.token(), options.peerTimeout()))
             .journal(settings.journal())
             .watchdog(dog)
