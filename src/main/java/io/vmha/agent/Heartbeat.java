@@ -40,6 +40,7 @@ final class Heartbeat implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean inFlight =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final Runnable onResume;
+  private volatile AgentMetrics.Host metrics = AgentMetrics.Host.NONE;
   private ScheduledFuture<?> loop;
   private int failuresInARow;
   private volatile long acknowledged;
@@ -79,6 +80,11 @@ final class Heartbeat implements AutoCloseable {
     if (loop == null) {
       loop = executor.scheduleAtFixedRate(this::tick, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** Where renewals are counted (none by default). */
+  void countIn(AgentMetrics.Host value) {
+    this.metrics = value;
   }
 
   /** Acknowledged renewals so far. */
@@ -128,6 +134,7 @@ final class Heartbeat implements AutoCloseable {
         return;
       }
       acknowledged++;
+      metrics.renewed();
       if (failuresInARow > 0) {
         LOG.info("agent of {} renews its heartbeat again after {} failures", host, failuresInARow);
         onResume.run(); // its informers may lag behind: the work loop re-reads from the API
@@ -146,6 +153,11 @@ final class Heartbeat implements AutoCloseable {
   }
 
   private void failed(RuntimeException e) {
+    if (refusedCredential(e)) {
+      metrics.refused();
+    } else {
+      metrics.failed();
+    }
     if (failuresInARow++ == 0) {
       LOG.warn("agent of {} could not renew its heartbeat: {}", host, describe(e));
     } else {
@@ -165,11 +177,17 @@ final class Heartbeat implements AutoCloseable {
     }
   }
 
+  private static boolean refusedCredential(RuntimeException e) {
+    return e instanceof io.fabric8.kubernetes.client.KubernetesClientException k
+        && (k.getCode() == 401 || k.getCode() == 403);
+  }
+
   /** 401/403 named as such: a refused credential fences like any lost renewal, but says why. */
   private static String describe(RuntimeException e) {
-    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k
-        && (k.getCode() == 401 || k.getCode() == 403)) {
-      return "the API server refuses this agent's credential (HTTP " + k.getCode() + ")";
+    if (refusedCredential(e)) {
+      return "the API server refuses this agent's credential (HTTP "
+          + ((io.fabric8.kubernetes.client.KubernetesClientException) e).getCode()
+          + ")";
     }
     Throwable cause = e;
     while (cause.getCause() != null && cause.getCause() != cause) {

@@ -215,6 +215,13 @@ public final class HostAgent implements AutoCloseable {
               hostKey,
               () -> api.peersReachable() ? selfFencing.answer(options.apiFreshness()) : null);
       peerServer.registerInventory(me, driver::instances);
+      heartbeat.countIn(
+          peerServer
+              .metrics()
+              .forHost(
+                  me,
+                  () -> selfFencing.answer(options.apiFreshness()).renewalAgeMillis() / 1000.0,
+                  selfFencing::isFenced));
     }
     subscription = view.subscribe(me, this::wake);
     long interval = options.heartbeatInterval().toNanos();

@@ -33,6 +33,9 @@ import java.util.regex.Pattern;
 public final class PeerServer implements AutoCloseable {
   public static final String API_REACHABLE_PATH = "/v1/api-reachable";
 
+  /** Prometheus metrics of the agents this server answers for ({@link AgentMetrics}). */
+  public static final String METRICS_PATH = "/metrics";
+
   /**
    * What the hypervisor runs now, from the driver: {@code [{"name", "vm", "state"}]}. For an admin
    * (or a test) who must know what really runs on a host the API server cannot see.
@@ -57,6 +60,7 @@ public final class PeerServer implements AutoCloseable {
   private final Map<String, Supplier<java.util.List<Instance>>> inventories =
       new ConcurrentHashMap<>();
   private final ObjectMapper json = new ObjectMapper();
+  private final AgentMetrics metrics = new AgentMetrics();
 
   private PeerServer(HttpServer server, PeerToken token, String advertisedAddress) {
     this.server = server;
@@ -137,6 +141,11 @@ public final class PeerServer implements AutoCloseable {
     return token;
   }
 
+  /** The metrics of the agents this server answers for, served at {@code /metrics}. */
+  public AgentMetrics metrics() {
+    return metrics;
+  }
+
   @Override
   public void close() {
     server.stop(0);
@@ -146,6 +155,16 @@ public final class PeerServer implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       URI uri = exchange.getRequestURI();
+      if (METRICS_PATH.equals(uri.getPath())) {
+        // no token: Prometheus scrapes it, and it holds nothing a peer could misuse
+        byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+        exchange.sendResponseHeaders(200, text.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(text);
+        }
+        return;
+      }
       Matcher path = PATH.matcher(uri.getPath());
       if (!path.matches()) {
         send(exchange, 404, Map.of("error", "not found"));

@@ -154,6 +154,27 @@ class PeerEndpointTest {
         .isFalse();
   }
 
+  /** Prometheus scrapes without the token; a refused credential is counted apart. */
+  @Test
+  void servesMetricsWithoutTheToken() throws Exception {
+    AgentMetrics.Host h1 = server.metrics().forHost("h1", () -> 12.5, () -> true);
+    h1.renewed();
+    h1.refused();
+    h1.refused();
+    HttpResponse<String> metrics =
+        send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + PeerServer.METRICS_PATH))
+                .build());
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains(
+            "vmha_agent_heartbeat_renewals_total{host=\"h1\",outcome=\"credential_refused\"} 2.0",
+            "vmha_agent_heartbeat_renewals_total{host=\"h1\",outcome=\"acknowledged\"} 1.0",
+            "vmha_agent_heartbeat_renewal_age_seconds{host=\"h1\"} 12.5",
+            "vmha_agent_self_fenced{host=\"h1\"} 1.0");
+  }
+
   /** The renewal age is signed: a man in the middle cannot make a late loser look early. */
   @Test
   void aTamperedRenewalAgeIsNotBelieved() throws Exception {

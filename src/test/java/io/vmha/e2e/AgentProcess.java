@@ -202,6 +202,24 @@ final class AgentProcess implements AutoCloseable {
     }
   }
 
+  /** Its Prometheus metrics (no token needed), or "" if it does not answer. */
+  String metrics() {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + peerPort + PeerServer.METRICS_PATH))
+                  .timeout(Duration.ofSeconds(1))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
   synchronized boolean isAlive() {
     return process.isAlive();
   }

@@ -251,6 +251,10 @@ class HostIdentityE2ETest {
             assertThat(agentOfC.logSince(mark))
                 .contains("the API server refuses this agent's credential")
                 .contains("self-fencing"));
+    assertThat(agentOfC.metrics())
+        .containsPattern(
+            "vmha_agent_heartbeat_renewals_total\\{host=\"id-c\",outcome=\"credential_refused\"\\}"
+                + " [1-9]");
     eventually(
         Duration.ofSeconds(30),
         () ->
