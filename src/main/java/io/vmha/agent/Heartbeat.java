@@ -43,6 +43,7 @@ final class Heartbeat implements AutoCloseable {
   private volatile AgentMetrics.Host metrics = AgentMetrics.Host.NONE;
   private ScheduledFuture<?> loop;
   private int failuresInARow;
+  private boolean lastFailureRefused;
   private volatile long acknowledged;
 
   Heartbeat(
@@ -140,6 +141,7 @@ final class Heartbeat implements AutoCloseable {
         onResume.run(); // its informers may lag behind: the work loop re-reads from the API
       }
       failuresInARow = 0;
+      lastFailureRefused = false;
       journal.renewed(
           new AgentJournal.Entry(
               wall, sent, bootId, Map.copyOf(peers.get()), fleetSize.getAsInt()));
@@ -153,12 +155,16 @@ final class Heartbeat implements AutoCloseable {
   }
 
   private void failed(RuntimeException e) {
-    if (refusedCredential(e)) {
+    boolean refused = refusedCredential(e);
+    if (refused) {
       metrics.refused();
     } else {
       metrics.failed();
     }
-    if (failuresInARow++ == 0) {
+    // a refused credential needs a person: say so even if the failures began otherwise
+    boolean newKind = refused != lastFailureRefused;
+    lastFailureRefused = refused;
+    if (failuresInARow++ == 0 || newKind) {
       LOG.warn("agent of {} could not renew its heartbeat: {}", host, describe(e));
     } else {
       LOG.debug("agent of {} could not renew its heartbeat: {}", host, describe(e));

@@ -63,9 +63,25 @@ public final class FleetLoop implements AutoCloseable {
   private volatile Plan lastPlan;
   private volatile Set<String> removableVms = Set.of();
   private volatile Set<String> removableHosts = Set.of();
+  private final java.util.function.BooleanSupplier sureToLead;
+  private volatile boolean wasSureToLead;
 
   public FleetLoop(
       KubernetesClient client, OperatorOptions options, Clock clock, MeterRegistry registry) {
+    this(client, options, clock, registry, () -> true);
+  }
+
+  /**
+   * @param sureToLead whether this replica may decide now (see {@link Leadership}): while not, the
+   *     loop plans nothing and waits
+   */
+  FleetLoop(
+      KubernetesClient client,
+      OperatorOptions options,
+      Clock clock,
+      MeterRegistry registry,
+      java.util.function.BooleanSupplier sureToLead) {
+    this.sureToLead = sureToLead;
     this.options = options;
     this.clock = clock;
     this.heartbeats = new HeartbeatTracker(clock);
@@ -205,7 +221,7 @@ public final class FleetLoop implements AutoCloseable {
 
   private void runOnce() {
     scheduled.set(false);
-    if (!cachesReady()) {
+    if (!cachesReady() || !sureToLead()) {
       schedule(Duration.ofMillis(200));
       return;
     }
@@ -262,6 +278,19 @@ public final class FleetLoop implements AutoCloseable {
       log.error("planning failed; trying again", e);
       schedule(Duration.ofSeconds(1));
     }
+  }
+
+  private boolean sureToLead() {
+    boolean sure = sureToLead.getAsBoolean();
+    if (sure != wasSureToLead) {
+      wasSureToLead = sure;
+      if (sure) {
+        log.info("sure to lead: deciding");
+      } else {
+        log.warn("not sure to lead (no recent own renewal of the leader Lease seen): not deciding");
+      }
+    }
+    return sure;
   }
 
   private void wakeAt(Instant when) {

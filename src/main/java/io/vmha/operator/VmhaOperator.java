@@ -35,6 +35,22 @@ public final class VmhaOperator implements AutoCloseable {
   private final KubernetesClient client;
 
   /**
+   * The leader elector's timings, written out because the write guard depends on them: a replica
+   * writes only within {@link #RENEW_DEADLINE} of its own last renewal, well inside the {@link
+   * #LEASE_DURATION} a follower waits before it takes over.
+   */
+  static final java.time.Duration LEASE_DURATION = java.time.Duration.ofSeconds(15);
+
+  static final java.time.Duration RENEW_DEADLINE = java.time.Duration.ofSeconds(10);
+
+  /** Null without leader election. */
+  private final Leadership leadership;
+
+  private io.fabric8.kubernetes.client.informers.SharedIndexInformer<
+          io.fabric8.kubernetes.api.model.coordination.v1.Lease>
+      leaderLease;
+
+  /**
    * @param overrides extra JOSDK configuration, e.g. for an API server without server-side apply
    */
   public VmhaOperator(
@@ -45,18 +61,37 @@ public final class VmhaOperator implements AutoCloseable {
   }
 
   public VmhaOperator(
-      KubernetesClient client,
+      KubernetesClient given,
       OperatorOptions options,
       Clock clock,
       Consumer<ConfigurationServiceOverrider> overrides) {
     this.options = options;
-    this.client = client;
+    if (options.leaderElection()) {
+      this.leadership =
+          new Leadership(
+              options.identity(),
+              options.leaseNamespace(),
+              options.leaseName(),
+              RENEW_DEADLINE,
+              System::nanoTime,
+              clock);
+      this.client = guarded(given, options.identity(), leadership);
+    } else {
+      this.leadership = null;
+      this.client = given;
+    }
     // heap, GC, threads, CPU: what sizing the Deployment's memory limit and -Xmx is judged by
     new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
     jvmGc.bindTo(registry);
     new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
     new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
-    fleet = new FleetLoop(client, options, clock, registry);
+    fleet =
+        new FleetLoop(
+            client,
+            options,
+            clock,
+            registry,
+            leadership == null ? () -> true : leadership::certain);
     operator =
         new Operator(
             o -> {
@@ -73,6 +108,8 @@ public final class VmhaOperator implements AutoCloseable {
                             options.leaseName())
                         .withLeaseNamespace(options.leaseNamespace())
                         .withIdentity(options.identity())
+                        .withLeaseDuration(LEASE_DURATION)
+                        .withRenewDeadline(RENEW_DEADLINE)
                         .withRetryPeriod(java.time.Duration.ofSeconds(1))
                         .withLeaderCallbacks(
                             new io.fabric8.kubernetes.client.extended.leaderelection
@@ -89,7 +126,54 @@ public final class VmhaOperator implements AutoCloseable {
     operator.register(new VirtualMachineReconciler(fleet));
   }
 
+  /**
+   * This replica's own client: every write passes the {@link Leadership} guard, and the API server
+   * records it under this replica's name ({@code vmha-operator-<identity>} in managedFields), so
+   * who wrote what is visible.
+   */
+  static KubernetesClient guarded(KubernetesClient given, String identity, Leadership leadership) {
+    io.fabric8.kubernetes.client.Config config =
+        new io.fabric8.kubernetes.client.ConfigBuilder(given.getConfiguration())
+            .withUserAgent("vmha-operator-" + identity + "/" + version())
+            .build();
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(config)
+        .withHttpClientBuilderConsumer(
+            b -> b.addOrReplaceInterceptor("vmha-leadership", leadership))
+        .build();
+  }
+
+  private static String version() {
+    String version = VmhaOperator.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
+  }
+
   public VmhaOperator start() throws IOException {
+    if (leadership != null) {
+      leaderLease =
+          client
+              .leases()
+              .inNamespace(options.leaseNamespace())
+              .withName(options.leaseName())
+              .inform(
+                  new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(io.fabric8.kubernetes.api.model.coordination.v1.Lease l) {
+                      leadership.observe(l);
+                    }
+
+                    @Override
+                    public void onUpdate(
+                        io.fabric8.kubernetes.api.model.coordination.v1.Lease old,
+                        io.fabric8.kubernetes.api.model.coordination.v1.Lease l) {
+                      leadership.observe(l);
+                    }
+
+                    @Override
+                    public void onDelete(
+                        io.fabric8.kubernetes.api.model.coordination.v1.Lease l, boolean unknown) {}
+                  });
+    }
     operator.start();
     if (options.httpPort() >= 0) {
       health =
@@ -159,6 +243,12 @@ public final class VmhaOperator implements AutoCloseable {
     fleet.close();
     if (options.leaderElection()) {
       LeaderLeaseRelease.release(client, options);
+    }
+    if (leaderLease != null) {
+      leaderLease.close();
+    }
+    if (leadership != null) {
+      client.close(); // its own, derived from the one it was given
     }
     jvmGc.close();
   }

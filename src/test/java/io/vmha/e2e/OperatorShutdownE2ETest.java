@@ -46,20 +46,7 @@ class OperatorShutdownE2ETest {
   }
 
   static Process operator(String identity) throws Exception {
-    List<String> command = io.vmha.cli.VmhaCommand.inNewJvm("-Xmx256m", "-XX:TieredStopAtLevel=1");
-    command.addAll(
-        List.of(
-            "operator",
-            "--leader-election=true",
-            "--lease-namespace=" + NS,
-            "--identity=" + identity,
-            "--http-port=0"));
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("operator-" + identity + ".log").toFile());
-    builder.environment().put("KUBECONFIG", api.kubeconfig().toString());
-    return builder.start();
+    return OperatorProcess.start(api, NS, identity, dir);
   }
 
   static String holder() {
