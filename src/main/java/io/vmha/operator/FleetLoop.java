@@ -84,7 +84,8 @@ public final class FleetLoop implements AutoCloseable {
     this.sureToLead = sureToLead;
     this.options = options;
     this.clock = clock;
-    this.heartbeats = new HeartbeatTracker(clock);
+    this.heartbeats =
+        new HeartbeatTracker(clock, options.settings().heartbeatInterval().multipliedBy(2));
     this.metrics = new FleetMetrics(registry);
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vmha-fleet-loop"));
     this.writers = Executors.newFixedThreadPool(16, r -> daemon(r, "vmha-writer"));

@@ -13,15 +13,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * restart gives every host a fresh grace period (H5). That first sighting is not a renewal the
  * operator saw happen, though: {@link #renewedSinceStart} stays false until the Lease changes
  * again, and a new leader judges a host by what the previous one wrote until then.
+ *
+ * <p>When no host renewal at all reaches the operator for longer than a blind gap (two heartbeat
+ * intervals), the operator itself was most likely cut off from the API server (its watches stalled,
+ * or the API server stopped): it could not record a failover freeze then, and on its way back some
+ * hosts' renewals arrive before others'. The first renewal after such a gap marks its sight
+ * regained ({@link #sightRegainedAt}), and hosts still silent then are treated as after a freeze:
+ * they get until their self-fence is due, counted from that moment, before they are lost.
  */
 public final class HeartbeatTracker {
   private record Seen(String renewTime, Instant at, boolean renewal) {}
 
-  private final Clock clock;
-  private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(HeartbeatTracker.class);
 
-  public HeartbeatTracker(Clock clock) {
+  private final Clock clock;
+  private final java.time.Duration blindGap;
+  private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+  private volatile Instant lastHostRenewal;
+  private volatile Instant sightRegainedAt;
+
+  /**
+   * @param blindGap no host renewal for longer than this: the operator was likely blind
+   */
+  public HeartbeatTracker(Clock clock, java.time.Duration blindGap) {
     this.clock = clock;
+    this.blindGap = blindGap;
   }
 
   /** Records a renewal; true when the renew time is new. */
@@ -31,8 +48,29 @@ public final class HeartbeatTracker {
     if (previous != null && previous.renewTime().equals(value)) {
       return false;
     }
-    seen.put(key, new Seen(value, clock.instant(), previous != null));
+    Instant now = clock.instant();
+    seen.put(key, new Seen(value, now, previous != null));
+    if (key.startsWith(HOST_PREFIX)) {
+      Instant before = lastHostRenewal;
+      if (before != null && java.time.Duration.between(before, now).compareTo(blindGap) > 0) {
+        sightRegainedAt = now;
+        log.warn(
+            "no host renewal reached the operator for {} ms (its view of the API server was"
+                + " interrupted, or every host was silent): hosts still silent now get until their"
+                + " self-fence is due before they are judged lost",
+            java.time.Duration.between(before, now).toMillis());
+      }
+      lastHostRenewal = now;
+    }
     return true;
+  }
+
+  /**
+   * When host renewals reached the operator again after none did for longer than the blind gap, or
+   * null.
+   */
+  public Instant sightRegainedAt() {
+    return sightRegainedAt;
   }
 
   /**
@@ -53,8 +91,10 @@ public final class HeartbeatTracker {
     seen.remove(key);
   }
 
+  private static final String HOST_PREFIX = "host/";
+
   static String hostKey(String host) {
-    return "host/" + host;
+    return HOST_PREFIX + host;
   }
 
   static String guestKey(String namespace, String vm) {

@@ -85,7 +85,8 @@ final class SnapshotBuilder {
     Map<String, VmTemplate> templateObjects = new java.util.HashMap<>();
     Map<String, VirtualMachine> vmObjects = new java.util.HashMap<>();
     boolean frozen = false;
-    Instant resumed = failoverResumedAt;
+    // a freeze the operator could not record, being blind itself, ends like a recorded one
+    Instant resumed = latest(failoverResumedAt, heartbeats.sightRegainedAt());
     List<HostView> hosts = new ArrayList<>();
     for (VmHost host : freshest(caches.hosts)) {
       if (host.getSpec() == null || host.getSpec().getCapacity() == null) {

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -123,6 +124,38 @@ final class AgentProcess implements AutoCloseable {
         new AgentProcess(host, proxy, command, proxied, dir, port, token, withWatchdog);
     agent.boot();
     return agent;
+  }
+
+  /**
+   * A simulated datacenter as a user sets one up: StorageRepository {@code san} (shared), a VmHost
+   * per name, and a real agent process for each (default timings), all sharing one peer token.
+   */
+  static Map<String, AgentProcess> fleet(
+      RealApiServer api, String leaseNamespace, List<String> hosts, Path dir, boolean withWatchdog)
+      throws IOException {
+    api.apply(
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: san}
+        spec: {type: Shared, url: "nfs://filer/vms", mountPath: /srv/vms}
+        """);
+    String secret = "e2e-peer-secret-" + Long.toHexString(System.nanoTime());
+    Map<String, AgentProcess> agents = new java.util.LinkedHashMap<>();
+    for (String host : hosts) {
+      api.apply(
+          """
+          apiVersion: vmha.io/v1alpha1
+          kind: VmHost
+          metadata: {name: %s}
+          spec: {capacity: {cpus: 16, memoryMiB: 32768}}
+          """
+              .formatted(host));
+      agents.put(
+          host,
+          start(host, api.kubeconfig(), leaseNamespace, secret, dir, withWatchdog, List.of()));
+    }
+    return agents;
   }
 
   /** Starts the agent again on the same host, proxy and port: a host back from a reset. */

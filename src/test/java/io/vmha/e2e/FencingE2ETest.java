@@ -76,25 +76,7 @@ class FencingE2ETest {
                 new OperatorOptions(DEFAULTS, false, "vmha-operator", NS, "e2e", -1, false),
                 o -> {})
             .start();
-    apply(
-        """
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: san}
-        spec: {type: Shared, url: "nfs://filer/vms", mountPath: /srv/vms}
-        """);
-    String secret = "e2e-peer-secret-" + Long.toHexString(System.nanoTime());
-    for (String host : HOSTS) {
-      apply(
-          """
-          apiVersion: vmha.io/v1alpha1
-          kind: VmHost
-          metadata: {name: %s}
-          spec: {capacity: {cpus: 16, memoryMiB: 32768}}
-          """
-              .formatted(host));
-      agents.put(host, AgentProcess.start(host, api.kubeconfig(), NS, secret, dir));
-    }
+    agents.putAll(AgentProcess.fleet(api, NS, HOSTS, dir, true));
     monitorThread = Executors.newSingleThreadScheduledExecutor();
     monitorThread.scheduleWithFixedDelay(
         FencingE2ETest::checkOneCopyPerVm, 200, 200, TimeUnit.MILLISECONDS);
@@ -287,12 +269,6 @@ class FencingE2ETest {
   }
 
   // ---- the fleet -------------------------------------------------------------------------------
-
-  static void apply(String yaml) {
-    for (HasMetadata object : ChartedFleet.parse(yaml)) {
-      api.admin().resource(object).createOr(r -> r.update());
-    }
-  }
 
   static List<String> createVms(int count) {
     List<String> names = new ArrayList<>();

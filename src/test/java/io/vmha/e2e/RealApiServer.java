@@ -148,6 +148,13 @@ final class RealApiServer implements AutoCloseable {
     return Tools.run(command, Tools.helmEnv(), Duration.ofMinutes(2));
   }
 
+  /** Creates or replaces the objects of {@code yaml} as the admin, as {@code kubectl apply}. */
+  void apply(String yaml) {
+    for (io.fabric8.kubernetes.api.model.HasMetadata object : ChartedFleet.parse(yaml)) {
+      admin.resource(object).createOr(r -> r.update());
+    }
+  }
+
   void createNamespace(String name) {
     admin
         .namespaces()

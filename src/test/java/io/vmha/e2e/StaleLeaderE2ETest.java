@@ -50,28 +50,9 @@ class StaleLeaderE2ETest {
     for (String identity : List.of("a", "b")) {
       replicas.put(identity, OperatorProcess.start(api, NS, identity, dir));
     }
-    apply(
-        """
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: san}
-        spec: {type: Shared, url: "nfs://filer/vms", mountPath: /srv/vms}
-        """);
-    String secret = "stale-peer-secret-" + Long.toHexString(System.nanoTime());
-    for (String host : HOSTS) {
-      apply(
-          """
-          apiVersion: vmha.io/v1alpha1
-          kind: VmHost
-          metadata: {name: %s}
-          spec: {capacity: {cpus: 16, memoryMiB: 32768}}
-          """
-              .formatted(host));
-      agents.put(
-          host, AgentProcess.start(host, api.kubeconfig(), NS, secret, dir, false, List.of()));
-    }
+    agents.putAll(AgentProcess.fleet(api, NS, HOSTS, dir, false));
     for (int i = 1; i <= 3; i++) {
-      apply(
+      api.apply(
           """
           apiVersion: vmha.io/v1alpha1
           kind: VirtualMachine
@@ -171,12 +152,6 @@ class StaleLeaderE2ETest {
                 assertThat(vmHost.getStatus().getPhase()).as(host).isEqualTo("Up");
               }
             });
-  }
-
-  static void apply(String yaml) {
-    for (HasMetadata object : ChartedFleet.parse(yaml)) {
-      api.admin().resource(object).createOr(r -> r.update());
-    }
   }
 
   static VirtualMachine vm(String name) {
