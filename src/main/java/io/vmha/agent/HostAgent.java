@@ -391,7 +391,15 @@ public final class HostAgent implements AutoCloseable {
       }
       step(
           "report",
-          () -> reporter.report(work, fenced, now, endpoint, selfFencedAt, keeper.toReport()));
+          () ->
+              reporter.report(
+                  work,
+                  fenced,
+                  now,
+                  endpoint,
+                  selfFencedAt,
+                  keeper.toReport(),
+                  keeper.migrationFailures()));
     } catch (RuntimeException e) {
       LOG.warn("agent of {}: tick failed", me, e);
     }

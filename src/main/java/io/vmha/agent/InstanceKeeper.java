@@ -127,7 +127,14 @@ final class InstanceKeeper {
   void migrate(AgentWork work) {
     Map<InstanceRef, Instance> instances = instancesByRef();
     long now = System.nanoTime();
-    failedMigrations.keySet().retainAll(instances.keySet());
+    // failures count for one migration only: once the operator aborts it, a later one starts anew
+    Set<InstanceRef> leaving = new HashSet<>();
+    for (PlacedVm vm : work.placed()) {
+      if (vm.instanceName() != null && vm.migratingAwayFrom(me)) {
+        leaving.add(vm.instance());
+      }
+    }
+    failedMigrations.keySet().retainAll(leaving);
     for (PlacedVm vm : work.placed()) {
       InstanceRef name = vm.instanceName() == null ? null : vm.instance();
       if (name == null || !vm.migratingAwayFrom(me) || !instances.containsKey(name)) {
@@ -150,7 +157,8 @@ final class InstanceKeeper {
               driver.migrate(name, target);
               failedMigrations.remove(name);
             } catch (DriverException | RuntimeException e) {
-              MigrationFailures next = MigrationFailures.after(failedMigrations.get(name), target);
+              MigrationFailures next =
+                  MigrationFailures.after(failedMigrations.get(name), target, e.getMessage());
               failedMigrations.put(name, next);
               if (next.count() == 1 || Integer.bitCount(next.count()) == 1) {
                 // the 1st, 2nd, 4th, 8th... failure: a few lines, not millions
@@ -175,12 +183,31 @@ final class InstanceKeeper {
    * Failed attempts to migrate one instance to one target, and when to try again: one second,
    * doubling to at most a minute.
    */
-  private record MigrationFailures(String target, int count, long retryAt, long delayMillis) {
-    static MigrationFailures after(MigrationFailures previous, String target) {
+  private record MigrationFailures(
+      String target, int count, long retryAt, long delayMillis, String message) {
+    static MigrationFailures after(MigrationFailures previous, String target, String message) {
       int count = previous == null || !previous.target().equals(target) ? 1 : previous.count() + 1;
       long delay = Math.min(60_000L, 1_000L << Math.min(6, count - 1));
-      return new MigrationFailures(target, count, System.nanoTime() + delay * 1_000_000L, delay);
+      return new MigrationFailures(
+          target, count, System.nanoTime() + delay * 1_000_000L, delay, message);
     }
+  }
+
+  /**
+   * Migrations that failed in a row, per instance, for the report: the operator gives up on one
+   * after a few, and says why.
+   */
+  Map<InstanceRef, io.vmha.api.MigrationFailureReport> migrationFailures() {
+    Map<InstanceRef, io.vmha.api.MigrationFailureReport> reports = new java.util.HashMap<>();
+    failedMigrations.forEach(
+        (ref, failures) -> {
+          var report = new io.vmha.api.MigrationFailureReport();
+          report.setTarget(failures.target());
+          report.setAttempts(failures.count());
+          report.setMessage(failures.message());
+          reports.put(ref, report);
+        });
+    return reports;
   }
 
   void stopListed(AgentWork work) {

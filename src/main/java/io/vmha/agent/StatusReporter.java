@@ -66,7 +66,8 @@ final class StatusReporter {
       Instant now,
       String endpoint,
       String selfFencedAt,
-      Map<InstanceRef, Instance> instances) {
+      Map<InstanceRef, Instance> instances,
+      Map<InstanceRef, io.vmha.api.MigrationFailureReport> migrationFailures) {
     AgentReport report = new AgentReport();
     report.setAgentVersion(agentVersion);
     report.setDriver(driver.name());
@@ -76,7 +77,7 @@ final class StatusReporter {
     report.setStorageConnected(driver.storageConnected());
     report.setNetworkConnected(driver.networkConnected());
     report.setReachableRepositories(new ArrayList<>(new TreeSet<>(driver.reachableRepositories())));
-    report.setInstances(instanceReports(instances));
+    report.setInstances(instanceReports(instances, migrationFailures));
     report.setFenced(fenced);
     report.setSettings(settingsReport);
     report.setSelfFencedAt(selfFencedAt);
@@ -135,10 +136,14 @@ final class StatusReporter {
     }
   }
 
-  private static List<InstanceReport> instanceReports(Map<InstanceRef, Instance> all) {
+  private static List<InstanceReport> instanceReports(
+      Map<InstanceRef, Instance> all,
+      Map<InstanceRef, io.vmha.api.MigrationFailureReport> migrationFailures) {
     List<InstanceReport> reports = new ArrayList<>();
-    for (Instance instance : all.values()) {
+    for (var entry : all.entrySet()) {
+      Instance instance = entry.getValue();
       InstanceReport r = new InstanceReport();
+      r.setMigrationFailure(migrationFailures.get(entry.getKey()));
       r.setName(instance.name());
       r.setVm(instance.vmKey());
       r.setState(instance.state().name());

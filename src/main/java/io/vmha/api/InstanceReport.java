@@ -29,6 +29,18 @@ public class InstanceReport {
   @JsonPropertyDescription("When the instance entered this state (RFC 3339, agent clock).")
   private String since;
 
+  @JsonPropertyDescription(
+      "Live migrations of this instance that failed in a row (the operator aborts after a few).")
+  private MigrationFailureReport migrationFailure;
+
+  public MigrationFailureReport getMigrationFailure() {
+    return migrationFailure;
+  }
+
+  public void setMigrationFailure(MigrationFailureReport migrationFailure) {
+    this.migrationFailure = migrationFailure;
+  }
+
   public String getName() {
     return name;
   }

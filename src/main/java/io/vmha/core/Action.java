@@ -80,8 +80,15 @@ public sealed interface Action {
   /** The target runs the instance: {@code host = to}, clear the target, phase {@code Running}. */
   record CompleteMigration(String vm, String from, String to) implements Action {}
 
-  /** The migration cannot finish: clear the target, phase back to {@code Running}. */
-  record AbortMigration(String vm, String to, String message) implements Action {}
+  /**
+   * The migration cannot finish: clear the target, phase back to {@code Running}; the VM stays on
+   * its source. {@code reason}: {@code MigrationAborted} (the target was lost, or the migration
+   * called off), or {@link #GAVE_UP} after {@code Settings.MIGRATION_ATTEMPTS} failures in a row: a
+   * drain then leaves the VM where it is for {@code Settings.MIGRATION_RETRY_AFTER}.
+   */
+  record AbortMigration(String vm, String to, String reason, String message) implements Action {
+    public static final String GAVE_UP = "MigrationFailed";
+  }
 
   /** Set the phase from what the agent reports; placement unchanged. */
   record UpdateVmPhase(String vm, VmPhase phase, String reason, String message) implements Action {}

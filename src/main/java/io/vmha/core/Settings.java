@@ -28,6 +28,15 @@ public record Settings(
   /** Slack H1 demands between the agent fencing itself and the operator declaring it lost. */
   public static final Duration FENCING_SLACK = Duration.ofSeconds(2);
 
+  /**
+   * Live migrations of one VM to one target that may fail in a row (the agent backs off 1, 2, 4, 8
+   * s between them) before the operator aborts the migration.
+   */
+  public static final int MIGRATION_ATTEMPTS = 5;
+
+  /** How long a VM whose migration was aborted stays where it is before a drain tries again. */
+  public static final Duration MIGRATION_RETRY_AFTER = Duration.ofMinutes(5);
+
   public static Settings defaults() {
     return new Settings(
         Duration.ofSeconds(2),

@@ -216,7 +216,8 @@ final class SnapshotBuilder {
                   instance.getVm() == null ? "" : instance.getVm(),
                   state,
                   resources(instance.getResources()),
-                  instance.getReason()));
+                  instance.getReason(),
+                  migrationFailure(instance.getMigrationFailure())));
         }
       }
     }
@@ -364,6 +365,14 @@ final class SnapshotBuilder {
     }
     Instant at = Timestamps.parse(condition.getLastTransitionTime());
     return at == null ? null : at.plusSeconds(1);
+  }
+
+  private static io.vmha.core.model.MigrationFailure migrationFailure(
+      io.vmha.api.MigrationFailureReport report) {
+    return report == null || report.getTarget() == null || report.getAttempts() == null
+        ? null
+        : new io.vmha.core.model.MigrationFailure(
+            report.getTarget(), report.getAttempts(), report.getMessage());
   }
 
   private static Instant latest(Instant a, Instant b) {

@@ -141,7 +141,12 @@ public final class FleetBuilder {
             .computeIfAbsent(vm.host, h -> new ArrayList<>())
             .add(
                 new InstanceReport(
-                    vm.instanceName, vm.key, vm.reportedState(), vm.resources(), null));
+                    vm.instanceName,
+                    vm.key,
+                    vm.reportedState(),
+                    vm.resources(),
+                    null,
+                    vm.migrationFailure));
       }
     }
     List<HostView> hostViews = new ArrayList<>();
@@ -405,6 +410,8 @@ public final class FleetBuilder {
     String message;
     boolean reported = true;
     InstanceState reportedState;
+    io.vmha.core.model.MigrationFailure migrationFailure;
+    Instant phaseSince;
 
     Vm(String key) {
       this.key = key;
@@ -495,6 +502,20 @@ public final class FleetBuilder {
       return this;
     }
 
+    /** Its source agent reports the migration to {@code target} failed that often in a row. */
+    public Vm migrationFailed(String target, int attempts, String why) {
+      migrationFailure = new io.vmha.core.model.MigrationFailure(target, attempts, why);
+      return this;
+    }
+
+    /** Its status says so since {@code at}. */
+    public Vm statusSince(Instant at, String why, String what) {
+      phaseSince = at;
+      reason = why;
+      message = what;
+      return this;
+    }
+
     public Vm notReported() {
       reported = false;
       return this;
@@ -570,7 +591,7 @@ public final class FleetBuilder {
               failoverCount,
               reason,
               message,
-              null));
+              phaseSince));
     }
   }
 }

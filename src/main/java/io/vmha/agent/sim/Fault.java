@@ -33,7 +33,12 @@ public enum Fault {
    */
   ISOLATED("isolated"),
   /** Every start of an instance on this host fails (to demonstrate bounded retries, F6). */
-  START_FAILURE("start-failure");
+  START_FAILURE("start-failure"),
+  /**
+   * Every live migration to this host fails (to demonstrate bounded migration attempts: a drain
+   * gives up on a VM it cannot move and says why).
+   */
+  MIGRATION_FAILURE("migration-failure");
 
   /** The annotation that declares a host's faults. */
   public static final String ANNOTATION = "sim.vmha.io/fault";

@@ -350,6 +350,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
     sim.driver.setStorageConnected(!faults.contains(Fault.STORAGE_DOWN));
     sim.driver.setNetworkConnected(!faults.contains(Fault.NETWORK_DOWN));
     sim.driver.setFailStarts(faults.contains(Fault.START_FAILURE));
+    sim.driver.setRefuseMigrations(faults.contains(Fault.MIGRATION_FAILURE));
     boolean apiCut = faults.contains(Fault.API_PARTITION) || faults.contains(Fault.ISOLATED);
     if (sim.network != null) {
       sim.network.cut(apiCut); // the agent learns it from refused connections, like a real one

@@ -22,6 +22,9 @@ public final class SimulatedDriver implements HypervisorDriver {
   /** The reason of a start refused by the {@code start-failure} fault. */
   public static final String START_FAILURE = "simulated start failure (fault start-failure)";
 
+  public static final String MIGRATION_FAILURE =
+      "simulated migration failure (fault migration-failure)";
+
   /** Which repositories a host reaches: shared ones only with storage, local ones always. */
   public interface RepositoryCatalog {
     Set<String> reachable(String host, boolean storageConnected);
@@ -41,6 +44,7 @@ public final class SimulatedDriver implements HypervisorDriver {
   private volatile boolean storageConnected = true;
   private volatile boolean networkConnected = true;
   private volatile boolean failStarts;
+  private volatile boolean refuseMigrations;
   private volatile boolean poweredOn = true;
 
   SimulatedDriver(String host, Clock clock, RepositoryCatalog repositories, Migrator migrator) {
@@ -172,6 +176,11 @@ public final class SimulatedDriver implements HypervisorDriver {
     failStarts = fail;
   }
 
+  /** Refuses every incoming live migration from now on (or no more). */
+  public void setRefuseMigrations(boolean refuse) {
+    refuseMigrations = refuse;
+  }
+
   /** The host dies: every instance is gone. */
   public synchronized void crash() {
     poweredOn = false;
@@ -196,6 +205,9 @@ public final class SimulatedDriver implements HypervisorDriver {
   /** Receives a migrated instance, or refuses it. */
   synchronized void receive(SimInstance handle) throws DriverException {
     requirePower();
+    if (refuseMigrations) {
+      throw new DriverException(MIGRATION_FAILURE + " on " + host);
+    }
     if (handle.image() != null
         && !reachableRepositories().contains(handle.image().getRepository())) {
       throw new DriverException(

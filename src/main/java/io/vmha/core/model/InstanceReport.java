@@ -10,13 +10,24 @@ import java.util.Objects;
  * @param vmKey the VM as {@code namespace/name}; {@code ""} for an instance vmha did not start (a
  *     domain without vmha's metadata): the one way core says "no VM"
  * @param failureReason why the instance failed or stopped, when the agent knows; may be null
+ * @param migrationFailure live migrations of it that failed in a row; null if none
  */
 public record InstanceReport(
     String instanceName,
     String vmKey,
     InstanceState state,
     Resources resources,
-    String failureReason) {
+    String failureReason,
+    MigrationFailure migrationFailure) {
+  public InstanceReport(
+      String instanceName,
+      String vmKey,
+      InstanceState state,
+      Resources resources,
+      String failureReason) {
+    this(instanceName, vmKey, state, resources, failureReason, null);
+  }
+
   public InstanceReport {
     Objects.requireNonNull(instanceName, "instanceName");
     Objects.requireNonNull(vmKey, "vmKey");

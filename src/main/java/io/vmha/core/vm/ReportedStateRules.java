@@ -1,9 +1,11 @@
 package io.vmha.core.vm;
 
 import io.vmha.core.Action;
+import io.vmha.core.Settings;
 import io.vmha.core.health.HostState;
 import io.vmha.core.model.InstanceReport;
 import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.MigrationFailure;
 import io.vmha.core.model.VmPhase;
 
 /**
@@ -70,6 +72,13 @@ final class ReportedStateRules {
                           + " on local repository "
                           + (vm.isLocal() ? vm.repository().name() : "?")
                           + ": stop it to let the host drain"));
+        } else if (coolingOff(vm)) {
+          context
+              .log()
+              .vm(
+                  vm.view(),
+                  new Action.UpdateVmPhase(
+                      vm.key(), phase, Action.AbortMigration.GAVE_UP, vm.status().message()));
         } else {
           queue.migrate(vm, host, line);
         }
@@ -85,11 +94,28 @@ final class ReportedStateRules {
       return;
     }
     InstanceReport incoming = target.instance(vm.key(), status.instanceName());
+    MigrationFailure failed = gaveUp(source.instance(vm.key(), status.instanceName()), target);
     if (incoming != null && incoming.state() == InstanceState.Running) {
       context.release(source, vm);
       context
           .log()
           .vm(vm.view(), new Action.CompleteMigration(vm.key(), source.name(), target.name()));
+    } else if (failed != null && incoming == null) {
+      abort(
+          vm,
+          target,
+          Action.AbortMigration.GAVE_UP,
+          "live migration to "
+              + target.name()
+              + " failed "
+              + failed.attempts()
+              + " times in a row (last: "
+              + failed.message()
+              + "); the VM stays on "
+              + source.name()
+              + ", a drain tries again in "
+              + Settings.MIGRATION_RETRY_AFTER.toMinutes()
+              + " min");
     } else if (incoming != null
         && (incoming.state() == InstanceState.Failed
             || incoming.state() == InstanceState.Stopped)) {
@@ -130,10 +156,43 @@ final class ReportedStateRules {
   }
 
   private void abort(ResolvedVm vm, HostState target, String message) {
+    abort(vm, target, "MigrationAborted", message);
+  }
+
+  private void abort(ResolvedVm vm, HostState target, String reason, String message) {
     context.release(target, vm);
     context
         .log()
-        .vm(vm.view(), new Action.AbortMigration(vm.key(), vm.status().migrationTarget(), message));
+        .vm(
+            vm.view(),
+            new Action.AbortMigration(vm.key(), vm.status().migrationTarget(), reason, message));
+  }
+
+  /** The source agent reports this migration failed too often in a row: stop asking for it. */
+  private static MigrationFailure gaveUp(InstanceReport outgoing, HostState target) {
+    MigrationFailure failure = outgoing == null ? null : outgoing.migrationFailure();
+    return failure != null
+            && failure.target().equals(target.name())
+            && failure.attempts() >= Settings.MIGRATION_ATTEMPTS
+        ? failure
+        : null;
+  }
+
+  /**
+   * A drain leaves a VM whose migration it gave up on where it is for a while, rather than asking
+   * for the same failing migration again; the reason stays on the VM meanwhile.
+   */
+  private boolean coolingOff(ResolvedVm vm) {
+    var status = vm.status();
+    if (!Action.AbortMigration.GAVE_UP.equals(status.reason()) || status.phaseSince() == null) {
+      return false;
+    }
+    java.time.Instant until = status.phaseSince().plus(Settings.MIGRATION_RETRY_AFTER);
+    if (!context.now().isBefore(until)) {
+      return false;
+    }
+    context.deadlines().consider(until);
+    return true;
   }
 
   private void line(ResolvedVm vm, VmPhase phase, String reason) {

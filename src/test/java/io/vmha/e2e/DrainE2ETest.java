@@ -1,0 +1,151 @@
+package io.vmha.e2e;
+
+import static io.vmha.e2e.ChartedFleet.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmha.agent.AgentOptions;
+import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.agent.sim.SimulationOptions;
+import io.vmha.api.InstanceReport;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmHost;
+import io.vmha.core.Settings;
+import io.vmha.operator.OperatorOptions;
+import io.vmha.operator.VmhaOperator;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Draining a host whose VMs cannot be live-migrated (#20: the host stayed PreparingForMaintenance
+ * and its VMs Migrating forever, the agent retrying millions of times): the real operator and
+ * simulated agents on a real API server, every migration to the only other host refused by its
+ * hypervisor. Each VM's migration is tried a bounded number of times, then aborted with the
+ * hypervisor's error on the VM; the VM keeps running where it is and the drain leaves it there.
+ */
+class DrainE2ETest {
+  static final String NS = "vmha-drain";
+  static final String APPS = "drain-apps";
+  static final List<String> VMS = List.of("db-1", "db-2");
+  static RealApiServer api;
+  static VmhaOperator operator;
+  static SimulatedDatacenter datacenter;
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = RealApiServer.startWithCrds();
+    api.createNamespace(NS);
+    api.createNamespace(APPS);
+    Settings settings = ChartedFleet.FAST;
+    operator =
+        new VmhaOperator(
+                api.admin(),
+                new OperatorOptions(settings, false, "vmha-operator", NS, "drain", -1, false),
+                o -> {})
+            .start();
+    datacenter =
+        new SimulatedDatacenter(
+                api.admin(),
+                SimulationOptions.of(AgentOptions.simulatedFor(settings, NS)).withThreads(2))
+            .start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (datacenter != null) {
+      datacenter.close();
+    }
+    if (operator != null) {
+      operator.close();
+    }
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  @Test
+  void aDrainWhoseMigrationsAllFailGivesUpOnEachVmAndSaysWhy() throws Exception {
+    api.apply(
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: drain-nfs}
+        spec: {type: Shared, mountPath: /var/lib/vmha/repositories/drain-nfs}
+        ---
+        apiVersion: vmha.io/v1alpha1
+        kind: VmHost
+        metadata: {name: dr-1}
+        spec: {capacity: {cpus: 16, memoryMiB: 65536}}
+        """);
+    datacenter.addHost("dr-1");
+    for (String vm : VMS) {
+      api.apply(
+          """
+          apiVersion: vmha.io/v1alpha1
+          kind: VirtualMachine
+          metadata: {name: %s, namespace: %s}
+          spec: {image: {repository: drain-nfs, path: images/%s.qcow2}, cpus: 1, memoryMiB: 1024}
+          """
+              .formatted(vm, APPS, vm));
+    }
+    eventually(
+        Duration.ofSeconds(60),
+        () -> VMS.forEach(vm -> assertThat(vm(vm).getStatus().getPhase()).isEqualTo("Running")));
+    // the only other host refuses every incoming migration
+    api.apply(
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: VmHost
+        metadata: {name: dr-2, annotations: {sim.vmha.io/fault: migration-failure}}
+        spec: {capacity: {cpus: 16, memoryMiB: 65536}}
+        """);
+    datacenter.addHost("dr-2");
+    eventually(() -> assertThat(host("dr-2").getStatus().getPhase()).isEqualTo("Up"));
+
+    long drained = System.nanoTime();
+    api.admin()
+        .resources(VmHost.class)
+        .withName("dr-1")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"maintenance\":true}}");
+    eventually(
+        Duration.ofSeconds(90),
+        () -> {
+          for (String vm : VMS) {
+            var status = vm(vm).getStatus();
+            assertThat(status.getPhase()).isEqualTo("Running");
+            assertThat(status.getHost()).isEqualTo("dr-1");
+            assertThat(status.getReason()).isEqualTo("MigrationFailed");
+            assertThat(status.getMessage())
+                .contains("dr-2", Settings.MIGRATION_ATTEMPTS + " times", "migration-failure");
+          }
+        });
+    long gaveUpAfter = Duration.ofNanos(System.nanoTime() - drained).toMillis();
+    // the drain leaves them there: no new attempt, the instance still runs on dr-1
+    Thread.sleep(5_000);
+    for (String vm : VMS) {
+      assertThat(vm(vm).getStatus().getPhase()).isEqualTo("Running");
+      assertThat(vm(vm).getStatus().getReason()).isEqualTo("MigrationFailed");
+    }
+    List<InstanceReport> onDr1 = host("dr-1").getStatus().getReported().getInstances();
+    assertThat(onDr1)
+        .extracting(InstanceReport::getVm)
+        .containsExactlyInAnyOrder(APPS + "/db-1", APPS + "/db-2");
+    assertThat(host("dr-1").getStatus().getPhase()).isEqualTo("PreparingForMaintenance");
+    System.out.printf(
+        "drain of dr-1 with migrations to dr-2 refused: gave up on %s after %d ms (%d attempts"
+            + " each)%n",
+        VMS, gaveUpAfter, Settings.MIGRATION_ATTEMPTS);
+  }
+
+  static VirtualMachine vm(String name) {
+    return api.admin().resources(VirtualMachine.class).inNamespace(APPS).withName(name).get();
+  }
+
+  static VmHost host(String name) {
+    return api.admin().resources(VmHost.class).withName(name).get();
+  }
+}
