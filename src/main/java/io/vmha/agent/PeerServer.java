@@ -1,5 +1,6 @@
 package io.vmha.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -33,6 +34,13 @@ import java.util.regex.Pattern;
 public final class PeerServer implements AutoCloseable {
   public static final String API_REACHABLE_PATH = "/v1/api-reachable";
 
+  /**
+   * {@code POST}: a simulated host in another process hands over a live-migrated instance ({@code
+   * {"instance": {...}, "image": {...}}}); 200 once this host runs it, 409 with the reason if it
+   * refuses. Real hosts migrate hypervisor to hypervisor and never use it.
+   */
+  public static final String MIGRATE_IN_PATH = "/v1/migrate-in";
+
   /** Prometheus metrics of the agents this server answers for ({@link AgentMetrics}). */
   public static final String METRICS_PATH = "/metrics";
 
@@ -48,6 +56,8 @@ public final class PeerServer implements AutoCloseable {
               + Pattern.quote(API_REACHABLE_PATH)
               + "|"
               + Pattern.quote(INSTANCES_PATH)
+              + "|"
+              + Pattern.quote(MIGRATE_IN_PATH)
               + ")");
   private static final Pattern NONCE =
       Pattern.compile("(?:^|&)nonce=([A-Za-z0-9_-]{8,128})(?:&|$)");
@@ -59,6 +69,17 @@ public final class PeerServer implements AutoCloseable {
   private final Map<String, Responder> responders = new ConcurrentHashMap<>();
   private final Map<String, Supplier<java.util.List<Instance>>> inventories =
       new ConcurrentHashMap<>();
+  private final Map<String, Receiver> receivers = new ConcurrentHashMap<>();
+
+  /** Takes over a live-migrated instance for a host, or refuses it. */
+  public interface Receiver {
+    /**
+     * @param handover the request's JSON body
+     * @throws Exception with the reason, if the host does not take the instance
+     */
+    void receive(JsonNode handover) throws Exception;
+  }
+
   private final ObjectMapper json = new ObjectMapper();
   private final AgentMetrics metrics = new AgentMetrics();
 
@@ -123,6 +144,11 @@ public final class PeerServer implements AutoCloseable {
     inventories.put(host, instances);
   }
 
+  /** Lets peers in other processes hand live-migrated instances over to {@code host}. */
+  public void registerReceiver(String host, Receiver receiver) {
+    receivers.put(host, receiver);
+  }
+
   /** Stops answering for {@code host} (its agent died): peers get 503. */
   public void unregister(String host) {
     responders.remove(host);
@@ -174,6 +200,10 @@ public final class PeerServer implements AutoCloseable {
         send(exchange, 401, Map.of("error", "a valid bearer token is required"));
         return;
       }
+      if (MIGRATE_IN_PATH.equals(path.group(3))) {
+        receiveMigration(exchange, path.group(1));
+        return;
+      }
       if (!"GET".equals(exchange.getRequestMethod())) {
         send(exchange, 405, Map.of("error", "use GET"));
         return;
@@ -201,6 +231,24 @@ public final class PeerServer implements AutoCloseable {
       body.put("nonce", nonce.group(1));
       body.put("signature", responder.key().sign(answer.signedParts(host, nonce.group(1))));
       send(exchange, 200, body);
+    }
+  }
+
+  private void receiveMigration(HttpExchange exchange, String host) throws IOException {
+    if (!"POST".equals(exchange.getRequestMethod())) {
+      send(exchange, 405, Map.of("error", "use POST"));
+      return;
+    }
+    Receiver receiver = receivers.get(host);
+    if (receiver == null) {
+      send(exchange, 503, Map.of("error", "host " + host + " takes no migrations here"));
+      return;
+    }
+    try (var in = exchange.getRequestBody()) {
+      receiver.receive(json.readTree(in));
+      send(exchange, 200, Map.of("accepted", true));
+    } catch (Exception e) {
+      send(exchange, 409, Map.of("error", String.valueOf(e.getMessage())));
     }
   }
 

@@ -88,6 +88,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
   private final Map<String, SimHost> hosts = new ConcurrentHashMap<>();
   private final Object migrationLock = new Object();
   private PeerServer peerServer;
+  private volatile PeerMigrations peerMigrations;
   private PeerClient peerClient;
   private volatile boolean networkPerHost;
   private ScheduledFuture<?> guestLoop;
@@ -135,6 +136,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
       throw new UncheckedIOException("cannot start the peer server", e);
     }
     peerClient = new PeerClient(options.token(), options.agent().peerTimeout());
+    peerMigrations = new PeerMigrations(options.token(), java.time.Duration.ofSeconds(10));
     hostInformer.addEventHandler(AddOrUpdate.<VmHost>handler(this::annotationsChanged));
     try {
       hostInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -192,6 +194,10 @@ public final class SimulatedDatacenter implements AutoCloseable {
                     poweredOn(),
                     watchdog,
                     networkPerHost ? HostNetwork.open(client, h, options.agent()) : null));
+    if (peerServer != null) {
+      peerServer.registerReceiver(
+          host, handover -> sim.driver.receive(PeerMigrations.read(handover)));
+    }
     VmHost current = hostInformer.getStore().getByKey(host);
     if (current != null) {
       annotationsChanged(current);
@@ -483,6 +489,10 @@ public final class SimulatedDatacenter implements AutoCloseable {
 
   private void migrate(SimulatedDriver source, InstanceRef instance, String targetHost)
       throws DriverException {
+    if (!hosts.containsKey(targetHost)) {
+      migrateToAnotherProcess(source, instance, targetHost);
+      return;
+    }
     synchronized (migrationLock) {
       SimHost target = hosts.get(targetHost);
       if (target == null) {
@@ -503,6 +513,35 @@ public final class SimulatedDatacenter implements AutoCloseable {
       }
       LOG.info("simulated migration of {} from {} to {}", instance, source.host(), targetHost);
     }
+  }
+
+  /** The target host runs in another process: its agent takes the instance over its endpoint. */
+  private void migrateToAnotherProcess(
+      SimulatedDriver source, InstanceRef instance, String targetHost) throws DriverException {
+    VmHost target = hostInformer.getStore().getByKey(targetHost);
+    String endpoint =
+        target == null || target.getStatus() == null || target.getStatus().getReported() == null
+            ? null
+            : target.getStatus().getReported().getEndpoint();
+    if (endpoint == null || endpoint.isBlank() || peerMigrations == null) {
+      throw new DriverException(
+          "host " + targetHost + " is neither in this simulation nor reports a peer endpoint");
+    }
+    SimulatedDriver.SimInstance moving = source.take(instance);
+    if (moving == null) {
+      throw new DriverException("no instance " + instance + " on host " + source.host());
+    }
+    try {
+      peerMigrations.send(moving, targetHost, endpoint);
+    } catch (DriverException e) {
+      source.restore(moving);
+      throw e;
+    }
+    LOG.info(
+        "simulated migration of {} from {} to {} (another process)",
+        instance,
+        source.host(),
+        targetHost);
   }
 
   // ---- guest agents -----------------------------------------------------------------------------
