@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the libvirt driver's tests need: Debian's libvirt0 (the native
-# libvirt.so.0 the JNA binding org.libvirt:libvirt loads). With it, libvirt's
+# libvirt.so.0 the JNA binding org.libvirt:libvirt loads) and qemu-utils (qemu-img). With it, libvirt's
 # built-in test driver (test:///default) runs inside the JVM: no libvirtd, no KVM.
 # Without it the libvirt tests skip themselves.
 #
@@ -27,6 +27,10 @@ done
 packages=()
 if ! ldconfig -p 2>/dev/null | grep -q 'libvirt\.so\.0 '; then
   packages+=(libvirt0)
+fi
+# qemu-img makes the copy-on-write disk of every template instance (InstanceDisksTest)
+if ! command -v qemu-img >/dev/null 2>&1; then
+  packages+=(qemu-utils)
 fi
 if $with_virsh && ! command -v virsh >/dev/null 2>&1; then
   packages+=(libvirt-clients)

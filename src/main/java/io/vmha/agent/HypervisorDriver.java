@@ -30,6 +30,16 @@ public interface HypervisorDriver {
    */
   void start(InstanceRef instance, Resources resources, ImageRef image) throws DriverException;
 
+  /**
+   * Starts an instance of a template: every instance of a template shares the template's image, so
+   * each must boot from a disk of its own over it (a copy-on-write overlay) and never write the
+   * image itself. Drivers without real disks start it as {@link #start}.
+   */
+  default void startFromTemplate(InstanceRef instance, Resources resources, ImageRef templateImage)
+      throws DriverException {
+    start(instance, resources, templateImage);
+  }
+
   /** Suspends a running instance, keeping its memory (libvirt {@code virDomainSuspend}). */
   void pause(InstanceRef instance, String reason) throws DriverException;
 

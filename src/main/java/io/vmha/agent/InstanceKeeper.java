@@ -103,7 +103,11 @@ final class InstanceKeeper {
       if (fencing.isFenced()) {
         return;
       }
-      driver.start(name, vm.resources(), vm.image());
+      if (vm.templateImage()) {
+        driver.startFromTemplate(name, vm.resources(), vm.image());
+      } else {
+        driver.start(name, vm.resources(), vm.image());
+      }
       if (fencing.isFenced()) {
         // the guard fenced while this start ran: its check stops it too; do not wait for that
         driver.stop(name);

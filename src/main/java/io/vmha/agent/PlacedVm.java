@@ -26,6 +26,8 @@ import java.util.function.BiFunction;
  *     template
  * @param image its disk image, from the spec or the template
  * @param problem why it cannot be started (template missing ...), or null
+ * @param templateImage whether {@code image} is its template's, shared with the template's other
+ *     instances (each then boots from an overlay of its own)
  */
 record PlacedVm(
     String key,
@@ -35,7 +37,8 @@ record PlacedVm(
     String migrationTarget,
     Resources resources,
     ImageRef image,
-    String problem) {
+    String problem,
+    boolean templateImage) {
 
   static final String STARTING = "Starting";
   static final String RUNNING = "Running";
@@ -76,8 +79,10 @@ record PlacedVm(
       }
     }
     ImageRef image = spec == null ? null : spec.getImage();
+    boolean templateImage = false;
     if (image == null && template != null) {
       image = template.getImage();
+      templateImage = image != null;
     }
     if (image == null && problem == null) {
       problem = "VM " + key + " names no image";
@@ -102,7 +107,8 @@ record PlacedVm(
         migration == null ? null : migration.getTargetHost(),
         resources,
         image,
-        problem);
+        problem,
+        templateImage);
   }
 
   /** Whether two lists place the same VMs here with the same instances and phases. */

@@ -97,6 +97,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   private final String cpuMode;
   private final Supplier<Map<String, String>> repositories;
   private final Function<String, String> migrationUris;
+  private final InstanceDisks instanceDisks = new InstanceDisks("qemu-img");
   private final Predicate<Path> storageCheck;
   private final BooleanSupplier networkCheck;
   private final Migrator migrator;
@@ -151,6 +152,19 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   @Override
   public void start(InstanceRef instance, Resources resources, ImageRef image)
       throws DriverException {
+    start(instance, resources, image, false);
+  }
+
+  /** Boots the instance from an overlay of its own over the template's image. */
+  @Override
+  public void startFromTemplate(InstanceRef instance, Resources resources, ImageRef templateImage)
+      throws DriverException {
+    start(instance, resources, templateImage, true);
+  }
+
+  private void start(
+      InstanceRef instance, Resources resources, ImageRef image, boolean fromTemplate)
+      throws DriverException {
     String instanceName = instance.name();
     String vmKey = instance.vmKey();
     String domainName = DomainXml.domainName(vmKey, instanceName);
@@ -169,6 +183,10 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
         existing.undefine();
       }
       Path disk = disk(image);
+      if (fromTemplate) {
+        Path mount = Path.of(repositories.get().get(image.getRepository())).normalize();
+        disk = instanceDisks.overlay(mount, disk, vmKey, instanceName);
+      }
       String xml =
           DomainXml.define(
               new DomainXml.Spec(
