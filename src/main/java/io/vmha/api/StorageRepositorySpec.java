@@ -38,6 +38,11 @@ public class StorageRepositorySpec {
 
   @Required
   @Pattern("^/.*")
+  // an image path is checked to stay inside its repository: a repository of / (or one that climbs
+  // out with ..) would let an image name any file of the host
+  @ValidationRule(
+      value = "!self.matches('^/+$') && !self.matches('(^|/)[.][.](/|$)')",
+      message = "mountPath must be a directory below /, without '..'")
   @JsonPropertyDescription("Absolute path where hosts see the repository's images.")
   private String mountPath;
 

@@ -457,9 +457,19 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
         throw new DriverException(
             "image path " + image.getPath() + " leaves repository " + image.getRepository());
       }
+      // a symbolic link inside the repository may point anywhere on the host: follow it
+      if (java.nio.file.Files.exists(disk) && !disk.toRealPath().startsWith(mount.toRealPath())) {
+        throw new DriverException(
+            "image path "
+                + image.getPath()
+                + " is a link that leaves repository "
+                + image.getRepository());
+      }
       return disk;
     } catch (InvalidPathException e) {
       throw new DriverException("invalid image path " + image.getPath() + ": " + e.getMessage());
+    } catch (java.io.IOException e) {
+      throw new DriverException("cannot resolve image path " + image.getPath() + ": " + e, e);
     }
   }
 

@@ -244,6 +244,22 @@ class LibvirtDriverTest {
                     new ImageRef("shared-nfs", "../../etc/shadow")))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("leaves repository shared-nfs");
+    // a link inside the repository to a file of the host is followed, and refused
+    try {
+      java.nio.file.Path images = java.nio.file.Files.createDirectories(nfs.resolve("images"));
+      java.nio.file.Files.createSymbolicLink(
+          images.resolve("shadow.raw"), java.nio.file.Path.of("/etc/shadow"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThatThrownBy(
+            () ->
+                driver.start(
+                    new InstanceRef("apps/a", "a-1"),
+                    new Resources(1, 512),
+                    new ImageRef("shared-nfs", "images/shadow.raw")))
+        .isInstanceOf(DriverException.class)
+        .hasMessageContaining("is a link that leaves repository shared-nfs");
     storageUp.set(false);
     assertThatThrownBy(
             () -> driver.start(new InstanceRef("apps/a", "a-1"), new Resources(1, 512), image("a")))
