@@ -54,6 +54,25 @@ public final class DomainXml {
     return slash <= 0 ? null : vmKey.substring(0, slash);
   }
 
+  /**
+   * How a host's domains boot and where their console goes, when its guests are not disk-bootable
+   * PCs (appliances, the test guests): direct kernel boot, a named CPU model (software emulation
+   * cannot pass the host's through), and the serial console appended to a file per domain on a path
+   * every host sees, so it carries on across a live migration.
+   *
+   * @param kernel kernel to boot directly; null boots the disk
+   * @param initrd its initrd, or null
+   * @param cmdline its command line, or null
+   * @param cpuModel a named CPU model (e.g. {@code qemu64}) instead of the driver's CPU mode; null
+   *     keeps the mode
+   * @param serialLogDir where {@code <domain>.serial.log} goes; null: a pty
+   */
+  public record Boot(
+      String kernel, String initrd, String cmdline, String cpuModel, Path serialLogDir) {
+    /** Boot the disk, console on a pty. */
+    public static final Boot DISK = new Boot(null, null, null, null, null);
+  }
+
   /** What a new domain looks like. */
   record Spec(
       String domainType,
@@ -63,7 +82,21 @@ public final class DomainXml {
       Resources resources,
       Path disk,
       String bridge,
-      String cpuMode) {}
+      String cpuMode,
+      Boot boot) {
+    Spec(
+        String domainType,
+        String domainName,
+        String instanceName,
+        String vmKey,
+        Resources resources,
+        Path disk,
+        String bridge,
+        String cpuMode) {
+      this(
+          domainType, domainName, instanceName, vmKey, resources, disk, bridge, cpuMode, Boot.DISK);
+    }
+  }
 
   /**
    * The XML of a new domain: cpus, memory, one virtio disk, a bridged NIC if configured, vmha's
@@ -86,9 +119,27 @@ public final class DomainXml {
         .append("\n  </metadata>\n");
     xml.append("  <memory unit='MiB'>").append(memory).append("</memory>\n");
     xml.append("  <vcpu placement='static'>").append(cpus).append("</vcpu>\n");
-    xml.append("  <os>\n    <type arch='x86_64'>hvm</type>\n    <boot dev='hd'/>\n  </os>\n");
+    Boot boot = spec.boot() == null ? Boot.DISK : spec.boot();
+    if (boot.kernel() == null) {
+      xml.append("  <os>\n    <type arch='x86_64'>hvm</type>\n    <boot dev='hd'/>\n  </os>\n");
+    } else {
+      xml.append("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
+      xml.append("    <kernel>").append(text(boot.kernel())).append("</kernel>\n");
+      if (boot.initrd() != null) {
+        xml.append("    <initrd>").append(text(boot.initrd())).append("</initrd>\n");
+      }
+      if (boot.cmdline() != null) {
+        xml.append("    <cmdline>").append(text(boot.cmdline())).append("</cmdline>\n");
+      }
+      xml.append("  </os>\n");
+    }
     xml.append("  <features>\n    <acpi/>\n    <apic/>\n  </features>\n");
-    if (spec.cpuMode() != null && !spec.cpuMode().isBlank()) {
+    if (boot.cpuModel() != null) {
+      xml.append("  <cpu mode='custom' match='exact' check='none'>\n");
+      xml.append("    <model fallback='forbid'>")
+          .append(text(boot.cpuModel()))
+          .append("</model>\n  </cpu>\n");
+    } else if (spec.cpuMode() != null && !spec.cpuMode().isBlank()) {
       xml.append("  <cpu mode='").append(attr(spec.cpuMode())).append("'/>\n");
     }
     xml.append("  <on_poweroff>destroy</on_poweroff>\n");
@@ -112,8 +163,19 @@ public final class DomainXml {
       xml.append("      <model type='virtio'/>\n");
       xml.append("    </interface>\n");
     }
-    xml.append("    <serial type='pty'/>\n");
-    xml.append("    <console type='pty'/>\n");
+    if (boot.serialLogDir() == null) {
+      xml.append("    <serial type='pty'/>\n");
+      xml.append("    <console type='pty'/>\n");
+    } else {
+      // append: after a live migration the target's QEMU reopens the same file
+      String log = attr(boot.serialLogDir().resolve(spec.domainName() + ".serial.log").toString());
+      xml.append("    <serial type='file'>\n      <source path='")
+          .append(log)
+          .append("' append='on'/>\n      <target port='0'/>\n    </serial>\n");
+      xml.append("    <console type='file'>\n      <source path='")
+          .append(log)
+          .append("' append='on'/>\n      <target type='serial' port='0'/>\n    </console>\n");
+    }
     xml.append("  </devices>\n");
     xml.append("</domain>\n");
     return xml.toString();

@@ -95,6 +95,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   private final String domainType;
   private final String bridge;
   private final String cpuMode;
+  private final DomainXml.Boot boot;
   private final Supplier<Map<String, String>> repositories;
   private final Function<String, String> migrationUris;
   private final InstanceDisks instanceDisks = new InstanceDisks("qemu-img");
@@ -117,6 +118,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
         b.domainType != null ? b.domainType : b.uri.startsWith("test:") ? "test" : "kvm";
     this.bridge = b.bridge;
     this.cpuMode = b.cpuMode;
+    this.boot = b.boot;
     this.repositories = b.repositories;
     this.migrationUris = b.migrationUris;
     MountProbe probe = b.storageCheck == null ? MountProbe.defaults() : null;
@@ -190,7 +192,15 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       String xml =
           DomainXml.define(
               new DomainXml.Spec(
-                  domainType, domainName, instanceName, vmKey, resources, disk, bridge, cpuMode));
+                  domainType,
+                  domainName,
+                  instanceName,
+                  vmKey,
+                  resources,
+                  disk,
+                  bridge,
+                  cpuMode,
+                  boot));
       Domain domain = conn().domainDefineXML(xml);
       try {
         domain.create();
@@ -642,6 +652,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     private String domainType;
     private String bridge;
     private String cpuMode = "host-model";
+    private DomainXml.Boot boot = DomainXml.Boot.DISK;
     private Supplier<Map<String, String>> repositories = Map::of;
     private Function<String, String> migrationUris;
     private Predicate<Path> storageCheck;
@@ -674,6 +685,12 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     }
 
     /** The guest CPU mode ({@code host-model} by default; null or empty: libvirt's default). */
+    /** How this host's domains boot (default: from their disk). */
+    public Builder boot(DomainXml.Boot value) {
+      this.boot = value;
+      return this;
+    }
+
     public Builder cpuMode(String value) {
       this.cpuMode = value;
       return this;

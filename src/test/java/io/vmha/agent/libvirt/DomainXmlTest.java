@@ -8,6 +8,37 @@ import org.junit.jupiter.api.Test;
 
 /** The domain XML vmha writes and reads back; no libvirt needed. */
 class DomainXmlTest {
+  /** A host whose guests boot a kernel directly, on an emulated CPU, console to a shared file. */
+  @Test
+  void aBootProfileBootsTheKernelOnANamedCpuWithTheConsoleInAFileThatSurvivesMigration() {
+    String xml =
+        DomainXml.define(
+            new DomainXml.Spec(
+                "qemu",
+                "apps_web-1",
+                "web-1",
+                "apps/web",
+                new Resources(1, 128),
+                Path.of("/srv/shared/.vmha/instances/apps/web-1.qcow2"),
+                null,
+                "host-model",
+                new DomainXml.Boot(
+                    "/guest/vmlinux",
+                    "/guest/initrd.img",
+                    "console=ttyS0",
+                    "qemu64",
+                    Path.of("/srv/shared"))));
+    assertThat(xml)
+        .contains(
+            "<kernel>/guest/vmlinux</kernel>",
+            "<initrd>/guest/initrd.img</initrd>",
+            "<cmdline>console=ttyS0</cmdline>",
+            "<model fallback='forbid'>qemu64</model>",
+            "<source path='/srv/shared/apps_web-1.serial.log' append='on'/>")
+        .doesNotContain("<boot dev='hd'/>", "host-model", "type='pty'");
+    assertThat(DomainXml.identity(xml).vmKey()).isEqualTo("apps/web");
+  }
+
   @Test
   void theDomainXmlDescribesTheVm() {
     String xml =

@@ -1,0 +1,152 @@
+package io.vmha.agent.libvirt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vmha.agent.Instance;
+import io.vmha.agent.InstanceRef;
+import io.vmha.api.ImageRef;
+import io.vmha.api.Resources;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The libvirt driver with real libvirt daemons and a real QEMU guest (software emulation), on the
+ * hosts {@code hack/libvirt-hosts.sh up} prepares: a template instance boots from its own overlay,
+ * prints its readiness marker on its serial console, is live-migrated peer to peer to another host,
+ * and its tick counter carries on there. Skipped, saying what to run, where the hosts are not up.
+ */
+class RealGuestTest {
+  static final Path HOSTS = Path.of("/var/lib/vmha-test-hosts/hosts.json");
+  static final InstanceRef GUEST = new InstanceRef("realtest/guest", "guest-1");
+  static final Pattern TICK = Pattern.compile("VMHA-TICK (\\d+)");
+
+  JsonNode hosts;
+  final Map<String, LibvirtDriver> drivers = new HashMap<>();
+  Path shared;
+  Path serialLog;
+
+  @BeforeEach
+  void connect() throws Exception {
+    Assumptions.assumeTrue(
+        Files.isReadable(HOSTS),
+        "no real libvirt hosts (run: sudo hack/libvirt-hosts.sh up 2): real guest tests skipped");
+    hosts = new ObjectMapper().readTree(HOSTS.toFile());
+    shared = Path.of(hosts.path("sharedDir").asText());
+    Path image = shared.resolve("images/base.qcow2");
+    if (!Files.exists(image)) {
+      Files.createDirectories(image.getParent());
+      Files.copy(
+          Path.of(hosts.path("baseImage").asText()), image, StandardCopyOption.REPLACE_EXISTING);
+    }
+    Map<String, String> uris = new HashMap<>();
+    hosts.path("hosts").forEach(h -> uris.put(h.path("name").asText(), h.path("uri").asText()));
+    Assumptions.assumeTrue(uris.size() >= 2, "real guest tests need two hosts (up 2)");
+    DomainXml.Boot boot =
+        new DomainXml.Boot(
+            hosts.path("kernel").asText(),
+            hosts.path("initrd").asText(),
+            hosts.path("cmdline").asText(),
+            "qemu64",
+            shared);
+    for (String name : List.of("hv1", "hv2")) {
+      try {
+        drivers.put(
+            name,
+            LibvirtDriver.builder(uris.get(name))
+                .domainType(hosts.path("domainType").asText("qemu"))
+                .repositories(() -> Map.of("shared", shared.toString()))
+                .migrationUris(uris::get)
+                .boot(boot)
+                .build()
+                .connect());
+      } catch (Exception e) {
+        Assumptions.abort(
+            "libvirt host " + name + " does not answer (" + e + "): hack/libvirt-hosts.sh up 2");
+      }
+    }
+    serialLog = shared.resolve(DomainXml.domainName(GUEST.vmKey(), GUEST.name()) + ".serial.log");
+    Files.deleteIfExists(serialLog);
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (LibvirtDriver driver : drivers.values()) {
+      try {
+        driver.stop(GUEST);
+      } catch (Exception e) {
+        // not there
+      }
+      driver.close();
+    }
+    if (shared != null) {
+      Files.deleteIfExists(InstanceDisks.overlayPath(shared, GUEST.vmKey(), GUEST.name()));
+    }
+  }
+
+  @Test
+  void aTemplateInstanceBootsOnARealHostAndLiveMigratesToAnother() throws Exception {
+    long started = System.nanoTime();
+    drivers
+        .get("hv1")
+        .startFromTemplate(
+            GUEST, new Resources(1, 128L), new ImageRef("shared", "images/base.qcow2"));
+    await("the guest's readiness marker")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> console().contains("VMHA-GUEST-READY"));
+    long booted = System.nanoTime();
+    await("ticks").atMost(Duration.ofSeconds(30)).until(() -> lastTick() >= 2);
+    assertThat(running("hv1")).isTrue();
+
+    int before = lastTick();
+    long migrating = System.nanoTime();
+    drivers.get("hv1").migrate(GUEST, "hv2");
+    long migrated = System.nanoTime();
+    assertThat(running("hv2")).as("running on hv2").isTrue();
+    assertThat(drivers.get("hv1").instances()).noneMatch(i -> i.name().equals(GUEST.name()));
+    await("the guest carries on after the migration")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> lastTick() > before + 2);
+    System.out.printf(
+        "real guest: started and booted to its marker in %d ms; live migration hv1 -> hv2 took %d"
+            + " ms; ticks %d -> %d%n",
+        Duration.ofNanos(booted - started).toMillis(),
+        Duration.ofNanos(migrated - migrating).toMillis(),
+        before,
+        lastTick());
+    drivers.get("hv2").stop(GUEST);
+    assertThat(drivers.get("hv2").instances()).noneMatch(i -> i.name().equals(GUEST.name()));
+  }
+
+  boolean running(String host) {
+    return drivers.get(host).instances().stream()
+        .anyMatch(i -> i.name().equals(GUEST.name()) && i.state() == Instance.State.Running);
+  }
+
+  String console() throws Exception {
+    return Files.exists(serialLog) ? Files.readString(serialLog) : "";
+  }
+
+  int lastTick() throws Exception {
+    Matcher m = TICK.matcher(console());
+    int last = -1;
+    while (m.find()) {
+      last = Integer.parseInt(m.group(1));
+    }
+    return last;
+  }
+}
