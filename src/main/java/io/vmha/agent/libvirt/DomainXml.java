@@ -83,20 +83,7 @@ public final class DomainXml {
       Path disk,
       String bridge,
       String cpuMode,
-      Boot boot) {
-    Spec(
-        String domainType,
-        String domainName,
-        String instanceName,
-        String vmKey,
-        Resources resources,
-        Path disk,
-        String bridge,
-        String cpuMode) {
-      this(
-          domainType, domainName, instanceName, vmKey, resources, disk, bridge, cpuMode, Boot.DISK);
-    }
-  }
+      Boot boot) {}
 
   /**
    * The XML of a new domain: cpus, memory, one virtio disk, a bridged NIC if configured, vmha's

@@ -51,7 +51,8 @@ class DomainXmlTest {
                 new Resources(4, 8192),
                 Path.of("/srv/vms/images/web.qcow2"),
                 "br0",
-                "host-model"));
+                "host-model",
+                DomainXml.Boot.DISK));
     assertThat(xml)
         .contains(
             "<domain type='kvm'>",
