@@ -183,8 +183,81 @@ public final class AgentCommand implements Callable<Integer> {
               + " restarted agent behind a partition fences on time (default ${DEFAULT-VALUE}).")
   java.nio.file.Path stateDir;
 
+  @Option(
+      names = "--libvirt-domain-type",
+      defaultValue = "${env:VMHA_LIBVIRT_DOMAIN_TYPE:-kvm}",
+      description =
+          "libvirt domain type: kvm, or qemu (software emulation) where the host has no KVM"
+              + " (default ${DEFAULT-VALUE}).")
+  String libvirtDomainType;
+
+  @Option(
+      names = "--libvirt-kernel",
+      defaultValue = "${env:VMHA_LIBVIRT_KERNEL:-}",
+      description =
+          "Boot every domain from this kernel directly instead of its disk (appliance or test"
+              + " guests); with --libvirt-initrd and --libvirt-cmdline.")
+  String libvirtKernel;
+
+  @Option(
+      names = "--libvirt-initrd",
+      defaultValue = "${env:VMHA_LIBVIRT_INITRD:-}",
+      description = "initrd for --libvirt-kernel.")
+  String libvirtInitrd;
+
+  @Option(
+      names = "--libvirt-cmdline",
+      defaultValue = "${env:VMHA_LIBVIRT_CMDLINE:-}",
+      description = "Kernel command line for --libvirt-kernel.")
+  String libvirtCmdline;
+
+  @Option(
+      names = "--libvirt-cpu-model",
+      defaultValue = "${env:VMHA_LIBVIRT_CPU_MODEL:-}",
+      description =
+          "A named CPU model (e.g. qemu64) instead of host-model: software emulation cannot pass"
+              + " the host's CPU through.")
+  String libvirtCpuModel;
+
+  @Option(
+      names = "--libvirt-serial-log-dir",
+      defaultValue = "${env:VMHA_LIBVIRT_SERIAL_LOG_DIR:-}",
+      description =
+          "Append each domain's serial console to <dir>/<domain>.serial.log (a path every host"
+              + " sees, so it carries on across live migrations) instead of a pty.")
+  String libvirtSerialLogDir;
+
+  /** The libvirt settings the options give (driver libvirt). */
+  LibvirtAgent.Settings libvirtSettings(String migrationUri) {
+    boolean profile =
+        !libvirtKernel.isBlank() || !libvirtCpuModel.isBlank() || !libvirtSerialLogDir.isBlank();
+    return new LibvirtAgent.Settings(
+        libvirtUri,
+        migrationUri,
+        libvirtBridge.isBlank() ? null : libvirtBridge,
+        vmWatch,
+        stateDir,
+        libvirtDomainType,
+        profile
+            ? new io.vmha.agent.libvirt.DomainXml.Boot(
+                blankToNull(libvirtKernel),
+                blankToNull(libvirtInitrd),
+                blankToNull(libvirtCmdline),
+                blankToNull(libvirtCpuModel),
+                libvirtSerialLogDir.isBlank() ? null : Path.of(libvirtSerialLogDir))
+            : io.vmha.agent.libvirt.DomainXml.Boot.DISK);
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+
   @Override
   public Integer call() throws Exception {
+    if (libvirtKernel.isBlank() && !(libvirtInitrd.isBlank() && libvirtCmdline.isBlank())) {
+      err().println("vmha agent: --libvirt-initrd and --libvirt-cmdline need --libvirt-kernel");
+      return 2;
+    }
     if (selfFenceAfter.compareTo(hostGracePeriod) >= 0) {
       err().println("vmha agent: --self-fence-after must be shorter than --host-grace-period");
       return 2;
@@ -321,12 +394,7 @@ public final class AgentCommand implements Callable<Integer> {
             client,
             options,
             new LibvirtAgent.Peer(token, listenAddress, listenPort, advertised),
-            new LibvirtAgent.Settings(
-                libvirtUri,
-                migrationUri,
-                libvirtBridge.isBlank() ? null : libvirtBridge,
-                vmWatch,
-                stateDir),
+            libvirtSettings(migrationUri),
             watchdog)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
       systemd.ready(); // heartbeat and fencing run: systemd may count on its watchdog pings now

@@ -32,21 +32,24 @@ public final class LibvirtAgent implements AutoCloseable {
   /**
    * libvirt settings of {@code vmha agent}, how it watches its VMs, and where it keeps state across
    * restarts ({@code stateDir}: the last heartbeat renewal and the host's peer key; null keeps them
-   * in memory only).
+   * in memory only), the domain type ({@code kvm}; {@code qemu} where there is no KVM) and how its
+   * domains boot ({@link DomainXml.Boot}; null: from their disk).
    */
   public record Settings(
       String uri,
       String migrationUri,
       String bridge,
       InformerClusterView.VmWatch vmWatch,
-      java.nio.file.Path stateDir) {
+      java.nio.file.Path stateDir,
+      String domainType,
+      DomainXml.Boot boot) {
     public Settings(String uri, String migrationUri, String bridge) {
-      this(uri, migrationUri, bridge, InformerClusterView.VmWatch.FIELD_SELECTOR, null);
+      this(uri, migrationUri, bridge, InformerClusterView.VmWatch.FIELD_SELECTOR);
     }
 
     public Settings(
         String uri, String migrationUri, String bridge, InformerClusterView.VmWatch vmWatch) {
-      this(uri, migrationUri, bridge, vmWatch, null);
+      this(uri, migrationUri, bridge, vmWatch, null, null, null);
     }
 
     AgentJournal journal() {
@@ -90,6 +93,8 @@ public final class LibvirtAgent implements AutoCloseable {
     driver =
         LibvirtDriver.builder(settings.uri())
             .migrationUri(settings.migrationUri())
+            .domainType(settings.domainType())
+            .boot(settings.boot() == null ? DomainXml.Boot.DISK : settings.boot())
             .bridge(settings.bridge())
             .repositories(() -> mountsRef[0].get())
             .migrationUris(target -> migrationUriOf(viewRef[0], target))
