@@ -155,24 +155,7 @@ public final class VmhaOperator implements AutoCloseable {
               .leases()
               .inNamespace(options.leaseNamespace())
               .withName(options.leaseName())
-              .inform(
-                  new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(io.fabric8.kubernetes.api.model.coordination.v1.Lease l) {
-                      leadership.observe(l);
-                    }
-
-                    @Override
-                    public void onUpdate(
-                        io.fabric8.kubernetes.api.model.coordination.v1.Lease old,
-                        io.fabric8.kubernetes.api.model.coordination.v1.Lease l) {
-                      leadership.observe(l);
-                    }
-
-                    @Override
-                    public void onDelete(
-                        io.fabric8.kubernetes.api.model.coordination.v1.Lease l, boolean unknown) {}
-                  });
+              .inform(io.vmha.kube.AddOrUpdate.handler(leadership::observe));
     }
     operator.start();
     if (options.httpPort() >= 0) {

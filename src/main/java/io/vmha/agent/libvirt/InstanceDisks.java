@@ -32,7 +32,7 @@ final class InstanceDisks {
 
   /** Where the overlay of {@code instanceName} of VM {@code vmKey} lives in its repository. */
   static Path overlayPath(Path mount, String vmKey, String instanceName) {
-    String namespace = vmKey.substring(0, vmKey.indexOf('/'));
+    String namespace = DomainXml.namespaceOf(vmKey);
     return mount.resolve(DIRECTORY).resolve(namespace).resolve(instanceName + ".qcow2");
   }
 

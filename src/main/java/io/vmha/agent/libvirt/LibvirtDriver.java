@@ -184,11 +184,11 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
         // defined but shut off: define it anew (resources or image may have changed)
         existing.undefine();
       }
-      Path disk = disk(image);
-      if (fromTemplate) {
-        Path mount = Path.of(repositories.get().get(image.getRepository())).normalize();
-        disk = instanceDisks.overlay(mount, disk, vmKey, instanceName);
-      }
+      ImageFile located = locate(image);
+      Path disk =
+          fromTemplate
+              ? instanceDisks.overlay(located.mount(), located.file(), vmKey, instanceName)
+              : located.file();
       String xml =
           DomainXml.define(
               new DomainXml.Spec(
@@ -443,7 +443,10 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  private Path disk(ImageRef image) throws DriverException {
+  /** An image file and the mount point of the repository it is in. */
+  private record ImageFile(Path mount, Path file) {}
+
+  private ImageFile locate(ImageRef image) throws DriverException {
     if (image == null || image.getRepository() == null || image.getPath() == null) {
       throw new DriverException("no image to start from");
     }
@@ -475,7 +478,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
                 + " is a link that leaves repository "
                 + image.getRepository());
       }
-      return disk;
+      return new ImageFile(mount, disk);
     } catch (InvalidPathException e) {
       throw new DriverException("invalid image path " + image.getPath() + ": " + e.getMessage());
     } catch (java.io.IOException e) {
