@@ -201,24 +201,17 @@ final class AgentProcess implements AutoCloseable {
    * driver: the truth the API server may not know. Null if the agent does not answer.
    */
   Set<String> runningVms() {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:" + peerPort + "/hosts/" + host + PeerServer.INSTANCES_PATH))
+            .header("Authorization", token.authorizationHeader());
+    HttpResponse<String> response = get(request);
+    if (response == null || response.statusCode() != 200) {
+      return null;
+    }
+    Set<String> vms = new TreeSet<>();
     try {
-      HttpResponse<String> response =
-          HTTP.send(
-              HttpRequest.newBuilder(
-                      URI.create(
-                          "http://127.0.0.1:"
-                              + peerPort
-                              + "/hosts/"
-                              + host
-                              + PeerServer.INSTANCES_PATH))
-                  .timeout(Duration.ofSeconds(1))
-                  .header("Authorization", token.authorizationHeader())
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        return null;
-      }
-      Set<String> vms = new TreeSet<>();
       for (JsonNode instance : JSON.readTree(response.body())) {
         if (!instance.path("vm").isNull()
             && !"Stopped".equals(instance.path("state").asText())
@@ -226,30 +219,31 @@ final class AgentProcess implements AutoCloseable {
           vms.add(instance.path("vm").asText());
         }
       }
-      return vms;
     } catch (IOException e) {
       return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
     }
+    return vms;
   }
 
   /** Its Prometheus metrics (no token needed), or "" if it does not answer. */
   String metrics() {
+    HttpResponse<String> response =
+        get(
+            HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + peerPort + PeerServer.METRICS_PATH)));
+    return response == null ? "" : response.body();
+  }
+
+  /** A GET on its peer port with a 1 s deadline; null if it does not answer. */
+  private static HttpResponse<String> get(HttpRequest.Builder request) {
     try {
       return HTTP.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + peerPort + PeerServer.METRICS_PATH))
-                  .timeout(Duration.ofSeconds(1))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString())
-          .body();
+          request.timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      return "";
+      return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return "";
+      return null;
     }
   }
 

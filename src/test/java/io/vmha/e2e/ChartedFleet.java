@@ -142,13 +142,17 @@ final class ChartedFleet implements AutoCloseable {
   synchronized KubernetesClient hostClient(String host) throws IOException {
     KubernetesClient client = hostClients.get(host);
     if (client == null) {
-      client =
-          new KubernetesClientBuilder()
-              .withConfig(Config.fromKubeconfig(Files.readString(hostCredentials(host))))
-              .build();
+      client = clientFor(hostCredentials(host));
       hostClients.put(host, client);
     }
     return client;
+  }
+
+  /** A client with the credentials of a kubeconfig file. */
+  static KubernetesClient clientFor(Path kubeconfig) throws IOException {
+    return new KubernetesClientBuilder()
+        .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+        .build();
   }
 
   /**

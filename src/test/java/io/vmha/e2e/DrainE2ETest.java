@@ -3,8 +3,6 @@ package io.vmha.e2e;
 import static io.vmha.e2e.ChartedFleet.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.agent.sim.SimulationOptions;
@@ -104,13 +102,10 @@ class DrainE2ETest {
         spec: {capacity: {cpus: 16, memoryMiB: 65536}}
         """);
     datacenter.addHost("dr-2");
-    eventually(() -> assertThat(host("dr-2").getStatus().getPhase()).isEqualTo("Up"));
+    eventually(() -> assertThat(api.hostPhase("dr-2")).isEqualTo("Up"));
 
     long drained = System.nanoTime();
-    api.admin()
-        .resources(VmHost.class)
-        .withName("dr-1")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"maintenance\":true}}");
+    api.startMaintenance("dr-1");
     eventually(
         Duration.ofSeconds(90),
         () -> {
@@ -134,7 +129,7 @@ class DrainE2ETest {
     assertThat(onDr1)
         .extracting(InstanceReport::getVm)
         .containsExactlyInAnyOrder(APPS + "/db-1", APPS + "/db-2");
-    assertThat(host("dr-1").getStatus().getPhase()).isEqualTo("PreparingForMaintenance");
+    assertThat(api.hostPhase("dr-1")).isEqualTo("PreparingForMaintenance");
     System.out.printf(
         "drain of dr-1 with migrations to dr-2 refused: gave up on %s after %d ms (%d attempts"
             + " each)%n",

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmha.agent.sim.FaultProxy;
 import io.vmha.api.VirtualMachine;
-import io.vmha.api.VmHost;
 import io.vmha.core.Settings;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
@@ -116,7 +115,7 @@ class FencingE2ETest {
             () -> {
               for (String host : HOSTS) {
                 assertThat(agents.get(host).isAlive()).as(host + " agent alive").isTrue();
-                assertThat(phase(host)).as(host).isEqualTo("Up");
+                assertThat(api.hostPhase(host)).as(host).isEqualTo("Up");
               }
             });
     violations.clear();
@@ -324,13 +323,6 @@ class FencingE2ETest {
               }
             });
     return placed;
-  }
-
-  static String phase(String host) {
-    VmHost vmHost = api.admin().resources(VmHost.class).withName(host).get();
-    return vmHost == null || vmHost.getStatus() == null
-        ? null
-        : Objects.toString(vmHost.getStatus().getPhase(), null);
   }
 
   static boolean emptyOf(Set<String> running, Set<String> vms) {

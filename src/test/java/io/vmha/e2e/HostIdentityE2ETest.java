@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -15,8 +14,6 @@ import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmhaApi;
 import io.vmha.kube.HostCredentials;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -231,8 +228,8 @@ class HostIdentityE2ETest {
         });
     labelHost("id-a", "r1");
 
-    KubernetesClient before = client(fleet.hostCredentials("id-c"));
-    KubernetesClient rotated = client(fleet.hostCredentials("id-c"));
+    KubernetesClient before = ChartedFleet.clientFor(fleet.hostCredentials("id-c"));
+    KubernetesClient rotated = ChartedFleet.clientFor(fleet.hostCredentials("id-c"));
     assertThat(ownLease(before)).isNotNull();
     assertThat(ownLease(rotated)).isNotNull();
 
@@ -274,7 +271,7 @@ class HostIdentityE2ETest {
         fencedAfter, Duration.ofNanos(System.nanoTime() - revokedAt).toMillis());
 
     // a new identity of the same name: the new token works, the revoked ones stay refused
-    KubernetesClient reissued = client(fleet.hostCredentials("id-c"));
+    KubernetesClient reissued = ChartedFleet.clientFor(fleet.hostCredentials("id-c"));
     assertThat(ownLease(reissued)).isNotNull();
     eventually(
         () ->
@@ -339,20 +336,12 @@ class HostIdentityE2ETest {
         .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
   }
 
-  static KubernetesClient client(Path kubeconfig) throws java.io.IOException {
-    return new KubernetesClientBuilder()
-        .withConfig(
-            io.fabric8.kubernetes.client.Config.fromKubeconfig(Files.readString(kubeconfig)))
-        .build();
-  }
-
   static Lease ownLease(KubernetesClient client) {
     return client.leases().inNamespace(NS).withName(VmhaApi.hostLeaseName("id-c")).get();
   }
 
   static String spmHolder() {
-    Lease lease = fleet.api.admin().leases().inNamespace(NS).withName(VmhaApi.SPM_LEASE).get();
-    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+    return fleet.api.leaseHolder(NS, VmhaApi.SPM_LEASE);
   }
 
   static VmHost host(String name) {

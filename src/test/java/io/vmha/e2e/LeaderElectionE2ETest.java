@@ -3,7 +3,6 @@ package io.vmha.e2e;
 import static io.vmha.e2e.ChartedFleet.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmha.api.VmHost;
@@ -59,8 +58,7 @@ class LeaderElectionE2ETest {
   }
 
   private static String holder() {
-    Lease lease = api.admin().leases().inNamespace(NAMESPACE).withName("vmha-operator").get();
-    return lease == null ? null : lease.getSpec().getHolderIdentity();
+    return api.leaseHolder(NAMESPACE, "vmha-operator");
   }
 
   private static void hostGetsStatus(String name) {

@@ -3,7 +3,6 @@ package io.vmha.e2e;
 import static io.vmha.e2e.ChartedFleet.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.sim.Fault;
 import io.vmha.agent.sim.SimulatedDatacenter;
@@ -68,8 +67,7 @@ class LeaderFailoverE2ETest {
   }
 
   private static String leader() {
-    Lease lease = api.admin().leases().inNamespace(NAMESPACE).withName("vmha-operator").get();
-    return lease == null ? null : lease.getSpec().getHolderIdentity();
+    return api.leaseHolder(NAMESPACE, "vmha-operator");
   }
 
   private static VirtualMachine vm(String name) {

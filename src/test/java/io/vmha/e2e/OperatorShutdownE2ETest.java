@@ -3,7 +3,6 @@ package io.vmha.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,8 +49,7 @@ class OperatorShutdownE2ETest {
   }
 
   static String holder() {
-    Lease lease = api.admin().leases().inNamespace(NS).withName("vmha-operator").get();
-    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+    return api.leaseHolder(NS, "vmha-operator");
   }
 
   @Test

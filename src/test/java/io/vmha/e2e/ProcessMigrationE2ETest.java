@@ -3,10 +3,7 @@ package io.vmha.e2e;
 import static io.vmha.e2e.ChartedFleet.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmha.api.VirtualMachine;
-import io.vmha.api.VmHost;
 import io.vmha.core.Settings;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
@@ -67,9 +64,7 @@ class ProcessMigrationE2ETest {
         Duration.ofSeconds(90),
         () -> {
           for (String host : agents.keySet()) {
-            assertThat(
-                    api.admin().resources(VmHost.class).withName(host).get().getStatus().getPhase())
-                .isEqualTo("Up");
+            assertThat(api.hostPhase(host)).as(host).isEqualTo("Up");
           }
         });
     for (String vm : VMS) {
@@ -103,16 +98,11 @@ class ProcessMigrationE2ETest {
     List<String> moving =
         VMS.stream().filter(vm -> source.equals(vm(vm).getStatus().getHost())).toList();
     long drained = System.nanoTime();
-    api.admin()
-        .resources(VmHost.class)
-        .withName(source)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"maintenance\":true}}");
+    api.startMaintenance(source);
     eventually(
         Duration.ofSeconds(90),
         () -> {
-          assertThat(
-                  api.admin().resources(VmHost.class).withName(source).get().getStatus().getPhase())
-              .isEqualTo("Maintenance");
+          assertThat(api.hostPhase(source)).isEqualTo("Maintenance");
           for (String vm : VMS) {
             var status = vm(vm).getStatus();
             assertThat(status.getPhase()).isEqualTo("Running");

@@ -155,6 +155,29 @@ final class RealApiServer implements AutoCloseable {
     }
   }
 
+  /** Who holds Lease {@code namespace/name} now; null if it does not exist or has no holder. */
+  String leaseHolder(String namespace, String name) {
+    var lease = admin.leases().inNamespace(namespace).withName(name).get();
+    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  /** The phase the operator wrote on VmHost {@code name}; null before it wrote one. */
+  String hostPhase(String name) {
+    var host = admin.resources(io.vmha.api.VmHost.class).withName(name).get();
+    return host == null || host.getStatus() == null ? null : host.getStatus().getPhase();
+  }
+
+  /** Puts VmHost {@code name} into maintenance, as an admin does: its VMs are drained. */
+  void startMaintenance(String name) {
+    admin
+        .resources(io.vmha.api.VmHost.class)
+        .withName(name)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"maintenance\":true}}");
+  }
+
   void createNamespace(String name) {
     admin
         .namespaces()

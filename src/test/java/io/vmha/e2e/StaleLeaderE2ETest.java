@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmhaApi;
@@ -84,10 +83,7 @@ class StaleLeaderE2ETest {
         .ignoreExceptions()
         .untilAsserted(
             () -> {
-              for (String host : HOSTS) {
-                VmHost vmHost = api.admin().resources(VmHost.class).withName(host).get();
-                assertThat(vmHost.getStatus().getPhase()).as(host).isEqualTo("Up");
-              }
+              everyHostUp();
               for (int i = 1; i <= 3; i++) {
                 assertThat(vm("vm-" + i).getStatus().getPhase()).isEqualTo("Running");
               }
@@ -145,13 +141,13 @@ class StaleLeaderE2ETest {
     await("the new leader keeps every host Up")
         .atMost(Duration.ofSeconds(30))
         .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              for (String host : HOSTS) {
-                VmHost vmHost = api.admin().resources(VmHost.class).withName(host).get();
-                assertThat(vmHost.getStatus().getPhase()).as(host).isEqualTo("Up");
-              }
-            });
+        .untilAsserted(StaleLeaderE2ETest::everyHostUp);
+  }
+
+  static void everyHostUp() {
+    for (String host : HOSTS) {
+      assertThat(api.hostPhase(host)).as(host).isEqualTo("Up");
+    }
   }
 
   static VirtualMachine vm(String name) {
@@ -159,7 +155,6 @@ class StaleLeaderE2ETest {
   }
 
   static String holder(String lease) {
-    Lease found = api.admin().leases().inNamespace(NS).withName(lease).get();
-    return found == null || found.getSpec() == null ? null : found.getSpec().getHolderIdentity();
+    return api.leaseHolder(NS, lease);
   }
 }
