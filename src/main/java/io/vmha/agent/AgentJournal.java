@@ -66,9 +66,20 @@ public interface AgentJournal {
   /** Records an acknowledged renewal, the peers and the fleet's size known then. */
   void renewed(Entry entry);
 
+  /**
+   * The self-fence this host made and the operator has not acknowledged yet (R7), if any. It
+   * outlives the process: an agent restarted before the acknowledgement must still start nothing,
+   * or it would race the operator's re-placement of the VMs it stopped.
+   */
+  Optional<String> unacknowledgedFence();
+
+  /** Records a self-fence made at {@code fencedAt} (null: acknowledged, forget it). */
+  void fence(String fencedAt);
+
   /** A journal in memory: survives an agent object, not its process (the simulation's hosts). */
   static AgentJournal inMemory() {
     AtomicReference<Entry> last = new AtomicReference<>();
+    AtomicReference<String> fence = new AtomicReference<>();
     return new AgentJournal() {
       @Override
       public Optional<Entry> last() {
@@ -78,6 +89,16 @@ public interface AgentJournal {
       @Override
       public void renewed(Entry entry) {
         last.set(entry);
+      }
+
+      @Override
+      public Optional<String> unacknowledgedFence() {
+        return Optional.ofNullable(fence.get());
+      }
+
+      @Override
+      public void fence(String fencedAt) {
+        fence.set(fencedAt);
       }
     };
   }
@@ -130,32 +151,70 @@ public interface AgentJournal {
 
       @Override
       public void renewed(Entry entry) {
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("renewedAt", entry.renewedAt().toString());
+        content.put("renewedNanos", entry.renewedNanos());
+        content.put("bootId", entry.bootId());
+        content.put("peers", Map.copyOf(entry.peers()));
+        content.put("fleetSize", entry.fleetSize());
         try {
-          Path parent = path.toAbsolutePath().getParent();
-          Files.createDirectories(parent);
-          Path next = Files.createTempFile(parent, ".journal", ".tmp");
-          Map<String, Object> content = new LinkedHashMap<>();
-          content.put("renewedAt", entry.renewedAt().toString());
-          content.put("renewedNanos", entry.renewedNanos());
-          content.put("bootId", entry.bootId());
-          content.put("peers", Map.copyOf(entry.peers()));
-          content.put("fleetSize", entry.fleetSize());
-          try (FileChannel out = FileChannel.open(next, StandardOpenOption.WRITE)) {
-            out.write(java.nio.ByteBuffer.wrap(json.writeValueAsBytes(content)));
-            out.force(true);
-          }
-          try {
-            Files.move(
-                next, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-          } catch (AtomicMoveNotSupportedException e) {
-            Files.move(next, path, StandardCopyOption.REPLACE_EXISTING);
-          }
-          syncDirectory(parent);
+          replaceDurably(path, json.writeValueAsBytes(content));
         } catch (IOException e) {
           throw new UncheckedIOException("cannot write the agent journal " + path, e);
         }
       }
+
+      @Override
+      public Optional<String> unacknowledgedFence() {
+        if (!Files.exists(fenceFile)) {
+          return Optional.empty();
+        }
+        try {
+          String fencedAt = json.readTree(fenceFile.toFile()).path("selfFencedAt").asText("");
+          return fencedAt.isEmpty() ? Optional.empty() : Optional.of(fencedAt);
+        } catch (IOException | RuntimeException e) {
+          // unreadable: a fence was made, and when is lost; the file's time stands for it
+          try {
+            return Optional.of(Files.getLastModifiedTime(fenceFile).toInstant().toString());
+          } catch (IOException | RuntimeException again) {
+            return Optional.of(Instant.EPOCH.toString());
+          }
+        }
+      }
+
+      @Override
+      public void fence(String fencedAt) {
+        try {
+          if (fencedAt == null) {
+            Files.deleteIfExists(fenceFile);
+            syncDirectory(fenceFile.toAbsolutePath().getParent());
+          } else {
+            replaceDurably(fenceFile, json.writeValueAsBytes(Map.of("selfFencedAt", fencedAt)));
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot write the agent journal " + fenceFile, e);
+        }
+      }
+
+      private final Path fenceFile = path.resolveSibling(path.getFileName() + ".self-fence");
     };
+  }
+
+  /** Replaces {@code path} with {@code content} atomically, synced to disk with its directory. */
+  private static void replaceDurably(Path path, byte[] content) throws IOException {
+    Path parent = path.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path next = Files.createTempFile(parent, ".journal", ".tmp");
+    try (FileChannel out = FileChannel.open(next, StandardOpenOption.WRITE)) {
+      out.write(java.nio.ByteBuffer.wrap(content));
+      out.force(true);
+    }
+    try {
+      Files.move(next, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(next, path, StandardCopyOption.REPLACE_EXISTING);
+    }
+    syncDirectory(parent);
   }
 
   /** Makes the rename itself durable; a file system that cannot sync a directory is left alone. */

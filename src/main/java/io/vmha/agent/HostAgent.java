@@ -85,6 +85,8 @@ public final class HostAgent implements AutoCloseable {
    */
   private volatile String selfFencedAt;
 
+  private final AgentJournal journal;
+
   /** Set by the heartbeat when renewals get through again; the work loop then re-lists. */
   private volatile boolean apiBack;
 
@@ -146,6 +148,8 @@ public final class HostAgent implements AutoCloseable {
               }
             });
     fleetSize = remembered.fleetSize();
+    this.journal = journal;
+    this.selfFencedAt = journal.unacknowledgedFence().orElse(null);
     long lastRenewal = remembered.lastRenewal();
     this.selfFencing =
         new SelfFencing(
@@ -193,7 +197,20 @@ public final class HostAgent implements AutoCloseable {
             this::askPeers,
             FencingGuard.interval(options.heartbeatInterval()),
             guards,
-            () -> selfFencedAt = clock.instant().toString());
+            () -> fenced(clock.instant().toString()));
+  }
+
+  /**
+   * Remembers a self-fence until the operator acknowledges it (null: acknowledged), in memory and
+   * in the journal, so a restarted agent keeps waiting too.
+   */
+  private void fenced(String fencedAt) {
+    selfFencedAt = fencedAt;
+    try {
+      journal.fence(fencedAt);
+    } catch (RuntimeException e) {
+      LOG.error("agent of {}: cannot journal its self-fence {}", me, fencedAt, e);
+    }
   }
 
   public static HostAgentBuilder builder(AgentOptions options) {
@@ -374,7 +391,7 @@ public final class HostAgent implements AutoCloseable {
         // acknowledged: what is placed here now was decided knowing this host had fenced; read it
         // from the API server, not from a cache that may still show the placements of before
         LOG.info("agent of {}: the operator acknowledged its self-fence of {}", me, fence);
-        selfFencedAt = null;
+        fenced(null);
         needsFreshList = true;
         wake();
         return;

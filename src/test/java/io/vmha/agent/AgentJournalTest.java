@@ -63,6 +63,28 @@ class AgentJournalTest {
     assertThat(recorded.renewalNanos(null, 20_000)).isEmpty();
   }
 
+  /** R7: a self-fence waits for its acknowledgement across processes, and renewals keep it. */
+  @Test
+  void anUnacknowledgedFenceOutlivesTheProcessUntilAcknowledged(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("journal.json");
+    assertThat(AgentJournal.file(file).unacknowledgedFence()).isEmpty();
+    AgentJournal.file(file).fence("2030-01-01T00:00:10Z");
+    AgentJournal.file(file).renewed(entry(12, Map.of(), 3));
+    assertThat(AgentJournal.file(file).unacknowledgedFence()).contains("2030-01-01T00:00:10Z");
+    AgentJournal.file(file).fence(null);
+    assertThat(AgentJournal.file(file).unacknowledgedFence()).isEmpty();
+    assertThat(AgentJournal.file(file).last()).isPresent();
+  }
+
+  /** A fence record that cannot be read still means "a fence was made": nothing starts. */
+  @Test
+  void anUnreadableFenceRecordStillHoldsTheAgentBack(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("journal.json");
+    Files.writeString(dir.resolve("journal.json.self-fence"), "{\"selfFencedAt\": ");
+    assertThat(AgentJournal.file(file).unacknowledgedFence()).isPresent();
+  }
+
   @Test
   void theBootIdOfThisMachineIsReadable() {
     assertThat(AgentJournal.currentBootId()).isNotBlank();

@@ -138,6 +138,40 @@ class SelfFencingTest {
   }
 
   /**
+   * R7 across a restart: an agent that fenced and dies before the operator acknowledged the fence
+   * comes back still waiting for the acknowledgement (its journal kept the fence): the VM still
+   * placed on it stays stopped, so it cannot race the operator's re-placement of that VM.
+   */
+  @Test
+  void anAgentRestartedBeforeItsSelfFenceIsAcknowledgedStartsNothing() {
+    twoHostsWithOneVmEach("ra-a", "ra-b");
+    dc.setFaults("ra-a", EnumSet.of(Fault.API_PARTITION));
+    HostAgent agent = dc.agent("ra-a");
+    clock.advance(Duration.ofMillis(900));
+    awaitTicks("ra-b"); // its peer renews: it answers that it reaches the API server
+    clock.advance(Duration.ofMillis(200));
+    eventually().until(agent::isSelfFenced);
+    eventually().until(() -> dc.whereRuns("vm-ra-a").isEmpty());
+    dc.setFaults("ra-a", Set.of());
+    clock.advance(GRACE);
+    eventually().until(() -> api.reported("ra-a").getSelfFencedAt() != null);
+    String fencedAt = api.reported("ra-a").getSelfFencedAt();
+
+    dc.setFaults("ra-a", EnumSet.of(Fault.AGENT_DOWN));
+    dc.setFaults("ra-a", Set.of());
+    HostAgent restarted = dc.agent("ra-a");
+    assertThat(restarted).isNotSameAs(agent);
+    for (int i = 0; i < 3; i++) {
+      awaitTicks("ra-a");
+    }
+    assertThat(dc.whereRuns("vm-ra-a")).as("started before the acknowledgement").isEmpty();
+    assertThat(api.reported("ra-a").getSelfFencedAt()).isEqualTo(fencedAt);
+
+    api.patchHostStatus("ra-a", java.util.Map.of("selfFenceAcknowledged", fencedAt));
+    eventually().until(() -> dc.whereRuns("vm-ra-a").equals(Set.of("ra-a")));
+  }
+
+  /**
    * The agent process dies and comes back while its host is cut off from the API server. It cannot
    * read its Lease nor its peers from the API server: it counts from the last renewal in its
    * journal and asks the peers it recorded there, so it fences when the operator expects it to

@@ -21,9 +21,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A real {@code vmha agent --driver simulated} process, as a user starts one per host, reaching the
- * API server only through its own {@link FaultProxy}: cutting a host off the API server is a
- * network fault, not a flag inside the agent. Its peers reach it directly.
+ * A real {@code vmha agent} process (driver simulated unless told otherwise), as a user starts one
+ * per host, reaching the API server only through its own {@link FaultProxy}: cutting a host off the
+ * API server is a network fault, not a flag inside the agent. Its peers reach it directly.
  */
 final class AgentProcess implements AutoCloseable {
   private static final HttpClient HTTP =
@@ -48,6 +48,7 @@ final class AgentProcess implements AutoCloseable {
   private final boolean withWatchdog;
   private Process process;
   private WatchdogFifo watchdog;
+  private Runnable hostReset = () -> {};
   private int starts;
 
   private AgentProcess(
@@ -113,12 +114,14 @@ final class AgentProcess implements AutoCloseable {
         List.of(
             "agent",
             "--host=" + host,
-            "--driver=simulated",
             "--lease-namespace=" + leaseNamespace,
             "--peer-token-file=" + tokenFile,
             "--listen-address=127.0.0.1",
             "--listen-port=" + port,
             "--advertise-address=127.0.0.1"));
+    if (moreArgs.stream().noneMatch(arg -> arg.startsWith("--driver"))) {
+      command.add("--driver=simulated");
+    }
     command.addAll(moreArgs);
     AgentProcess agent =
         new AgentProcess(host, proxy, command, proxied, dir, port, token, withWatchdog);
@@ -173,8 +176,22 @@ final class AgentProcess implements AutoCloseable {
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     process = builder.start();
     if (watchdog != null) {
-      watchdog.guard(process.toHandle());
+      watchdog.guard(process.toHandle(), hostReset);
     }
+  }
+
+  /**
+   * What else a watchdog reset kills besides the agent: for a host whose guests live outside the
+   * agent (libvirt), its hypervisor and their QEMUs.
+   */
+  synchronized void resetsAlso(Runnable hostReset) {
+    this.hostReset = hostReset;
+  }
+
+  /** Kills the agent process (SIGKILL), as a crash of its host does. */
+  synchronized void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
   }
 
   /** Freezes the whole agent process (SIGSTOP): a hung agent, every thread of it. */

@@ -10,8 +10,6 @@ import io.vmha.api.InstanceReport;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.core.Settings;
-import io.vmha.operator.OperatorOptions;
-import io.vmha.operator.VmhaOperator;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -30,7 +28,6 @@ class DrainE2ETest {
   static final String APPS = "drain-apps";
   static final List<String> VMS = List.of("db-1", "db-2");
   static RealApiServer api;
-  static VmhaOperator operator;
   static SimulatedDatacenter datacenter;
 
   @BeforeAll
@@ -39,12 +36,7 @@ class DrainE2ETest {
     api.createNamespace(NS);
     api.createNamespace(APPS);
     Settings settings = ChartedFleet.FAST;
-    operator =
-        new VmhaOperator(
-                api.admin(),
-                new OperatorOptions(settings, false, "vmha-operator", NS, "drain", -1, false),
-                o -> {})
-            .start();
+    api.startOperator(settings, NS, "drain");
     datacenter =
         new SimulatedDatacenter(
                 api.admin(),
@@ -56,9 +48,6 @@ class DrainE2ETest {
   static void stop() {
     if (datacenter != null) {
       datacenter.close();
-    }
-    if (operator != null) {
-      operator.close();
     }
     if (api != null) {
       api.close();

@@ -4,13 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmha.agent.sim.FaultProxy;
-import io.vmha.api.VirtualMachine;
 import io.vmha.core.Settings;
-import io.vmha.operator.OperatorOptions;
-import io.vmha.operator.VmhaOperator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,8 +44,6 @@ class FencingE2ETest {
   static final Settings DEFAULTS = Settings.defaults();
 
   static RealApiServer api;
-  static KubernetesClient operatorClient;
-  static VmhaOperator operator;
   static Path dir;
   static final Map<String, AgentProcess> agents = new LinkedHashMap<>();
   static ScheduledExecutorService monitorThread;
@@ -67,14 +60,7 @@ class FencingE2ETest {
     api.createNamespace(NS);
     api.createNamespace(VM_NS);
     dir = Files.createTempDirectory("vmha-fencing-e2e");
-    operatorClient =
-        new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
-    operator =
-        new VmhaOperator(
-                operatorClient,
-                new OperatorOptions(DEFAULTS, false, "vmha-operator", NS, "e2e", -1, false),
-                o -> {})
-            .start();
+    api.startOperator(DEFAULTS, NS, "e2e");
     agents.putAll(AgentProcess.fleet(api, NS, HOSTS, dir, true));
     monitorThread = Executors.newSingleThreadScheduledExecutor();
     monitorThread.scheduleWithFixedDelay(
@@ -87,12 +73,6 @@ class FencingE2ETest {
       monitorThread.shutdownNow();
     }
     agents.values().forEach(AgentProcess::close);
-    if (operator != null) {
-      operator.close();
-    }
-    if (operatorClient != null) {
-      operatorClient.close();
-    }
     if (api != null) {
       api.close();
     }
@@ -300,29 +280,16 @@ class FencingE2ETest {
 
   static Map<String, String> awaitRunningOn(
       List<String> vms, java.util.function.Predicate<String> where) {
-    Map<String, String> placed = new HashMap<>();
-    await("VMs running")
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              placed.clear();
-              for (String name : vms) {
-                VirtualMachine vm =
-                    api.admin()
-                        .resources(VirtualMachine.class)
-                        .inNamespace(VM_NS)
-                        .withName(name)
-                        .get();
-                assertThat(vm.getStatus().getPhase()).as(name).isEqualTo("Running");
-                String host = vm.getStatus().getHost();
-                assertThat(where.test(host)).as(name + " on " + host).isTrue();
-                assertThat(agents.get(host).runningVms()).contains(VM_NS + "/" + name);
-                placed.put(name, host);
-              }
-            });
-    return placed;
+    return RunningVms.await(
+        api,
+        VM_NS,
+        vms,
+        where,
+        (host, vm) -> {
+          Set<String> running = agents.get(host).runningVms();
+          return running != null && running.contains(vm);
+        },
+        Duration.ofSeconds(60));
   }
 
   static boolean emptyOf(Set<String> running, Set<String> vms) {

@@ -33,6 +33,7 @@ final class RealApiServer implements AutoCloseable {
   private final Path kubeconfig;
   private final KubernetesClient admin;
   private final List<KubernetesClient> clients = new ArrayList<>();
+  private final List<io.vmha.operator.VmhaOperator> operators = new ArrayList<>();
 
   /** Stops etcd and the API server if the JVM ends without close() (a killed or timed-out fork). */
   private final Thread reaper;
@@ -169,13 +170,7 @@ final class RealApiServer implements AutoCloseable {
 
   /** Puts VmHost {@code name} into maintenance, as an admin does: its VMs are drained. */
   void startMaintenance(String name) {
-    admin
-        .resources(io.vmha.api.VmHost.class)
-        .withName(name)
-        .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"spec\":{\"maintenance\":true}}");
+    maintenance(name, true);
   }
 
   void createNamespace(String name) {
@@ -190,6 +185,24 @@ final class RealApiServer implements AutoCloseable {
    * pod of that ServiceAccount would be: nothing of the admin's credentials is reused.
    */
   KubernetesClient clientAs(String namespace, String serviceAccount) {
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(admin.getConfiguration().getMasterUrl())
+            .withCaCertFile(admin.getConfiguration().getCaCertFile())
+            .withCaCertData(admin.getConfiguration().getCaCertData())
+            .withOauthToken(serviceAccountToken(namespace, serviceAccount))
+            .withNamespace(namespace)
+            .withRequestTimeout(10_000)
+            .build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    synchronized (clients) {
+      clients.add(client);
+    }
+    return client;
+  }
+
+  /** A bound token of ServiceAccount {@code namespace/serviceAccount} (TokenRequest, one hour). */
+  String serviceAccountToken(String namespace, String serviceAccount) {
     TokenRequest request =
         admin
             .serviceAccounts()
@@ -201,20 +214,42 @@ final class RealApiServer implements AutoCloseable {
                     .withExpirationSeconds(3600L)
                     .endSpec()
                     .build());
-    Config config =
-        new ConfigBuilder(Config.empty())
-            .withMasterUrl(admin.getConfiguration().getMasterUrl())
-            .withCaCertFile(admin.getConfiguration().getCaCertFile())
-            .withCaCertData(admin.getConfiguration().getCaCertData())
-            .withOauthToken(request.getStatus().getToken())
-            .withNamespace(namespace)
-            .withRequestTimeout(10_000)
+    return request.getStatus().getToken();
+  }
+
+  /**
+   * The shipped operator in this JVM, as the admin and without leader election, deciding with
+   * {@code settings} and keeping its Leases in {@code namespace}; it stops with the server.
+   */
+  synchronized io.vmha.operator.VmhaOperator startOperator(
+      io.vmha.core.Settings settings, String namespace, String identity) throws IOException {
+    KubernetesClient client =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(admin.getConfiguration())
             .build();
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     synchronized (clients) {
       clients.add(client);
     }
-    return client;
+    io.vmha.operator.VmhaOperator operator =
+        new io.vmha.operator.VmhaOperator(
+                client,
+                new io.vmha.operator.OperatorOptions(
+                    settings, false, "vmha-operator", namespace, identity, -1, false),
+                o -> {})
+            .start();
+    operators.add(operator);
+    return operator;
+  }
+
+  /** Takes VmHost {@code name} into maintenance (its VMs are drained) or out of it. */
+  void maintenance(String name, boolean on) {
+    admin
+        .resources(io.vmha.api.VmHost.class)
+        .withName(name)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"maintenance\":" + on + "}}");
   }
 
   /**
@@ -241,6 +276,7 @@ final class RealApiServer implements AutoCloseable {
     } catch (IllegalStateException e) {
       // the JVM is already shutting down: the hook stops the server
     }
+    operators.forEach(io.vmha.operator.VmhaOperator::close);
     synchronized (clients) {
       clients.forEach(KubernetesClient::close);
     }

@@ -96,7 +96,7 @@ final class Tools {
    * A JUnit assumption that also says why on stderr: Surefire counts a class whose
    * {@code @BeforeAll} is skipped as zero tests and prints no reason.
    */
-  private static void skipUnless(boolean condition, String reason) {
+  static void skipUnless(boolean condition, String reason) {
     if (!condition) {
       StackWalker walker = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
       String caller =
@@ -173,13 +173,19 @@ final class Tools {
 
   /** Runs a command to completion; output goes to files so a chatty tool never blocks on a pipe. */
   static Result run(List<String> command, Map<String, String> env, Duration timeout) {
+    return run(command, env, timeout, PROJECT);
+  }
+
+  /** The same, in directory {@code workingDirectory}. */
+  static Result run(
+      List<String> command, Map<String, String> env, Duration timeout, Path workingDirectory) {
     try {
       Path out = Files.createTempFile("vmha-e2e-out", ".txt");
       Path err = Files.createTempFile("vmha-e2e-err", ".txt");
       try {
         ProcessBuilder builder =
             new ProcessBuilder(new ArrayList<>(command))
-                .directory(PROJECT.toFile())
+                .directory(workingDirectory.toFile())
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

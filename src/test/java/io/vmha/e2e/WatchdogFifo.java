@@ -29,6 +29,7 @@ final class WatchdogFifo implements AutoCloseable {
             return thread;
           });
   private volatile ProcessHandle host;
+  private volatile Runnable alsoReset = () -> {};
   private volatile long lastFedNanos;
   private volatile boolean armed;
   private volatile long resetAtNanos;
@@ -54,9 +55,10 @@ final class WatchdogFifo implements AutoCloseable {
     return fifo;
   }
 
-  /** The process this watchdog resets. */
-  void guard(ProcessHandle process) {
+  /** The process this watchdog resets, and what else a reset of its host kills. */
+  void guard(ProcessHandle process, Runnable alsoReset) {
     this.host = process;
+    this.alsoReset = alsoReset;
   }
 
   /** When it reset the host ({@link System#nanoTime}), or 0 if it never did. */
@@ -85,6 +87,7 @@ final class WatchdogFifo implements AutoCloseable {
     if (System.nanoTime() - lastFedNanos > timeout.toNanos()) {
       resetAtNanos = System.nanoTime();
       guarded.destroyForcibly();
+      alsoReset.run();
     }
   }
 

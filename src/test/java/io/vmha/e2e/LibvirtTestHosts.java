@@ -1,0 +1,133 @@
+package io.vmha.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The real libvirt hosts {@code hack/libvirt-hosts.sh up} prepares (one libvirtd, virtlockd and
+ * network namespace each, QEMU under software emulation), as the end-to-end tests use them: what
+ * {@code vmha agent --driver libvirt} needs to run a host, and the host-level faults.
+ */
+final class LibvirtTestHosts {
+  static final Path SUMMARY = Path.of("/var/lib/vmha-test-hosts/hosts.json");
+  private static final Path SCRIPT = Tools.PROJECT.resolve("hack/libvirt-hosts.sh");
+
+  /** One host: its name, its libvirtd's TCP URI (also what peers migrate to), its local disk. */
+  record Host(String name, String uri, Path localDir) {}
+
+  final Path sharedDir;
+  final Map<String, Host> hosts = new LinkedHashMap<>();
+  private final JsonNode summary;
+
+  private LibvirtTestHosts(JsonNode summary) {
+    this.summary = summary;
+    this.sharedDir = Path.of(summary.path("sharedDir").asText());
+    summary
+        .path("hosts")
+        .forEach(
+            h ->
+                hosts.put(
+                    h.path("name").asText(),
+                    new Host(
+                        h.path("name").asText(),
+                        h.path("uri").asText(),
+                        Path.of(h.path("localDir").asText()))));
+  }
+
+  /**
+   * The hosts that are up; skips the calling test, saying what to run, with fewer than {@code n}.
+   */
+  static LibvirtTestHosts assumeUp(int n) throws IOException {
+    String hint = "run: sudo hack/libvirt-hosts.sh up " + n;
+    Tools.skipUnless(Files.isReadable(SUMMARY), "no real libvirt hosts (" + hint + ")");
+    LibvirtTestHosts hosts = new LibvirtTestHosts(new ObjectMapper().readTree(SUMMARY.toFile()));
+    Tools.skipUnless(hosts.hosts.size() >= n, "fewer than " + n + " libvirt hosts (" + hint + ")");
+    Tools.skipUnless(
+        Tools.run(List.of("bash", SCRIPT.toString(), "status"), Map.of(), Duration.ofSeconds(30))
+            .ok(),
+        "the libvirt hosts do not all answer (" + hint + ")");
+    return hosts;
+  }
+
+  /** The test guest's image, on shared storage under {@code images/}: templates boot it. */
+  String sharedImage() throws IOException {
+    Path image = sharedDir.resolve("images/base.qcow2");
+    if (!Files.exists(image)) {
+      Files.createDirectories(image.getParent());
+      Files.copy(
+          Path.of(summary.path("baseImage").asText()), image, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return "images/base.qcow2";
+  }
+
+  /**
+   * Removes what earlier runs left of namespace {@code namespace} on shared storage: serial logs
+   * and instance overlays. Instance names start again with every new API server, and a guest must
+   * not boot from, or print into, the files of an earlier run's instance of the same name.
+   */
+  void forgetEarlierRuns(String namespace) throws IOException {
+    try (var files = Files.list(sharedDir)) {
+      for (Path file : files.toList()) {
+        if (file.getFileName().toString().startsWith(namespace + "_")) {
+          Files.delete(file);
+        }
+      }
+    }
+    Path overlays = sharedDir.resolve(".vmha/instances/" + namespace);
+    if (Files.isDirectory(overlays)) {
+      try (var files = Files.list(overlays)) {
+        for (Path file : files.toList()) {
+          Files.delete(file);
+        }
+      }
+    }
+  }
+
+  /** The {@code vmha agent} options that run {@code host} (state kept under {@code stateDir}). */
+  List<String> agentArgs(String host, Path stateDir) {
+    Host h = hosts.get(host);
+    return new ArrayList<>(
+        List.of(
+            "--driver=libvirt",
+            "--libvirt-uri=" + h.uri(),
+            "--libvirt-migration-uri=" + h.uri(),
+            "--libvirt-domain-type=" + summary.path("domainType").asText("qemu"),
+            "--libvirt-kernel=" + summary.path("kernel").asText(),
+            "--libvirt-initrd=" + summary.path("initrd").asText(),
+            "--libvirt-cmdline=" + summary.path("cmdline").asText(),
+            "--libvirt-cpu-model=qemu64",
+            "--libvirt-serial-log-dir=" + sharedDir,
+            "--state-dir=" + stateDir.resolve(host)));
+  }
+
+  /** A power cut of {@code host}: its libvirtd, virtlockd and every QEMU of it killed. */
+  void crash(String host) {
+    script("crash", host);
+  }
+
+  /** Brings every crashed host back, empty, as a host comes back from a reset. */
+  void up() {
+    script("up", Integer.toString(hosts.size()));
+  }
+
+  private static void script(String... args) {
+    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    command.addAll(List.of(args));
+    Tools.run(command, Map.of(), Duration.ofMinutes(3)).orFail(command);
+  }
+
+  /** The serial console of a domain (every host appends to the same file across migrations). */
+  String console(String domain) throws IOException {
+    Path log = sharedDir.resolve(domain + ".serial.log");
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+}

@@ -1,0 +1,402 @@
+package io.vmha.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmha.agent.libvirt.DomainXml;
+import io.vmha.agent.sim.FaultProxy;
+import io.vmha.api.VirtualMachine;
+import io.vmha.core.Settings;
+import io.vmha.operator.OperatorOptions;
+import io.vmha.operator.VmhaOperator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The product on a real datacenter in miniature: a real kube-apiserver, the operator with the
+ * spec's default timings, and per host a real libvirt daemon (own network namespace, address,
+ * virtlockd) with a real {@code vmha agent --driver libvirt} process, whose VMs are real QEMU
+ * guests under software emulation booting the test guest (a readiness marker, then a tick a second
+ * on the serial console). Each agent reaches the API server through its own TCP proxy. One running
+ * copy per VM (I1) is checked every 200 ms from every libvirt daemon ({@link HypervisorWatch}).
+ */
+class RealDatacenterE2ETest {
+  static final String NS = "vmha-system";
+  static final String VM_NS = "dc";
+  static final Settings DEFAULTS = Settings.defaults();
+  static final Pattern TICK = Pattern.compile("VMHA-TICK (\\d+)");
+
+  /**
+   * The fence is due selfFenceAfter after the last renewal sent before the cut; destroying a QEMU
+   * takes 1.2-1.6 s here (software emulation), inside the agent's fence budget (3.25 s).
+   */
+  static final Duration FENCED_WITHIN = DEFAULTS.selfFenceAfter().plusMillis(3250);
+
+  static LibvirtTestHosts hosts;
+  static RealApiServer api;
+  static KubernetesClient operatorClient;
+  static VmhaOperator operator;
+  static Path dir;
+  static final Map<String, AgentProcess> agents = new LinkedHashMap<>();
+  static HypervisorWatch watch;
+  static int vmCounter;
+  final List<String> created = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    hosts = LibvirtTestHosts.assumeUp(3);
+    hosts.forgetEarlierRuns(VM_NS);
+    api = RealApiServer.startWithCrds();
+    api.createNamespace(NS);
+    api.createNamespace(VM_NS);
+    dir = Files.createTempDirectory("vmha-real-dc");
+    operatorClient =
+        new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()).build();
+    operator =
+        new VmhaOperator(
+                operatorClient,
+                new OperatorOptions(DEFAULTS, false, "vmha-operator", NS, "e2e", -1, false),
+                o -> {})
+            .start();
+    api.apply(
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: shared}
+        spec: {type: Shared, url: "nfs://filer/vmha", mountPath: "%s"}
+        ---
+        apiVersion: vmha.io/v1alpha1
+        kind: VmTemplate
+        metadata: {name: tiny, namespace: %s}
+        spec:
+          image: {repository: shared, path: %s}
+          cpus: 1
+          memoryMiB: 128
+          highAvailability: {enabled: true, priority: High}
+        """
+            .formatted(hosts.sharedDir, VM_NS, hosts.sharedImage()));
+    String secret = "real-dc-peer-secret-" + Long.toHexString(System.nanoTime());
+    Map<String, String> uris = new LinkedHashMap<>();
+    for (var host : hosts.hosts.values()) {
+      api.apply(
+          """
+          apiVersion: vmha.io/v1alpha1
+          kind: VmHost
+          metadata: {name: %s}
+          spec: {capacity: {cpus: 4, memoryMiB: 1024}}
+          """
+              .formatted(host.name()));
+      AgentProcess agent =
+          AgentProcess.start(
+              host.name(),
+              api.kubeconfig(),
+              NS,
+              secret,
+              dir,
+              true,
+              hosts.agentArgs(host.name(), dir));
+      agent.resetsAlso(() -> hosts.crash(host.name()));
+      agents.put(host.name(), agent);
+      uris.put(host.name(), host.uri());
+    }
+    watch = new HypervisorWatch(uris);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (watch != null) {
+      watch.close();
+    }
+    agents.values().forEach(AgentProcess::close);
+    if (operator != null) {
+      operator.close();
+    }
+    if (operatorClient != null) {
+      operatorClient.close();
+    }
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  @BeforeEach
+  void everyHostUp() {
+    await("every host Up")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (String host : agents.keySet()) {
+                assertThat(agents.get(host).isAlive()).as(host + " agent alive").isTrue();
+                assertThat(api.hostPhase(host)).as(host).isEqualTo("Up");
+              }
+            });
+    watch.violations.clear();
+  }
+
+  @AfterEach
+  void oneCopyPerVmAndCleanUp() {
+    assertThat(watch.violations).as("I1 on the libvirt daemons").isEmpty();
+    for (String vm : created) {
+      api.admin().resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm).delete();
+    }
+    await("the VMs' domains gone")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> created.stream().allMatch(vm -> watch.hostOf(VM_NS + "/" + vm) == null));
+  }
+
+  /** Placement starts real guests: each boots to its marker on the host the API names. */
+  @Test
+  void placedVmsBootOnTheirHosts() throws Exception {
+    long started = System.nanoTime();
+    List<String> vms = createVms(3);
+    Map<String, String> placed;
+    try {
+      placed = awaitRunningOn(vms, host -> true);
+    } catch (AssertionError | RuntimeException e) {
+      for (String host : agents.keySet()) {
+        var h = api.admin().resources(io.vmha.api.VmHost.class).withName(host).get();
+        System.out.println(
+            host + ": " + api.admin().getKubernetesSerialization().asJson(h.getStatus()));
+      }
+      throw e;
+    }
+    long running = System.nanoTime();
+    awaitBooted(placed);
+    System.out.printf(
+        "real datacenter: %d VMs Running (QEMU up on the named host) after %d ms, every guest at"
+            + " its readiness marker after %d ms: %s%n",
+        vms.size(),
+        Duration.ofNanos(running - started).toMillis(),
+        Duration.ofNanos(System.nanoTime() - started).toMillis(),
+        placed);
+  }
+
+  /**
+   * A host cut off from the API server at the network level (its proxy refuses), its peers healthy:
+   * its QEMU processes are gone within selfFenceAfter + 1 s, before any copy starts elsewhere, and
+   * then its VMs run (boot) on the other hosts.
+   */
+  @Test
+  void aHostCutOffFromTheApiServerDestroysItsGuestsBeforeAnyCopyStarts() throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunningOn(vms, host -> true);
+    awaitBooted(placed);
+    String victim = placed.get(vms.get(0));
+    List<String> victims = onHost(placed, victim);
+    AgentProcess cut = agents.get(victim);
+
+    long cutAt = System.nanoTime();
+    cut.proxy.set(FaultProxy.Mode.REFUSE);
+    try {
+      await("the cut host's guests destroyed")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> victims.stream().noneMatch(vm -> watch.runningOn(victim).contains(vm)));
+      long fencedAt = System.nanoTime();
+      Map<String, String> after = awaitRunningOn(vms, host -> !host.equals(victim));
+      long firstCopy = firstCopyElsewhere(victims, victim);
+      awaitBooted(after);
+      System.out.printf(
+          "real datacenter, host %s cut off (refused) with %s: QEMUs gone after %d ms, first copy"
+              + " elsewhere after %d ms, every guest booted again after %d ms%n",
+          victim,
+          victims,
+          Duration.ofNanos(fencedAt - cutAt).toMillis(),
+          Duration.ofNanos(firstCopy - cutAt).toMillis(),
+          Duration.ofNanos(System.nanoTime() - cutAt).toMillis());
+      assertThat(Duration.ofNanos(fencedAt - cutAt)).isLessThanOrEqualTo(FENCED_WITHIN);
+      assertThat(firstCopy).as("first copy elsewhere after the fence").isGreaterThan(fencedAt);
+      assertThat(cut.logTail()).contains("self-fencing");
+    } finally {
+      cut.proxy.set(FaultProxy.Mode.PASS);
+    }
+  }
+
+  /**
+   * A host crash (its libvirtd, virtlockd, QEMUs and agent killed at once): its HA VMs run and boot
+   * on the other hosts; the host comes back empty and rejoins.
+   */
+  @Test
+  void aCrashedHostsGuestsRunElsewhere() throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunningOn(vms, host -> true);
+    awaitBooted(placed);
+    String victim = placed.get(vms.get(0));
+    List<String> victims = onHost(placed, victim);
+
+    long crashAt = System.nanoTime();
+    agents.get(victim).kill();
+    hosts.crash(victim);
+    Map<String, String> after = awaitRunningOn(vms, host -> !host.equals(victim));
+    long firstCopy = firstCopyElsewhere(victims, victim);
+    long running = System.nanoTime();
+    awaitBooted(after);
+    System.out.printf(
+        "real datacenter, host %s crashed with %s: first QEMU elsewhere after %d ms, all Running"
+            + " after %d ms, every guest at its marker after %d ms%n",
+        victim,
+        victims,
+        Duration.ofNanos(firstCopy - crashAt).toMillis(),
+        Duration.ofNanos(running - crashAt).toMillis(),
+        Duration.ofNanos(System.nanoTime() - crashAt).toMillis());
+    hosts.up();
+    agents.get(victim).boot();
+  }
+
+  /**
+   * Maintenance drains a host by real live migration: its guests move without a reboot (their tick
+   * counters carry on, no second readiness marker).
+   */
+  @Test
+  void maintenanceDrainsAHostByLiveMigration() throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunningOn(vms, host -> true);
+    awaitBooted(placed);
+    String drained = placed.get(vms.get(0));
+    List<String> moving = vms.stream().filter(vm -> placed.get(vm).equals(drained)).toList();
+    Map<String, Integer> ticks = new LinkedHashMap<>();
+    for (String vm : moving) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> lastTick(domainOf(vm)) >= 2);
+      ticks.put(vm, lastTick(domainOf(vm)));
+    }
+
+    long drainAt = System.nanoTime();
+    api.startMaintenance(drained);
+    try {
+      Map<String, String> after = awaitRunningOn(vms, host -> !host.equals(drained));
+      long moved = System.nanoTime();
+      for (String vm : moving) {
+        String domain = domainOf(vm);
+        await(vm + " carries on after the migration")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> lastTick(domain) > ticks.get(vm) + 2);
+        assertThat(count(hosts.console(domain), "VMHA-GUEST-READY"))
+            .as(vm + " booted once: it was migrated, not restarted")
+            .isEqualTo(1);
+      }
+      System.out.printf(
+          "real datacenter, host %s drained: %s live-migrated in %d ms (%s), ticks carried on%n",
+          drained, moving, Duration.ofNanos(moved - drainAt).toMillis(), after);
+      await("host in maintenance")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "Maintenance".equals(api.hostPhase(drained)));
+    } finally {
+      api.admin()
+          .resources(io.vmha.api.VmHost.class)
+          .withName(drained)
+          .patch(
+              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+              "{\"spec\":{\"maintenance\":false}}");
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  List<String> createVms(int count) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = "g" + (++vmCounter);
+      api.apply(
+          """
+          apiVersion: vmha.io/v1alpha1
+          kind: VirtualMachine
+          metadata: {name: %s, namespace: %s}
+          spec:
+            templateRef: {name: tiny}
+          """
+              .formatted(name, VM_NS));
+      names.add(name);
+    }
+    created.addAll(names);
+    return names;
+  }
+
+  /** VM name → host, once the API says Running there and that host's libvirtd runs it. */
+  static Map<String, String> awaitRunningOn(List<String> vms, Predicate<String> where) {
+    return RunningVms.await(
+        api,
+        VM_NS,
+        vms,
+        where,
+        (host, vm) -> watch.runningOn(host).contains(vm),
+        Duration.ofSeconds(90));
+  }
+
+  /** Every guest printed its readiness marker since it was (last) started. */
+  static void awaitBooted(Map<String, String> placed) {
+    await("guests at their readiness marker")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              for (String vm : placed.keySet()) {
+                String console = hosts.console(domainOf(vm));
+                int ready = console.lastIndexOf("VMHA-GUEST-READY");
+                if (ready < 0) {
+                  return false;
+                }
+              }
+              return true;
+            });
+  }
+
+  static String domainOf(String vm) {
+    VirtualMachine machine =
+        api.admin().resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm).get();
+    return DomainXml.domainName(VM_NS + "/" + vm, machine.getStatus().getInstanceName());
+  }
+
+  static List<String> onHost(Map<String, String> placed, String host) {
+    return placed.entrySet().stream()
+        .filter(e -> e.getValue().equals(host))
+        .map(e -> VM_NS + "/" + e.getKey())
+        .toList();
+  }
+
+  static long firstCopyElsewhere(List<String> vms, String victim) {
+    return vms.stream()
+        .flatMap(
+            vm -> agents.keySet().stream().filter(h -> !h.equals(victim)).map(h -> vm + "@" + h))
+        .map(watch.firstSeen::get)
+        .filter(Objects::nonNull)
+        .min(Long::compare)
+        .orElseThrow();
+  }
+
+  static int lastTick(String domain) throws Exception {
+    Matcher m = TICK.matcher(hosts.console(domain));
+    int last = -1;
+    while (m.find()) {
+      last = Integer.parseInt(m.group(1));
+    }
+    return last;
+  }
+
+  static int count(String text, String marker) {
+    int n = 0;
+    for (int i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+}
