@@ -116,12 +116,20 @@ public final class DeviceWatchdog implements Watchdog {
     if (closed) {
       return;
     }
-    closed = true;
     try {
       libc.write(fd, MAGIC_CLOSE, new NativeLong(1));
     } catch (LastErrorException e) {
       LOG.warn("could not disarm the watchdog {}: errno {}", device, e.getErrorCode());
     }
+    abandon();
+  }
+
+  @Override
+  public synchronized void abandon() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       libc.close(fd);
     } catch (LastErrorException e) {

@@ -30,6 +30,9 @@ public interface Watchdog extends AutoCloseable {
 
         @Override
         public void close() {}
+
+        @Override
+        public void abandon() {}
       };
 
   /** Keeps the host alive for another timeout. */
@@ -41,9 +44,15 @@ public interface Watchdog extends AutoCloseable {
   /** For logs: the device and its timeout. */
   String describe();
 
-  /** Disarms the watchdog (magic close): an orderly stop of the agent must not reset the host. */
+  /** Disarms the watchdog (magic close): the host may stop being watched. */
   @Override
   void close();
+
+  /**
+   * Lets go of the device without disarming it, as a process that dies does: the host is reset when
+   * the timeout since the last feed runs out, unless an agent opens the device again first.
+   */
+  void abandon();
 
   /**
    * This watchdog, whose every feed also tells systemd the agent is alive ({@code WATCHDOG=1}), for
@@ -71,6 +80,11 @@ public interface Watchdog extends AutoCloseable {
       @Override
       public void close() {
         device.close();
+      }
+
+      @Override
+      public void abandon() {
+        device.abandon();
       }
     };
   }

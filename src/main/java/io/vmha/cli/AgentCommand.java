@@ -389,6 +389,7 @@ public final class AgentCommand implements Callable<Integer> {
             ? "qemu+tls://" + advertised + "/system"
             : libvirtMigrationUri;
     CountDownLatch stopped = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
     try (LibvirtAgent agent =
         LibvirtAgent.start(
             client,
@@ -396,12 +397,27 @@ public final class AgentCommand implements Callable<Integer> {
             new LibvirtAgent.Peer(token, listenAddress, listenPort, advertised),
             libvirtSettings(migrationUri),
             watchdog)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "vmha-agent-shutdown"));
+      // the JVM halts once its shutdown hooks return: this one waits until the agent has closed
+      // (and decided what to do with the watchdog), not only until it was told to
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    stopped.countDown();
+                    try {
+                      closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  },
+                  "vmha-agent-shutdown"));
       systemd.ready(); // heartbeat and fencing run: systemd may count on its watchdog pings now
       stopped.await();
     } catch (io.vmha.agent.DriverException e) {
       err().println("vmha agent: " + e.getMessage());
       return 1;
+    } finally {
+      closed.countDown();
     }
     return 0;
   }

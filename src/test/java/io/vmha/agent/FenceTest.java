@@ -155,6 +155,9 @@ class FenceTest {
 
     @Override
     public void close() {}
+
+    @Override
+    public void abandon() {}
   }
 
   /** Stops take their time; one named instance cannot be stopped while {@code failing} names it. */

@@ -48,7 +48,7 @@ final class AgentProcess implements AutoCloseable {
   private final boolean withWatchdog;
   private Process process;
   private WatchdogFifo watchdog;
-  private Runnable hostReset = () -> {};
+  private volatile Runnable hostReset = () -> {};
   private int starts;
 
   private AgentProcess(
@@ -163,11 +163,30 @@ final class AgentProcess implements AutoCloseable {
 
   /** Starts the agent again on the same host, proxy and port: a host back from a reset. */
   synchronized void boot() throws IOException {
-    List<String> withDevice = new java.util.ArrayList<>(command);
     if (withWatchdog) {
-      Path device = dir.resolve(host + ".watchdog." + (++starts));
-      watchdog = WatchdogFifo.serve(device, WATCHDOG_TIMEOUT);
-      withDevice.add("--watchdog-device=" + device);
+      watchdog =
+          WatchdogFifo.serve(dir.resolve(host + ".watchdog." + (++starts)), WATCHDOG_TIMEOUT);
+    }
+    launch();
+  }
+
+  /** SIGTERM, as {@code systemctl stop} sends it; returns once the process has exited. */
+  synchronized void terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new AssertionError("agent of " + host + " did not exit within 30 s of SIGTERM");
+    }
+  }
+
+  /** Starts the agent again on the same watchdog device, as after {@code systemctl restart}. */
+  synchronized void restart() throws IOException {
+    launch();
+  }
+
+  private void launch() throws IOException {
+    List<String> withDevice = new java.util.ArrayList<>(command);
+    if (watchdog != null) {
+      withDevice.add("--watchdog-device=" + watchdog.path);
     }
     ProcessBuilder builder =
         new ProcessBuilder(withDevice)
@@ -176,7 +195,7 @@ final class AgentProcess implements AutoCloseable {
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     process = builder.start();
     if (watchdog != null) {
-      watchdog.guard(process.toHandle(), hostReset);
+      watchdog.guard(process.toHandle(), () -> hostReset.run());
     }
   }
 

@@ -70,11 +70,25 @@ final class LibvirtTestHosts {
   }
 
   /**
-   * Removes what earlier runs left of namespace {@code namespace} on shared storage: serial logs
-   * and instance overlays. Instance names start again with every new API server, and a guest must
-   * not boot from, or print into, the files of an earlier run's instance of the same name.
+   * Removes what earlier runs left of namespace {@code namespace}: its domains on every host, and
+   * on shared storage its serial logs and instance overlays. Instance names start again with every
+   * new API server, and a guest must not boot from, or print into, the files of an earlier run's
+   * instance of the same name.
    */
-  void forgetEarlierRuns(String namespace) throws IOException {
+  void forgetEarlierRuns(String namespace) throws Exception {
+    for (Host host : hosts.values()) {
+      try (var libvirt =
+          io.vmha.agent.libvirt.LibvirtDriver.builder(host.uri())
+              .domainType("qemu")
+              .build()
+              .connect()) {
+        for (var instance : libvirt.instances()) {
+          if (instance.vmKey() != null && instance.vmKey().startsWith(namespace + "/")) {
+            libvirt.stop(instance.ref());
+          }
+        }
+      }
+    }
     try (var files = Files.list(sharedDir)) {
       for (Path file : files.toList()) {
         if (file.getFileName().toString().startsWith(namespace + "_")) {

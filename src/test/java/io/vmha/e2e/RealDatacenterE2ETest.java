@@ -262,6 +262,70 @@ class RealDatacenterE2ETest {
   }
 
   /**
+   * An agent stopped (SIGTERM, as {@code systemctl stop}) while its guests run leaves its watchdog
+   * armed: the host is reset within the watchdog's timeout, before the operator starts copies of
+   * its VMs elsewhere. (An agent that disarmed its watchdog on every orderly stop left the guests
+   * running beside their copies.)
+   */
+  @Test
+  void anAgentStoppedWhileItsGuestsRunHasItsHostResetBeforeAnyCopyStarts() throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunningOn(vms, host -> true);
+    awaitBooted(placed);
+    String victim = placed.get(vms.get(0));
+    List<String> victims = onHost(placed, victim);
+    AgentProcess agent = agents.get(victim);
+
+    long stopAt = System.nanoTime();
+    agent.terminate();
+    await("the watchdog resets the host")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> agent.resetAtNanos() != 0);
+    long resetAt = agent.resetAtNanos();
+    awaitRunningOn(vms, host -> !host.equals(victim));
+    long firstCopy = firstCopyElsewhere(victims, victim);
+    System.out.printf(
+        "real datacenter, agent of %s stopped with %s running: host reset after %d ms, first copy"
+            + " elsewhere after %d ms%n",
+        victim,
+        victims,
+        Duration.ofNanos(resetAt - stopAt).toMillis(),
+        Duration.ofNanos(firstCopy - stopAt).toMillis());
+    assertThat(firstCopy).as("first copy elsewhere after the reset").isGreaterThan(resetAt);
+    hosts.up();
+    agent.boot();
+  }
+
+  /**
+   * An agent restarted (SIGTERM, then started again, as {@code systemctl restart}) reopens its
+   * watchdog within the timeout: the host is not reset and its guests keep running there, without a
+   * failover.
+   */
+  @Test
+  void anAgentRestartedQuicklyKeepsItsHostAndGuests() throws Exception {
+    List<String> vms = createVms(2);
+    Map<String, String> placed = awaitRunningOn(vms, host -> true);
+    awaitBooted(placed);
+    String host = placed.get(vms.get(0));
+    String domain = domainOf(vms.get(0));
+    AgentProcess agent = agents.get(host);
+
+    long restartAt = System.nanoTime();
+    agent.terminate();
+    agent.restart();
+    Thread.sleep(DEFAULTS.hostGracePeriod().plusSeconds(3).toMillis());
+    int tick = lastTick(domain);
+    await("the guest ticks on").atMost(Duration.ofSeconds(10)).until(() -> lastTick(domain) > tick);
+    assertThat(agent.resetAtNanos()).as("host reset").isZero();
+    assertThat(awaitRunningOn(vms, h -> true)).isEqualTo(placed);
+    assertThat(domainOf(vms.get(0))).as("same instance: no failover").isEqualTo(domain);
+    System.out.printf(
+        "real datacenter, agent of %s restarted: host kept, guests ran on (%d s later: %s)%n",
+        host, Duration.ofNanos(System.nanoTime() - restartAt).toSeconds(), placed);
+  }
+
+  /**
    * Maintenance drains a host by real live migration: its guests move without a reboot (their tick
    * counters carry on, no second readiness marker).
    */

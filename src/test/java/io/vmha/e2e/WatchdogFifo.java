@@ -67,15 +67,18 @@ final class WatchdogFifo implements AutoCloseable {
   }
 
   private void read() {
-    // opening blocks until the agent opens its end: that open arms the device
-    try (InputStream in = new FileInputStream(path.toFile())) {
-      int b;
-      while ((b = in.read()) >= 0) {
-        lastFedNanos = System.nanoTime();
-        armed = b != 'V';
+    // opening blocks until an agent opens its end: that open arms the device; when the agent lets
+    // go, the device stays as its last byte left it, and the next agent to open it takes it over
+    while (!Thread.currentThread().isInterrupted()) {
+      try (InputStream in = new FileInputStream(path.toFile())) {
+        int b;
+        while ((b = in.read()) >= 0) {
+          lastFedNanos = System.nanoTime();
+          armed = b != 'V';
+        }
+      } catch (IOException e) {
+        return; // the FIFO went away with the test: nothing more to read
       }
-    } catch (IOException e) {
-      // the FIFO went away with the test: nothing more to read
     }
   }
 

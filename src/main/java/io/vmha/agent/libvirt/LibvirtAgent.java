@@ -66,6 +66,8 @@ public final class LibvirtAgent implements AutoCloseable {
     }
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LibvirtAgent.class);
+
   private final InformerClusterView view;
   private final RepositoryMounts repositories;
   private final LibvirtDriver driver;
@@ -149,6 +151,21 @@ public final class LibvirtAgent implements AutoCloseable {
     return agent;
   }
 
+  /** The vmha instances libvirt runs or holds paused here; -1 if libvirt cannot say. */
+  private long runningInstances() {
+    try {
+      return driver.instances().stream()
+          .filter(i -> i.vmKey() != null && !i.vmKey().isEmpty())
+          .filter(
+              i ->
+                  i.state() != io.vmha.agent.Instance.State.Stopped
+                      && i.state() != io.vmha.agent.Instance.State.Failed)
+          .count();
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
   public LibvirtDriver driver() {
     return driver;
   }
@@ -164,11 +181,27 @@ public final class LibvirtAgent implements AutoCloseable {
     return reported == null ? null : reported.getMigrationUri();
   }
 
-  /** Stops the agent (its domains keep running: libvirtd owns them) and releases everything. */
+  /**
+   * Stops the agent and releases everything. Its domains keep running (libvirtd owns them), so a
+   * host that still runs VMs keeps its watchdog armed: an agent that is not back within the
+   * watchdog's timeout (a stop, not a restart) has its host reset before the operator judges the
+   * host lost and starts the VMs elsewhere. Only an empty host (drained) is disarmed.
+   */
   @Override
   public void close() {
     agent.close();
-    watchdog.close();
+    long running = runningInstances();
+    if (running == 0) {
+      watchdog.close();
+    } else {
+      LOG.warn(
+          "agent of {} stops while {} VM instance(s) run here: the watchdog stays armed and resets"
+              + " the host unless an agent opens it again within its timeout (put the host in"
+              + " maintenance before stopping its agent)",
+          agent.host(),
+          running < 0 ? "an unknown number of" : Long.toString(running));
+      watchdog.abandon();
+    }
     heartbeatClient.close();
     executor.shutdownNow();
     peerServer.close();
