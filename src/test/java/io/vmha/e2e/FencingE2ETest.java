@@ -48,6 +48,10 @@ class FencingE2ETest {
   static final Map<String, AgentProcess> agents = new LinkedHashMap<>();
   static ScheduledExecutorService monitorThread;
   static final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+  static final ConcurrentLinkedQueue<String> apiViolations = new ConcurrentLinkedQueue<>();
+  static Set<String> apiTwiceBefore = Set.of();
+  static final java.util.concurrent.atomic.AtomicInteger apiLooksSeeingVms =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** "namespace/vm@host" → when the monitor first saw the host's hypervisor run the VM. */
   static final Map<String, Long> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
@@ -62,9 +66,13 @@ class FencingE2ETest {
     dir = Files.createTempDirectory("vmha-fencing-e2e");
     api.startOperator(DEFAULTS, NS, "e2e");
     agents.putAll(AgentProcess.fleet(api, NS, HOSTS, dir, true));
-    monitorThread = Executors.newSingleThreadScheduledExecutor();
+    monitorThread = Executors.newScheduledThreadPool(2);
     monitorThread.scheduleWithFixedDelay(
         FencingE2ETest::checkOneCopyPerVm, 200, 200, TimeUnit.MILLISECONDS);
+    // on a thread of its own: while the API server is stopped its reads hang, the hypervisors'
+    // must not
+    monitorThread.scheduleWithFixedDelay(
+        FencingE2ETest::checkOneCopyPerVmFromTheApi, 200, 200, TimeUnit.MILLISECONDS);
   }
 
   @AfterAll
@@ -99,11 +107,15 @@ class FencingE2ETest {
               }
             });
     violations.clear();
+    apiViolations.clear();
+    apiLooksSeeingVms.set(0);
   }
 
   @AfterEach
   void noVmRanTwice() {
     assertThat(violations).as("I1 on the hypervisors").isEmpty();
+    assertThat(apiViolations).as("I1 as the API server shows it").isEmpty();
+    assertThat(apiLooksSeeingVms.get()).as("the API check saw running VMs").isPositive();
   }
 
   /**
@@ -294,6 +306,56 @@ class FencingE2ETest {
 
   static boolean emptyOf(Set<String> running, Set<String> vms) {
     return running != null && running.stream().noneMatch(vms::contains);
+  }
+
+  /**
+   * I1 as a user reading the API server sees it: no VM reported running by two hosts that both
+   * renew their heartbeat (renewed within two heartbeats and a second). A cut-off host's last
+   * report goes stale with it, since it can write nothing; what a live host reports is at most one
+   * tick old, so a VM counts only when two looks in a row show it twice.
+   */
+  static void checkOneCopyPerVmFromTheApi() {
+    try {
+      java.time.Instant fresh =
+          java.time.Instant.now()
+              .minus(DEFAULTS.heartbeatInterval().multipliedBy(2).plusSeconds(1));
+      Set<String> live = new TreeSet<>();
+      for (var lease : api.admin().leases().inNamespace(NS).list().getItems()) {
+        String name = lease.getMetadata().getName();
+        var renewed = lease.getSpec().getRenewTime();
+        if (name.startsWith(io.vmha.api.VmhaApi.HOST_LEASE_PREFIX)
+            && renewed != null
+            && renewed.toInstant().isAfter(fresh)) {
+          live.add(name.substring(io.vmha.api.VmhaApi.HOST_LEASE_PREFIX.length()));
+        }
+      }
+      Map<String, String> seen = new HashMap<>();
+      Set<String> twice = new TreeSet<>();
+      for (var host : api.admin().resources(io.vmha.api.VmHost.class).list().getItems()) {
+        String name = host.getMetadata().getName();
+        if (!live.contains(name)
+            || host.getStatus() == null
+            || host.getStatus().getReported() == null
+            || host.getStatus().getReported().getInstances() == null) {
+          continue;
+        }
+        for (var instance : host.getStatus().getReported().getInstances()) {
+          if (instance.getVm() != null && "Running".equals(instance.getState())) {
+            String other = seen.putIfAbsent(instance.getVm(), name);
+            if (other != null) {
+              twice.add(instance.getVm() + " reported running by " + other + " and " + name);
+            }
+          }
+        }
+      }
+      if (!seen.isEmpty()) {
+        apiLooksSeeingVms.incrementAndGet();
+      }
+      twice.stream().filter(apiTwiceBefore::contains).forEach(apiViolations::add);
+      apiTwiceBefore = twice;
+    } catch (RuntimeException e) {
+      // the API server is stopped on purpose in one test: nothing to read then
+    }
   }
 
   /** I1 on the hypervisors: no VM runs on two hosts at any moment the monitor looks. */
