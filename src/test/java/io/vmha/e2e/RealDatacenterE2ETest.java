@@ -326,6 +326,51 @@ class RealDatacenterE2ETest {
   }
 
   /**
+   * R5 with real processes: an agent killed (SIGKILL) while its host is cut off from the API
+   * server, and started again at once (within its watchdog's timeout, so the host is not reset),
+   * cannot renew: it counts from the last renewal in its journal, not from its own start, and its
+   * guests are destroyed selfFenceAfter after that renewal, before any copy starts elsewhere.
+   */
+  @Test
+  void anAgentRestartedBehindAPartitionFencesFromItsJournal() throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunningOn(vms, host -> true);
+    awaitBooted(placed);
+    String victim = placed.get(vms.get(0));
+    List<String> victims = onHost(placed, victim);
+    AgentProcess agent = agents.get(victim);
+
+    long cutAt = System.nanoTime();
+    agent.proxy.set(FaultProxy.Mode.REFUSE);
+    try {
+      Thread.sleep(2000);
+      agent.kill();
+      agent.restart();
+      long restartedAt = System.nanoTime();
+      await("the restarted agent's guests destroyed")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> victims.stream().noneMatch(vm -> watch.runningOn(victim).contains(vm)));
+      long fencedAt = System.nanoTime();
+      awaitRunningOn(vms, host -> !host.equals(victim));
+      long firstCopy = firstCopyElsewhere(victims, victim);
+      System.out.printf(
+          "real datacenter, agent of %s restarted 2 s into a cut: QEMUs gone %d ms after the cut"
+              + " (%d ms after the restart), first copy elsewhere after %d ms%n",
+          victim,
+          Duration.ofNanos(fencedAt - cutAt).toMillis(),
+          Duration.ofNanos(fencedAt - restartedAt).toMillis(),
+          Duration.ofNanos(firstCopy - cutAt).toMillis());
+      assertThat(Duration.ofNanos(fencedAt - cutAt)).isLessThanOrEqualTo(FENCED_WITHIN);
+      assertThat(firstCopy).as("first copy elsewhere after the fence").isGreaterThan(fencedAt);
+      assertThat(agent.resetAtNanos()).as("host reset").isZero();
+      assertThat(agent.logTail()).contains("journal").contains("self-fencing");
+    } finally {
+      agent.proxy.set(FaultProxy.Mode.PASS);
+    }
+  }
+
+  /**
    * Maintenance drains a host by real live migration: its guests move without a reboot (their tick
    * counters carry on, no second readiness marker).
    */
