@@ -63,10 +63,14 @@ final class LibvirtTestHosts {
     Path image = sharedDir.resolve("images/base.qcow2");
     if (!Files.exists(image)) {
       Files.createDirectories(image.getParent());
-      Files.copy(
-          Path.of(summary.path("baseImage").asText()), image, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(baseImage(), image, StandardCopyOption.REPLACE_EXISTING);
     }
     return "images/base.qcow2";
+  }
+
+  /** The test guest's disk image as the script built it (copy it; never boot it in place). */
+  Path baseImage() {
+    return Path.of(summary.path("baseImage").asText());
   }
 
   /**

@@ -371,6 +371,73 @@ class RealDatacenterE2ETest {
   }
 
   /**
+   * F2 on real hosts: a VM whose disk is on one host's local repository is not restarted elsewhere
+   * when that host crashes; it waits, and runs (boots) there again when the host is back.
+   */
+  @Test
+  void aVmOnLocalStorageWaitsForItsCrashedHost() throws Exception {
+    String host = "hv2";
+    Path image = hosts.hosts.get(host).localDir().resolve("images/local-vm.qcow2");
+    Files.createDirectories(image.getParent());
+    Files.copy(hosts.baseImage(), image, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    api.apply(
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: StorageRepository
+        metadata: {name: %1$s-local}
+        spec: {type: Local, host: %1$s, mountPath: "%2$s"}
+        ---
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: local-vm, namespace: %3$s}
+        spec:
+          image: {repository: %1$s-local, path: images/local-vm.qcow2}
+          cpus: 1
+          memoryMiB: 128
+          highAvailability: {enabled: true, priority: High}
+        """
+            .formatted(host, hosts.hosts.get(host).localDir(), VM_NS));
+    created.add("local-vm");
+    List<String> vm = List.of("local-vm");
+    assertThat(awaitRunningOn(vm, h -> true)).containsEntry("local-vm", host);
+    awaitBooted(Map.of("local-vm", host));
+
+    long crashAt = System.nanoTime();
+    agents.get(host).kill();
+    hosts.crash(host);
+    await("the VM waits for its host")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> "WaitingForHost".equals(vmStatus("local-vm").getReason()));
+    Thread.sleep(5000); // and keeps waiting: it is never started elsewhere
+    assertThat(watch.hostOf(VM_NS + "/local-vm")).isNull();
+    assertThat(vmStatus("local-vm").getReason()).isEqualTo("WaitingForHost");
+
+    long backAt = System.nanoTime();
+    hosts.up();
+    agents.get(host).boot();
+    assertThat(awaitRunningOn(vm, h -> true)).containsEntry("local-vm", host);
+    await("booted again on its host")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> count(hosts.console(domainOf("local-vm")), "VMHA-GUEST-READY") == 2);
+    System.out.printf(
+        "real datacenter, local-storage VM: waited %d ms for crashed %s, booted there again %d ms"
+            + " after the host came back%n",
+        Duration.ofNanos(backAt - crashAt).toMillis(),
+        host,
+        Duration.ofNanos(System.nanoTime() - backAt).toMillis());
+  }
+
+  static io.vmha.api.VirtualMachineStatus vmStatus(String vm) {
+    return api.admin()
+        .resources(VirtualMachine.class)
+        .inNamespace(VM_NS)
+        .withName(vm)
+        .get()
+        .getStatus();
+  }
+
+  /**
    * Maintenance drains a host by real live migration: its guests move without a reboot (their tick
    * counters carry on, no second readiness marker).
    */
