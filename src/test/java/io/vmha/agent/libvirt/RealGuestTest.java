@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vmha.agent.DriverException;
 import io.vmha.agent.Instance;
 import io.vmha.agent.InstanceRef;
 import io.vmha.api.ImageRef;
@@ -130,6 +131,40 @@ class RealGuestTest {
         lastTick());
     drivers.get("hv2").stop(GUEST);
     assertThat(drivers.get("hv2").instances()).noneMatch(i -> i.name().equals(GUEST.name()));
+  }
+
+  /**
+   * No disk is opened by two QEMUs: the same VM's image started on a second host while the first
+   * runs it fails (QEMU's image lock, or virtlockd's lease), the start is reported as an error
+   * naming the lock, and the first copy runs on untouched.
+   */
+  @Test
+  void aSecondStartOfTheSameDiskOnAnotherHostFailsAndSaysWhy() throws Exception {
+    Path image = shared.resolve("images/" + GUEST.name() + "-own.qcow2");
+    Files.copy(
+        Path.of(hosts.path("baseImage").asText()), image, StandardCopyOption.REPLACE_EXISTING);
+    ImageRef own = new ImageRef("shared", "images/" + GUEST.name() + "-own.qcow2");
+    try {
+      drivers.get("hv1").start(GUEST, new Resources(1, 128L), own);
+      await("the guest's readiness marker")
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> console().contains("VMHA-GUEST-READY"));
+
+      DriverException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              DriverException.class,
+              () -> drivers.get("hv2").start(GUEST, new Resources(1, 128L), own));
+      System.out.println("second start of one disk on hv2: " + refused.getMessage());
+      assertThat(refused.getMessage()).containsAnyOf("lock", "locked", "busy");
+      assertThat(running("hv2")).as("a second copy on hv2").isFalse();
+      assertThat(running("hv1")).as("the first copy on hv1").isTrue();
+      int before = lastTick();
+      await("the first copy ticks on")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> lastTick() > before);
+    } finally {
+      Files.deleteIfExists(image);
+    }
   }
 
   boolean running(String host) {
