@@ -75,6 +75,14 @@ final class InstanceDisks {
     return overlay;
   }
 
+  /**
+   * Reads {@code image} taking QEMU's shared lock, as a QEMU starting on it would: fails while a
+   * running QEMU holds it for writing.
+   */
+  void inspectLocked(Path image) throws DriverException {
+    run(List.of(qemuImg, "info", "--output=json", image.toString()));
+  }
+
   private String format(Path image) throws DriverException {
     String info = run(List.of(qemuImg, "info", "--output=json", "-U", image.toString()));
     try {

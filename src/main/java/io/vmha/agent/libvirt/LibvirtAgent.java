@@ -17,6 +17,7 @@ import io.vmha.api.AgentReport;
 import io.vmha.api.VmHost;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
@@ -76,6 +77,9 @@ public final class LibvirtAgent implements AutoCloseable {
   private final KubernetesClient heartbeatClient;
   private final Watchdog watchdog;
   private final HostAgent agent;
+  private final KubernetesClient client;
+  private final OverlaySweeper sweeper =
+      new OverlaySweeper(OverlaySweeper.qemuImgLock(new InstanceDisks("qemu-img")));
 
   /**
    * Wires the agent so that its fencing clock runs before anything waits on the API server: libvirt
@@ -88,6 +92,7 @@ public final class LibvirtAgent implements AutoCloseable {
       throws IOException, DriverException {
     String host = options.host();
     this.watchdog = dog;
+    this.client = client;
     executor = new ScheduledThreadPoolExecutor(2, AgentThreads.daemon("agent"));
     executor.setRemoveOnCancelPolicy(true);
     InformerClusterView[] viewRef = new InformerClusterView[1];
@@ -144,11 +149,89 @@ public final class LibvirtAgent implements AutoCloseable {
       throws IOException, DriverException {
     LibvirtAgent process = new LibvirtAgent(client, options, peer, settings, watchdog);
     process.agent.start();
+    process.executor.scheduleWithFixedDelay(
+        process::sweepOverlays, 1, 10, java.util.concurrent.TimeUnit.MINUTES);
     return process;
   }
 
   public HostAgent agent() {
     return agent;
+  }
+
+  /**
+   * Deletes the overlays of template instances no VM and no host names any more, from the
+   * repositories this host tends: its local ones, and the shared ones while it is the SPM (one host
+   * for them all). Every VM is read, not only this host's: a VM waiting for its host (F2) may name
+   * no host while its overlay is its only disk. Any doubt (an API read that fails) skips the round.
+   */
+  private void sweepOverlays() {
+    String host = agent.host();
+    try {
+      io.vmha.api.VmHost self = view.host(host);
+      boolean spm =
+          self != null
+              && self.getStatus() != null
+              && Boolean.TRUE.equals(self.getStatus().getSpm());
+      List<java.nio.file.Path> tended =
+          new java.util.ArrayList<>(repositories.mountsOf(io.vmha.api.RepositoryType.Local));
+      if (spm) {
+        tended.addAll(repositories.mountsOf(io.vmha.api.RepositoryType.Shared));
+      }
+      if (!tended.isEmpty()) {
+        sweeper.sweep(tended, instancesInUse(), java.time.Instant.now());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("agent of {}: overlay sweep skipped: {}", host, e.toString());
+    }
+  }
+
+  /** "namespace/instance" of every instance a VM's status or a host's report names. */
+  private java.util.Set<String> instancesInUse() {
+    java.util.Set<String> inUse = runningHere();
+    client
+        .resources(io.vmha.api.VirtualMachine.class)
+        .inAnyNamespace()
+        .list()
+        .getItems()
+        .forEach(vm -> namedBy(vm, inUse));
+    for (io.vmha.api.VmHost host : client.resources(io.vmha.api.VmHost.class).list().getItems()) {
+      AgentReport reported = host.getStatus() == null ? null : host.getStatus().getReported();
+      if (reported == null || reported.getInstances() == null) {
+        continue;
+      }
+      for (io.vmha.api.InstanceReport instance : reported.getInstances()) {
+        if (instance.getVm() != null) {
+          inUse.add(DomainXml.namespaceOf(instance.getVm()) + "/" + instance.getName());
+        }
+      }
+    }
+    return inUse;
+  }
+
+  /** The instances this host's libvirt holds, defined or running. */
+  private java.util.Set<String> runningHere() {
+    java.util.Set<String> inUse = new java.util.HashSet<>();
+    for (io.vmha.agent.Instance instance : driver.instances()) {
+      if (instance.vmKey() != null && !instance.vmKey().isEmpty()) {
+        inUse.add(DomainXml.namespaceOf(instance.vmKey()) + "/" + instance.name());
+      }
+    }
+    return inUse;
+  }
+
+  /** Adds the instances {@code vm}'s status names: its own, and stale ones on lost hosts. */
+  private static void namedBy(io.vmha.api.VirtualMachine vm, java.util.Set<String> inUse) {
+    String namespace = vm.getMetadata().getNamespace();
+    io.vmha.api.VirtualMachineStatus status = vm.getStatus();
+    if (status == null) {
+      return;
+    }
+    if (status.getInstanceName() != null) {
+      inUse.add(namespace + "/" + status.getInstanceName());
+    }
+    if (status.getStaleInstances() != null) {
+      status.getStaleInstances().forEach(s -> inUse.add(namespace + "/" + s.getInstanceName()));
+    }
   }
 
   /** The vmha instances libvirt runs or holds paused here; -1 if libvirt cannot say. */

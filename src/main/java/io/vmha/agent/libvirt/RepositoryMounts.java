@@ -70,6 +70,19 @@ public final class RepositoryMounts implements Supplier<Map<String, String>>, Au
     return forHost(host, labels, informer.getStore().list());
   }
 
+  /** The mount paths of the repositories of {@code type} this host reaches. */
+  public java.util.List<java.nio.file.Path> mountsOf(RepositoryType type) {
+    java.util.List<java.nio.file.Path> mounts = new java.util.ArrayList<>();
+    Map<String, String> mine = get();
+    for (StorageRepository repository : informer.getStore().list()) {
+      String mount = mine.get(repository.getMetadata().getName());
+      if (mount != null && repository.getSpec().getType() == type) {
+        mounts.add(java.nio.file.Path.of(mount));
+      }
+    }
+    return mounts;
+  }
+
   /**
    * Repository name to mount path, for the repositories {@code host} (with {@code labels}) should
    * reach.

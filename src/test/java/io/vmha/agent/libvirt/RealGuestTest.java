@@ -112,6 +112,11 @@ class RealGuestTest {
     long booted = System.nanoTime();
     await("ticks").atMost(Duration.ofSeconds(30)).until(() -> lastTick() >= 2);
     assertThat(running("hv1")).isTrue();
+    assertThat(
+            OverlaySweeper.qemuImgLock(new InstanceDisks("qemu-img"))
+                .test(InstanceDisks.overlayPath(shared, GUEST.vmKey(), GUEST.name())))
+        .as("the running guest's overlay is held: never swept")
+        .isTrue();
 
     int before = lastTick();
     long migrating = System.nanoTime();

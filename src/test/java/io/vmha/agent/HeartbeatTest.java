@@ -1,0 +1,118 @@
+package io.vmha.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.vmha.core.model.FencingPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The heartbeat on its own (R1, R2, R5): what one renewal does to the Lease, the fencing clock and
+ * the journal, when the API server acknowledges it, when it cannot be reached, and while the agent
+ * is fenced.
+ */
+@EnableKubernetesMockClient(crud = true)
+class HeartbeatTest {
+  static final String NS = "vmha-system";
+  static final Duration SELF_FENCE = Duration.ofSeconds(10);
+  static final Duration GRACE = Duration.ofSeconds(15);
+  static KubernetesClient client;
+
+  final ManualTicker ticker = new ManualTicker();
+  final AgentJournal journal = AgentJournal.inMemory();
+  final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  final SelfFencing fencing =
+      new SelfFencing(
+          FencingPolicy.SelfFence,
+          SELF_FENCE,
+          GRACE,
+          Duration.ofMillis(500),
+          Duration.ofSeconds(4),
+          ticker,
+          ticker.nanos() - Duration.ofSeconds(5).toNanos());
+  int resumes;
+
+  @AfterEach
+  void stop() {
+    timer.shutdownNow();
+  }
+
+  Heartbeat heartbeat(String host, KubernetesClient through) {
+    return new Heartbeat(
+        host,
+        new Leases(through, NS, host, 15),
+        fencing,
+        journal,
+        "boot-1",
+        ticker,
+        Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC),
+        ApiLink.ALWAYS_UP,
+        () -> Map.of("hb-b", new PeerClient.Peer("http://10.0.0.2:9740", java.util.List.of())),
+        () -> 3,
+        Duration.ofSeconds(2),
+        timer,
+        Runnable::run,
+        () -> resumes++);
+  }
+
+  Lease lease(String host) {
+    return client.leases().inNamespace(NS).withName("vmha-host-" + host).get();
+  }
+
+  @Test
+  void anAcknowledgedRenewalCountsFromWhenItWasSentAndIsJournaled() {
+    long sent = ticker.nanos();
+    heartbeat("hb-a", client).beat();
+
+    assertThat(lease("hb-a").getSpec().getHolderIdentity()).isEqualTo("hb-a");
+    assertThat(fencing.lastRenewal()).isEqualTo(sent);
+    AgentJournal.Entry entry = journal.last().orElseThrow();
+    assertThat(entry.renewedNanos()).isEqualTo(sent);
+    assertThat(entry.bootId()).isEqualTo("boot-1");
+    assertThat(entry.peers()).containsOnlyKeys("hb-b");
+    assertThat(entry.fleetSize()).isEqualTo(3);
+  }
+
+  @Test
+  void aRenewalThatCannotReachTheApiServerLeavesTheClockAndTheJournalAlone() {
+    long before = fencing.lastRenewal();
+    try (KubernetesClient nowhere =
+            new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(
+                    new io.fabric8.kubernetes.client.ConfigBuilder()
+                        .withMasterUrl("http://127.0.0.1:1")
+                        .build())
+                .build();
+        KubernetesClient unreachable = Leases.deadlineClient(nowhere, Duration.ofMillis(500))) {
+      heartbeat("hb-c", unreachable).beat();
+    }
+    assertThat(fencing.lastRenewal()).isEqualTo(before);
+    assertThat(journal.last()).isEmpty();
+    ticker.advance(Duration.ofSeconds(3));
+    assertThat(fencing.sinceRenewal()).isEqualTo(Duration.ofSeconds(8));
+  }
+
+  @Test
+  void aFencedAgentRenewsNothingUntilTheGracePeriodIsOverThenResumes() {
+    Heartbeat heartbeat = heartbeat("hb-d", client);
+    fencing.fenced();
+    heartbeat.beat();
+    assertThat(lease("hb-d")).as("no renewal while fenced").isNull();
+
+    ticker.advance(GRACE);
+    heartbeat.beat();
+    assertThat(fencing.isFenced()).isFalse();
+    assertThat(resumes).isEqualTo(1);
+    assertThat(lease("hb-d").getSpec().getHolderIdentity()).isEqualTo("hb-d");
+  }
+}

@@ -1,0 +1,97 @@
+package io.vmha.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmha.agent.sim.SimulatedDriver;
+import io.vmha.api.ImageRef;
+import io.vmha.api.Resources;
+import io.vmha.core.model.FencingPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The work loop's hands on the hypervisor, alone: it runs what is placed on its host and nothing
+ * else, stops what is stopping, starts nothing while the host is fenced, and reports a failed start
+ * for as long as the VM stays placed here.
+ */
+class InstanceKeeperTest {
+  static final String ME = "ik-a";
+
+  final ManualTicker ticker = new ManualTicker();
+  final SelfFencing fencing =
+      new SelfFencing(
+          FencingPolicy.SelfFence,
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(15),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(4),
+          ticker,
+          ticker.nanos());
+  final SimulatedDriver driver = FencingUnderNetworkFaultsTest.standaloneDriver(ME);
+  final InstanceKeeper keeper =
+      new InstanceKeeper(ME, driver, Clock.systemUTC(), Runnable::run, fencing, () -> {});
+
+  static PlacedVm placed(String name, String phase, String host) {
+    return new PlacedVm(
+        AgentFixture.VM_NS + "/" + name,
+        name,
+        phase,
+        host,
+        null,
+        new Resources(1, 512),
+        new ImageRef(AgentFixture.SHARED_REPO, "images/" + name + ".qcow2"),
+        null,
+        false);
+  }
+
+  static AgentWork work(PlacedVm... vms) {
+    return new AgentWork(null, List.of(vms), List.of());
+  }
+
+  List<String> running() {
+    return driver.instances().stream().map(Instance::name).sorted().toList();
+  }
+
+  @Test
+  void runsWhatIsPlacedHereAndStopsWhatIsStopping() {
+    keeper.runPlaced(
+        work(
+            placed("vm-1", PlacedVm.STARTING, ME),
+            placed("vm-2", PlacedVm.RUNNING, ME),
+            placed("vm-3", PlacedVm.STARTING, "ik-b")));
+    assertThat(running()).containsExactly("vm-1", "vm-2");
+
+    keeper.runPlaced(
+        work(placed("vm-1", PlacedVm.STOPPING, ME), placed("vm-2", PlacedVm.RUNNING, ME)));
+    assertThat(running()).containsExactly("vm-2");
+  }
+
+  @Test
+  void startsNothingWhileTheHostIsFenced() {
+    fencing.fenced();
+    keeper.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
+    assertThat(running()).isEmpty();
+  }
+
+  @Test
+  void aFailedStartIsReportedUntilTheVmIsNoLongerPlacedHere() {
+    driver.setFailStarts(true);
+    keeper.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
+    assertThat(keeper.toReport().values())
+        .singleElement()
+        .satisfies(
+            failed -> {
+              assertThat(failed.state()).isEqualTo(Instance.State.Failed);
+              assertThat(failed.reason()).isNotBlank();
+            });
+    // not retried on every tick: the operator decides what comes next
+    driver.setFailStarts(false);
+    keeper.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
+    assertThat(running()).isEmpty();
+
+    keeper.runPlaced(work(placed("vm-1", PlacedVm.STARTING, "ik-b")));
+    assertThat(keeper.toReport()).isEmpty();
+  }
+}
