@@ -90,21 +90,57 @@ final class PlanApplier {
     this.hostStatus = new HostStatusWriter(client, ownWrites, events, settings);
   }
 
+  /**
+   * Writes a plan in the order its safety needs: fleet-level writes (template counters, the SPM
+   * Lease) as the actions come, then every VM's status, then every host's (the host losing the SPM
+   * flag before the one gaining it), and the self-fence acknowledgements only once all of those
+   * landed.
+   */
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
     hostStatus.startPlan();
-    var sources = built.sources();
-    AtomicBoolean retry = new AtomicBoolean();
-    AtomicInteger writes = new AtomicInteger();
-    Set<String> removableVms = new HashSet<>();
-    Set<String> removableHosts = new HashSet<>();
-    Set<String> refusedTemplates = new HashSet<>();
-    Map<String, FencingStatus> fencing = new HashMap<>();
-    Set<String> fencingCleared = new HashSet<>();
-    Set<String> spmReleases = new HashSet<>();
-    Map<String, List<InstanceToStop>> stops = new HashMap<>();
-    Map<String, List<Action>> vmActions = new LinkedHashMap<>();
+    PlanWrite write = new PlanWrite(built, now);
+    plan.actions().forEach(write::sort);
+    if (write.movesVms()) {
+      hostStatus.vmsMoving(now); // a VM changes place or phase: a burst is going on
+    }
+    List<CompletableFuture<Void>> pending = write.vms();
+    pending.addAll(write.hosts(plan.hosts()));
+    joinAll(pending, write.retry);
+    if (!write.retry.get()) {
+      write.writes.addAndGet(acknowledgeSelfFences(write.sources.hosts().values()));
+    }
+    return new Outcome(
+        write.retry.get(),
+        write.writes.get(),
+        write.removableVms,
+        write.removableHosts,
+        hostStatus.refreshAt());
+  }
 
-    for (Action action : plan.actions()) {
+  /** One plan's writes: what its actions ask of each VM and host, gathered, then written. */
+  private final class PlanWrite {
+    final SnapshotBuilder.Sources sources;
+    final Instant now;
+    final AtomicBoolean retry = new AtomicBoolean();
+    final AtomicInteger writes = new AtomicInteger();
+    final Set<String> removableVms = new HashSet<>();
+    final Set<String> removableHosts = new HashSet<>();
+    final Set<String> refusedTemplates = new HashSet<>();
+    final Map<String, FencingStatus> fencing = new HashMap<>();
+    final Set<String> fencingCleared = new HashSet<>();
+    final Set<String> spmReleases = new HashSet<>();
+    final Map<String, List<InstanceToStop>> stops = new HashMap<>();
+    final Map<String, List<Action>> vmActions = new LinkedHashMap<>();
+    final Map<String, HostView> hostViews = new HashMap<>();
+
+    PlanWrite(SnapshotBuilder.Result built, Instant now) {
+      this.sources = built.sources();
+      this.now = now;
+      built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
+    }
+
+    /** Writes a fleet-level action now; gathers the others by the VM or host they concern. */
+    void sort(Action action) {
       if (action instanceof Action.AdvanceTemplateCounter counter) {
         writes.incrementAndGet();
         if (!templateCounters.advance(sources.templates().get(counter.template()), counter)) {
@@ -157,21 +193,9 @@ final class PlanApplier {
         // SPM, so a holder cut off from us can never overlap with its successor.
         spmReleases.add(release.host());
       } else if (action instanceof Action.FreezeFailover freeze) {
-        sources
-            .hosts()
-            .values()
-            .forEach(
-                h ->
-                    hostEvent(
-                        h, EventRecorder.Type.Warning, "FailoverFrozen", freeze.message(), now));
+        everyHostEvent(EventRecorder.Type.Warning, "FailoverFrozen", freeze.message());
       } else if (action instanceof Action.UnfreezeFailover unfreeze) {
-        sources
-            .hosts()
-            .values()
-            .forEach(
-                h ->
-                    hostEvent(
-                        h, EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message(), now));
+        everyHostEvent(EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message());
       } else {
         String vm = vmOf(action);
         if (vm != null) {
@@ -180,84 +204,89 @@ final class PlanApplier {
       }
     }
 
-    boolean moves =
-        vmActions.values().stream()
-            .flatMap(List::stream)
-            .anyMatch(a -> !(a instanceof Action.KeepPending || a instanceof Action.LeaveAlone));
-    if (moves) {
-      hostStatus.vmsMoving(now); // a VM changes place or phase: a burst is going on
+    private void everyHostEvent(EventRecorder.Type type, String reason, String message) {
+      sources.hosts().values().forEach(h -> hostEvent(h, type, reason, message, now));
     }
-    Map<String, HostView> hostViews = new HashMap<>();
-    built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
-    List<CompletableFuture<Void>> pending = new ArrayList<>();
-    Set<String> vmKeys = new java.util.LinkedHashSet<>(vmActions.keySet());
-    sources
-        .vms()
-        .forEach(
-            (key, vm) -> {
-              if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))) {
-                vmKeys.add(key);
-              }
-            });
-    for (String key : vmKeys) {
-      VirtualMachine vm = sources.vms().get(key);
-      if (vm == null) {
-        continue;
+
+    boolean movesVms() {
+      return vmActions.values().stream()
+          .flatMap(List::stream)
+          .anyMatch(a -> !(a instanceof Action.KeepPending || a instanceof Action.LeaveAlone));
+    }
+
+    /** The status writes of the VMs the plan concerns, and of those whose spec changed. */
+    List<CompletableFuture<Void>> vms() {
+      List<CompletableFuture<Void>> pending = new ArrayList<>();
+      Set<String> vmKeys = new java.util.LinkedHashSet<>(vmActions.keySet());
+      sources
+          .vms()
+          .forEach(
+              (key, vm) -> {
+                if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))) {
+                  vmKeys.add(key);
+                }
+              });
+      for (String key : vmKeys) {
+        VirtualMachine vm = sources.vms().get(key);
+        if (vm == null) {
+          continue;
+        }
+        List<Action> actions = vmActions.getOrDefault(key, List.of());
+        pending.add(
+            CompletableFuture.runAsync(
+                () ->
+                    conflictsRetry(
+                        retry,
+                        () ->
+                            writes.addAndGet(
+                                writeVm(
+                                    vm,
+                                    actions,
+                                    refusedTemplates,
+                                    sources.templates(),
+                                    hostViews,
+                                    now))),
+                writers));
       }
-      List<Action> actions = vmActions.getOrDefault(key, List.of());
-      pending.add(
-          CompletableFuture.runAsync(
-              () ->
-                  conflictsRetry(
-                      retry,
-                      () ->
-                          writes.addAndGet(
-                              writeVm(
-                                  vm,
-                                  actions,
-                                  refusedTemplates,
-                                  sources.templates(),
-                                  hostViews,
-                                  now))),
-              writers));
+      return pending;
     }
-    // A host that loses the SPM flag is written before the one that gains it: VmHost.status.spm
-    // never shows two Storage Pool Managers, not even between two writes of one plan.
-    List<CompletableFuture<Void>> spmCleared = new ArrayList<>();
-    for (HostHealth health : plan.hosts()) {
-      VmHost host = sources.hosts().get(health.host());
-      if (host != null
-          && !health.spm()
-          && host.getStatus() != null
-          && Boolean.TRUE.equals(host.getStatus().getSpm())) {
-        spmCleared.add(
-            writeHostAsync(
-                host, health, fencing, fencingCleared, spmReleases, stops, hostViews, writes, now));
+
+    /**
+     * The hosts' status writes. A host that loses the SPM flag is written, and waited for, before
+     * the one that gains it: VmHost.status.spm never shows two Storage Pool Managers, not even
+     * between two writes of one plan.
+     */
+    List<CompletableFuture<Void>> hosts(List<HostHealth> healths) {
+      List<CompletableFuture<Void>> spmCleared = new ArrayList<>();
+      for (HostHealth health : healths) {
+        VmHost host = sources.hosts().get(health.host());
+        if (host != null && !health.spm() && hadSpm(host)) {
+          spmCleared.add(write(host, health));
+        }
       }
-    }
-    joinAll(spmCleared, retry);
-    boolean spmClearedFailed = retry.get();
-    for (HostHealth health : plan.hosts()) {
-      VmHost host = sources.hosts().get(health.host());
-      boolean hadSpm =
-          host != null
-              && host.getStatus() != null
-              && Boolean.TRUE.equals(host.getStatus().getSpm());
-      if (host == null
-          || (!health.spm() && hadSpm)
-          || (health.spm() && !hadSpm && spmClearedFailed)) {
-        continue; // written above; or the old holder still shows the flag: the next plan sets it
+      joinAll(spmCleared, retry);
+      boolean spmClearedFailed = retry.get();
+      List<CompletableFuture<Void>> pending = new ArrayList<>();
+      for (HostHealth health : healths) {
+        VmHost host = sources.hosts().get(health.host());
+        if (host == null
+            || (!health.spm() && hadSpm(host))
+            || (health.spm() && !hadSpm(host) && spmClearedFailed)) {
+          continue; // written above; or the old holder still shows the flag: the next plan sets it
+        }
+        pending.add(write(host, health));
       }
-      pending.add(
-          writeHostAsync(
-              host, health, fencing, fencingCleared, spmReleases, stops, hostViews, writes, now));
+      return pending;
     }
-    joinAll(pending, retry);
-    if (!retry.get()) {
-      writes.addAndGet(acknowledgeSelfFences(sources.hosts().values()));
+
+    private CompletableFuture<Void> write(VmHost host, HostHealth health) {
+      return writeHostAsync(
+          host, health, fencing, fencingCleared, spmReleases, stops, hostViews, writes, now);
     }
-    return new Outcome(
-        retry.get(), writes.get(), removableVms, removableHosts, hostStatus.refreshAt());
+  }
+
+  private static boolean hadSpm(VmHost host) {
+    return host.getStatus() != null && Boolean.TRUE.equals(host.getStatus().getSpm());
   }
 
   /**
