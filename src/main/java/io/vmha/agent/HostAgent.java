@@ -86,6 +86,8 @@ public final class HostAgent implements AutoCloseable {
   private volatile String selfFencedAt;
 
   private final AgentJournal journal;
+  private final GuestAgentProbe guestAgents;
+  private final ScheduledExecutorService guestAgentTimer;
 
   /** Set by the heartbeat when renewals get through again; the work loop then re-lists. */
   private volatile boolean apiBack;
@@ -133,6 +135,9 @@ public final class HostAgent implements AutoCloseable {
         AgentThreads.givenOrOwn(b.fenceExecutor, mine, () -> AgentThreads.pool("fence"));
     ExecutorService renewals =
         AgentThreads.givenOrOwn(b.renewalExecutor, mine, () -> AgentThreads.pool("renew"));
+    // never the fencing thread's: a guest that does not answer costs its ping's timeout
+    this.guestAgentTimer = AgentThreads.scheduled("guest-agents");
+    mine.add(guestAgentTimer);
     this.owned = List.copyOf(mine);
     int duration = (int) Math.max(1, options.hostGracePeriod().toSeconds());
     KubernetesClient beatClient = b.heartbeatClient == null ? client : b.heartbeatClient;
@@ -163,6 +168,8 @@ public final class HostAgent implements AutoCloseable {
     this.ticker = ticker;
     this.settingsCheck = new SettingsCheck(client, options);
     this.keeper = new InstanceKeeper(me, driver, clock, migrations, selfFencing, this::wake);
+    this.guestAgents = new GuestAgentProbe(driver);
+
     this.reporter =
         new StatusReporter(
             client,
@@ -171,7 +178,8 @@ public final class HostAgent implements AutoCloseable {
             this.api,
             options.agentVersion(),
             options.settingsReport(),
-            hostKey.publishedKeys());
+            hostKey.publishedKeys(),
+            guestAgents::answers);
     this.heartbeat =
         new Heartbeat(
             me,
@@ -241,6 +249,7 @@ public final class HostAgent implements AutoCloseable {
                   selfFencing::isFenced));
     }
     subscription = view.subscribe(me, this::wake);
+    guestAgents.start(guestAgentTimer, options.heartbeatInterval());
     long interval = options.heartbeatInterval().toNanos();
     loop = executor.scheduleWithFixedDelay(() -> tick(true), 0, interval, TimeUnit.NANOSECONDS);
     LOG.info(

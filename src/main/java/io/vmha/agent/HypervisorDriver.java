@@ -31,6 +31,14 @@ public interface HypervisorDriver {
   void start(InstanceRef instance, Resources resources, ImageRef image) throws DriverException;
 
   /**
+   * Whether the guest agent inside {@code instance} answers a ping now; empty where this hypervisor
+   * cannot ask (no such channel, the simulation) or the instance is not there.
+   */
+  default java.util.Optional<Boolean> guestAgentAnswers(InstanceRef instance) {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Starts an instance of a template: every instance of a template shares the template's image, so
    * each must boot from a disk of its own over it (a copy-on-write overlay) and never write the
    * image itself. Drivers without real disks start it as {@link #start}.

@@ -32,6 +32,8 @@ final class StatusReporter {
   private String lastReport;
   private volatile boolean statusWritten;
 
+  private final java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents;
+
   StatusReporter(
       KubernetesClient client,
       String me,
@@ -39,8 +41,10 @@ final class StatusReporter {
       ApiLink api,
       String agentVersion,
       AgentSettingsReport settingsReport,
-      List<String> peerKeys) {
+      List<String> peerKeys,
+      java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents) {
     this.peerKeys = List.copyOf(peerKeys);
+    this.guestAgents = guestAgents;
     this.client = client;
     this.me = me;
     this.driver = driver;
@@ -77,7 +81,7 @@ final class StatusReporter {
     report.setStorageConnected(driver.storageConnected());
     report.setNetworkConnected(driver.networkConnected());
     report.setReachableRepositories(new ArrayList<>(new TreeSet<>(driver.reachableRepositories())));
-    report.setInstances(instanceReports(instances, migrationFailures));
+    report.setInstances(instanceReports(instances, migrationFailures, guestAgents.get()));
     report.setFenced(fenced);
     report.setSettings(settingsReport);
     report.setSelfFencedAt(selfFencedAt);
@@ -138,12 +142,14 @@ final class StatusReporter {
 
   private static List<InstanceReport> instanceReports(
       Map<InstanceRef, Instance> all,
-      Map<InstanceRef, io.vmha.api.MigrationFailureReport> migrationFailures) {
+      Map<InstanceRef, io.vmha.api.MigrationFailureReport> migrationFailures,
+      Map<InstanceRef, Boolean> guestAgents) {
     List<InstanceReport> reports = new ArrayList<>();
     for (var entry : all.entrySet()) {
       Instance instance = entry.getValue();
       InstanceReport r = new InstanceReport();
       r.setMigrationFailure(migrationFailures.get(entry.getKey()));
+      r.setGuestAgent(guestAgents.get(entry.getKey()));
       r.setName(instance.name());
       r.setVm(instance.vmKey());
       r.setState(instance.state().name());

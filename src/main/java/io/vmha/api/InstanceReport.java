@@ -33,6 +33,19 @@ public class InstanceReport {
       "Live migrations of this instance that failed in a row (the operator aborts after a few).")
   private MigrationFailureReport migrationFailure;
 
+  @JsonPropertyDescription(
+      "Whether the guest agent inside the instance answered the host's last ping (the QEMU guest"
+          + " agent, with the libvirt driver); absent where the host cannot ask.")
+  private Boolean guestAgent;
+
+  public Boolean getGuestAgent() {
+    return guestAgent;
+  }
+
+  public void setGuestAgent(Boolean guestAgent) {
+    this.guestAgent = guestAgent;
+  }
+
   public MigrationFailureReport getMigrationFailure() {
     return migrationFailure;
   }

@@ -27,7 +27,9 @@ public class VirtualMachineStatus {
   @JsonPropertyDescription("Name of the VM's current instance on its host.")
   private String instanceName;
 
-  @JsonPropertyDescription("Ready, Placed, DuplicateRisk, RestartRequired, HostAgentLost ...")
+  @JsonPropertyDescription(
+      "Ready, Placed, DuplicateRisk, RestartRequired; GuestReady where the host asks the guest"
+          + " agent.")
   private List<Condition> conditions;
 
   @JsonPropertyDescription("metadata.generation the operator last acted on.")

@@ -222,7 +222,8 @@ final class PlanApplier {
           .vms()
           .forEach(
               (key, vm) -> {
-                if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))) {
+                if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))
+                    || VmResources.guestReadyChanges(vm, guestAgent(vm))) {
                   vmKeys.add(key);
                 }
               });
@@ -245,10 +246,32 @@ final class PlanApplier {
                                     refusedTemplates,
                                     sources.templates(),
                                     hostViews,
+                                    guestAgent(vm),
                                     now))),
                 writers));
       }
       return pending;
+    }
+
+    /** What the host running {@code vm}'s instance last heard from its guest agent, if it asks. */
+    Boolean guestAgent(VirtualMachine vm) {
+      VirtualMachineStatus status = vm.getStatus();
+      VmHost host =
+          status == null || status.getHost() == null ? null : sources.hosts().get(status.getHost());
+      if (host == null
+          || host.getStatus() == null
+          || host.getStatus().getReported() == null
+          || host.getStatus().getReported().getInstances() == null) {
+        return null;
+      }
+      String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
+      return host.getStatus().getReported().getInstances().stream()
+          .filter(
+              i -> key.equals(i.getVm()) && Objects.equals(i.getName(), status.getInstanceName()))
+          .map(io.vmha.api.InstanceReport::getGuestAgent)
+          .filter(Objects::nonNull)
+          .findFirst()
+          .orElse(null);
     }
 
     /**
@@ -370,6 +393,7 @@ final class PlanApplier {
       Set<String> refusedTemplates,
       Map<String, VmTemplate> templates,
       Map<String, HostView> hosts,
+      Boolean guestAgent,
       Instant now) {
     VirtualMachine vm = client.getKubernetesSerialization().clone(current);
     VirtualMachineStatus status =
@@ -407,7 +431,10 @@ final class PlanApplier {
     status.setObservedGeneration(vm.getMetadata().getGeneration());
     status.setConditions(
         VmResources.conditions(
-            vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)), now));
+            vm,
+            templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)),
+            guestAgent,
+            now));
     int writes = 0;
     if (!JSON.valueToTree(status)
         .equals(

@@ -23,8 +23,12 @@ final class VmResources {
     return new Resources(cpus == null ? 0 : cpus, memory == null ? 0 : memory);
   }
 
+  /**
+   * The conditions of {@code vm}; {@code GuestReady} only where its host asks the guest agent
+   * ({@code guestAgent} is what it last heard, null if it cannot ask).
+   */
   static List<io.vmha.api.Condition> conditions(
-      VirtualMachine vm, VmTemplate template, Instant now) {
+      VirtualMachine vm, VmTemplate template, Boolean guestAgent, Instant now) {
     var status = vm.getStatus();
     String phase = status.getPhase() == null ? "Pending" : status.getPhase();
     String reason = status.getReason() == null ? phase : status.getReason();
@@ -38,45 +42,75 @@ final class VmResources {
             && applied != null
             && (!Objects.equals(applied.getCpus(), desired.getCpus())
                 || !Objects.equals(applied.getMemoryMiB(), desired.getMemoryMiB()));
+    List<Conditions.Desired> conditions =
+        new java.util.ArrayList<>(
+            List.of(
+                Conditions.Desired.of("Ready", "Running".equals(phase), reason, message),
+                Conditions.Desired.of(
+                    "Placed",
+                    placed,
+                    placed ? "Placed" : reason,
+                    placed
+                        ? "instance " + status.getInstanceName() + " on host " + status.getHost()
+                        : message),
+                Conditions.Desired.of(
+                    "DuplicateRisk",
+                    stale,
+                    stale ? "StaleInstance" : "NoStaleInstance",
+                    stale
+                        ? "an old instance may still run on "
+                            + String.join(
+                                ", ",
+                                status.getStaleInstances().stream()
+                                    .map(s -> s.getInstanceName() + "@" + s.getHost())
+                                    .toList())
+                        : ""),
+                Conditions.Desired.of(
+                    "RestartRequired",
+                    restartRequired,
+                    restartRequired ? "ResourcesChanged" : "UpToDate",
+                    restartRequired
+                        ? "runs with "
+                            + applied.getCpus()
+                            + " cpus/"
+                            + applied.getMemoryMiB()
+                            + " MiB; "
+                            + desired.getCpus()
+                            + " cpus/"
+                            + desired.getMemoryMiB()
+                            + " MiB take effect at the next start"
+                        : "")));
+    if (guestAgent != null) {
+      conditions.add(guestReady("Running".equals(phase), guestAgent));
+    }
     return Conditions.merge(
-        status.getConditions(),
-        List.of(
-            Conditions.Desired.of("Ready", "Running".equals(phase), reason, message),
-            Conditions.Desired.of(
-                "Placed",
-                placed,
-                placed ? "Placed" : reason,
-                placed
-                    ? "instance " + status.getInstanceName() + " on host " + status.getHost()
-                    : message),
-            Conditions.Desired.of(
-                "DuplicateRisk",
-                stale,
-                stale ? "StaleInstance" : "NoStaleInstance",
-                stale
-                    ? "an old instance may still run on "
-                        + String.join(
-                            ", ",
-                            status.getStaleInstances().stream()
-                                .map(s -> s.getInstanceName() + "@" + s.getHost())
-                                .toList())
-                    : ""),
-            Conditions.Desired.of(
-                "RestartRequired",
-                restartRequired,
-                restartRequired ? "ResourcesChanged" : "UpToDate",
-                restartRequired
-                    ? "runs with "
-                        + applied.getCpus()
-                        + " cpus/"
-                        + applied.getMemoryMiB()
-                        + " MiB; "
-                        + desired.getCpus()
-                        + " cpus/"
-                        + desired.getMemoryMiB()
-                        + " MiB take effect at the next start"
-                    : "")),
-        now,
-        vm.getMetadata().getGeneration());
+        status.getConditions(), conditions, now, vm.getMetadata().getGeneration());
+  }
+
+  private static Conditions.Desired guestReady(boolean running, boolean answers) {
+    return Conditions.Desired.of(
+        "GuestReady",
+        running && answers,
+        answers ? "GuestAgentAnswers" : "GuestAgentSilent",
+        answers
+            ? "the guest agent answers the host's ping"
+            : "the guest agent does not answer the host's ping");
+  }
+
+  /** Whether {@code GuestReady} would change (appear, go, or flip) with {@code guestAgent}. */
+  static boolean guestReadyChanges(VirtualMachine vm, Boolean guestAgent) {
+    var status = vm.getStatus();
+    io.vmha.api.Condition current =
+        status == null || status.getConditions() == null
+            ? null
+            : status.getConditions().stream()
+                .filter(c -> "GuestReady".equals(c.getType()))
+                .findFirst()
+                .orElse(null);
+    if (guestAgent == null || current == null) {
+      return (guestAgent == null) != (current == null);
+    }
+    boolean running = "Running".equals(status.getPhase());
+    return !guestReady(running, guestAgent).status().equals(current.getStatus());
   }
 }

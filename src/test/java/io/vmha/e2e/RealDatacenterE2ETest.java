@@ -180,11 +180,26 @@ class RealDatacenterE2ETest {
     }
     long running = System.nanoTime();
     awaitBooted(placed);
+    long booted = System.nanoTime();
+    await("GuestReady: the guests' agents answer their hosts")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                vms.stream()
+                    .allMatch(
+                        vm ->
+                            vmStatus(vm).getConditions().stream()
+                                .anyMatch(
+                                    c ->
+                                        "GuestReady".equals(c.getType())
+                                            && "True".equals(c.getStatus()))));
     System.out.printf(
         "real datacenter: %d VMs Running (QEMU up on the named host) after %d ms, every guest at"
-            + " its readiness marker after %d ms: %s%n",
+            + " its readiness marker after %d ms, GuestReady after %d ms: %s%n",
         vms.size(),
         Duration.ofNanos(running - started).toMillis(),
+        Duration.ofNanos(booted - started).toMillis(),
         Duration.ofNanos(System.nanoTime() - started).toMillis(),
         placed);
   }

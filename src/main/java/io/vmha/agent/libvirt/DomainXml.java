@@ -163,6 +163,11 @@ public final class DomainXml {
           .append(log)
           .append("' append='on'/>\n      <target type='serial' port='0'/>\n    </console>\n");
     }
+    // the QEMU guest agent's channel (libvirt picks the socket): how the host asks a guest whether
+    // it is alive, for the VM's GuestReady condition
+    xml.append(
+        "    <channel type='unix'>\n      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
+            + "    </channel>\n");
     xml.append("  </devices>\n");
     xml.append("</domain>\n");
     return xml.toString();

@@ -327,6 +327,23 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
    * Every domain libvirt knows, running or not. Throws (unchecked) when libvirt cannot be asked: an
    * empty list would tell the operator every instance is gone.
    */
+  /** A {@code guest-ping} to the QEMU guest agent, given a second to answer. */
+  @Override
+  public java.util.Optional<Boolean> guestAgentAnswers(InstanceRef instance) {
+    try {
+      Domain domain = find(instance);
+      if (domain == null) {
+        return java.util.Optional.empty();
+      }
+      domain.qemuAgentCommand("{\"execute\":\"guest-ping\"}", 1, 0);
+      return java.util.Optional.of(true);
+    } catch (LibvirtException e) {
+      return java.util.Optional.of(false);
+    } catch (DriverException | RuntimeException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   @Override
   public List<Instance> instances() {
     try {

@@ -117,6 +117,9 @@ class RealGuestTest {
                 .test(InstanceDisks.overlayPath(shared, GUEST.vmKey(), GUEST.name())))
         .as("the running guest's overlay is held: never swept")
         .isTrue();
+    await("the guest agent answers")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> drivers.get("hv1").guestAgentAnswers(GUEST).orElse(false));
 
     int before = lastTick();
     long migrating = System.nanoTime();
