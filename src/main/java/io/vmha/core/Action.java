@@ -16,20 +16,29 @@ public sealed interface Action {
 
   // ---- fleet and hosts
 
-  /** Failover is frozen (H5): set {@code FailoverFrozen=True} on hosts, emit a Warning event. */
+  /**
+   * Failover is frozen (H5): a Warning event on every host. The {@code FailoverFrozen=True}
+   * condition comes from this plan's host health, not from this action.
+   */
   record FreezeFailover(String message) implements Action {}
 
   /**
-   * Failover resumes: {@code FailoverFrozen=False}, Normal event. The operator passes this moment
-   * as {@code FleetSnapshot.failoverResumedAt} from now on (hosts still silent then await their
-   * self-fence before their VMs are failed over).
+   * Failover resumes: a Normal event on every host ({@code FailoverFrozen=False} comes from the
+   * plan's host health). The operator passes this moment as {@code FleetSnapshot.failoverResumedAt}
+   * from now on (hosts still silent then await their self-fence before their VMs are failed over).
    */
   record UnfreezeFailover(String message) implements Action {}
 
-  /** Set {@code status.fencingRequested} on the host; its agent fences itself (S4). */
+  /**
+   * Set {@code status.fencing} ({@code requested}, {@code reason}, {@code requestedAt}) on the
+   * host; its agent fences itself (S4).
+   */
   record RequestFencing(String host, String reason) implements Action {}
 
-  /** The agent confirmed fencing and the host reaches storage and network again: clear it. */
+  /**
+   * The agent confirmed fencing and the host reaches storage and network again: remove {@code
+   * status.fencing}.
+   */
   record ClearFencing(String host) implements Action {}
 
   /**
@@ -60,10 +69,10 @@ public sealed interface Action {
   // ---- VM placement
 
   /**
-   * Place the VM: {@code status.host}, {@code instanceName}, phase {@code Starting}; clear
-   * migration target and backoff. {@code cause == Failover}: add one to {@code failoverCount}.
-   * {@code templateCounterAfter} is the template counter this name used (null for standalone VMs
-   * and returns to a host).
+   * Place the VM: {@code status.host}, {@code instanceName}, phase {@code Starting}, reason {@link
+   * PlaceCause#reason()}; clear the migration and backoff. {@code cause == Failover}: add one to
+   * {@code failoverCount}. {@code templateCounterAfter} is the template counter this name used
+   * (null for standalone VMs and returns to a host).
    */
   record PlaceVm(
       String vm,
@@ -74,11 +83,21 @@ public sealed interface Action {
       PlaceCause cause)
       implements Action {}
 
-  /** Start a live migration: {@code status.migrationTarget = to}, phase {@code Migrating}. */
-  record MigrateVm(String vm, String from, String to, MigrationCause cause) implements Action {}
+  /**
+   * Start a live migration: {@code status.migration} (source, target, cause), phase {@code
+   * Migrating}, reason {@link #REASON}.
+   */
+  record MigrateVm(String vm, String from, String to, MigrationCause cause) implements Action {
+    public static final String REASON = "Migrating";
+  }
 
-  /** The target runs the instance: {@code host = to}, clear the target, phase {@code Running}. */
-  record CompleteMigration(String vm, String from, String to) implements Action {}
+  /**
+   * The target runs the instance: {@code host = to}, clear {@code status.migration}, phase {@code
+   * Running}, reason {@link #REASON}.
+   */
+  record CompleteMigration(String vm, String from, String to) implements Action {
+    public static final String REASON = "Migrated";
+  }
 
   /**
    * The migration cannot finish: clear the target, phase back to {@code Running}; the VM stays on
@@ -107,7 +126,7 @@ public sealed interface Action {
   /** Phase {@code Failed}, clear the host; stays until a user acts (F5, F6). */
   record MarkFailed(String vm, FailReason reason, String message) implements Action {}
 
-  /** Placement unchanged; record the reason in a condition and the status message. */
+  /** Placement unchanged, the status untouched: the reason is the engine's log line only. */
   record LeaveAlone(String vm, LeaveReason reason, String message) implements Action {}
 
   /** Add to {@code status.staleInstances}, set {@code DuplicateRisk=True}, Warning event (F4). */

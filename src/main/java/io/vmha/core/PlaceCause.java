@@ -9,5 +9,15 @@ public enum PlaceCause {
   /** The last start failed and the backoff is over (F6). */
   Restart,
   /** A local-repository VM goes back to its host, keeping its instance name (F2). */
-  ReturnToHost
+  ReturnToHost;
+
+  /** The VM's {@code status.reason} after a placement for this cause. */
+  public String reason() {
+    return switch (this) {
+      case Initial -> "Placed";
+      case Failover -> "FailedOver";
+      case Restart -> "Restarted";
+      case ReturnToHost -> "ReturnedToHost";
+    };
+  }
 }

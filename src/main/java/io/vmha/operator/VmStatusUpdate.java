@@ -42,13 +42,7 @@ final class VmStatusUpdate {
       status.setMigration(null);
       status.setBackoffUntil(null);
       status.setPlacedAt(Timestamps.formatPrecise(now));
-      String reason =
-          switch (place.cause()) {
-            case Initial -> "Placed";
-            case Failover -> "FailedOver";
-            case Restart -> "Restarted";
-            case ReturnToHost -> "ReturnedToHost";
-          };
+      String reason = place.cause().reason();
       status.setReason(reason);
       String message = "instance " + place.instanceName() + " placed on host " + place.host();
       if (place.cause() == PlaceCause.Failover) {
@@ -71,7 +65,7 @@ final class VmStatusUpdate {
       migration.setStartedAt(Timestamps.formatPrecise(now));
       status.setMigration(migration);
       status.setPhase(VmPhase.Migrating.name());
-      status.setReason("Migrating");
+      status.setReason(Action.MigrateVm.REASON);
       status.setMessage(
           "live-migrating from "
               + migrate.from()
@@ -88,7 +82,7 @@ final class VmStatusUpdate {
       status.setPhase(VmPhase.Running.name());
       status.setMigrationCount(count(status.getMigrationCount()) + 1);
       status.setLastMigrationTime(at);
-      status.setReason("Migrated");
+      status.setReason(Action.CompleteMigration.REASON);
       status.setMessage("live-migrated from " + done.from() + " to " + done.to());
       return new Notice(EventRecorder.Type.Normal, "Migrated", status.getMessage());
     }

@@ -450,7 +450,7 @@ public final class World {
                     s.restartAttempts(),
                     null,
                     s.failoverCount() + (a.cause() == io.vmha.core.PlaceCause.Failover ? 1 : 0),
-                    a.cause().name(),
+                    a.cause().reason(),
                     "placed on " + a.host()));
       } else if (action instanceof Action.MigrateVm a) {
         update(
@@ -465,7 +465,7 @@ public final class World {
                     s.restartAttempts(),
                     s.backoffUntil(),
                     s.failoverCount(),
-                    a.cause().name(),
+                    Action.MigrateVm.REASON,
                     "to " + a.to()));
       } else if (action instanceof Action.CompleteMigration a) {
         update(
@@ -480,7 +480,7 @@ public final class World {
                     s.restartAttempts(),
                     s.backoffUntil(),
                     s.failoverCount(),
-                    "Migrated",
+                    Action.CompleteMigration.REASON,
                     "from " + a.from()));
       } else if (action instanceof Action.AbortMigration a) {
         update(
@@ -495,7 +495,7 @@ public final class World {
                     s.restartAttempts(),
                     s.backoffUntil(),
                     s.failoverCount(),
-                    "MigrationAborted",
+                    a.reason(),
                     a.message()));
       } else if (action instanceof Action.UpdateVmPhase a) {
         update(
