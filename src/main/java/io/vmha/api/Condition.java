@@ -8,8 +8,7 @@ import io.fabric8.generator.annotation.Required;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Condition {
   @Required
-  @JsonPropertyDescription(
-      "Kind of condition: Ready, AgentConnected, StorageConnected, Placed, DuplicateRisk ...")
+  @JsonPropertyDescription("Kind of condition; each kind's status.conditions lists its own.")
   private String type;
 
   @Required

@@ -12,7 +12,8 @@ public class VmHostStatus {
   private String phase;
 
   @JsonPropertyDescription(
-      "Ready, AgentConnected, StorageConnected, NetworkConnected, Schedulable, FencingRequested, FailoverFrozen.")
+      "Ready, AgentConnected, StorageConnected, NetworkConnected, SettingsMatch, Schedulable,"
+          + " FencingRequested, Fenced, FailoverFrozen.")
   private List<Condition> conditions;
 
   @JsonPropertyDescription("metadata.generation the operator last acted on.")
