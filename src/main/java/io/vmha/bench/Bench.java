@@ -115,19 +115,12 @@ public final class Bench {
     Settings d = Settings.defaults();
     this.settings =
         new Settings(
-            options.heartbeat(),
-            options.grace(),
-            options.selfFence(),
-            d.maxParallelMigrationsPerHost(),
-            d.maxUnhealthyFraction(),
-            d.maxRestarts(),
-            d.restartWindow(),
-            d.restartBackoffInitial(),
-            d.restartBackoffMax(),
-            FencingPolicy.SelfFence,
-            d.reserveHosts(),
-            d.placementPolicy(),
-            d.spmLeaseDuration());
+            new Settings.Timings(
+                options.heartbeat(), options.grace(), options.selfFence(), d.spmLeaseDuration()),
+            new Settings.Failover(
+                FencingPolicy.SelfFence, d.maxUnhealthyFraction(), d.reserveHosts()),
+            d.restarts(),
+            d.placement());
     List<String> errors = settings.validate();
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid timings: " + errors);

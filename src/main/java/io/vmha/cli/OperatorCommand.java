@@ -141,19 +141,10 @@ public final class OperatorCommand implements Callable<Integer> {
 
   Settings settings() {
     return new Settings(
-        heartbeatInterval,
-        hostGracePeriod,
-        selfFenceAfter,
-        maxParallelMigrationsPerHost,
-        maxUnhealthyFraction,
-        maxRestarts,
-        restartWindow,
-        restartBackoff,
-        restartBackoffMax,
-        fencing,
-        reserveHosts,
-        placementPolicy,
-        spmLeaseDuration);
+        new Settings.Timings(heartbeatInterval, hostGracePeriod, selfFenceAfter, spmLeaseDuration),
+        new Settings.Failover(fencing, maxUnhealthyFraction, reserveHosts),
+        new Settings.Restarts(maxRestarts, restartWindow, restartBackoff, restartBackoffMax),
+        new Settings.Placement(placementPolicy, maxParallelMigrationsPerHost));
   }
 
   @Override

@@ -37,21 +37,73 @@ public record Settings(
   /** How long a VM whose migration was aborted stays where it is before a drain tries again. */
   public static final Duration MIGRATION_RETRY_AFTER = Duration.ofMinutes(5);
 
+  /**
+   * How often agents renew their heartbeat, when a silent agent fences itself, when the operator
+   * judges its host lost, and how long the SPM Lease lasts (H1, F4, S3).
+   */
+  public record Timings(
+      Duration heartbeatInterval,
+      Duration hostGracePeriod,
+      Duration selfFenceAfter,
+      Duration spmLeaseDuration) {}
+
+  /**
+   * What losing hosts leads to: whether silent hosts fence themselves, the share of hosts lost at
+   * which failover freezes (H5), and how many hosts are held empty in reserve.
+   */
+  public record Failover(FencingPolicy fencing, double maxUnhealthyFraction, int reserveHosts) {}
+
+  /** How a VM whose start fails is tried again (F6). */
+  public record Restarts(
+      int maxRestarts, Duration window, Duration backoffInitial, Duration backoffMax) {}
+
+  /** Where VMs go (P1-P5), and how many live migrations leave one host at once. */
+  public record Placement(PlacementPolicy policy, int maxParallelMigrationsPerHost) {}
+
+  /** Settings from their groups. */
+  public Settings(Timings timings, Failover failover, Restarts restarts, Placement placement) {
+    this(
+        timings.heartbeatInterval(),
+        timings.hostGracePeriod(),
+        timings.selfFenceAfter(),
+        placement.maxParallelMigrationsPerHost(),
+        failover.maxUnhealthyFraction(),
+        restarts.maxRestarts(),
+        restarts.window(),
+        restarts.backoffInitial(),
+        restarts.backoffMax(),
+        failover.fencing(),
+        failover.reserveHosts(),
+        placement.policy(),
+        timings.spmLeaseDuration());
+  }
+
   public static Settings defaults() {
     return new Settings(
-        Duration.ofSeconds(2),
-        Duration.ofSeconds(15),
-        Duration.ofSeconds(10),
-        2,
-        0.5,
-        3,
-        Duration.ofMinutes(10),
-        Duration.ofSeconds(5),
-        Duration.ofSeconds(80),
-        FencingPolicy.SelfFence,
-        0,
-        PlacementPolicy.LeastAllocated,
-        Duration.ofSeconds(10));
+        new Timings(
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(15),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(10)),
+        new Failover(FencingPolicy.SelfFence, 0.5, 0),
+        new Restarts(3, Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(80)),
+        new Placement(PlacementPolicy.LeastAllocated, 2));
+  }
+
+  public Timings timings() {
+    return new Timings(heartbeatInterval, hostGracePeriod, selfFenceAfter, spmLeaseDuration);
+  }
+
+  public Failover failover() {
+    return new Failover(fencing, maxUnhealthyFraction, reserveHosts);
+  }
+
+  public Restarts restarts() {
+    return new Restarts(maxRestarts, restartWindow, restartBackoffInitial, restartBackoffMax);
+  }
+
+  public Placement placement() {
+    return new Placement(placementPolicy, maxParallelMigrationsPerHost);
   }
 
   /** Every problem with these settings, in words an administrator can act on; empty if none. */
@@ -117,70 +169,28 @@ public record Settings(
 
   public Settings withFencing(FencingPolicy value) {
     return new Settings(
-        heartbeatInterval,
-        hostGracePeriod,
-        selfFenceAfter,
-        maxParallelMigrationsPerHost,
-        maxUnhealthyFraction,
-        maxRestarts,
-        restartWindow,
-        restartBackoffInitial,
-        restartBackoffMax,
-        value,
-        reserveHosts,
-        placementPolicy,
-        spmLeaseDuration);
+        timings(),
+        new Failover(value, maxUnhealthyFraction, reserveHosts),
+        restarts(),
+        placement());
   }
 
   public Settings withReserveHosts(int value) {
     return new Settings(
-        heartbeatInterval,
-        hostGracePeriod,
-        selfFenceAfter,
-        maxParallelMigrationsPerHost,
-        maxUnhealthyFraction,
-        maxRestarts,
-        restartWindow,
-        restartBackoffInitial,
-        restartBackoffMax,
-        fencing,
-        value,
-        placementPolicy,
-        spmLeaseDuration);
+        timings(), new Failover(fencing, maxUnhealthyFraction, value), restarts(), placement());
   }
 
   public Settings withPlacementPolicy(PlacementPolicy value) {
     return new Settings(
-        heartbeatInterval,
-        hostGracePeriod,
-        selfFenceAfter,
-        maxParallelMigrationsPerHost,
-        maxUnhealthyFraction,
-        maxRestarts,
-        restartWindow,
-        restartBackoffInitial,
-        restartBackoffMax,
-        fencing,
-        reserveHosts,
-        value,
-        spmLeaseDuration);
+        timings(), failover(), restarts(), new Placement(value, maxParallelMigrationsPerHost));
   }
 
   public Settings withTimings(Duration heartbeat, Duration grace, Duration selfFence) {
     return new Settings(
-        heartbeat,
-        grace,
-        selfFence,
-        maxParallelMigrationsPerHost,
-        maxUnhealthyFraction,
-        maxRestarts,
-        restartWindow,
-        restartBackoffInitial,
-        restartBackoffMax,
-        fencing,
-        reserveHosts,
-        placementPolicy,
-        spmLeaseDuration);
+        new Timings(heartbeat, grace, selfFence, spmLeaseDuration),
+        failover(),
+        restarts(),
+        placement());
   }
 
   private static void positive(List<String> errors, String name, Duration value) {

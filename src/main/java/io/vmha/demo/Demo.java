@@ -67,19 +67,19 @@ public final class Demo implements AutoCloseable {
             // compressed, but with room for a host whose renewals lag its peers' when an API
             // outage ends to renew before it must fence (AgentOptions.outageEndGrace: 1 s here)
             : new Settings(
-                Duration.ofMillis(500),
-                Duration.ofMillis(6500),
-                Duration.ofMillis(4000),
-                defaults.maxParallelMigrationsPerHost(),
-                defaults.maxUnhealthyFraction(),
-                defaults.maxRestarts(),
-                defaults.restartWindow(),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(8),
-                options.fencing(),
-                defaults.reserveHosts(),
-                defaults.placementPolicy(),
-                Duration.ofSeconds(3));
+                new Settings.Timings(
+                    Duration.ofMillis(500),
+                    Duration.ofMillis(6500),
+                    Duration.ofMillis(4000),
+                    Duration.ofSeconds(3)),
+                new Settings.Failover(
+                    options.fencing(), defaults.maxUnhealthyFraction(), defaults.reserveHosts()),
+                new Settings.Restarts(
+                    defaults.maxRestarts(),
+                    defaults.restartWindow(),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(8)),
+                defaults.placement());
   }
 
   public ApiTarget api() {

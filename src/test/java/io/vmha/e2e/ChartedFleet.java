@@ -44,19 +44,15 @@ final class ChartedFleet implements AutoCloseable {
    */
   static final Settings FAST =
       new Settings(
-          Duration.ofMillis(500),
-          Duration.ofMillis(5000),
-          Duration.ofMillis(2500),
-          2,
-          0.5,
-          3,
-          Duration.ofMinutes(10),
-          Duration.ofMillis(500),
-          Duration.ofSeconds(4),
-          FencingPolicy.SelfFence,
-          0,
-          PlacementPolicy.LeastAllocated,
-          Duration.ofMillis(3000));
+          new Settings.Timings(
+              Duration.ofMillis(500),
+              Duration.ofMillis(5000),
+              Duration.ofMillis(2500),
+              Duration.ofMillis(3000)),
+          new Settings.Failover(FencingPolicy.SelfFence, 0.5, 0),
+          new Settings.Restarts(
+              3, Duration.ofMinutes(10), Duration.ofMillis(500), Duration.ofSeconds(4)),
+          new Settings.Placement(PlacementPolicy.LeastAllocated, 2));
 
   final RealApiServer api;
   final KubernetesClient operatorClient;

@@ -42,19 +42,15 @@ final class Fleet implements AutoCloseable {
 
   static Settings fastSettings(FencingPolicy fencing) {
     return new Settings(
-        Duration.ofMillis(200),
-        Duration.ofMillis(3000),
-        Duration.ofMillis(500),
-        2,
-        0.5,
-        3,
-        Duration.ofMinutes(10),
-        Duration.ofMillis(500),
-        Duration.ofSeconds(4),
-        fencing,
-        0,
-        PlacementPolicy.LeastAllocated,
-        Duration.ofMillis(3000));
+        new Settings.Timings(
+            Duration.ofMillis(200),
+            Duration.ofMillis(3000),
+            Duration.ofMillis(500),
+            Duration.ofMillis(3000)),
+        new Settings.Failover(fencing, 0.5, 0),
+        new Settings.Restarts(
+            3, Duration.ofMinutes(10), Duration.ofMillis(500), Duration.ofSeconds(4)),
+        new Settings.Placement(PlacementPolicy.LeastAllocated, 2));
   }
 
   static Fleet start(
