@@ -227,7 +227,7 @@ final class HostStatusWriter {
   private String hostConditionMessage(io.vmha.core.health.Condition condition) {
     if ("FailoverFrozen".equals(condition.type())
         && condition.status() == io.vmha.core.health.ConditionStatus.False) {
-      return "failover is active: fewer than "
+      return "failover is active: at most "
           + Math.round(settings.maxUnhealthyFraction() * 100)
           + "% of hosts are NotResponding or silent";
     }
