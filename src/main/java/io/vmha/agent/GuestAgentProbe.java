@@ -42,9 +42,7 @@ final class GuestAgentProbe implements AutoCloseable {
     try {
       Map<InstanceRef, Boolean> now = new java.util.HashMap<>();
       for (Instance instance : driver.instances()) {
-        if (instance.state() == Instance.State.Running
-            && instance.vmKey() != null
-            && !instance.vmKey().isEmpty()) {
+        if (instance.state() == Instance.State.Running && instance.hasVm()) {
           Optional<Boolean> answer = driver.guestAgentAnswers(instance.ref());
           answer.ifPresent(a -> now.put(instance.ref(), a));
         }

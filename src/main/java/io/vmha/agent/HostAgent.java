@@ -135,9 +135,13 @@ public final class HostAgent implements AutoCloseable {
         AgentThreads.givenOrOwn(b.fenceExecutor, mine, () -> AgentThreads.pool("fence"));
     ExecutorService renewals =
         AgentThreads.givenOrOwn(b.renewalExecutor, mine, () -> AgentThreads.pool("renew"));
-    // never the fencing thread's: a guest that does not answer costs its ping's timeout
-    this.guestAgentTimer = AgentThreads.scheduled("guest-agents");
-    mine.add(guestAgentTimer);
+    // never the fencing thread's: a guest that does not answer costs its ping's timeout; and none
+    // where the hypervisor cannot ask (a simulation of a thousand hosts has no thread for it)
+    this.guestAgentTimer =
+        driver.reachesGuestAgents() ? AgentThreads.scheduled("guest-agents") : null;
+    if (guestAgentTimer != null) {
+      mine.add(guestAgentTimer);
+    }
     this.owned = List.copyOf(mine);
     int duration = (int) Math.max(1, options.hostGracePeriod().toSeconds());
     KubernetesClient beatClient = b.heartbeatClient == null ? client : b.heartbeatClient;
@@ -249,7 +253,9 @@ public final class HostAgent implements AutoCloseable {
                   selfFencing::isFenced));
     }
     subscription = view.subscribe(me, this::wake);
-    guestAgents.start(guestAgentTimer, options.heartbeatInterval());
+    if (guestAgentTimer != null) {
+      guestAgents.start(guestAgentTimer, options.heartbeatInterval());
+    }
     long interval = options.heartbeatInterval().toNanos();
     loop = executor.scheduleWithFixedDelay(() -> tick(true), 0, interval, TimeUnit.NANOSECONDS);
     LOG.info(

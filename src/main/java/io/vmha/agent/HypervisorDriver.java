@@ -38,6 +38,11 @@ public interface HypervisorDriver {
     return java.util.Optional.empty();
   }
 
+  /** Whether this hypervisor can ask guest agents at all ({@link #guestAgentAnswers}). */
+  default boolean reachesGuestAgents() {
+    return false;
+  }
+
   /**
    * Starts an instance of a template: every instance of a template shares the template's image, so
    * each must boot from a disk of its own over it (a copy-on-write overlay) and never write the

@@ -26,6 +26,11 @@ public record Instance(
     Failed
   }
 
+  /** Whether vmha started it for a VM (other domains on the host have no VM key). */
+  public boolean hasVm() {
+    return vmKey != null && !vmKey.isEmpty();
+  }
+
   public InstanceRef ref() {
     return new InstanceRef(vmKey, name);
   }

@@ -133,10 +133,31 @@ final class PlanApplier {
     final Map<String, List<Action>> vmActions = new LinkedHashMap<>();
     final Map<String, HostView> hostViews = new HashMap<>();
 
+    /** "host vm instance" → what that host last heard from that instance's guest agent. */
+    final Map<String, Boolean> guestAgents = new HashMap<>();
+
     PlanWrite(SnapshotBuilder.Result built, Instant now) {
       this.sources = built.sources();
       this.now = now;
       built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
+      // read once per plan: every VM is looked up, twice
+      for (VmHost host : sources.hosts().values()) {
+        var reported = host.getStatus() == null ? null : host.getStatus().getReported();
+        if (reported == null || reported.getInstances() == null) {
+          continue;
+        }
+        for (io.vmha.api.InstanceReport instance : reported.getInstances()) {
+          if (instance.getVm() != null && instance.getGuestAgent() != null) {
+            guestAgents.putIfAbsent(
+                guestAgentKey(host.getMetadata().getName(), instance.getVm(), instance.getName()),
+                instance.getGuestAgent());
+          }
+        }
+      }
+    }
+
+    private static String guestAgentKey(String host, String vm, String instance) {
+      return host + " " + vm + " " + instance;
     }
 
     /** Writes a fleet-level action now; gathers the others by the VM or host they concern. */
@@ -256,22 +277,13 @@ final class PlanApplier {
     /** What the host running {@code vm}'s instance last heard from its guest agent, if it asks. */
     Boolean guestAgent(VirtualMachine vm) {
       VirtualMachineStatus status = vm.getStatus();
-      VmHost host =
-          status == null || status.getHost() == null ? null : sources.hosts().get(status.getHost());
-      if (host == null
-          || host.getStatus() == null
-          || host.getStatus().getReported() == null
-          || host.getStatus().getReported().getInstances() == null) {
-        return null;
-      }
-      String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
-      return host.getStatus().getReported().getInstances().stream()
-          .filter(
-              i -> key.equals(i.getVm()) && Objects.equals(i.getName(), status.getInstanceName()))
-          .map(io.vmha.api.InstanceReport::getGuestAgent)
-          .filter(Objects::nonNull)
-          .findFirst()
-          .orElse(null);
+      return status == null || status.getHost() == null
+          ? null
+          : guestAgents.get(
+              guestAgentKey(
+                  status.getHost(),
+                  vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName(),
+                  status.getInstanceName()));
     }
 
     /**

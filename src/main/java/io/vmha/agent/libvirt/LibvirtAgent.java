@@ -211,12 +211,14 @@ public final class LibvirtAgent implements AutoCloseable {
   /** The instances this host's libvirt holds, defined or running. */
   private java.util.Set<String> runningHere() {
     java.util.Set<String> inUse = new java.util.HashSet<>();
-    for (io.vmha.agent.Instance instance : driver.instances()) {
-      if (instance.vmKey() != null && !instance.vmKey().isEmpty()) {
-        inUse.add(DomainXml.namespaceOf(instance.vmKey()) + "/" + instance.name());
-      }
+    for (io.vmha.agent.Instance instance : vmInstances()) {
+      inUse.add(DomainXml.namespaceOf(instance.vmKey()) + "/" + instance.name());
     }
     return inUse;
+  }
+
+  private List<io.vmha.agent.Instance> vmInstances() {
+    return driver.instances().stream().filter(io.vmha.agent.Instance::hasVm).toList();
   }
 
   /** Adds the instances {@code vm}'s status names: its own, and stale ones on lost hosts. */
@@ -237,8 +239,7 @@ public final class LibvirtAgent implements AutoCloseable {
   /** The vmha instances libvirt runs or holds paused here; -1 if libvirt cannot say. */
   private long runningInstances() {
     try {
-      return driver.instances().stream()
-          .filter(i -> i.vmKey() != null && !i.vmKey().isEmpty())
+      return vmInstances().stream()
           .filter(
               i ->
                   i.state() != io.vmha.agent.Instance.State.Stopped

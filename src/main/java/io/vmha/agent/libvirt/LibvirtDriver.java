@@ -323,10 +323,11 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
 
   // ---- what the agent reports -------------------------------------------------------------------
 
-  /**
-   * Every domain libvirt knows, running or not. Throws (unchecked) when libvirt cannot be asked: an
-   * empty list would tell the operator every instance is gone.
-   */
+  @Override
+  public boolean reachesGuestAgents() {
+    return true;
+  }
+
   /** A {@code guest-ping} to the QEMU guest agent, given a second to answer. */
   @Override
   public java.util.Optional<Boolean> guestAgentAnswers(InstanceRef instance) {
@@ -344,6 +345,10 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     }
   }
 
+  /**
+   * Every domain libvirt knows, running or not. Throws (unchecked) when libvirt cannot be asked: an
+   * empty list would tell the operator every instance is gone.
+   */
   @Override
   public List<Instance> instances() {
     try {
