@@ -90,6 +90,29 @@ class SelfFencingTest {
     }
   }
 
+  /**
+   * Host {@code cut} (one VM) is cut off from the API server while its peer {@code peer} renews and
+   * reaches it: nothing happens before selfFenceAfter (1 s) by the agents' clock, however long we
+   * wait; then it fences itself, its VM stops, the peer's runs on.
+   */
+  HostAgent cutOffUntilFenced(String cut, String peer) {
+    twoHostsWithOneVmEach(cut, peer);
+    dc.setFaults(cut, EnumSet.of(Fault.API_PARTITION));
+    HostAgent agent = dc.agent(cut);
+
+    clock.advance(Duration.ofMillis(900));
+    awaitTicks(peer);
+    assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.Healthy);
+    assertThat(dc.whereRuns("vm-" + cut)).containsExactly(cut);
+
+    clock.advance(Duration.ofMillis(200));
+    eventually().until(agent::isSelfFenced);
+    assertThat(agent.lastPeerVerdict().reachingPeer()).isEqualTo(peer);
+    eventually().until(() -> dc.whereRuns("vm-" + cut).isEmpty());
+    assertThat(dc.whereRuns("vm-" + peer)).containsExactly(peer);
+    return agent;
+  }
+
   void awaitTicks(String host) {
     ZonedDateTime before = api.hostRenewTime(host);
     eventually().until(() -> api.hostRenewTime(host).isAfter(before));
@@ -99,21 +122,7 @@ class SelfFencingTest {
 
   @Test
   void aHostCutOffFromTheApiWhosePeerReachesItStopsItsInstancesAfterSelfFenceAfter() {
-    twoHostsWithOneVmEach("cut-a", "cut-b");
-    dc.setFaults("cut-a", EnumSet.of(Fault.API_PARTITION));
-    HostAgent agent = dc.agent("cut-a");
-
-    // not yet selfFenceAfter (1 s) by the agents' clock: nothing happens, however long we wait
-    clock.advance(Duration.ofMillis(900));
-    awaitTicks("cut-b");
-    assertThat(agent.lastSelfFenceDecision()).isEqualTo(SelfFencing.Decision.Healthy);
-    assertThat(dc.whereRuns("vm-cut-a")).containsExactly("cut-a");
-
-    clock.advance(Duration.ofMillis(200));
-    eventually().until(agent::isSelfFenced);
-    assertThat(agent.lastPeerVerdict().reachingPeer()).isEqualTo("cut-b");
-    eventually().until(() -> dc.whereRuns("vm-cut-a").isEmpty());
-    assertThat(dc.whereRuns("vm-cut-b")).containsExactly("cut-b");
+    HostAgent agent = cutOffUntilFenced("cut-a", "cut-b");
 
     // a fenced agent stays quiet: no renewal even once the API is back, until the grace period
     // passed
@@ -144,14 +153,7 @@ class SelfFencingTest {
    */
   @Test
   void anAgentRestartedBeforeItsSelfFenceIsAcknowledgedStartsNothing() {
-    twoHostsWithOneVmEach("ra-a", "ra-b");
-    dc.setFaults("ra-a", EnumSet.of(Fault.API_PARTITION));
-    HostAgent agent = dc.agent("ra-a");
-    clock.advance(Duration.ofMillis(900));
-    awaitTicks("ra-b"); // its peer renews: it answers that it reaches the API server
-    clock.advance(Duration.ofMillis(200));
-    eventually().until(agent::isSelfFenced);
-    eventually().until(() -> dc.whereRuns("vm-ra-a").isEmpty());
+    HostAgent agent = cutOffUntilFenced("ra-a", "ra-b");
     dc.setFaults("ra-a", Set.of());
     clock.advance(GRACE);
     eventually().until(() -> api.reported("ra-a").getSelfFencedAt() != null);

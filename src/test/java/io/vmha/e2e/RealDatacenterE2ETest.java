@@ -167,17 +167,7 @@ class RealDatacenterE2ETest {
   void placedVmsBootOnTheirHosts() throws Exception {
     long started = System.nanoTime();
     List<String> vms = createVms(3);
-    Map<String, String> placed;
-    try {
-      placed = awaitRunningOn(vms, host -> true);
-    } catch (AssertionError | RuntimeException e) {
-      for (String host : agents.keySet()) {
-        var h = api.admin().resources(io.vmha.api.VmHost.class).withName(host).get();
-        System.out.println(
-            host + ": " + api.admin().getKubernetesSerialization().asJson(h.getStatus()));
-      }
-      throw e;
-    }
+    Map<String, String> placed = awaitRunningOn(vms, host -> true);
     long running = System.nanoTime();
     awaitBooted(placed);
     long booted = System.nanoTime();
@@ -206,26 +196,21 @@ class RealDatacenterE2ETest {
 
   /**
    * A host cut off from the API server at the network level (its proxy refuses), its peers healthy:
-   * its QEMU processes are gone within selfFenceAfter + 1 s, before any copy starts elsewhere, and
-   * then its VMs run (boot) on the other hosts.
+   * its QEMU processes are gone within {@link #FENCED_WITHIN}, before any copy starts elsewhere,
+   * and then its VMs run (boot) on the other hosts.
    */
   @Test
   void aHostCutOffFromTheApiServerDestroysItsGuestsBeforeAnyCopyStarts() throws Exception {
-    List<String> vms = createVms(3);
-    Map<String, String> placed = awaitRunningOn(vms, host -> true);
-    awaitBooted(placed);
-    String victim = placed.get(vms.get(0));
-    List<String> victims = onHost(placed, victim);
+    Booted fleet = bootVms(3);
+    List<String> vms = fleet.vms();
+    String victim = fleet.victim();
+    List<String> victims = fleet.victims();
     AgentProcess cut = agents.get(victim);
 
     long cutAt = System.nanoTime();
     cut.proxy.set(FaultProxy.Mode.REFUSE);
     try {
-      await("the cut host's guests destroyed")
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(100))
-          .until(() -> victims.stream().noneMatch(vm -> watch.runningOn(victim).contains(vm)));
-      long fencedAt = System.nanoTime();
+      long fencedAt = awaitGuestsGone(victim, victims);
       Map<String, String> after = awaitRunningOn(vms, host -> !host.equals(victim));
       long firstCopy = firstCopyElsewhere(victims, victim);
       awaitBooted(after);
@@ -251,11 +236,10 @@ class RealDatacenterE2ETest {
    */
   @Test
   void aCrashedHostsGuestsRunElsewhere() throws Exception {
-    List<String> vms = createVms(3);
-    Map<String, String> placed = awaitRunningOn(vms, host -> true);
-    awaitBooted(placed);
-    String victim = placed.get(vms.get(0));
-    List<String> victims = onHost(placed, victim);
+    Booted fleet = bootVms(3);
+    List<String> vms = fleet.vms();
+    String victim = fleet.victim();
+    List<String> victims = fleet.victims();
 
     long crashAt = System.nanoTime();
     agents.get(victim).kill();
@@ -284,11 +268,10 @@ class RealDatacenterE2ETest {
    */
   @Test
   void anAgentStoppedWhileItsGuestsRunHasItsHostResetBeforeAnyCopyStarts() throws Exception {
-    List<String> vms = createVms(3);
-    Map<String, String> placed = awaitRunningOn(vms, host -> true);
-    awaitBooted(placed);
-    String victim = placed.get(vms.get(0));
-    List<String> victims = onHost(placed, victim);
+    Booted fleet = bootVms(3);
+    List<String> vms = fleet.vms();
+    String victim = fleet.victim();
+    List<String> victims = fleet.victims();
     AgentProcess agent = agents.get(victim);
 
     long stopAt = System.nanoTime();
@@ -319,10 +302,10 @@ class RealDatacenterE2ETest {
    */
   @Test
   void anAgentRestartedQuicklyKeepsItsHostAndGuests() throws Exception {
-    List<String> vms = createVms(2);
-    Map<String, String> placed = awaitRunningOn(vms, host -> true);
-    awaitBooted(placed);
-    String host = placed.get(vms.get(0));
+    Booted fleet = bootVms(2);
+    List<String> vms = fleet.vms();
+    Map<String, String> placed = fleet.placed();
+    String host = fleet.victim();
     String domain = domainOf(vms.get(0));
     AgentProcess agent = agents.get(host);
 
@@ -348,11 +331,10 @@ class RealDatacenterE2ETest {
    */
   @Test
   void anAgentRestartedBehindAPartitionFencesFromItsJournal() throws Exception {
-    List<String> vms = createVms(3);
-    Map<String, String> placed = awaitRunningOn(vms, host -> true);
-    awaitBooted(placed);
-    String victim = placed.get(vms.get(0));
-    List<String> victims = onHost(placed, victim);
+    Booted fleet = bootVms(3);
+    List<String> vms = fleet.vms();
+    String victim = fleet.victim();
+    List<String> victims = fleet.victims();
     AgentProcess agent = agents.get(victim);
 
     long cutAt = System.nanoTime();
@@ -362,11 +344,7 @@ class RealDatacenterE2ETest {
       agent.kill();
       agent.restart();
       long restartedAt = System.nanoTime();
-      await("the restarted agent's guests destroyed")
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(100))
-          .until(() -> victims.stream().noneMatch(vm -> watch.runningOn(victim).contains(vm)));
-      long fencedAt = System.nanoTime();
+      long fencedAt = awaitGuestsGone(victim, victims);
       awaitRunningOn(vms, host -> !host.equals(victim));
       long firstCopy = firstCopyElsewhere(victims, victim);
       System.out.printf(
@@ -458,11 +436,11 @@ class RealDatacenterE2ETest {
    */
   @Test
   void maintenanceDrainsAHostByLiveMigration() throws Exception {
-    List<String> vms = createVms(3);
-    Map<String, String> placed = awaitRunningOn(vms, host -> true);
-    awaitBooted(placed);
-    String drained = placed.get(vms.get(0));
-    List<String> moving = vms.stream().filter(vm -> placed.get(vm).equals(drained)).toList();
+    Booted fleet = bootVms(3);
+    List<String> vms = fleet.vms();
+    String drained = fleet.victim();
+    List<String> moving =
+        vms.stream().filter(vm -> fleet.placed().get(vm).equals(drained)).toList();
     Map<String, Integer> ticks = new LinkedHashMap<>();
     for (String vm : moving) {
       await().atMost(Duration.ofSeconds(30)).until(() -> lastTick(domainOf(vm)) >= 2);
@@ -555,6 +533,30 @@ class RealDatacenterE2ETest {
     VirtualMachine machine =
         api.admin().resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm).get();
     return DomainXml.domainName(VM_NS + "/" + vm, machine.getStatus().getInstanceName());
+  }
+
+  /**
+   * VMs created, running and booted; the victim is the host of the first, with the VMs
+   * (namespace/name) it runs.
+   */
+  record Booted(
+      List<String> vms, Map<String, String> placed, String victim, List<String> victims) {}
+
+  Booted bootVms(int count) {
+    List<String> vms = createVms(count);
+    Map<String, String> placed = awaitRunningOn(vms, host -> true);
+    awaitBooted(placed);
+    String victim = placed.get(vms.get(0));
+    return new Booted(vms, placed, victim, onHost(placed, victim));
+  }
+
+  /** When {@code host}'s libvirtd was first seen running none of {@code vms} any more. */
+  static long awaitGuestsGone(String host, List<String> vms) {
+    await(host + "'s guests destroyed")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> vms.stream().noneMatch(vm -> watch.runningOn(host).contains(vm)));
+    return System.nanoTime();
   }
 
   static List<String> onHost(Map<String, String> placed, String host) {
