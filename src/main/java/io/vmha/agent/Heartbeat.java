@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * moment its request was sent (R2) and is journaled.
  *
  * <p>While the agent is fenced it does not renew: it only asks whether the API server answers, and
- * resumes the agent when it does and the grace period is over.
+ * resumes the agent when it does and the grace period is over. An API server that refuses the
+ * agent's credential does not count as answering, and the refusal is logged and counted as it is
+ * for a renewal.
  */
 final class Heartbeat implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Heartbeat.class);
@@ -178,6 +180,11 @@ final class Heartbeat implements AutoCloseable {
     try {
       leases.probe();
       return true;
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (refusedCredential(e)) {
+        failed(e); // fenced for its credential: the log and the metrics still say so
+      }
+      return false;
     } catch (RuntimeException e) {
       return false;
     }

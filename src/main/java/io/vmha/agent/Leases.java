@@ -66,12 +66,15 @@ public final class Leases {
     lastRenewTime = renewTime;
   }
 
-  /** Reads this host's heartbeat Lease: whether the API server answers at all (404 counts). */
+  /**
+   * Reads this host's heartbeat Lease: whether the API server answers this agent (a 404 counts). A
+   * refused credential (401, 403) does not: the agent could renew nothing with it.
+   */
   void probe() {
     try {
       client.leases().inNamespace(namespace).withName(VmhaApi.hostLeaseName(host)).get();
     } catch (KubernetesClientException e) {
-      if (e.getCode() <= 0 || e.getCode() >= 500) {
+      if (e.getCode() <= 0 || e.getCode() >= 500 || e.getCode() == 401 || e.getCode() == 403) {
         throw e;
       }
     }

@@ -115,4 +115,55 @@ class HeartbeatTest {
     assertThat(resumes).isEqualTo(1);
     assertThat(lease("hb-d").getSpec().getHolderIdentity()).isEqualTo("hb-d");
   }
+
+  @Test
+  void aFencedAgentWhoseCredentialIsRefusedStaysFencedAndSaysWhy() throws Exception {
+    com.sun.net.httpserver.HttpServer refusing =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    refusing.createContext(
+        "/",
+        exchange -> {
+          byte[] body =
+              "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":401}"
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(401, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    refusing.start();
+    int[] refused = new int[1];
+    try (KubernetesClient revoked =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder()
+                    .withMasterUrl("http://127.0.0.1:" + refusing.getAddress().getPort())
+                    .withOauthToken("revoked")
+                    .withRequestRetryBackoffLimit(0)
+                    .build())
+            .build()) {
+      Heartbeat heartbeat = heartbeat("hb-e", revoked);
+      heartbeat.countIn(
+          new AgentMetrics.Host() {
+            @Override
+            public void renewed() {}
+
+            @Override
+            public void refused() {
+              refused[0]++;
+            }
+
+            @Override
+            public void failed() {}
+          });
+      fencing.fenced();
+      ticker.advance(GRACE);
+      heartbeat.beat();
+    } finally {
+      refusing.stop(0);
+    }
+    assertThat(fencing.isFenced()).as("nothing to resume with a refused credential").isTrue();
+    assertThat(resumes).isZero();
+    assertThat(refused[0]).as("the refusal counted while fenced").isEqualTo(1);
+  }
 }

@@ -2,6 +2,7 @@ package io.vmha.e2e;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubeapitest.KubeAPITestException;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RealApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RealApiServer.class);
+  private static final int START_ATTEMPTS = 3;
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final KubeAPIServer server;
   private final Path binaries;
@@ -69,10 +72,30 @@ final class RealApiServer implements AutoCloseable {
     return api;
   }
 
-  /** Starts etcd and the API server; skips the calling test class when the binaries are missing. */
+  /**
+   * Starts etcd and the API server; skips the calling test class when the binaries are missing.
+   *
+   * <p>A start that does not get ready is retried with new ports: kube-api-test picks each port by
+   * binding it and letting it go, from a range that overlaps the kernel's ephemeral ports, so a
+   * busy machine's outgoing connection can take the port before etcd or the API server binds it
+   * (the server then never gets ready).
+   */
   static RealApiServer start() {
     Path binaries = Tools.assumeK8sBinaries();
     String version = binaries.getFileName().toString().split("-")[0];
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(binaries, version);
+      } catch (KubeAPITestException e) {
+        if (attempt == START_ATTEMPTS) {
+          throw e;
+        }
+        log.warn("kube-apiserver start {} of {} failed, again: {}", attempt, START_ATTEMPTS, e);
+      }
+    }
+  }
+
+  private static RealApiServer startOnce(Path binaries, String version) {
     long started = System.nanoTime();
     // Offline only in code: kube-api-test 7.5.2 casts the KUBE_API_TEST_OFFLINE_MODE string to
     // Boolean.
@@ -83,8 +106,14 @@ final class RealApiServer implements AutoCloseable {
                 .withApiServerVersion(version)
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
+                .withStartupTimeout((int) START_TIMEOUT.toMillis())
                 .build());
-    server.start();
+    try {
+      server.start();
+    } catch (RuntimeException e) {
+      server.stop();
+      throw e;
+    }
     try {
       Path kubeconfig = Files.createTempFile("vmha-e2e-kubeconfig", ".yaml");
       String yaml = server.getKubeConfigYaml();
