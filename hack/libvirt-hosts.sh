@@ -9,6 +9,10 @@
 #   hack/libvirt-hosts.sh crash hvK      SIGKILL all of one host (libvirtd, virtlockd, its
 #                                        QEMUs): a host failure; `up` brings it back, empty
 #   hack/libvirt-hosts.sh isolate|rejoin hvK   take its network link down / up
+#   hack/libvirt-hosts.sh storage hvK on|fail|heal|off   hvK sees the shared directory through
+#                                        vmha-faultfs (on; for guests started after it), which
+#                                        then fails every I/O with EIO (fail) or not (heal); off
+#                                        shows it directly again. Only hvK is affected.
 #
 # Needs root and apt (Debian 12 here). Traffic stays on links this script creates, inside
 # 10.213.0.0/24; the hosts have no default route.
@@ -83,6 +87,7 @@ SHARED_DIR=$D/shared
 LOCKSPACE_DIR=$SHARED_DIR/.lockd
 CACHE_DIR=$D/qemu-cache
 SHIM=$D/lib/vmha-sharedfs.so
+FAULTFS=$D/lib/vmha-faultfs
 BRIDGE=vmha-br0
 BRIDGE_ADDR=10.213.0.254
 PREFIX=10.213.0
@@ -274,6 +279,73 @@ ensure_shim() {
   mv "$SHIM.new" "$SHIM"
   echo "$sum" >"$SHIM.sha256"
   log "built $SHIM"
+}
+
+# ---------------------------------------------------------------- per-host storage faults
+
+# See hack/libvirt/faultfs/main.go: a FUSE view of the shared directory that fails on a signal.
+# Built with Go when there is one; without it only `storage` is unavailable.
+ensure_faultfs() {
+  local src=$SCRIPT_DIR/libvirt/faultfs sum
+  sum=$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -d' ' -f1)
+  [ -x "$FAULTFS" ] && [ "$(cat "$FAULTFS.sha256" 2>/dev/null)" = "$sum" ] && return
+  if ! command -v go >/dev/null; then
+    log "no Go toolchain: vmha-faultfs not built, 'storage' will not work"
+    return
+  fi
+  mkdir -p "$(dirname "$FAULTFS")"
+  (cd "$src" && go build -o "$FAULTFS.new" .) || die "building $FAULTFS failed"
+  mv "$FAULTFS.new" "$FAULTFS"
+  echo "$sum" >"$FAULTFS.sha256"
+  log "built $FAULTFS"
+}
+
+# Runs a command in the host's mount and network namespaces (those of its libvirtd), so that
+# what it mounts only that host sees and `crash`/`down` kill it with the host.
+in_host_ns() {
+  local h=$1 pid
+  pid=$(cat "/run/vmha-$h/libvirtd.pid" 2>/dev/null) || die "$h is not up"
+  nsenter --mount="/proc/$pid/ns/mnt" --net="/proc/$pid/ns/net" -- "${@:2}"
+}
+
+cmd_storage() {
+  local h=${1:?storage: which host, e.g. hv3} what=${2:?storage $1: on, fail, heal or off}
+  local run=/run/vmha-$h pidfile=/run/vmha-$h/faultfs.pid direct=/run/vmha-$h/shared-direct i
+  host_up "$h" || die "$h is not up"
+  case "$what" in
+    on)
+      [ -x "$FAULTFS" ] || die "no $FAULTFS (needs Go at 'up')"
+      pid_alive "$pidfile" && { log "$h already sees the shared directory through vmha-faultfs"; return; }
+      rm -f "$pidfile"
+      mkdir -p "$direct"
+      # The loopback reads the files through a second (bind) mount of the directory, because
+      # the view itself is mounted over the directory's own path.
+      in_host_ns "$h" sh -c "mountpoint -q '$direct' || mount --bind '$SHARED_DIR' '$direct'"
+      in_host_ns "$h" setsid "$FAULTFS" -pidfile "$pidfile" "$direct" "$SHARED_DIR" \
+        </dev/null >>"$D/hosts/$h/log/faultfs.log" 2>&1 &
+      for i in $(seq 1 100); do
+        [ -s "$pidfile" ] && break
+        sleep 0.1
+      done
+      [ -s "$pidfile" ] || die "$h: vmha-faultfs did not mount, see $D/hosts/$h/log/faultfs.log"
+      log "$h sees $SHARED_DIR through vmha-faultfs"
+      ;;
+    fail | heal)
+      pid_alive "$pidfile" || die "$h: no vmha-faultfs (run 'storage $h on' before starting guests)"
+      kill "-$([ "$what" = fail ] && echo USR1 || echo USR2)" "$(cat "$pidfile")"
+      log "$h storage: $what"
+      ;;
+    off)
+      if pid_alive "$pidfile"; then
+        kill -TERM "$(cat "$pidfile")"
+        for i in $(seq 1 50); do pid_alive "$pidfile" || break; sleep 0.1; done
+      fi
+      in_host_ns "$h" sh -c "umount -l '$SHARED_DIR' 2>/dev/null; umount -l '$direct' 2>/dev/null; true"
+      rm -f "$pidfile"
+      log "$h sees $SHARED_DIR directly"
+      ;;
+    *) die "storage $h: on, fail, heal or off, not '$what'" ;;
+  esac
 }
 
 # ---------------------------------------------------------------- network
@@ -529,6 +601,7 @@ cmd_up() {
   ensure_packages
   ensure_guest
   ensure_shim
+  ensure_faultfs
   mkdir -p "$SHARED_DIR" "$LOCKSPACE_DIR" "$CACHE_DIR"
   # Hosts beyond N from an earlier `up` go away, so "up N" means exactly hv1..hvN.
   for h in $(known_hosts); do
@@ -610,6 +683,7 @@ case "${1:-}" in
   crash) cmd_crash "${2:-}" ;;
   isolate) cmd_link down "${2:-}" ;;
   rejoin) cmd_link up "${2:-}" ;;
+  storage) cmd_storage "${2:-}" "${3:-}" ;;
   _in-host) in_host "$2" ;;
-  *) sed -n '2,12p' "$SCRIPT"; exit 2 ;;
+  *) sed -n '2,16p' "$SCRIPT"; exit 2 ;;
 esac

@@ -100,12 +100,14 @@ public sealed interface Action {
   }
 
   /**
-   * The migration cannot finish: clear the target, phase back to {@code Running}; the VM stays on
-   * its source. {@code reason}: {@code MigrationAborted} (the target was lost, or the migration
-   * called off), or {@link #GAVE_UP} after {@code Settings.MIGRATION_ATTEMPTS} failures in a row: a
-   * drain then leaves the VM where it is for {@code Settings.MIGRATION_RETRY_AFTER}.
+   * The migration cannot finish: clear the target, phase back to what the source runs ({@code
+   * Running}, or {@code Paused} when the source instance is paused, e.g. for lost storage); the VM
+   * stays on its source. {@code reason}: {@code MigrationAborted} (the target was lost, or the
+   * migration called off), or {@link #GAVE_UP} after {@code Settings.MIGRATION_ATTEMPTS} failures
+   * in a row: a drain then leaves the VM where it is for {@code Settings.MIGRATION_RETRY_AFTER}.
    */
-  record AbortMigration(String vm, String to, String reason, String message) implements Action {
+  record AbortMigration(String vm, String to, VmPhase phase, String reason, String message)
+      implements Action {
     public static final String GAVE_UP = "MigrationFailed";
   }
 

@@ -88,7 +88,7 @@ final class VmStatusUpdate {
     }
     if (action instanceof Action.AbortMigration abort) {
       status.setMigration(null);
-      status.setPhase(VmPhase.Running.name());
+      status.setPhase(abort.phase().name());
       status.setReason(abort.reason());
       status.setMessage(abort.message());
       return new Notice(EventRecorder.Type.Warning, "MigrationAborted", abort.message());

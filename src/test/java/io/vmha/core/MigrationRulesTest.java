@@ -40,9 +40,33 @@ class MigrationRulesTest {
     var aborted = fleet.plan().actions(Action.AbortMigration.class);
     assertThat(aborted).hasSize(1);
     assertThat(aborted.get(0).reason()).isEqualTo(Action.AbortMigration.GAVE_UP);
+    assertThat(aborted.get(0).phase()).as("its instance runs on").isEqualTo(VmPhase.Running);
     assertThat(aborted.get(0).message())
         .contains("atlantic", Settings.MIGRATION_ATTEMPTS + " times", "connection refused")
         .contains("stays on pacific");
+  }
+
+  /**
+   * A host that lost its storage pauses its VMs, and QEMU cannot hand a disk over from there: the
+   * given-up migration leaves the VM Paused, as its instance is (it said Running until the agent's
+   * next report).
+   */
+  @Test
+  void aGivenUpMigrationOfAPausedInstanceLeavesTheVmPaused() {
+    FleetBuilder fleet = fleet().sharedRepository("nfs").host("atlantic").host("pacific");
+    fleet.host("pacific", h -> h.storageLost(true));
+    fleet.vm(
+        "ops/web",
+        v ->
+            v.image("nfs")
+                .runsOn("pacific", "web")
+                .migratingTo("atlantic")
+                .reportedAs(io.vmha.core.model.InstanceState.Paused)
+                .migrationFailed(
+                    "atlantic", Settings.MIGRATION_ATTEMPTS, "bdrv_inactivate_all() failed"));
+    var aborted = fleet.plan().actions(Action.AbortMigration.class);
+    assertThat(aborted).hasSize(1);
+    assertThat(aborted.get(0).phase()).isEqualTo(VmPhase.Paused);
   }
 
   @Test

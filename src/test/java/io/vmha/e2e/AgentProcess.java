@@ -49,6 +49,7 @@ final class AgentProcess implements AutoCloseable {
   private Process process;
   private WatchdogFifo watchdog;
   private volatile Runnable hostReset = () -> {};
+  private volatile java.util.function.Supplier<List<String>> launcher = List::of;
   private int starts;
 
   private AgentProcess(
@@ -94,6 +95,24 @@ final class AgentProcess implements AutoCloseable {
       boolean withWatchdog,
       List<String> moreArgs)
       throws IOException {
+    return start(
+        host, kubeconfig, leaseNamespace, peerSecret, dir, withWatchdog, moreArgs, List::of);
+  }
+
+  /**
+   * The same, its command run through what {@code launcher} gives at every start (see {@link
+   * #launchedThrough}).
+   */
+  static AgentProcess start(
+      String host,
+      Path kubeconfig,
+      String leaseNamespace,
+      String peerSecret,
+      Path dir,
+      boolean withWatchdog,
+      List<String> moreArgs,
+      java.util.function.Supplier<List<String>> launcher)
+      throws IOException {
     PeerToken token = PeerToken.of(peerSecret);
     var config =
         io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
@@ -125,6 +144,7 @@ final class AgentProcess implements AutoCloseable {
     command.addAll(moreArgs);
     AgentProcess agent =
         new AgentProcess(host, proxy, command, proxied, dir, port, token, withWatchdog);
+    agent.launchedThrough(launcher);
     agent.boot();
     return agent;
   }
@@ -184,7 +204,8 @@ final class AgentProcess implements AutoCloseable {
   }
 
   private void launch() throws IOException {
-    List<String> withDevice = new java.util.ArrayList<>(command);
+    List<String> withDevice = new java.util.ArrayList<>(launcher.get());
+    withDevice.addAll(command);
     if (watchdog != null) {
       withDevice.add("--watchdog-device=" + watchdog.path);
     }
@@ -205,6 +226,14 @@ final class AgentProcess implements AutoCloseable {
    */
   synchronized void resetsAlso(Runnable hostReset) {
     this.hostReset = hostReset;
+  }
+
+  /**
+   * What the agent's command is run through from its next start on (asked at every start), e.g.
+   * {@code nsenter} into the namespaces of its host.
+   */
+  synchronized void launchedThrough(java.util.function.Supplier<List<String>> prefix) {
+    this.launcher = prefix;
   }
 
   /** Kills the agent process (SIGKILL), as a crash of its host does. */

@@ -127,6 +127,30 @@ final class LibvirtTestHosts {
             "--state-dir=" + stateDir.resolve(host)));
   }
 
+  /**
+   * Runs a command in {@code host}'s mount namespace, that of its libvirtd: it sees the host's
+   * files as its QEMUs do (e.g. the shared directory through {@link #storage}), while its network
+   * stays the caller's.
+   */
+  List<String> inMountNamespaceOf(String host) {
+    Path pidFile = Path.of("/run/vmha-" + host + "/libvirtd.pid");
+    try {
+      String pid = Files.readString(pidFile).strip();
+      return List.of("nsenter", "--mount=/proc/" + pid + "/ns/mnt", "--");
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(host + " is not up (no " + pidFile + ")", e);
+    }
+  }
+
+  /**
+   * {@code host}'s view of the shared directory: {@code on} puts vmha-faultfs between the host and
+   * the directory (for guests started after it), {@code fail} makes every I/O through it fail with
+   * EIO, {@code heal} ends that, {@code off} takes the view away again.
+   */
+  void storage(String host, String what) {
+    script("storage", host, what);
+  }
+
   /** A power cut of {@code host}: its libvirtd, virtlockd and every QEMU of it killed. */
   void crash(String host) {
     script("crash", host);

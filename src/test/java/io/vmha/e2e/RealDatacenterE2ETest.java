@@ -110,7 +110,9 @@ class RealDatacenterE2ETest {
               secret,
               dir,
               true,
-              hosts.agentArgs(host.name(), dir));
+              hosts.agentArgs(host.name(), dir),
+              // on its host: it sees the host's storage as the host's QEMUs do
+              () -> hosts.inMountNamespaceOf(host.name()));
       agent.resetsAlso(() -> hosts.crash(host.name()));
       agents.put(host.name(), agent);
       uris.put(host.name(), host.uri());
@@ -154,12 +156,7 @@ class RealDatacenterE2ETest {
   @AfterEach
   void oneCopyPerVmAndCleanUp() {
     assertThat(watch.violations).as("I1 on the libvirt daemons").isEmpty();
-    for (String vm : created) {
-      api.admin().resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm).delete();
-    }
-    await("the VMs' domains gone")
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> created.stream().allMatch(vm -> watch.hostOf(VM_NS + "/" + vm) == null));
+    deleteCreatedVms();
   }
 
   /** Placement starts real guests: each boots to its marker on the host the API names. */
@@ -478,7 +475,136 @@ class RealDatacenterE2ETest {
     }
   }
 
+  /**
+   * S1 with a real storage fault: one host's view of the shared repository starts failing every I/O
+   * with EIO (the other hosts' views stay intact), as a host that lost its path to the filer does.
+   * Its agent sees the repository gone and pauses the host's guests; the operator tries to
+   * live-migrate them, which QEMU cannot finish from a host without its disks (handing a disk over
+   * needs the source to flush it and read its size). So the guests stay paused where they are, the
+   * failed migrations are reported on the VMs, no copy starts elsewhere, and when the storage comes
+   * back they resume where they were, their RAM intact (booted once, ticks carry on).
+   */
+  @Test
+  void aHostThatLosesItsStoragePausesItsGuestsAndResumesThemWhenItComesBack() throws Exception {
+    // every host sees the shared directory through vmha-faultfs, so any of them can be the one
+    for (String host : agents.keySet()) {
+      hosts.storage(host, "on");
+    }
+    try {
+      Booted fleet = bootVms(3);
+      String victim = fleet.victim();
+      List<String> paused =
+          fleet.vms().stream().filter(vm -> fleet.placed().get(vm).equals(victim)).toList();
+      Map<String, String> domains = new LinkedHashMap<>();
+      for (String vm : paused) {
+        domains.put(vm, domainOf(vm));
+        await().atMost(Duration.ofSeconds(30)).until(() -> lastTick(domains.get(vm)) >= 2);
+      }
+
+      long lostAt = System.nanoTime();
+      hosts.storage(victim, "fail");
+      await(victim + "'s guests paused there")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  domains.values().stream().allMatch(d -> "paused".equals(domainState(victim, d))));
+      long pausedAt = System.nanoTime();
+      await(victim + " NonOperational")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "NonOperational".equals(api.hostPhase(victim)));
+      await("the failed migrations reported")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () ->
+                  paused.stream()
+                      .map(RealDatacenterE2ETest::status)
+                      .allMatch(
+                          s ->
+                              "MigrationFailed".equals(s.getReason())
+                                  && s.getMessage().contains("live migration")));
+      for (String vm : paused) {
+        assertThat(status(vm).getPhase()).as(vm).isEqualTo("Paused");
+        assertThat(status(vm).getHost()).as(vm).isEqualTo(victim);
+        assertThat(watch.hostOf(VM_NS + "/" + vm)).as(vm + " runs nowhere").isNull();
+      }
+      int[] ticks = new int[paused.size()];
+      for (int i = 0; i < paused.size(); i++) {
+        ticks[i] = lastTick(domains.get(paused.get(i)));
+      }
+
+      long healedAt = System.nanoTime();
+      hosts.storage(victim, "heal");
+      Map<String, String> after =
+          awaitRunningOn(paused, host -> true); // where they were: checked below
+      long resumedAt = System.nanoTime();
+      for (int i = 0; i < paused.size(); i++) {
+        String vm = paused.get(i);
+        String domain = domains.get(vm);
+        int before = ticks[i];
+        assertThat(after.get(vm)).as(vm + " resumed on its host").isEqualTo(victim);
+        assertThat(domainOf(vm)).as(vm + " same instance").isEqualTo(domain);
+        await(vm + " carries on")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> lastTick(domain) > before + 2);
+        assertThat(count(hosts.console(domain), "VMHA-GUEST-READY"))
+            .as(vm + " booted once: resumed, not restarted")
+            .isEqualTo(1);
+      }
+      await(victim + " Up again")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> "Up".equals(api.hostPhase(victim)));
+      System.out.printf(
+          "real datacenter, host %s lost its storage with %s: all paused after %d ms, no copy"
+              + " elsewhere while it was lost (%d s), resumed there %d ms after it came back%n",
+          victim,
+          paused,
+          Duration.ofNanos(pausedAt - lostAt).toMillis(),
+          Duration.ofNanos(healedAt - lostAt).toSeconds(),
+          Duration.ofNanos(resumedAt - healedAt).toMillis());
+      deleteCreatedVms();
+    } finally {
+      for (String host : agents.keySet()) {
+        hosts.storage(host, "heal");
+      }
+      deleteCreatedVms();
+      for (String host : agents.keySet()) {
+        hosts.storage(host, "off");
+      }
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
+
+  static io.vmha.api.VirtualMachineStatus status(String vm) {
+    return api.admin()
+        .resources(VirtualMachine.class)
+        .inNamespace(VM_NS)
+        .withName(vm)
+        .get()
+        .getStatus();
+  }
+
+  /** libvirt's word for the state of {@code domain} on {@code host} (running, paused, ...). */
+  static String domainState(String host, String domain) {
+    Tools.Result state =
+        Tools.run(
+            List.of("virsh", "-q", "-c", hosts.hosts.get(host).uri(), "domstate", domain),
+            Map.of(),
+            Duration.ofSeconds(10));
+    return state.ok() ? state.stdout().strip() : "unknown";
+  }
+
+  /** Deletes this test's VMs and waits until no libvirt daemon runs them. */
+  void deleteCreatedVms() {
+    for (String vm : created) {
+      api.admin().resources(VirtualMachine.class).inNamespace(VM_NS).withName(vm).delete();
+    }
+    await("the VMs' domains gone")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> created.stream().allMatch(vm -> watch.hostOf(VM_NS + "/" + vm) == null));
+  }
 
   List<String> createVms(int count) {
     List<String> names = new ArrayList<>();

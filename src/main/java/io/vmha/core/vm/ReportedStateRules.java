@@ -90,7 +90,7 @@ final class ReportedStateRules {
     var status = vm.status();
     HostState target = context.host(status.migrationTarget());
     if (target == null || !target.heartbeatFresh()) {
-      abort(vm, target, "target host " + status.migrationTarget() + " is lost");
+      abort(vm, source, target, "target host " + status.migrationTarget() + " is lost");
       return;
     }
     InstanceReport incoming = target.instance(vm.key(), status.instanceName());
@@ -103,6 +103,7 @@ final class ReportedStateRules {
     } else if (failed != null && incoming == null) {
       abort(
           vm,
+          source,
           target,
           Action.AbortMigration.GAVE_UP,
           "live migration to "
@@ -119,13 +120,21 @@ final class ReportedStateRules {
     } else if (incoming != null
         && (incoming.state() == InstanceState.Failed
             || incoming.state() == InstanceState.Stopped)) {
-      abort(vm, target, "migration to " + target.name() + " failed: " + failureReason(incoming));
+      abort(
+          vm,
+          source,
+          target,
+          "migration to " + target.name() + " failed: " + failureReason(incoming));
     } else if (incoming == null
         && status.phase() != VmPhase.Migrating
         && source.instance(vm.key(), status.instanceName()) != null) {
       // the migration was called off (running: false, then true again while Stopping): agents
       // migrate only while the VM is Migrating, so the instance stays on the source for good
-      abort(vm, target, "migration to " + target.name() + " called off while " + status.phase());
+      abort(
+          vm,
+          source,
+          target,
+          "migration to " + target.name() + " called off while " + status.phase());
     } else if (incoming == null
         && target.reporting()
         && source.instance(vm.key(), status.instanceName()) == null
@@ -155,17 +164,24 @@ final class ReportedStateRules {
     return !context.now().isBefore(deadline);
   }
 
-  private void abort(ResolvedVm vm, HostState target, String message) {
-    abort(vm, target, "MigrationAborted", message);
+  private void abort(ResolvedVm vm, HostState source, HostState target, String message) {
+    abort(vm, source, target, "MigrationAborted", message);
   }
 
-  private void abort(ResolvedVm vm, HostState target, String reason, String message) {
+  private void abort(
+      ResolvedVm vm, HostState source, HostState target, String reason, String message) {
     context.release(target, vm);
+    InstanceReport outgoing = source.instance(vm.key(), vm.status().instanceName());
+    VmPhase phase =
+        outgoing != null && outgoing.state() == InstanceState.Paused
+            ? VmPhase.Paused
+            : VmPhase.Running;
     context
         .log()
         .vm(
             vm.view(),
-            new Action.AbortMigration(vm.key(), vm.status().migrationTarget(), reason, message));
+            new Action.AbortMigration(
+                vm.key(), vm.status().migrationTarget(), phase, reason, message));
   }
 
   /** The source agent reports this migration failed too often in a row: stop asking for it. */

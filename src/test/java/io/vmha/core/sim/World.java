@@ -487,7 +487,7 @@ public final class World {
             a.vm(),
             s ->
                 status(
-                    VmPhase.Running,
+                    a.phase(),
                     s.host(),
                     s.instanceName(),
                     null,
