@@ -34,6 +34,9 @@
 #   /etc/libvirt, /var/lib/libvirt, /var/log/libvirt and /run/libvirt (QEMU capability probes
 #   in /var/cache/libvirt are shared: one ~8 s probe instead of one per host); one virtlockd and
 #   one libvirtd, listening on its unix socket and on TCP at its address (no auth: tests only).
+# - Builds hack/libvirt/faultfs (Go, github.com/hanwen/go-fuse) into $D/lib/vmha-faultfs when there
+#   is a Go toolchain, for `storage`: one host's view of the shared directory through FUSE,
+#   mounted in that host's mount namespace only, whose I/O fails with EIO on demand.
 # - Writes $D/hosts.env (to source from a shell) and $D/hosts.json naming, per host, its
 #   netns, address, qemu+tcp and qemu+unix URIs, migration URI, local and log directories, and
 #   the shared directory, kernel, initrd, cmdline, base image and domain type.

@@ -151,6 +151,14 @@ final class LibvirtTestHosts {
     script("storage", host, what);
   }
 
+  /** Skips the calling test where {@code up} could not build vmha-faultfs (no Go toolchain). */
+  void assumeStorageFaults() {
+    Path faultfs = Path.of(summary.path("dir").asText(), "lib", "vmha-faultfs");
+    Tools.skipUnless(
+        Files.isExecutable(faultfs),
+        "no " + faultfs + " for storage faults (hack/libvirt-hosts.sh up builds it with Go)");
+  }
+
   /** A power cut of {@code host}: its libvirtd, virtlockd and every QEMU of it killed. */
   void crash(String host) {
     script("crash", host);

@@ -486,6 +486,7 @@ class RealDatacenterE2ETest {
    */
   @Test
   void aHostThatLosesItsStoragePausesItsGuestsAndResumesThemWhenItComesBack() throws Exception {
+    hosts.assumeStorageFaults();
     // every host sees the shared directory through vmha-faultfs, so any of them can be the one
     for (String host : agents.keySet()) {
       hosts.storage(host, "on");
