@@ -14,8 +14,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * What a scenario does to the fleet (faults, annotations, maintenance) and how it checks the
- * outcome. Every action is printed on the timeline as the kubectl command a user would type, and
- * every check is recorded in the result of the scenario being played.
+ * outcome. Faults and maintenance are printed on the timeline as the kubectl command a user would
+ * type; every check is printed too, and recorded in the result of the scenario being played.
  */
 final class Steps {
   final Settings settings;
