@@ -5,30 +5,20 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmha.agent.AgentJournal;
-import io.vmha.agent.AgentThreads;
-import io.vmha.agent.ApiLink;
-import io.vmha.agent.DriverException;
 import io.vmha.agent.HostAgent;
 import io.vmha.agent.InformerClusterView;
 import io.vmha.agent.Instance;
-import io.vmha.agent.InstanceRef;
 import io.vmha.agent.Leases;
 import io.vmha.agent.PeerClient;
 import io.vmha.agent.PeerServer;
-import io.vmha.api.RepositoryType;
 import io.vmha.api.StorageRepository;
-import io.vmha.api.StorageRepositorySpec;
-import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
-import io.vmha.api.VmTemplate;
-import io.vmha.api.VmhaApi;
 import io.vmha.kube.AddOrUpdate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +27,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * a guest agent, even while the host's agent is down: F3), the hosts' watchdogs, and the faults,
  * which it reads from the annotation {@code sim.vmha.io/fault} of each VmHost with one watch over
  * all of them (a dead agent could not read its own).
+ *
+ * <p>This class keeps the hosts, their agents, faults and watchdogs; the guest agents are {@link
+ * SimulatedGuestAgents}, what the hypervisors share is {@link ClusterRepositoryCatalog} (storage)
+ * and {@link SimulatedMigrator} (live migration), and the agents' threads are {@link
+ * SimulationThreads}.
  *
  * <pre>{@code
  * SimulatedDatacenter dc = new SimulatedDatacenter(client, SimulationOptions.defaults("vmha-system")).start();
@@ -74,21 +67,17 @@ public final class SimulatedDatacenter implements AutoCloseable {
 
   private final KubernetesClient client;
   private final SimulationOptions options;
-  private final ScheduledThreadPoolExecutor executor;
-  private final ScheduledThreadPoolExecutor heartbeats;
-  private final java.util.concurrent.ExecutorService renewals;
-  private final ScheduledThreadPoolExecutor guards;
-  private final java.util.concurrent.ExecutorService fenceStops;
-  private final java.util.concurrent.ExecutorService migrations;
+  private final SimulationThreads threads;
   private final KubernetesClient heartbeatClient;
   private final io.vmha.agent.Ticker ticker;
   private final InformerClusterView view;
   private final SharedIndexInformer<VmHost> hostInformer;
   private final SharedIndexInformer<StorageRepository> repositoryInformer;
   private final Map<String, SimHost> hosts = new ConcurrentHashMap<>();
-  private final Object migrationLock = new Object();
+  private final ClusterRepositoryCatalog repositories;
+  private final SimulatedMigrator migrator;
+  private final SimulatedGuestAgents guestAgents;
   private PeerServer peerServer;
-  private volatile PeerMigrations peerMigrations;
   private PeerClient peerClient;
   private volatile boolean networkPerHost;
   private ScheduledFuture<?> guestLoop;
@@ -96,34 +85,15 @@ public final class SimulatedDatacenter implements AutoCloseable {
   public SimulatedDatacenter(KubernetesClient client, SimulationOptions options) {
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
-    AtomicInteger threadCount = new AtomicInteger();
-    this.executor =
-        new ScheduledThreadPoolExecutor(
-            options.threads(),
-            r -> {
-              Thread t = new Thread(r, "vmha-sim-" + threadCount.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    executor.setRemoveOnCancelPolicy(true);
-    // heartbeats and fencing on threads of their own, shared by the simulated hosts (R1): timers
-    // that only hand renewals to a pool growing with the renewals in flight
-    int fencingThreads = Math.max(2, options.threads() / 2);
-    this.heartbeats = new ScheduledThreadPoolExecutor(2, AgentThreads.daemon("sim-beat"));
-    heartbeats.setRemoveOnCancelPolicy(true);
-    this.renewals =
-        java.util.concurrent.Executors.newCachedThreadPool(AgentThreads.daemon("sim-renew"));
-    this.guards = new ScheduledThreadPoolExecutor(fencingThreads, AgentThreads.daemon("sim-guard"));
-    guards.setRemoveOnCancelPolicy(true);
-    this.fenceStops =
-        java.util.concurrent.Executors.newCachedThreadPool(AgentThreads.daemon("sim-fence"));
-    this.migrations =
-        java.util.concurrent.Executors.newCachedThreadPool(AgentThreads.daemon("sim-migrate"));
+    this.threads = new SimulationThreads(options.threads());
     this.heartbeatClient = Leases.deadlineClient(client, options.agent().renewalDeadline());
     this.ticker = io.vmha.agent.Ticker.following(options.clock());
     this.view = InformerClusterView.shared(client, options.agent().leaseNamespace());
     this.hostInformer = client.resources(VmHost.class).runnableInformer(0);
     this.repositoryInformer = client.resources(StorageRepository.class).runnableInformer(0);
+    this.repositories = new ClusterRepositoryCatalog(hostInformer, repositoryInformer);
+    this.migrator = new SimulatedMigrator(this::driver, hostInformer);
+    this.guestAgents = new SimulatedGuestAgents(client, view, options, hosts.values());
   }
 
   /** Starts the informers, the peer server and the guest agents; returns when caches are synced. */
@@ -136,7 +106,8 @@ public final class SimulatedDatacenter implements AutoCloseable {
       throw new UncheckedIOException("cannot start the peer server", e);
     }
     peerClient = new PeerClient(options.token(), options.agent().peerTimeout());
-    peerMigrations = new PeerMigrations(options.token(), java.time.Duration.ofSeconds(10));
+    migrator.reachOtherProcesses(
+        new PeerMigrations(options.token(), java.time.Duration.ofSeconds(10)));
     hostInformer.addEventHandler(AddOrUpdate.<VmHost>handler(this::annotationsChanged));
     try {
       hostInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -150,8 +121,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
     view.start();
     long guestNanos = options.guestHeartbeatInterval().toNanos();
     guestLoop =
-        executor.scheduleWithFixedDelay(
-            this::renewGuestLeases, 0, guestNanos, TimeUnit.NANOSECONDS);
+        threads.executor.scheduleWithFixedDelay(guestAgents, 0, guestNanos, TimeUnit.NANOSECONDS);
     return this;
   }
 
@@ -189,8 +159,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
             h ->
                 new SimHost(
                     h,
-                    new SimulatedDriver(
-                        h, options.clock(), this::reachableRepositories, this::migrate),
+                    new SimulatedDriver(h, options.clock(), repositories, migrator),
                     poweredOn(),
                     watchdog,
                     networkPerHost ? HostNetwork.open(client, h, options.agent()) : null));
@@ -213,7 +182,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
     SimHost sim = hosts.remove(host);
     if (sim != null) {
       synchronized (sim) {
-        stopAgent(sim);
+        sim.stopAgent();
         sim.cancelWatchdog();
         sim.driver.crash();
         if (sim.network != null) {
@@ -365,7 +334,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
     }
     sim.peersUp = !faults.contains(Fault.ISOLATED);
     if (faults.contains(Fault.HOST_CRASH) && !before.contains(Fault.HOST_CRASH)) {
-      stopAgent(sim);
+      sim.stopAgent();
       sim.cancelWatchdog();
       sim.driver.crash();
     } else if (!faults.contains(Fault.HOST_CRASH) && before.contains(Fault.HOST_CRASH)) {
@@ -394,9 +363,10 @@ public final class SimulatedDatacenter implements AutoCloseable {
               .driver(sim.driver)
               .clock(options.clock())
               .ticker(ticker)
-              .executor(executor)
-              .fencingExecutors(heartbeats, renewals, guards, fenceStops)
-              .migrationExecutor(migrations)
+              .executor(threads.executor)
+              .fencingExecutors(
+                  threads.heartbeats, threads.renewals, threads.guards, threads.fenceStops)
+              .migrationExecutor(threads.migrations)
               .peerServer(peerServer)
               .peerClient(peerClient)
               .api(host.links)
@@ -407,7 +377,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
               .start();
       sim.agentStarts++;
     } else if (!shouldRun && sim.agent != null) {
-      stopAgent(sim);
+      sim.stopAgent();
       if (sim.faults.contains(Fault.AGENT_DOWN) && !sim.faults.contains(Fault.HOST_CRASH)) {
         armWatchdog(sim);
       }
@@ -429,7 +399,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
       return;
     }
     sim.watchdog =
-        executor.schedule(
+        threads.executor.schedule(
             () -> {
               synchronized (sim) {
                 sim.watchdog = null;
@@ -449,164 +419,6 @@ public final class SimulatedDatacenter implements AutoCloseable {
             TimeUnit.NANOSECONDS);
   }
 
-  private static void stopAgent(SimHost sim) {
-    if (sim.agent != null) {
-      sim.agent.close();
-      sim.agent = null;
-    }
-  }
-
-  // ---- what the hypervisors share ---------------------------------------------------------------
-
-  private Set<String> reachableRepositories(String host, boolean storageConnected) {
-    VmHost vmHost = hostInformer.getStore().getByKey(host);
-    Map<String, String> labels =
-        vmHost == null || vmHost.getMetadata().getLabels() == null
-            ? Map.of()
-            : vmHost.getMetadata().getLabels();
-    Set<String> reachable = new HashSet<>();
-    for (StorageRepository repository : repositoryInformer.getStore().list()) {
-      StorageRepositorySpec spec = repository.getSpec();
-      if (spec == null) {
-        continue;
-      }
-      if (spec.getType() == RepositoryType.Local) {
-        if (host.equals(spec.getHost())) {
-          reachable.add(repository.getMetadata().getName());
-        }
-      } else if (storageConnected && matches(spec.getHostSelector(), labels)) {
-        reachable.add(repository.getMetadata().getName());
-      }
-    }
-    return reachable;
-  }
-
-  private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
-    return selector == null
-        || selector.entrySet().stream()
-            .allMatch(e -> Objects.equals(labels.get(e.getKey()), e.getValue()));
-  }
-
-  private void migrate(SimulatedDriver source, InstanceRef instance, String targetHost)
-      throws DriverException {
-    if (!hosts.containsKey(targetHost)) {
-      migrateToAnotherProcess(source, instance, targetHost);
-      return;
-    }
-    synchronized (migrationLock) {
-      SimHost target = hosts.get(targetHost);
-      if (target == null) {
-        throw new DriverException("host " + targetHost + " is not in this simulation");
-      }
-      if (target.driver == source) {
-        return;
-      }
-      SimulatedDriver.SimInstance moving = source.take(instance);
-      if (moving == null) {
-        throw new DriverException("no instance " + instance + " on host " + source.host());
-      }
-      try {
-        target.driver.receive(moving);
-      } catch (DriverException e) {
-        source.restore(moving);
-        throw e;
-      }
-      LOG.info("simulated migration of {} from {} to {}", instance, source.host(), targetHost);
-    }
-  }
-
-  /** The target host runs in another process: its agent takes the instance over its endpoint. */
-  private void migrateToAnotherProcess(
-      SimulatedDriver source, InstanceRef instance, String targetHost) throws DriverException {
-    VmHost target = hostInformer.getStore().getByKey(targetHost);
-    String endpoint =
-        target == null || target.getStatus() == null || target.getStatus().getReported() == null
-            ? null
-            : target.getStatus().getReported().getEndpoint();
-    if (endpoint == null || endpoint.isBlank() || peerMigrations == null) {
-      throw new DriverException(
-          "host " + targetHost + " is neither in this simulation nor reports a peer endpoint");
-    }
-    SimulatedDriver.SimInstance moving = source.take(instance);
-    if (moving == null) {
-      throw new DriverException("no instance " + instance + " on host " + source.host());
-    }
-    try {
-      peerMigrations.send(moving, targetHost, endpoint);
-    } catch (DriverException e) {
-      source.restore(moving);
-      throw e;
-    }
-    LOG.info(
-        "simulated migration of {} from {} to {} (another process)",
-        instance,
-        source.host(),
-        targetHost);
-  }
-
-  // ---- guest agents -----------------------------------------------------------------------------
-
-  private void renewGuestLeases() {
-    try {
-      Set<String> renewed = new HashSet<>();
-      for (SimHost sim : hosts.values()) {
-        if (!sim.driver.isPoweredOn() || !sim.driver.networkConnected()) {
-          continue; // a guest reaches the API server over the VM network
-        }
-        for (Instance instance : sim.driver.instances()) {
-          if (instance.state() != Instance.State.Running
-              || instance.vmKey() == null
-              || !renewed.add(instance.vmKey())) {
-            continue;
-          }
-          renewGuestLease(instance);
-        }
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("simulated guest agents: renewal round failed", e);
-    }
-  }
-
-  private void renewGuestLease(Instance instance) {
-    String[] key = instance.vmKey().split("/", 2);
-    if (key.length != 2) {
-      return;
-    }
-    VirtualMachine vm = view.vm(key[0], key[1]);
-    if (vm == null || !hasGuestAgent(vm)) {
-      return;
-    }
-    try {
-      Leases.renewOrCreate(
-          client,
-          key[0],
-          VmhaApi.guestLeaseName(key[1]),
-          Map.of(VmhaApi.LEASE_KIND_LABEL, "guest"),
-          instance.name(),
-          (int) Math.max(1, options.guestLeaseDuration().toSeconds()),
-          options.clock().instant());
-    } catch (RuntimeException e) {
-      LOG.debug("guest agent of {} could not renew its Lease: {}", instance.vmKey(), e.toString());
-    }
-  }
-
-  private boolean hasGuestAgent(VirtualMachine vm) {
-    if (vm.getSpec() == null) {
-      return false;
-    }
-    if (vm.getSpec().getGuestAgent() != null) {
-      return vm.getSpec().getGuestAgent();
-    }
-    if (vm.getSpec().getTemplateRef() == null) {
-      return false;
-    }
-    VmTemplate template =
-        view.template(vm.getMetadata().getNamespace(), vm.getSpec().getTemplateRef().getName());
-    return template != null
-        && template.getSpec() != null
-        && Boolean.TRUE.equals(template.getSpec().getGuestAgent());
-  }
-
   @Override
   public void close() {
     if (guestLoop != null) {
@@ -614,85 +426,20 @@ public final class SimulatedDatacenter implements AutoCloseable {
     }
     for (SimHost sim : hosts.values()) {
       synchronized (sim) {
-        stopAgent(sim);
+        sim.stopAgent();
         sim.cancelWatchdog();
         if (sim.network != null) {
           sim.network.close();
         }
       }
     }
-    executor.shutdownNow();
-    heartbeats.shutdownNow();
-    renewals.shutdownNow();
-    guards.shutdownNow();
-    fenceStops.shutdownNow();
-    migrations.shutdownNow();
+    threads.close();
     heartbeatClient.close();
     hostInformer.stop();
     repositoryInformer.stop();
     view.close();
     if (peerServer != null) {
       peerServer.close();
-    }
-  }
-
-  /** One simulated host; fields are guarded by its monitor. */
-  private static final class SimHost {
-    final String name;
-    final SimulatedDriver driver;
-    volatile boolean apiUp = true;
-    volatile boolean peersUp = true;
-
-    /** The host's network as its agent sees it. */
-    final ApiLink links =
-        new ApiLink() {
-          @Override
-          public boolean up() {
-            return apiUp;
-          }
-
-          @Override
-          public boolean peersReachable() {
-            return peersUp;
-          }
-        };
-
-    Set<Fault> faults = EnumSet.noneOf(Fault.class);
-    HostAgent agent;
-    ScheduledFuture<?> watchdog;
-    boolean watchdogDisabled;
-    boolean annotationSeen;
-    String lastAnnotation;
-    int agentStarts;
-    int watchdogResets;
-
-    /** The host's disk: the last heartbeat renewal outlives the agent process. */
-    final AgentJournal journal = AgentJournal.inMemory();
-
-    /** A real watchdog device the agent feeds, or none (then {@link #watchdog} models one). */
-    final io.vmha.agent.Watchdog watchdogDevice;
-
-    /** The host's own way to the API server, or null when it shares the simulation's. */
-    final HostNetwork network;
-
-    SimHost(
-        String name,
-        SimulatedDriver driver,
-        AgentJournal.Entry poweredOn,
-        io.vmha.agent.Watchdog watchdogDevice,
-        HostNetwork network) {
-      this.name = name;
-      this.driver = driver;
-      this.watchdogDevice = watchdogDevice;
-      this.network = network;
-      journal.renewed(poweredOn);
-    }
-
-    void cancelWatchdog() {
-      if (watchdog != null) {
-        watchdog.cancel(false);
-        watchdog = null;
-      }
     }
   }
 }

@@ -1,0 +1,56 @@
+package io.vmha.demo;
+
+import io.vmha.agent.sim.Fault;
+import io.vmha.core.model.FencingPolicy;
+import java.util.List;
+
+/**
+ * The split-brain case: the host still reaches its shared storage over its own network, so only
+ * fencing keeps its VMs from running twice. No peer can confirm an outage (the invariant monitor
+ * checks I1 throughout); under fencing None the operator records the stale instance instead.
+ */
+final class IsolatedHostScenario extends Scenario {
+  IsolatedHostScenario(Steps steps) {
+    super(
+        "A host loses the API server and its peers, not its storage: its VMs run once",
+        "F4, H1",
+        steps);
+  }
+
+  @Override
+  void play() {
+    String cut = fleet.vm("web").getStatus().getHost();
+    // VMs bound to the host by a selector (monitor) have nowhere else to go
+    List<String> moving =
+        fleet.sharedVmsOn(cut).stream()
+            .filter(name -> fleet.vm(name).getSpec().getHostSelector() == null)
+            .toList();
+    steps.fault(cut, Fault.ISOLATED);
+    boolean selfFence = settings.fencing() == FencingPolicy.SelfFence;
+    if (selfFence) {
+      steps.expect(
+          cut + " fenced itself: no peer confirmed an outage",
+          steps.detection(),
+          () -> datacenter.driver(cut).instances().isEmpty());
+    }
+    for (String name : moving) {
+      steps.expect(
+          name + " runs on another host", steps.detection(), () -> fleet.runsOffHost(name, cut));
+      if (!selfFence) {
+        var stale = fleet.vm(name).getStatus().getStaleInstances();
+        steps.expectThat(
+            name + ": the instance left on " + cut + " is recorded as stale",
+            stale != null && stale.stream().anyMatch(s -> cut.equals(s.getHost())));
+      }
+    }
+    steps.check(
+        moving.size()
+            + " VM(s) of "
+            + cut
+            + " re-placed, "
+            + String.format("%.1f", timeline.elapsedSeconds())
+            + " s after it was cut off");
+    steps.heal(cut);
+    steps.settle();
+  }
+}

@@ -1,0 +1,36 @@
+package io.vmha.demo;
+
+import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.core.Settings;
+
+/**
+ * One scenario the demo plays on the example fleet: a fault or an administrator's action, the
+ * outcome the seed documents' rules promise, and the fleet healed again for the next scenario (each
+ * one starts from a settled fleet, so they can be read on their own).
+ */
+abstract class Scenario {
+  /** The headline printed before the scenario's timeline. */
+  final String name;
+
+  /** The rules of the seed documents it shows, such as {@code "F1, F4"}. */
+  final String rules;
+
+  final Steps steps;
+  final FleetView fleet;
+  final Settings settings;
+  final SimulatedDatacenter datacenter;
+  final Timeline timeline;
+
+  Scenario(String name, String rules, Steps steps) {
+    this.name = name;
+    this.rules = rules;
+    this.steps = steps;
+    this.fleet = steps.fleet;
+    this.settings = steps.settings;
+    this.datacenter = steps.datacenter;
+    this.timeline = steps.timeline;
+  }
+
+  /** Plays the scenario; its checks and failures go to the result {@link Steps} records into. */
+  abstract void play();
+}

@@ -1,0 +1,177 @@
+package io.vmha.demo;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmha.agent.sim.Fault;
+import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.api.VmHost;
+import io.vmha.core.Settings;
+import io.vmha.kube.Conflicts;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * What a scenario does to the fleet (faults, annotations, maintenance) and how it checks the
+ * outcome. Faults and maintenance are printed on the timeline as the kubectl command a user would
+ * type; every check is printed too, and recorded in the result of the scenario being played.
+ */
+final class Steps {
+  final Settings settings;
+  final SimulatedDatacenter datacenter;
+  final Timeline timeline;
+  final FleetView fleet;
+  private final KubernetesClient client;
+  private DemoReport.ScenarioResult scenario;
+
+  Steps(
+      KubernetesClient client,
+      Settings settings,
+      SimulatedDatacenter datacenter,
+      Timeline timeline) {
+    this.client = client;
+    this.settings = settings;
+    this.datacenter = datacenter;
+    this.timeline = timeline;
+    this.fleet = new FleetView(client);
+  }
+
+  /** From now on checks count for {@code result}. */
+  void recordInto(DemoReport.ScenarioResult result) {
+    this.scenario = result;
+  }
+
+  /**
+   * Long enough for the operator to judge a host lost and act: a few grace periods, plus room for a
+   * loaded machine.
+   */
+  Duration detection() {
+    return settings.hostGracePeriod().multipliedBy(3).plus(Duration.ofSeconds(10));
+  }
+
+  // ---- checks -----------------------------------------------------------------------------------
+
+  /** Passes as soon as {@code condition} holds, fails if it does not within {@code timeout}. */
+  void expect(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (condition.getAsBoolean()) {
+          check(what);
+          return;
+        }
+      } catch (RuntimeException e) {
+        // not there yet (an object without status, say)
+      }
+      pause(Duration.ofMillis(100));
+    }
+    fail(what + " (not within " + seconds(timeout) + ")");
+  }
+
+  void expectThat(String what, boolean holds) {
+    if (holds) {
+      check(what);
+    } else {
+      fail(what);
+    }
+  }
+
+  /** Records {@code what} as seen to hold. */
+  void check(String what) {
+    scenario.checks.add(what);
+    timeline.note("ok: " + what);
+  }
+
+  private void fail(String what) {
+    scenario.failures.add(what);
+    timeline.note("FAILED: " + what);
+  }
+
+  /** The host is NonOperational: up, but cut from what its VMs need (storage or network). */
+  void expectNonOperational(String host) {
+    expect(
+        host + " is NonOperational",
+        detection(),
+        () -> "NonOperational".equals(fleet.hostPhase(host)));
+  }
+
+  /** Everything healthy again: every host up (or in maintenance), every VM Running (I2). */
+  void settle() {
+    expect(
+        "the fleet settles: hosts Up, every VM Running",
+        detection().multipliedBy(2),
+        () ->
+            fleet.allHosts().stream()
+                    .allMatch(h -> "Up".equals(fleet.hostPhase(h.getMetadata().getName())))
+                && fleet.allVms().stream().allMatch(vm -> "Running".equals(FleetView.phase(vm))));
+  }
+
+  // ---- actions ----------------------------------------------------------------------------------
+
+  void fault(String host, Fault fault) {
+    timeline.note("kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "=" + fault.value());
+    datacenter.annotateFaults(host, EnumSet.of(fault));
+  }
+
+  void heal(String host) {
+    timeline.note("kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "-");
+    datacenter.annotateFaults(host, EnumSet.noneOf(Fault.class));
+  }
+
+  /** Sets an annotation on a VmHost; a null value removes it. */
+  void annotate(String host, String key, String value) {
+    editHost(
+        host,
+        h -> {
+          if (value == null) {
+            if (h.getMetadata().getAnnotations() != null) {
+              h.getMetadata().getAnnotations().remove(key);
+            }
+          } else {
+            if (h.getMetadata().getAnnotations() == null) {
+              h.getMetadata().setAnnotations(new HashMap<>());
+            }
+            h.getMetadata().getAnnotations().put(key, value);
+          }
+          return h;
+        });
+  }
+
+  /** Puts a host into maintenance, or takes it out, as {@code kubectl patch} would. */
+  void maintenance(String host, boolean on) {
+    timeline.note(
+        "kubectl patch vmhost "
+            + host
+            + " --type merge -p '{\"spec\":{\"maintenance\":"
+            + on
+            + "}}'");
+    editHost(
+        host,
+        h -> {
+          h.getSpec().setMaintenance(on);
+          return h;
+        });
+  }
+
+  /**
+   * The agents and the operator write the VmHost all the time: an edit that raced them is tried
+   * again.
+   */
+  private void editHost(String host, UnaryOperator<VmHost> change) {
+    Conflicts.retry(() -> client.resources(VmHost.class).withName(host).edit(change));
+  }
+
+  static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : (d.toMillis() / 1000.0) + "s";
+  }
+
+  static void pause(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}
