@@ -51,11 +51,20 @@ final class LibvirtTestHosts {
     Tools.skipUnless(Files.isReadable(SUMMARY), "no real libvirt hosts (" + hint + ")");
     LibvirtTestHosts hosts = new LibvirtTestHosts(new ObjectMapper().readTree(SUMMARY.toFile()));
     Tools.skipUnless(hosts.hosts.size() >= n, "fewer than " + n + " libvirt hosts (" + hint + ")");
-    Tools.skipUnless(
-        Tools.run(List.of("bash", SCRIPT.toString(), "status"), Map.of(), Duration.ofSeconds(30))
-            .ok(),
-        "the libvirt hosts do not all answer (" + hint + ")");
+    if (!allAnswer()) {
+      // an earlier test class may have left a host crashed (a reset): bring it back, as `up` does
+      Tools.run(
+          List.of("bash", SCRIPT.toString(), "up", Integer.toString(hosts.hosts.size())),
+          Map.of(),
+          Duration.ofMinutes(3));
+    }
+    Tools.skipUnless(allAnswer(), "the libvirt hosts do not all answer (" + hint + ")");
     return hosts;
+  }
+
+  private static boolean allAnswer() {
+    return Tools.run(List.of("bash", SCRIPT.toString(), "status"), Map.of(), Duration.ofSeconds(30))
+        .ok();
   }
 
   /** The test guest's image, on shared storage under {@code images/}: templates boot it. */

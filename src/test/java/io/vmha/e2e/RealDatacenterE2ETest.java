@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The product on a real datacenter in miniature: a real kube-apiserver, the operator with the
@@ -192,12 +194,17 @@ class RealDatacenterE2ETest {
   }
 
   /**
-   * A host cut off from the API server at the network level (its proxy refuses), its peers healthy:
-   * its QEMU processes are gone within {@link #FENCED_WITHIN}, before any copy starts elsewhere,
-   * and then its VMs run (boot) on the other hosts.
+   * A host cut off from the API server at the network level (its proxy refuses connections, or
+   * accepts them and never answers), its peers healthy: its QEMU processes are gone within {@link
+   * #FENCED_WITHIN}, before any copy starts elsewhere, and then its VMs run (boot) on the other
+   * hosts.
    */
-  @Test
-  void aHostCutOffFromTheApiServerDestroysItsGuestsBeforeAnyCopyStarts() throws Exception {
+  @ParameterizedTest
+  @EnumSource(
+      value = FaultProxy.Mode.class,
+      names = {"REFUSE", "HANG"})
+  void aHostCutOffFromTheApiServerDestroysItsGuestsBeforeAnyCopyStarts(FaultProxy.Mode cutBy)
+      throws Exception {
     Booted fleet = bootVms(3);
     List<String> vms = fleet.vms();
     String victim = fleet.victim();
@@ -205,16 +212,17 @@ class RealDatacenterE2ETest {
     AgentProcess cut = agents.get(victim);
 
     long cutAt = System.nanoTime();
-    cut.proxy.set(FaultProxy.Mode.REFUSE);
+    cut.proxy.set(cutBy);
     try {
       long fencedAt = awaitGuestsGone(victim, victims);
       Map<String, String> after = awaitRunningOn(vms, host -> !host.equals(victim));
       long firstCopy = firstCopyElsewhere(victims, victim);
       awaitBooted(after);
       System.out.printf(
-          "real datacenter, host %s cut off (refused) with %s: QEMUs gone after %d ms, first copy"
+          "real datacenter, host %s cut off (%s) with %s: QEMUs gone after %d ms, first copy"
               + " elsewhere after %d ms, every guest booted again after %d ms%n",
           victim,
+          cutBy,
           victims,
           Duration.ofNanos(fencedAt - cutAt).toMillis(),
           Duration.ofNanos(firstCopy - cutAt).toMillis(),
@@ -449,8 +457,31 @@ class RealDatacenterE2ETest {
     try {
       Map<String, String> after = awaitRunningOn(vms, host -> !host.equals(drained));
       long moved = System.nanoTime();
+      List<String> jobs = new ArrayList<>();
       for (String vm : moving) {
         String domain = domainOf(vm);
+        // the destination keeps the finished migration job's statistics, downtime among them
+        String job =
+            Tools.run(
+                    List.of(
+                        "virsh",
+                        "-c",
+                        hosts.hosts.get(after.get(vm)).uri(),
+                        "domjobinfo",
+                        domain,
+                        "--completed"),
+                    Map.of(),
+                    Duration.ofSeconds(10))
+                .stdout();
+        Matcher downtime = Pattern.compile("Total downtime:\\s+(\\d+)\\s+ms").matcher(job);
+        Matcher elapsed = Pattern.compile("Time elapsed:\\s+(\\d+)\\s+ms").matcher(job);
+        assertThat(downtime.find()).as(vm + ": the migration's downtime, in " + job).isTrue();
+        jobs.add(
+            vm
+                + " downtime "
+                + downtime.group(1)
+                + " ms"
+                + (elapsed.find() ? " of a " + elapsed.group(1) + " ms migration" : ""));
         await(vm + " carries on after the migration")
             .atMost(Duration.ofSeconds(30))
             .until(() -> lastTick(domain) > ticks.get(vm) + 2);
@@ -459,8 +490,9 @@ class RealDatacenterE2ETest {
             .isEqualTo(1);
       }
       System.out.printf(
-          "real datacenter, host %s drained: %s live-migrated in %d ms (%s), ticks carried on%n",
-          drained, moving, Duration.ofNanos(moved - drainAt).toMillis(), after);
+          "real datacenter, host %s drained: %s live-migrated in %d ms (%s; %s), ticks carried"
+              + " on%n",
+          drained, moving, Duration.ofNanos(moved - drainAt).toMillis(), after, jobs);
       await("host in maintenance")
           .atMost(Duration.ofSeconds(30))
           .until(() -> "Maintenance".equals(api.hostPhase(drained)));
