@@ -1,5 +1,6 @@
 package io.vmha.agent;
 
+import io.vmha.core.model.AgentSettings;
 import io.vmha.core.model.FencingPolicy;
 import java.time.Duration;
 import java.util.Map;
@@ -10,38 +11,28 @@ import java.util.Objects;
  *
  * @param host the VmHost this agent serves
  * @param leaseNamespace namespace of the heartbeat and SPM Leases (the operator's)
- * @param heartbeatInterval how often the agent renews its heartbeat Lease and works its loop
- * @param selfFenceAfter with {@link FencingPolicy#SelfFence}: how long without a heartbeat renewal
- *     before the agent asks its peers and possibly stops its instances (F4)
- * @param hostGracePeriod the operator's grace period: written as the heartbeat Lease's {@code
- *     leaseDurationSeconds}, and how long a self-fenced agent stays quiet so the operator surely
- *     declared it lost before it comes back
- * @param fencing the fleet's fencing policy (the operator's {@code failover.fencing})
- * @param maxUnhealthyFraction the operator's H5 threshold: an overdue agent keeps its instances
- *     only if more than this fraction of all hosts (itself included) confirm they lost the API
- *     server no later than it did, i.e. only if the operator surely froze failover
+ * @param settings what the agent runs that must be the operator's (R6), the same group the operator
+ *     derives from its {@link io.vmha.core.Settings}: heartbeat interval, self-fence deadline (F4),
+ *     grace period (written as the heartbeat Lease's {@code leaseDurationSeconds}, and how long a
+ *     self-fenced agent stays quiet), fencing policy, and the H5 threshold (an overdue agent keeps
+ *     its instances only if more than this fraction of all hosts confirm they lost the API server
+ *     no later than it did)
  * @param agentVersion reported in {@code status.reported.agentVersion}
  */
 public record AgentOptions(
-    String host,
-    String leaseNamespace,
-    Duration heartbeatInterval,
-    Duration selfFenceAfter,
-    Duration hostGracePeriod,
-    FencingPolicy fencing,
-    double maxUnhealthyFraction,
-    String agentVersion) {
+    String host, String leaseNamespace, AgentSettings settings, String agentVersion) {
 
   public AgentOptions {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(leaseNamespace, "leaseNamespace");
-    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
-    Objects.requireNonNull(selfFenceAfter, "selfFenceAfter");
-    Objects.requireNonNull(hostGracePeriod, "hostGracePeriod");
-    Objects.requireNonNull(fencing, "fencing");
-    if (!(maxUnhealthyFraction > 0 && maxUnhealthyFraction <= 1)) {
-      throw new IllegalArgumentException(
-          "maxUnhealthyFraction must be in (0, 1], was " + maxUnhealthyFraction);
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(settings.heartbeatInterval(), "heartbeatInterval");
+    Objects.requireNonNull(settings.selfFenceAfter(), "selfFenceAfter");
+    Objects.requireNonNull(settings.hostGracePeriod(), "hostGracePeriod");
+    Objects.requireNonNull(settings.fencing(), "fencing");
+    double fraction = settings.maxUnhealthyFraction();
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new IllegalArgumentException("maxUnhealthyFraction must be in (0, 1], was " + fraction);
     }
     if (agentVersion == null) {
       agentVersion = "development";
@@ -54,14 +45,7 @@ public record AgentOptions(
    */
   public static AgentOptions defaults(String host, String leaseNamespace) {
     return new AgentOptions(
-        host,
-        leaseNamespace,
-        Duration.ofSeconds(2),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(15),
-        FencingPolicy.SelfFence,
-        0.5,
-        null);
+        host, leaseNamespace, AgentSettings.of(io.vmha.core.Settings.defaults()), null);
   }
 
   /**
@@ -69,27 +53,31 @@ public record AgentOptions(
    * benchmark, tests); {@link #withHost} names each one.
    */
   public static AgentOptions simulatedFor(io.vmha.core.Settings settings, String leaseNamespace) {
-    return new AgentOptions(
-        "simulated",
-        leaseNamespace,
-        settings.heartbeatInterval(),
-        settings.selfFenceAfter(),
-        settings.hostGracePeriod(),
-        settings.fencing(),
-        settings.maxUnhealthyFraction(),
-        null);
+    return new AgentOptions("simulated", leaseNamespace, AgentSettings.of(settings), null);
   }
 
   public AgentOptions withHost(String newHost) {
-    return new AgentOptions(
-        newHost,
-        leaseNamespace,
-        heartbeatInterval,
-        selfFenceAfter,
-        hostGracePeriod,
-        fencing,
-        maxUnhealthyFraction,
-        agentVersion);
+    return new AgentOptions(newHost, leaseNamespace, settings, agentVersion);
+  }
+
+  public Duration heartbeatInterval() {
+    return settings.heartbeatInterval();
+  }
+
+  public Duration selfFenceAfter() {
+    return settings.selfFenceAfter();
+  }
+
+  public Duration hostGracePeriod() {
+    return settings.hostGracePeriod();
+  }
+
+  public FencingPolicy fencing() {
+    return settings.fencing();
+  }
+
+  public double maxUnhealthyFraction() {
+    return settings.maxUnhealthyFraction();
   }
 
   /**
@@ -97,7 +85,7 @@ public record AgentOptions(
    * server": two heartbeat intervals, so one slow renewal does not flip the answer.
    */
   public Duration apiFreshness() {
-    return heartbeatInterval.multipliedBy(2);
+    return heartbeatInterval().multipliedBy(2);
   }
 
   /**
@@ -109,7 +97,11 @@ public record AgentOptions(
    */
   public Duration peerTimeout() {
     long margin =
-        hostGracePeriod.minus(selfFenceAfter).minus(heartbeatInterval).dividedBy(2).toMillis();
+        hostGracePeriod()
+            .minus(selfFenceAfter())
+            .minus(heartbeatInterval())
+            .dividedBy(2)
+            .toMillis();
     return Duration.ofMillis(Math.max(200, Math.min(2000, margin)));
   }
 
@@ -124,7 +116,7 @@ public record AgentOptions(
    * failed to confirm each other and fenced.
    */
   public Duration outageTolerance() {
-    Duration margin = hostGracePeriod.minus(selfFenceAfter).dividedBy(2);
+    Duration margin = hostGracePeriod().minus(selfFenceAfter()).dividedBy(2);
     return margin.isNegative() ? Duration.ZERO : margin;
   }
 
@@ -135,7 +127,7 @@ public record AgentOptions(
    */
   public int peersNeededForOutage(int hosts) {
     // with n peers, n + 1 > fraction * hosts holds from n = floor(fraction * hosts) on
-    return (int) Math.floor(maxUnhealthyFraction * hosts);
+    return (int) Math.floor(maxUnhealthyFraction() * hosts);
   }
 
   /**
@@ -145,8 +137,8 @@ public record AgentOptions(
    * defaults).
    */
   public Duration renewalDeadline() {
-    long room = selfFenceAfter.minus(heartbeatInterval).dividedBy(2).toMillis();
-    long millis = Math.min(heartbeatInterval.toMillis(), room);
+    long room = selfFenceAfter().minus(heartbeatInterval()).dividedBy(2).toMillis();
+    long millis = Math.min(heartbeatInterval().toMillis(), room);
     return Duration.ofMillis(Math.max(100, millis));
   }
 
@@ -158,58 +150,52 @@ public record AgentOptions(
    */
   public Duration fenceBudget() {
     Duration left =
-        hostGracePeriod
-            .minus(selfFenceAfter)
+        hostGracePeriod()
+            .minus(selfFenceAfter())
             .minus(peerTimeout())
-            .minus(FencingGuard.interval(heartbeatInterval));
+            .minus(FencingGuard.interval(heartbeatInterval()));
     return left.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : left;
   }
 
   /**
    * The longest watchdog timeout that still resets a host whose agent died before the operator
-   * judges it: H1's margin {@code hostGracePeriod - selfFenceAfter - heartbeatInterval} in whole
-   * seconds, at least one (3 s with the defaults). The guard feeds it until the fence is due, so a
-   * dead agent's host is reset by then plus this.
+   * judges it: H1's margin {@code hostGracePeriod() - selfFenceAfter() - heartbeatInterval()} in
+   * whole seconds, at least one (3 s with the defaults). The guard feeds it until the fence is due,
+   * so a dead agent's host is reset by then plus this.
    */
   public Duration watchdogTimeout() {
-    long seconds = hostGracePeriod.minus(selfFenceAfter).minus(heartbeatInterval).toSeconds();
+    long seconds = hostGracePeriod().minus(selfFenceAfter()).minus(heartbeatInterval()).toSeconds();
     return Duration.ofSeconds(Math.max(1, seconds));
-  }
-
-  /** The settings this agent runs that must be the operator's (R6). */
-  public io.vmha.core.model.AgentSettings agentSettings() {
-    return new io.vmha.core.model.AgentSettings(
-        heartbeatInterval, selfFenceAfter, hostGracePeriod, fencing, maxUnhealthyFraction);
   }
 
   /** What the agent reports it runs, for the operator to compare with its own (R6). */
   public io.vmha.api.AgentSettingsReport settingsReport() {
-    Map<String, String> text = agentSettings().asText();
+    Map<String, String> text = settings.asText();
     io.vmha.api.AgentSettingsReport report = new io.vmha.api.AgentSettingsReport();
     report.setHeartbeatInterval(text.get("heartbeatInterval"));
     report.setSelfFenceAfter(text.get("selfFenceAfter"));
     report.setHostGracePeriod(text.get("hostGracePeriod"));
     report.setFencing(text.get("fencing"));
-    report.setMaxUnhealthyFraction(maxUnhealthyFraction);
+    report.setMaxUnhealthyFraction(maxUnhealthyFraction());
     return report;
   }
 
   /**
    * How long an agent keeps its instances once its peers stop confirming an outage it was in (the
-   * outage ends for them first): after the operator resumes failover it waits {@code selfFenceAfter
-   * + heartbeatInterval} before counting a still-silent host's VMs as stopped, and it resumes no
-   * earlier than about one heartbeat and one peer question before this agent notices. What is left
-   * after the fence's own budget, one guard look and one more heartbeat of slack, at least zero (3
-   * s with the defaults; zero with timings as compressed as the demo's, which then fences a host
-   * whose renewal is still failing when its peers' succeed).
+   * outage ends for them first): after the operator resumes failover it waits {@code
+   * selfFenceAfter() + heartbeatInterval()} before counting a still-silent host's VMs as stopped,
+   * and it resumes no earlier than about one heartbeat and one peer question before this agent
+   * notices. What is left after the fence's own budget, one guard look and one more heartbeat of
+   * slack, at least zero (3 s with the defaults; zero with timings as compressed as the demo's,
+   * which then fences a host whose renewal is still failing when its peers' succeed).
    */
   public Duration outageEndGrace() {
     Duration left =
-        selfFenceAfter
+        selfFenceAfter()
             .minus(peerTimeout())
-            .minus(FencingGuard.interval(heartbeatInterval))
+            .minus(FencingGuard.interval(heartbeatInterval()))
             .minus(fenceBudget())
-            .minus(heartbeatInterval);
+            .minus(heartbeatInterval());
     return left.isNegative() ? Duration.ZERO : left;
   }
 }

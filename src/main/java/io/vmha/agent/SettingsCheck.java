@@ -30,7 +30,7 @@ final class SettingsCheck {
   SettingsCheck(KubernetesClient client, AgentOptions options) {
     this.client = client;
     this.options = options;
-    this.mine = options.agentSettings();
+    this.mine = options.settings();
     this.everyNanos = options.heartbeatInterval().multipliedBy(10).toNanos();
   }
 

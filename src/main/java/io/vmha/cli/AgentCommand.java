@@ -294,11 +294,12 @@ public final class AgentCommand implements Callable<Integer> {
           new AgentOptions(
               host,
               namespace == null ? "default" : namespace,
-              heartbeatInterval,
-              selfFenceAfter,
-              hostGracePeriod,
-              fencing,
-              maxUnhealthyFraction,
+              new io.vmha.core.model.AgentSettings(
+                  heartbeatInterval,
+                  selfFenceAfter,
+                  hostGracePeriod,
+                  fencing,
+                  maxUnhealthyFraction),
               AgentCommand.class.getPackage().getImplementationVersion());
       Watchdog watchdog;
       SystemdNotifier systemd = SystemdNotifier.fromEnvironment();

@@ -51,11 +51,8 @@ final class AgentFixture {
     return new AgentOptions(
         "unset",
         LEASE_NS,
-        Duration.ofMillis(100),
-        Duration.ofSeconds(1),
-        grace,
-        fencing,
-        0.5,
+        new io.vmha.core.model.AgentSettings(
+            Duration.ofMillis(100), Duration.ofSeconds(1), grace, fencing, 0.5),
         "test");
   }
 

@@ -101,11 +101,12 @@ class SelfFencingDecisionTest {
         new AgentOptions(
             "h",
             "ns",
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(15),
-            FencingPolicy.SelfFence,
-            fraction,
+            new io.vmha.core.model.AgentSettings(
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(15),
+                FencingPolicy.SelfFence,
+                fraction),
             null);
     assertThat(options.peersNeededForOutage(hosts)).isEqualTo(needed);
     // the same test the operator's FailoverFreeze makes: lost > fraction * total
@@ -121,11 +122,12 @@ class SelfFencingDecisionTest {
         new AgentOptions(
             "h",
             "ns",
-            Duration.ofMillis(heartbeatMillis),
-            Duration.ofSeconds(selfFence),
-            Duration.ofSeconds(grace),
-            FencingPolicy.SelfFence,
-            0.5,
+            new io.vmha.core.model.AgentSettings(
+                Duration.ofMillis(heartbeatMillis),
+                Duration.ofSeconds(selfFence),
+                Duration.ofSeconds(grace),
+                FencingPolicy.SelfFence,
+                0.5),
             null);
     assertThat(options.outageTolerance()).isEqualTo(Duration.ofMillis(toleranceMillis));
   }
@@ -234,11 +236,12 @@ class SelfFencingDecisionTest {
         new AgentOptions(
             "h",
             "ns",
-            Duration.ofMillis(heartbeat),
-            Duration.ofMillis(selfFence),
-            Duration.ofMillis(grace),
-            FencingPolicy.SelfFence,
-            0.5,
+            new io.vmha.core.model.AgentSettings(
+                Duration.ofMillis(heartbeat),
+                Duration.ofMillis(selfFence),
+                Duration.ofMillis(grace),
+                FencingPolicy.SelfFence,
+                0.5),
             null);
     assertThat(options.outageEndGrace()).isEqualTo(Duration.ofMillis(expected));
   }

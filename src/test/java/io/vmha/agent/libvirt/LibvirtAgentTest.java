@@ -122,11 +122,12 @@ class LibvirtAgentTest {
         new AgentOptions(
             host,
             LEASE_NS,
-            Duration.ofMillis(100),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2),
-            FencingPolicy.None,
-            0.5,
+            new io.vmha.core.model.AgentSettings(
+                Duration.ofMillis(100),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(2),
+                FencingPolicy.None,
+                0.5),
             "test");
     executor = new ScheduledThreadPoolExecutor(2);
     // the mock API server has no field selectors on custom resources: watch every VM
@@ -354,11 +355,12 @@ class LibvirtAgentTest {
         new AgentOptions(
             "kvm-3",
             LEASE_NS,
-            Duration.ofMillis(100),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2),
-            FencingPolicy.None,
-            0.5,
+            new io.vmha.core.model.AgentSettings(
+                Duration.ofMillis(100),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(2),
+                FencingPolicy.None,
+                0.5),
             "test");
     try (LibvirtAgent process =
         LibvirtAgent.start(
