@@ -118,17 +118,7 @@ class LibvirtAgentTest {
     TestLibvirt.assumeAvailable(libvirt);
     createHost(host);
 
-    AgentOptions options =
-        new AgentOptions(
-            host,
-            LEASE_NS,
-            new io.vmha.core.model.AgentSettings(
-                Duration.ofMillis(100),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(2),
-                FencingPolicy.None,
-                0.5),
-            "test");
+    AgentOptions options = fastOptions(host);
     executor = new ScheduledThreadPoolExecutor(2);
     // the mock API server has no field selectors on custom resources: watch every VM
     view = InformerClusterView.forHost(client, LEASE_NS, host, VmWatch.ALL).start();
@@ -351,17 +341,7 @@ class LibvirtAgentTest {
   void vmhaAgentDriverLibvirtWiresItAllUp() throws Exception {
     TestLibvirt.assumeAvailable(libvirt);
     createHost("kvm-3");
-    AgentOptions options =
-        new AgentOptions(
-            "kvm-3",
-            LEASE_NS,
-            new io.vmha.core.model.AgentSettings(
-                Duration.ofMillis(100),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(2),
-                FencingPolicy.None,
-                0.5),
-            "test");
+    AgentOptions options = fastOptions("kvm-3");
     try (LibvirtAgent process =
         LibvirtAgent.start(
             client,
@@ -398,5 +378,19 @@ class LibvirtAgentTest {
         assertThat(LibvirtAgent.migrationUriOf(peerView, "no-such-host")).isNull();
       }
     }
+  }
+
+  /** Heartbeat 100 ms, self-fence after 1 s, grace 2 s, no fencing. */
+  private static AgentOptions fastOptions(String host) {
+    return new AgentOptions(
+        host,
+        LEASE_NS,
+        new io.vmha.core.model.AgentSettings(
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            FencingPolicy.None,
+            0.5),
+        "test");
   }
 }
