@@ -266,6 +266,68 @@ class RealDatacenterE2ETest {
   }
 
   /**
+   * The figure behind "crash to a QEMU on another host within 16 s": host crashes played over and
+   * over ({@code -Dvmha.realCrashes=N}; skipped otherwise: each takes about 30 s), each timing, for
+   * every HA VM of the crashed host, the crash to its first QEMU seen running on another host and
+   * to its guest's readiness marker there. Prints the percentiles.
+   */
+  @Test
+  void repeatedHostCrashesFailoverTimes() throws Exception {
+    int crashes = Integer.getInteger("vmha.realCrashes", 0);
+    Tools.skipUnless(crashes > 0, "a benchmark: run with -Dvmha.realCrashes=N");
+    List<Long> toQemu = new ArrayList<>();
+    List<Long> toMarker = new ArrayList<>();
+    for (int round = 0; round < crashes; round++) {
+      assertThat(watch.violations).as("I1 on the libvirt daemons").isEmpty();
+      everyHostUp();
+      Booted fleet = bootVms(3);
+      String victim = fleet.victim();
+      long crashAt = System.nanoTime();
+      agents.get(victim).kill();
+      hosts.crash(victim);
+      Map<String, String> after = awaitRunningOn(fleet.vms(), host -> !host.equals(victim));
+      for (String vm : fleet.victims()) {
+        toQemu.add(Duration.ofNanos(firstCopyElsewhere(List.of(vm), victim) - crashAt).toMillis());
+      }
+      Map<String, String> moved = new LinkedHashMap<>(after);
+      moved
+          .keySet()
+          .retainAll(fleet.victims().stream().map(v -> v.substring(VM_NS.length() + 1)).toList());
+      awaitBooted(moved);
+      long booted = Duration.ofNanos(System.nanoTime() - crashAt).toMillis();
+      moved.keySet().forEach(vm -> toMarker.add(booted));
+      System.out.printf(
+          "crash %d of %d: %s on %s, first QEMUs elsewhere %s ms%n",
+          round + 1,
+          crashes,
+          fleet.victims(),
+          victim,
+          toQemu.subList(toQemu.size() - fleet.victims().size(), toQemu.size()));
+      hosts.up();
+      agents.get(victim).boot();
+      deleteCreatedVms();
+      created.clear();
+    }
+    System.out.printf(
+        "real datacenter, %d host crashes, %d HA VMs: crash -> QEMU on another host %s;"
+            + " -> every moved guest at its marker %s%n",
+        crashes, toQemu.size(), percentiles(toQemu), percentiles(toMarker));
+  }
+
+  static String percentiles(List<Long> millis) {
+    List<Long> sorted = millis.stream().sorted().toList();
+    java.util.function.IntFunction<Long> at =
+        p ->
+            sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    return String.format(
+        "p50 %.1f s, p90 %.1f s, p99 %.1f s, max %.1f s",
+        at.apply(50) / 1000.0,
+        at.apply(90) / 1000.0,
+        at.apply(99) / 1000.0,
+        sorted.get(sorted.size() - 1) / 1000.0);
+  }
+
+  /**
    * An agent stopped (SIGTERM, as {@code systemctl stop}) while its guests run leaves its watchdog
    * armed: the host is reset within the watchdog's timeout, before the operator starts copies of
    * its VMs elsewhere. (An agent that disarmed its watchdog on every orderly stop left the guests
