@@ -217,11 +217,8 @@ final class PlanApplier {
         everyHostEvent(EventRecorder.Type.Warning, "FailoverFrozen", freeze.message());
       } else if (action instanceof Action.UnfreezeFailover unfreeze) {
         everyHostEvent(EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message());
-      } else {
-        String vm = vmOf(action);
-        if (vm != null) {
-          vmActions.computeIfAbsent(vm, k -> new ArrayList<>()).add(action);
-        }
+      } else if (action instanceof Action.VmStatusAction vmAction) {
+        vmActions.computeIfAbsent(vmAction.vm(), k -> new ArrayList<>()).add(action);
       }
     }
 
@@ -507,21 +504,5 @@ final class PlanApplier {
 
   private static String templateName(VirtualMachine vm) {
     return vm.getSpec().getTemplateRef() == null ? null : vm.getSpec().getTemplateRef().getName();
-  }
-
-  private static String vmOf(Action action) {
-    if (action instanceof Action.PlaceVm a) return a.vm();
-    if (action instanceof Action.MigrateVm a) return a.vm();
-    if (action instanceof Action.CompleteMigration a) return a.vm();
-    if (action instanceof Action.AbortMigration a) return a.vm();
-    if (action instanceof Action.UpdateVmPhase a) return a.vm();
-    if (action instanceof Action.KeepPending a) return a.vm();
-    if (action instanceof Action.RecordFailedAttempt a) return a.vm();
-    if (action instanceof Action.MarkFailed a) return a.vm();
-    if (action instanceof Action.LeaveAlone a) return a.vm();
-    if (action instanceof Action.RecordStaleInstance a) return a.vm();
-    if (action instanceof Action.ClearStaleInstance a) return a.vm();
-    if (action instanceof Action.StopVm a) return a.vm();
-    return null;
   }
 }
