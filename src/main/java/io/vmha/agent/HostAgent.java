@@ -1,19 +1,11 @@
 package io.vmha.agent;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.vmha.api.AgentReport;
-import io.vmha.api.VirtualMachine;
-import io.vmha.api.VmHost;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -59,8 +51,7 @@ public final class HostAgent implements AutoCloseable {
   private final ApiLink api;
   private final PeerServer peerServer;
   private final HostKey hostKey;
-  private final PeerClient peerClient;
-  private final Leases spmLeases;
+  private final PeerDirectory peers;
   private final SelfFencing selfFencing;
   private final Heartbeat heartbeat;
   private final FencingGuard guard;
@@ -69,14 +60,10 @@ public final class HostAgent implements AutoCloseable {
   private final List<ExecutorService> owned;
 
   private final AtomicBoolean wakePending = new AtomicBoolean();
-  private final Map<String, PeerClient.Peer> peerEndpoints = new ConcurrentHashMap<>();
   private volatile boolean running;
   private ScheduledFuture<?> loop;
   private ClusterView.Subscription subscription;
   private String endpoint = "";
-  private AgentWork lastWork;
-  private boolean needsFreshList;
-  private boolean peersRead;
   private long fencesSeen;
 
   /**
@@ -92,17 +79,10 @@ public final class HostAgent implements AutoCloseable {
   /** Set by the heartbeat when renewals get through again; the work loop then re-lists. */
   private volatile boolean apiBack;
 
-  /**
-   * Hosts in the fleet, this one included: what the operator's freeze (H5) counts against; 0 while
-   * unknown (no journal and the API server not read yet), when no outage can be confirmed.
-   */
-  private volatile int fleetSize;
-
-  private boolean fenceRestartDone;
-  private int fenceRestarts;
-  private int spmRenewals;
   private final InstanceKeeper keeper;
   private final StatusReporter reporter;
+  private final WorkReader workReader;
+  private final SpmDuties spm;
   private final SettingsCheck settingsCheck;
   private final Ticker ticker;
 
@@ -117,7 +97,6 @@ public final class HostAgent implements AutoCloseable {
     this.executor = Objects.requireNonNull(b.executor, "executor");
     this.peerServer = b.peerServer;
     this.hostKey = b.hostKey == null ? HostKey.generate() : b.hostKey;
-    this.peerClient = b.peerClient;
     this.api = b.api == null ? ApiLink.ALWAYS_UP : b.api;
     this.watchdog = b.watchdog == null ? Watchdog.NONE : b.watchdog;
     this.viewReady = b.viewReady == null ? () -> true : b.viewReady;
@@ -145,18 +124,9 @@ public final class HostAgent implements AutoCloseable {
     this.owned = List.copyOf(mine);
     int duration = (int) Math.max(1, options.hostGracePeriod().toSeconds());
     KubernetesClient beatClient = b.heartbeatClient == null ? client : b.heartbeatClient;
-    this.spmLeases = new Leases(client, options.leaseNamespace(), me, duration);
 
     Remembered remembered = Remembered.from(journal, bootId, ticker.nanos(), options);
-    remembered
-        .peers()
-        .forEach(
-            (host, peer) -> {
-              if (!me.equals(host)) {
-                peerEndpoints.put(host, peer);
-              }
-            });
-    fleetSize = remembered.fleetSize();
+    this.peers = new PeerDirectory(options, b.peerClient, api, remembered);
     this.journal = journal;
     this.selfFencedAt = journal.unacknowledgedFence().orElse(null);
     long lastRenewal = remembered.lastRenewal();
@@ -173,6 +143,7 @@ public final class HostAgent implements AutoCloseable {
     this.settingsCheck = new SettingsCheck(client, options);
     this.keeper = new InstanceKeeper(me, driver, clock, migrations, selfFencing, this::wake);
     this.guestAgents = new GuestAgentProbe(driver);
+    this.workReader = new WorkReader(me, view, api, peers);
 
     this.reporter =
         new StatusReporter(
@@ -194,8 +165,8 @@ public final class HostAgent implements AutoCloseable {
             ticker,
             clock,
             api,
-            () -> peerEndpoints,
-            () -> fleetSize,
+            peers::endpoints,
+            peers::fleetSize,
             options.heartbeatInterval(),
             beats,
             renewals,
@@ -206,10 +177,21 @@ public final class HostAgent implements AutoCloseable {
             selfFencing,
             new Fence(me, driver, stoppers, options.fenceBudget()),
             watchdog,
-            this::askPeers,
+            peers::ask,
             FencingGuard.interval(options.heartbeatInterval()),
             guards,
             () -> fenced(clock.instant().toString()));
+    this.spm =
+        new SpmDuties(
+            me,
+            driver,
+            view,
+            api,
+            new Leases(client, options.leaseNamespace(), me, duration),
+            () -> {
+              keeper.forget();
+              reporter.forget();
+            });
   }
 
   /**
@@ -339,11 +321,11 @@ public final class HostAgent implements AutoCloseable {
 
   /** How many times the agent restarted itself for a fencing request (S4). */
   public synchronized int fenceRestarts() {
-    return fenceRestarts;
+    return spm.fenceRestarts();
   }
 
   public synchronized int spmRenewals() {
-    return spmRenewals;
+    return spm.spmRenewals();
   }
 
   /**
@@ -385,15 +367,14 @@ public final class HostAgent implements AutoCloseable {
         fencesSeen = fences;
         keeper.forget();
         reporter.forget();
-        lastWork = null;
-        needsFreshList = true;
+        workReader.forget();
       }
       if (apiBack) {
         apiBack = false;
-        needsFreshList = true;
+        workReader.readFromApi();
       }
       Instant now = clock.instant();
-      AgentWork work = readWork(timer);
+      AgentWork work = workReader.read(timer);
       if (work == null) {
         return;
       }
@@ -407,7 +388,7 @@ public final class HostAgent implements AutoCloseable {
         // from the API server, not from a cache that may still show the placements of before
         LOG.info("agent of {}: the operator acknowledged its self-fence of {}", me, fence);
         fenced(null);
-        needsFreshList = true;
+        workReader.readFromApi();
         wake();
         return;
       }
@@ -417,9 +398,9 @@ public final class HostAgent implements AutoCloseable {
       }
       step("stop instances", () -> keeper.stopListed(work));
       step("storage", () -> keeper.guardStorage(work));
-      boolean fenced = fencing(work);
+      boolean fenced = spm.fencing(work);
       if (timer && selfFencing.lastDecision() == SelfFencing.Decision.Healthy) {
-        step("renew SPM", () -> renewSpm(work, fenced, now));
+        step("renew SPM", () -> spm.renewSpm(work, fenced, now));
       }
       step(
           "report",
@@ -434,135 +415,6 @@ public final class HostAgent implements AutoCloseable {
                   keeper.migrationFailures()));
     } catch (RuntimeException e) {
       LOG.warn("agent of {}: tick failed", me, e);
-    }
-  }
-
-  // ---- 9. self-fencing: what the guard asks ---------------------------------------------------
-
-  private PeerClient.Verdict askPeers(long renewalAgeNanos) {
-    int hosts = fleetSize;
-    int needed = hosts == 0 ? PeerClient.FLEET_UNKNOWN : options.peersNeededForOutage(hosts);
-    if (peerClient == null || peerEndpoints.isEmpty() || !api.peersReachable()) {
-      return PeerClient.Verdict.nobodyAsked(needed);
-    }
-    return peerClient.ask(
-        Map.copyOf(peerEndpoints),
-        new PeerClient.Question(
-            java.time.Duration.ofNanos(renewalAgeNanos), options.outageTolerance(), needed));
-  }
-
-  // ---- reading ---------------------------------------------------------------------------------
-
-  /**
-   * Peers' endpoints, cached for self-fencing. Read on heartbeat ticks only (self-fencing asks
-   * peers on heartbeat ticks, from what the previous one read): a fleet of N hosts then costs O(N)
-   * per host per interval, not per VM event, and never O(N^2) per tick.
-   */
-  private void readPeerEndpoints() {
-    Collection<VmHost> hosts = view.hosts();
-    Set<String> names = new HashSet<>(hosts.size() * 2);
-    for (VmHost peer : hosts) {
-      String name = peer.getMetadata().getName();
-      names.add(name);
-      AgentReport reported = peer.getStatus() == null ? null : peer.getStatus().getReported();
-      if (!me.equals(name)
-          && reported != null
-          && reported.getEndpoint() != null
-          && !reported.getEndpoint().isBlank()) {
-        List<String> keys = reported.getPeerKeys() == null ? List.of() : reported.getPeerKeys();
-        peerEndpoints.put(name, new PeerClient.Peer(reported.getEndpoint(), List.copyOf(keys)));
-      } else if (!me.equals(name)) {
-        peerEndpoints.remove(name);
-      }
-    }
-    peerEndpoints.keySet().retainAll(names);
-    names.add(me);
-    fleetSize = names.size();
-    peersRead = true;
-  }
-
-  private AgentWork readWork(boolean heartbeat) {
-    if (!api.up()) {
-      return lastWork;
-    }
-    try {
-      List<VirtualMachine> placedVms;
-      if (needsFreshList) {
-        // Read from the API server until the informer's cache has caught up with it: after a
-        // fence or a partition the cache can show placements of before for seconds (its watch
-        // reconnects with a back-off), and starting from it would run a VM its operator has
-        // meanwhile restarted elsewhere.
-        placedVms = view.listPlacedOnFromApi(me);
-        needsFreshList = !PlacedVm.samePlacements(placedVms, view.placedOn(me));
-      } else {
-        placedVms = view.placedOn(me);
-      }
-      List<PlacedVm> placed = new ArrayList<>();
-      for (VirtualMachine vm : placedVms) {
-        PlacedVm p = PlacedVm.of(vm, view::template);
-        if (me.equals(p.host())) {
-          placed.add(p);
-        }
-      }
-      List<PlacedVm> incoming = new ArrayList<>();
-      for (VirtualMachine vm : view.migratingTo(me)) {
-        incoming.add(PlacedVm.of(vm, view::template));
-      }
-      if (heartbeat || !peersRead) {
-        readPeerEndpoints();
-      }
-      lastWork = new AgentWork(view.host(me), placed, incoming);
-    } catch (RuntimeException e) {
-      LOG.debug(
-          "agent of {}: could not read its work, using the last picture: {}", me, e.toString());
-    }
-    return lastWork;
-  }
-
-  // ---- 7-8. fencing request and SPM -------------------------------------------------------------
-
-  /**
-   * @return whether the agent reports {@code fenced: true}.
-   */
-  private boolean fencing(AgentWork work) {
-    boolean requested =
-        work.status().getFencing() != null
-            && Boolean.TRUE.equals(work.status().getFencing().getRequested());
-    if (!requested) {
-      fenceRestartDone = false;
-      return false;
-    }
-    if (!fenceRestartDone) {
-      // The agent "restarts": it drops everything it remembers and stops renewing the SPM Lease;
-      // the hypervisor and its instances are untouched (S4: its VMs are handled as in S1).
-      keeper.forget();
-      reporter.forget();
-      fenceRestartDone = true;
-      fenceRestarts++;
-      LOG.warn(
-          "agent of {}: fencing requested ({}): restarted, no longer renewing the SPM Lease",
-          me,
-          work.status().getFencing().getReason());
-    }
-    return true;
-  }
-
-  private void renewSpm(AgentWork work, boolean fenced, Instant now) {
-    if (Boolean.TRUE.equals(work.status().getSpmReleaseRequested())) {
-      // The operator asks us to give the role up: we stopped acting as SPM above, so clearing the
-      // holder ourselves means the next holder can never overlap with us.
-      api.check();
-      if (spmLeases.releaseSpmIfHolder(view.spmLease())) {
-        LOG.info("agent of {}: released the SPM role as the operator asked", me);
-      }
-      return;
-    }
-    if (fenced || work.maintenance() || !driver.storageConnected()) {
-      return;
-    }
-    api.check();
-    if (spmLeases.renewSpmIfHolder(view.spmLease(), now)) {
-      spmRenewals++;
     }
   }
 

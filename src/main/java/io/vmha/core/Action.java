@@ -66,6 +66,14 @@ public sealed interface Action {
    */
   record AdvanceTemplateCounter(String template, long expected, long next) implements Action {}
 
+  /**
+   * An action that changes one VM's status, named by its key {@code namespace/name}: what it
+   * records there is {@link VmStatusTransition#apply}.
+   */
+  sealed interface VmStatusAction extends Action {
+    String vm();
+  }
+
   // ---- VM placement
 
   /**
@@ -81,13 +89,14 @@ public sealed interface Action {
       String template,
       Long templateCounterAfter,
       PlaceCause cause)
-      implements Action {}
+      implements VmStatusAction {}
 
   /**
    * Start a live migration: {@code status.migration} (source, target, cause), phase {@code
    * Migrating}, reason {@link #REASON}.
    */
-  record MigrateVm(String vm, String from, String to, MigrationCause cause) implements Action {
+  record MigrateVm(String vm, String from, String to, MigrationCause cause)
+      implements VmStatusAction {
     public static final String REASON = "Migrating";
   }
 
@@ -95,7 +104,7 @@ public sealed interface Action {
    * The target runs the instance: {@code host = to}, clear {@code status.migration}, phase {@code
    * Running}, reason {@link #REASON}.
    */
-  record CompleteMigration(String vm, String from, String to) implements Action {
+  record CompleteMigration(String vm, String from, String to) implements VmStatusAction {
     public static final String REASON = "Migrated";
   }
 
@@ -107,15 +116,16 @@ public sealed interface Action {
    * in a row: a drain then leaves the VM where it is for {@code Settings.MIGRATION_RETRY_AFTER}.
    */
   record AbortMigration(String vm, String to, VmPhase phase, String reason, String message)
-      implements Action {
+      implements VmStatusAction {
     public static final String GAVE_UP = "MigrationFailed";
   }
 
   /** Set the phase from what the agent reports; placement unchanged. */
-  record UpdateVmPhase(String vm, VmPhase phase, String reason, String message) implements Action {}
+  record UpdateVmPhase(String vm, VmPhase phase, String reason, String message)
+      implements VmStatusAction {}
 
   /** Phase {@code Pending} with the reason; clear host and migration target, keep instanceName. */
-  record KeepPending(String vm, PendingReason reason, String message) implements Action {}
+  record KeepPending(String vm, PendingReason reason, String message) implements VmStatusAction {}
 
   /**
    * A start failed (F6): append {@code attempt} to {@code status.restartAttempts} (dropping those
@@ -123,19 +133,25 @@ public sealed interface Action {
    * reason {@code BackingOff}.
    */
   record RecordFailedAttempt(
-      String vm, RestartAttempt attempt, Instant backoffUntil, String message) implements Action {}
+      String vm, RestartAttempt attempt, Instant backoffUntil, String message)
+      implements VmStatusAction {}
 
   /** Phase {@code Failed}, clear the host; stays until a user acts (F5, F6). */
-  record MarkFailed(String vm, FailReason reason, String message) implements Action {}
+  record MarkFailed(String vm, FailReason reason, String message) implements VmStatusAction {}
 
-  /** Placement unchanged, the status untouched: the reason is the engine's log line only. */
-  record LeaveAlone(String vm, LeaveReason reason, String message) implements Action {}
+  /**
+   * Placement and phase unchanged: the status records only the reason and message (with a Warning
+   * event), so a user sees why the VM was not moved.
+   */
+  record LeaveAlone(String vm, LeaveReason reason, String message) implements VmStatusAction {}
 
   /** Add to {@code status.staleInstances}, set {@code DuplicateRisk=True}, Warning event (F4). */
-  record RecordStaleInstance(String vm, String host, String instanceName) implements Action {}
+  record RecordStaleInstance(String vm, String host, String instanceName)
+      implements VmStatusAction {}
 
   /** Remove from {@code status.staleInstances}; {@code DuplicateRisk=False} when none is left. */
-  record ClearStaleInstance(String vm, String host, String instanceName) implements Action {}
+  record ClearStaleInstance(String vm, String host, String instanceName)
+      implements VmStatusAction {}
 
   /**
    * Standing order to the host's agent: stop and remove this instance. The operator keeps {@code
@@ -148,7 +164,7 @@ public sealed interface Action {
    * Phase {@code Stopping} is set through {@link UpdateVmPhase}; this finishes the stop (L1): phase
    * {@code Stopped}, clear host, target, restart attempts and backoff.
    */
-  record StopVm(String vm) implements Action {}
+  record StopVm(String vm) implements VmStatusAction {}
 
   /** Every instance of the deleting VM is gone: remove the finalizer (L2). */
   record RemoveVm(String vm) implements Action {}

@@ -1,6 +1,5 @@
 package io.vmha.operator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmha.api.FencingStatus;
@@ -8,14 +7,11 @@ import io.vmha.api.InstanceToStop;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VirtualMachineStatus;
 import io.vmha.api.VmHost;
-import io.vmha.api.VmTemplate;
 import io.vmha.core.Action;
-import io.vmha.core.PlaceCause;
 import io.vmha.core.Plan;
 import io.vmha.core.Settings;
 import io.vmha.core.health.HostHealth;
 import io.vmha.core.model.HostView;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -41,15 +36,9 @@ import org.slf4j.LoggerFactory;
  */
 final class PlanApplier {
   private static final Logger log = LoggerFactory.getLogger(PlanApplier.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final KubernetesClient client;
-  private final OwnWrites ownWrites;
   private final EventQueue events;
   private final FleetMetrics metrics;
-  private final HeartbeatTracker heartbeats;
-  private final Settings settings;
-  private final String leaseNamespace;
   private final ExecutorService writers;
   private final TemplateCounters templateCounters;
   private final SpmLeaseWriter spmLease;
@@ -66,6 +55,7 @@ final class PlanApplier {
       Instant refreshAt) {}
 
   private final HostStatusWriter hostStatus;
+  private final VmStatusWriter vmStatus;
 
   PlanApplier(
       KubernetesClient client,
@@ -76,18 +66,14 @@ final class PlanApplier {
       Settings settings,
       String leaseNamespace,
       ExecutorService writers) {
-    this.client = client;
-    this.ownWrites = ownWrites;
     this.events = events;
     this.metrics = metrics;
-    this.heartbeats = heartbeats;
-    this.settings = settings;
-    this.leaseNamespace = leaseNamespace;
     this.writers = writers;
     this.templateCounters = new TemplateCounters(client, ownWrites, metrics);
     this.spmLease =
         new SpmLeaseWriter(client, ownWrites, metrics, heartbeats, settings, leaseNamespace);
     this.hostStatus = new HostStatusWriter(client, ownWrites, events, settings);
+    this.vmStatus = new VmStatusWriter(client, ownWrites, events, metrics, settings);
   }
 
   /**
@@ -217,11 +203,8 @@ final class PlanApplier {
         everyHostEvent(EventRecorder.Type.Warning, "FailoverFrozen", freeze.message());
       } else if (action instanceof Action.UnfreezeFailover unfreeze) {
         everyHostEvent(EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message());
-      } else {
-        String vm = vmOf(action);
-        if (vm != null) {
-          vmActions.computeIfAbsent(vm, k -> new ArrayList<>()).add(action);
-        }
+      } else if (action instanceof Action.VmStatusAction vmAction) {
+        vmActions.computeIfAbsent(vmAction.vm(), k -> new ArrayList<>()).add(action);
       }
     }
 
@@ -243,8 +226,7 @@ final class PlanApplier {
           .vms()
           .forEach(
               (key, vm) -> {
-                if (!Objects.equals(vm.getMetadata().getGeneration(), observedGeneration(vm))
-                    || VmResources.guestReadyChanges(vm, guestAgent(vm))) {
+                if (VmStatusWriter.dueWithoutAction(vm, guestAgent(vm))) {
                   vmKeys.add(key);
                 }
               });
@@ -261,7 +243,7 @@ final class PlanApplier {
                         retry,
                         () ->
                             writes.addAndGet(
-                                writeVm(
+                                vmStatus.write(
                                     vm,
                                     actions,
                                     refusedTemplates,
@@ -398,130 +380,8 @@ final class PlanApplier {
     }
   }
 
-  /** Writes a VM's status if the plan changes it and queues its events; returns the writes made. */
-  private int writeVm(
-      VirtualMachine current,
-      List<Action> actions,
-      Set<String> refusedTemplates,
-      Map<String, VmTemplate> templates,
-      Map<String, HostView> hosts,
-      Boolean guestAgent,
-      Instant now) {
-    VirtualMachine vm = client.getKubernetesSerialization().clone(current);
-    VirtualMachineStatus status =
-        vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
-    vm.setStatus(status);
-    List<VmStatusUpdate.Notice> notices = new ArrayList<>();
-    for (Action action : actions) {
-      if (action instanceof Action.PlaceVm place
-          && place.template() != null
-          && refusedTemplates.contains(place.template())) {
-        break; // the counter moved under us: this name may not be ours, plan again
-      }
-      String previousHost = status.getHost();
-      VmStatusUpdate.Notice notice =
-          VmStatusUpdate.apply(status, action, now, settings.restartWindow());
-      if (notice != null) {
-        notices.add(notice);
-      }
-      if (action instanceof Action.PlaceVm place) {
-        status.setAppliedResources(
-            VmResources.desired(
-                vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm))));
-        if (place.cause() == PlaceCause.Failover) {
-          HostView lost = previousHost == null ? null : hosts.get(previousHost);
-          metrics.failover(
-              lost == null
-                  ? null
-                  : Duration.between(
-                      lost.lastHeartbeatSeen().plus(settings.hostGracePeriod()), now));
-        }
-      } else if (action instanceof Action.CompleteMigration) {
-        metrics.migration();
-      }
-    }
-    status.setObservedGeneration(vm.getMetadata().getGeneration());
-    status.setConditions(
-        VmResources.conditions(
-            vm,
-            templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)),
-            guestAgent,
-            now));
-    int writes = 0;
-    if (!JSON.valueToTree(status)
-        .equals(
-            JSON.valueToTree(
-                current.getStatus() == null ? new VirtualMachineStatus() : current.getStatus()))) {
-      VirtualMachine written = updateStatus(vm, current);
-      ownWrites.record(written);
-      writes++;
-      vm = written;
-    }
-    for (VmStatusUpdate.Notice notice : notices) {
-      events.record(vm, notice.type(), notice.reason(), "Place", notice.note(), now);
-    }
-    return writes;
-  }
-
-  /**
-   * Writes the status with optimistic locking. A conflict caused by a metadata-only change (the
-   * framework adding its finalizer to a new VM, a user's label) must not cost the instance number
-   * this plan reserved: if the status we planned from is still the status there, write again.
-   */
-  private VirtualMachine updateStatus(VirtualMachine desired, VirtualMachine planned) {
-    try {
-      return client.resource(desired).updateStatus();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
-      VirtualMachine fresh =
-          client
-              .resources(VirtualMachine.class)
-              .inNamespace(desired.getMetadata().getNamespace())
-              .withName(desired.getMetadata().getName())
-              .get();
-      if (fresh == null
-          || !JSON.valueToTree(
-                  fresh.getStatus() == null ? new VirtualMachineStatus() : fresh.getStatus())
-              .equals(
-                  JSON.valueToTree(
-                      planned.getStatus() == null
-                          ? new VirtualMachineStatus()
-                          : planned.getStatus()))) {
-        throw e;
-      }
-      desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
-      return client.resource(desired).updateStatus();
-    }
-  }
-
   private void hostEvent(
       VmHost host, EventRecorder.Type type, String reason, String note, Instant now) {
     events.record(host, type, reason, "Judge", note, now);
-  }
-
-  private static Long observedGeneration(VirtualMachine vm) {
-    return vm.getStatus() == null ? null : vm.getStatus().getObservedGeneration();
-  }
-
-  private static String templateName(VirtualMachine vm) {
-    return vm.getSpec().getTemplateRef() == null ? null : vm.getSpec().getTemplateRef().getName();
-  }
-
-  private static String vmOf(Action action) {
-    if (action instanceof Action.PlaceVm a) return a.vm();
-    if (action instanceof Action.MigrateVm a) return a.vm();
-    if (action instanceof Action.CompleteMigration a) return a.vm();
-    if (action instanceof Action.AbortMigration a) return a.vm();
-    if (action instanceof Action.UpdateVmPhase a) return a.vm();
-    if (action instanceof Action.KeepPending a) return a.vm();
-    if (action instanceof Action.RecordFailedAttempt a) return a.vm();
-    if (action instanceof Action.MarkFailed a) return a.vm();
-    if (action instanceof Action.LeaveAlone a) return a.vm();
-    if (action instanceof Action.RecordStaleInstance a) return a.vm();
-    if (action instanceof Action.ClearStaleInstance a) return a.vm();
-    if (action instanceof Action.StopVm a) return a.vm();
-    return null;
   }
 }

@@ -23,12 +23,9 @@ import io.vmha.core.model.Priority;
 import io.vmha.core.model.RepositoryType;
 import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
-import io.vmha.core.model.RestartAttempt;
 import io.vmha.core.model.SpmLeaseView;
 import io.vmha.core.model.SpmPriority;
-import io.vmha.core.model.StaleInstance;
 import io.vmha.core.model.TemplateView;
-import io.vmha.core.model.VmPhase;
 import io.vmha.core.model.VmStatusView;
 import io.vmha.core.model.VmView;
 import java.time.Duration;
@@ -307,34 +304,7 @@ final class SnapshotBuilder {
     if (status == null || status.getPhase() == null) {
       return VmStatusView.NEW;
     }
-    List<StaleInstance> stale = new ArrayList<>();
-    if (status.getStaleInstances() != null) {
-      status
-          .getStaleInstances()
-          .forEach(s -> stale.add(new StaleInstance(s.getHost(), s.getInstanceName())));
-    }
-    List<RestartAttempt> attempts = new ArrayList<>();
-    if (status.getRestartAttempts() != null) {
-      status
-          .getRestartAttempts()
-          .forEach(
-              a ->
-                  attempts.add(
-                      new RestartAttempt(
-                          a.getHost(), Timestamps.parse(a.getTime()), a.getReason())));
-    }
-    return new VmStatusView(
-        enumOrNull(VmPhase.class, status.getPhase()),
-        status.getHost(),
-        status.getInstanceName(),
-        status.getMigration() == null ? null : status.getMigration().getTargetHost(),
-        stale,
-        attempts,
-        Timestamps.parse(status.getBackoffUntil()),
-        status.getFailoverCount() == null ? 0 : status.getFailoverCount(),
-        status.getReason(),
-        status.getMessage(),
-        Timestamps.parse(status.getPhaseSince()));
+    return VmStatusUpdate.recorded(status).view();
   }
 
   private SpmLeaseView spmView(Lease lease) {

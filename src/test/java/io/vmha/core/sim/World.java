@@ -4,6 +4,7 @@ import io.vmha.core.Action;
 import io.vmha.core.Engine;
 import io.vmha.core.Plan;
 import io.vmha.core.Settings;
+import io.vmha.core.VmStatusTransition;
 import io.vmha.core.health.InstanceKey;
 import io.vmha.core.model.AgentReport;
 import io.vmha.core.model.FencingPolicy;
@@ -13,12 +14,11 @@ import io.vmha.core.model.HostView;
 import io.vmha.core.model.InstanceReport;
 import io.vmha.core.model.InstanceState;
 import io.vmha.core.model.Priority;
+import io.vmha.core.model.RecordedVmStatus;
 import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
-import io.vmha.core.model.RestartAttempt;
 import io.vmha.core.model.SpmLeaseView;
 import io.vmha.core.model.SpmPriority;
-import io.vmha.core.model.StaleInstance;
 import io.vmha.core.model.TemplateView;
 import io.vmha.core.model.VmPhase;
 import io.vmha.core.model.VmStatusView;
@@ -38,7 +38,8 @@ import java.util.TreeMap;
  * A small fleet simulator: hosts with agents (heartbeats, reports, executing placements, migrations
  * and stops, self-fencing), the recorded statuses the operator writes, and the engine in between.
  * Each {@link #step()} moves the clock by one heartbeat interval, lets the agents act, plans,
- * applies the plan like the operator would, and checks the invariants I1, I3, I4, I5.
+ * applies the plan like the operator would (VM statuses through the operator's own {@link
+ * VmStatusTransition}), and checks the invariants I1, I3, I4, I5.
  */
 public final class World {
   static final String SHARED = "nfs";
@@ -125,7 +126,8 @@ public final class World {
     boolean deleting;
     boolean broken;
     Instant guestSeen;
-    VmStatusView status = VmStatusView.NEW;
+    RecordedVmStatus recorded = RecordedVmStatus.NEW;
+    VmStatusView status = recorded.view(); // what the engine reads of it, kept with it
 
     SimVm(
         String key,
@@ -436,209 +438,17 @@ public final class World {
           throw new AssertionError("template counter moved under the engine: " + a);
         }
         counters.put(a.template(), a.next());
-      } else if (action instanceof Action.PlaceVm a) {
-        Invariants.checkInstanceName(this, a);
-        update(
-            a.vm(),
-            s ->
-                status(
-                    VmPhase.Starting,
-                    a.host(),
-                    a.instanceName(),
-                    null,
-                    s.staleInstances(),
-                    s.restartAttempts(),
-                    null,
-                    s.failoverCount() + (a.cause() == io.vmha.core.PlaceCause.Failover ? 1 : 0),
-                    a.cause().reason(),
-                    "placed on " + a.host()));
-      } else if (action instanceof Action.MigrateVm a) {
-        update(
-            a.vm(),
-            s ->
-                status(
-                    VmPhase.Migrating,
-                    s.host(),
-                    s.instanceName(),
-                    a.to(),
-                    s.staleInstances(),
-                    s.restartAttempts(),
-                    s.backoffUntil(),
-                    s.failoverCount(),
-                    Action.MigrateVm.REASON,
-                    "to " + a.to()));
-      } else if (action instanceof Action.CompleteMigration a) {
-        update(
-            a.vm(),
-            s ->
-                status(
-                    VmPhase.Running,
-                    a.to(),
-                    s.instanceName(),
-                    null,
-                    s.staleInstances(),
-                    s.restartAttempts(),
-                    s.backoffUntil(),
-                    s.failoverCount(),
-                    Action.CompleteMigration.REASON,
-                    "from " + a.from()));
-      } else if (action instanceof Action.AbortMigration a) {
-        update(
-            a.vm(),
-            s ->
-                status(
-                    a.phase(),
-                    s.host(),
-                    s.instanceName(),
-                    null,
-                    s.staleInstances(),
-                    s.restartAttempts(),
-                    s.backoffUntil(),
-                    s.failoverCount(),
-                    a.reason(),
-                    a.message()));
-      } else if (action instanceof Action.UpdateVmPhase a) {
-        update(
-            a.vm(),
-            s ->
-                status(
-                    a.phase(),
-                    s.host(),
-                    s.instanceName(),
-                    s.migrationTarget(),
-                    s.staleInstances(),
-                    s.restartAttempts(),
-                    s.backoffUntil(),
-                    s.failoverCount(),
-                    a.reason(),
-                    a.message()));
-      } else if (action instanceof Action.KeepPending a) {
-        update(
-            a.vm(),
-            s ->
-                status(
-                    VmPhase.Pending,
-                    null,
-                    s.instanceName(),
-                    null,
-                    s.staleInstances(),
-                    s.restartAttempts(),
-                    s.backoffUntil(),
-                    s.failoverCount(),
-                    a.reason().name(),
-                    a.message()));
-      } else if (action instanceof Action.RecordFailedAttempt a) {
-        update(
-            a.vm(),
-            s -> {
-              List<RestartAttempt> attempts = new ArrayList<>();
-              s.restartAttempts().stream()
-                  .filter(r -> r.at().isAfter(now.minus(settings.restartWindow())))
-                  .forEach(attempts::add);
-              attempts.add(a.attempt());
-              return status(
-                  VmPhase.Pending,
-                  null,
-                  s.instanceName(),
-                  null,
-                  s.staleInstances(),
-                  attempts,
-                  a.backoffUntil(),
-                  s.failoverCount(),
-                  "BackingOff",
-                  a.message());
-            });
-      } else if (action instanceof Action.MarkFailed a) {
-        update(
-            a.vm(),
-            s ->
-                status(
-                    VmPhase.Failed,
-                    null,
-                    s.instanceName(),
-                    null,
-                    s.staleInstances(),
-                    s.restartAttempts(),
-                    s.backoffUntil(),
-                    s.failoverCount(),
-                    a.reason().name(),
-                    a.message()));
-      } else if (action instanceof Action.LeaveAlone a) {
-        update(
-            a.vm(),
-            s ->
-                status(
-                    s.phase(),
-                    s.host(),
-                    s.instanceName(),
-                    s.migrationTarget(),
-                    s.staleInstances(),
-                    s.restartAttempts(),
-                    s.backoffUntil(),
-                    s.failoverCount(),
-                    a.reason().name(),
-                    a.message()));
-      } else if (action instanceof Action.RecordStaleInstance a) {
-        update(
-            a.vm(),
-            s -> {
-              List<StaleInstance> stale = new ArrayList<>(s.staleInstances());
-              StaleInstance record = new StaleInstance(a.host(), a.instanceName());
-              if (!stale.contains(record)) {
-                stale.add(record);
-              }
-              return status(
-                  s.phase(),
-                  s.host(),
-                  s.instanceName(),
-                  s.migrationTarget(),
-                  stale,
-                  s.restartAttempts(),
-                  s.backoffUntil(),
-                  s.failoverCount(),
-                  s.reason(),
-                  s.message());
-            });
-      } else if (action instanceof Action.ClearStaleInstance a) {
-        update(
-            a.vm(),
-            s -> {
-              List<StaleInstance> stale = new ArrayList<>(s.staleInstances());
-              stale.remove(new StaleInstance(a.host(), a.instanceName()));
-              return status(
-                  s.phase(),
-                  s.host(),
-                  s.instanceName(),
-                  s.migrationTarget(),
-                  stale,
-                  s.restartAttempts(),
-                  s.backoffUntil(),
-                  s.failoverCount(),
-                  s.reason(),
-                  s.message());
-            });
       } else if (action instanceof Action.StopInstance a) {
-
         stops
             .computeIfAbsent(a.host(), h -> new HashSet<>())
             .add(new InstanceKey(a.vm(), a.instanceName()));
-      } else if (action instanceof Action.StopVm a) {
-        update(
-            a.vm(),
-            s ->
-                status(
-                    VmPhase.Stopped,
-                    null,
-                    s.instanceName(),
-                    null,
-                    s.staleInstances(),
-                    List.of(),
-                    null,
-                    s.failoverCount(),
-                    "Stopped",
-                    ""));
       } else if (action instanceof Action.RemoveVm a) {
         vms.remove(a.vm());
+      } else if (action instanceof Action.VmStatusAction a) {
+        if (a instanceof Action.PlaceVm place) {
+          Invariants.checkInstanceName(this, place);
+        }
+        update(a);
       }
     }
     for (SimHost host : hosts.values()) {
@@ -647,29 +457,15 @@ public final class World {
     }
   }
 
-  private static VmStatusView status(
-      VmPhase phase,
-      String host,
-      String instance,
-      String target,
-      List<StaleInstance> stale,
-      List<RestartAttempt> attempts,
-      Instant backoff,
-      int failovers,
-      String reason,
-      String message) {
-    return new VmStatusView(
-        phase, host, instance, target, stale, attempts, backoff, failovers, reason, message, null);
-  }
-
-  private void update(String key, java.util.function.UnaryOperator<VmStatusView> change) {
-    SimVm vm = vms.get(key);
+  /** Records a VM action's status as the operator would: with the same core function. */
+  private void update(Action.VmStatusAction action) {
+    SimVm vm = vms.get(action.vm());
     if (vm == null) {
-      throw new AssertionError("action for a VM that does not exist: " + key);
+      throw new AssertionError("action for a VM that does not exist: " + action.vm());
     }
-    VmStatusView before = vm.status;
-    VmStatusView after = change.apply(before);
-    vm.status = after.withPhaseSince(after.phase() == before.phase() ? before.phaseSince() : now);
+    vm.recorded =
+        VmStatusTransition.apply(vm.recorded, action, now, settings.restartWindow()).status();
+    vm.status = vm.recorded.view();
   }
 
   Duration stepLength() {

@@ -1,0 +1,83 @@
+package io.vmha.agent;
+
+import io.vmha.api.VirtualMachine;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the work loop's picture of its host: its VmHost, the VMs placed on it and those migrating
+ * to it, from the informers' cache, or from the API server while that cache may lag behind it.
+ * Without the API server it keeps the last picture, so the VMs keep running.
+ */
+final class WorkReader {
+  private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
+
+  private final String me;
+  private final ClusterView view;
+  private final ApiLink api;
+  private final PeerDirectory peers;
+  private AgentWork last;
+  private boolean fromApi;
+
+  WorkReader(String me, ClusterView view, ApiLink api, PeerDirectory peers) {
+    this.me = me;
+    this.view = view;
+    this.api = api;
+    this.peers = peers;
+  }
+
+  /** The cache may show placements of before: read from the API server until it caught up. */
+  void readFromApi() {
+    fromApi = true;
+  }
+
+  /** Drops the last picture (after a fence): the next read is a fresh one from the API server. */
+  void forget() {
+    last = null;
+    fromApi = true;
+  }
+
+  /**
+   * The host's work now, or the last picture if it cannot be read (null if there is none). {@code
+   * heartbeat} ticks also read the peers.
+   */
+  AgentWork read(boolean heartbeat) {
+    if (!api.up()) {
+      return last;
+    }
+    try {
+      List<VirtualMachine> placedVms;
+      if (fromApi) {
+        // Read from the API server until the informer's cache has caught up with it: after a
+        // fence or a partition the cache can show placements of before for seconds (its watch
+        // reconnects with a back-off), and starting from it would run a VM its operator has
+        // meanwhile restarted elsewhere.
+        placedVms = view.listPlacedOnFromApi(me);
+        fromApi = !PlacedVm.samePlacements(placedVms, view.placedOn(me));
+      } else {
+        placedVms = view.placedOn(me);
+      }
+      List<PlacedVm> placed = new ArrayList<>();
+      for (VirtualMachine vm : placedVms) {
+        PlacedVm p = PlacedVm.of(vm, view::template);
+        if (me.equals(p.host())) {
+          placed.add(p);
+        }
+      }
+      List<PlacedVm> incoming = new ArrayList<>();
+      for (VirtualMachine vm : view.migratingTo(me)) {
+        incoming.add(PlacedVm.of(vm, view::template));
+      }
+      if (heartbeat || !peers.wasRead()) {
+        peers.read(view.hosts());
+      }
+      last = new AgentWork(view.host(me), placed, incoming);
+    } catch (RuntimeException e) {
+      LOG.debug(
+          "agent of {}: could not read its work, using the last picture: {}", me, e.toString());
+    }
+    return last;
+  }
+}

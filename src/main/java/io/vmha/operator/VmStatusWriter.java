@@ -1,0 +1,165 @@
+package io.vmha.operator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VirtualMachineStatus;
+import io.vmha.api.VmTemplate;
+import io.vmha.core.Action;
+import io.vmha.core.PlaceCause;
+import io.vmha.core.Settings;
+import io.vmha.core.model.HostView;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Writes one VM's status for a plan: applies the plan's actions for it ({@link VmStatusUpdate}),
+ * sets what follows from its spec (applied resources, observed generation, conditions), replaces
+ * {@code VirtualMachine.status} once if anything changed, with optimistic locking, and queues the
+ * VM's events behind the write. Counts failovers and migrations.
+ */
+final class VmStatusWriter {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final KubernetesClient client;
+  private final OwnWrites ownWrites;
+  private final EventQueue events;
+  private final FleetMetrics metrics;
+  private final Settings settings;
+
+  VmStatusWriter(
+      KubernetesClient client,
+      OwnWrites ownWrites,
+      EventQueue events,
+      FleetMetrics metrics,
+      Settings settings) {
+    this.client = client;
+    this.ownWrites = ownWrites;
+    this.events = events;
+    this.metrics = metrics;
+    this.settings = settings;
+  }
+
+  /**
+   * Writes a VM's status if the plan changes it and queues its events; returns the writes made. The
+   * actions are the plan's for this VM, in plan order; a placement under a template whose counter
+   * was refused ends them (the name may not be ours: plan again).
+   */
+  int write(
+      VirtualMachine current,
+      List<Action> actions,
+      Set<String> refusedTemplates,
+      Map<String, VmTemplate> templates,
+      Map<String, HostView> hosts,
+      Boolean guestAgent,
+      Instant now) {
+    VirtualMachine vm = client.getKubernetesSerialization().clone(current);
+    VirtualMachineStatus status =
+        vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
+    vm.setStatus(status);
+    List<VmStatusUpdate.Notice> notices = new ArrayList<>();
+    for (Action action : actions) {
+      if (action instanceof Action.PlaceVm place
+          && place.template() != null
+          && refusedTemplates.contains(place.template())) {
+        break; // the counter moved under us: this name may not be ours, plan again
+      }
+      String previousHost = status.getHost();
+      VmStatusUpdate.Notice notice =
+          VmStatusUpdate.apply(status, action, now, settings.restartWindow());
+      if (notice != null) {
+        notices.add(notice);
+      }
+      if (action instanceof Action.PlaceVm place) {
+        status.setAppliedResources(
+            VmResources.desired(
+                vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm))));
+        if (place.cause() == PlaceCause.Failover) {
+          HostView lost = previousHost == null ? null : hosts.get(previousHost);
+          metrics.failover(
+              lost == null
+                  ? null
+                  : Duration.between(
+                      lost.lastHeartbeatSeen().plus(settings.hostGracePeriod()), now));
+        }
+      } else if (action instanceof Action.CompleteMigration) {
+        metrics.migration();
+      }
+    }
+    status.setObservedGeneration(vm.getMetadata().getGeneration());
+    status.setConditions(
+        VmResources.conditions(
+            vm,
+            templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)),
+            guestAgent,
+            now));
+    int writes = 0;
+    if (!JSON.valueToTree(status)
+        .equals(
+            JSON.valueToTree(
+                current.getStatus() == null ? new VirtualMachineStatus() : current.getStatus()))) {
+      VirtualMachine written = updateStatus(vm, current);
+      ownWrites.record(written);
+      writes++;
+      vm = written;
+    }
+    for (VmStatusUpdate.Notice notice : notices) {
+      events.record(vm, notice.type(), notice.reason(), "Place", notice.note(), now);
+    }
+    return writes;
+  }
+
+  /**
+   * Writes the status with optimistic locking. A conflict caused by a metadata-only change (the
+   * framework adding its finalizer to a new VM, a user's label) must not cost the instance number
+   * this plan reserved: if the status we planned from is still the status there, write again.
+   */
+  private VirtualMachine updateStatus(VirtualMachine desired, VirtualMachine planned) {
+    try {
+      return client.resource(desired).updateStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      VirtualMachine fresh =
+          client
+              .resources(VirtualMachine.class)
+              .inNamespace(desired.getMetadata().getNamespace())
+              .withName(desired.getMetadata().getName())
+              .get();
+      if (fresh == null
+          || !JSON.valueToTree(
+                  fresh.getStatus() == null ? new VirtualMachineStatus() : fresh.getStatus())
+              .equals(
+                  JSON.valueToTree(
+                      planned.getStatus() == null
+                          ? new VirtualMachineStatus()
+                          : planned.getStatus()))) {
+        throw e;
+      }
+      desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
+      return client.resource(desired).updateStatus();
+    }
+  }
+
+  /**
+   * Whether the VM's status is due a write even with no action: its spec's generation is not
+   * acknowledged yet, or its {@code GuestReady} condition would change ({@code guestAgent}: what
+   * its host last heard from its guest agent, if it asks).
+   */
+  static boolean dueWithoutAction(VirtualMachine vm, Boolean guestAgent) {
+    Long observed = vm.getStatus() == null ? null : vm.getStatus().getObservedGeneration();
+    return !Objects.equals(vm.getMetadata().getGeneration(), observed)
+        || VmResources.guestReadyChanges(vm, guestAgent);
+  }
+
+  private static String templateName(VirtualMachine vm) {
+    return vm.getSpec().getTemplateRef() == null ? null : vm.getSpec().getTemplateRef().getName();
+  }
+}
