@@ -9,10 +9,11 @@
 #   hack/libvirt-hosts.sh crash hvK      SIGKILL all of one host (libvirtd, virtlockd, its
 #                                        QEMUs): a host failure; `up` brings it back, empty
 #   hack/libvirt-hosts.sh isolate|rejoin hvK   take its network link down / up
-#   hack/libvirt-hosts.sh storage hvK on|fail|heal|off   hvK sees the shared directory through
-#                                        vmha-faultfs (on; for guests started after it), which
-#                                        then fails every I/O with EIO (fail) or not (heal); off
-#                                        shows it directly again. Only hvK is affected.
+#   hack/libvirt-hosts.sh storage hvK on|fail|slow|heal|off   hvK sees the shared directory
+#                                        through vmha-faultfs (on; for guests started after it),
+#                                        which then fails every I/O with EIO (fail), delays every
+#                                        operation by 7 s (slow) or neither (heal); off shows it
+#                                        directly again. Only hvK is affected.
 #
 # Needs root and apt (Debian 12 here). Traffic stays on links this script creates, inside
 # 10.213.0.0/24; the hosts have no default route.
@@ -312,7 +313,7 @@ in_host_ns() {
 }
 
 cmd_storage() {
-  local h=${1:?storage: which host, e.g. hv3} what=${2:?storage $1: on, fail, heal or off}
+  local h=${1:?storage: which host, e.g. hv3} what=${2:?storage $1: on, fail, slow, heal or off}
   local run=/run/vmha-$h pidfile=/run/vmha-$h/faultfs.pid direct=/run/vmha-$h/shared-direct i
   host_up "$h" || die "$h is not up"
   case "$what" in
@@ -333,9 +334,12 @@ cmd_storage() {
       [ -s "$pidfile" ] || die "$h: vmha-faultfs did not mount, see $D/hosts/$h/log/faultfs.log"
       log "$h sees $SHARED_DIR through vmha-faultfs"
       ;;
-    fail | heal)
+    fail | slow | heal)
       pid_alive "$pidfile" || die "$h: no vmha-faultfs (run 'storage $h on' before starting guests)"
-      kill "-$([ "$what" = fail ] && echo USR1 || echo USR2)" "$(cat "$pidfile")"
+      local signal=USR2
+      [ "$what" = fail ] && signal=USR1
+      [ "$what" = slow ] && signal=HUP
+      kill "-$signal" "$(cat "$pidfile")"
       log "$h storage: $what"
       ;;
     off)
@@ -347,7 +351,7 @@ cmd_storage() {
       rm -f "$pidfile"
       log "$h sees $SHARED_DIR directly"
       ;;
-    *) die "storage $h: on, fail, heal or off, not '$what'" ;;
+    *) die "storage $h: on, fail, slow, heal or off, not '$what'" ;;
   esac
 }
 

@@ -17,15 +17,22 @@ import java.util.function.Predicate;
 
 /**
  * The default storage check: a repository's mount point is reachable when it is a directory the
- * agent can list. A hard-mounted NFS export whose server is gone blocks such a call forever, so
- * every probe runs on its own daemon thread and counts as unreachable when it does not answer
- * within the timeout; while a probe of a path is still hanging, no second one is started for it
- * (the path stays unreachable until the hung call returns). Results are cached briefly because the
- * agent asks several times per tick.
+ * agent can list within the timeout. A hard-mounted NFS export whose server is gone blocks such a
+ * call forever, and one whose filer is overloaded answers late, so every probe runs on its own
+ * daemon thread, and a probe that has not answered within the timeout, or answered later than that,
+ * counts as unreachable: storage that takes seconds to list a directory is lost to the host's
+ * guests too, and a late answer must not make the host flap between lost and back. While a probe of
+ * a path is still running, no second one is started for it.
+ *
+ * <p>Only the first question about a path waits for its probe (up to the timeout); later ones
+ * answer at once from the last result, or "unreachable" once the running probe is overdue, so a
+ * crawling filer never slows the agent's loop. Results are cached briefly because the agent asks
+ * several times per tick.
  */
 public final class MountProbe implements Predicate<Path>, AutoCloseable {
   private final Duration timeout;
   private final Duration cacheFor;
+  private final Predicate<Path> lister;
   private final ExecutorService threads =
       Executors.newCachedThreadPool(
           r -> {
@@ -33,14 +40,22 @@ public final class MountProbe implements Predicate<Path>, AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final Map<Path, Future<Boolean>> running = new ConcurrentHashMap<>();
+  private final Map<Path, Probe> running = new ConcurrentHashMap<>();
   private final Map<Path, Result> results = new ConcurrentHashMap<>();
 
   private record Result(boolean readable, long atNanos) {}
 
+  private record Probe(Future<Boolean> answer, long startedNanos) {}
+
   public MountProbe(Duration timeout, Duration cacheFor) {
+    this(timeout, cacheFor, MountProbe::readable);
+  }
+
+  /** The same, with {@code lister} in place of listing the directory (tests). */
+  MountProbe(Duration timeout, Duration cacheFor, Predicate<Path> lister) {
     this.timeout = timeout;
     this.cacheFor = cacheFor;
+    this.lister = lister;
   }
 
   /** A 5 s timeout, results cached for 1 s. */
@@ -50,26 +65,51 @@ public final class MountProbe implements Predicate<Path>, AutoCloseable {
 
   @Override
   public boolean test(Path mountPoint) {
-    long now = System.nanoTime();
-    Result cached = results.get(mountPoint);
-    if (cached != null && now - cached.atNanos() < cacheFor.toNanos()) {
-      return cached.readable();
+    Result last = results.get(mountPoint);
+    if (last != null && System.nanoTime() - last.atNanos() < cacheFor.toNanos()) {
+      return last.readable();
     }
-    Future<Boolean> probe =
-        running.computeIfAbsent(mountPoint, p -> threads.submit(() -> readable(p)));
-    boolean readable;
+    Probe probe = running.computeIfAbsent(mountPoint, this::start);
+    if (last == null) {
+      try {
+        probe.answer().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // overdue or failed: judged below
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    if (probe.answer().isDone()) {
+      running.remove(mountPoint, probe);
+      return remember(mountPoint, answer(probe));
+    }
+    if (System.nanoTime() - probe.startedNanos() > timeout.toNanos()) {
+      return remember(mountPoint, false); // still hanging: no second thread piles up behind it
+    }
+    return last != null && last.readable();
+  }
+
+  private Probe start(Path mountPoint) {
+    long started = System.nanoTime();
+    Future<Boolean> answer =
+        threads.submit(
+            () -> lister.test(mountPoint) && System.nanoTime() - started <= timeout.toNanos());
+    return new Probe(answer, started);
+  }
+
+  private static boolean answer(Probe done) {
     try {
-      readable = probe.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      running.remove(mountPoint, probe);
-    } catch (TimeoutException e) {
-      readable = false; // still hanging: it stays in `running`, so no second thread piles up
+      return done.answer().get();
     } catch (ExecutionException e) {
-      running.remove(mountPoint, probe);
-      readable = false;
+      return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  private boolean remember(Path mountPoint, boolean readable) {
     results.put(mountPoint, new Result(readable, System.nanoTime()));
     return readable;
   }
