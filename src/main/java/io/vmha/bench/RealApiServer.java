@@ -22,6 +22,12 @@ import java.util.stream.Stream;
  * certificates made by openssl and an admin client certificate in {@code system:masters}. The flags
  * are those of {@code hack/README-k8s-binaries.md}. Everything lives in a temporary directory that
  * is deleted on close.
+ *
+ * <p>The demo and the tests start theirs with kube-api-test ({@link
+ * io.vmha.demo.LocalKubeApiServer#startProcesses}); the benchmark cannot: it runs etcd without
+ * fsync and with a larger quota, and the API server with higher in-flight limits, so that a fleet
+ * of thousands of VMs measures the operator rather than this machine's disk, and kube-api-test
+ * builds etcd's command line itself.
  */
 final class RealApiServer implements BenchApi {
   static final String DEFAULT_DIR =

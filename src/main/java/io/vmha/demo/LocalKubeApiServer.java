@@ -2,6 +2,7 @@ package io.vmha.demo;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubeapitest.KubeAPITestException;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -20,6 +21,11 @@ import java.util.stream.Stream;
  * real schema validation, CEL rules, optimistic locking and server-side apply.
  */
 public final class LocalKubeApiServer implements ApiTarget {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(LocalKubeApiServer.class);
+  private static final int START_ATTEMPTS = 3;
+  private static final java.time.Duration START_TIMEOUT = java.time.Duration.ofSeconds(90);
+
   private final KubeAPIServer server;
   private final KubernetesClient client;
   private final String kubeconfig;
@@ -64,17 +70,8 @@ public final class LocalKubeApiServer implements ApiTarget {
                 () ->
                     new IllegalStateException(
                         "no kube-apiserver under ~/.kubeapitest/k8s: build it with hack/build-k8s-binaries.sh"));
-    String version = binaries.getFileName().toString().split("-")[0];
-    // Offline in code: kube-api-test 7.5.2 cannot read its boolean settings from the environment.
-    KubeAPIServer server =
-        new KubeAPIServer(
-            KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withTestDir(binaries.getParent().getParent().toString())
-                .withApiServerVersion(version)
-                .withOfflineMode(true)
-                .withUpdateKubeConfig(false)
-                .build());
-    server.start();
+    String version = version(binaries);
+    KubeAPIServer server = startProcesses(binaries);
     LocalKubeApiServer api = new LocalKubeApiServer(server, server.getKubeConfigYaml(), version);
     Crds.install(api.client, true);
     for (String namespace : new String[] {DemoFleet.NAMESPACE, Demo.LEASES}) {
@@ -85,6 +82,46 @@ public final class LocalKubeApiServer implements ApiTarget {
           .createOr(n -> n.update());
     }
     return api;
+  }
+
+  /** The Kubernetes version of a binaries directory named {@code <version>-linux-<arch>}. */
+  public static String version(Path binaries) {
+    return binaries.getFileName().toString().split("-")[0];
+  }
+
+  /**
+   * Starts etcd and kube-apiserver from {@code binaries} (a {@code
+   * <dir>/k8s/<version>-linux-<arch>} directory, as {@link #binaries} finds), ready to use; the
+   * caller stops them. The demo and the end-to-end tests start their API servers here.
+   *
+   * <p>A start that does not get ready within 90 s is tried again, up to three times, with new
+   * ports: kube-api-test picks each port by binding it and letting it go, from a range that
+   * overlaps the kernel's ephemeral ports, so on a busy machine an outgoing connection can take the
+   * port before etcd or the API server binds it, and the server then never gets ready.
+   */
+  public static KubeAPIServer startProcesses(Path binaries) {
+    for (int attempt = 1; ; attempt++) {
+      // Offline in code: kube-api-test 7.5.2 cannot read its boolean settings from the environment.
+      KubeAPIServer server =
+          new KubeAPIServer(
+              KubeAPIServerConfigBuilder.anAPIServerConfig()
+                  .withTestDir(binaries.getParent().getParent().toString())
+                  .withApiServerVersion(version(binaries))
+                  .withOfflineMode(true)
+                  .withUpdateKubeConfig(false)
+                  .withStartupTimeout((int) START_TIMEOUT.toMillis())
+                  .build());
+      try {
+        server.start();
+        return server;
+      } catch (KubeAPITestException e) {
+        server.stop();
+        if (attempt == START_ATTEMPTS) {
+          throw e;
+        }
+        LOG.warn("kube-apiserver start {} of {} failed, again: {}", attempt, START_ATTEMPTS, e);
+      }
+    }
   }
 
   @Override

@@ -21,6 +21,15 @@ final class Timestamps {
         : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS));
   }
 
+  /** {@link #parse}, or null where the text is no timestamp. */
+  static Instant parseOrNull(String text) {
+    try {
+      return parse(text);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
   static Instant parse(String text) {
     if (text == null || text.isBlank()) {
       return null;

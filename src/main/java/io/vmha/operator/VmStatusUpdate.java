@@ -42,7 +42,11 @@ final class VmStatusUpdate {
             notice.note());
   }
 
-  /** The core's reading of a VM's status ({@link RecordedVmStatus#NEW} for none). */
+  /**
+   * The core's reading of a VM's status ({@link RecordedVmStatus#NEW} for none). A timestamp that
+   * does not parse (a status edited by hand) reads as absent, and a restart attempt without one is
+   * left out: one VM's unreadable field must not stop the planning of the whole fleet.
+   */
   static RecordedVmStatus recorded(VirtualMachineStatus status) {
     if (status == null) {
       return RecordedVmStatus.NEW;
@@ -50,37 +54,40 @@ final class VmStatusUpdate {
     MigrationStatus migration = status.getMigration();
     return new RecordedVmStatus(
         SnapshotBuilder.enumOrNull(VmPhase.class, status.getPhase()),
-        Timestamps.parse(status.getPhaseSince()),
+        Timestamps.parseOrNull(status.getPhaseSince()),
         status.getReason(),
         status.getMessage(),
         status.getHost(),
         status.getInstanceName(),
-        Timestamps.parse(status.getPlacedAt()),
+        Timestamps.parseOrNull(status.getPlacedAt()),
         migration == null
             ? null
             : new RecordedVmStatus.Migration(
                 migration.getSourceHost(),
                 migration.getTargetHost(),
                 migration.getCause(),
-                Timestamps.parse(migration.getStartedAt())),
+                Timestamps.parseOrNull(migration.getStartedAt())),
         each(
             status.getStaleInstances(),
             s ->
                 new RecordedVmStatus.Stale(
-                    s.getHost(), s.getInstanceName(), Timestamps.parse(s.getSince()))),
+                    s.getHost(), s.getInstanceName(), Timestamps.parseOrNull(s.getSince()))),
         each(
-            status.getRestartAttempts(),
-            a ->
-                new RecordedVmStatus.Attempt(
-                    a.getHost(),
-                    a.getInstanceName(),
-                    Timestamps.parse(a.getTime()),
-                    a.getReason())),
-        Timestamps.parse(status.getBackoffUntil()),
+                status.getRestartAttempts(),
+                a ->
+                    new RecordedVmStatus.Attempt(
+                        a.getHost(),
+                        a.getInstanceName(),
+                        Timestamps.parseOrNull(a.getTime()),
+                        a.getReason()))
+            .stream()
+            .filter(a -> a.time() != null) // without a readable time it counts in no window
+            .toList(),
+        Timestamps.parseOrNull(status.getBackoffUntil()),
         count(status.getFailoverCount()),
-        Timestamps.parse(status.getLastFailoverTime()),
+        Timestamps.parseOrNull(status.getLastFailoverTime()),
         count(status.getMigrationCount()),
-        Timestamps.parse(status.getLastMigrationTime()));
+        Timestamps.parseOrNull(status.getLastMigrationTime()));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.vmha.agent;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,13 +90,6 @@ class FencingUnderNetworkFaultsTest {
     peerSide.close();
     throughProxy.close();
     proxy.close();
-  }
-
-  static ConditionFactory eventually() {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(20))
-        .ignoreExceptions();
   }
 
   /** Hosts "cut" and "peer", one VM each, knowing each other's endpoint. */

@@ -1,9 +1,9 @@
 package io.vmha.agent;
 
+import static io.vmha.Eventually.eventually;
 import static io.vmha.agent.AgentFixture.VM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,12 +16,10 @@ import io.vmha.api.InstanceReport;
 import io.vmha.api.Resources;
 import io.vmha.api.VmhaApi;
 import io.vmha.operator.MockApi;
-import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,14 +47,6 @@ class HostAgentTest {
   @AfterEach
   void stop() {
     dc.close();
-  }
-
-  /** Patient: on a loaded CI machine a peer answer or a watch event can take seconds. */
-  static ConditionFactory eventually() {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreExceptions();
   }
 
   /** Waits until the host's heartbeat Lease was renewed {@code times} more times: ticks passed. */

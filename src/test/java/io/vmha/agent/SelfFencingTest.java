@@ -1,7 +1,7 @@
 package io.vmha.agent;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.EnumSet;
 import java.util.Set;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,14 +54,6 @@ class SelfFencingTest {
   @AfterEach
   void stop() {
     dc.close();
-  }
-
-  /** Patient: on a loaded CI machine a peer answer or a watch event can take seconds. */
-  static ConditionFactory eventually() {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreExceptions();
   }
 
   /** Two hosts that know each other's peer endpoint, each running one VM. */

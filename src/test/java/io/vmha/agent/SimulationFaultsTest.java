@@ -1,7 +1,7 @@
 package io.vmha.agent;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.EnumSet;
 import java.util.Set;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,14 +47,6 @@ class SimulationFaultsTest {
   @AfterEach
   void stop() {
     dc.close();
-  }
-
-  /** Patient: on a loaded CI machine a peer answer or a watch event can take seconds. */
-  static ConditionFactory eventually() {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreExceptions();
   }
 
   void runningVmOn(String host, String vm) {

@@ -1,5 +1,6 @@
 package io.vmha.e2e;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -8,10 +9,8 @@ import io.vmha.agent.InformerClusterView;
 import io.vmha.api.ImageRef;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VirtualMachineSpec;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,12 +109,5 @@ class AgentWatchE2ETest {
 
   private static List<String> names(List<VirtualMachine> vms) {
     return vms.stream().map(v -> v.getMetadata().getName()).toList();
-  }
-
-  private static void eventually(org.awaitility.core.ThrowingRunnable assertion) {
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(20))
-        .pollInterval(Duration.ofMillis(50))
-        .untilAsserted(assertion);
   }
 }

@@ -23,8 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ThrowingRunnable;
 
 /**
  * A real API server with the Helm chart installed, the operator running in this JVM as the chart's
@@ -198,18 +196,6 @@ final class ChartedFleet implements AutoCloseable {
 
   private static boolean namespaced(HasMetadata object) {
     return !List.of("VmHost", "StorageRepository", "Namespace").contains(object.getKind());
-  }
-
-  static void eventually(ThrowingRunnable assertion) {
-    eventually(Duration.ofSeconds(30), assertion);
-  }
-
-  static void eventually(Duration atMost, ThrowingRunnable assertion) {
-    Awaitility.await()
-        .atMost(atMost)
-        .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptions()
-        .untilAsserted(assertion);
   }
 
   /** Every agent runs and was never refused by the API server under its own identity. */

@@ -1,6 +1,6 @@
 package io.vmha.e2e;
 
-import static io.vmha.e2e.ChartedFleet.eventually;
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;

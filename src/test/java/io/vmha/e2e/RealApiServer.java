@@ -1,8 +1,6 @@
 package io.vmha.e2e;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
-import io.fabric8.kubeapitest.KubeAPITestException;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -10,6 +8,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmha.demo.LocalKubeApiServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,8 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RealApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RealApiServer.class);
-  private static final int START_ATTEMPTS = 3;
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final KubeAPIServer server;
   private final Path binaries;
@@ -73,47 +70,14 @@ final class RealApiServer implements AutoCloseable {
   }
 
   /**
-   * Starts etcd and the API server; skips the calling test class when the binaries are missing.
-   *
-   * <p>A start that does not get ready is retried with new ports: kube-api-test picks each port by
-   * binding it and letting it go, from a range that overlaps the kernel's ephemeral ports, so a
-   * busy machine's outgoing connection can take the port before etcd or the API server binds it
-   * (the server then never gets ready).
+   * Starts etcd and the API server as the demo does ({@link LocalKubeApiServer#startProcesses});
+   * skips the calling test class when the binaries are missing.
    */
   static RealApiServer start() {
     Path binaries = Tools.assumeK8sBinaries();
-    String version = binaries.getFileName().toString().split("-")[0];
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return startOnce(binaries, version);
-      } catch (KubeAPITestException e) {
-        if (attempt == START_ATTEMPTS) {
-          throw e;
-        }
-        log.warn("kube-apiserver start {} of {} failed, again: {}", attempt, START_ATTEMPTS, e);
-      }
-    }
-  }
-
-  private static RealApiServer startOnce(Path binaries, String version) {
+    String version = LocalKubeApiServer.version(binaries);
     long started = System.nanoTime();
-    // Offline only in code: kube-api-test 7.5.2 casts the KUBE_API_TEST_OFFLINE_MODE string to
-    // Boolean.
-    KubeAPIServer server =
-        new KubeAPIServer(
-            KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withTestDir(Tools.kubeApiTestDir().toString())
-                .withApiServerVersion(version)
-                .withOfflineMode(true)
-                .withUpdateKubeConfig(false)
-                .withStartupTimeout((int) START_TIMEOUT.toMillis())
-                .build());
-    try {
-      server.start();
-    } catch (RuntimeException e) {
-      server.stop();
-      throw e;
-    }
+    KubeAPIServer server = LocalKubeApiServer.startProcesses(binaries);
     try {
       Path kubeconfig = Files.createTempFile("vmha-e2e-kubeconfig", ".yaml");
       String yaml = server.getKubeConfigYaml();

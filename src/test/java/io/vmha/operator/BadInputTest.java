@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -42,7 +43,7 @@ class BadInputTest {
         metadata: {name: orphan, namespace: app}
         spec: {templateRef: {name: nosuchtemplate}}
         """);
-    Fleet.eventually(
+    eventually(
         () -> {
           var status = fleet.vm("app", "orphan").getStatus();
           assertThat(status.getPhase()).isEqualTo("Pending");
@@ -56,9 +57,8 @@ class BadInputTest {
                     assertThat(c.getReason()).isEqualTo("TemplateNotFound");
                   });
         });
-    Fleet.eventually(
-        () -> assertThat(fleet.eventReasons("app", "orphan")).contains("TemplateNotFound"));
-    Fleet.eventually(
+    eventually(() -> assertThat(fleet.eventReasons("app", "orphan")).contains("TemplateNotFound"));
+    eventually(
         () -> assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running"));
 
     fleet.apply(
@@ -68,7 +68,7 @@ class BadInputTest {
         metadata: {name: nosuchtemplate, namespace: app}
         spec: {image: {repository: zos, path: images/t.qcow2}, cpus: 1, memoryMiB: 512}
         """);
-    Fleet.eventually(
+    eventually(
         () -> {
           var status = fleet.vm("app", "orphan").getStatus();
           assertThat(status.getPhase()).isEqualTo("Running");
@@ -99,14 +99,14 @@ class BadInputTest {
         metadata: {name: ghost-vm, namespace: app}
         spec: {image: {repository: ghost-local, path: x.qcow2}, cpus: 1, memoryMiB: 512}
         """);
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.vm("app", "lost-image").getStatus().getReason())
               .isEqualTo("RepositoryNotFound");
           assertThat(fleet.vm("app", "ghost-vm").getStatus().getReason())
               .isEqualTo("LocalHostNotFound");
         });
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("app", "healthy").getStatus().getPhase()).isEqualTo("Running"));
   }
 }

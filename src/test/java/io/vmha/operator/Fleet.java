@@ -33,13 +33,6 @@ final class Fleet implements AutoCloseable {
   }
 
   /** Waits for the fleet to get there; tolerant of objects that have no status yet. */
-  static void eventually(org.awaitility.core.ThrowingRunnable assertion) {
-    org.awaitility.Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .untilAsserted(assertion);
-  }
-
   static Settings fastSettings(FencingPolicy fencing) {
     return new Settings(
         new Settings.Timings(

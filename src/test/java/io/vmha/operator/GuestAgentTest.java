@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,12 +41,12 @@ class GuestAgentTest {
         metadata: {name: monitor, namespace: seed}
         spec: {image: {repository: zos, path: images/monitor.qcow2}, cpus: 1, memoryMiB: 2048, guestAgent: true}
         """);
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("seed", "monitor").getStatus().getPhase()).isEqualTo("Running"));
     String host = fleet.vm("seed", "monitor").getStatus().getHost();
 
     fleet.agents.fault(host, FakeAgents.Fault.AGENT_DOWN); // killed agent; the VM runs on
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("NotResponding");
           VirtualMachine vm = fleet.vm("seed", "monitor");

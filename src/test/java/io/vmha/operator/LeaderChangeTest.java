@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,13 +28,13 @@ class LeaderChangeTest {
     VmhaOperator next = null;
     try {
       fleet.sharedRepository("zos").host("alive", 8, 16384).host("dead", 8, 16384);
-      Fleet.eventually(
+      eventually(
           () -> {
             assertThat(fleet.vmHost("alive").getStatus().getPhase()).isEqualTo("Up");
             assertThat(fleet.vmHost("dead").getStatus().getPhase()).isEqualTo("Up");
           });
       fleet.agents.crash("dead");
-      Fleet.eventually(
+      eventually(
           () -> assertThat(fleet.vmHost("dead").getStatus().getPhase()).isEqualTo("NotResponding"));
 
       fleet.operator.close(); // the leader dies; VMs arrive; a new leader takes over

@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -54,12 +55,12 @@ class LifecycleTest {
         metadata: {name: toggled, namespace: app}
         spec: {image: {repository: zos, path: images/t.qcow2}, cpus: 1, memoryMiB: 1024}
         """);
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("app", "toggled").getStatus().getPhase()).isEqualTo("Running"));
     String host = fleet.vm("app", "toggled").getStatus().getHost();
 
     edit("toggled", spec -> spec.setRunning(false));
-    Fleet.eventually(
+    eventually(
         () -> {
           var vm = fleet.vm("app", "toggled");
           assertThat(vm.getStatus().getPhase()).isEqualTo("Stopped");
@@ -68,7 +69,7 @@ class LifecycleTest {
         });
 
     edit("toggled", spec -> spec.setRunning(true));
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("app", "toggled").getStatus().getPhase()).isEqualTo("Running"));
   }
 
@@ -81,10 +82,10 @@ class LifecycleTest {
         metadata: {name: resized, namespace: app}
         spec: {image: {repository: zos, path: images/r.qcow2}, cpus: 1, memoryMiB: 1024}
         """);
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("app", "resized").getStatus().getPhase()).isEqualTo("Running"));
     edit("resized", spec -> spec.setMemoryMiB(2048L));
-    Fleet.eventually(
+    eventually(
         () ->
             assertThat(fleet.vm("app", "resized").getStatus().getConditions())
                 .anySatisfy(
@@ -106,13 +107,13 @@ class LifecycleTest {
         metadata: {name: doomed, namespace: app}
         spec: {image: {repository: zos, path: images/d.qcow2}, cpus: 1, memoryMiB: 1024}
         """);
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("app", "doomed").getStatus().getPhase()).isEqualTo("Running"));
     String host = fleet.vm("app", "doomed").getStatus().getHost();
     assertThat(fleet.vm("app", "doomed").getMetadata().getFinalizers()).isNotEmpty();
 
     client.resources(VirtualMachine.class).inNamespace("app").withName("doomed").delete();
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.vm("app", "doomed")).isNull();
           assertThat(fleet.agents.runs(host, "doomed")).isFalse();
@@ -129,10 +130,10 @@ class LifecycleTest {
         metadata: {name: user, namespace: app}
         spec: {templateRef: {name: base}}
         """);
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("app", "user").getStatus().getPhase()).isEqualTo("Running"));
     client.resources(io.vmha.api.VmTemplate.class).inNamespace("app").withName("base").delete();
-    Fleet.eventually(
+    eventually(
         () ->
             assertThat(fleet.template("app", "base").getStatus().getConditions())
                 .anySatisfy(
@@ -145,6 +146,6 @@ class LifecycleTest {
     assertThat(fleet.vm("app", "user").getStatus().getPhase()).isEqualTo("Running");
 
     client.resources(VirtualMachine.class).inNamespace("app").withName("user").delete();
-    Fleet.eventually(() -> assertThat(fleet.template("app", "base")).isNull());
+    eventually(() -> assertThat(fleet.template("app", "base")).isNull());
   }
 }

@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -45,7 +46,7 @@ class LocalRepositoryTest {
         metadata: {name: build, namespace: seed}
         spec: {image: {repository: pacific-local, path: images/build.qcow2}, cpus: 2, memoryMiB: 4096}
         """);
-    Fleet.eventually(
+    eventually(
         () -> {
           VirtualMachine vm = fleet.vm("seed", "build");
           assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
@@ -53,18 +54,17 @@ class LocalRepositoryTest {
         });
 
     fleet.agents.crash("pacific");
-    Fleet.eventually(
+    eventually(
         () -> {
           VirtualMachine vm = fleet.vm("seed", "build");
           assertThat(vm.getStatus().getPhase()).isEqualTo("Pending");
           assertThat(vm.getStatus().getReason()).isEqualTo("WaitingForHost");
           assertThat(vm.getStatus().getHost()).isNull();
         });
-    Fleet.eventually(
-        () -> assertThat(fleet.eventReasons("seed", "build")).contains("WaitingForHost"));
+    eventually(() -> assertThat(fleet.eventReasons("seed", "build")).contains("WaitingForHost"));
 
     fleet.agents.recover("pacific");
-    Fleet.eventually(
+    eventually(
         () -> {
           VirtualMachine vm = fleet.vm("seed", "build");
           assertThat(vm.getStatus().getPhase()).isEqualTo("Running");

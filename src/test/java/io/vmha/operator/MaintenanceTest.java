@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,13 +44,13 @@ class MaintenanceTest {
           """
               .formatted(name, name));
     }
-    Fleet.eventually(
+    eventually(
         () ->
             names.forEach(
                 n -> assertThat(fleet.vm("ops", n).getStatus().getPhase()).isEqualTo("Running")));
     fleet.editHost("pacific", spec -> spec.setMaintenance(true));
 
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("Maintenance");
           for (String name : names) {
@@ -60,10 +61,9 @@ class MaintenanceTest {
           }
         });
     // counts alone follow within the bookkeeping delay
-    Fleet.eventually(() -> assertThat(fleet.vmHost("pacific").getStatus().getVmCount()).isZero());
+    eventually(() -> assertThat(fleet.vmHost("pacific").getStatus().getVmCount()).isZero());
 
     fleet.editHost("pacific", spec -> spec.setMaintenance(false));
-    Fleet.eventually(
-        () -> assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("Up"));
+    eventually(() -> assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("Up"));
   }
 }

@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -33,7 +34,7 @@ class MassFailureTest {
   void failoverFreezesWhenMoreThanHalfTheHostsAreLostAndResumesAfter() {
     fleet.editHost("h4", spec -> spec.setUnschedulable(true));
     fleet.standaloneVm("ops", "web", 1, 1024);
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("ops", "web").getStatus().getPhase()).isEqualTo("Running"));
     String home = fleet.vm("ops", "web").getStatus().getHost();
     fleet.editHost("h4", spec -> spec.setUnschedulable(false));
@@ -41,7 +42,7 @@ class MassFailureTest {
     for (String host : new String[] {"h1", "h2", "h3"}) {
       fleet.agents.fault(host, FakeAgents.Fault.AGENT_DOWN);
     }
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.vmHost("h4").getStatus().getConditions())
               .anySatisfy(
@@ -52,8 +53,7 @@ class MassFailureTest {
           assertThat(fleet.vm("ops", "web").getStatus().getReason()).isEqualTo("FailoverFrozen");
         });
     assertThat(fleet.vm("ops", "web").getStatus().getHost()).isEqualTo(home);
-    Fleet.eventually(
-        () -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverFrozen"));
+    eventually(() -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverFrozen"));
 
     // two hosts come back: one of four is lost, which is a host failure, not an outage
     String stillDown = home;
@@ -62,14 +62,13 @@ class MassFailureTest {
         fleet.agents.recover(host);
       }
     }
-    Fleet.eventually(
+    eventually(
         () -> {
           var status = fleet.vm("ops", "web").getStatus();
           assertThat(status.getHost()).isNotEqualTo(home);
           assertThat(status.getPhase()).isEqualTo("Running");
           assertThat(status.getFailoverCount()).isEqualTo(1);
         });
-    Fleet.eventually(
-        () -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverResumed"));
+    eventually(() -> assertThat(fleet.eventReasons("default", "h4")).contains("FailoverResumed"));
   }
 }

@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -59,7 +60,7 @@ class OperatorRestartTest {
           """
               .formatted(name));
     }
-    Fleet.eventually(
+    eventually(
         () ->
             names.forEach(
                 n -> assertThat(fleet.vm("seed", n).getStatus().getPhase()).isEqualTo("Running")));
@@ -96,7 +97,7 @@ class OperatorRestartTest {
                     false),
                 MockApi::withoutServerSideApply)
             .start()) {
-      Fleet.eventually(
+      eventually(
           () -> {
             for (String name : names) {
               VirtualMachine vm = fleet.vm("seed", name);

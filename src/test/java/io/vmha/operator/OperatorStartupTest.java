@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -50,7 +51,7 @@ class OperatorStartupTest {
 
   @Test
   void takesTheLeaderLease() {
-    Fleet.eventually(
+    eventually(
         () -> {
           Lease lease = client.leases().inNamespace("vmha-system").withName("vmha-operator").get();
           assertThat(lease).isNotNull();
@@ -61,7 +62,7 @@ class OperatorStartupTest {
   @Test
   void servesProbesAndMetrics() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(get(http, "/healthz").statusCode()).isEqualTo(200);
           assertThat(get(http, "/readyz").statusCode()).isEqualTo(200);

@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -72,7 +73,7 @@ class RacingDecidersTest {
           """
               .formatted(name));
     }
-    Fleet.eventually(
+    eventually(
         () ->
             names.forEach(
                 n ->

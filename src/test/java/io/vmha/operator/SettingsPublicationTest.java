@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -21,7 +22,7 @@ class SettingsPublicationTest {
     var settings = Fleet.fastSettings(FencingPolicy.SelfFence);
     try (Fleet fleet = Fleet.start(client, server, settings, "leader")) {
       fleet.sharedRepository("zos").host("h1", 8, 16384);
-      Fleet.eventually(
+      eventually(
           () -> {
             ConfigMap published =
                 client

@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -46,7 +47,7 @@ class SharedRepositoryFailoverTest {
         metadata: {name: web, namespace: seed}
         spec: {templateRef: {name: sles10template}, highAvailability: {priority: High}}
         """);
-    Fleet.eventually(
+    eventually(
         () -> {
           VirtualMachine vm = fleet.vm("seed", "web");
           assertThat(vm.getStatus()).isNotNull();
@@ -57,7 +58,7 @@ class SharedRepositoryFailoverTest {
 
     fleet.agents.crash(first);
 
-    Fleet.eventually(
+    eventually(
         () -> {
           VirtualMachine vm = fleet.vm("seed", "web");
           assertThat(vm.getStatus().getHost()).isNotEqualTo(first);
@@ -70,11 +71,11 @@ class SharedRepositoryFailoverTest {
     assertThat(fleet.template("seed", "sles10template").getStatus().getInstanceCounter())
         .isEqualTo(2);
     assertThat(fleet.vmHost(first).getStatus().getPhase()).isEqualTo("NotResponding");
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.eventReasons("seed", "web")).contains("Placed", "FailedOver"));
     // the receiving host's counts are bookkeeping: written once the burst is over, not with it
     String second = fleet.vm("seed", "web").getStatus().getHost();
-    Fleet.eventually(
+    eventually(
         () -> {
           var counted = fleet.vmHost(second).getStatus();
           assertThat(counted.getVmCount()).isPositive();
@@ -89,17 +90,17 @@ class SharedRepositoryFailoverTest {
 
   private static void recover(String host) {
     fleet.agents.recover(host);
-    Fleet.eventually(() -> assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("Up"));
+    eventually(() -> assertThat(fleet.vmHost(host).getStatus().getPhase()).isEqualTo("Up"));
   }
 
   @Test
   void standaloneVmKeepsItsName() {
     fleet.standaloneVm("seed", "db", 4, 8192);
-    Fleet.eventually(
+    eventually(
         () -> assertThat(fleet.vm("seed", "db").getStatus().getPhase()).isEqualTo("Running"));
     String first = fleet.vm("seed", "db").getStatus().getHost();
     fleet.agents.crash(first);
-    Fleet.eventually(
+    eventually(
         () -> {
           VirtualMachine vm = fleet.vm("seed", "db");
           assertThat(vm.getStatus().getHost()).isNotEqualTo(first);

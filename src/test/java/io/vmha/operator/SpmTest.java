@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.events.v1.Event;
@@ -59,7 +60,7 @@ class SpmTest {
 
   @Test
   void spmHostLosingStorageIsFencedAndTheRoleMovesAfterTheLeaseExpires() {
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.agents.spmHolder()).isIn("pacific", "atlantic");
           assertThat(fleet.vmHost(fleet.agents.spmHolder()).getStatus().getSpm()).isTrue();
@@ -91,7 +92,7 @@ class SpmTest {
 
     fleet.agents.fault(first, FakeAgents.Fault.STORAGE_DOWN);
 
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.vmHost(first).getStatus().getFencing().getRequested()).isTrue();
           assertThat(fleet.agents.spmHolder()).isEqualTo(second);
@@ -99,7 +100,7 @@ class SpmTest {
           assertThat(fleet.vmHost(first).getStatus().getSpm()).isFalse();
         });
     sampler.shutdownNow();
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.eventReasons("default", second)).contains("SpmAssigned");
           assertThat(fleet.eventReasons("default", first)).contains("FencingRequested");

@@ -1,5 +1,6 @@
 package io.vmha.operator;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.events.v1.Event;
@@ -76,7 +77,7 @@ class StorageLossTest {
           """
               .formatted(vm[0], vm[0], vm[1], vm[2]));
     }
-    Fleet.eventually(
+    eventually(
         () -> {
           for (String name : List.of("apollo", "gemini", "mercury")) {
             assertThat(fleet.vm("seed", name).getStatus().getPhase()).isEqualTo("Running");
@@ -88,7 +89,7 @@ class StorageLossTest {
 
     fleet.agents.fault("pacific", FakeAgents.Fault.STORAGE_DOWN);
 
-    Fleet.eventually(
+    eventually(
         () -> {
           assertThat(fleet.vmHost("pacific").getStatus().getPhase()).isEqualTo("NonOperational");
           for (String name : List.of("apollo", "gemini", "mercury")) {
@@ -104,12 +105,12 @@ class StorageLossTest {
                 .isNull();
           }
         });
-    Fleet.eventually(
+    eventually(
         () ->
             assertThat(fleet.eventReasons("seed", "gemini"))
                 .contains("MigrationStarted", "Migrated"));
     // the VM that waited for a migration slot sat paused on the host without storage meanwhile
-    Fleet.eventually(
+    eventually(
         () ->
             assertThat(fleet.eventReasons("seed", "mercury"))
                 .containsSubsequence("Paused", "MigrationStarted", "Migrated"));

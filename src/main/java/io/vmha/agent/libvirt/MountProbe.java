@@ -24,10 +24,9 @@ import java.util.function.Predicate;
  * guests too, and a late answer must not make the host flap between lost and back. While a probe of
  * a path is still running, no second one is started for it.
  *
- * <p>Only the first question about a path waits for its probe (up to the timeout); later ones
- * answer at once from the last result, or "unreachable" once the running probe is overdue, so a
- * crawling filer never slows the agent's loop. Results are cached briefly because the agent asks
- * several times per tick.
+ * <p>Results are cached briefly because the agent asks several times per tick, and every question
+ * after the cache ran out waits for the probe, up to the timeout: all of one tick's questions see
+ * the same answer (the agent pauses a host's guests before the host reports its storage lost).
  */
 public final class MountProbe implements Predicate<Path>, AutoCloseable {
   private final Duration timeout;
@@ -40,12 +39,10 @@ public final class MountProbe implements Predicate<Path>, AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final Map<Path, Probe> running = new ConcurrentHashMap<>();
+  private final Map<Path, Future<Boolean>> running = new ConcurrentHashMap<>();
   private final Map<Path, Result> results = new ConcurrentHashMap<>();
 
   private record Result(boolean readable, long atNanos) {}
-
-  private record Probe(Future<Boolean> answer, long startedNanos) {}
 
   public MountProbe(Duration timeout, Duration cacheFor) {
     this(timeout, cacheFor, MountProbe::readable);
@@ -65,53 +62,33 @@ public final class MountProbe implements Predicate<Path>, AutoCloseable {
 
   @Override
   public boolean test(Path mountPoint) {
-    Result last = results.get(mountPoint);
-    if (last != null && System.nanoTime() - last.atNanos() < cacheFor.toNanos()) {
-      return last.readable();
+    Result cached = results.get(mountPoint);
+    if (cached != null && System.nanoTime() - cached.atNanos() < cacheFor.toNanos()) {
+      return cached.readable();
     }
-    Probe probe = running.computeIfAbsent(mountPoint, this::start);
-    if (last == null) {
-      try {
-        probe.answer().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (TimeoutException | ExecutionException e) {
-        // overdue or failed: judged below
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    if (probe.answer().isDone()) {
-      running.remove(mountPoint, probe);
-      return remember(mountPoint, answer(probe));
-    }
-    if (System.nanoTime() - probe.startedNanos() > timeout.toNanos()) {
-      return remember(mountPoint, false); // still hanging: no second thread piles up behind it
-    }
-    return last != null && last.readable();
-  }
-
-  private Probe start(Path mountPoint) {
-    long started = System.nanoTime();
-    Future<Boolean> answer =
-        threads.submit(
-            () -> lister.test(mountPoint) && System.nanoTime() - started <= timeout.toNanos());
-    return new Probe(answer, started);
-  }
-
-  private static boolean answer(Probe done) {
+    Future<Boolean> probe = running.computeIfAbsent(mountPoint, this::start);
+    boolean readable;
     try {
-      return done.answer().get();
+      readable = probe.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      running.remove(mountPoint, probe);
+    } catch (TimeoutException e) {
+      readable = false; // still hanging: it stays in `running`, so no second thread piles up
     } catch (ExecutionException e) {
-      return false;
+      running.remove(mountPoint, probe);
+      readable = false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     }
-  }
-
-  private boolean remember(Path mountPoint, boolean readable) {
     results.put(mountPoint, new Result(readable, System.nanoTime()));
     return readable;
+  }
+
+  /** A probe whose answer counts only if it came within the timeout. */
+  private Future<Boolean> start(Path mountPoint) {
+    long started = System.nanoTime();
+    return threads.submit(
+        () -> lister.test(mountPoint) && System.nanoTime() - started <= timeout.toNanos());
   }
 
   /** Lists the directory (reading one entry): a stale NFS handle fails here, not at stat. */

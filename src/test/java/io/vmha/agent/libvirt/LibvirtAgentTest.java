@@ -1,7 +1,7 @@
 package io.vmha.agent.libvirt;
 
+import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,7 +36,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -158,13 +157,6 @@ class LibvirtAgentTest {
     spec.setCapacity(new Resources(16, 65536));
     vmHost.setSpec(spec);
     client.resource(vmHost).create();
-  }
-
-  static ConditionFactory eventually() {
-    return await()
-        .atMost(Duration.ofSeconds(15))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreExceptions();
   }
 
   // ---- the operator's part ---------------------------------------------------------------------

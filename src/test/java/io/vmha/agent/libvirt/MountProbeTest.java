@@ -57,36 +57,6 @@ class MountProbeTest {
     }
   }
 
-  /** Once a path has a result, a hanging probe never holds up the question (the agent's loop). */
-  @Test
-  void aHangingProbeDoesNotHoldUpTheAgent() throws Exception {
-    Path mount = Files.createDirectory(dir.resolve("hangs"));
-    java.util.concurrent.CountDownLatch hang = new java.util.concurrent.CountDownLatch(1);
-    boolean[] first = {true};
-    try (MountProbe probe =
-        new MountProbe(
-            Duration.ofSeconds(2),
-            Duration.ZERO,
-            p -> {
-              if (first[0]) {
-                first[0] = false;
-                return true;
-              }
-              try {
-                hang.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              return true;
-            })) {
-      assertThat(probe.test(mount)).isTrue();
-      long asked = System.nanoTime();
-      assertThat(probe.test(mount)).as("the last result, while the new probe runs").isTrue();
-      assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofMillis(500));
-      hang.countDown();
-    }
-  }
-
   private static void sleep(long millis) {
     try {
       Thread.sleep(millis);
