@@ -40,6 +40,10 @@ public final class Leases {
             .withConnectionTimeout(millis)
             .withRequestRetryBackoffLimit(0)
             .withRequestRetryBackoffInterval(0)
+            // HTTP/1.1: after the API server sent a GOAWAY, Java 17's HTTP/2 client kept failing
+            // every request on that connection ("GOAWAY received"), so a fenced agent never saw
+            // the API server's answer again (a revoked credential went unreported for 30 s)
+            .withHttp2Disable(true)
             .build();
     return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build();
   }
