@@ -298,7 +298,11 @@ ensure_faultfs() {
     return
   fi
   mkdir -p "$(dirname "$FAULTFS")"
-  (cd "$src" && go build -o "$FAULTFS.new" .) || die "building $FAULTFS failed"
+  # Only the storage-fault test needs it: a failed build must not keep the hosts from coming up.
+  if ! (cd "$src" && go build -o "$FAULTFS.new" .); then
+    log "building $FAULTFS failed: 'storage' will not work"
+    return
+  fi
   mv "$FAULTFS.new" "$FAULTFS"
   echo "$sum" >"$FAULTFS.sha256"
   log "built $FAULTFS"
