@@ -49,7 +49,10 @@ final class AgentProcess implements AutoCloseable {
   private Process process;
   private WatchdogFifo watchdog;
   private volatile Runnable hostReset = () -> {};
-  private volatile java.util.function.Supplier<List<String>> launcher = List::of;
+
+  /** What the command runs through, asked at every start (e.g. nsenter into its host). */
+  private final java.util.function.Supplier<List<String>> launcher;
+
   private int starts;
 
   private AgentProcess(
@@ -60,8 +63,10 @@ final class AgentProcess implements AutoCloseable {
       Path dir,
       int peerPort,
       PeerToken token,
-      boolean withWatchdog) {
+      boolean withWatchdog,
+      java.util.function.Supplier<List<String>> launcher) {
     this.withWatchdog = withWatchdog;
+    this.launcher = launcher;
     this.host = host;
     this.proxy = proxy;
     this.command = command;
@@ -100,8 +105,8 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /**
-   * The same, its command run through what {@code launcher} gives at every start (see {@link
-   * #launchedThrough}).
+   * The same, its command run through what {@code launcher} gives at every start (e.g. {@code
+   * nsenter} into the mount namespace of its host).
    */
   static AgentProcess start(
       String host,
@@ -143,8 +148,7 @@ final class AgentProcess implements AutoCloseable {
     }
     command.addAll(moreArgs);
     AgentProcess agent =
-        new AgentProcess(host, proxy, command, proxied, dir, port, token, withWatchdog);
-    agent.launchedThrough(launcher);
+        new AgentProcess(host, proxy, command, proxied, dir, port, token, withWatchdog, launcher);
     agent.boot();
     return agent;
   }
@@ -226,14 +230,6 @@ final class AgentProcess implements AutoCloseable {
    */
   synchronized void resetsAlso(Runnable hostReset) {
     this.hostReset = hostReset;
-  }
-
-  /**
-   * What the agent's command is run through from its next start on (asked at every start), e.g.
-   * {@code nsenter} into the namespaces of its host.
-   */
-  synchronized void launchedThrough(java.util.function.Supplier<List<String>> prefix) {
-    this.launcher = prefix;
   }
 
   /** Kills the agent process (SIGKILL), as a crash of its host does. */

@@ -594,14 +594,14 @@ class RealDatacenterE2ETest {
               .until(
                   () ->
                       guests.vms.stream()
-                          .map(RealDatacenterE2ETest::status)
+                          .map(RealDatacenterE2ETest::vmStatus)
                           .allMatch(
                               s ->
                                   "MigrationFailed".equals(s.getReason())
                                       && s.getMessage().contains("live migration")));
           for (String vm : guests.vms) {
-            assertThat(status(vm).getPhase()).as(vm).isEqualTo("Paused");
-            assertThat(status(vm).getHost()).as(vm).isEqualTo(guests.host);
+            assertThat(vmStatus(vm).getPhase()).as(vm).isEqualTo("Paused");
+            assertThat(vmStatus(vm).getHost()).as(vm).isEqualTo(guests.host);
             assertThat(watch.hostOf(VM_NS + "/" + vm)).as(vm + " runs nowhere").isNull();
           }
           guests.markTicks();
@@ -705,15 +705,6 @@ class RealDatacenterE2ETest {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  static io.vmha.api.VirtualMachineStatus status(String vm) {
-    return api.admin()
-        .resources(VirtualMachine.class)
-        .inNamespace(VM_NS)
-        .withName(vm)
-        .get()
-        .getStatus();
-  }
 
   /** libvirt's word for the state of {@code domain} on {@code host} (running, paused, ...). */
   static String domainState(String host, String domain) {
