@@ -42,6 +42,7 @@ final class Heartbeat implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean inFlight =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final Runnable onResume;
+  private final AgentRun run;
   private volatile AgentMetrics.Host metrics = AgentMetrics.Host.NONE;
   private ScheduledFuture<?> loop;
   private int failuresInARow;
@@ -62,6 +63,7 @@ final class Heartbeat implements AutoCloseable {
       Duration interval,
       ScheduledExecutorService executor,
       java.util.concurrent.Executor renewals,
+      AgentRun run,
       Runnable onResume) {
     this.host = host;
     this.leases = leases;
@@ -77,6 +79,7 @@ final class Heartbeat implements AutoCloseable {
     this.executor = executor;
     this.renewals = renewals;
     this.onResume = onResume;
+    this.run = run;
   }
 
   synchronized void start() {
@@ -123,6 +126,7 @@ final class Heartbeat implements AutoCloseable {
       if (fencing.isFenced()) {
         if (fencing.mayResume(apiAnswers())) {
           fencing.resumed();
+          run.begin(clock.instant());
           LOG.warn("agent of {} reaches the API server again after self-fencing: resuming", host);
           onResume.run();
         } else {
@@ -132,7 +136,7 @@ final class Heartbeat implements AutoCloseable {
       long sent = ticker.nanos();
       var wall = clock.instant();
       api.check();
-      leases.renewHeartbeat(wall);
+      leases.renewHeartbeat(wall, run.since());
       if (!fencing.acknowledged(sent)) {
         return;
       }

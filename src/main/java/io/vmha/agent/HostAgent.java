@@ -144,6 +144,7 @@ public final class HostAgent implements AutoCloseable {
     this.keeper = new InstanceKeeper(me, driver, clock, migrations, selfFencing, this::wake);
     this.guestAgents = new GuestAgentProbe(driver);
     this.workReader = new WorkReader(me, view, api, peers);
+    AgentRun run = new AgentRun(clock.instant());
 
     this.reporter =
         new StatusReporter(
@@ -154,7 +155,8 @@ public final class HostAgent implements AutoCloseable {
             options.agentVersion(),
             options.settingsReport(),
             hostKey.publishedKeys(),
-            guestAgents::answers);
+            guestAgents::answers,
+            run);
     this.heartbeat =
         new Heartbeat(
             me,
@@ -170,6 +172,7 @@ public final class HostAgent implements AutoCloseable {
             options.heartbeatInterval(),
             beats,
             renewals,
+            run,
             this::apiBack);
     this.guard =
         new FencingGuard(

@@ -62,11 +62,21 @@ public final class Leases {
   /**
    * Renews (or creates) {@code vmha-host-<host>}. Each renewal writes a later {@code renewTime}
    * than the last, even if the agent's clock stands still, so the operator always sees a change.
+   *
+   * @param runSince when the agent's current run began ({@link AgentRun}), written as {@code
+   *     acquireTime}
    */
-  void renewHeartbeat(Instant now) {
+  void renewHeartbeat(Instant now, Instant runSince) {
     Instant renewTime = now.isAfter(lastRenewTime) ? now : lastRenewTime.plus(1, ChronoUnit.MICROS);
     renewOrCreate(
-        client, namespace, VmhaApi.hostLeaseName(host), labels(), host, durationSeconds, renewTime);
+        client,
+        namespace,
+        VmhaApi.hostLeaseName(host),
+        labels(),
+        host,
+        durationSeconds,
+        renewTime,
+        runSince);
     lastRenewTime = renewTime;
   }
 
@@ -154,7 +164,8 @@ public final class Leases {
 
   /**
    * Writes {@code holderIdentity}, {@code leaseDurationSeconds}, {@code renewTime} and the labels
-   * of a Lease by JSON merge patch (one request, no read), creating the Lease if it is missing.
+   * of a Lease by JSON merge patch (one request, no read), creating the Lease if it is missing;
+   * {@code acquireTime} too unless it is null (a Lease created then takes the renewal's time).
    */
   public static void renewOrCreate(
       KubernetesClient client,
@@ -163,15 +174,16 @@ public final class Leases {
       Map<String, String> labels,
       String holder,
       int durationSeconds,
-      Instant renewTime) {
-    Map<String, Object> patch =
-        Map.of(
-            "metadata", Map.of("labels", labels),
-            "spec",
-                Map.of(
-                    "holderIdentity", holder,
-                    "leaseDurationSeconds", durationSeconds,
-                    "renewTime", microTime(renewTime)));
+      Instant renewTime,
+      Instant acquireTime) {
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("holderIdentity", holder);
+    spec.put("leaseDurationSeconds", durationSeconds);
+    spec.put("renewTime", microTime(renewTime));
+    if (acquireTime != null) {
+      spec.put("acquireTime", microTime(acquireTime));
+    }
+    Map<String, Object> patch = Map.of("metadata", Map.of("labels", labels), "spec", spec);
     try {
       client
           .leases()
@@ -194,7 +206,10 @@ public final class Leases {
               .withNewSpec()
               .withHolderIdentity(holder)
               .withLeaseDurationSeconds(durationSeconds)
-              .withAcquireTime(renewTime.atZone(ZoneOffset.UTC))
+              .withAcquireTime(
+                  (acquireTime == null ? renewTime : acquireTime)
+                      .truncatedTo(ChronoUnit.MICROS)
+                      .atZone(ZoneOffset.UTC))
               .withRenewTime(renewTime.atZone(ZoneOffset.UTC))
               .endSpec()
               .build();

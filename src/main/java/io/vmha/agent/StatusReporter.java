@@ -33,6 +33,7 @@ final class StatusReporter {
   private volatile boolean statusWritten;
 
   private final java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents;
+  private final AgentRun run;
 
   StatusReporter(
       KubernetesClient client,
@@ -42,7 +43,9 @@ final class StatusReporter {
       String agentVersion,
       AgentSettingsReport settingsReport,
       List<String> peerKeys,
-      java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents) {
+      java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents,
+      AgentRun run) {
+    this.run = run;
     this.peerKeys = List.copyOf(peerKeys);
     this.guestAgents = guestAgents;
     this.client = client;
@@ -85,6 +88,7 @@ final class StatusReporter {
     report.setFenced(fenced);
     report.setSettings(settingsReport);
     report.setSelfFencedAt(selfFencedAt);
+    report.setRunSince(Leases.microTime(run.since()));
     String content = toJson(report);
     AgentReport seen = work.status().getReported();
     boolean wiped = seen == null || seen.getEndpoint() == null;

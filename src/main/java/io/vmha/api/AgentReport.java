@@ -46,6 +46,10 @@ public class AgentReport {
   private String reportTime;
 
   @JsonPropertyDescription(
+      "When the agent's current run began (RFC 3339, agent clock): its start, or its resume after a self-fence. Its heartbeat Lease carries the same instant as spec.acquireTime; the operator trusts the report only while the two agree, since a report of an earlier run describes instances the host may no longer run.")
+  private String runSince;
+
+  @JsonPropertyDescription(
       "The timings, fencing policy and failover threshold the agent runs with; the operator marks the host NonOperational (condition SettingsMatch=False) if they differ from its own.")
   private AgentSettingsReport settings;
 
@@ -155,5 +159,13 @@ public class AgentReport {
 
   public void setReportTime(String reportTime) {
     this.reportTime = reportTime;
+  }
+
+  public String getRunSince() {
+    return runSince;
+  }
+
+  public void setRunSince(String runSince) {
+    this.runSince = runSince;
   }
 }

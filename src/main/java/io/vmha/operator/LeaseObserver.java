@@ -27,6 +27,10 @@ final class LeaseObserver {
       if (host != null && fleet.heartbeats().observe(HeartbeatTracker.hostKey(host), renew)) {
         fleet.hostHeartbeat(host);
       }
+      if (host != null && previous != null && !acquired(previous).equals(acquired(lease))) {
+        // the agent began a new run: its report of the new run may already be waiting for it
+        fleet.leaseChanged();
+      }
     } else if ("spm".equals(kind)) {
       fleet.heartbeats().observe(HeartbeatTracker.SPM_KEY, renew);
       if (previous == null || !java.util.Objects.equals(holder(previous), holder(lease))) {
@@ -68,6 +72,12 @@ final class LeaseObserver {
 
   private static String holder(Lease lease) {
     return lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  private static String acquired(Lease lease) {
+    return lease.getSpec() == null || lease.getSpec().getAcquireTime() == null
+        ? ""
+        : lease.getSpec().getAcquireTime().toString();
   }
 
   private static String renewTime(Lease lease) {

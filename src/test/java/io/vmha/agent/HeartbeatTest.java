@@ -41,6 +41,7 @@ class HeartbeatTest {
           ticker,
           ticker.nanos() - Duration.ofSeconds(5).toNanos());
   int resumes;
+  final AgentRun run = new AgentRun(Instant.parse("2029-12-31T23:00:00Z"));
 
   @AfterEach
   void stop() {
@@ -62,6 +63,7 @@ class HeartbeatTest {
         Duration.ofSeconds(2),
         timer,
         Runnable::run,
+        run,
         () -> resumes++);
   }
 
@@ -114,6 +116,26 @@ class HeartbeatTest {
     assertThat(fencing.isFenced()).isFalse();
     assertThat(resumes).isEqualTo(1);
     assertThat(lease("hb-d").getSpec().getHolderIdentity()).isEqualTo("hb-d");
+  }
+
+  /**
+   * The operator trusts a report only while it names the run the Lease names: after a resume the
+   * Lease names a new run, so the report of before the fence (its stopped VMs shown running) is not
+   * believed until the resumed agent reports.
+   */
+  @Test
+  void aResumeBeginsANewRunThatTheLeaseNames() {
+    Heartbeat heartbeat = heartbeat("hb-f", client);
+    heartbeat.beat();
+    var before = lease("hb-f").getSpec().getAcquireTime();
+    assertThat(before.toInstant()).isEqualTo(Instant.parse("2029-12-31T23:00:00Z"));
+
+    fencing.fenced();
+    ticker.advance(GRACE);
+    heartbeat.beat();
+    assertThat(fencing.isFenced()).isFalse();
+    var after = lease("hb-f").getSpec().getAcquireTime();
+    assertThat(after.toInstant()).isAfter(before.toInstant()).isEqualTo(run.since());
   }
 
   @Test

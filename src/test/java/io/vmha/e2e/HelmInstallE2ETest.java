@@ -167,7 +167,8 @@ class HelmInstallE2ETest {
         Map.of(VmhaApi.LEASE_KIND_LABEL, "guest"),
         "guest-of-web",
         10,
-        java.time.Instant.now());
+        java.time.Instant.now(),
+        null);
     assertThat(
             fleet
                 .api

@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 final class FakeAgents implements AutoCloseable {
   enum Fault {
     AGENT_DOWN,
+    /** The agent renews its heartbeat but has not written a report of its current run yet. */
+    REPORT_HELD,
     STORAGE_DOWN,
     NETWORK_DOWN
   }
@@ -40,6 +42,10 @@ final class FakeAgents implements AutoCloseable {
   private final Set<String> running = ConcurrentHashMap.newKeySet();
 
   private final Set<String> guestAgents = ConcurrentHashMap.newKeySet();
+
+  /** When each host's agent began its current run: its Lease's acquireTime and its reports'. */
+  private final Map<String, ZonedDateTime> runs = new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
 
   FakeAgents(KubernetesClient client, String leaseNamespace, long intervalMillis) {
@@ -50,6 +56,7 @@ final class FakeAgents implements AutoCloseable {
 
   void add(String host) {
     hosts.put(host, ConcurrentHashMap.newKeySet());
+    runs.put(host, now());
   }
 
   // faults land between ticks: a crashed host's agent cannot report once more without its
@@ -72,6 +79,11 @@ final class FakeAgents implements AutoCloseable {
   /** The host is back (rebooted): its agent renews and reports again. */
   synchronized void recover(String host) {
     hosts.get(host).remove(Fault.AGENT_DOWN);
+    runs.put(host, now());
+  }
+
+  private static ZonedDateTime now() {
+    return ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
   }
 
   /** A guest agent in this VM renews its own Lease while the VM runs anywhere. */
@@ -100,7 +112,10 @@ final class FakeAgents implements AutoCloseable {
       if (entry.getValue().contains(Fault.AGENT_DOWN)) {
         continue;
       }
-      renew(VmhaApi.hostLeaseName(host), host, "host", leaseNamespace);
+      renewHost(host);
+      if (entry.getValue().contains(Fault.REPORT_HELD)) {
+        continue;
+      }
       boolean storage = !entry.getValue().contains(Fault.STORAGE_DOWN);
       boolean network = !entry.getValue().contains(Fault.NETWORK_DOWN);
       VmHost self = client.resources(VmHost.class).withName(host).get();
@@ -175,6 +190,7 @@ final class FakeAgents implements AutoCloseable {
       reported.setReachableRepositories(storage ? repositoriesFor(host) : List.of());
       reported.setInstances(instances);
       reported.setFenced(fencingRequested);
+      reported.setRunSince(runs.get(host).toInstant().toString());
       io.vmha.kube.StatusFields.write(
           client.resources(VmHost.class).withName(host).subresource("status"),
           self != null && self.getStatus() != null,
@@ -226,6 +242,17 @@ final class FakeAgents implements AutoCloseable {
       }
     }
     return names;
+  }
+
+  private void renewHost(String host) {
+    renew(VmhaApi.hostLeaseName(host), host, "host", leaseNamespace);
+    Lease lease =
+        client.leases().inNamespace(leaseNamespace).withName(VmhaApi.hostLeaseName(host)).get();
+    var acquired = lease.getSpec().getAcquireTime();
+    if (acquired == null || !runs.get(host).toInstant().equals(acquired.toInstant())) {
+      lease.getSpec().setAcquireTime(runs.get(host));
+      client.leases().inNamespace(leaseNamespace).resource(lease).update();
+    }
   }
 
   private void renew(String name, String holder, String kind, String namespace) {

@@ -73,4 +73,43 @@ class LocalRepositoryTest {
         });
     assertThat(fleet.agents.runs("pacific", "build")).isTrue();
   }
+
+  /**
+   * A host back from a crash renews before it reports: its report of before the crash still shows
+   * the VM running. The VM waits for a report of the agent's new run instead of being counted
+   * running on a host that does not run it.
+   */
+  @Test
+  void aHostBackFromACrashIsNotJudgedByItsReportOfBefore() {
+    fleet.apply(
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: cache, namespace: seed}
+        spec: {image: {repository: pacific-local, path: images/cache.qcow2}, cpus: 1, memoryMiB: 1024}
+        """);
+    eventually(
+        () -> assertThat(fleet.vm("seed", "cache").getStatus().getPhase()).isEqualTo("Running"));
+    fleet.agents.crash("pacific");
+    eventually(
+        () ->
+            assertThat(fleet.vm("seed", "cache").getStatus().getReason())
+                .isEqualTo("WaitingForHost"));
+
+    fleet.agents.fault("pacific", FakeAgents.Fault.REPORT_HELD);
+    fleet.agents.recover("pacific");
+    org.awaitility.Awaitility.await("cache not counted running on its old report")
+        .during(java.time.Duration.ofSeconds(4))
+        .atMost(java.time.Duration.ofSeconds(6))
+        .until(() -> !"Running".equals(fleet.vm("seed", "cache").getStatus().getPhase()));
+
+    fleet.agents.heal("pacific", FakeAgents.Fault.REPORT_HELD);
+    eventually(
+        () -> {
+          VirtualMachine vm = fleet.vm("seed", "cache");
+          assertThat(vm.getStatus().getPhase()).isEqualTo("Running");
+          assertThat(vm.getStatus().getHost()).isEqualTo("pacific");
+          assertThat(fleet.agents.runs("pacific", vm.getStatus().getInstanceName())).isTrue();
+        });
+  }
 }

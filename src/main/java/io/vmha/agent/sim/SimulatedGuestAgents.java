@@ -82,7 +82,8 @@ final class SimulatedGuestAgents implements Runnable {
           Map.of(VmhaApi.LEASE_KIND_LABEL, "guest"),
           instance.name(),
           (int) Math.max(1, options.guestLeaseDuration().toSeconds()),
-          options.clock().instant());
+          options.clock().instant(),
+          null);
     } catch (RuntimeException e) {
       LOG.debug("guest agent of {} could not renew its Lease: {}", instance.vmKey(), e.toString());
     }
