@@ -68,6 +68,13 @@ public interface HypervisorDriver {
    */
   void migrate(InstanceRef instance, String targetHost) throws DriverException;
 
+  /**
+   * Cancels a live migration of the instance still in flight: its {@link #migrate} call then fails
+   * and the instance stays here. Nothing happens if none is in flight or it has gone too far to be
+   * cancelled. The default does nothing: a driver whose migrations cannot be cancelled.
+   */
+  default void abortMigration(InstanceRef instance) throws DriverException {}
+
   /** Every instance defined on the hypervisor, including ones vmha did not start. */
   List<Instance> instances();
 

@@ -31,7 +31,13 @@ final class InstanceKeeper {
   private final Executor migrations;
   private final SelfFencing fencing;
   private final Runnable wake;
-  private final Set<InstanceRef> migrating = ConcurrentHashMap.newKeySet();
+
+  /** Migrations in flight: instance → target host. */
+  private final Map<InstanceRef, String> migrating = new ConcurrentHashMap<>();
+
+  /** In-flight migrations the operator called off, whose cancellation was asked of the driver. */
+  private final Set<InstanceRef> callingOff = ConcurrentHashMap.newKeySet();
+
   private final Map<InstanceRef, Instance> failedStarts = new HashMap<>();
   private final Map<InstanceRef, MigrationFailures> failedMigrations = new ConcurrentHashMap<>();
 
@@ -85,7 +91,7 @@ final class InstanceKeeper {
         continue;
       }
       wanted.add(name);
-      if (instance != null || failedStarts.containsKey(name) || migrating.contains(name)) {
+      if (instance != null || failedStarts.containsKey(name) || migrating.containsKey(name)) {
         continue;
       }
       start(vm);
@@ -132,13 +138,25 @@ final class InstanceKeeper {
     Map<InstanceRef, Instance> instances = instancesByRef();
     long now = System.nanoTime();
     // failures count for one migration only: once the operator aborts it, a later one starts anew
-    Set<InstanceRef> leaving = new HashSet<>();
+    Map<InstanceRef, String> leaving = new HashMap<>();
     for (PlacedVm vm : work.placed()) {
       if (vm.instanceName() != null && vm.migratingAwayFrom(me)) {
-        leaving.add(vm.instance());
+        leaving.put(vm.instance(), vm.migrationTarget());
       }
     }
-    failedMigrations.keySet().retainAll(leaving);
+    failedMigrations.keySet().retainAll(leaving.keySet());
+    Set<InstanceRef> calledOff = new HashSet<>();
+    for (PlacedVm vm : work.placed()) {
+      // still placed here without this migration: the operator aborted it. A VM no longer in the
+      // work at all may have just completed its migration: nothing to call off then
+      if (vm.instanceName() != null
+          && me.equals(vm.host())
+          && migrating.containsKey(vm.instance())
+          && !migrating.get(vm.instance()).equals(leaving.get(vm.instance()))) {
+        calledOff.add(vm.instance());
+      }
+    }
+    callOff(calledOff);
     for (PlacedVm vm : work.placed()) {
       InstanceRef name = vm.instanceName() == null ? null : vm.instance();
       if (name == null || !vm.migratingAwayFrom(me) || !instances.containsKey(name)) {
@@ -149,7 +167,7 @@ final class InstanceKeeper {
       if (failures != null && failures.target().equals(target) && now - failures.retryAt() < 0) {
         continue; // backing off: a migration that fails at once must not become a tight loop
       }
-      if (!migrating.add(name)) {
+      if (migrating.putIfAbsent(name, target) != null) {
         continue;
       }
       if (failures == null) {
@@ -177,9 +195,36 @@ final class InstanceKeeper {
               }
             } finally {
               migrating.remove(name);
+              callingOff.remove(name);
               wake.run();
             }
           });
+    }
+  }
+
+  /**
+   * A migration the operator called off (its target was lost, the VM was stopped) must not finish
+   * on its own later: the copy it would leave on the target is one nobody tracks, and the instance
+   * here would be gone. The driver cancels it; the migration then fails and the instance stays.
+   */
+  private void callOff(Set<InstanceRef> calledOff) {
+    for (InstanceRef instance : calledOff) {
+      String target = migrating.get(instance);
+      if (target == null || !callingOff.add(instance)) {
+        continue;
+      }
+      LOG.warn(
+          "agent of {}: the migration of {} to {} was called off: cancelling it",
+          me,
+          instance,
+          target);
+      try {
+        driver.abortMigration(instance);
+      } catch (DriverException | RuntimeException e) {
+        callingOff.remove(instance); // asked again next pass
+        LOG.warn(
+            "agent of {}: could not cancel the migration of {}: {}", me, instance, e.getMessage());
+      }
     }
   }
 
@@ -226,7 +271,7 @@ final class InstanceKeeper {
       }
       InstanceRef listed = new InstanceRef(item.getVm(), item.getName());
       failedStarts.remove(listed);
-      if (instances.containsKey(listed) && !migrating.contains(listed)) {
+      if (instances.containsKey(listed) && !migrating.containsKey(listed)) {
         stopInstance(listed, "the operator listed it (" + item.getReason() + ")");
       }
     }
@@ -253,7 +298,7 @@ final class InstanceKeeper {
         .map(PlacedVm::instance)
         .forEach(mayResume::add);
     for (Instance instance : driver.instances()) {
-      if (migrating.contains(instance.ref())) {
+      if (migrating.containsKey(instance.ref())) {
         continue;
       }
       try {

@@ -94,4 +94,74 @@ class InstanceKeeperTest {
     keeper.runPlaced(work(placed("vm-1", PlacedVm.STARTING, "ik-b")));
     assertThat(keeper.toReport()).isEmpty();
   }
+
+  /** Migrations that run until they are cancelled, as a slow real one does. */
+  static final class CancellableMigrations extends FenceTest.DelegatingDriver {
+    final java.util.concurrent.CountDownLatch cancelled =
+        new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.atomic.AtomicInteger cancels =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    CancellableMigrations(SimulatedDriver inner) {
+      super(inner);
+    }
+
+    @Override
+    public void migrate(InstanceRef instance, String targetHost) throws DriverException {
+      try {
+        cancelled.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new DriverException("migration of " + instance + " cancelled");
+    }
+
+    @Override
+    public void abortMigration(InstanceRef instance) {
+      cancels.incrementAndGet();
+      cancelled.countDown();
+    }
+  }
+
+  static PlacedVm migrating(String name, String target) {
+    PlacedVm vm = placed(name, "Migrating", ME);
+    return new PlacedVm(
+        vm.key(),
+        vm.instanceName(),
+        vm.phase(),
+        vm.host(),
+        target,
+        vm.resources(),
+        vm.image(),
+        vm.problem(),
+        vm.templateImage());
+  }
+
+  /**
+   * The operator aborted a migration still in flight (the VM is back to Running here, without a
+   * target): the agent cancels it in the hypervisor, once, and the instance stays; a VM that left
+   * the work (its migration completed) is not cancelled.
+   */
+  @Test
+  void aMigrationTheOperatorCalledOffIsCancelledInTheHypervisor() throws Exception {
+    CancellableMigrations slow = new CancellableMigrations(driver);
+    var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      InstanceKeeper migrator =
+          new InstanceKeeper(ME, slow, Clock.systemUTC(), pool, fencing, () -> {});
+      migrator.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
+      migrator.migrate(work(migrating("vm-1", "ik-b")));
+      migrator.migrate(work());
+      assertThat(slow.cancels).as("a VM gone from the work is not called off").hasValue(0);
+
+      migrator.migrate(work(placed("vm-1", PlacedVm.RUNNING, ME)));
+      migrator.migrate(work(placed("vm-1", PlacedVm.RUNNING, ME)));
+      assertThat(slow.cancels).as("cancelled once").hasValue(1);
+      pool.shutdown();
+      assertThat(pool.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(running()).containsExactly("vm-1");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

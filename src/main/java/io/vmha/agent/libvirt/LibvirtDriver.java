@@ -53,13 +53,18 @@ import org.slf4j.LoggerFactory;
 public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LibvirtDriver.class);
 
-  /** Flags of a vmha live migration: live, peer to peer, persistent on the target, gone here. */
+  /**
+   * Flags of a vmha live migration: live, peer to peer, persistent on the target, gone here, and
+   * auto-converge: a guest that dirties memory faster than the link carries it is slowed down until
+   * the migration completes, instead of the migration never ending.
+   */
   public static final int MIGRATION_FLAGS =
       Domain.MigrateFlags.LIVE
           | Domain.MigrateFlags.PEER2PEER
           | Domain.MigrateFlags.PERSIST_DEST
           | Domain.MigrateFlags.UNDEFINE_SOURCE
-          | Domain.MigrateFlags.ABORT_ON_ERROR;
+          | Domain.MigrateFlags.ABORT_ON_ERROR
+          | Domain.MigrateFlags.AUTO_CONVERGE;
 
   /** Performs a live migration of a domain to another host's libvirt. */
   @FunctionalInterface
@@ -269,6 +274,11 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   @Override
   public void migrate(InstanceRef instance, String targetHost) throws DriverException {
     migration.migrate(instance, targetHost);
+  }
+
+  @Override
+  public void abortMigration(InstanceRef instance) throws DriverException {
+    migration.abort(instance);
   }
 
   // ---- what the agent reports -------------------------------------------------------------------

@@ -63,4 +63,26 @@ final class LiveMigration {
           e);
     }
   }
+
+  /**
+   * Aborts the domain's job ({@code virDomainAbortJob}): an outgoing migration then fails and the
+   * domain runs on here. No job (or no domain) is nothing to abort.
+   */
+  void abort(InstanceRef instance) throws DriverException {
+    try {
+      Domain domain = domains.find(instance);
+      if (domain == null) {
+        return;
+      }
+      domain.abortJob();
+      LOG.info("libvirt: aborted the migration of {}", domain.getName());
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.is(e, org.libvirt.Error.ErrorNumber.VIR_ERR_OPERATION_INVALID)
+          || LibvirtErrors.is(e, org.libvirt.Error.ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+        return; // no job active: finished or never began
+      }
+      throw new DriverException(
+          "could not abort the migration of " + instance + ": " + message(e), e);
+    }
+  }
 }

@@ -37,6 +37,7 @@ class RealGuestTest {
 
   JsonNode hosts;
   final Map<String, LibvirtDriver> drivers = new HashMap<>();
+  final Map<String, String> uris = new HashMap<>();
   Path shared;
   Path serialLog;
 
@@ -53,7 +54,6 @@ class RealGuestTest {
       Files.copy(
           Path.of(hosts.path("baseImage").asText()), image, StandardCopyOption.REPLACE_EXISTING);
     }
-    Map<String, String> uris = new HashMap<>();
     hosts.path("hosts").forEach(h -> uris.put(h.path("name").asText(), h.path("uri").asText()));
     Assumptions.assumeTrue(uris.size() >= 2, "real guest tests need two hosts (up 2)");
     DomainXml.Boot boot =
@@ -173,6 +173,65 @@ class RealGuestTest {
     } finally {
       Files.deleteIfExists(image);
     }
+  }
+
+  /**
+   * A migration the operator called off is cancelled in libvirt: the guest runs on where it was,
+   * nothing of it is left on the target, its ticks carry on. Without the cancellation the migration
+   * would finish later, leaving the only copy on a host that no longer expects it.
+   */
+  @Test
+  void aMigrationCalledOffIsAbortedAndTheGuestRunsOnWhereItWas() throws Exception {
+    drivers
+        .get("hv1")
+        .startFromTemplate(
+            GUEST, new Resources(1, 128L), new ImageRef("shared", "images/base.qcow2"));
+    await("ticks").atMost(Duration.ofSeconds(90)).until(() -> lastTick() >= 2);
+    // 1 MiB/s: the 128 MiB guest would take minutes to move
+    virsh(
+        "hv1",
+        "migrate-setspeed",
+        DomainXml.domainName(GUEST.vmKey(), GUEST.name()),
+        "--bandwidth",
+        "1");
+    var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      var migration =
+          pool.submit(
+              () -> {
+                drivers.get("hv1").migrate(GUEST, "hv2");
+                return null;
+              });
+      Thread.sleep(3000);
+      assertThat(migration.isDone()).as("still migrating after 3 s").isFalse();
+      long abortedAt = System.nanoTime();
+      drivers.get("hv1").abortMigration(GUEST);
+      var failed =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.ExecutionException.class,
+              () -> migration.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      System.out.printf(
+          "called-off migration ended %d ms after the abort: %s%n",
+          Duration.ofNanos(System.nanoTime() - abortedAt).toMillis(),
+          failed.getCause().getMessage());
+      assertThat(failed.getCause()).isInstanceOf(DriverException.class);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(running("hv1")).as("the guest runs on hv1").isTrue();
+    assertThat(drivers.get("hv2").instances())
+        .as("nothing of it on hv2")
+        .noneMatch(i -> i.name().equals(GUEST.name()));
+    int before = lastTick();
+    await("the guest ticks on").atMost(Duration.ofSeconds(30)).until(() -> lastTick() > before);
+  }
+
+  void virsh(String host, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("virsh", "-c", uris.get(host)));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
   }
 
   boolean running(String host) {
