@@ -444,6 +444,19 @@ log_outputs = "3:file:/var/log/libvirt/virtlockd.log"
 EOF
 }
 
+# Runs a daemon without the file descriptors this script's caller left open: the daemon outlives
+# the script, and an inherited descriptor would stay open as long as it runs (a lock taken with
+# flock around 'up' stayed held by every libvirtd and virtlockd).
+without_inherited_fds() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+    done
+    exec "$@"
+  )
+}
+
 # Runs inside the host's network namespace and a fresh mount + UTS namespace (see start_host);
 # the daemons keep those namespaces alive after this returns.
 in_host() {
@@ -455,9 +468,9 @@ in_host() {
   mount --bind "$CACHE_DIR" /var/cache/libvirt
   mount --bind "$run/libvirt" /run/libvirt
   # virtlockd first: libvirtd's lock plugin sets up the lockspace when it loads.
-  virtlockd -d -p "$run/virtlockd.pid" -f /etc/libvirt/virtlockd.conf </dev/null >>"$hd/log/daemons.out" 2>&1
+  without_inherited_fds virtlockd -d -p "$run/virtlockd.pid" -f /etc/libvirt/virtlockd.conf </dev/null >>"$hd/log/daemons.out" 2>&1
   LD_PRELOAD=$SHIM VMHA_SHARED_FS_DIR=$(realpath "$SHARED_DIR") \
-    libvirtd -d -l -p "$run/libvirtd.pid" -f /etc/libvirt/libvirtd.conf </dev/null >>"$hd/log/daemons.out" 2>&1
+    without_inherited_fds libvirtd -d -l -p "$run/libvirtd.pid" -f /etc/libvirt/libvirtd.conf </dev/null >>"$hd/log/daemons.out" 2>&1
 }
 
 start_host() {
