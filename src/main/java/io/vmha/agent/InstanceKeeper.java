@@ -145,15 +145,15 @@ final class InstanceKeeper {
       }
     }
     failedMigrations.keySet().retainAll(leaving.keySet());
-    Set<InstanceRef> calledOff = new HashSet<>();
+    Map<InstanceRef, String> calledOff = new HashMap<>();
     for (PlacedVm vm : work.placed()) {
       // still placed here without this migration: the operator aborted it. A VM no longer in the
       // work at all may have just completed its migration: nothing to call off then
-      if (vm.instanceName() != null
+      String inFlightTo = vm.instanceName() == null ? null : migrating.get(vm.instance());
+      if (inFlightTo != null
           && me.equals(vm.host())
-          && migrating.containsKey(vm.instance())
-          && !migrating.get(vm.instance()).equals(leaving.get(vm.instance()))) {
-        calledOff.add(vm.instance());
+          && !inFlightTo.equals(leaving.get(vm.instance()))) {
+        calledOff.put(vm.instance(), inFlightTo);
       }
     }
     callOff(calledOff);
@@ -207,10 +207,11 @@ final class InstanceKeeper {
    * on its own later: the copy it would leave on the target is one nobody tracks, and the instance
    * here would be gone. The driver cancels it; the migration then fails and the instance stays.
    */
-  private void callOff(Set<InstanceRef> calledOff) {
-    for (InstanceRef instance : calledOff) {
-      String target = migrating.get(instance);
-      if (target == null || !callingOff.add(instance)) {
+  private void callOff(Map<InstanceRef, String> calledOff) {
+    for (var entry : calledOff.entrySet()) {
+      InstanceRef instance = entry.getKey();
+      String target = entry.getValue();
+      if (!callingOff.add(instance)) {
         continue;
       }
       LOG.warn(

@@ -112,7 +112,7 @@ final class FakeAgents implements AutoCloseable {
       if (entry.getValue().contains(Fault.AGENT_DOWN)) {
         continue;
       }
-      renewHost(host);
+      renew(VmhaApi.hostLeaseName(host), host, "host", leaseNamespace, runs.get(host));
       if (entry.getValue().contains(Fault.REPORT_HELD)) {
         continue;
       }
@@ -244,18 +244,15 @@ final class FakeAgents implements AutoCloseable {
     return names;
   }
 
-  private void renewHost(String host) {
-    renew(VmhaApi.hostLeaseName(host), host, "host", leaseNamespace);
-    Lease lease =
-        client.leases().inNamespace(leaseNamespace).withName(VmhaApi.hostLeaseName(host)).get();
-    var acquired = lease.getSpec().getAcquireTime();
-    if (acquired == null || !runs.get(host).toInstant().equals(acquired.toInstant())) {
-      lease.getSpec().setAcquireTime(runs.get(host));
-      client.leases().inNamespace(leaseNamespace).resource(lease).update();
-    }
+  private void renew(String name, String holder, String kind, String namespace) {
+    renew(name, holder, kind, namespace, null);
   }
 
-  private void renew(String name, String holder, String kind, String namespace) {
+  /**
+   * @param acquired the Lease's acquireTime (a host agent's current run), or null to leave it
+   */
+  private void renew(
+      String name, String holder, String kind, String namespace, ZonedDateTime acquired) {
     ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
     Lease lease = client.leases().inNamespace(namespace).withName(name).get();
     if (lease == null) {
@@ -272,12 +269,16 @@ final class FakeAgents implements AutoCloseable {
                   .withNewSpec()
                   .withHolderIdentity(holder)
                   .withRenewTime(now)
+                  .withAcquireTime(acquired)
                   .withLeaseDurationSeconds(15)
                   .endSpec()
                   .build())
           .create();
     } else {
       lease.getSpec().setRenewTime(now);
+      if (acquired != null) {
+        lease.getSpec().setAcquireTime(acquired);
+      }
       client.leases().inNamespace(namespace).resource(lease).update();
     }
   }
