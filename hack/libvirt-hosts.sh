@@ -9,6 +9,9 @@
 #   hack/libvirt-hosts.sh crash hvK      SIGKILL all of one host (libvirtd, virtlockd, its
 #                                        QEMUs): a host failure; `up` brings it back, empty
 #   hack/libvirt-hosts.sh isolate|rejoin hvK   take its network link down / up
+#   hack/libvirt-hosts.sh migration-link hvK stall|heal   hvK's incoming live-migration streams
+#                                        (QEMU's ports 49152-49215) get 8 bit/s (stall) or their
+#                                        bandwidth back (heal); libvirtd's own link is untouched
 #   hack/libvirt-hosts.sh storage hvK on|fail|slow|heal|off   hvK sees the shared directory
 #                                        through vmha-faultfs (on; for guests started after it),
 #                                        which then fails every I/O with EIO (fail), delays every
@@ -700,6 +703,27 @@ cmd_link() {
   log "$h link $state"
 }
 
+# A migration network that stalls while the hosts' control link stays up: the target's answers on
+# its migration ports are held back (htb class of 8 bit/s), so the source's stream stops moving.
+cmd_migration_link() {
+  local h=${1:?which host, e.g. hv2} state=${2:?stall or heal}
+  local in=(ip netns exec "vmha-$h")
+  "${in[@]}" tc qdisc del dev eth0 root 2>/dev/null || true
+  case "$state" in
+    stall)
+      "${in[@]}" tc qdisc add dev eth0 root handle 1: htb default 20
+      "${in[@]}" tc class add dev eth0 parent 1: classid 1:10 htb rate 8bit ceil 8bit 2>/dev/null
+      "${in[@]}" tc class add dev eth0 parent 1: classid 1:20 htb rate 10gbit 2>/dev/null
+      # 49152-49215: libvirt's default migration_port_min..max
+      "${in[@]}" tc filter add dev eth0 parent 1: protocol ip prio 1 u32 \
+        match ip sport 49152 0xffc0 flowid 1:10
+      ;;
+    heal) ;;
+    *) die "migration-link $h: stall or heal, not $state" ;;
+  esac
+  log "$h migration link $state"
+}
+
 case "${1:-}" in
   up) cmd_up "${2:-3}" ;;
   down) cmd_down "${2:-}" ;;
@@ -708,6 +732,7 @@ case "${1:-}" in
   isolate) cmd_link down "${2:-}" ;;
   rejoin) cmd_link up "${2:-}" ;;
   storage) cmd_storage "${2:-}" "${3:-}" ;;
+  migration-link) cmd_migration_link "${2:-}" "${3:-}" ;;
   _in-host) in_host "$2" ;;
-  *) sed -n '2,16p' "$SCRIPT"; exit 2 ;;
+  *) sed -n '2,19p' "$SCRIPT"; exit 2 ;;
 esac

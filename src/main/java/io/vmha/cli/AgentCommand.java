@@ -227,6 +227,22 @@ public final class AgentCommand implements Callable<Integer> {
               + " sees, so it carries on across live migrations) instead of a pty.")
   String libvirtSerialLogDir;
 
+  @Option(
+      names = "--libvirt-migration-progress-timeout",
+      defaultValue = "${env:VMHA_LIBVIRT_MIGRATION_PROGRESS_TIMEOUT:-60s}",
+      description =
+          "Abort a live migration whose data still to send reached no new low for this long: a"
+              + " hung target or a stalled link (driver libvirt; default ${DEFAULT-VALUE}).")
+  Duration libvirtMigrationProgressTimeout;
+
+  @Option(
+      names = "--libvirt-migration-time-per-gib",
+      defaultValue = "${env:VMHA_LIBVIRT_MIGRATION_TIME_PER_GIB:-64s}",
+      description =
+          "Abort a live migration that ran longer than this per GiB of guest memory, and never"
+              + " less than the progress timeout (driver libvirt; default ${DEFAULT-VALUE}).")
+  Duration libvirtMigrationTimePerGib;
+
   /** The libvirt settings the options give (driver libvirt). */
   LibvirtAgent.Settings libvirtSettings(String migrationUri) {
     boolean profile =
@@ -245,7 +261,13 @@ public final class AgentCommand implements Callable<Integer> {
                 blankToNull(libvirtCmdline),
                 blankToNull(libvirtCpuModel),
                 libvirtSerialLogDir.isBlank() ? null : Path.of(libvirtSerialLogDir))
-            : io.vmha.agent.libvirt.DomainXml.Boot.DISK);
+            : io.vmha.agent.libvirt.DomainXml.Boot.DISK,
+        new io.vmha.agent.libvirt.MigrationLimits(
+            libvirtMigrationProgressTimeout, libvirtMigrationTimePerGib));
+  }
+
+  private static boolean notPositive(Duration value) {
+    return value.isNegative() || value.isZero();
   }
 
   private static String blankToNull(String value) {
@@ -256,6 +278,13 @@ public final class AgentCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (libvirtKernel.isBlank() && !(libvirtInitrd.isBlank() && libvirtCmdline.isBlank())) {
       err().println("vmha agent: --libvirt-initrd and --libvirt-cmdline need --libvirt-kernel");
+      return 2;
+    }
+    if (notPositive(libvirtMigrationProgressTimeout) || notPositive(libvirtMigrationTimePerGib)) {
+      err()
+          .println(
+              "vmha agent: --libvirt-migration-progress-timeout and --libvirt-migration-time-per-gib"
+                  + " must be positive");
       return 2;
     }
     if (selfFenceAfter.compareTo(hostGracePeriod) >= 0) {

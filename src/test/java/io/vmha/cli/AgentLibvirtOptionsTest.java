@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmha.agent.libvirt.DomainXml;
 import io.vmha.agent.libvirt.LibvirtAgent;
+import io.vmha.agent.libvirt.MigrationLimits;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -51,6 +53,30 @@ class AgentLibvirtOptionsTest {
                 "console=ttyS0",
                 "qemu64",
                 Path.of("/srv/shared")));
+  }
+
+  @Test
+  void aLiveMigrationRunsAtMostAMinuteWithoutProgressAnd64SecondsPerGiB() {
+    assertThat(settings().migrationLimits()).isEqualTo(MigrationLimits.DEFAULT);
+    assertThat(MigrationLimits.DEFAULT.maxTime(16L << 30)).isEqualTo(Duration.ofSeconds(1024));
+    assertThat(
+            settings(
+                    "--libvirt-migration-progress-timeout=30s",
+                    "--libvirt-migration-time-per-gib=2m")
+                .migrationLimits())
+        .isEqualTo(new MigrationLimits(Duration.ofSeconds(30), Duration.ofMinutes(2)));
+  }
+
+  @Test
+  void aMigrationLimitOfZeroIsRefused() {
+    CommandLine cli = VmhaCommand.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err, true));
+    int exit =
+        cli.execute(
+            "agent", "--host=hv1", "--driver=libvirt", "--libvirt-migration-progress-timeout=0s");
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("must be positive");
   }
 
   @Test

@@ -33,8 +33,9 @@ public final class LibvirtAgent implements AutoCloseable {
   /**
    * libvirt settings of {@code vmha agent}, how it watches its VMs, and where it keeps state across
    * restarts ({@code stateDir}: the last heartbeat renewal and the host's peer key; null keeps them
-   * in memory only), the domain type ({@code kvm}; {@code qemu} where there is no KVM) and how its
-   * domains boot ({@link DomainXml.Boot}; null: from their disk).
+   * in memory only), the domain type ({@code kvm}; {@code qemu} where there is no KVM), how its
+   * domains boot ({@link DomainXml.Boot}; null: from their disk) and when a live migration that
+   * overran is aborted.
    */
   public record Settings(
       String uri,
@@ -43,14 +44,15 @@ public final class LibvirtAgent implements AutoCloseable {
       InformerClusterView.VmWatch vmWatch,
       java.nio.file.Path stateDir,
       String domainType,
-      DomainXml.Boot boot) {
+      DomainXml.Boot boot,
+      MigrationLimits migrationLimits) {
     public Settings(String uri, String migrationUri, String bridge) {
       this(uri, migrationUri, bridge, InformerClusterView.VmWatch.FIELD_SELECTOR);
     }
 
     public Settings(
         String uri, String migrationUri, String bridge, InformerClusterView.VmWatch vmWatch) {
-      this(uri, migrationUri, bridge, vmWatch, null, null, null);
+      this(uri, migrationUri, bridge, vmWatch, null, null, null, MigrationLimits.DEFAULT);
     }
 
     AgentJournal journal() {
@@ -105,6 +107,7 @@ public final class LibvirtAgent implements AutoCloseable {
             .bridge(settings.bridge())
             .repositories(() -> mountsRef[0].get())
             .migrationUris(target -> migrationUriOf(viewRef[0], target))
+            .migrationLimits(settings.migrationLimits())
             .build()
             .connect();
     view = InformerClusterView.forHost(client, options.leaseNamespace(), host, settings.vmWatch());

@@ -108,7 +108,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     this.domains = new LibvirtDomains(b.uri);
     this.repositories = new ImageRepositories(b.repositories, b.storageCheck);
     this.networkCheck = b.networkCheck != null ? b.networkCheck : new BridgeCheck(b.bridge);
-    this.migration = new LiveMigration(b.migrationUris, b.migrator, domains);
+    this.migration = new LiveMigration(b.migrationUris, b.migrator, domains, b.migrationLimits);
     this.domainInstances = new DomainInstances(b.clock, domains);
   }
 
@@ -358,6 +358,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
 
   @Override
   public synchronized void close() {
+    migration.close();
     domains.close();
     repositories.close();
   }
@@ -392,6 +393,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     private Predicate<Path> storageCheck;
     private BooleanSupplier networkCheck;
     private Migrator migrator = PEER_TO_PEER;
+    private MigrationLimits migrationLimits = MigrationLimits.DEFAULT;
     private Clock clock = Clock.systemUTC();
 
     private Builder(String uri) {
@@ -456,6 +458,12 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
 
     public Builder migrator(Migrator value) {
       this.migrator = value;
+      return this;
+    }
+
+    /** When a live migration that overran is aborted (default {@link MigrationLimits#DEFAULT}). */
+    public Builder migrationLimits(MigrationLimits value) {
+      this.migrationLimits = Objects.requireNonNull(value);
       return this;
     }
 

@@ -2,8 +2,15 @@ package io.vmha.agent.libvirt;
 
 import static io.vmha.agent.libvirt.LibvirtErrors.message;
 
+import io.vmha.agent.AgentThreads;
 import io.vmha.agent.DriverException;
 import io.vmha.agent.InstanceRef;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
@@ -13,23 +20,33 @@ import org.slf4j.LoggerFactory;
 /**
  * A live migration of an instance to another host: to the target host's {@code
  * status.reported.migrationUri}, found with {@code migrationUris}, by the driver's {@link
- * LibvirtDriver.Migrator} (default {@link LibvirtDriver#PEER_TO_PEER}).
+ * LibvirtDriver.Migrator} (default {@link LibvirtDriver#PEER_TO_PEER}). While it runs a watcher
+ * samples the libvirt job and aborts it when it overruns its {@link MigrationLimits}: a migration
+ * to a hung target or over a stalled link would otherwise hold the guest in a migration for ever.
  */
-final class LiveMigration {
+final class LiveMigration implements AutoCloseable {
   // the driver's logger name: log configuration and readers filter on it
   private static final Logger LOG = LoggerFactory.getLogger(LibvirtDriver.class);
 
   private final Function<String, String> migrationUris;
   private final LibvirtDriver.Migrator migrator;
   private final LibvirtDomains domains;
+  private final MigrationLimits limits;
+  private final ScheduledExecutorService watcher;
 
   LiveMigration(
       Function<String, String> migrationUris,
       LibvirtDriver.Migrator migrator,
-      LibvirtDomains domains) {
+      LibvirtDomains domains,
+      MigrationLimits limits) {
     this.migrationUris = migrationUris;
     this.migrator = migrator;
     this.domains = domains;
+    this.limits = limits;
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(1, AgentThreads.daemon("migration-watch"));
+    executor.setRemoveOnCancelPolicy(true);
+    this.watcher = executor;
   }
 
   void migrate(InstanceRef instance, String targetHost) throws DriverException {
@@ -46,11 +63,19 @@ final class LiveMigration {
     if (migrator == null) {
       throw new DriverException("live migration is not configured for this driver");
     }
+    AtomicReference<String> overrun = new AtomicReference<>();
+    ScheduledFuture<?> watch = null;
     try {
       Domain domain = domains.require(instance);
       LOG.info("libvirt: live-migrating {} to {} ({})", domain.getName(), targetHost, destination);
+      MigrationProgress progress =
+          new MigrationProgress(limits, domain.getMaxMemory() * 1024L, System.nanoTime());
+      watch =
+          watcher.scheduleWithFixedDelay(
+              () -> watch(domain, progress, overrun), 500, 500, TimeUnit.MILLISECONDS);
       migrator.migrate(domain, destination);
     } catch (LibvirtException e) {
+      String why = overrun.get() != null ? "aborted: it " + overrun.get() : "failed: " + message(e);
       throw new DriverException(
           "live migration of "
               + instanceName
@@ -58,10 +83,41 @@ final class LiveMigration {
               + targetHost
               + " ("
               + destination
-              + ") failed: "
-              + message(e),
+              + ") "
+              + why,
           e);
+    } finally {
+      if (watch != null) {
+        watch.cancel(false);
+      }
     }
+  }
+
+  /** One look at a running migration's job: aborts it, once, when it overran its limits. */
+  private void watch(Domain domain, MigrationProgress progress, AtomicReference<String> overrun) {
+    if (overrun.get() != null) {
+      return;
+    }
+    try {
+      Optional<String> verdict =
+          progress.sample(System.nanoTime(), domain.getJobInfo().getDataRemaining());
+      if (verdict.isPresent() && overrun.compareAndSet(null, verdict.get())) {
+        LOG.warn(
+            "libvirt: the live migration of {} {}: aborting it", domain.getName(), verdict.get());
+        domain.abortJob();
+      }
+    } catch (LibvirtException e) {
+      // the job ended between two looks, or libvirt is briefly busy: the next look decides
+      LOG.debug("libvirt: could not sample a migration: {}", message(e));
+    } catch (RuntimeException e) {
+      // a task that throws is never run again: this one must keep watching
+      LOG.warn("libvirt: migration watch failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    watcher.shutdownNow();
   }
 
   /**

@@ -40,6 +40,23 @@ class RealGuestTest {
   final Map<String, String> uris = new HashMap<>();
   Path shared;
   Path serialLog;
+  DomainXml.Boot boot;
+
+  LibvirtDriver driver(String name, MigrationLimits limits) throws DriverException {
+    return LibvirtDriver.builder(uris.get(name))
+        .domainType(hosts.path("domainType").asText("qemu"))
+        .repositories(() -> Map.of("shared", shared.toString()))
+        .migrationUris(uris::get)
+        .boot(boot)
+        .migrationLimits(limits)
+        .build()
+        .connect();
+  }
+
+  /** hv1's driver from now on aborts migrations by these limits. */
+  void limitMigrations(MigrationLimits limits) throws DriverException {
+    drivers.put("hv1", driver("hv1", limits)).close();
+  }
 
   @BeforeEach
   void connect() throws Exception {
@@ -63,17 +80,10 @@ class RealGuestTest {
             hosts.path("cmdline").asText(),
             "qemu64",
             shared);
+    this.boot = boot;
     for (String name : List.of("hv1", "hv2")) {
       try {
-        drivers.put(
-            name,
-            LibvirtDriver.builder(uris.get(name))
-                .domainType(hosts.path("domainType").asText("qemu"))
-                .repositories(() -> Map.of("shared", shared.toString()))
-                .migrationUris(uris::get)
-                .boot(boot)
-                .build()
-                .connect());
+        drivers.put(name, driver(name, MigrationLimits.DEFAULT));
       } catch (Exception e) {
         Assumptions.abort(
             "libvirt host " + name + " does not answer (" + e + "): hack/libvirt-hosts.sh up 2");
@@ -224,6 +234,101 @@ class RealGuestTest {
         .noneMatch(i -> i.name().equals(GUEST.name()));
     int before = lastTick();
     await("the guest ticks on").atMost(Duration.ofSeconds(30)).until(() -> lastTick() > before);
+  }
+
+  /**
+   * A migration that goes on too long is aborted by the driver itself: throttled to 1 MiB/s the 128
+   * MiB guest still progresses every second, so it is its time limit that ends it (4 s, the floor a
+   * small guest gets). The guest runs on where it was; nothing is left on the target.
+   */
+  @Test
+  void aMigrationThatOverrunsItsTimeIsAbortedAndTheGuestRunsOnWhereItWas() throws Exception {
+    limitMigrations(new MigrationLimits(Duration.ofSeconds(4), Duration.ofSeconds(8)));
+    bootOnHv1AndThrottle(1);
+    long started = System.nanoTime();
+    DriverException failed =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            DriverException.class, () -> drivers.get("hv1").migrate(GUEST, "hv2"));
+    long tookMs = Duration.ofNanos(System.nanoTime() - started).toMillis();
+    System.out.printf(
+        "migration over its time limit (4 s) ended after %d ms: %s%n", tookMs, failed.getMessage());
+    assertThat(failed.getMessage()).contains("did not finish within 4 s");
+    assertThat(tookMs).isBetween(4000L, 20_000L);
+    theGuestRunsOnHv1AndNothingIsLeftOnHv2();
+  }
+
+  /**
+   * The migration network stalls mid-migration (hv2's answers on its migration ports held to 8
+   * bit/s, its libvirtd's link untouched): the data still to send stops shrinking, and after the
+   * progress timeout the source aborts the migration. Without the limit it would hang until the
+   * link came back, the guest held in a migration all that time.
+   */
+  @Test
+  void aMigrationOverAStalledLinkIsAbortedForLackOfProgress() throws Exception {
+    limitMigrations(new MigrationLimits(Duration.ofSeconds(3), Duration.ofMinutes(10)));
+    bootOnHv1AndThrottle(4);
+    var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      var migration =
+          pool.submit(
+              () -> {
+                drivers.get("hv1").migrate(GUEST, "hv2");
+                return null;
+              });
+      Thread.sleep(2000); // some data on its way first
+      assertThat(migration.isDone()).as("still migrating after 2 s").isFalse();
+      long stalledAt = System.nanoTime();
+      hostsScript("migration-link", "hv2", "stall");
+      var failed =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.ExecutionException.class,
+              () -> migration.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      long tookMs = Duration.ofNanos(System.nanoTime() - stalledAt).toMillis();
+      System.out.printf(
+          "migration over a stalled link ended %d ms after the stall: %s%n",
+          tookMs, failed.getCause().getMessage());
+      assertThat(failed.getCause()).isInstanceOf(DriverException.class);
+      assertThat(failed.getCause().getMessage()).contains("made no progress for 3 s");
+      assertThat(tookMs).isBetween(3000L, 30_000L);
+    } finally {
+      pool.shutdownNow();
+      hostsScript("migration-link", "hv2", "heal");
+    }
+    theGuestRunsOnHv1AndNothingIsLeftOnHv2();
+  }
+
+  void bootOnHv1AndThrottle(int mibPerSecond) throws Exception {
+    drivers
+        .get("hv1")
+        .startFromTemplate(
+            GUEST, new Resources(1, 128L), new ImageRef("shared", "images/base.qcow2"));
+    await("ticks").atMost(Duration.ofSeconds(90)).until(() -> lastTick() >= 2);
+    virsh(
+        "hv1",
+        "migrate-setspeed",
+        DomainXml.domainName(GUEST.vmKey(), GUEST.name()),
+        "--bandwidth",
+        String.valueOf(mibPerSecond));
+  }
+
+  void theGuestRunsOnHv1AndNothingIsLeftOnHv2() throws Exception {
+    assertThat(running("hv1")).as("the guest runs on hv1").isTrue();
+    await("nothing of it left on hv2")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                drivers.get("hv2").instances().stream()
+                    .noneMatch(i -> i.name().equals(GUEST.name())));
+    int before = lastTick();
+    await("the guest ticks on").atMost(Duration.ofSeconds(30)).until(() -> lastTick() > before);
+  }
+
+  static void hostsScript(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("bash", "hack/libvirt-hosts.sh"));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
   }
 
   void virsh(String host, String... args) throws Exception {
