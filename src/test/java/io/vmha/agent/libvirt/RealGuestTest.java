@@ -192,18 +192,7 @@ class RealGuestTest {
    */
   @Test
   void aMigrationCalledOffIsAbortedAndTheGuestRunsOnWhereItWas() throws Exception {
-    drivers
-        .get("hv1")
-        .startFromTemplate(
-            GUEST, new Resources(1, 128L), new ImageRef("shared", "images/base.qcow2"));
-    await("ticks").atMost(Duration.ofSeconds(90)).until(() -> lastTick() >= 2);
-    // 1 MiB/s: the 128 MiB guest would take minutes to move
-    virsh(
-        "hv1",
-        "migrate-setspeed",
-        DomainXml.domainName(GUEST.vmKey(), GUEST.name()),
-        "--bandwidth",
-        "1");
+    bootOnHv1AndThrottle(1); // 1 MiB/s: the 128 MiB guest would take minutes to move
     var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       var migration =
@@ -228,12 +217,7 @@ class RealGuestTest {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(running("hv1")).as("the guest runs on hv1").isTrue();
-    assertThat(drivers.get("hv2").instances())
-        .as("nothing of it on hv2")
-        .noneMatch(i -> i.name().equals(GUEST.name()));
-    int before = lastTick();
-    await("the guest ticks on").atMost(Duration.ofSeconds(30)).until(() -> lastTick() > before);
+    theGuestRunsOnHv1AndNothingIsLeftOnHv2();
   }
 
   /**
@@ -324,15 +308,15 @@ class RealGuestTest {
   }
 
   static void hostsScript(String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("bash", "hack/libvirt-hosts.sh"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
+    run(List.of("bash", "hack/libvirt-hosts.sh"), args);
   }
 
   void virsh(String host, String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("virsh", "-c", uris.get(host)));
+    run(List.of("virsh", "-c", uris.get(host)), args);
+  }
+
+  static void run(List<String> program, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(program);
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(process.getInputStream().readAllBytes());
