@@ -11,8 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A Lease first seen after the operator started counts as renewed at that moment, so an operator
  * restart gives every host a fresh grace period (H5). That first sighting is not a renewal the
- * operator saw happen, though: {@link #renewedSinceStart} stays false until the Lease changes
- * again, and a new leader judges a host by what the previous one wrote until then.
+ * operator saw happen, though, and neither is one it saw while it followed another leader: a host
+ * may have died since, and the old leader found it dead. {@link #renewedSince} is false until the
+ * Lease changes after the replica began to lead, and a new leader judges a host by what the
+ * previous one wrote until then.
  *
  * <p>When no host renewal at all reaches the operator for longer than a blind gap (two heartbeat
  * intervals), the operator itself was most likely cut off from the API server (its watches stalled,
@@ -74,11 +76,30 @@ public final class HeartbeatTracker {
   }
 
   /**
-   * Whether this operator saw the Lease change after it first saw it: a renewal of its own eyes.
+   * Whether this operator saw the Lease change at or after {@code since}, having seen it before: a
+   * renewal of its own eyes.
    */
-  public boolean renewedSinceStart(String key) {
+  public boolean renewedSince(String key, Instant since) {
+    Seen s = seen.get(key);
+    return s != null && s.renewal() && !s.at().isBefore(since);
+  }
+
+  /**
+   * Whether this operator saw the Lease change at least once after it first saw it: then {@link
+   * #lastSeen} is when the host last renewed, by this operator's clock, not a first sighting.
+   */
+  public boolean seenRenewing(String key) {
     Seen s = seen.get(key);
     return s != null && s.renewal();
+  }
+
+  /**
+   * Whether no host renewal has reached this operator for longer than the blind gap: its view of
+   * the Leases is not live, and a host's silence may be its own.
+   */
+  public boolean blind(Instant now) {
+    Instant last = lastHostRenewal;
+    return last == null || java.time.Duration.between(last, now).compareTo(blindGap) > 0;
   }
 
   /** When the Lease was last seen renewed, or null if never. */

@@ -90,7 +90,7 @@ final class SnapshotBuilder {
         continue; // the schema requires capacity; nothing else could be placed here anyway
       }
       hostObjects.put(host.getMetadata().getName(), host);
-      hosts.add(hostView(host));
+      hosts.add(hostView(host, now));
       frozen |=
           hasTrueCondition(
               host.getStatus() == null ? null : host.getStatus().getConditions(), "FailoverFrozen");
@@ -162,18 +162,24 @@ final class SnapshotBuilder {
     return cache.list().map(ownWrites::freshest).toList();
   }
 
-  private HostView hostView(VmHost host) {
+  private HostView hostView(VmHost host, Instant now) {
     var spec = host.getSpec();
     var status = host.getStatus();
     String name = host.getMetadata().getName();
     String key = HeartbeatTracker.hostKey(name);
     Instant seen = heartbeats.lastSeen(key);
-    boolean renewed = heartbeats.renewedSinceStart(key);
+    // renewals seen while following another leader do not count: the host may have died since
+    boolean renewed = heartbeats.renewedSince(key, startedAt);
     HostPhase recorded =
         status == null || status.getPhase() == null
             ? null
             : enumOrNull(HostPhase.class, status.getPhase());
-    Instant lastHeartbeat = seen == null || seen.isBefore(startedAt) ? startedAt : seen;
+    // a standby that watched the Lease change while its view was live knows when the host fell
+    // silent: a host that died just before the leader did is failed over without a fresh grace
+    // period. Anything else seen before this replica led gets one (H5).
+    boolean watchedLive = heartbeats.seenRenewing(key) && !heartbeats.blind(now);
+    Instant lastHeartbeat =
+        seen == null || (seen.isBefore(startedAt) && !watchedLive) ? startedAt : seen;
     if (recorded == HostPhase.NotResponding && !renewed) {
       // what the previous leader wrote stands until this one sees the host renew: its grace
       // period is long over, so a fresh one would only delay the failover of its VMs

@@ -51,4 +51,23 @@ class HeartbeatTrackerTest {
     }
     assertThat(tracker.sightRegainedAt()).isNull();
   }
+
+  /**
+   * A standby replica watches the Leases before it leads: a renewal it saw then is no evidence that
+   * the host lives now, only one seen after it began to lead is.
+   */
+  @Test
+  void onlyARenewalSeenSinceLeadershipBeganCounts() {
+    String host = HeartbeatTracker.hostKey("a");
+    tracker.observe(host, "renewal-1");
+    assertThat(tracker.renewedSince(host, clock.instant())).as("a first sighting").isFalse();
+    clock.advance(Duration.ofSeconds(2));
+    tracker.observe(host, "renewal-2");
+    clock.advance(Duration.ofSeconds(20)); // the host dies; the leader dies
+    Instant leading = clock.instant();
+    assertThat(tracker.renewedSince(host, leading)).as("renewed while following").isFalse();
+    clock.advance(Duration.ofSeconds(2));
+    tracker.observe(host, "renewal-3");
+    assertThat(tracker.renewedSince(host, leading)).as("renewed while leading").isTrue();
+  }
 }

@@ -12,9 +12,9 @@ import java.util.Objects;
  *     time: every host then gets a full grace period after an operator restart (H5).
  * @param report the agent's last report, or null if the agent never reported
  * @param recordedPhase the phase the operator last wrote, or null if never
- * @param renewalObserved this operator has seen the host's Lease change since it started: only then
- *     are new VMs placed there (a host that died just before a leader change still looks fresh to
- *     the new leader for a grace period)
+ * @param renewalObserved this operator has seen the host's Lease change since it began to lead:
+ *     only then are new VMs placed there (a host that died just before a leader change still looks
+ *     fresh to the new leader for a grace period)
  */
 public record HostView(
     String name,
