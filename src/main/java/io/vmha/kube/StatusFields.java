@@ -30,6 +30,20 @@ public final class StatusFields {
       boolean statusExists,
       Map<String, ?> fields,
       java.util.Set<String> present) {
+    return write(status, statusExists, fields, present, Map.of());
+  }
+
+  /**
+   * As {@link #write(EditReplacePatchable, boolean, Map, java.util.Set)}, refused by the API server
+   * (422) unless each of {@code expected}'s fields still has the value the writer decided from: a
+   * writer that decided from an old view (a stale leader) changes nothing another changed since.
+   */
+  public static <T extends HasMetadata> T write(
+      EditReplacePatchable<T> status,
+      boolean statusExists,
+      Map<String, ?> fields,
+      java.util.Set<String> present,
+      Map<String, ?> expected) {
     if (!statusExists) {
       ObjectNode body = JSON.createObjectNode();
       ObjectNode values = body.putObject("status");
@@ -42,6 +56,12 @@ public final class StatusFields {
       return status.patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
     }
     ArrayNode ops = JSON.createArrayNode();
+    expected.forEach(
+        (name, value) ->
+            ops.addObject()
+                .put("op", "test")
+                .put("path", "/status/" + name)
+                .set("value", JSON.valueToTree(value)));
     fields.forEach(
         (name, value) -> {
           String path = "/status/" + name;

@@ -80,6 +80,23 @@ final class HostStatusWriter {
     return refreshAt.get();
   }
 
+  /**
+   * The operator's judgement of a host this write was decided from: phase and SPM flag. A leader
+   * that lost its leadership unnoticed (frozen past its renew deadline between guard and send)
+   * decided from a view that may be long gone; the API server refuses its write where the new
+   * leader has judged the host otherwise since.
+   */
+  static Map<String, Object> decidedFrom(VmHostStatus current) {
+    Map<String, Object> expected = new LinkedHashMap<>();
+    if (current.getPhase() != null) {
+      expected.put("phase", current.getPhase());
+    }
+    if (current.getSpm() != null) {
+      expected.put("spm", current.getSpm());
+    }
+    return expected;
+  }
+
   /** Writes {@code status.selfFenceAcknowledged} if the agent reports a newer self-fence. */
   boolean acknowledgeSelfFence(VmHost host) {
     VmHostStatus status = host.getStatus();
@@ -190,7 +207,8 @@ final class HostStatusWriter {
                 .subresource("status"),
             host.getStatus() != null,
             fields,
-            StatusFields.present(host.getStatus()));
+            StatusFields.present(host.getStatus()),
+            decidedFrom(current));
     ownWrites.record(written);
     bookkeepingStale.remove(name);
     if (!health.phase().name().equals(current.getPhase()) && current.getPhase() != null) {

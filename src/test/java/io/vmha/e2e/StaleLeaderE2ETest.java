@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,6 +120,32 @@ class StaleLeaderE2ETest {
         .atMost(Duration.ofSeconds(30))
         .ignoreExceptions()
         .untilAsserted(StaleLeaderE2ETest::everyHostUp);
+  }
+
+  /**
+   * The second line of defence, for a write the guard let through just before its leader froze: the
+   * operator's host writes carry the judgement they were decided from (phase, SPM flag) as JSON
+   * Patch tests, and the API server refuses one whose judgement another leader has changed.
+   */
+  @Test
+  void aHostWriteDecidedFromAnOldJudgementIsRefused() {
+    await("hosts Up")
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .untilAsserted(StaleLeaderE2ETest::everyHostUp);
+    var status = api.admin().resources(VmHost.class).withName("s1").subresource("status");
+    var refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.fabric8.kubernetes.client.KubernetesClientException.class,
+            () ->
+                io.vmha.kube.StatusFields.write(
+                    status,
+                    true,
+                    Map.of("phase", "NotResponding"),
+                    java.util.Set.of(),
+                    Map.of("phase", "NotResponding")));
+    assertThat(refused.getCode()).isEqualTo(422);
+    assertThat(api.hostPhase("s1")).isEqualTo("Up");
   }
 
   /** Watches what the operator writes (hosts, VMs, its Leases and ConfigMaps) into {@code into}. */
