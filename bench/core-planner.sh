@@ -3,7 +3,7 @@
 # e.g. `bench/core-planner.sh -wi 1 -i 3` for a quick run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -o test-compile dependency:build-classpath \
+./mvnw -B -q -o test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 exec java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   org.openjdk.jmh.Main 'io.vmha.core.bench.CorePlannerBenchmark' "$@"
