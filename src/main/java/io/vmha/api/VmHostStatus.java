@@ -13,7 +13,10 @@ public class VmHostStatus {
 
   @JsonPropertyDescription(
       "Ready, AgentConnected, StorageConnected, NetworkConnected, SettingsMatch, Schedulable,"
-          + " FencingRequested, Fenced, FailoverFrozen.")
+          + " Drained, FencingRequested, Fenced, FailoverFrozen. Drained: True once a host in"
+          + " maintenance or being deleted has no VM left; while it drains, False with the VMs"
+          + " that cannot leave and why (reason MigrationFailed: live migration failed too often"
+          + " in a row, with the hypervisor's error; CannotMigrate: local image or no host fits).")
   private List<Condition> conditions;
 
   @JsonPropertyDescription("metadata.generation the operator last acted on.")

@@ -55,6 +55,17 @@ public sealed interface Action {
    */
   record ReleaseSpm(String host) implements Action {}
 
+  /**
+   * A drain gave up on moving a VM: its migration off {@code host} failed {@code
+   * Settings.MIGRATION_ATTEMPTS} times in a row and is aborted in this plan ({@link AbortMigration}
+   * with {@link AbortMigration#GAVE_UP}). A Warning event {@link #REASON} on the host, sent once
+   * the VM's abort is written (a plan retried after a conflict does not say it twice). The host's
+   * {@code Drained=False} condition keeps naming the VM while it stays.
+   */
+  record DrainGaveUp(String host, String vm, String message) implements Action {
+    public static final String REASON = "MigrationFailed";
+  }
+
   /** A deleting host is drained: the operator may remove its finalizer (L3). */
   record RemoveHost(String host) implements Action {}
 

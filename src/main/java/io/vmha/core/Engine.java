@@ -1,5 +1,6 @@
 package io.vmha.core;
 
+import io.vmha.core.health.DrainObstacles;
 import io.vmha.core.health.FailoverFreeze;
 import io.vmha.core.health.HostConditions;
 import io.vmha.core.health.HostHealth;
@@ -77,6 +78,7 @@ public final class Engine {
         new Placer(
             hosts, ledger, Filters.standard(), Scorers.forPolicy(settings.placementPolicy()));
     InstanceNames names = new InstanceNames();
+    DrainObstacles drains = new DrainObstacles();
     PlanContext context =
         new PlanContext(
             settings,
@@ -90,7 +92,8 @@ public final class Engine {
             resumedAt,
             deadlines,
             log,
-            names);
+            names,
+            drains);
     new VmPlanner(context).plan(snapshot);
     names.emitCounters(log);
     removeDrainedHosts(hosts, vmsOnHost, spmHolder, log);
@@ -101,7 +104,7 @@ public final class Engine {
           new HostHealth(
               host.name(),
               host.phase(),
-              HostConditions.of(host, snapshot.now(), freeze, settings.hostGracePeriod()),
+              HostConditions.of(host, snapshot.now(), freeze, settings.hostGracePeriod(), drains),
               ledger.allocated(host.index()),
               ledger.vmCount(host.index()),
               host.name().equals(spmHolder)));

@@ -117,6 +117,7 @@ final class PlanApplier {
     final Set<String> spmReleases = new HashSet<>();
     final Map<String, List<InstanceToStop>> stops = new HashMap<>();
     final Map<String, List<Action>> vmActions = new LinkedHashMap<>();
+    final Map<String, List<Action.DrainGaveUp>> drainsGivenUp = new HashMap<>();
     final Map<String, HostView> hostViews = new HashMap<>();
 
     /** "host vm instance" → what that host last heard from that instance's guest agent. */
@@ -203,6 +204,8 @@ final class PlanApplier {
         everyHostEvent(EventRecorder.Type.Warning, "FailoverFrozen", freeze.message());
       } else if (action instanceof Action.UnfreezeFailover unfreeze) {
         everyHostEvent(EventRecorder.Type.Normal, "FailoverResumed", unfreeze.message());
+      } else if (action instanceof Action.DrainGaveUp gaveUp) {
+        drainsGivenUp.computeIfAbsent(gaveUp.vm(), k -> new ArrayList<>()).add(gaveUp);
       } else if (action instanceof Action.VmStatusAction vmAction) {
         vmActions.computeIfAbsent(vmAction.vm(), k -> new ArrayList<>()).add(action);
       }
@@ -241,19 +244,36 @@ final class PlanApplier {
                 () ->
                     conflictsRetry(
                         retry,
-                        () ->
-                            writes.addAndGet(
-                                vmStatus.write(
-                                    vm,
-                                    actions,
-                                    refusedTemplates,
-                                    sources.templates(),
-                                    hostViews,
-                                    guestAgent(vm),
-                                    now))),
+                        () -> {
+                          writes.addAndGet(
+                              vmStatus.write(
+                                  vm,
+                                  actions,
+                                  refusedTemplates,
+                                  sources.templates(),
+                                  hostViews,
+                                  guestAgent(vm),
+                                  now));
+                          drainGaveUpEvents(key);
+                        }),
                 writers));
       }
       return pending;
+    }
+
+    /**
+     * Only once the VM's abort is written: a plan retried after a conflict gives up again, and the
+     * host would say so twice.
+     */
+    private void drainGaveUpEvents(String vm) {
+      for (Action.DrainGaveUp gaveUp : drainsGivenUp.getOrDefault(vm, List.of())) {
+        hostEvent(
+            sources.hosts().get(gaveUp.host()),
+            EventRecorder.Type.Warning,
+            Action.DrainGaveUp.REASON,
+            gaveUp.message(),
+            now);
+      }
     }
 
     /** What the host running {@code vm}'s instance last heard from its guest agent, if it asks. */

@@ -3,6 +3,8 @@ package io.vmha.core;
 import static io.vmha.core.FleetBuilder.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vmha.core.health.Condition;
+import io.vmha.core.health.ConditionStatus;
 import io.vmha.core.model.VmPhase;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -21,17 +23,21 @@ class MigrationRulesTest {
     return fleet;
   }
 
-  @Test
-  void aMigrationThatFailedTooOftenIsAbortedWithTheLastError() {
-    FleetBuilder fleet = drainingPacific();
+  /** ops/web on draining pacific, its migration to atlantic refused {@code attempts} times. */
+  static void webMigrationFailed(FleetBuilder fleet, int attempts) {
     fleet.vm(
         "ops/web",
         v ->
             v.image("nfs")
                 .runsOn("pacific", "web")
                 .migratingTo("atlantic")
-                .migrationFailed(
-                    "atlantic", Settings.MIGRATION_ATTEMPTS - 1, "connection refused"));
+                .migrationFailed("atlantic", attempts, "connection refused"));
+  }
+
+  @Test
+  void aMigrationThatFailedTooOftenIsAbortedWithTheLastError() {
+    FleetBuilder fleet = drainingPacific();
+    webMigrationFailed(fleet, Settings.MIGRATION_ATTEMPTS - 1);
     assertThat(fleet.plan().actions(Action.AbortMigration.class)).as("one attempt left").isEmpty();
 
     fleet
@@ -108,5 +114,76 @@ class MigrationRulesTest {
     assertThat(fleet.plan().actions(Action.MigrateVm.class))
         .extracting(Action.MigrateVm::to)
         .containsExactly("atlantic");
+  }
+
+  /**
+   * A host stuck in PreparingForMaintenance said only its phase: its Drained condition names each
+   * VM the drain gave up on with the hypervisor's error, from the plan that gives up on as long as
+   * the VM stays; the host gets one Warning event per VM given up on.
+   */
+  @Test
+  void aDrainThatGaveUpOnVmsSaysOnTheHostWhichAndWhy() {
+    FleetBuilder fleet = drainingPacific();
+    webMigrationFailed(fleet, Settings.MIGRATION_ATTEMPTS);
+    fleet.vm(
+        "ops/db",
+        v ->
+            v.image("nfs")
+                .runsOn("pacific", "db")
+                .phase(VmPhase.Running)
+                .statusSince(
+                    fleet.now(), Action.AbortMigration.GAVE_UP, "live migration failed: EIO"));
+    Plan plan = fleet.plan();
+
+    var drained = plan.host("pacific").condition("Drained");
+    assertThat(drained.status()).isEqualTo(ConditionStatus.False);
+    assertThat(drained.reason()).isEqualTo(Action.AbortMigration.GAVE_UP);
+    assertThat(drained.message())
+        .startsWith("the drain cannot move 2 VMs. ops/db: live migration failed: EIO. ops/web: ")
+        .contains("atlantic", Settings.MIGRATION_ATTEMPTS + " times", "connection refused");
+    assertThat(plan.actions(Action.DrainGaveUp.class))
+        .as("given up in this plan: ops/web only")
+        .singleElement()
+        .satisfies(
+            gaveUp -> {
+              assertThat(gaveUp.host()).isEqualTo("pacific");
+              assertThat(gaveUp.vm()).isEqualTo("ops/web");
+              assertThat(gaveUp.message())
+                  .startsWith("cannot move ops/web off pacific (Maintenance): ")
+                  .contains("connection refused");
+            });
+    assertThat(plan.host("atlantic").condition("Drained"))
+        .isEqualTo(new Condition("Drained", ConditionStatus.False, "NotRequested", ""));
+  }
+
+  @Test
+  void aDrainSaysItIsUnderWayThenDone() {
+    FleetBuilder fleet = drainingPacific();
+    fleet.vm("ops/web", v -> v.image("nfs").runsOn("pacific", "web").migratingTo("atlantic"));
+    var draining = fleet.plan().host("pacific").condition("Drained");
+    assertThat(draining.status()).isEqualTo(ConditionStatus.False);
+    assertThat(draining.reason()).isEqualTo("Draining");
+    assertThat(fleet.plan().actions(Action.DrainGaveUp.class)).isEmpty();
+
+    fleet.removeVm("ops/web");
+    assertThat(fleet.plan().host("pacific").condition("Drained"))
+        .isEqualTo(
+            new Condition("Drained", ConditionStatus.True, "Drained", "no VM is left on the host"));
+  }
+
+  /** Deleting a host drains it too, and a VM on local storage is named as well. */
+  @Test
+  void aDeletedHostNamesTheVmItCannotMigrate() {
+    FleetBuilder fleet =
+        fleet().sharedRepository("nfs").localRepository("disk", "pacific").host("atlantic");
+    fleet.host("pacific", h -> h.deleting());
+    fleet.vm("ops/web", v -> v.image("disk").runsOn("pacific", "web").phase(VmPhase.Running));
+    var drained = fleet.plan().host("pacific").condition("Drained");
+    assertThat(drained.status()).isEqualTo(ConditionStatus.False);
+    assertThat(drained.reason()).isEqualTo("CannotMigrate");
+    assertThat(drained.message())
+        .isEqualTo(
+            "the drain cannot move 1 VM. ops/web: must leave host pacific (HostDeleting) but its"
+                + " image is on local repository disk: stop it to let the host drain");
   }
 }

@@ -3,9 +3,11 @@ package io.vmha.e2e;
 import static io.vmha.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.agent.sim.SimulationOptions;
+import io.vmha.api.Condition;
 import io.vmha.api.InstanceReport;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
@@ -21,12 +23,21 @@ import org.junit.jupiter.api.Test;
  * and its VMs Migrating forever, the agent retrying millions of times): the real operator and
  * simulated agents on a real API server, every migration to the only other host refused by its
  * hypervisor. Each VM's migration is tried a bounded number of times, then aborted with the
- * hypervisor's error on the VM; the VM keeps running where it is and the drain leaves it there.
+ * hypervisor's error on the VM; the VM keeps running where it is and the drain leaves it there. The
+ * host names each VM it cannot move and why (condition Drained, a Warning event per VM), and the
+ * agent logs a few lines per VM, not one per attempt.
  */
 class DrainE2ETest {
   static final String NS = "vmha-drain";
   static final String APPS = "drain-apps";
   static final List<String> VMS = List.of("db-1", "db-2");
+
+  /**
+   * A few lines per VM and minute: the agent tells the 1st, 2nd and 4th failure of a series, then
+   * every doubling, not each attempt.
+   */
+  static final int LOG_LINES_PER_VM_PER_MINUTE = 5;
+
   static RealApiServer api;
   static SimulatedDatacenter datacenter;
 
@@ -94,6 +105,22 @@ class DrainE2ETest {
     eventually(() -> assertThat(api.hostPhase("dr-2")).isEqualTo("Up"));
 
     long drained = System.nanoTime();
+    try (CapturedLog log = new CapturedLog()) {
+      drainGivingUp(drained);
+      // #20: the agent retried in a tight loop, millions of identical lines. Its lines about the
+      // failing migration, per VM, from the drain until now (given up, and 5 s after)
+      double minutes = Math.max(1, Math.ceil((System.nanoTime() - drained) / 60e9));
+      for (String vm : VMS) {
+        long lines = log.count("io.vmha.agent.", APPS + "/" + vm, "migrat");
+        System.out.printf("agent log lines about the migration of %s: %d%n", vm, lines);
+        assertThat(lines)
+            .as("agent log lines about the failing migration of %s in %.0f min", vm, minutes)
+            .isBetween(1L, (long) (LOG_LINES_PER_VM_PER_MINUTE * minutes));
+      }
+    }
+  }
+
+  private void drainGivingUp(long drained) throws InterruptedException {
     api.startMaintenance("dr-1");
     eventually(
         Duration.ofSeconds(90),
@@ -119,10 +146,43 @@ class DrainE2ETest {
         .extracting(InstanceReport::getVm)
         .containsExactlyInAnyOrder(APPS + "/db-1", APPS + "/db-2");
     assertThat(api.hostPhase("dr-1")).isEqualTo("PreparingForMaintenance");
+    // the host says which VMs hold the drain up and why: a condition, one Warning event per VM
+    Condition drainedCondition =
+        host("dr-1").getStatus().getConditions().stream()
+            .filter(c -> c.getType().equals("Drained"))
+            .findFirst()
+            .orElseThrow();
+    System.out.printf(
+        "dr-1 Drained=%s %s: %s%n",
+        drainedCondition.getStatus(), drainedCondition.getReason(), drainedCondition.getMessage());
+    assertThat(drainedCondition.getStatus()).isEqualTo("False");
+    assertThat(drainedCondition.getReason()).isEqualTo("MigrationFailed");
+    assertThat(drainedCondition.getMessage())
+        .contains("cannot move 2 VMs", APPS + "/db-1", APPS + "/db-2", "dr-2", "migration-failure");
+    eventually(
+        () -> {
+          for (String vm : VMS) {
+            assertThat(hostEvents("dr-1", "MigrationFailed"))
+                .filteredOn(e -> e.getNote().contains(APPS + "/" + vm))
+                .singleElement()
+                .satisfies(
+                    e -> {
+                      assertThat(e.getType()).isEqualTo("Warning");
+                      assertThat(e.getNote()).contains("dr-2", "migration-failure");
+                    });
+          }
+        });
     System.out.printf(
         "drain of dr-1 with migrations to dr-2 refused: gave up on %s after %d ms (%d attempts"
             + " each)%n",
         VMS, gaveUpAfter, Settings.MIGRATION_ATTEMPTS);
+  }
+
+  static List<Event> hostEvents(String host, String reason) {
+    return api.admin().events().v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> host.equals(e.getRegarding().getName()))
+        .filter(e -> reason.equals(e.getReason()))
+        .toList();
   }
 
   static VirtualMachine vm(String name) {

@@ -11,8 +11,12 @@ public final class HostConditions {
   private HostConditions() {}
 
   public static List<Condition> of(
-      HostState host, Instant now, FailoverFreeze freeze, Duration gracePeriod) {
-    List<Condition> conditions = new ArrayList<>(8);
+      HostState host,
+      Instant now,
+      FailoverFreeze freeze,
+      Duration gracePeriod,
+      DrainObstacles drains) {
+    List<Condition> conditions = new ArrayList<>(11);
     var view = host.view();
     var report = view.report();
     HostPhase phase = host.phase();
@@ -63,6 +67,7 @@ public final class HostConditions {
                     + " operator expects it to: "
                     + String.join(", ", host.settingsMismatch())));
     conditions.add(schedulable(host));
+    conditions.add(drains.condition(host));
     conditions.add(
         Condition.of(
             "FencingRequested",

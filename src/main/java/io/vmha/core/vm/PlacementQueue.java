@@ -108,20 +108,15 @@ final class PlacementQueue {
     }
     var outcome = context.placer().choose(request(entry));
     if (outcome instanceof PlacementOutcome.Unplaceable no) {
+      String why =
+          "must leave host " + source.name() + " (" + entry.migration + "): " + no.message();
+      context.drains().record(source, vm.key(), ReportedStateRules.CANNOT_MIGRATE, why);
       context
           .log()
           .vm(
               vm.view(),
               new Action.UpdateVmPhase(
-                  vm.key(),
-                  entry.unchanged.phase(),
-                  "CannotMigrate",
-                  "must leave host "
-                      + source.name()
-                      + " ("
-                      + entry.migration
-                      + "): "
-                      + no.message()));
+                  vm.key(), entry.unchanged.phase(), ReportedStateRules.CANNOT_MIGRATE, why));
       return;
     }
     HostState target = hostAt(((PlacementOutcome.Placed) outcome).host());

@@ -3,6 +3,7 @@ package io.vmha.core.vm;
 import io.vmha.core.ActionLog;
 import io.vmha.core.Deadlines;
 import io.vmha.core.Settings;
+import io.vmha.core.health.DrainObstacles;
 import io.vmha.core.health.FailoverFreeze;
 import io.vmha.core.health.HostState;
 import io.vmha.core.model.FencingPolicy;
@@ -13,7 +14,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** What every VM rule of one plan shares. */
+/**
+ * What every VM rule of one plan shares.
+ *
+ * @param drains where the VM rules note each VM they leave on a host it must leave, for that host's
+ *     {@code Drained} condition
+ */
 public record PlanContext(
     Settings settings,
     Instant now,
@@ -26,7 +32,8 @@ public record PlanContext(
     Instant failoverResumedAt,
     Deadlines deadlines,
     ActionLog log,
-    InstanceNames names) {
+    InstanceNames names,
+    DrainObstacles drains) {
 
   public HostState hostAt(int index) {
     return hostList.get(index);

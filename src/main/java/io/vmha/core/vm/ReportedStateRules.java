@@ -14,6 +14,8 @@ import io.vmha.core.model.VmPhase;
  * live migration (S1, S2, H4, L3).
  */
 final class ReportedStateRules {
+  static final String CANNOT_MIGRATE = "CannotMigrate";
+
   private final PlanContext context;
   private final PlacementQueue queue;
   private final RestartPolicy restarts;
@@ -56,29 +58,27 @@ final class ReportedStateRules {
         if (host.evacuation() == null) {
           context.log().vm(vm.view(), line);
         } else if (vm.isLocal() || vm.problem() != null) {
+          String why =
+              "must leave host "
+                  + host.name()
+                  + " ("
+                  + host.evacuation()
+                  + ") but its image is"
+                  + " on local repository "
+                  + (vm.isLocal() ? vm.repository().name() : "?")
+                  + ": stop it to let the host drain";
+          context.drains().record(host, vm.key(), CANNOT_MIGRATE, why);
           context
               .log()
-              .vm(
-                  vm.view(),
-                  new Action.UpdateVmPhase(
-                      vm.key(),
-                      phase,
-                      "CannotMigrate",
-                      "must leave host "
-                          + host.name()
-                          + " ("
-                          + host.evacuation()
-                          + ") but its image is"
-                          + " on local repository "
-                          + (vm.isLocal() ? vm.repository().name() : "?")
-                          + ": stop it to let the host drain"));
+              .vm(vm.view(), new Action.UpdateVmPhase(vm.key(), phase, CANNOT_MIGRATE, why));
         } else if (coolingOff(vm)) {
+          String why = vm.status().message();
+          context.drains().record(host, vm.key(), Action.AbortMigration.GAVE_UP, why);
           context
               .log()
               .vm(
                   vm.view(),
-                  new Action.UpdateVmPhase(
-                      vm.key(), phase, Action.AbortMigration.GAVE_UP, vm.status().message()));
+                  new Action.UpdateVmPhase(vm.key(), phase, Action.AbortMigration.GAVE_UP, why));
         } else {
           queue.migrate(vm, host, line);
         }
@@ -101,22 +101,7 @@ final class ReportedStateRules {
           .log()
           .vm(vm.view(), new Action.CompleteMigration(vm.key(), source.name(), target.name()));
     } else if (failed != null && incoming == null) {
-      abort(
-          vm,
-          source,
-          target,
-          Action.AbortMigration.GAVE_UP,
-          "live migration to "
-              + target.name()
-              + " failed "
-              + failed.attempts()
-              + " times in a row (last: "
-              + failed.message()
-              + "); the VM stays on "
-              + source.name()
-              + ", a drain tries again in "
-              + Settings.MIGRATION_RETRY_AFTER.toMinutes()
-              + " min");
+      giveUp(vm, source, target, failed);
     } else if (incoming != null
         && (incoming.state() == InstanceState.Failed
             || incoming.state() == InstanceState.Stopped)) {
@@ -148,6 +133,43 @@ final class ReportedStateRules {
       restarts.startFailed(vm, source, null, "instance lost while migrating to " + target.name());
     } else {
       queue.migrationInFlight(source);
+    }
+  }
+
+  /**
+   * The VM stays on its source; a host being emptied says which VM it could not move and why, on
+   * its condition from now on and in one event now.
+   */
+  private void giveUp(ResolvedVm vm, HostState source, HostState target, MigrationFailure failed) {
+    String why =
+        "live migration to "
+            + target.name()
+            + " failed "
+            + failed.attempts()
+            + " times in a row (last: "
+            + failed.message()
+            + "); the VM stays on "
+            + source.name()
+            + ", a drain tries again in "
+            + Settings.MIGRATION_RETRY_AFTER.toMinutes()
+            + " min";
+    abort(vm, source, target, Action.AbortMigration.GAVE_UP, why);
+    if (source.evacuation() != null) {
+      context.drains().record(source, vm.key(), Action.AbortMigration.GAVE_UP, why);
+      context
+          .log()
+          .fleet(
+              new Action.DrainGaveUp(
+                  source.name(),
+                  vm.key(),
+                  "cannot move "
+                      + vm.key()
+                      + " off "
+                      + source.name()
+                      + " ("
+                      + source.evacuation()
+                      + "): "
+                      + why));
     }
   }
 
