@@ -43,6 +43,12 @@ public final class VmhaOperator implements AutoCloseable {
 
   static final java.time.Duration RENEW_DEADLINE = java.time.Duration.ofSeconds(10);
 
+  /**
+   * How often the leader renews and a follower tries to take the Lease: a Lease released on SIGTERM
+   * is taken within this (plus a request), well inside the 2 s a hand-over may take.
+   */
+  static final java.time.Duration RETRY_PERIOD = java.time.Duration.ofMillis(750);
+
   /** Null without leader election. */
   private final Leadership leadership;
 
@@ -110,7 +116,7 @@ public final class VmhaOperator implements AutoCloseable {
                         .withIdentity(options.identity())
                         .withLeaseDuration(LEASE_DURATION)
                         .withRenewDeadline(RENEW_DEADLINE)
-                        .withRetryPeriod(java.time.Duration.ofSeconds(1))
+                        .withRetryPeriod(RETRY_PERIOD)
                         .withLeaderCallbacks(
                             new io.fabric8.kubernetes.client.extended.leaderelection
                                 .LeaderCallbacks(() -> {}, this::lostLeadership, leader -> {}))
