@@ -110,7 +110,7 @@ public final class Fence {
   private List<InstanceRef> vmhaInstances() {
     List<InstanceRef> refs = new ArrayList<>();
     for (Instance instance : driver.instances()) {
-      if (instance.vmKey() != null) {
+      if (instance.hasVm()) {
         refs.add(instance.ref());
       }
     }

@@ -45,9 +45,16 @@ class FenceTest {
         new InstanceRef(null, "someone-elses"),
         new Resources(1, 256),
         new ImageRef(AgentFixture.SHARED_REPO, "x.qcow2"));
+    // "" names no VM, as null does: one meaning for "no VM" everywhere
+    inner.start(
+        new InstanceRef("", "blank-key"),
+        new Resources(1, 256),
+        new ImageRef(AgentFixture.SHARED_REPO, "y.qcow2"));
     Fence.Result result = new Fence("h", inner, stoppers, Duration.ofSeconds(1)).stopAll();
     assertThat(result.clean()).isTrue();
-    assertThat(inner.instances()).extracting(Instance::name).containsExactly("someone-elses");
+    assertThat(inner.instances())
+        .extracting(Instance::name)
+        .containsExactlyInAnyOrder("someone-elses", "blank-key");
   }
 
   @Test
