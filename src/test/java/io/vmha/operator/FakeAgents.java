@@ -46,6 +46,9 @@ final class FakeAgents implements AutoCloseable {
   /** When each host's agent began its current run: its Lease's acquireTime and its reports'. */
   private final Map<String, ZonedDateTime> runs = new ConcurrentHashMap<>();
 
+  /** When each host's agent last fenced itself (stopped all it ran), as it reports it. */
+  private final Map<String, String> selfFencedAt = new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
 
   FakeAgents(KubernetesClient client, String leaseNamespace, long intervalMillis) {
@@ -74,6 +77,16 @@ final class FakeAgents implements AutoCloseable {
   synchronized void crash(String host) {
     hosts.get(host).add(Fault.AGENT_DOWN);
     running.removeIf(entry -> entry.startsWith(host + "/"));
+  }
+
+  /**
+   * The agent fenced itself (a cut that has healed since): its instances are stopped, it renews and
+   * reports the fence, and starts nothing until the operator has acknowledged it.
+   */
+  synchronized void selfFence(String host) {
+    running.removeIf(entry -> entry.startsWith(host + "/"));
+    selfFencedAt.put(host, now().toInstant().toString());
+    runs.put(host, now());
   }
 
   /** The host is back (rebooted): its agent renews and reports again. */
@@ -126,6 +139,12 @@ final class FakeAgents implements AutoCloseable {
         self.getStatus().getInstancesToStop().forEach(s -> toStop.add(s.getName()));
       }
       toStop.forEach(instance -> running.remove(host + "/" + instance));
+      String fencedAt = selfFencedAt.get(host);
+      boolean mayStart =
+          fencedAt == null
+              || (self != null
+                  && self.getStatus() != null
+                  && fencedAt.equals(self.getStatus().getSelfFenceAcknowledged()));
       List<InstanceReport> instances = new ArrayList<>();
       for (VirtualMachine vm : vms) {
         var status = vm.getStatus();
@@ -144,6 +163,7 @@ final class FakeAgents implements AutoCloseable {
         if (placedHere && ("Stopping".equals(status.getPhase()))) {
           running.remove(host + "/" + instance);
         } else if (placedHere
+            && mayStart
             && !toStop.contains(instance)
             && "Starting".equals(status.getPhase())) {
           running.add(host + "/" + instance);
@@ -191,6 +211,7 @@ final class FakeAgents implements AutoCloseable {
       reported.setInstances(instances);
       reported.setFenced(fencingRequested);
       reported.setRunSince(runs.get(host).toInstant().toString());
+      reported.setSelfFencedAt(fencedAt);
       io.vmha.kube.StatusFields.write(
           client.resources(VmHost.class).withName(host).subresource("status"),
           self != null && self.getStatus() != null,
