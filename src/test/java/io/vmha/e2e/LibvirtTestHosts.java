@@ -160,6 +160,14 @@ final class LibvirtTestHosts {
     script("storage", host, what);
   }
 
+  /**
+   * {@code host}'s incoming live-migration streams: {@code stall} holds them to 8 bit/s (a
+   * migration network that stops moving while libvirtd's own link stays up), {@code heal} ends it.
+   */
+  void migrationLink(String host, String state) {
+    script("migration-link", host, state);
+  }
+
   /** Skips the calling test where {@code up} could not build vmha-faultfs (no Go toolchain). */
   void assumeStorageFaults() {
     Path faultfs = Path.of(summary.path("dir").asText(), "lib", "vmha-faultfs");

@@ -112,7 +112,7 @@ class RealDatacenterE2ETest {
               secret,
               dir,
               true,
-              hosts.agentArgs(host.name(), dir),
+              withMigrationProgressTimeout(hosts.agentArgs(host.name(), dir)),
               // on its host: it sees the host's storage as the host's QEMUs do
               () -> hosts.inMountNamespaceOf(host.name()));
       agent.resetsAlso(() -> hosts.crash(host.name()));
@@ -120,6 +120,17 @@ class RealDatacenterE2ETest {
       uris.put(host.name(), host.uri());
     }
     watch = new HypervisorWatch(uris);
+  }
+
+  /**
+   * A stalled migration is aborted after 15 s (60 s by default): the stalled-link test waits it.
+   */
+  static final Duration MIGRATION_PROGRESS_TIMEOUT = Duration.ofSeconds(15);
+
+  static List<String> withMigrationProgressTimeout(List<String> args) {
+    args.add(
+        "--libvirt-migration-progress-timeout=" + MIGRATION_PROGRESS_TIMEOUT.toSeconds() + "s");
+    return args;
   }
 
   @AfterAll
@@ -559,13 +570,133 @@ class RealDatacenterE2ETest {
           .atMost(Duration.ofSeconds(30))
           .until(() -> "Maintenance".equals(api.hostPhase(drained)));
     } finally {
-      api.admin()
-          .resources(io.vmha.api.VmHost.class)
-          .withName(drained)
-          .patch(
-              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-              "{\"spec\":{\"maintenance\":false}}");
+      api.maintenance(drained, false);
+    }
+  }
+
+  /**
+   * Driver work never holds the heartbeat (#13): a drain's live migrations over a migration network
+   * that stalls (the targets' migration ports held to 8 bit/s, libvirtd's links intact) hang in
+   * libvirt, while the source agent renews its heartbeat on time, never fences and stays Up in the
+   * operator's eyes. Each stalled migration is aborted by the agent after its progress timeout, the
+   * guest running on at the source; retried once the network is back, the migrations complete.
+   */
+  @Test
+  void stalledLiveMigrationsNeitherDelayTheHeartbeatNorHangForEver() throws Exception {
+    Booted fleet = bootVms(5);
+    List<String> vms = fleet.vms();
+    String drained =
+        fleet.placed().values().stream()
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    h -> h, java.util.stream.Collectors.counting()))
+            .entrySet()
+            .stream()
+            .max(Map.Entry.comparingByValue())
+            .orElseThrow()
+            .getKey();
+    List<String> moving = onHost(fleet.placed(), drained);
+    List<String> targets = hosts.hosts.keySet().stream().filter(h -> !h.equals(drained)).toList();
+    AgentProcess agent = agents.get(drained);
+    long logMark = agent.logMark();
+    targets.forEach(h -> hosts.migrationLink(h, "stall"));
+    RenewalGaps renewals = new RenewalGaps(drained);
+    try {
+      api.startMaintenance(drained);
+      await("a stalled migration aborted by its agent")
+          .atMost(MIGRATION_PROGRESS_TIMEOUT.plusSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> agent.logSince(logMark).contains(") aborted: it "));
+      assertThat(watch.runningOn(drained))
+          .as("the guests still run at the source")
+          .containsAll(moving);
+    } finally {
+      targets.forEach(h -> hosts.migrationLink(h, "heal"));
+    }
+    try {
+      Map<String, String> after = awaitRunningOn(vms, host -> !host.equals(drained));
+      renewals.close();
+      long longestGap = renewals.longestGapMillis();
+      System.out.printf(
+          "real datacenter, %s drained over a stalled migration network: %s aborted by the agent"
+              + " (%s), moved once it healed (%s); longest gap between heartbeat renewals %d ms,"
+              + " phases seen %s%n",
+          drained,
+          moving,
+          agent.logSince(logMark).lines().filter(l -> l.contains(") aborted: it ")).count()
+              + " aborts",
+          after,
+          longestGap,
+          renewals.phases());
+      assertThat(longestGap)
+          .as("no renewal of %s waited on the migrations", drained)
+          .isLessThan(4_000);
+      assertThat(renewals.phases()).doesNotContain("NotResponding", "NonOperational");
+      assertThat(agent.logSince(logMark)).doesNotContain("self-fencing");
+      for (String vm : moving) {
+        String name = vm.substring(vm.indexOf('/') + 1);
+        assertThat(count(hosts.console(domainOf(name)), "VMHA-GUEST-READY"))
+            .as(vm + " booted once: migrated, not restarted")
+            .isEqualTo(1);
+      }
+    } finally {
+      renewals.close();
+      api.maintenance(drained, false);
+    }
+  }
+
+  /**
+   * Samples a host's heartbeat Lease and phase every 100 ms: the longest time between two renewals
+   * seen, and every phase the host read.
+   */
+  static final class RenewalGaps implements AutoCloseable {
+    private final java.util.concurrent.ScheduledExecutorService sampler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    private final java.util.Set<String> phases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile String lastRenewTime;
+    private volatile long lastChange = System.nanoTime();
+    private volatile long longest;
+
+    RenewalGaps(String host) {
+      sampler.scheduleWithFixedDelay(
+          () -> {
+            try {
+              var lease =
+                  api.admin()
+                      .leases()
+                      .inNamespace(NS)
+                      .withName(io.vmha.api.VmhaApi.hostLeaseName(host))
+                      .get();
+              String renewTime = String.valueOf(lease.getSpec().getRenewTime());
+              long now = System.nanoTime();
+              if (!renewTime.equals(lastRenewTime)) {
+                if (lastRenewTime != null) {
+                  longest = Math.max(longest, now - lastChange);
+                }
+                lastRenewTime = renewTime;
+                lastChange = now;
+              }
+              phases.add(api.hostPhase(host));
+            } catch (RuntimeException e) {
+              // the next look counts
+            }
+          },
+          0,
+          100,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    long longestGapMillis() {
+      return Duration.ofNanos(Math.max(longest, System.nanoTime() - lastChange)).toMillis();
+    }
+
+    java.util.Set<String> phases() {
+      return phases;
+    }
+
+    @Override
+    public void close() {
+      sampler.shutdownNow();
     }
   }
 
