@@ -22,6 +22,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
 import org.libvirt.Error.ErrorNumber;
@@ -76,12 +77,25 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
    * {@code virDomainMigrateToURI3} peer to peer with {@link #MIGRATION_FLAGS}: the source libvirtd
    * connects to the destination itself (with its own TLS certificates or SSH keys), so the agent
    * needs no credentials for other hosts.
+   *
+   * <p>The call waits on a connection of its own for as long as the migration runs: libvirtd serves
+   * few requests at once per connection ({@code max_client_requests}, 5 by default), and calls
+   * waiting on migrations would hold back the agent's listing, probes and stops on its own
+   * connection, and the watching and aborting of those very migrations.
    */
   public static final Migrator PEER_TO_PEER =
       (domain, destinationUri) -> {
-        // at least one parameter: the binding fails on an empty array
-        TypedParameter[] params = {new TypedStringParameter("destination_name", domain.getName())};
-        domain.migrateToURI(destinationUri, params, MIGRATION_FLAGS);
+        Connect own = new Connect(domain.getConnect().getURI());
+        try {
+          Domain migrating = own.domainLookupByUUIDString(domain.getUUIDString());
+          // at least one parameter: the binding fails on an empty array
+          TypedParameter[] params = {
+            new TypedStringParameter("destination_name", domain.getName())
+          };
+          migrating.migrateToURI(destinationUri, params, MIGRATION_FLAGS);
+        } finally {
+          own.close();
+        }
       };
 
   private final String uri;
