@@ -70,6 +70,10 @@ class DocsCommandsE2ETest {
         "builds vmha: this test runs inside that build, and the jar the other commands run holds"
             + " its classes");
     NOT_RUN.put(
+        Pattern.compile("^kubectl wait --for=condition=Drained "),
+        "waits for a host's drain, and the README's fleet drains none; DrainE2ETest checks the"
+            + " Drained condition it waits for");
+    NOT_RUN.put(
         Pattern.compile("^kubectl .*rollout status "),
         "waits for the Deployment controller and a kubelet, which this API server has neither of;"
             + " the test starts the Deployment's pods itself (ChartPods) and awaits their"
