@@ -115,7 +115,13 @@ public final class LocalKubeApiServer implements ApiTarget {
         server.start();
         return server;
       } catch (KubeAPITestException e) {
-        server.stop();
+        try {
+          server.stop();
+        } catch (RuntimeException cleanup) {
+          // a start that failed early leaves nothing to clean (no etcd data directory yet), and
+          // kube-api-test's stop then throws: the next attempt must still run
+          LOG.warn("kube-apiserver start {}: cleaning up after it failed: {}", attempt, cleanup);
+        }
         if (attempt == START_ATTEMPTS) {
           throw e;
         }
