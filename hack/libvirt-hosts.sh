@@ -8,7 +8,9 @@
 #   hack/libvirt-hosts.sh status         which hosts are up (exit 0 only if all of them are)
 #   hack/libvirt-hosts.sh crash hvK      SIGKILL all of one host (libvirtd, virtlockd, its
 #                                        QEMUs): a host failure; `up` brings it back, empty
-#   hack/libvirt-hosts.sh isolate|rejoin hvK   take its network link down / up
+#   hack/libvirt-hosts.sh isolate|rejoin hvK   take its network link down / up: an agent run in
+#                                        its namespace then loses the API server, its peers and
+#                                        the migration network at once (its own libvirtd stays)
 #   hack/libvirt-hosts.sh migration-link hvK stall|heal   hvK's incoming live-migration streams
 #                                        (QEMU's ports 49152-49215) get 8 bit/s (stall) or their
 #                                        bandwidth back (heal); libvirtd's own link is untouched
@@ -43,7 +45,8 @@
 #   mounted in that host's mount namespace only, whose I/O fails with EIO on demand.
 # - Writes $D/hosts.env (to source from a shell) and $D/hosts.json naming, per host, its
 #   netns, address, qemu+tcp and qemu+unix URIs, migration URI, local and log directories, and
-#   the shared directory, kernel, initrd, cmdline, base image and domain type.
+#   the shared directory, kernel, initrd, cmdline, base image, domain type, and the bridge's
+#   address with the name hosts know it by.
 #
 # Where things go ($D = ${VMHA_LIBVIRT_DIR:-/var/lib/vmha-test-hosts})
 #   $D/guest/         vmlinux (or vmlinuz), initrd.img, base.qcow2: kept across down/up
@@ -380,8 +383,10 @@ ensure_netns() {
   ip netns list | awk '{print $1}' | grep -qx "$ns" || ip netns add "$ns"
   # ip netns exec bind-mounts these over /etc: libvirtd resolves its hostname from this hosts
   # file, and with an empty resolv.conf any other lookup asks the namespace's own loopback.
+  # "kubernetes" is the root namespace's bridge address, where tests put the API server's proxy
+  # for agents running on a host: a name its serving certificate carries.
   mkdir -p "/etc/netns/$ns"
-  printf '127.0.0.1 localhost\n%s vmha-%s\n' "$addr" "$h" >"/etc/netns/$ns/hosts"
+  printf '127.0.0.1 localhost\n%s vmha-%s\n%s kubernetes\n' "$addr" "$h" "$BRIDGE_ADDR" >"/etc/netns/$ns/hosts"
   : >"/etc/netns/$ns/resolv.conf"
   if ! ip link show "$ns-br" >/dev/null 2>&1; then
     # A fixed MAC per host: neighbours (root namespace, other hosts) that still remember an
@@ -591,6 +596,8 @@ write_summary() {
     echo "  \"initrd\": \"$GUEST_DIR/initrd.img\","
     echo "  \"cmdline\": \"$GUEST_CMDLINE\","
     echo "  \"baseImage\": \"$GUEST_DIR/base.qcow2\","
+    echo "  \"bridgeAddress\": \"$BRIDGE_ADDR\","
+    echo "  \"bridgeHostname\": \"kubernetes\","
     echo "  \"hosts\": ["
     local sep=","
     for h in "${hosts[@]}"; do

@@ -13,8 +13,12 @@ import org.slf4j.LoggerFactory;
  * fence itself (F4, R1-R4): it reads the monotonic age of the last acknowledged renewal from {@link
  * SelfFencing}, asks the peers when overdue, stops every instance when due ({@link Fence}), and
  * feeds the watchdog only while the host may keep its instances: renewal fresh, an outage
- * confirmed, or a fence that left nothing running. A due fence, a fence that left an instance
- * behind, or this thread stalling all stop the feeding, and the watchdog resets the host.
+ * confirmed, or a fence that left nothing running. A fence that left an instance behind, or this
+ * thread stalling, stop the feeding, and the watchdog resets the host. A fence that starts is fed
+ * once, if the watchdog's timeout from then still ends before the operator's grace period: the
+ * peer question before it (up to a peer timeout, when the peers cannot be reached) and the
+ * guard's last look have used part of the watchdog's time, and without that feed a fence that
+ * would finish well within its budget has its host reset under it.
  */
 final class FencingGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FencingGuard.class);
@@ -25,6 +29,7 @@ final class FencingGuard implements AutoCloseable {
   private final Watchdog watchdog;
   private final LongFunction<PeerClient.Verdict> askPeers;
   private final Duration every;
+  private final long fenceFedUpToAge;
   private final ScheduledExecutorService executor;
   private final Runnable onFenced;
   private ScheduledFuture<?> loop;
@@ -38,6 +43,7 @@ final class FencingGuard implements AutoCloseable {
       Watchdog watchdog,
       LongFunction<PeerClient.Verdict> askPeers,
       Duration every,
+      Duration fenceFedUpToAge,
       ScheduledExecutorService executor,
       Runnable onFenced) {
     this.host = host;
@@ -46,6 +52,7 @@ final class FencingGuard implements AutoCloseable {
     this.watchdog = watchdog;
     this.askPeers = askPeers;
     this.every = every;
+    this.fenceFedUpToAge = fenceFedUpToAge.toNanos();
     this.executor = executor;
     this.onFenced = onFenced;
   }
@@ -93,6 +100,9 @@ final class FencingGuard implements AutoCloseable {
         return;
       }
       fencing.fenced();
+      if (fencing.sinceRenewal().toNanos() <= fenceFedUpToAge) {
+        watchdog.feed();
+      }
       Fence.Result result = fence.stopAll();
       lastFence = result;
       if (result.clean()) {

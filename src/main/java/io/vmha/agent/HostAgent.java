@@ -182,6 +182,7 @@ public final class HostAgent implements AutoCloseable {
             watchdog,
             peers::ask,
             FencingGuard.interval(options.heartbeatInterval()),
+            options.hostGracePeriod().minus(options.watchdogTimeout()),
             guards,
             () -> fenced(clock.instant().toString()));
     this.spm =

@@ -67,8 +67,9 @@ class FenceTest {
   }
 
   /**
-   * The watchdog is fed while the renewal is fresh, stops being fed when a fence leaves an instance
-   * behind (the watchdog resets the host), and is fed again once the fence is complete.
+   * The watchdog is fed while the renewal is fresh and once as the fence starts, stops being fed
+   * when the fence leaves an instance behind (the watchdog resets the host), and is fed again once
+   * the fence is complete.
    */
   @Test
   void theGuardStarvesTheWatchdogWhileAFenceIsIncomplete() throws Exception {
@@ -85,13 +86,44 @@ class FenceTest {
     guard.check(); // due: fences, vm-0 survives
     assertThat(fencing.isFenced()).isTrue();
     assertThat(guard.lastFence().survivors()).extracting(InstanceRef::name).containsExactly("vm-0");
+    assertThat(watchdog.feeds.get()).as("fed as the fence started").isEqualTo(3);
     guard.check();
-    assertThat(watchdog.feeds.get()).isEqualTo(2);
+    assertThat(watchdog.feeds.get()).isEqualTo(3);
 
     driver.failing = null; // the stuck instance can be stopped now
     guard.check();
     assertThat(guard.lastFence().clean()).isTrue();
-    assertThat(watchdog.feeds.get()).isEqualTo(3);
+    assertThat(watchdog.feeds.get()).isEqualTo(4);
+  }
+
+  /**
+   * A fence that starts late, after a peer question that waited out its timeout (peers
+   * unreachable), has the watchdog fed as it starts, so it has the watchdog's whole timeout to
+   * stop the instances; it is not fed where that timeout would end after the grace period.
+   */
+  @Test
+  void aFenceIsFedAsItStartsOnlyWhileTheWatchdogStillEndsWithinTheGracePeriod() throws Exception {
+    CountingWatchdog watchdog = new CountingWatchdog();
+    SelfFencing fencing = fencing();
+    SlowStops stuck = new SlowStops(instances(1), Duration.ZERO, "vm-0");
+    FencingGuard guard = guard(fencing, stuck, watchdog, new PeerClient.Verdict(2, 2, 0, 1, null));
+    ticker.advance(Duration.ofMillis(11_750)); // selfFenceAfter + peer timeout + one guard look
+    guard.check();
+    assertThat(fencing.isFenced()).isTrue();
+    assertThat(watchdog.feeds.get()).isEqualTo(1);
+
+    CountingWatchdog late = new CountingWatchdog();
+    SelfFencing lateFencing = fencing();
+    FencingGuard lateGuard =
+        guard(
+            lateFencing,
+            new SlowStops(instances(1), Duration.ZERO, "vm-0"),
+            late,
+            new PeerClient.Verdict(2, 2, 0, 1, null));
+    ticker.advance(Duration.ofMillis(12_500)); // a reset 3 s on would come after the 15 s grace
+    lateGuard.check();
+    assertThat(lateFencing.isFenced()).isTrue();
+    assertThat(late.feeds.get()).isZero();
   }
 
   /** An overdue agent whose peers confirm an outage keeps its instances and its watchdog fed. */
@@ -130,6 +162,7 @@ class FenceTest {
         watchdog,
         age -> verdict,
         Duration.ofMillis(250),
+        Duration.ofSeconds(15 - 3), // grace 15 s, watchdog timeout 3 s
         null,
         () -> {});
   }

@@ -43,6 +43,7 @@ final class AgentProcess implements AutoCloseable {
   private final List<String> command;
   private final Path kubeconfig;
   private final Path dir;
+  private final String peerAddress;
   private final int peerPort;
   private final PeerToken token;
   private final boolean withWatchdog;
@@ -61,6 +62,7 @@ final class AgentProcess implements AutoCloseable {
       List<String> command,
       Path kubeconfig,
       Path dir,
+      String peerAddress,
       int peerPort,
       PeerToken token,
       boolean withWatchdog,
@@ -72,6 +74,7 @@ final class AgentProcess implements AutoCloseable {
     this.command = command;
     this.kubeconfig = kubeconfig;
     this.dir = dir;
+    this.peerAddress = peerAddress;
     this.peerPort = peerPort;
     this.token = token;
     this.log = dir.resolve(host + ".log");
@@ -118,14 +121,55 @@ final class AgentProcess implements AutoCloseable {
       List<String> moreArgs,
       java.util.function.Supplier<List<String>> launcher)
       throws IOException {
+    return start(
+        host,
+        kubeconfig,
+        leaseNamespace,
+        peerSecret,
+        dir,
+        withWatchdog,
+        moreArgs,
+        Placement.local(launcher));
+  }
+
+  /**
+   * Where an agent runs and how it reaches the others: the command's prefix (e.g. {@code nsenter}
+   * into its host's namespaces), the address it serves its peers on, and the address and name by
+   * which it reaches its API server proxy (a name the server's certificate carries).
+   */
+  record Placement(
+      java.util.function.Supplier<List<String>> launcher,
+      String address,
+      java.net.InetAddress proxyBind,
+      String apiServerName) {
+
+    /** In the test's own network namespace, everything on 127.0.0.1. */
+    static Placement local(java.util.function.Supplier<List<String>> launcher) {
+      return new Placement(
+          launcher, "127.0.0.1", java.net.InetAddress.getLoopbackAddress(), "127.0.0.1");
+    }
+  }
+
+  /** The same, placed as {@code placement} says. */
+  static AgentProcess start(
+      String host,
+      Path kubeconfig,
+      String leaseNamespace,
+      String peerSecret,
+      Path dir,
+      boolean withWatchdog,
+      List<String> moreArgs,
+      Placement placement)
+      throws IOException {
     PeerToken token = PeerToken.of(peerSecret);
     var config =
         io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
             Files.readString(kubeconfig), io.fabric8.kubernetes.api.model.Config.class);
     var cluster = config.getClusters().get(0).getCluster();
     URI server = URI.create(cluster.getServer());
-    FaultProxy proxy = FaultProxy.start(server.getHost(), server.getPort());
-    cluster.setServer(server.getScheme() + "://127.0.0.1:" + proxy.port());
+    FaultProxy proxy = FaultProxy.start(placement.proxyBind(), server.getHost(), server.getPort());
+    cluster.setServer(
+        server.getScheme() + "://" + placement.apiServerName() + ":" + proxy.port());
     Path proxied = dir.resolve(host + ".kubeconfig");
     Files.writeString(proxied, io.fabric8.kubernetes.client.utils.Serialization.asYaml(config));
     Path tokenFile = dir.resolve("peer-token");
@@ -140,15 +184,25 @@ final class AgentProcess implements AutoCloseable {
             "--host=" + host,
             "--lease-namespace=" + leaseNamespace,
             "--peer-token-file=" + tokenFile,
-            "--listen-address=127.0.0.1",
+            "--listen-address=" + placement.address(),
             "--listen-port=" + port,
-            "--advertise-address=127.0.0.1"));
+            "--advertise-address=" + placement.address()));
     if (moreArgs.stream().noneMatch(arg -> arg.startsWith("--driver"))) {
       command.add("--driver=simulated");
     }
     command.addAll(moreArgs);
     AgentProcess agent =
-        new AgentProcess(host, proxy, command, proxied, dir, port, token, withWatchdog, launcher);
+        new AgentProcess(
+            host,
+            proxy,
+            command,
+            proxied,
+            dir,
+            placement.address(),
+            port,
+            token,
+            withWatchdog,
+            placement.launcher());
     agent.boot();
     return agent;
   }
@@ -265,7 +319,7 @@ final class AgentProcess implements AutoCloseable {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(
                 URI.create(
-                    "http://127.0.0.1:" + peerPort + "/hosts/" + host + PeerServer.INSTANCES_PATH))
+                    "http://" + peerAddress + ":" + peerPort + "/hosts/" + host + PeerServer.INSTANCES_PATH))
             .header("Authorization", token.authorizationHeader());
     HttpResponse<String> response = get(request);
     if (response == null || response.statusCode() != 200) {
@@ -291,7 +345,7 @@ final class AgentProcess implements AutoCloseable {
     HttpResponse<String> response =
         get(
             HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + peerPort + PeerServer.METRICS_PATH)));
+                URI.create("http://" + peerAddress + ":" + peerPort + PeerServer.METRICS_PATH)));
     return response == null ? "" : response.body();
   }
 

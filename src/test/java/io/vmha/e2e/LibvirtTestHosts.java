@@ -21,8 +21,11 @@ final class LibvirtTestHosts {
   static final Path SUMMARY = Path.of("/var/lib/vmha-test-hosts/hosts.json");
   private static final Path SCRIPT = Tools.PROJECT.resolve("hack/libvirt-hosts.sh");
 
-  /** One host: its name, its libvirtd's TCP URI (also what peers migrate to), its local disk. */
-  record Host(String name, String uri, Path localDir) {}
+  /**
+   * One host: its name, its libvirtd's TCP URI (also what peers migrate to), the unix-socket URI the
+   * test reaches it by however its network is, its local disk, and its address.
+   */
+  record Host(String name, String uri, String unixUri, Path localDir, String address) {}
 
   final Path sharedDir;
   final Map<String, Host> hosts = new LinkedHashMap<>();
@@ -40,7 +43,9 @@ final class LibvirtTestHosts {
                     new Host(
                         h.path("name").asText(),
                         h.path("uri").asText(),
-                        Path.of(h.path("localDir").asText()))));
+                        h.path("unixUri").asText(),
+                        Path.of(h.path("localDir").asText()),
+                        h.path("address").asText())));
   }
 
   /**
@@ -91,7 +96,7 @@ final class LibvirtTestHosts {
   void forgetEarlierRuns(String namespace) throws Exception {
     for (Host host : hosts.values()) {
       try (var libvirt =
-          io.vmha.agent.libvirt.LibvirtDriver.builder(host.uri())
+          io.vmha.agent.libvirt.LibvirtDriver.builder(host.unixUri())
               .domainType("qemu")
               .build()
               .connect()) {
@@ -142,13 +147,50 @@ final class LibvirtTestHosts {
    * stays the caller's.
    */
   List<String> inMountNamespaceOf(String host) {
+    return List.of("nsenter", "--mount=/proc/" + libvirtdPid(host) + "/ns/mnt", "--");
+  }
+
+  /**
+   * Where an agent of {@code host} runs as on a real host: in its libvirtd's mount and network
+   * namespaces, serving its peers on the host's address, and reaching the API server through a
+   * proxy on the bridge, by the name the server's certificate carries ("kubernetes", which the
+   * script's hosts file maps to the bridge). {@link #isolate} then cuts it off from the API server,
+   * its peers and the migration network at once, as a pulled cable does.
+   */
+  AgentProcess.Placement placementOf(String host) {
+    try {
+      return new AgentProcess.Placement(
+          () ->
+              List.of(
+                  "nsenter",
+                  "--mount=/proc/" + libvirtdPid(host) + "/ns/mnt",
+                  "--net=/proc/" + libvirtdPid(host) + "/ns/net",
+                  "--"),
+          hosts.get(host).address(),
+          java.net.InetAddress.getByName(summary.path("bridgeAddress").asText()),
+          summary.path("bridgeHostname").asText());
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException("bad bridge address in " + SUMMARY, e);
+    }
+  }
+
+  private static String libvirtdPid(String host) {
     Path pidFile = Path.of("/run/vmha-" + host + "/libvirtd.pid");
     try {
-      String pid = Files.readString(pidFile).strip();
-      return List.of("nsenter", "--mount=/proc/" + pid + "/ns/mnt", "--");
+      return Files.readString(pidFile).strip();
     } catch (java.io.IOException e) {
       throw new IllegalStateException(host + " is not up (no " + pidFile + ")", e);
     }
+  }
+
+  /** Takes {@code host}'s network link down: it reaches nobody and nobody reaches it. */
+  void isolate(String host) {
+    script("isolate", host);
+  }
+
+  /** Puts {@code host}'s network link back up. */
+  void rejoin(String host) {
+    script("rejoin", host);
   }
 
   /**

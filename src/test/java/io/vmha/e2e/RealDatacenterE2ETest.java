@@ -35,8 +35,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * spec's default timings, and per host a real libvirt daemon (own network namespace, address,
  * virtlockd) with a real {@code vmha agent --driver libvirt} process, whose VMs are real QEMU
  * guests under software emulation booting the test guest (a readiness marker, then a tick a second
- * on the serial console). Each agent reaches the API server through its own TCP proxy. One running
- * copy per VM (I1) is checked every 200 ms from every libvirt daemon ({@link HypervisorWatch}).
+ * on the serial console). Each agent runs in its host's network namespace and reaches the API server
+ * through its own TCP proxy on the bridge; its peers and the other libvirt daemons through the
+ * host's link. One running copy per VM (I1) is checked every 200 ms from every libvirt daemon
+ * ({@link HypervisorWatch}), over their unix sockets so an isolated host is still watched.
  */
 class RealDatacenterE2ETest {
   static final String NS = "vmha-system";
@@ -113,11 +115,12 @@ class RealDatacenterE2ETest {
               dir,
               true,
               withMigrationProgressTimeout(hosts.agentArgs(host.name(), dir)),
-              // on its host: it sees the host's storage as the host's QEMUs do
-              () -> hosts.inMountNamespaceOf(host.name()));
+              // on its host: it sees the host's storage as the host's QEMUs do, and its network is
+              // the host's, so isolating the host cuts everything the agent talks to
+              hosts.placementOf(host.name()));
       agent.resetsAlso(() -> hosts.crash(host.name()));
       agents.put(host.name(), agent);
-      uris.put(host.name(), host.uri());
+      uris.put(host.name(), host.unixUri());
     }
     watch = new HypervisorWatch(uris);
   }
@@ -442,6 +445,160 @@ class RealDatacenterE2ETest {
   }
 
   /**
+   * A host whose network link goes down (a pulled cable, a dead switch port): its agent loses the
+   * API server, its peers and the migration network at once, and no peer can confirm an outage of
+   * the API server to it. Its QEMUs are gone within {@link #FENCED_WITHIN}, before any copy starts
+   * elsewhere, and its VMs then boot on the other hosts.
+   */
+  @Test
+  void anIsolatedHostDestroysItsGuestsBeforeAnyCopyStarts() throws Exception {
+    Booted fleet = bootVms(3);
+    String victim = fleet.victim();
+    List<String> victims = fleet.victims();
+
+    long cutAt = System.nanoTime();
+    hosts.isolate(victim);
+    try {
+      long fencedAt = awaitGuestsGone(victim, victims);
+      Map<String, String> after = awaitRunningOn(fleet.vms(), host -> !host.equals(victim));
+      long firstCopy = firstCopyElsewhere(victims, victim);
+      awaitBooted(after);
+      System.out.printf(
+          "real datacenter, host %s isolated (link down) with %s: QEMUs gone after %d ms, first"
+              + " copy elsewhere after %d ms%n",
+          victim,
+          victims,
+          Duration.ofNanos(fencedAt - cutAt).toMillis(),
+          Duration.ofNanos(firstCopy - cutAt).toMillis());
+      assertThat(Duration.ofNanos(fencedAt - cutAt)).isLessThanOrEqualTo(FENCED_WITHIN);
+      assertThat(firstCopy).as("first copy elsewhere after the fence").isGreaterThan(fencedAt);
+      assertThat(agents.get(victim).logTail()).contains("fenced itself");
+      // the fence started after a peer question that waited out its timeout: it must still have
+      // the watchdog's time to finish, not have the host reset under it
+      assertThat(agents.get(victim).resetAtNanos()).as("host reset").isZero();
+    } finally {
+      hosts.rejoin(victim);
+    }
+  }
+
+  /**
+   * The API server lost by every agent at once (their proxies refuse), and one host also isolated
+   * from its peers by its link: the others confirm the outage to each other and keep their guests
+   * (the operator, seeing every host silent, freezes instead of failing over), while the isolated
+   * host, which no peer can answer, destroys its guests. After the heal every VM runs again.
+   */
+  @Test
+  void inAnApiOutageOnlyTheHostThatAlsoLostItsPeersFences() throws Exception {
+    Booted fleet = bootVms(4);
+    String victim = fleet.victim();
+    List<String> victims = fleet.victims();
+    List<String> others =
+        fleet.placed().entrySet().stream()
+            .filter(e -> !e.getValue().equals(victim))
+            .map(e -> VM_NS + "/" + e.getKey())
+            .toList();
+    assertThat(others).as("VMs on the hosts that are not isolated").isNotEmpty();
+
+    long cutAt = System.nanoTime();
+    try {
+      for (AgentProcess agent : agents.values()) {
+        agent.proxy.set(FaultProxy.Mode.REFUSE);
+      }
+      hosts.isolate(victim);
+      long fencedAt = awaitGuestsGone(victim, victims);
+      // past the grace period and the others' fence deadline: had they fenced, it would show
+      Thread.sleep(DEFAULTS.hostGracePeriod().plusSeconds(5).toMillis());
+      Map<String, java.util.Set<String>> running = new LinkedHashMap<>();
+      for (String host : agents.keySet()) {
+        running.put(host, watch.runningOn(host));
+      }
+      System.out.printf(
+          "real datacenter, API outage everywhere and %s isolated: its QEMUs gone after %d ms;"
+              + " %d s into the outage the others run %s%n",
+          victim,
+          Duration.ofNanos(fencedAt - cutAt).toMillis(),
+          Duration.ofNanos(System.nanoTime() - cutAt).toSeconds(),
+          running);
+      assertThat(Duration.ofNanos(fencedAt - cutAt)).isLessThanOrEqualTo(FENCED_WITHIN);
+      for (String vm : others) {
+        String host = fleet.placed().get(vm.substring(VM_NS.length() + 1));
+        assertThat(running.get(host)).as(vm + " kept on " + host).contains(vm);
+      }
+      for (String host : agents.keySet()) {
+        if (!host.equals(victim)) {
+          assertThat(agents.get(host).logTail()).as(host).doesNotContain("self-fencing");
+        }
+      }
+    } finally {
+      hosts.rejoin(victim);
+      for (AgentProcess agent : agents.values()) {
+        agent.proxy.set(FaultProxy.Mode.PASS);
+      }
+    }
+    Map<String, String> after = awaitRunningOn(fleet.vms(), host -> true);
+    awaitBooted(after);
+  }
+
+  /**
+   * An agent started while its host is cut off from everything, with a journal whose last renewal
+   * is 20 s old: it fences from the journal at once, before any API call could answer, instead of
+   * counting selfFenceAfter from its own start (an agent that did would feed the watchdog, and the
+   * guests would outlive the bound). The old agent is killed just before (SIGKILL: its watchdog
+   * stays armed), so the host's watchdog may reset the host while the new agent is fencing; both
+   * stop the guests before any copy could start, and either way it must be well within
+   * selfFenceAfter of the start.
+   */
+  @Test
+  void anAgentStartedCutOffWithAnOldJournalFencesAtOnce() throws Exception {
+    Booted fleet = bootVms(3);
+    String victim = fleet.victim();
+    List<String> victims = fleet.victims();
+    AgentProcess agent = agents.get(victim);
+
+    agent.kill();
+    hosts.isolate(victim);
+    try {
+      ageJournal(victim, Duration.ofSeconds(20));
+      long startedAt = System.nanoTime();
+      agent.restart();
+      long fencedAt = awaitGuestsGone(victim, victims);
+      long resetAt = agent.resetAtNanos();
+      System.out.printf(
+          "real datacenter, agent of %s started cut off with a 20 s old journal: QEMUs gone %d ms"
+              + " after its start (%s)%n",
+          victim,
+          Duration.ofNanos(fencedAt - startedAt).toMillis(),
+          resetAt == 0
+              ? "by the agent's fence"
+              : "the watchdog reset the host after " + (resetAt - startedAt) / 1_000_000 + " ms");
+      assertThat(Duration.ofNanos(fencedAt - startedAt)).isLessThan(DEFAULTS.selfFenceAfter());
+      if (resetAt == 0) {
+        assertThat(agent.logTail()).contains("journal").contains("self-fencing");
+      }
+    } finally {
+      hosts.rejoin(victim);
+      if (agent.resetAtNanos() != 0) {
+        hosts.up(); // back from the reset, empty
+        agent.boot();
+      }
+    }
+    awaitRunningOn(fleet.vms(), host -> true);
+  }
+
+  /** Moves the last renewal in {@code host}'s journal {@code by} into the past. */
+  static void ageJournal(String host, Duration by) throws java.io.IOException {
+    Path journal = dir.resolve(host).resolve("journal.json");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var content = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(journal.toFile());
+    content.put("renewedNanos", content.path("renewedNanos").asLong() - by.toNanos());
+    content.put(
+        "renewedAt", java.time.Instant.parse(content.path("renewedAt").asText()).minus(by).toString());
+    Path next = journal.resolveSibling("journal.json.aged");
+    Files.write(next, json.writeValueAsBytes(content));
+    Files.move(next, journal, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
    * F2 on real hosts: a VM whose disk is on one host's local repository is not restarted elsewhere
    * when that host crashes; it waits, and runs (boots) there again when the host is back.
    */
@@ -539,7 +696,7 @@ class RealDatacenterE2ETest {
                     List.of(
                         "virsh",
                         "-c",
-                        hosts.hosts.get(after.get(vm)).uri(),
+                        hosts.hosts.get(after.get(vm)).unixUri(),
                         "domjobinfo",
                         domain,
                         "--completed"),
@@ -842,7 +999,7 @@ class RealDatacenterE2ETest {
     try {
       Tools.Result state =
           Tools.run(
-              List.of("virsh", "-q", "-c", hosts.hosts.get(host).uri(), "domstate", domain),
+              List.of("virsh", "-q", "-c", hosts.hosts.get(host).unixUri(), "domstate", domain),
               Map.of(),
               Duration.ofSeconds(10));
       return state.ok() ? state.stdout().strip() : "unknown";

@@ -32,6 +32,7 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   private final InetSocketAddress upstream;
+  private final java.net.InetAddress bindAddress;
   private final int port;
   private final ExecutorService threads =
       Executors.newCachedThreadPool(
@@ -47,18 +48,28 @@ public final class FaultProxy implements AutoCloseable {
   private volatile boolean closed;
   private ServerSocket listener;
 
-  private FaultProxy(InetSocketAddress upstream, int port) {
+  private FaultProxy(InetSocketAddress upstream, java.net.InetAddress bindAddress, int port) {
     this.upstream = upstream;
+    this.bindAddress = bindAddress;
     this.port = port;
   }
 
   /** Listens on a free port of 127.0.0.1 and forwards to {@code host:port}. */
   public static FaultProxy start(String host, int upstreamPort) throws IOException {
+    return start(java.net.InetAddress.getLoopbackAddress(), host, upstreamPort);
+  }
+
+  /**
+   * Listens on a free port of {@code bindAddress} (for clients in another network namespace, e.g.
+   * a bridge address) and forwards to {@code host:port}.
+   */
+  public static FaultProxy start(java.net.InetAddress bindAddress, String host, int upstreamPort)
+      throws IOException {
     int port;
-    try (ServerSocket probe = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket probe = new ServerSocket(0, 50, bindAddress)) {
       port = probe.getLocalPort();
     }
-    FaultProxy proxy = new FaultProxy(new InetSocketAddress(host, upstreamPort), port);
+    FaultProxy proxy = new FaultProxy(new InetSocketAddress(host, upstreamPort), bindAddress, port);
     proxy.listen();
     return proxy;
   }
@@ -97,7 +108,7 @@ public final class FaultProxy implements AutoCloseable {
   private void listen() throws IOException {
     ServerSocket socket = new ServerSocket();
     socket.setReuseAddress(true);
-    socket.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 256);
+    socket.bind(new InetSocketAddress(bindAddress, port), 256);
     listener = socket;
     threads.execute(() -> accept(socket));
   }
