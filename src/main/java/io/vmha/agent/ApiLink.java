@@ -2,8 +2,10 @@ package io.vmha.agent;
 
 /**
  * Whether the agent's paths to the API server and to its peers are up. A real agent's links are
- * always "up" and it learns otherwise from failing calls; the simulation cuts them to model {@code
- * api-partition} and {@code isolated} while many agents share one client and one peer server.
+ * always "up" and it learns otherwise from failing calls. So does a simulated host with a network
+ * of its own (the demo's), whose proxies refuse the connections; only where many simulated agents
+ * share one client and one peer server (a benchmark's hundreds) are {@code api-partition} and
+ * {@code isolated} modelled by cutting these links.
  */
 @FunctionalInterface
 public interface ApiLink {

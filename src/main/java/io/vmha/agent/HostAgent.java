@@ -50,6 +50,7 @@ public final class HostAgent implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final ApiLink api;
   private final PeerServer peerServer;
+  private final String advertisedEndpoint;
   private final HostKey hostKey;
   private final PeerDirectory peers;
   private final SelfFencing selfFencing;
@@ -96,6 +97,7 @@ public final class HostAgent implements AutoCloseable {
     Ticker ticker = b.ticker == null ? Ticker.following(clock) : b.ticker;
     this.executor = Objects.requireNonNull(b.executor, "executor");
     this.peerServer = b.peerServer;
+    this.advertisedEndpoint = b.advertisedEndpoint;
     this.hostKey = b.hostKey == null ? HostKey.generate() : b.hostKey;
     this.api = b.api == null ? ApiLink.ALWAYS_UP : b.api;
     this.watchdog = b.watchdog == null ? Watchdog.NONE : b.watchdog;
@@ -224,11 +226,12 @@ public final class HostAgent implements AutoCloseable {
     guard.start();
     heartbeat.start();
     if (peerServer != null) {
-      endpoint =
+      String served =
           peerServer.register(
               me,
               hostKey,
               () -> api.peersReachable() ? selfFencing.answer(options.apiFreshness()) : null);
+      endpoint = advertisedEndpoint == null ? served : advertisedEndpoint;
       peerServer.registerInventory(me, driver::instances);
       heartbeat.countIn(
           peerServer

@@ -26,6 +26,7 @@ public final class HostAgentBuilder {
   ExecutorService fenceExecutor;
   ExecutorService renewalExecutor;
   PeerServer peerServer;
+  String advertisedEndpoint;
   HostKey hostKey;
   PeerClient peerClient;
   ApiLink api;
@@ -115,6 +116,16 @@ public final class HostAgentBuilder {
   /** Serves this agent's peer endpoint; none: no peer can ask it. */
   public HostAgentBuilder peerServer(PeerServer value) {
     this.peerServer = value;
+    return this;
+  }
+
+  /**
+   * The endpoint this agent reports for peers to ask, where they reach the peer server other than
+   * at its own address (a simulated host's proxy in front of the shared server); default: the peer
+   * server's.
+   */
+  public HostAgentBuilder advertisedEndpoint(String value) {
+    this.advertisedEndpoint = value;
     return this;
   }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +50,28 @@ public final class PeerClient {
   private final HttpClient http;
   private final PeerToken token;
   private final Duration timeout;
+  private final UnaryOperator<String> route;
   private final ObjectMapper json = new ObjectMapper();
 
   public PeerClient(PeerToken token, Duration timeout) {
+    this(token, timeout, HttpClient.newBuilder().connectTimeout(timeout).build(), e -> e);
+  }
+
+  private PeerClient(
+      PeerToken token, Duration timeout, HttpClient http, UnaryOperator<String> route) {
     this.token = token;
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    this.http = http;
+    this.route = route;
+  }
+
+  /**
+   * This client asking every peer at {@code route.apply(endpoint)}: a simulated host's questions
+   * then leave through a network of its own, which the simulation can cut. A route that throws
+   * {@link java.io.UncheckedIOException} leaves that peer unasked.
+   */
+  public PeerClient routed(UnaryOperator<String> route) {
+    return new PeerClient(token, timeout, http, route);
   }
 
   /**
@@ -227,6 +244,7 @@ public final class PeerClient {
     String nonce = HexFormat.of().formatHex(randomBytes());
     HttpRequest request;
     try {
+      endpoint = route.apply(endpoint);
       request =
           HttpRequest.newBuilder(
                   URI.create(endpoint + PeerServer.API_REACHABLE_PATH + "?nonce=" + nonce))
@@ -234,8 +252,8 @@ public final class PeerClient {
               .header("Authorization", token.authorizationHeader())
               .GET()
               .build();
-    } catch (IllegalArgumentException e) {
-      LOG.debug("peer {} has a malformed endpoint {}", host, endpoint);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      LOG.debug("peer {} cannot be asked at {}: {}", host, endpoint, e.toString());
       return CompletableFuture.completedFuture(null);
     }
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())

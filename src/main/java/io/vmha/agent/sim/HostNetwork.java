@@ -11,18 +11,20 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 
 /**
- * One simulated host's own path to the API server: a {@link FaultProxy} and the client, informers
- * and heartbeat client that go through it. Cutting it is a network fault the agent only learns of
- * from refused and reset connections.
+ * One simulated host's own paths to the API server and to its peers: a {@link FaultProxy} and the
+ * client, informers and heartbeat client that go through it, and its {@link PeerPaths}. Cutting
+ * them is a network fault the agent only learns of from refused and reset connections.
  */
 record HostNetwork(
     FaultProxy proxy,
     KubernetesClient client,
     KubernetesClient heartbeats,
-    InformerClusterView view)
+    InformerClusterView view,
+    PeerPaths peers)
     implements AutoCloseable {
 
-  static HostNetwork open(KubernetesClient shared, String host, AgentOptions agent) {
+  static HostNetwork open(
+      KubernetesClient shared, String host, AgentOptions agent, PeerPaths peers) {
     URI master = URI.create(shared.getMasterUrl().toString());
     int port =
         master.getPort() > 0 ? master.getPort() : "https".equals(master.getScheme()) ? 443 : 80;
@@ -30,6 +32,7 @@ record HostNetwork(
     try {
       proxy = FaultProxy.start(master.getHost(), port);
     } catch (IOException e) {
+      peers.close();
       throw new UncheckedIOException("cannot start the network of simulated host " + host, e);
     }
     KubernetesClient client =
@@ -47,7 +50,7 @@ record HostNetwork(
                 client, agent.leaseNamespace(), host, InformerClusterView.VmWatch.ALL)
             .startInBackground();
     return new HostNetwork(
-        proxy, client, Leases.deadlineClient(client, agent.renewalDeadline()), view);
+        proxy, client, Leases.deadlineClient(client, agent.renewalDeadline()), view, peers);
   }
 
   /** Cuts the host off the API server (connections refused, open ones reset), or heals it. */
@@ -65,5 +68,6 @@ record HostNetwork(
     heartbeats.close();
     client.close();
     proxy.close();
+    peers.close();
   }
 }

@@ -15,7 +15,10 @@ final class SimHost {
   volatile boolean apiUp = true;
   volatile boolean peersUp = true;
 
-  /** The host's network as its agent sees it. */
+  /**
+   * The host's network as its agent sees it where it shares the simulation's client and peer paths;
+   * with a {@link #network} of its own both stay up and the proxies cut instead.
+   */
   final ApiLink links =
       new ApiLink() {
         @Override
@@ -44,7 +47,9 @@ final class SimHost {
   /** A real watchdog device the agent feeds, or none (then {@link #watchdog} models one). */
   final Watchdog watchdogDevice;
 
-  /** The host's own way to the API server, or null when it shares the simulation's. */
+  /**
+   * The host's own ways to the API server and its peers, or null when it shares the simulation's.
+   */
   final HostNetwork network;
 
   SimHost(

@@ -127,10 +127,14 @@ public final class SimulatedDatacenter implements AutoCloseable {
 
   /**
    * From now on every host added reaches the API server through a TCP proxy of its own, with its
-   * own client, informers and heartbeat client, as a real host does: {@code api-partition} and
-   * {@code isolated} then cut that proxy (connections refused and open ones reset) instead of
+   * own client, informers and heartbeat client, as a real host does, and its peers through proxies
+   * of its own too ({@link PeerPaths}: one in front of the shared peer server that its reported
+   * endpoint names, one for each peer it asks). {@code api-partition} cuts its API proxy, {@code
+   * isolated} its API and peer proxies (connections refused and open ones reset), instead of
    * telling the agent, so what the demo shows is what a network fault does to the shipped agent.
-   * For a handful of hosts (the demo); a benchmark's hundreds share one client.
+   * For a handful of hosts (the demo); a benchmark's hundreds share one client, and the two faults
+   * are flags of {@link io.vmha.agent.ApiLink} there. Holds for hosts added after {@link #start},
+   * which starts the peer server their paths lead to.
    */
   public SimulatedDatacenter networkPerHost() {
     networkPerHost = true;
@@ -162,7 +166,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
                     new SimulatedDriver(h, options.clock(), repositories, migrator),
                     poweredOn(),
                     watchdog,
-                    networkPerHost ? HostNetwork.open(client, h, options.agent()) : null));
+                    networkPerHost ? openNetwork(h) : null));
     if (peerServer != null) {
       peerServer.registerReceiver(
           host, handover -> sim.driver.receive(PeerMigrations.read(handover)));
@@ -177,6 +181,14 @@ public final class SimulatedDatacenter implements AutoCloseable {
     return sim.driver;
   }
 
+  private HostNetwork openNetwork(String host) {
+    if (peerServer == null) {
+      throw new IllegalStateException("start the simulation before adding hosts with a network");
+    }
+    PeerPaths peers = PeerPaths.open(host, options.bindAddress(), peerServer.port());
+    return HostNetwork.open(client, host, options.agent(), peers);
+  }
+
   /** Removes a host from the simulation: its agent dies and its instances vanish. */
   public void removeHost(String host) {
     SimHost sim = hosts.remove(host);
@@ -187,6 +199,10 @@ public final class SimulatedDatacenter implements AutoCloseable {
         sim.driver.crash();
         if (sim.network != null) {
           sim.network.close();
+          String gone = sim.network.peers().endpoint();
+          hosts.values().stream()
+              .filter(peer -> peer.network != null)
+              .forEach(peer -> peer.network.peers().forget(gone));
         }
       }
     }
@@ -326,13 +342,16 @@ public final class SimulatedDatacenter implements AutoCloseable {
     sim.driver.setNetworkConnected(!faults.contains(Fault.NETWORK_DOWN));
     sim.driver.setFailStarts(faults.contains(Fault.START_FAILURE));
     sim.driver.setRefuseMigrations(faults.contains(Fault.MIGRATION_FAILURE));
-    boolean apiCut = faults.contains(Fault.API_PARTITION) || faults.contains(Fault.ISOLATED);
+    boolean isolated = faults.contains(Fault.ISOLATED);
+    boolean apiCut = isolated || faults.contains(Fault.API_PARTITION);
     if (sim.network != null) {
-      sim.network.cut(apiCut); // the agent learns it from refused connections, like a real one
+      // the agent and its peers learn it from refused connections, like real ones
+      sim.network.cut(apiCut);
+      sim.network.peers().cut(isolated);
     } else {
       sim.apiUp = !apiCut;
+      sim.peersUp = !isolated;
     }
-    sim.peersUp = !faults.contains(Fault.ISOLATED);
     if (faults.contains(Fault.HOST_CRASH) && !before.contains(Fault.HOST_CRASH)) {
       sim.stopAgent();
       sim.cancelWatchdog();
@@ -368,7 +387,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
                   threads.heartbeats, threads.renewals, threads.guards, threads.fenceStops)
               .migrationExecutor(threads.migrations)
               .peerServer(peerServer)
-              .peerClient(peerClient)
+              .advertisedEndpoint(sim.network == null ? null : sim.network.peers().endpoint())
+              .peerClient(
+                  sim.network == null ? peerClient : peerClient.routed(sim.network.peers()::route))
               .api(host.links)
               .journal(host.journal)
               .bootId(SIMULATION_BOOT)
