@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
  * feeds the watchdog only while the host may keep its instances: renewal fresh, an outage
  * confirmed, or a fence that left nothing running. A fence that left an instance behind, or this
  * thread stalling, stop the feeding, and the watchdog resets the host. A fence that starts is fed
- * once, if the watchdog's timeout from then still ends before the operator's grace period: the
- * peer question before it (up to a peer timeout, when the peers cannot be reached) and the
- * guard's last look have used part of the watchdog's time, and without that feed a fence that
- * would finish well within its budget has its host reset under it.
+ * once, if the watchdog's timeout from then still ends before the operator's grace period: the peer
+ * question before it (up to a peer timeout, when the peers cannot be reached) and the guard's last
+ * look have used part of the watchdog's time, and without that feed a fence that would finish well
+ * within its budget has its host reset under it.
  */
 final class FencingGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FencingGuard.class);

@@ -142,7 +142,9 @@ public final class HostAgent implements AutoCloseable {
             ticker,
             lastRenewal);
     this.ticker = ticker;
-    this.settingsCheck = new SettingsCheck(client, options);
+    // one small read per ten heartbeats, inside the work loop: on the deadline client, without
+    // retries, so a cut holds the loop for one deadline instead of the retrying client's ~20 s
+    this.settingsCheck = new SettingsCheck(beatClient, options);
     this.keeper = new InstanceKeeper(me, driver, clock, migrations, selfFencing, this::wake);
     this.guestAgents = new GuestAgentProbe(driver);
     this.workReader = new WorkReader(me, view, api, peers);

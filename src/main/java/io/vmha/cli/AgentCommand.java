@@ -355,7 +355,8 @@ public final class AgentCommand implements Callable<Integer> {
                       stopped.countDown();
                     },
                     "vmha-agent-shutdown"));
-        dc.start();
+        // no wait for the API server before the heartbeat and fencing guard run (R5)
+        dc.startInBackground();
         dc.addHost(host, watchdog);
         systemd.ready();
         stopped.await();

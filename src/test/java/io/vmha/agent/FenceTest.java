@@ -98,8 +98,8 @@ class FenceTest {
 
   /**
    * A fence that starts late, after a peer question that waited out its timeout (peers
-   * unreachable), has the watchdog fed as it starts, so it has the watchdog's whole timeout to
-   * stop the instances; it is not fed where that timeout would end after the grace period.
+   * unreachable), has the watchdog fed as it starts, so it has the watchdog's whole timeout to stop
+   * the instances; it is not fed where that timeout would end after the grace period.
    */
   @Test
   void aFenceIsFedAsItStartsOnlyWhileTheWatchdogStillEndsWithinTheGracePeriod() throws Exception {

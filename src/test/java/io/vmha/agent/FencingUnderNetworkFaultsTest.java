@@ -240,6 +240,26 @@ class FencingUnderNetworkFaultsTest {
    * fleet of one, nothing to confirm" (the old agent then never fenced): it fences when its first
    * renewals fail.
    */
+  /**
+   * A cut-off agent's work loop is not held by the client's retries: its periodic read of the
+   * operator's settings went through the retrying client, inside the loop, and held it (and an
+   * orderly stop, which waits for the loop) for about 20 s per read once the API server refused.
+   */
+  @Test
+  void aCutOffAgentStopsPromptly() throws Exception {
+    twoHosts();
+    proxy.set(FaultProxy.Mode.REFUSE);
+    // the settings are read every ten heartbeats (1 s here): several reads fall into the cut
+    Thread.sleep(3_000);
+    HostAgent agent = cutSide.agent("cut");
+    long closing = System.nanoTime();
+    agent.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - closing);
+    System.out.printf("agent cut off for 3 s (refused) stopped in %d ms%n", took.toMillis());
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+    proxy.set(FaultProxy.Mode.PASS);
+  }
+
   @Test
   void anAgentWithoutAJournalFencesWhenItCannotReachTheApiServer() throws Exception {
     proxy.set(FaultProxy.Mode.REFUSE);

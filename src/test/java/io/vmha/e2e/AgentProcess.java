@@ -168,8 +168,7 @@ final class AgentProcess implements AutoCloseable {
     var cluster = config.getClusters().get(0).getCluster();
     URI server = URI.create(cluster.getServer());
     FaultProxy proxy = FaultProxy.start(placement.proxyBind(), server.getHost(), server.getPort());
-    cluster.setServer(
-        server.getScheme() + "://" + placement.apiServerName() + ":" + proxy.port());
+    cluster.setServer(server.getScheme() + "://" + placement.apiServerName() + ":" + proxy.port());
     Path proxied = dir.resolve(host + ".kubeconfig");
     Files.writeString(proxied, io.fabric8.kubernetes.client.utils.Serialization.asYaml(config));
     Path tokenFile = dir.resolve("peer-token");
@@ -319,7 +318,13 @@ final class AgentProcess implements AutoCloseable {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(
                 URI.create(
-                    "http://" + peerAddress + ":" + peerPort + "/hosts/" + host + PeerServer.INSTANCES_PATH))
+                    "http://"
+                        + peerAddress
+                        + ":"
+                        + peerPort
+                        + "/hosts/"
+                        + host
+                        + PeerServer.INSTANCES_PATH))
             .header("Authorization", token.authorizationHeader());
     HttpResponse<String> response = get(request);
     if (response == null || response.statusCode() != 200) {

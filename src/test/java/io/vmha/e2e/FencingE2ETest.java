@@ -230,6 +230,38 @@ class FencingE2ETest {
     assertThat(firstCopy).as("first copy elsewhere after the reset").isGreaterThan(resetAt);
   }
 
+  /**
+   * {@code vmha agent --driver simulated} started while its host cannot reach the API server keeps
+   * running (heartbeat and fencing guard at once, informers retrying in the background) and rejoins
+   * when the network heals; its VMs, which died with the process before, run elsewhere meanwhile.
+   * It used to wait 30 s for its informers and exit, so systemd restarted it over and over.
+   */
+  @Test
+  void anAgentStartedBehindAPartitionWaitsForTheApiServerAndRejoins() throws Exception {
+    List<String> vms = createVms(3);
+    Map<String, String> placed = awaitRunning(vms);
+    AgentProcess agent = agents.get(placed.get(vms.get(0)));
+    agent.proxy.set(FaultProxy.Mode.REFUSE);
+    agent.kill();
+    agent.boot();
+    long mark = agent.logMark();
+    Thread.sleep(40_000);
+    assertThat(agent.isAlive()).as("agent alive 40 s after starting cut off").isTrue();
+    // its VMs died with the old process, and the operator has started them elsewhere
+    awaitRunningOn(vms, host -> !host.equals(agent.host));
+    long healedAt = System.nanoTime();
+    agent.proxy.set(FaultProxy.Mode.PASS);
+    await("the host Up again")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(() -> "Up".equals(api.hostPhase(agent.host)));
+    System.out.printf(
+        "agent of %s started cut off: alive after 40 s, its host Up %d ms after the heal%n",
+        agent.host, Duration.ofNanos(System.nanoTime() - healedAt).toMillis());
+    assertThat(agent.logSince(mark)).doesNotContain("did not sync");
+  }
+
   /** How every agent loses the API server at once. */
   enum Outage {
     /** every agent's proxy refuses its connections */

@@ -22,8 +22,8 @@ final class LibvirtTestHosts {
   private static final Path SCRIPT = Tools.PROJECT.resolve("hack/libvirt-hosts.sh");
 
   /**
-   * One host: its name, its libvirtd's TCP URI (also what peers migrate to), the unix-socket URI the
-   * test reaches it by however its network is, its local disk, and its address.
+   * One host: its name, its libvirtd's TCP URI (also what peers migrate to), the unix-socket URI
+   * the test reaches it by however its network is, its local disk, and its address.
    */
   record Host(String name, String uri, String unixUri, Path localDir, String address) {}
 

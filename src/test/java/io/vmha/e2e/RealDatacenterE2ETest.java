@@ -35,9 +35,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * spec's default timings, and per host a real libvirt daemon (own network namespace, address,
  * virtlockd) with a real {@code vmha agent --driver libvirt} process, whose VMs are real QEMU
  * guests under software emulation booting the test guest (a readiness marker, then a tick a second
- * on the serial console). Each agent runs in its host's network namespace and reaches the API server
- * through its own TCP proxy on the bridge; its peers and the other libvirt daemons through the
- * host's link. One running copy per VM (I1) is checked every 200 ms from every libvirt daemon
+ * on the serial console). Each agent runs in its host's network namespace and reaches the API
+ * server through its own TCP proxy on the bridge; its peers and the other libvirt daemons through
+ * the host's link. One running copy per VM (I1) is checked every 200 ms from every libvirt daemon
  * ({@link HypervisorWatch}), over their unix sockets so an isolated host is still watched.
  */
 class RealDatacenterE2ETest {
@@ -592,7 +592,8 @@ class RealDatacenterE2ETest {
     var content = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(journal.toFile());
     content.put("renewedNanos", content.path("renewedNanos").asLong() - by.toNanos());
     content.put(
-        "renewedAt", java.time.Instant.parse(content.path("renewedAt").asText()).minus(by).toString());
+        "renewedAt",
+        java.time.Instant.parse(content.path("renewedAt").asText()).minus(by).toString());
     Path next = journal.resolveSibling("journal.json.aged");
     Files.write(next, json.writeValueAsBytes(content));
     Files.move(next, journal, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -60,8 +60,8 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
-   * Listens on a free port of {@code bindAddress} (for clients in another network namespace, e.g.
-   * a bridge address) and forwards to {@code host:port}.
+   * Listens on a free port of {@code bindAddress} (for clients in another network namespace, e.g. a
+   * bridge address) and forwards to {@code host:port}.
    */
   public static FaultProxy start(java.net.InetAddress bindAddress, String host, int upstreamPort)
       throws IOException {

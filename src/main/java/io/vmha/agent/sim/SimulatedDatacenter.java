@@ -80,6 +80,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
   private PeerServer peerServer;
   private PeerClient peerClient;
   private volatile boolean networkPerHost;
+  private volatile boolean cachesInBackground;
   private ScheduledFuture<?> guestLoop;
 
   public SimulatedDatacenter(KubernetesClient client, SimulationOptions options) {
@@ -98,6 +99,37 @@ public final class SimulatedDatacenter implements AutoCloseable {
 
   /** Starts the informers, the peer server and the guest agents; returns when caches are synced. */
   public SimulatedDatacenter start() {
+    startServing();
+    try {
+      hostInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      repositoryInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("the simulation's informers did not sync", e);
+    }
+    view.start();
+    startGuestAgents();
+    return this;
+  }
+
+  /**
+   * The same without waiting for the API server, as {@code vmha agent --driver simulated} starts:
+   * an agent started behind a partition runs its heartbeat and fencing guard at once, while the
+   * informers keep trying in the background (the hosts' work loops wait until they have synced).
+   */
+  public SimulatedDatacenter startInBackground() {
+    startServing();
+    hostInformer.exceptionHandler((started, error) -> true).start();
+    repositoryInformer.exceptionHandler((started, error) -> true).start();
+    view.startInBackground();
+    cachesInBackground = true;
+    startGuestAgents();
+    return this;
+  }
+
+  private void startServing() {
     try {
       peerServer =
           PeerServer.start(
@@ -109,20 +141,16 @@ public final class SimulatedDatacenter implements AutoCloseable {
     migrator.reachOtherProcesses(
         new PeerMigrations(options.token(), java.time.Duration.ofSeconds(10)));
     hostInformer.addEventHandler(AddOrUpdate.<VmHost>handler(this::annotationsChanged));
-    try {
-      hostInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      repositoryInformer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (Exception e) {
-      throw new IllegalStateException("the simulation's informers did not sync", e);
-    }
-    view.start();
+  }
+
+  private void startGuestAgents() {
     long guestNanos = options.guestHeartbeatInterval().toNanos();
     guestLoop =
         threads.executor.scheduleWithFixedDelay(guestAgents, 0, guestNanos, TimeUnit.NANOSECONDS);
-    return this;
+  }
+
+  private boolean cachesSynced() {
+    return view.isSynced() && hostInformer.hasSynced() && repositoryInformer.hasSynced();
   }
 
   /**
@@ -378,7 +406,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
               .heartbeatClient(sim.network == null ? heartbeatClient : sim.network.heartbeats())
               .view(
                   sim.network == null ? view : sim.network.view(),
-                  sim.network == null ? null : sim.network.view()::isSynced)
+                  sim.network != null
+                      ? sim.network.view()::isSynced
+                      : cachesInBackground ? this::cachesSynced : null)
               .driver(sim.driver)
               .clock(options.clock())
               .ticker(ticker)
