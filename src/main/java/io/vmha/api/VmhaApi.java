@@ -31,6 +31,12 @@ public final class VmhaApi {
   /** Finalizer that keeps a StorageRepository or VmTemplate while VMs use it (L3). */
   public static final String IN_USE_FINALIZER = "vmha.io/in-use-protection";
 
+  /**
+   * The namespace of vmha's Leases and settings where the demo and the benchmark run them, and the
+   * one the install guide uses for the chart.
+   */
+  public static final String SYSTEM_NAMESPACE = "vmha-system";
+
   /** Prefix of the per-host heartbeat Lease, renewed by the host agent. */
   public static final String HOST_LEASE_PREFIX = "vmha-host-";
 

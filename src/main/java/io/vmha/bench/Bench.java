@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * are {@link ApiBaseline} and {@link FailoverMeasurement}.
  */
 public final class Bench {
-  static final String LEASES = "vmha-system";
+  static final String LEASES = io.vmha.api.VmhaApi.SYSTEM_NAMESPACE;
 
   private final BenchOptions options;
   private final PrintStream out;

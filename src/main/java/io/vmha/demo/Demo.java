@@ -25,7 +25,7 @@ import java.util.List;
  * does and checks is in its own class (a {@link Scenario}), in the words of {@link Steps}.
  */
 public final class Demo implements AutoCloseable {
-  static final String LEASES = "vmha-system";
+  static final String LEASES = io.vmha.api.VmhaApi.SYSTEM_NAMESPACE;
 
   /**
    * @param realTimings the spec's timings (grace period 15 s); otherwise compressed ones that keep
