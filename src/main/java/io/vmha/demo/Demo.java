@@ -107,9 +107,7 @@ public final class Demo implements AutoCloseable {
     List<HasMetadata> fleet = DemoFleet.load(client);
     DemoFleet.apply(client, fleet);
     DemoFleet.hostNames(fleet).forEach(datacenter::addHost);
-    invariants =
-        new InvariantMonitor(
-            client, datacenter, LEASES, settings.fencing() == FencingPolicy.SelfFence);
+    invariants = new InvariantMonitor(client, datacenter, LEASES, settings.fencing());
     steps = new Steps(client, settings, datacenter, timeline);
     return this;
   }

@@ -1,6 +1,7 @@
 package io.vmha.core.sim;
 
 import io.vmha.core.Settings;
+import io.vmha.core.invariant.InvariantChecker;
 import java.util.List;
 
 /** Plays one fault sequence: a fault, one heartbeat step, and so on; then heals and settles. */
@@ -22,7 +23,7 @@ public final class Simulation {
     for (int i = 0; i < QUIET_STEPS; i++) {
       world.step();
     }
-    Invariants.checkSettled(world);
+    world.failOn(InvariantChecker.checkSettled(WorldFacts.of(world)));
     return world;
   }
 }

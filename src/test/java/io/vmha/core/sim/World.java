@@ -6,6 +6,9 @@ import io.vmha.core.Plan;
 import io.vmha.core.Settings;
 import io.vmha.core.VmStatusTransition;
 import io.vmha.core.health.InstanceKey;
+import io.vmha.core.invariant.InstanceNameHistory;
+import io.vmha.core.invariant.InvariantChecker;
+import io.vmha.core.invariant.Violation;
 import io.vmha.core.model.AgentReport;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.model.FleetSnapshot;
@@ -33,13 +36,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * A small fleet simulator: hosts with agents (heartbeats, reports, executing placements, migrations
  * and stops, self-fencing), the recorded statuses the operator writes, and the engine in between.
  * Each {@link #step()} moves the clock by one heartbeat interval, lets the agents act, plans,
  * applies the plan like the operator would (VM statuses through the operator's own {@link
- * VmStatusTransition}), and checks the invariants I1, I3, I4, I5.
+ * VmStatusTransition}), and checks the invariants I1, I3, I4, I5 with the {@link InvariantChecker}.
  */
 public final class World {
   static final String SHARED = "nfs";
@@ -56,7 +60,8 @@ public final class World {
   Instant spmRenewSeen;
   boolean failoverFrozen;
   Instant failoverResumedAt;
-  final Map<String, String> handedOut = new HashMap<>(); // "ns/instance" -> vm key (I5)
+  InstanceNameHistory names = InstanceNameHistory.EMPTY; // I5, from one check to the next
+  final Set<String> freshNames = new HashSet<>(); // VMs given a counter's name in this step
   final List<String> timeline = new ArrayList<>();
   Plan lastPlan;
 
@@ -215,7 +220,21 @@ public final class World {
       hosts.get(health.host()).recordedPhase = health.phase();
     }
     apply(lastPlan);
-    Invariants.checkAfterStep(this);
+    InvariantChecker.Verdict verdict = InvariantChecker.check(WorldFacts.of(this), names);
+    names = verdict.names();
+    failOn(verdict.violations());
+  }
+
+  /** Fails with the violations and the world's recent timeline. */
+  void failOn(List<Violation> violations) {
+    if (violations.isEmpty()) {
+      return;
+    }
+    int from = Math.max(0, timeline.size() - 60);
+    throw new AssertionError(
+        violations.stream().map(Violation::toString).collect(Collectors.joining("; "))
+            + "\nlast actions:\n  "
+            + String.join("\n  ", timeline.subList(from, timeline.size())));
   }
 
   /**
@@ -415,6 +434,7 @@ public final class World {
   private void apply(Plan plan) {
     Map<String, Set<InstanceKey>> stops = new HashMap<>();
     Set<String> releases = new HashSet<>();
+    freshNames.clear();
     for (Action action : plan.actions()) {
       timeline.add(now + " " + action);
       if (action instanceof Action.FreezeFailover a) {
@@ -445,8 +465,8 @@ public final class World {
       } else if (action instanceof Action.RemoveVm a) {
         vms.remove(a.vm());
       } else if (action instanceof Action.VmStatusAction a) {
-        if (a instanceof Action.PlaceVm place) {
-          Invariants.checkInstanceName(this, place);
+        if (a instanceof Action.PlaceVm place && place.templateCounterAfter() != null) {
+          freshNames.add(place.vm());
         }
         update(a);
       }

@@ -1,0 +1,138 @@
+package io.vmha.demo;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmha.agent.Instance;
+import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.api.VirtualMachine;
+import io.vmha.api.VirtualMachineStatus;
+import io.vmha.api.VmHost;
+import io.vmha.api.VmhaApi;
+import io.vmha.core.invariant.FleetFacts;
+import io.vmha.core.model.FencingPolicy;
+import io.vmha.core.model.InstanceReport;
+import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.Resources;
+import io.vmha.core.model.StaleInstance;
+import io.vmha.core.model.VmPhase;
+import io.vmha.core.model.VmStatusView;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The demo's live fleet as the invariant checker reads it: what the simulated hypervisors run, and
+ * what the API server says. It cannot see which hosts act as SPM nor what the operator knew when it
+ * decided, so it leaves those facts unknown; the reads are not one consistent cut, and only the
+ * checks that compare what runs with what the operator knew would need one.
+ */
+final class LiveFleetFacts {
+  private LiveFleetFacts() {}
+
+  static FleetFacts read(
+      KubernetesClient client,
+      SimulatedDatacenter datacenter,
+      String leaseNamespace,
+      FencingPolicy fencing) {
+    Map<String, VmHost> registered = new HashMap<>();
+    client
+        .resources(VmHost.class)
+        .list()
+        .getItems()
+        .forEach(h -> registered.put(h.getMetadata().getName(), h));
+    Map<String, List<Instance>> running = datacenter.instancesByHost();
+    Set<String> names = new TreeSet<>(registered.keySet());
+    names.addAll(running.keySet());
+    List<FleetFacts.Host> hosts = new ArrayList<>();
+    Set<String> marked = new HashSet<>();
+    for (String name : names) {
+      VmHost host = registered.get(name);
+      hosts.add(
+          new FleetFacts.Host(
+              name,
+              host == null ? null : capacity(host),
+              running.getOrDefault(name, List.of()).stream().map(LiveFleetFacts::report).toList()));
+      if (host != null
+          && host.getStatus() != null
+          && Boolean.TRUE.equals(host.getStatus().getSpm())) {
+        marked.add(name);
+      }
+    }
+    Lease lease = client.leases().inNamespace(leaseNamespace).withName(VmhaApi.SPM_LEASE).get();
+    String holder = lease == null ? null : lease.getSpec().getHolderIdentity();
+    List<FleetFacts.Vm> vms =
+        client.resources(VirtualMachine.class).inAnyNamespace().list().getItems().stream()
+            .map(LiveFleetFacts::vm)
+            .toList();
+    return new FleetFacts(fencing, hosts, vms, new FleetFacts.Spm(holder, marked, null), null);
+  }
+
+  private static Resources capacity(VmHost host) {
+    return host.getSpec().getCapacity() == null
+        ? Resources.ZERO
+        : resources(host.getSpec().getCapacity());
+  }
+
+  private static InstanceReport report(Instance instance) {
+    return new InstanceReport(
+        instance.name(),
+        instance.hasVm() ? instance.vmKey() : "",
+        InstanceState.valueOf(instance.state().name()),
+        instance.resources() == null ? Resources.ZERO : resources(instance.resources()),
+        instance.reason());
+  }
+
+  private static Resources resources(io.vmha.api.Resources r) {
+    return Resources.of(
+        r.getCpus() == null ? 0 : r.getCpus() * 1000L,
+        r.getMemoryMiB() == null ? 0 : r.getMemoryMiB());
+  }
+
+  private static FleetFacts.Vm vm(VirtualMachine vm) {
+    String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
+    return new FleetFacts.Vm(
+        key,
+        status(vm.getStatus()),
+        !Boolean.FALSE.equals(vm.getSpec().getRunning()),
+        vm.getMetadata().getDeletionTimestamp() != null,
+        false);
+  }
+
+  /** The part of a VM's status the checks read; timestamps and counts are left out. */
+  private static VmStatusView status(VirtualMachineStatus status) {
+    if (status == null) {
+      return VmStatusView.NEW;
+    }
+    List<StaleInstance> stale = new ArrayList<>();
+    if (status.getStaleInstances() != null) {
+      status
+          .getStaleInstances()
+          .forEach(s -> stale.add(new StaleInstance(s.getHost(), s.getInstanceName())));
+    }
+    return new VmStatusView(
+        phase(status.getPhase()),
+        status.getHost(),
+        status.getInstanceName(),
+        status.getMigration() == null ? null : status.getMigration().getTargetHost(),
+        stale,
+        List.of(),
+        null,
+        0,
+        status.getReason(),
+        status.getMessage(),
+        null);
+  }
+
+  /** A phase this build does not know (a status edited by hand) reads as none. */
+  private static VmPhase phase(String name) {
+    return Arrays.stream(VmPhase.values())
+        .filter(p -> p.name().equals(name))
+        .findFirst()
+        .orElse(null);
+  }
+}
