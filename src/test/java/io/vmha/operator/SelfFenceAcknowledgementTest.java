@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * An agent that fenced itself starts nothing until the operator acknowledges the fence (R8), and
+ * An agent that fenced itself starts nothing until the operator acknowledges the fence (R7), and
  * the operator acknowledges only once what it decided about that host's VMs is written: the agent
  * then reads its placement afresh and finds no VM still placed on it from before the fence, which
  * it would start while the operator starts the VM elsewhere.
