@@ -276,6 +276,11 @@ public final class FleetLoop implements AutoCloseable {
         wakeAt(next);
       }
     } catch (RuntimeException e) {
+      if (loop.isShutdown()) {
+        // close() cut the plan's writes short: nothing failed that a next plan would retry
+        log.debug("planning stopped by the shutdown: {}", e.toString());
+        return;
+      }
       log.error("planning failed; trying again", e);
       schedule(Duration.ofSeconds(1));
     }
@@ -300,7 +305,11 @@ public final class FleetLoop implements AutoCloseable {
       previous.cancel(false);
     }
     long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis()) + 1;
-    deadline = loop.schedule(() -> schedule(Duration.ZERO), delay, TimeUnit.MILLISECONDS);
+    try {
+      deadline = loop.schedule(() -> schedule(Duration.ZERO), delay, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down: a plan that ends after close() has nothing left to wake
+    }
   }
 
   @Override
