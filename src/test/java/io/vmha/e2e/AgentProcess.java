@@ -104,32 +104,7 @@ final class AgentProcess implements AutoCloseable {
       List<String> moreArgs)
       throws IOException {
     return start(
-        host, kubeconfig, leaseNamespace, peerSecret, dir, withWatchdog, moreArgs, List::of);
-  }
-
-  /**
-   * The same, its command run through what {@code launcher} gives at every start (e.g. {@code
-   * nsenter} into the mount namespace of its host).
-   */
-  static AgentProcess start(
-      String host,
-      Path kubeconfig,
-      String leaseNamespace,
-      String peerSecret,
-      Path dir,
-      boolean withWatchdog,
-      List<String> moreArgs,
-      java.util.function.Supplier<List<String>> launcher)
-      throws IOException {
-    return start(
-        host,
-        kubeconfig,
-        leaseNamespace,
-        peerSecret,
-        dir,
-        withWatchdog,
-        moreArgs,
-        Placement.local(launcher));
+        host, kubeconfig, leaseNamespace, peerSecret, dir, withWatchdog, moreArgs, Placement.LOCAL);
   }
 
   /**
@@ -143,11 +118,10 @@ final class AgentProcess implements AutoCloseable {
       java.net.InetAddress proxyBind,
       String apiServerName) {
 
-    /** In the test's own network namespace, everything on 127.0.0.1. */
-    static Placement local(java.util.function.Supplier<List<String>> launcher) {
-      return new Placement(
-          launcher, "127.0.0.1", java.net.InetAddress.getLoopbackAddress(), "127.0.0.1");
-    }
+    /** In the test's own namespaces, everything on 127.0.0.1. */
+    static final Placement LOCAL =
+        new Placement(
+            List::of, "127.0.0.1", java.net.InetAddress.getLoopbackAddress(), "127.0.0.1");
   }
 
   /** The same, placed as {@code placement} says. */

@@ -142,15 +142,6 @@ final class LibvirtTestHosts {
   }
 
   /**
-   * Runs a command in {@code host}'s mount namespace, that of its libvirtd: it sees the host's
-   * files as its QEMUs do (e.g. the shared directory through {@link #storage}), while its network
-   * stays the caller's.
-   */
-  List<String> inMountNamespaceOf(String host) {
-    return List.of("nsenter", "--mount=/proc/" + libvirtdPid(host) + "/ns/mnt", "--");
-  }
-
-  /**
    * Where an agent of {@code host} runs as on a real host: in its libvirtd's mount and network
    * namespaces, serving its peers on the host's address, and reaching the API server through a
    * proxy on the bridge, by the name the server's certificate carries ("kubernetes", which the
