@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -114,6 +115,9 @@ public final class HostAgent implements AutoCloseable {
         AgentThreads.givenOrOwn(b.migrationExecutor, mine, () -> AgentThreads.pool("migrate"));
     ExecutorService stoppers =
         AgentThreads.givenOrOwn(b.fenceExecutor, mine, () -> AgentThreads.pool("fence"));
+    // idle until storage is lost: a cached pool has no thread until then
+    ExecutorService stateChanges = AgentThreads.pool("pause");
+    mine.add(stateChanges);
     ExecutorService renewals =
         AgentThreads.givenOrOwn(b.renewalExecutor, mine, () -> AgentThreads.pool("renew"));
     // never the fencing thread's: a guest that does not answer costs its ping's timeout; and none
@@ -145,7 +149,8 @@ public final class HostAgent implements AutoCloseable {
     // one small read per ten heartbeats, inside the work loop: on the deadline client, without
     // retries, so a cut holds the loop for one deadline instead of the retrying client's ~20 s
     this.settingsCheck = new SettingsCheck(beatClient, options);
-    this.keeper = new InstanceKeeper(me, driver, clock, migrations, selfFencing, this::wake);
+    this.keeper =
+        new InstanceKeeper(me, driver, clock, migrations, stateChanges, selfFencing, this::wake);
     this.guestAgents = new GuestAgentProbe(driver);
     this.workReader = new WorkReader(me, view, api, peers);
     AgentRun run = new AgentRun(clock.instant());
@@ -420,10 +425,31 @@ public final class HostAgent implements AutoCloseable {
                   now,
                   endpoint,
                   selfFencedAt,
-                  keeper.toReport(),
+                  listedOrNull(),
                   keeper.migrationFailures()));
     } catch (RuntimeException e) {
       LOG.warn("agent of {}: tick failed", me, e);
+    }
+  }
+
+  private boolean reportingUnlisted;
+
+  /** The instances to report, or null when the hypervisor did not list them (logged). */
+  private Map<InstanceRef, Instance> listedOrNull() {
+    try {
+      Map<InstanceRef, Instance> listed = keeper.toReport();
+      if (reportingUnlisted) {
+        reportingUnlisted = false;
+        LOG.info("agent of {}: the hypervisor lists its instances again", me);
+      }
+      return listed;
+    } catch (HypervisorUnavailable e) {
+      if (!reportingUnlisted) {
+        reportingUnlisted = true; // once per streak: a hung hypervisor would fill the log each tick
+        LOG.warn(
+            "agent of {}: reporting without a fresh list of instances: {}", me, e.getMessage());
+      }
+      return null;
     }
   }
 
@@ -432,6 +458,9 @@ public final class HostAgent implements AutoCloseable {
       action.run();
     } catch (ApiLink.ApiUnreachableException e) {
       LOG.debug("agent of {}: {}: API server unreachable", me, what);
+    } catch (HypervisorUnavailable e) {
+      // said once per streak by the report, which goes out all the same
+      LOG.debug("agent of {}: {}: {}", me, what, e.getMessage());
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       LOG.debug("agent of {}: {} failed: {}", me, what, e.toString());
     } catch (Exception e) {

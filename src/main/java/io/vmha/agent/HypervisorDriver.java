@@ -75,7 +75,11 @@ public interface HypervisorDriver {
    */
   default void abortMigration(InstanceRef instance) throws DriverException {}
 
-  /** Every instance defined on the hypervisor, including ones vmha did not start. */
+  /**
+   * Every instance defined on the hypervisor, including ones vmha did not start.
+   *
+   * @throws HypervisorUnavailable when the hypervisor cannot be asked or does not answer in time
+   */
   List<Instance> instances();
 
   /** The host reaches its storage network. */

@@ -29,6 +29,7 @@ final class InstanceKeeper {
   private final HypervisorDriver driver;
   private final Clock clock;
   private final Executor migrations;
+  private final Executor stateChanges;
   private final SelfFencing fencing;
   private final Runnable wake;
 
@@ -42,6 +43,7 @@ final class InstanceKeeper {
   private final Map<InstanceRef, MigrationFailures> failedMigrations = new ConcurrentHashMap<>();
 
   /**
+   * @param stateChanges runs the pauses and resumptions of one tick side by side
    * @param wake asks the work loop for a tick (a migration ended)
    */
   InstanceKeeper(
@@ -49,8 +51,10 @@ final class InstanceKeeper {
       HypervisorDriver driver,
       Clock clock,
       Executor migrations,
+      Executor stateChanges,
       SelfFencing fencing,
       Runnable wake) {
+    this.stateChanges = stateChanges;
     this.me = me;
     this.driver = driver;
     this.clock = clock;
@@ -287,6 +291,12 @@ final class InstanceKeeper {
     }
   }
 
+  /**
+   * Pauses the running instances while storage is lost, and resumes those it paused once storage is
+   * back and they are still placed here. The pauses run side by side and the loop waits for them
+   * {@link #STATE_CHANGES_WAIT} at most: on slow storage one pause takes seconds (QEMU flushes the
+   * disks first), and the report of the lost storage must not wait for a host's worth of them.
+   */
   void guardStorage(AgentWork work) {
     boolean storage = driver.storageConnected();
     Set<InstanceRef> mayResume = new HashSet<>();
@@ -298,25 +308,59 @@ final class InstanceKeeper {
         .filter(vm -> vm.instanceName() != null)
         .map(PlacedVm::instance)
         .forEach(mayResume::add);
+    List<java.util.concurrent.CompletableFuture<Void>> changes = new java.util.ArrayList<>();
     for (Instance instance : driver.instances()) {
       if (migrating.containsKey(instance.ref())) {
         continue;
       }
-      try {
-        if (!storage && instance.state() == Instance.State.Running) {
-          driver.pause(instance.ref(), STORAGE_LOST);
-          LOG.warn("agent of {} paused {}: storage lost", me, instance.name());
-        } else if (storage
-            && instance.state() == Instance.State.Paused
-            && STORAGE_LOST.equals(instance.reason())
-            && mayResume.contains(instance.ref())) {
-          driver.resume(instance.ref());
-          LOG.info("agent of {} resumed {}: storage is back", me, instance.name());
-        }
-      } catch (DriverException e) {
-        LOG.warn("agent of {}: {} {}", me, instance.name(), e.getMessage());
+      if (!storage && instance.state() == Instance.State.Running) {
+        changes.add(change(instance, () -> driver.pause(instance.ref(), STORAGE_LOST), "paused"));
+      } else if (storage
+          && instance.state() == Instance.State.Paused
+          && STORAGE_LOST.equals(instance.reason())
+          && mayResume.contains(instance.ref())) {
+        changes.add(change(instance, () -> driver.resume(instance.ref()), "resumed"));
       }
     }
+    if (changes.isEmpty()) {
+      return;
+    }
+    try {
+      java.util.concurrent.CompletableFuture.allOf(
+              changes.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(STATE_CHANGES_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      // still under way: the instances' states tell on a later tick
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** How long one tick waits for the pauses (or resumptions) it started. */
+  static final java.time.Duration STATE_CHANGES_WAIT = java.time.Duration.ofSeconds(2);
+
+  private java.util.concurrent.CompletableFuture<Void> change(
+      Instance instance, DriverAction action, String done) {
+    return java.util.concurrent.CompletableFuture.runAsync(
+        () -> {
+          try {
+            action.run();
+            LOG.info(
+                "agent of {} {} {}: storage {}",
+                me,
+                done,
+                instance.name(),
+                "paused".equals(done) ? "lost" : "is back");
+          } catch (DriverException e) {
+            LOG.warn("agent of {}: {} {}", me, instance.name(), e.getMessage());
+          }
+        },
+        stateChanges);
+  }
+
+  @FunctionalInterface
+  private interface DriverAction {
+    void run() throws DriverException;
   }
 
   Map<InstanceRef, Instance> instancesByRef() {

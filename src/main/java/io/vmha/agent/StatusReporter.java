@@ -30,6 +30,7 @@ final class StatusReporter {
   private final String agentVersion;
   private final AgentSettingsReport settingsReport;
   private String lastReport;
+  private List<InstanceReport> lastInstances;
   private volatile boolean statusWritten;
 
   private final java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents;
@@ -64,7 +65,10 @@ final class StatusReporter {
   /**
    * Writes the report if its content changed (or the field was wiped).
    *
-   * @param instances every instance to report (the keeper's {@link InstanceKeeper#toReport})
+   * @param instances every instance to report (the keeper's {@link InstanceKeeper#toReport}), or
+   *     null when the hypervisor could not list them (it did not answer in time): the instances
+   *     last reported are reported again, and what the agent can still tell (its storage and
+   *     network above all) goes out. Before any listing there is nothing to report.
    * @param selfFencedAt the self-fence awaiting the operator's acknowledgement, or null
    */
   void report(
@@ -84,7 +88,12 @@ final class StatusReporter {
     report.setStorageConnected(driver.storageConnected());
     report.setNetworkConnected(driver.networkConnected());
     report.setReachableRepositories(new ArrayList<>(new TreeSet<>(driver.reachableRepositories())));
-    report.setInstances(instanceReports(instances, migrationFailures, guestAgents.get()));
+    if (instances != null) {
+      lastInstances = instanceReports(instances, migrationFailures, guestAgents.get());
+    } else if (lastInstances == null) {
+      return;
+    }
+    report.setInstances(lastInstances);
     report.setFenced(fenced);
     report.setSettings(settingsReport);
     report.setSelfFencedAt(selfFencedAt);

@@ -1,5 +1,6 @@
 package io.vmha.agent;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmha.agent.sim.SimulatedDriver;
@@ -31,7 +32,8 @@ class InstanceKeeperTest {
           ticker.nanos());
   final SimulatedDriver driver = FencingUnderNetworkFaultsTest.standaloneDriver(ME);
   final InstanceKeeper keeper =
-      new InstanceKeeper(ME, driver, Clock.systemUTC(), Runnable::run, fencing, () -> {});
+      new InstanceKeeper(
+          ME, driver, Clock.systemUTC(), Runnable::run, Runnable::run, fencing, () -> {});
 
   static PlacedVm placed(String name, String phase, String host) {
     return new PlacedVm(
@@ -96,6 +98,61 @@ class InstanceKeeperTest {
   }
 
   /** Migrations that run until they are cancelled, as a slow real one does. */
+  /**
+   * Storage that answers late makes each pause take seconds (QEMU flushes the disks first): the
+   * pauses of one tick run side by side, and the tick goes on to report the lost storage after a
+   * bounded wait instead of after every pause.
+   */
+  @Test
+  void pausesOnLostStorageRunSideBySideAndHoldTheTickABoundedTime() throws Exception {
+    java.util.concurrent.CountDownLatch flushed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger pausing =
+        new java.util.concurrent.atomic.AtomicInteger();
+    FenceTest.DelegatingDriver slowStorage =
+        new FenceTest.DelegatingDriver(driver) {
+          @Override
+          public void pause(InstanceRef instance, String reason) throws DriverException {
+            pausing.incrementAndGet();
+            try {
+              flushed.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.pause(instance, reason);
+          }
+        };
+    var pool = java.util.concurrent.Executors.newCachedThreadPool();
+    var loop = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      InstanceKeeper guard =
+          new InstanceKeeper(ME, slowStorage, Clock.systemUTC(), pool, pool, fencing, () -> {});
+      AgentWork work =
+          work(
+              placed("vm-1", PlacedVm.RUNNING, ME),
+              placed("vm-2", PlacedVm.RUNNING, ME),
+              placed("vm-3", PlacedVm.RUNNING, ME));
+      guard.runPlaced(work);
+      driver.setStorageConnected(false);
+
+      long started = System.nanoTime();
+      var tick = loop.submit(() -> guard.guardStorage(work));
+      tick.get(InstanceKeeper.STATE_CHANGES_WAIT.plusSeconds(2).toMillis(), MILLISECONDS);
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .isGreaterThanOrEqualTo(InstanceKeeper.STATE_CHANGES_WAIT);
+      assertThat(pausing).as("every pause under way at once").hasValue(3);
+
+      flushed.countDown();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () -> driver.instances().stream().allMatch(i -> i.state() == Instance.State.Paused));
+    } finally {
+      flushed.countDown();
+      pool.shutdownNow();
+      loop.shutdownNow();
+    }
+  }
+
   static final class CancellableMigrations extends FenceTest.DelegatingDriver {
     final java.util.concurrent.CountDownLatch cancelled =
         new java.util.concurrent.CountDownLatch(1);
@@ -148,7 +205,7 @@ class InstanceKeeperTest {
     var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       InstanceKeeper migrator =
-          new InstanceKeeper(ME, slow, Clock.systemUTC(), pool, fencing, () -> {});
+          new InstanceKeeper(ME, slow, Clock.systemUTC(), pool, Runnable::run, fencing, () -> {});
       migrator.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
       migrator.migrate(work(migrating("vm-1", "ik-b")));
       migrator.migrate(work());

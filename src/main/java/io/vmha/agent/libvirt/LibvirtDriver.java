@@ -110,6 +110,16 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   private final BooleanSupplier networkCheck;
   private final LiveMigration migration;
   private final DomainInstances domainInstances;
+  private final BoundedCalls calls = new BoundedCalls();
+
+  /**
+   * How long the agent waits for libvirt to list its domains: the work loop lists them every tick,
+   * and a listing queued behind a job on slow storage must not hold the report of that storage.
+   */
+  static final java.time.Duration LISTING_LIMIT = java.time.Duration.ofSeconds(3);
+
+  /** How long the agent waits for libvirt to pause or resume an instance. */
+  static final java.time.Duration STATE_CHANGE_LIMIT = java.time.Duration.ofSeconds(2);
 
   private LibvirtDriver(Builder b) {
     this.uri = b.uri;
@@ -212,37 +222,68 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     }
   }
 
+  /**
+   * Asks libvirt to pause the instance and waits {@link #STATE_CHANGE_LIMIT} at most: on storage
+   * that answers in seconds per operation, QEMU stops a guest only once its disks have flushed. A
+   * pause that takes longer carries on in the background; the instance is reported paused once
+   * libvirt says it is.
+   */
   @Override
   public void pause(InstanceRef instance, String reason) throws DriverException {
-    try {
-      Domain domain = domains.require(instance);
-      if (state(domain.getInfo().state) != Instance.State.Running) {
-        return;
-      }
-      DomainXml.Identity identity = domains.identity(domain);
-      if (identity.vmha()) {
-        domains.setPauseReason(domain, identity, reason);
-      }
-      domain.suspend();
-    } catch (LibvirtException e) {
-      throw new DriverException("libvirt could not pause " + instance + ": " + message(e), e);
-    }
+    bounded(
+        instance,
+        "pausing",
+        () -> {
+          Domain domain = domains.require(instance);
+          if (state(domain.getInfo().state) != Instance.State.Running) {
+            return null;
+          }
+          DomainXml.Identity identity = domains.identity(domain);
+          if (identity.vmha()) {
+            domains.setPauseReason(domain, identity, reason);
+          }
+          domain.suspend();
+          return null;
+        },
+        "libvirt could not pause " + instance);
   }
 
   @Override
   public void resume(InstanceRef instance) throws DriverException {
+    bounded(
+        instance,
+        "resuming",
+        () -> {
+          Domain domain = domains.require(instance);
+          if (domain.getInfo().state != DomainInfo.DomainState.VIR_DOMAIN_PAUSED) {
+            return null;
+          }
+          domain.resume();
+          DomainXml.Identity identity = domains.identity(domain);
+          if (identity.vmha() && identity.pauseReason() != null) {
+            domains.setPauseReason(domain, identity, null);
+          }
+          return null;
+        },
+        "libvirt could not resume " + instance);
+  }
+
+  /**
+   * A change of an instance's state, waited for {@link #STATE_CHANGE_LIMIT} at most: one that takes
+   * longer is left to finish (logged once), and the work loop asks again on a later tick, when the
+   * instance's state shows whether it did.
+   */
+  private void bounded(
+      InstanceRef instance, String doing, java.util.concurrent.Callable<Void> change, String failed)
+      throws DriverException {
     try {
-      Domain domain = domains.require(instance);
-      if (domain.getInfo().state != DomainInfo.DomainState.VIR_DOMAIN_PAUSED) {
-        return;
-      }
-      domain.resume();
-      DomainXml.Identity identity = domains.identity(domain);
-      if (identity.vmha() && identity.pauseReason() != null) {
-        domains.setPauseReason(domain, identity, null);
-      }
+      calls.call("state of " + instance, doing + " " + instance, STATE_CHANGE_LIMIT, change);
+    } catch (BoundedCalls.Overran e) {
+      LOG.info("libvirt: {}", e.getMessage());
+    } catch (BoundedCalls.StillRunning e) {
+      LOG.debug("libvirt: {}", e.getMessage());
     } catch (LibvirtException e) {
-      throw new DriverException("libvirt could not resume " + instance + ": " + message(e), e);
+      throw new DriverException(failed + ": " + message(e), e);
     }
   }
 
@@ -320,34 +361,39 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   }
 
   /**
-   * Every domain libvirt knows, running or not. Throws (unchecked) when libvirt cannot be asked: an
-   * empty list would tell the operator every instance is gone.
+   * Every domain libvirt knows, running or not. Throws (unchecked) when libvirt cannot be asked, or
+   * does not answer within {@link #LISTING_LIMIT}: an empty list would tell the operator every
+   * instance is gone.
    */
   @Override
   public List<Instance> instances() {
     try {
-      Domain[] all = domains.conn().listAllDomains(0);
-      List<Instance> list = new ArrayList<>();
-      Set<String> seen = new HashSet<>();
-      for (Domain domain : all) {
-        try {
-          String uuid = domain.getUUIDString();
-          seen.add(uuid);
-          list.add(domainInstances.instance(uuid, domain));
-        } catch (LibvirtException e) {
-          if (!is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
-            throw e;
-          }
-        }
-      }
-      domains.keepOnly(seen);
-      domainInstances.keepOnly(seen);
-      list.sort(Comparator.comparing(Instance::name));
-      return list;
+      return calls.call("listing", "listing its domains", LISTING_LIMIT, this::listNow);
     } catch (LibvirtException | DriverException e) {
-      throw new IllegalStateException(
+      throw new io.vmha.agent.HypervisorUnavailable(
           "libvirt (" + uri + ") cannot list domains: " + e.getMessage(), e);
     }
+  }
+
+  private List<Instance> listNow() throws LibvirtException, DriverException {
+    Domain[] all = domains.conn().listAllDomains(0);
+    List<Instance> list = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Domain domain : all) {
+      try {
+        String uuid = domain.getUUIDString();
+        seen.add(uuid);
+        list.add(domainInstances.instance(uuid, domain));
+      } catch (LibvirtException e) {
+        if (!is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+          throw e;
+        }
+      }
+    }
+    domains.keepOnly(seen);
+    domainInstances.keepOnly(seen);
+    list.sort(Comparator.comparing(Instance::name));
+    return list;
   }
 
   @Override
@@ -372,6 +418,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
 
   @Override
   public synchronized void close() {
+    calls.close();
     migration.close();
     domains.close();
     repositories.close();

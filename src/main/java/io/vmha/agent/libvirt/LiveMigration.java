@@ -33,6 +33,10 @@ final class LiveMigration implements AutoCloseable {
   private final LibvirtDomains domains;
   private final MigrationLimits limits;
   private final ScheduledExecutorService watcher;
+  private final BoundedCalls calls = new BoundedCalls();
+
+  /** How long one look at a migration's job, or the abort of it, may take. */
+  static final java.time.Duration LOOK_LIMIT = java.time.Duration.ofSeconds(2);
 
   LiveMigration(
       Function<String, String> migrationUris,
@@ -93,22 +97,46 @@ final class LiveMigration implements AutoCloseable {
     }
   }
 
-  /** One look at a running migration's job: aborts it, once, when it overran its limits. */
+  /**
+   * One look at a running migration's job: aborts it, once, when it overran its limits. A look that
+   * libvirt does not answer within {@link #LOOK_LIMIT} (its QEMU stuck on slow storage) counts as
+   * no progress, so a migration that hangs is aborted like one that stalls.
+   */
   private void watch(Domain domain, MigrationProgress progress, AtomicReference<String> overrun) {
     if (overrun.get() != null) {
       return;
     }
+    String name = domain.toString();
     try {
-      Optional<String> verdict =
-          progress.sample(System.nanoTime(), domain.getJobInfo().getDataRemaining());
-      if (verdict.isPresent() && overrun.compareAndSet(null, verdict.get())) {
-        LOG.warn(
-            "libvirt: the live migration of {} {}: aborting it", domain.getName(), verdict.get());
-        domain.abortJob();
+      name = domain.getName();
+      long remaining;
+      try {
+        remaining =
+            calls.call(
+                "job of " + name,
+                "reporting the migration of " + name,
+                LOOK_LIMIT,
+                () -> domain.getJobInfo().getDataRemaining());
+      } catch (BoundedCalls.Overran | BoundedCalls.StillRunning e) {
+        remaining = 0;
       }
-    } catch (LibvirtException e) {
+      Optional<String> verdict = progress.sample(System.nanoTime(), remaining);
+      if (verdict.isPresent() && overrun.compareAndSet(null, verdict.get())) {
+        LOG.warn("libvirt: the live migration of {} {}: aborting it", name, verdict.get());
+        calls.call(
+            "abort of " + name,
+            "aborting the migration of " + name,
+            LOOK_LIMIT,
+            () -> {
+              domain.abortJob();
+              return null;
+            });
+      }
+    } catch (BoundedCalls.Overran e) {
+      LOG.warn("libvirt: {}", e.getMessage());
+    } catch (LibvirtException | io.vmha.agent.DriverException e) {
       // the job ended between two looks, or libvirt is briefly busy: the next look decides
-      LOG.debug("libvirt: could not sample a migration: {}", message(e));
+      LOG.debug("libvirt: could not sample a migration: {}", e.getMessage());
     } catch (RuntimeException e) {
       // a task that throws is never run again: this one must keep watching
       LOG.warn("libvirt: migration watch failed", e);
@@ -118,20 +146,30 @@ final class LiveMigration implements AutoCloseable {
   @Override
   public void close() {
     watcher.shutdownNow();
+    calls.close();
   }
 
   /**
    * Aborts the domain's job ({@code virDomainAbortJob}): an outgoing migration then fails and the
-   * domain runs on here. No job (or no domain) is nothing to abort.
+   * domain runs on here. No job (or no domain) is nothing to abort. An abort libvirt has not
+   * answered within {@link #LOOK_LIMIT} carries on; the migration ends when it is through.
    */
   void abort(InstanceRef instance) throws DriverException {
     try {
-      Domain domain = domains.find(instance);
-      if (domain == null) {
-        return;
-      }
-      domain.abortJob();
-      LOG.info("libvirt: aborted the migration of {}", domain.getName());
+      calls.call(
+          "abort of " + instance,
+          "aborting the migration of " + instance,
+          LOOK_LIMIT,
+          () -> {
+            Domain domain = domains.find(instance);
+            if (domain != null) {
+              domain.abortJob();
+              LOG.info("libvirt: aborted the migration of {}", domain.getName());
+            }
+            return null;
+          });
+    } catch (BoundedCalls.Overran | BoundedCalls.StillRunning e) {
+      LOG.info("libvirt: {}", e.getMessage());
     } catch (LibvirtException e) {
       if (LibvirtErrors.is(e, org.libvirt.Error.ErrorNumber.VIR_ERR_OPERATION_INVALID)
           || LibvirtErrors.is(e, org.libvirt.Error.ErrorNumber.VIR_ERR_NO_DOMAIN)) {

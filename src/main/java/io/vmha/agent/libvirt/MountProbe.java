@@ -26,7 +26,9 @@ import java.util.function.Predicate;
  *
  * <p>Results are cached briefly because the agent asks several times per tick, and every question
  * after the cache ran out waits for the probe, up to the timeout: all of one tick's questions see
- * the same answer (the agent pauses a host's guests before the host reports its storage lost).
+ * the same answer (the agent pauses a host's guests before the host reports its storage lost). A
+ * probe that is already past its timeout is not waited for again: the answer is "unreachable" at
+ * once, so a hung filer costs the work loop one timeout, not one per question.
  */
 public final class MountProbe implements Predicate<Path>, AutoCloseable {
   private final Duration timeout;
@@ -39,10 +41,12 @@ public final class MountProbe implements Predicate<Path>, AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final Map<Path, Future<Boolean>> running = new ConcurrentHashMap<>();
+  private final Map<Path, Probe> running = new ConcurrentHashMap<>();
   private final Map<Path, Result> results = new ConcurrentHashMap<>();
 
   private record Result(boolean readable, long atNanos) {}
+
+  private record Probe(Future<Boolean> answer, long startedNanos) {}
 
   public MountProbe(Duration timeout, Duration cacheFor) {
     this(timeout, cacheFor, MountProbe::readable);
@@ -66,10 +70,14 @@ public final class MountProbe implements Predicate<Path>, AutoCloseable {
     if (cached != null && System.nanoTime() - cached.atNanos() < cacheFor.toNanos()) {
       return cached.readable();
     }
-    Future<Boolean> probe = running.computeIfAbsent(mountPoint, this::start);
+    Probe probe = running.computeIfAbsent(mountPoint, this::start);
+    long left = timeout.toNanos() - (System.nanoTime() - probe.startedNanos());
     boolean readable;
     try {
-      readable = probe.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (left <= 0 && !probe.answer().isDone()) {
+        throw new TimeoutException(); // known overdue: waiting for it again would only repeat that
+      }
+      readable = probe.answer().get(Math.max(0, left), TimeUnit.NANOSECONDS);
       running.remove(mountPoint, probe);
     } catch (TimeoutException e) {
       readable = false; // still hanging: it stays in `running`, so no second thread piles up
@@ -85,10 +93,12 @@ public final class MountProbe implements Predicate<Path>, AutoCloseable {
   }
 
   /** A probe whose answer counts only if it came within the timeout. */
-  private Future<Boolean> start(Path mountPoint) {
+  private Probe start(Path mountPoint) {
     long started = System.nanoTime();
-    return threads.submit(
-        () -> lister.test(mountPoint) && System.nanoTime() - started <= timeout.toNanos());
+    return new Probe(
+        threads.submit(
+            () -> lister.test(mountPoint) && System.nanoTime() - started <= timeout.toNanos()),
+        started);
   }
 
   /** Lists the directory (reading one entry): a stale NFS handle fails here, not at stat. */

@@ -57,6 +57,39 @@ class MountProbeTest {
     }
   }
 
+  /**
+   * A filer that hangs costs the work loop one timeout: the questions asked while that probe still
+   * hangs past its timeout answer "unreachable" at once, instead of waiting out a timeout each (the
+   * report of the lost storage came one timeout later than it could).
+   */
+  @Test
+  void questionsAboutAProbeAlreadyOverdueAreAnsweredAtOnce() throws Exception {
+    Path mount = Files.createDirectory(dir.resolve("hung"));
+    java.util.concurrent.CountDownLatch filerAnswers = new java.util.concurrent.CountDownLatch(1);
+    try (MountProbe probe =
+        new MountProbe(
+            Duration.ofMillis(500),
+            Duration.ZERO,
+            p -> {
+              try {
+                filerAnswers.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return true;
+            })) {
+      assertThat(probe.test(mount)).as("overdue").isFalse();
+      long asked = System.nanoTime();
+      assertThat(probe.test(mount)).as("still hanging").isFalse();
+      assertThat(probe.test(mount)).as("still hanging").isFalse();
+      assertThat(Duration.ofNanos(System.nanoTime() - asked))
+          .as("two questions about the hung probe")
+          .isLessThan(Duration.ofMillis(250));
+    } finally {
+      filerAnswers.countDown();
+    }
+  }
+
   private static void sleep(long millis) {
     try {
       Thread.sleep(millis);
