@@ -94,13 +94,24 @@ final class HypervisorWatch implements AutoCloseable {
           vms.add(instance.vmKey());
         }
       }
-    } catch (Exception e) {
-      LibvirtDriver broken = connections.remove(host);
-      if (broken != null) {
-        broken.close();
+    } catch (io.vmha.agent.HypervisorUnavailable e) {
+      if (e.late()) {
+        // libvirtd is there but slow to answer (its QEMUs wait on storage): what it ran last
+        // still runs, as far as anyone knows
+        return latest.getOrDefault(host, Set.of());
       }
+      closeQuietly(host);
+    } catch (Exception e) {
+      closeQuietly(host);
     }
     return vms;
+  }
+
+  private void closeQuietly(String host) {
+    LibvirtDriver broken = connections.remove(host);
+    if (broken != null) {
+      broken.close();
+    }
   }
 
   @Override

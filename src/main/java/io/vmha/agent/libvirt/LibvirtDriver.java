@@ -371,7 +371,9 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       return calls.call("listing", "listing its domains", LISTING_LIMIT, this::listNow);
     } catch (LibvirtException | DriverException e) {
       throw new io.vmha.agent.HypervisorUnavailable(
-          "libvirt (" + uri + ") cannot list domains: " + e.getMessage(), e);
+          "libvirt (" + uri + ") cannot list domains: " + e.getMessage(),
+          e,
+          e instanceof BoundedCalls.Overran || e instanceof BoundedCalls.StillRunning);
     }
   }
 
