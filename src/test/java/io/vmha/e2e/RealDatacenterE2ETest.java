@@ -1079,6 +1079,72 @@ class RealDatacenterE2ETest {
     return runsOn != null && !runsOn.equals(host);
   }
 
+  /**
+   * S4 with a real storage fault: the SPM host's storage fails every I/O. The operator asks it to
+   * fence, the agent stops renewing the SPM Lease, and the role moves to another host once the
+   * Lease has expired; the host's guests are handled as in S1: paused where they are, no copy
+   * elsewhere. When the storage comes back the fence is cleared and the guests resume there, RAM
+   * intact.
+   */
+  @Test
+  void theSpmHostThatLosesItsStorageIsFencedAndTheRoleMoves() throws Exception {
+    onFaultableStorage(
+        true,
+        guests -> {
+          long lostAt = System.nanoTime();
+          hosts.storage(guests.host, "fail");
+          long pausedAt = guests.awaitPaused();
+          await("the SPM role on another host")
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(200))
+              .until(
+                  () -> {
+                    String holder = spmHolder();
+                    return holder != null
+                        && !holder.equals(guests.host)
+                        && Boolean.TRUE.equals(hostStatus(holder).getSpm());
+                  });
+          long movedAt = System.nanoTime();
+          await(guests.host + " Fenced")
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> "Fenced".equals(api.hostPhase(guests.host)));
+          for (String vm : guests.vms) {
+            assertThat(watch.hostOf(VM_NS + "/" + vm)).as(vm + " runs nowhere").isNull();
+            assertThat(domainState(guests.host, guests.domains.get(vm)))
+                .as(vm + " paused on its host")
+                .isEqualTo("paused");
+          }
+          guests.markTicks();
+
+          long healedAt = System.nanoTime();
+          hosts.storage(guests.host, "heal");
+          Map<String, String> after = awaitRunningOn(guests.vms, host -> true);
+          long resumedAt = System.nanoTime();
+          for (String vm : guests.vms) {
+            assertThat(after.get(vm)).as(vm + " resumed on its host").isEqualTo(guests.host);
+          }
+          guests.carryOn();
+          await(guests.host + " Up again")
+              .atMost(Duration.ofSeconds(60))
+              .until(() -> "Up".equals(api.hostPhase(guests.host)));
+          System.out.printf(
+              "real datacenter, SPM host %s lost its storage with %s: paused after %d ms, the SPM"
+                  + " role on another host after %d ms, fenced, no copy elsewhere; resumed there"
+                  + " %d ms after the storage came back%n",
+              guests.host,
+              guests.vms,
+              Duration.ofNanos(pausedAt - lostAt).toMillis(),
+              Duration.ofNanos(movedAt - lostAt).toMillis(),
+              Duration.ofNanos(resumedAt - healedAt).toMillis());
+        });
+  }
+
+  /** Who holds the SPM Lease, or null. */
+  static String spmHolder() {
+    var lease = api.admin().leases().inNamespace(NS).withName(io.vmha.api.VmhaApi.SPM_LEASE).get();
+    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
   /** The guests of one host, for a storage fault of that host. */
   final class GuestsOfAHost {
     final String host;
@@ -1087,16 +1153,17 @@ class RealDatacenterE2ETest {
     final Map<String, Integer> ticks = new LinkedHashMap<>();
 
     /**
-     * The host of the first VM not on the SPM host: an SPM host that loses storage is fenced (S4),
-     * which is not the case these tests play (S1).
+     * The host of the first VM on the SPM host ({@code spm}) or on another one: an SPM host that
+     * loses storage is also fenced (S4).
      */
-    GuestsOfAHost(Booted fleet) throws Exception {
+    GuestsOfAHost(Booted fleet, boolean spm) throws Exception {
       this.host =
           fleet.vms().stream()
               .map(vm -> fleet.placed().get(vm))
-              .filter(h -> !Boolean.TRUE.equals(hostStatus(h).getSpm()))
+              .filter(h -> spm == Boolean.TRUE.equals(hostStatus(h).getSpm()))
               .findFirst()
-              .orElseThrow(() -> new AssertionError("every VM runs on the SPM host"));
+              .orElseThrow(
+                  () -> new AssertionError("no VM on " + (spm ? "the SPM host" : "another host")));
       this.vms = fleet.vms().stream().filter(vm -> fleet.placed().get(vm).equals(host)).toList();
       for (String vm : vms) {
         domains.put(vm, domainOf(vm));
@@ -1146,12 +1213,17 @@ class RealDatacenterE2ETest {
    * views are healed and taken away again however it ends.
    */
   void onFaultableStorage(StorageFaultBody body) throws Exception {
+    onFaultableStorage(false, body);
+  }
+
+  /** The same, on the SPM host ({@code spm}) or on another one. */
+  void onFaultableStorage(boolean spm, StorageFaultBody body) throws Exception {
     hosts.assumeStorageFaults();
     for (String host : agents.keySet()) {
       hosts.storage(host, "on");
     }
     try {
-      body.play(new GuestsOfAHost(bootVms(3)));
+      body.play(new GuestsOfAHost(bootVms(3), spm));
       deleteCreatedVms();
     } finally {
       for (String host : agents.keySet()) {
