@@ -996,19 +996,8 @@ class RealDatacenterE2ETest {
             assertThat(vmStatus(vm).getHost()).as(vm).isEqualTo(guests.host);
             assertThat(watch.hostOf(VM_NS + "/" + vm)).as(vm + " runs nowhere").isNull();
           }
-          guests.markTicks();
-
           long healedAt = System.nanoTime();
-          hosts.storage(guests.host, "heal");
-          Map<String, String> after = awaitRunningOn(guests.vms, host -> true);
-          long resumedAt = System.nanoTime();
-          for (String vm : guests.vms) {
-            assertThat(after.get(vm)).as(vm + " resumed on its host").isEqualTo(guests.host);
-          }
-          guests.carryOn();
-          await(guests.host + " Up again")
-              .atMost(Duration.ofSeconds(60))
-              .until(() -> "Up".equals(api.hostPhase(guests.host)));
+          long resumedAt = guests.healAndResumeWhereTheyWere();
           System.out.printf(
               "real datacenter, host %s lost its storage with %s: all paused after %d ms, no copy"
                   + " elsewhere while it was lost (%d s), resumed there %d ms after it came back%n",
@@ -1114,19 +1103,8 @@ class RealDatacenterE2ETest {
                 .as(vm + " paused on its host")
                 .isEqualTo("paused");
           }
-          guests.markTicks();
-
           long healedAt = System.nanoTime();
-          hosts.storage(guests.host, "heal");
-          Map<String, String> after = awaitRunningOn(guests.vms, host -> true);
-          long resumedAt = System.nanoTime();
-          for (String vm : guests.vms) {
-            assertThat(after.get(vm)).as(vm + " resumed on its host").isEqualTo(guests.host);
-          }
-          guests.carryOn();
-          await(guests.host + " Up again")
-              .atMost(Duration.ofSeconds(60))
-              .until(() -> "Up".equals(api.hostPhase(guests.host)));
+          long resumedAt = guests.healAndResumeWhereTheyWere();
           System.out.printf(
               "real datacenter, SPM host %s lost its storage with %s: paused after %d ms, the SPM"
                   + " role on another host after %d ms, fenced, no copy elsewhere; resumed there"
@@ -1179,6 +1157,25 @@ class RealDatacenterE2ETest {
           .until(
               () -> domains.values().stream().allMatch(d -> "paused".equals(domainState(host, d))));
       return System.nanoTime();
+    }
+
+    /**
+     * Heals the host's storage and waits until every guest runs again on this host, as the same
+     * instance with its RAM (ticks carry on, booted once), and the host is Up; when they ran again.
+     */
+    long healAndResumeWhereTheyWere() throws Exception {
+      markTicks();
+      hosts.storage(host, "heal");
+      Map<String, String> after = awaitRunningOn(vms, h -> true);
+      long resumedAt = System.nanoTime();
+      for (String vm : vms) {
+        assertThat(after.get(vm)).as(vm + " resumed on its host").isEqualTo(host);
+      }
+      carryOn();
+      await(host + " Up again")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> "Up".equals(api.hostPhase(host)));
+      return resumedAt;
     }
 
     void markTicks() throws Exception {
