@@ -84,6 +84,30 @@ class StorageNetworkRulesTest {
     assertThat(plan.actions(Action.StopInstance.class)).isEmpty();
   }
 
+  /**
+   * Storage came back while a VM paused for its loss was still being moved (the migration fails
+   * while the disks cannot be synced): the migration is called off, so the guest resumes where it
+   * is; a host that still must be emptied (maintenance) keeps its migration.
+   */
+  @Test
+  void S1_aMigrationOffAHostWhoseStorageCameBackIsCalledOff() {
+    FleetBuilder fleet = seedTwo();
+    fleet.vm("demo/rhel-ha-high", v -> v.migratingTo("atlantic").reportedAs(InstanceState.Paused));
+
+    Plan back = fleet.plan();
+
+    assertThat(back.host("pacific").phase()).isEqualTo(HostPhase.Up);
+    assertThat(back.actions(Action.AbortMigration.class))
+        .extracting(Action.AbortMigration::vm, Action.AbortMigration::phase)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("demo/rhel-ha-high", VmPhase.Paused));
+    assertThat(back.actions(Action.PlaceVm.class)).isEmpty();
+
+    fleet.host("pacific", h -> h.maintenance(true));
+    assertThat(fleet.plan().actions(Action.AbortMigration.class))
+        .as("a host being drained keeps its migrations")
+        .isEmpty();
+  }
+
   @Test
   void S2_hostLosingItsNetworkIsNonOperationalAndItsVmsMigrate() {
     FleetBuilder fleet = seedTwo();

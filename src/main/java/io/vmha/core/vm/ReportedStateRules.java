@@ -111,6 +111,24 @@ final class ReportedStateRules {
           target,
           "migration to " + target.name() + " failed: " + failureReason(incoming));
     } else if (incoming == null
+        && status.phase() == VmPhase.Migrating
+        && source.reporting()
+        && source.evacuation() == null
+        && source.instance(vm.key(), status.instanceName()) != null) {
+      // every migration empties a host (S1, S2, maintenance, deletion, S4): this one's reason is
+      // gone (its storage or network came back, the fence was cleared). Nothing has reached the
+      // target, so the guest stays, and one paused for the storage resumes at once instead of
+      // after the attempts left, which fail while the storage is lost
+      abort(
+          vm,
+          source,
+          target,
+          "migration to "
+              + target.name()
+              + " called off: "
+              + source.name()
+              + " no longer needs to be emptied");
+    } else if (incoming == null
         && status.phase() != VmPhase.Migrating
         && source.instance(vm.key(), status.instanceName()) != null) {
       // the migration was called off (running: false, then true again while Stopping): agents
