@@ -314,12 +314,18 @@ final class InstanceKeeper {
         continue;
       }
       if (!storage && instance.state() == Instance.State.Running) {
-        changes.add(change(instance, () -> driver.pause(instance.ref(), STORAGE_LOST), "paused"));
+        changes.add(
+            change(
+                instance,
+                () -> driver.pause(instance.ref(), STORAGE_LOST),
+                "pauses",
+                "storage lost"));
       } else if (storage
           && instance.state() == Instance.State.Paused
           && STORAGE_LOST.equals(instance.reason())
           && mayResume.contains(instance.ref())) {
-        changes.add(change(instance, () -> driver.resume(instance.ref()), "resumed"));
+        changes.add(
+            change(instance, () -> driver.resume(instance.ref()), "resumes", "storage is back"));
       }
     }
     if (changes.isEmpty()) {
@@ -339,18 +345,17 @@ final class InstanceKeeper {
   /** How long one tick waits for the pauses (or resumptions) it started. */
   static final java.time.Duration STATE_CHANGES_WAIT = java.time.Duration.ofSeconds(2);
 
+  /**
+   * @param does what the agent has asked for ("pauses"): the driver may still be carrying it out
+   *     when it returns (libvirt's pause waits for the disks to flush), and says so
+   */
   private java.util.concurrent.CompletableFuture<Void> change(
-      Instance instance, DriverAction action, String done) {
+      Instance instance, DriverAction action, String does, String why) {
     return java.util.concurrent.CompletableFuture.runAsync(
         () -> {
           try {
             action.run();
-            LOG.info(
-                "agent of {} {} {}: storage {}",
-                me,
-                done,
-                instance.name(),
-                "paused".equals(done) ? "lost" : "is back");
+            LOG.info("agent of {} {} {}: {}", me, does, instance.name(), why);
           } catch (DriverException e) {
             LOG.warn("agent of {}: {} {}", me, instance.name(), e.getMessage());
           }

@@ -196,7 +196,7 @@ final class SnapshotBuilder {
             ? SpmPriority.Normal
             : SpmPriority.valueOf(spec.getSpmPriority().name()),
         lastHeartbeat,
-        status == null || !ofCurrentRun(status.getReported(), hostLease(name))
+        status == null || !CurrentRun.ofCurrentRun(status.getReported(), hostLease(name))
             ? null
             : report(status.getReported()),
         recorded,
@@ -211,23 +211,6 @@ final class SnapshotBuilder {
         .operatorLeases
         .get(new ResourceID(VmhaApi.hostLeaseName(host), leaseNamespace))
         .orElse(null);
-  }
-
-  /**
-   * Whether the report was written in the agent run its heartbeat Lease names. A host back from a
-   * crash or a self-fence renews before it reports again, and its last report, of the run before,
-   * still shows the VMs that stopped with it: taken at its word, a VM waiting for that host would
-   * be counted running there. Until the agent reports again the host counts as not reported. A
-   * report that names no run (an older agent) is taken as it is.
-   */
-  static boolean ofCurrentRun(AgentReport reported, Lease lease) {
-    if (reported == null || reported.getRunSince() == null) {
-      return true;
-    }
-    Instant reportRun = Timestamps.parseOrNull(reported.getRunSince());
-    var acquired =
-        lease == null || lease.getSpec() == null ? null : lease.getSpec().getAcquireTime();
-    return reportRun != null && acquired != null && reportRun.equals(acquired.toInstant());
   }
 
   private static io.vmha.core.model.AgentReport report(AgentReport reported) {
