@@ -31,15 +31,22 @@ final class BoundedCalls implements AutoCloseable {
       Executors.newCachedThreadPool(AgentThreads.daemon("libvirt-call"));
   private final Map<String, Long> startedAt = new ConcurrentHashMap<>();
 
+  /** libvirt did not answer in time: it is there, but busy (its QEMU waits on storage, say). */
+  abstract static class Late extends DriverException {
+    Late(String message) {
+      super(message);
+    }
+  }
+
   /** What a call of {@code key} found still running past its limit. */
-  static final class StillRunning extends DriverException {
+  static final class StillRunning extends Late {
     StillRunning(String message) {
       super(message);
     }
   }
 
   /** A call that did not answer within its limit; it carries on in the background. */
-  static final class Overran extends DriverException {
+  static final class Overran extends Late {
     Overran(String message) {
       super(message);
     }

@@ -373,7 +373,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       throw new io.vmha.agent.HypervisorUnavailable(
           "libvirt (" + uri + ") cannot list domains: " + e.getMessage(),
           e,
-          e instanceof BoundedCalls.Overran || e instanceof BoundedCalls.StillRunning);
+          e instanceof BoundedCalls.Late);
     }
   }
 

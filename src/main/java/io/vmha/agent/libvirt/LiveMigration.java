@@ -117,7 +117,7 @@ final class LiveMigration implements AutoCloseable {
                 "reporting the migration of " + name,
                 LOOK_LIMIT,
                 () -> domain.getJobInfo().getDataRemaining());
-      } catch (BoundedCalls.Overran | BoundedCalls.StillRunning e) {
+      } catch (BoundedCalls.Late e) {
         remaining = 0;
       }
       Optional<String> verdict = progress.sample(System.nanoTime(), remaining);
@@ -168,7 +168,7 @@ final class LiveMigration implements AutoCloseable {
             }
             return null;
           });
-    } catch (BoundedCalls.Overran | BoundedCalls.StillRunning e) {
+    } catch (BoundedCalls.Late e) {
       LOG.info("libvirt: {}", e.getMessage());
     } catch (LibvirtException e) {
       if (LibvirtErrors.is(e, org.libvirt.Error.ErrorNumber.VIR_ERR_OPERATION_INVALID)

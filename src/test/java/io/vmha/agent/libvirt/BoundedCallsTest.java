@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vmha.agent.DriverException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,27 +89,20 @@ class BoundedCallsTest {
 
   @Test
   void whatTheCallThrowsIsThrown() {
-    DriverException driver = new DriverException("no such instance");
-    assertThatThrownBy(
-            () ->
-                calls.call(
-                    "listing",
-                    "listing",
-                    LIMIT,
-                    () -> {
-                      throw driver;
-                    }))
-        .isSameAs(driver);
-    IllegalStateException broken = new IllegalStateException("connection closed");
-    assertThatThrownBy(
-            () ->
-                calls.call(
-                    "listing",
-                    "listing",
-                    LIMIT,
-                    () -> {
-                      throw broken;
-                    }))
-        .isSameAs(broken);
+    for (Exception thrown :
+        List.of(
+            new DriverException("no such instance"),
+            new IllegalStateException("connection closed"))) {
+      assertThatThrownBy(
+              () ->
+                  calls.call(
+                      "listing",
+                      "listing",
+                      LIMIT,
+                      () -> {
+                        throw thrown;
+                      }))
+          .isSameAs(thrown);
+    }
   }
 }
