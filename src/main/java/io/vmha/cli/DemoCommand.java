@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
       "Exits 1 if a scenario failed or an invariant (I1-I5) was broken."
     })
 public final class DemoCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(
       names = "--real-timings",
       description = "Use the spec's timings (grace period 15 s) instead of compressed ones.")
@@ -66,6 +68,15 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Write the timeline and each scenario's outcome as JSON to this file.")
   Path reportFile;
 
+  @Option(
+      names = "--hypervisor",
+      defaultValue = "simulated",
+      description =
+          "simulated (hosts in this process) or libvirt: real libvirt daemons and QEMU guests, a vmha agent"
+              + " process per host, on the hosts `sudo hack/libvirt-hosts.sh up 3` prepared (run from the"
+              + " repository; always the spec's timings). Default ${DEFAULT-VALUE}.")
+  String hypervisor;
+
   @Option(names = "--verbose", description = "Also print the operator's and agents' logs.")
   boolean verbose;
 
@@ -80,7 +91,36 @@ public final class DemoCommand implements Callable<Integer> {
         api == Api.real || (api == Api.auto && LocalKubeApiServer.binaries().isPresent());
     java.util.function.Supplier<ApiTarget> target =
         real ? LocalKubeApiServer::start : EmbeddedApiServer::start;
-    try (Demo demo = new Demo(new Demo.Options(realTimings, fencing, System.out), target).start()) {
+    Demo.Hypervisor hosts =
+        switch (hypervisor) {
+          case "simulated" -> Demo.Hypervisor.SIMULATED;
+          case "libvirt" -> Demo.Hypervisor.LIBVIRT;
+          default ->
+              throw new picocli.CommandLine.ParameterException(
+                  spec.commandLine(),
+                  "--hypervisor: simulated or libvirt, not '" + hypervisor + "'");
+        };
+    if (hosts == Demo.Hypervisor.LIBVIRT && !real) {
+      // the agent processes select their VMs by field (the CRD's selectableFields), which the
+      // embedded API server does not serve
+      System.err.println(
+          "vmha demo: --hypervisor libvirt runs real agent processes, which need a real"
+              + " kube-apiserver: run hack/build-k8s-binaries.sh, then use --api real or auto");
+      return 2;
+    }
+    Demo demo = new Demo(new Demo.Options(realTimings, fencing, System.out, hosts), target);
+    if (hosts == Demo.Hypervisor.LIBVIRT) {
+      // Ctrl-C: the agents and guests run outside this process and would outlive it
+      Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "vmha-demo-cleanup"));
+    }
+    try {
+      demo.start();
+    } catch (Demo.NotPrepared e) {
+      demo.close();
+      System.err.println("vmha demo: " + e.getMessage());
+      return 2;
+    }
+    try (demo) {
       DemoReport report = demo.play();
       if (reportFile != null) {
         new ObjectMapper()

@@ -1,5 +1,6 @@
 package io.vmha.cli;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,8 +51,18 @@ public final class VmhaCommand implements Runnable {
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> command = new ArrayList<>(List.of(javaBinary));
     command.addAll(List.of(jvmFlags));
-    command.addAll(
-        List.of("-cp", System.getProperty("java.class.path"), VmhaCommand.class.getName()));
+    command.addAll(List.of("-cp", absoluteClassPath(), VmhaCommand.class.getName()));
     return command;
+  }
+
+  /**
+   * The class path with every entry absolute: a command run through {@code nsenter} into another
+   * mount namespace starts in that namespace's root, where {@code java -jar target/vmha.jar}'s
+   * relative path names nothing.
+   */
+  private static String absoluteClassPath() {
+    return java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(entry -> Path.of(entry).toAbsolutePath().toString())
+        .collect(java.util.stream.Collectors.joining(File.pathSeparator));
   }
 }

@@ -1,12 +1,12 @@
 package io.vmha.demo;
 
-import io.vmha.agent.HostAgent;
 import io.vmha.agent.Instance;
 import io.vmha.agent.sim.Fault;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Every agent loses the API server at once: the operator freezes failover, no host fences itself,
@@ -21,21 +21,17 @@ final class ApiOutageScenario extends Scenario {
   @Override
   void play() {
     Map<String, String> before = fleet.placements();
-    Map<String, Integer> resets = new HashMap<>();
-    datacenter.hosts().forEach(h -> resets.put(h, datacenter.watchdogResets(h)));
-    // an agent that fenced would be a new agent, or count a fence: both are compared at the end
-    Map<String, HostAgent> agents = new HashMap<>();
-    Map<String, Long> fences = new HashMap<>();
-    datacenter
+    // a host that fenced would have stopped its guests, or be a new agent life: compared at the end
+    Map<String, String> lives = new HashMap<>();
+    Map<String, Set<String>> running = new HashMap<>();
+    hosts
         .hosts()
         .forEach(
             h -> {
-              agents.put(h, datacenter.agent(h));
-              fences.put(h, datacenter.agent(h).fences());
+              lives.put(h, hosts.agentLife(h));
+              running.put(h, runningOn(h));
             });
-    timeline.note(
-        "every agent loses the API server (sim.vmha.io/fault=api-partition on all hosts)");
-    datacenter.hosts().forEach(h -> datacenter.annotateFaults(h, EnumSet.of(Fault.API_PARTITION)));
+    hosts.hosts().forEach(h -> timeline.note(hosts.inject(h, Fault.API_PARTITION)));
     steps.expect("failover is frozen", steps.detection(), () -> fleet.operatorFrozen());
     Steps.pause(settings.hostGracePeriod().plus(settings.selfFenceAfter()));
     steps.expectThat("no VM moved", before.equals(fleet.placements()));
@@ -43,10 +39,9 @@ final class ApiOutageScenario extends Scenario {
         "no host fenced itself",
         everyHost(
             h ->
-                datacenter.watchdogResets(h) == resets.get(h)
-                    && datacenter.driver(h).instances().stream()
-                        .allMatch(i -> i.state() != Instance.State.Stopped)));
-    datacenter.hosts().forEach(h -> datacenter.annotateFaults(h, EnumSet.noneOf(Fault.class)));
+                hosts.agentLife(h).equals(lives.get(h))
+                    && runningOn(h).containsAll(running.get(h))));
+    hosts.hosts().forEach(h -> timeline.note(hosts.heal(h)));
     timeline.note("the API server is back for everyone");
     steps.settle();
     steps.expectThat("every VM is where it was", before.equals(fleet.placements()));
@@ -54,11 +49,18 @@ final class ApiOutageScenario extends Scenario {
         "no host fenced itself when the outage ended, though some renewed later than others",
         everyHost(
             h ->
-                datacenter.agent(h) == agents.get(h)
-                    && datacenter.agent(h).fences() == fences.get(h)));
+                hosts.agentLife(h).equals(lives.get(h))
+                    && runningOn(h).containsAll(running.get(h))));
+  }
+
+  private Set<String> runningOn(String host) {
+    return hosts.instancesOn(host).stream()
+        .filter(i -> i.state() == Instance.State.Running)
+        .map(Instance::name)
+        .collect(Collectors.toSet());
   }
 
   private boolean everyHost(Predicate<String> holds) {
-    return datacenter.hosts().stream().allMatch(holds);
+    return hosts.hosts().stream().allMatch(holds);
   }
 }

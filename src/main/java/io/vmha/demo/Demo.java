@@ -3,17 +3,18 @@ package io.vmha.demo;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.AgentOptions;
-import io.vmha.agent.sim.SimulatedDatacenter;
-import io.vmha.agent.sim.SimulationOptions;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.core.Settings;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
+import io.vmha.testbed.LibvirtHosts;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The whole product on one machine: an embedded API server, the operator, a simulated hypervisor
@@ -31,7 +32,25 @@ public final class Demo implements AutoCloseable {
    * @param realTimings the spec's timings (grace period 15 s); otherwise compressed ones that keep
    *     the spec's proportions (heartbeat 0.5 s, self-fence 1.5 s, grace 4 s)
    */
-  public record Options(boolean realTimings, FencingPolicy fencing, PrintStream out) {}
+  public record Options(
+      boolean realTimings, FencingPolicy fencing, PrintStream out, Hypervisor hypervisor) {
+    public Options(boolean realTimings, FencingPolicy fencing, PrintStream out) {
+      this(realTimings, fencing, out, Hypervisor.SIMULATED);
+    }
+  }
+
+  /** What the hosts are: simulated in this process, or real libvirt daemons and QEMU guests. */
+  public enum Hypervisor {
+    SIMULATED,
+    /**
+     * The hosts {@code hack/libvirt-hosts.sh up} prepared, a {@code vmha agent --driver libvirt}
+     * process each; always the spec's timings, which the agents run by default.
+     */
+    LIBVIRT
+  }
+
+  /** The hosts of the example fleet on the libvirt test hosts, in the order of examples/. */
+  static final List<String> ON_LIBVIRT = List.of("atlantic", "pacific", "indian");
 
   private final Options options;
   private final PrintStream out;
@@ -41,10 +60,11 @@ public final class Demo implements AutoCloseable {
   private ApiTarget api;
   private KubernetesClient client;
   private VmhaOperator operator;
-  private SimulatedDatacenter datacenter;
+  private DemoHosts hosts;
   private Timeline timeline;
   private InvariantMonitor invariants;
   private Steps steps;
+  private boolean closed;
 
   public Demo(Options options) {
     this(options, EmbeddedApiServer::start);
@@ -56,7 +76,7 @@ public final class Demo implements AutoCloseable {
     this.out = options.out();
     Settings defaults = Settings.defaults();
     this.settings =
-        options.realTimings()
+        options.realTimings() || options.hypervisor() == Hypervisor.LIBVIRT
             ? defaults.withFencing(options.fencing())
             // compressed, but with room for a host whose renewals lag its peers' when an API
             // outage ends to renew before it must fence (AgentOptions.outageEndGrace: 1 s here)
@@ -82,15 +102,34 @@ public final class Demo implements AutoCloseable {
 
   /** Starts everything and places the example fleet. */
   public Demo start() throws Exception {
+    LibvirtHosts lab = options.hypervisor() == Hypervisor.LIBVIRT ? libvirtHosts() : null;
     api = apiFactory.get();
-    out.println("vmha demo: " + api.describe() + ", the operator, and simulated hosts");
+    List<HasMetadata> fleet = DemoFleet.load(api.client());
+    Map<String, String> labHostOf = new LinkedHashMap<>();
+    if (lab != null) {
+      List<String> labHosts = List.copyOf(lab.hosts.keySet());
+      for (int i = 0; i < ON_LIBVIRT.size(); i++) {
+        labHostOf.put(ON_LIBVIRT.get(i), labHosts.get(i));
+      }
+      fleet = DemoFleet.onLibvirt(fleet, lab, labHostOf);
+    }
+    client = api.client();
+    AgentOptions agent = AgentOptions.simulatedFor(settings, LEASES);
+    if (lab == null) {
+      hosts = new SimulatedHosts(client, agent);
+    } else {
+      LibvirtDemoHosts libvirt =
+          new LibvirtDemoHosts(lab, api.writeKubeconfig(kubeconfigFile()), LEASES, labHostOf);
+      libvirt.forget(DemoFleet.NAMESPACE);
+      hosts = libvirt;
+    }
+    out.println("vmha demo: " + api.describe() + ", the operator, and " + hosts.describe());
     out.printf(
         "timings: heartbeat %s, self-fence after %s, host grace period %s, fencing %s%n%n",
         Steps.seconds(settings.heartbeatInterval()),
         Steps.seconds(settings.selfFenceAfter()),
         Steps.seconds(settings.hostGracePeriod()),
         settings.fencing());
-    client = api.client();
     operator =
         new VmhaOperator(
                 client,
@@ -98,17 +137,19 @@ public final class Demo implements AutoCloseable {
                     settings, true, "vmha-operator", LEASES, "vmha-demo-operator", -1, false),
                 api::adapt)
             .start();
-    AgentOptions agent = AgentOptions.simulatedFor(settings, LEASES);
-    datacenter =
-        new SimulatedDatacenter(client, SimulationOptions.of(agent).withThreads(4))
-            .networkPerHost()
-            .start();
     timeline = new Timeline(client, out);
-    List<HasMetadata> fleet = DemoFleet.load(client);
     DemoFleet.apply(client, fleet);
-    DemoFleet.hostNames(fleet).forEach(datacenter::addHost);
-    invariants = new InvariantMonitor(client, datacenter, LEASES, settings.fencing());
-    steps = new Steps(client, settings, datacenter, timeline);
+    DemoFleet.hostNames(fleet).forEach(hosts::add);
+    invariants =
+        new InvariantMonitor(
+            client,
+            hosts,
+            LEASES,
+            settings.fencing(),
+            lab == null
+                ? InvariantMonitor.Judging.SIMULATED
+                : InvariantMonitor.Judging.REAL_HYPERVISORS);
+    steps = new Steps(client, settings, hosts, timeline);
     return this;
   }
 
@@ -138,6 +179,13 @@ public final class Demo implements AutoCloseable {
     scenario.rules = played.rules;
     report.scenarios.add(scenario);
     out.printf("%n== %s (%s)%n", played.name, played.rules);
+    var cannot = played.cannotPlay();
+    if (cannot.isPresent()) {
+      scenario.notPlayed = cannot.get();
+      scenario.passed = true;
+      out.printf("   not played on %s: %s%n", hosts.describe(), scenario.notPlayed);
+      return;
+    }
     steps.recordInto(scenario);
     timeline.startScenario(scenario);
     long start = System.nanoTime();
@@ -197,13 +245,52 @@ public final class Demo implements AutoCloseable {
             ? "held throughout"
             : "BROKEN " + report.invariantViolations,
         invariants.checks());
-    long passed = report.scenarios.stream().filter(s -> s.passed).count();
-    out.printf("scenarios: %d of %d passed%n", passed, report.scenarios.size());
+    long played = report.scenarios.stream().filter(s -> s.notPlayed == null).count();
+    long passed = report.scenarios.stream().filter(s -> s.passed && s.notPlayed == null).count();
+    out.printf(
+        "scenarios: %d of %d passed%s%n",
+        passed,
+        played,
+        played == report.scenarios.size()
+            ? ""
+            : " (" + (report.scenarios.size() - played) + " not played on these hosts)");
+  }
+
+  private static LibvirtHosts libvirtHosts() throws java.io.IOException {
+    String hint = LibvirtHosts.hint(ON_LIBVIRT.size());
+    LibvirtHosts lab =
+        LibvirtHosts.prepared()
+            .orElseThrow(() -> new NotPrepared("no libvirt test hosts here; " + hint));
+    if (lab.hosts.size() < ON_LIBVIRT.size()) {
+      throw new NotPrepared(
+          lab.hosts.size() + " libvirt test hosts, " + ON_LIBVIRT.size() + " needed; " + hint);
+    }
+    if (!LibvirtHosts.allAnswer()) {
+      throw new NotPrepared("a libvirt test host does not answer (crashed?); " + hint);
+    }
+    return lab;
+  }
+
+  /** The hosts the demo needs are not there; the message says what to run. */
+  public static final class NotPrepared extends IllegalStateException {
+    NotPrepared(String message) {
+      super(message);
+    }
+  }
+
+  private static java.nio.file.Path kubeconfigFile() throws java.io.IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("vmha-demo-agents", ".kubeconfig");
+    file.toFile().deleteOnExit();
+    return file;
   }
 
   @Override
-  public void close() {
-    for (AutoCloseable c : new AutoCloseable[] {invariants, timeline, datacenter, operator, api}) {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (AutoCloseable c : new AutoCloseable[] {invariants, timeline, hosts, operator, api}) {
       if (c != null) {
         try {
           c.close();

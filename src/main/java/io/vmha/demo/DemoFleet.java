@@ -6,8 +6,11 @@ import io.vmha.api.StorageRepository;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmTemplate;
+import io.vmha.testbed.LibvirtHosts;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,5 +97,75 @@ final class DemoFleet {
         .filter(VmHost.class::isInstance)
         .map(o -> o.getMetadata().getName())
         .toList();
+  }
+
+  /**
+   * The same fleet on the real libvirt test hosts, which run QEMU under software emulation on a
+   * small machine: every guest gets 1 vCPU and 128 MiB (the test guest needs no more), the hosts'
+   * capacities shrink in proportion (a 64th of the memory, a quarter of the cpus), the repositories
+   * point at the hosts' shared and local directories, and the images are copies of the test guest.
+   * {@code arctic} goes ({@code monitor}'s scenario is not played there), and {@code monitor} with
+   * it is free to run anywhere.
+   */
+  static List<HasMetadata> onLibvirt(
+      List<HasMetadata> objects, LibvirtHosts lab, Map<String, String> labHostOf)
+      throws IOException {
+    List<HasMetadata> sized = new ArrayList<>();
+    for (HasMetadata object : objects) {
+      if (object instanceof VmHost host) {
+        if (!labHostOf.containsKey(host.getMetadata().getName())) {
+          continue;
+        }
+        var capacity = host.getSpec().getCapacity();
+        capacity.setCpus(Math.max(1, capacity.getCpus() / 4));
+        capacity.setMemoryMiB(capacity.getMemoryMiB() / 64);
+      } else if (object instanceof StorageRepository repository) {
+        var spec = repository.getSpec();
+        Path dir =
+            spec.getHost() == null
+                ? lab.sharedDir
+                : lab.hosts.get(labHostOf.get(spec.getHost())).localDir();
+        spec.setMountPath(dir.toString());
+      } else if (object instanceof VmTemplate template) {
+        template.getSpec().setCpus(1);
+        template.getSpec().setMemoryMiB(128L);
+      } else if (object instanceof VirtualMachine vm) {
+        vm.getSpec().setHostSelector(null);
+        if (vm.getSpec().getCpus() != null) {
+          vm.getSpec().setCpus(1);
+        }
+        if (vm.getSpec().getMemoryMiB() != null) {
+          vm.getSpec().setMemoryMiB(128L);
+        }
+      }
+      sized.add(object);
+    }
+    copyTestGuestImages(sized, lab);
+    return sized;
+  }
+
+  /** Every image the fleet boots, as a copy of the test guest's disk where it is missing. */
+  private static void copyTestGuestImages(List<HasMetadata> objects, LibvirtHosts lab)
+      throws IOException {
+    Map<String, Path> mounts = new java.util.HashMap<>();
+    for (HasMetadata object : objects) {
+      if (object instanceof StorageRepository repository) {
+        mounts.put(
+            repository.getMetadata().getName(), Path.of(repository.getSpec().getMountPath()));
+      }
+    }
+    for (HasMetadata object : objects) {
+      io.vmha.api.ImageRef image =
+          object instanceof VmTemplate t
+              ? t.getSpec().getImage()
+              : object instanceof VirtualMachine vm ? vm.getSpec().getImage() : null;
+      if (image != null) {
+        Path file = mounts.get(image.getRepository()).resolve(image.getPath());
+        if (!Files.exists(file)) {
+          Files.createDirectories(file.getParent());
+          Files.copy(lab.baseImage(), file);
+        }
+      }
+    }
   }
 }

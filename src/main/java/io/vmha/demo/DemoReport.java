@@ -11,6 +11,10 @@ public final class DemoReport {
     public String name;
     public String rules;
     public boolean passed;
+
+    /** Why it was not played on these hosts; null when it was. */
+    public String notPlayed;
+
     public double seconds;
     public List<String> checks = new ArrayList<>();
     public List<String> failures = new ArrayList<>();

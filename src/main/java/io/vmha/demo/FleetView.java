@@ -131,6 +131,13 @@ final class FleetView {
     return h == null || h.getStatus() == null ? null : h.getStatus().getPhase();
   }
 
+  /** The current instance of each VM of {@code names}, by name. */
+  Map<String, String> instancesOf(List<String> names) {
+    Map<String, String> instances = new java.util.LinkedHashMap<>();
+    names.forEach(name -> instances.put(name, vm(name).getStatus().getInstanceName()));
+    return instances;
+  }
+
   /** Whether the VM is Running on a host other than {@code host}. */
   boolean runsOffHost(String name, String host) {
     return "Running".equals(phase(vm(name))) && !host.equals(vm(name).getStatus().getHost());

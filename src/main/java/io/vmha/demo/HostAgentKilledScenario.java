@@ -14,6 +14,11 @@ final class HostAgentKilledScenario extends Scenario {
   }
 
   @Override
+  java.util.Optional<String> cannotPlay() {
+    return needs(Fault.AGENT_DOWN);
+  }
+
+  @Override
   void play() {
     String host = fleet.vm("monitor").getStatus().getHost();
     String instance = fleet.vm("monitor").getStatus().getInstanceName();
@@ -39,8 +44,7 @@ final class HostAgentKilledScenario extends Scenario {
     steps.expectThat(
         "monitor stayed on " + host + " as " + instance,
         host.equals(status.getHost()) && instance.equals(status.getInstanceName()));
-    steps.expectThat(
-        "monitor still runs there", datacenter.whereRuns(instance).equals(Set.of(host)));
+    steps.expectThat("monitor still runs there", hosts.whereRuns(instance).equals(Set.of(host)));
     steps.heal(host);
     steps.annotate(host, SimulatedDatacenter.WATCHDOG_ANNOTATION, null);
     steps.settle();

@@ -1,5 +1,6 @@
 package io.vmha.demo;
 
+import io.vmha.agent.Instance;
 import io.vmha.agent.sim.Fault;
 import io.vmha.core.model.FencingPolicy;
 import java.util.List;
@@ -31,7 +32,8 @@ final class IsolatedHostScenario extends Scenario {
       steps.expect(
           cut + " fenced itself: no peer confirmed an outage",
           steps.detection(),
-          () -> datacenter.driver(cut).instances().isEmpty());
+          () ->
+              hosts.instancesOn(cut).stream().noneMatch(i -> i.state() == Instance.State.Running));
     }
     for (String name : moving) {
       steps.expect(

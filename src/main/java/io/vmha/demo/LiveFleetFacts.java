@@ -3,7 +3,6 @@ package io.vmha.demo;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.Instance;
-import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VirtualMachineStatus;
 import io.vmha.api.VmHost;
@@ -36,7 +35,7 @@ final class LiveFleetFacts {
 
   static FleetFacts read(
       KubernetesClient client,
-      SimulatedDatacenter datacenter,
+      DemoHosts hypervisors,
       String leaseNamespace,
       FencingPolicy fencing) {
     Map<String, VmHost> registered = new HashMap<>();
@@ -45,7 +44,7 @@ final class LiveFleetFacts {
         .list()
         .getItems()
         .forEach(h -> registered.put(h.getMetadata().getName(), h));
-    Map<String, List<Instance>> running = datacenter.instancesByHost();
+    Map<String, List<Instance>> running = hypervisors.instancesByHost();
     Set<String> names = new TreeSet<>(registered.keySet());
     names.addAll(running.keySet());
     List<FleetFacts.Host> hosts = new ArrayList<>();

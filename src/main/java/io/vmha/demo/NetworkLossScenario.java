@@ -10,6 +10,11 @@ final class NetworkLossScenario extends Scenario {
   }
 
   @Override
+  java.util.Optional<String> cannotPlay() {
+    return needs(Fault.NETWORK_DOWN);
+  }
+
+  @Override
   void play() {
     String host = fleet.busiestHost(h -> !h.equals("arctic"));
     List<String> moving = fleet.sharedVmsOn(host);

@@ -1,6 +1,6 @@
 package io.vmha.demo;
 
-import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.agent.sim.Fault;
 import io.vmha.core.Settings;
 
 /**
@@ -18,7 +18,7 @@ abstract class Scenario {
   final Steps steps;
   final FleetView fleet;
   final Settings settings;
-  final SimulatedDatacenter datacenter;
+  final DemoHosts hosts;
   final Timeline timeline;
 
   Scenario(String name, String rules, Steps steps) {
@@ -27,8 +27,18 @@ abstract class Scenario {
     this.steps = steps;
     this.fleet = steps.fleet;
     this.settings = steps.settings;
-    this.datacenter = steps.datacenter;
+    this.hosts = steps.hosts;
     this.timeline = steps.timeline;
+  }
+
+  /** Why the scenario cannot be played on these hosts, or empty when it can. */
+  java.util.Optional<String> cannotPlay() {
+    return java.util.Optional.empty();
+  }
+
+  /** Why {@code fault}, which the scenario needs, cannot be injected here. */
+  java.util.Optional<String> needs(Fault fault) {
+    return hosts.cannotInject(fault).map(why -> fault.value() + ": " + why);
   }
 
   /** Plays the scenario; its checks and failures go to the result {@link Steps} records into. */

@@ -2,6 +2,7 @@ package io.vmha.demo;
 
 import io.vmha.agent.sim.Fault;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The SPM host loses its storage: the operator asks it to fence itself, the SPM Lease expires and
@@ -16,6 +17,7 @@ final class SpmStorageLossScenario extends Scenario {
   void play() {
     String spm = fleet.spmHolder();
     List<String> moving = fleet.sharedVmsOn(spm);
+    Map<String, String> instances = fleet.instancesOf(moving);
     steps.fault(spm, Fault.STORAGE_DOWN);
     steps.expect(
         spm + " is asked to fence itself",
@@ -41,6 +43,10 @@ final class SpmStorageLossScenario extends Scenario {
             + " s after fencing was requested (the Lease lasts "
             + Steps.seconds(settings.spmLeaseDuration())
             + ")");
+    if (!hosts.guestsLeaveFailedStorage()) {
+      steps.rideOutStorageLossInPlace(spm, instances);
+      return;
+    }
     for (String name : moving) {
       steps.expect(name + " left " + spm, steps.detection(), () -> fleet.runsOffHost(name, spm));
     }

@@ -1,14 +1,14 @@
 package io.vmha.demo;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmha.agent.Instance;
 import io.vmha.agent.sim.Fault;
-import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.api.VmHost;
 import io.vmha.core.Settings;
 import io.vmha.kube.Conflicts;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
@@ -19,20 +19,16 @@ import java.util.function.UnaryOperator;
  */
 final class Steps {
   final Settings settings;
-  final SimulatedDatacenter datacenter;
+  final DemoHosts hosts;
   final Timeline timeline;
   final FleetView fleet;
   private final KubernetesClient client;
   private DemoReport.ScenarioResult scenario;
 
-  Steps(
-      KubernetesClient client,
-      Settings settings,
-      SimulatedDatacenter datacenter,
-      Timeline timeline) {
+  Steps(KubernetesClient client, Settings settings, DemoHosts hosts, Timeline timeline) {
     this.client = client;
     this.settings = settings;
-    this.datacenter = datacenter;
+    this.hosts = hosts;
     this.timeline = timeline;
     this.fleet = new FleetView(client);
   }
@@ -96,6 +92,75 @@ final class Steps {
         () -> "NonOperational".equals(fleet.hostPhase(host)));
   }
 
+  /**
+   * Where guests cannot leave a host whose storage failed ({@link
+   * DemoHosts#guestsLeaveFailedStorage}): they are paused there and stay so, running nowhere, for a
+   * grace period; once the storage is healed each runs again as the same instance.
+   */
+  void rideOutStorageLossInPlace(String host, Map<String, String> instances) {
+    expectPausedInPlace(host, instances);
+    holdStorageLoss(host, instances);
+    heal(host);
+    expectResumed(instances);
+    settle();
+  }
+
+  /**
+   * Where guests cannot leave a host whose storage failed ({@link
+   * DemoHosts#guestsLeaveFailedStorage}): each VM of {@code instances} (name → instance) is paused
+   * there, the same instance, and runs nowhere.
+   */
+  void expectPausedInPlace(String host, Map<String, String> instances) {
+    instances.forEach(
+        (name, instance) ->
+            expect(
+                name + " is paused on " + host + " as " + instance + ", running nowhere",
+                detection(),
+                () ->
+                    hosts.instancesOn(host).stream()
+                            .anyMatch(
+                                i ->
+                                    i.name().equals(instance) && i.state() == Instance.State.Paused)
+                        && hosts.whereRuns(instance).isEmpty()));
+  }
+
+  /**
+   * The storage stays lost for a grace period: the guests stay paused where they are, and no copy
+   * starts anywhere else (the invariant monitor watches every hypervisor meanwhile).
+   */
+  void holdStorageLoss(String host, Map<String, String> instances) {
+    pause(settings.hostGracePeriod());
+    instances.forEach(
+        (name, instance) ->
+            expectThat(
+                name
+                    + " is still paused on "
+                    + host
+                    + " after "
+                    + seconds(settings.hostGracePeriod())
+                    + ", running nowhere",
+                hosts.instancesOn(host).stream()
+                        .anyMatch(
+                            i -> i.name().equals(instance) && i.state() == Instance.State.Paused)
+                    && hosts.whereRuns(instance).isEmpty()));
+  }
+
+  /**
+   * Each VM of {@code instances} (name → instance) runs again as the same instance, on one host:
+   * resumed where it was, or where a migration that could finish once the storage was back took it.
+   */
+  void expectResumed(Map<String, String> instances) {
+    instances.forEach(
+        (name, instance) ->
+            expect(
+                name + " runs again as " + instance + ", one copy",
+                detection(),
+                () ->
+                    hosts.whereRuns(instance).size() == 1
+                        && "Running".equals(FleetView.phase(fleet.vm(name)))
+                        && instance.equals(fleet.vm(name).getStatus().getInstanceName())));
+  }
+
   /** Everything healthy again: every host up (or in maintenance), every VM Running (I2). */
   void settle() {
     expect(
@@ -110,13 +175,11 @@ final class Steps {
   // ---- actions ----------------------------------------------------------------------------------
 
   void fault(String host, Fault fault) {
-    timeline.note("kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "=" + fault.value());
-    datacenter.annotateFaults(host, EnumSet.of(fault));
+    timeline.note(hosts.inject(host, fault));
   }
 
   void heal(String host) {
-    timeline.note("kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "-");
-    datacenter.annotateFaults(host, EnumSet.noneOf(Fault.class));
+    timeline.note(hosts.heal(host));
   }
 
   /** Sets an annotation on a VmHost; a null value removes it. */

@@ -22,8 +22,13 @@ final class StorageLossScenario extends Scenario {
     String host = fleet.busiestHost(h -> !h.equals(spm) && !h.equals("arctic"));
     List<String> moving = fleet.sharedVmsOn(host);
     Map<String, Integer> migrations = fleet.migrationCounts();
+    Map<String, String> instances = fleet.instancesOf(moving);
     steps.fault(host, Fault.STORAGE_DOWN);
     steps.expectNonOperational(host);
+    if (!hosts.guestsLeaveFailedStorage()) {
+      steps.rideOutStorageLossInPlace(host, instances);
+      return;
+    }
     for (String name : moving) {
       String instance = fleet.vm(name).getStatus().getInstanceName();
       steps.expect(

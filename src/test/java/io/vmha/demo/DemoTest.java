@@ -35,6 +35,26 @@ class DemoTest {
         .contains("AwaitingReport");
   }
 
+  /**
+   * Real agent processes select their VMs by field, which the in-process server does not serve:
+   * asked for both, the demo says what to run instead of waiting for VMs that never start.
+   */
+  @Test
+  void realHostsOnTheEmbeddedApiServerAreRefusedWithWhatToRun() {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int exit;
+    try (PrintStream err = new PrintStream(captured, true)) {
+      System.setErr(err);
+      exit =
+          VmhaCommand.commandLine().execute("demo", "--hypervisor", "libvirt", "--api", "embedded");
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(exit).isEqualTo(2);
+    assertThat(captured.toString()).contains("need a real kube-apiserver", "--api real");
+  }
+
   /** Runs {@code vmha ARGS}, echoes and returns its output, and checks that it exited 0. */
   static String playExpectingSuccess(String... args) {
     PrintStream original = System.out;

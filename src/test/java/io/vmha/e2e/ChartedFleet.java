@@ -13,6 +13,7 @@ import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.model.PlacementPolicy;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
+import io.vmha.testbed.AgentProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vmha.api.VirtualMachine;
+import io.vmha.testbed.AgentProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

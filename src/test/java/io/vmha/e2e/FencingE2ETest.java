@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.vmha.agent.sim.FaultProxy;
 import io.vmha.core.Settings;
+import io.vmha.testbed.AgentProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,7 +66,7 @@ class FencingE2ETest {
     api.createNamespace(VM_NS);
     dir = Files.createTempDirectory("vmha-fencing-e2e");
     api.startOperator(DEFAULTS, NS, "e2e");
-    agents.putAll(AgentProcess.fleet(api, NS, HOSTS, dir, true));
+    agents.putAll(SimulatedAgentFleet.start(api, NS, HOSTS, dir, true));
     monitorThread = Executors.newScheduledThreadPool(2);
     monitorThread.scheduleWithFixedDelay(
         FencingE2ETest::checkOneCopyPerVm, 200, 200, TimeUnit.MILLISECONDS);

@@ -14,6 +14,7 @@ import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmhaApi;
 import io.vmha.kube.HostCredentials;
+import io.vmha.testbed.AgentProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

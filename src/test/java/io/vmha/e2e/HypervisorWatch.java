@@ -1,7 +1,7 @@
 package io.vmha.e2e;
 
 import io.vmha.agent.Instance;
-import io.vmha.agent.libvirt.LibvirtDriver;
+import io.vmha.testbed.HypervisorListing;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -19,12 +19,12 @@ import java.util.concurrent.TimeUnit;
  * incoming copy is paused until the source pauses, and a VM paused by a storage error executes
  * nothing. One look alone can show a migrating VM on both hosts, since the daemons are asked one
  * after the other across its switchover (a downtime of about 0.2 s); a second copy left running by
- * a failover shows in every look for seconds. A daemon that does not answer (its host crashed: its
- * QEMUs died with it) counts as running nothing until it answers again.
+ * a failover shows in every look for seconds. What a daemon that does not answer, or answers late,
+ * counts as running is {@link HypervisorListing}'s rule.
  */
 final class HypervisorWatch implements AutoCloseable {
   private final Map<String, String> uris;
-  private final Map<String, LibvirtDriver> connections = new HashMap<>();
+  private final HypervisorListing listing;
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor();
   final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
 
@@ -38,6 +38,7 @@ final class HypervisorWatch implements AutoCloseable {
 
   HypervisorWatch(Map<String, String> uris) {
     this.uris = uris;
+    this.listing = new HypervisorListing(uris);
     thread.scheduleWithFixedDelay(this::look, 0, 200, TimeUnit.MILLISECONDS);
   }
 
@@ -60,7 +61,7 @@ final class HypervisorWatch implements AutoCloseable {
     Map<String, String> where = new HashMap<>();
     Set<String> twice = new TreeSet<>();
     for (var host : uris.entrySet()) {
-      Set<String> running = running(host.getKey(), host.getValue());
+      Set<String> running = running(host.getKey());
       now.put(host.getKey(), running);
       for (String vm : running) {
         firstSeen.putIfAbsent(vm + "@" + host.getKey(), System.nanoTime());
@@ -79,45 +80,20 @@ final class HypervisorWatch implements AutoCloseable {
     latest = now;
   }
 
-  private Set<String> running(String host, String uri) {
+  private Set<String> running(String host) {
     Set<String> vms = new TreeSet<>();
-    try {
-      LibvirtDriver connection = connections.get(host);
-      if (connection == null) {
-        connection = LibvirtDriver.builder(uri).domainType("qemu").build().connect();
-        connections.put(host, connection);
+    for (Instance instance : listing.instancesOn(host)) {
+      if (instance.hasVm() && instance.state() == Instance.State.Running) {
+        vms.add(instance.vmKey());
       }
-      for (Instance instance : connection.instances()) {
-        if (instance.vmKey() != null
-            && !instance.vmKey().isEmpty()
-            && instance.state() == Instance.State.Running) {
-          vms.add(instance.vmKey());
-        }
-      }
-    } catch (io.vmha.agent.HypervisorUnavailable e) {
-      if (e.late()) {
-        // libvirtd is there but slow to answer (its QEMUs wait on storage): what it ran last
-        // still runs, as far as anyone knows
-        return latest.getOrDefault(host, Set.of());
-      }
-      closeQuietly(host);
-    } catch (Exception e) {
-      closeQuietly(host);
     }
     return vms;
-  }
-
-  private void closeQuietly(String host) {
-    LibvirtDriver broken = connections.remove(host);
-    if (broken != null) {
-      broken.close();
-    }
   }
 
   @Override
   public void close() throws InterruptedException {
     thread.shutdownNow();
     thread.awaitTermination(5, TimeUnit.SECONDS);
-    connections.values().forEach(LibvirtDriver::close);
+    listing.close();
   }
 }

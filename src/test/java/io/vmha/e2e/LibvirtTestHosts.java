@@ -1,233 +1,36 @@
 package io.vmha.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
+import io.vmha.testbed.LibvirtHosts;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
-/**
- * The real libvirt hosts {@code hack/libvirt-hosts.sh up} prepares (one libvirtd, virtlockd and
- * network namespace each, QEMU under software emulation), as the end-to-end tests use them: what
- * {@code vmha agent --driver libvirt} needs to run a host, and the host-level faults.
- */
+/** The real libvirt hosts as the tests need them: a test without them skips, saying what to run. */
 final class LibvirtTestHosts {
-  static final Path SUMMARY = Path.of("/var/lib/vmha-test-hosts/hosts.json");
-  private static final Path SCRIPT = Tools.PROJECT.resolve("hack/libvirt-hosts.sh");
+  private LibvirtTestHosts() {}
 
-  /**
-   * One host: its name, its libvirtd's TCP URI (also what peers migrate to), the unix-socket URI
-   * the test reaches it by however its network is, its local disk, and its address.
-   */
-  record Host(String name, String uri, String unixUri, Path localDir, String address) {}
-
-  final Path sharedDir;
-  final Map<String, Host> hosts = new LinkedHashMap<>();
-  private final JsonNode summary;
-
-  private LibvirtTestHosts(JsonNode summary) {
-    this.summary = summary;
-    this.sharedDir = Path.of(summary.path("sharedDir").asText());
-    summary
-        .path("hosts")
-        .forEach(
-            h ->
-                hosts.put(
-                    h.path("name").asText(),
-                    new Host(
-                        h.path("name").asText(),
-                        h.path("uri").asText(),
-                        h.path("unixUri").asText(),
-                        Path.of(h.path("localDir").asText()),
-                        h.path("address").asText())));
-  }
-
-  /**
-   * The hosts that are up; skips the calling test, saying what to run, with fewer than {@code n}.
-   */
-  static LibvirtTestHosts assumeUp(int n) throws IOException {
-    String hint = "run: sudo hack/libvirt-hosts.sh up " + n;
-    Tools.skipUnless(Files.isReadable(SUMMARY), "no real libvirt hosts (" + hint + ")");
-    LibvirtTestHosts hosts = new LibvirtTestHosts(new ObjectMapper().readTree(SUMMARY.toFile()));
-    Tools.skipUnless(hosts.hosts.size() >= n, "fewer than " + n + " libvirt hosts (" + hint + ")");
-    if (!allAnswer()) {
+  /** The hosts that are up; skips the calling test with fewer than {@code n}. */
+  static LibvirtHosts assumeUp(int n) throws java.io.IOException {
+    var prepared = LibvirtHosts.prepared();
+    Tools.skipUnless(prepared.isPresent(), "no real libvirt hosts (" + LibvirtHosts.hint(n) + ")");
+    LibvirtHosts hosts = prepared.get();
+    Tools.skipUnless(
+        hosts.hosts.size() >= n,
+        "fewer than " + n + " libvirt hosts (" + LibvirtHosts.hint(n) + ")");
+    if (!LibvirtHosts.allAnswer()) {
       // an earlier test class may have left a host crashed (a reset): bring it back, as `up` does
-      Tools.run(
-          List.of("bash", SCRIPT.toString(), "up", Integer.toString(hosts.hosts.size())),
-          Map.of(),
-          Duration.ofMinutes(3));
+      hosts.up();
     }
-    Tools.skipUnless(allAnswer(), "the libvirt hosts do not all answer (" + hint + ")");
+    Tools.skipUnless(
+        LibvirtHosts.allAnswer(),
+        "the libvirt hosts do not all answer (" + LibvirtHosts.hint(n) + ")");
     return hosts;
   }
 
-  private static boolean allAnswer() {
-    return Tools.run(List.of("bash", SCRIPT.toString(), "status"), Map.of(), Duration.ofSeconds(30))
-        .ok();
-  }
-
-  /** The test guest's image, on shared storage under {@code images/}: templates boot it. */
-  String sharedImage() throws IOException {
-    Path image = sharedDir.resolve("images/base.qcow2");
-    if (!Files.exists(image)) {
-      Files.createDirectories(image.getParent());
-      Files.copy(baseImage(), image, StandardCopyOption.REPLACE_EXISTING);
-    }
-    return "images/base.qcow2";
-  }
-
-  /** The test guest's disk image as the script built it (copy it; never boot it in place). */
-  Path baseImage() {
-    return Path.of(summary.path("baseImage").asText());
-  }
-
-  /**
-   * Removes what earlier runs left of namespace {@code namespace}: its domains on every host, and
-   * on shared storage its serial logs and instance overlays. Instance names start again with every
-   * new API server, and a guest must not boot from, or print into, the files of an earlier run's
-   * instance of the same name.
-   */
-  void forgetEarlierRuns(String namespace) throws Exception {
-    for (Host host : hosts.values()) {
-      try (var libvirt =
-          io.vmha.agent.libvirt.LibvirtDriver.builder(host.unixUri())
-              .domainType("qemu")
-              .build()
-              .connect()) {
-        for (var instance : libvirt.instances()) {
-          if (instance.vmKey() != null && instance.vmKey().startsWith(namespace + "/")) {
-            libvirt.stop(instance.ref());
-          }
-        }
-      }
-    }
-    try (var files = Files.list(sharedDir)) {
-      for (Path file : files.toList()) {
-        if (file.getFileName().toString().startsWith(namespace + "_")) {
-          Files.delete(file);
-        }
-      }
-    }
-    Path overlays = sharedDir.resolve(".vmha/instances/" + namespace);
-    if (Files.isDirectory(overlays)) {
-      try (var files = Files.list(overlays)) {
-        for (Path file : files.toList()) {
-          Files.delete(file);
-        }
-      }
-    }
-  }
-
-  /** The {@code vmha agent} options that run {@code host} (state kept under {@code stateDir}). */
-  List<String> agentArgs(String host, Path stateDir) {
-    Host h = hosts.get(host);
-    return new ArrayList<>(
-        List.of(
-            "--driver=libvirt",
-            "--libvirt-uri=" + h.uri(),
-            "--libvirt-migration-uri=" + h.uri(),
-            "--libvirt-domain-type=" + summary.path("domainType").asText("qemu"),
-            "--libvirt-kernel=" + summary.path("kernel").asText(),
-            "--libvirt-initrd=" + summary.path("initrd").asText(),
-            "--libvirt-cmdline=" + summary.path("cmdline").asText(),
-            "--libvirt-cpu-model=qemu64",
-            "--libvirt-serial-log-dir=" + sharedDir,
-            "--state-dir=" + stateDir.resolve(host)));
-  }
-
-  /**
-   * Where an agent of {@code host} runs as on a real host: in its libvirtd's mount and network
-   * namespaces, serving its peers on the host's address, and reaching the API server through a
-   * proxy on the bridge, by the name the server's certificate carries ("kubernetes", which the
-   * script's hosts file maps to the bridge). {@link #isolate} then cuts it off from the API server,
-   * its peers and the migration network at once, as a pulled cable does.
-   */
-  AgentProcess.Placement placementOf(String host) {
-    try {
-      return new AgentProcess.Placement(
-          () ->
-              List.of(
-                  "nsenter",
-                  "--mount=/proc/" + libvirtdPid(host) + "/ns/mnt",
-                  "--net=/proc/" + libvirtdPid(host) + "/ns/net",
-                  "--"),
-          hosts.get(host).address(),
-          java.net.InetAddress.getByName(summary.path("bridgeAddress").asText()),
-          summary.path("bridgeHostname").asText());
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalStateException("bad bridge address in " + SUMMARY, e);
-    }
-  }
-
-  private static String libvirtdPid(String host) {
-    Path pidFile = Path.of("/run/vmha-" + host + "/libvirtd.pid");
-    try {
-      return Files.readString(pidFile).strip();
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(host + " is not up (no " + pidFile + ")", e);
-    }
-  }
-
-  /** Takes {@code host}'s network link down: it reaches nobody and nobody reaches it. */
-  void isolate(String host) {
-    script("isolate", host);
-  }
-
-  /** Puts {@code host}'s network link back up. */
-  void rejoin(String host) {
-    script("rejoin", host);
-  }
-
-  /**
-   * {@code host}'s view of the shared directory: {@code on} puts vmha-faultfs between the host and
-   * the directory (for guests started after it), {@code fail} makes every I/O through it fail with
-   * EIO, {@code heal} ends that, {@code off} takes the view away again.
-   */
-  void storage(String host, String what) {
-    script("storage", host, what);
-  }
-
-  /**
-   * {@code host}'s incoming live-migration streams: {@code stall} holds them to 8 bit/s (a
-   * migration network that stops moving while libvirtd's own link stays up), {@code heal} ends it.
-   */
-  void migrationLink(String host, String state) {
-    script("migration-link", host, state);
-  }
-
   /** Skips the calling test where {@code up} could not build vmha-faultfs (no Go toolchain). */
-  void assumeStorageFaults() {
-    Path faultfs = Path.of(summary.path("dir").asText(), "lib", "vmha-faultfs");
+  static void assumeStorageFaults(LibvirtHosts hosts) {
     Tools.skipUnless(
-        Files.isExecutable(faultfs),
-        "no " + faultfs + " for storage faults (hack/libvirt-hosts.sh up builds it with Go)");
-  }
-
-  /** A power cut of {@code host}: its libvirtd, virtlockd and every QEMU of it killed. */
-  void crash(String host) {
-    script("crash", host);
-  }
-
-  /** Brings every crashed host back, empty, as a host comes back from a reset. */
-  void up() {
-    script("up", Integer.toString(hosts.size()));
-  }
-
-  private static void script(String... args) {
-    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-    command.addAll(List.of(args));
-    Tools.run(command, Map.of(), Duration.ofMinutes(3)).orFail(command);
-  }
-
-  /** The serial console of a domain (every host appends to the same file across migrations). */
-  String console(String domain) throws IOException {
-    Path log = sharedDir.resolve(domain + ".serial.log");
-    return Files.exists(log) ? Files.readString(log) : "";
+        Files.isExecutable(hosts.faultfs()),
+        "no "
+            + hosts.faultfs()
+            + " for storage faults (hack/libvirt-hosts.sh up builds it with Go)");
   }
 }

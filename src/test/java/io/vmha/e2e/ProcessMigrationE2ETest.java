@@ -7,6 +7,7 @@ import io.vmha.api.VirtualMachine;
 import io.vmha.core.Settings;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
+import io.vmha.testbed.AgentProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +45,7 @@ class ProcessMigrationE2ETest {
                 o -> {})
             .start();
     Path dir = Files.createTempDirectory("vmha-process-migration-e2e");
-    agents = AgentProcess.fleet(api, NS, List.of("pm-1", "pm-2"), dir, false);
+    agents = SimulatedAgentFleet.start(api, NS, List.of("pm-1", "pm-2"), dir, false);
   }
 
   @AfterAll

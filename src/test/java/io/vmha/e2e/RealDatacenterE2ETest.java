@@ -11,6 +11,8 @@ import io.vmha.api.VirtualMachine;
 import io.vmha.core.Settings;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
+import io.vmha.testbed.AgentProcess;
+import io.vmha.testbed.LibvirtHosts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +64,7 @@ class RealDatacenterE2ETest {
   static final Duration ISOLATED_FENCED_WITHIN =
       FENCED_WITHIN.plus(io.vmha.agent.AgentOptions.defaults("any", NS).peerTimeout());
 
-  static LibvirtTestHosts hosts;
+  static LibvirtHosts hosts;
   static RealApiServer api;
   static KubernetesClient operatorClient;
   static VmhaOperator operator;
@@ -1236,7 +1238,7 @@ class RealDatacenterE2ETest {
 
   /** The same, on the SPM host ({@code spm}) or on another one. */
   void onFaultableStorage(boolean spm, StorageFaultBody body) throws Exception {
-    hosts.assumeStorageFaults();
+    LibvirtTestHosts.assumeStorageFaults(hosts);
     for (String host : agents.keySet()) {
       hosts.storage(host, "on");
     }

@@ -3,6 +3,7 @@ package io.vmha.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmha.api.VirtualMachine;
+import io.vmha.testbed.AgentProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,7 +40,7 @@ final class ReplicatedFleet implements AutoCloseable {
     for (String identity : List.of("a", "b")) {
       fleet.replicas.put(identity, OperatorProcess.start(api, namespace, identity, fleet.dir));
     }
-    fleet.agents.putAll(AgentProcess.fleet(api, namespace, hosts, fleet.dir, false));
+    fleet.agents.putAll(SimulatedAgentFleet.start(api, namespace, hosts, fleet.dir, false));
     return fleet;
   }
 

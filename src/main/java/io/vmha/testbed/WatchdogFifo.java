@@ -1,4 +1,4 @@
-package io.vmha.e2e;
+package io.vmha.testbed;
 
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * for its timeout it "resets the host": the agent process (whose simulated hypervisor holds the
  * host's VMs) is killed, as a reset kills every guest on the machine.
  */
-final class WatchdogFifo implements AutoCloseable {
-  final Path path;
+public final class WatchdogFifo implements AutoCloseable {
+  public final Path path;
   private final Duration timeout;
   private final ScheduledExecutorService threads =
       Executors.newScheduledThreadPool(
@@ -40,7 +40,7 @@ final class WatchdogFifo implements AutoCloseable {
   }
 
   /** Makes the FIFO and starts serving it; the agent started next opens it. */
-  static WatchdogFifo serve(Path path, Duration timeout) throws IOException {
+  public static WatchdogFifo serve(Path path, Duration timeout) throws IOException {
     try {
       if (new ProcessBuilder("mkfifo", path.toString()).start().waitFor() != 0) {
         throw new IOException("mkfifo " + path + " failed");
@@ -56,13 +56,13 @@ final class WatchdogFifo implements AutoCloseable {
   }
 
   /** The process this watchdog resets, and what else a reset of its host kills. */
-  void guard(ProcessHandle process, Runnable alsoReset) {
+  public void guard(ProcessHandle process, Runnable alsoReset) {
     this.host = process;
     this.alsoReset = alsoReset;
   }
 
   /** When it reset the host ({@link System#nanoTime}), or 0 if it never did. */
-  long resetAtNanos() {
+  public long resetAtNanos() {
     return resetAtNanos;
   }
 

@@ -1,4 +1,4 @@
-package io.vmha.e2e;
+package io.vmha.testbed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -25,21 +24,21 @@ import java.util.TreeSet;
  * per host, reaching the API server only through its own {@link FaultProxy}: cutting a host off the
  * API server is a network fault, not a flag inside the agent. Its peers reach it directly.
  */
-final class AgentProcess implements AutoCloseable {
+public final class AgentProcess implements AutoCloseable {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What {@code vmha agent} asks of its watchdog with the default timings: grace - sfa - hb. */
-  static final Duration WATCHDOG_TIMEOUT =
+  public static final Duration WATCHDOG_TIMEOUT =
       Settings.defaults()
           .hostGracePeriod()
           .minus(Settings.defaults().selfFenceAfter())
           .minus(Settings.defaults().heartbeatInterval());
 
-  final String host;
-  final FaultProxy proxy;
-  final Path log;
+  public final String host;
+  public final FaultProxy proxy;
+  public final Path log;
   private final List<String> command;
   private final Path kubeconfig;
   private final Path dir;
@@ -85,7 +84,7 @@ final class AgentProcess implements AutoCloseable {
    * API server that {@code kubeconfig} names, feeding a {@link WatchdogFifo} that kills it (resets
    * the host) when it goes unfed for the watchdog timeout the defaults give (3 s).
    */
-  static AgentProcess start(
+  public static AgentProcess start(
       String host, Path kubeconfig, String leaseNamespace, String peerSecret, Path dir)
       throws IOException {
     return start(host, kubeconfig, leaseNamespace, peerSecret, dir, true, List.of());
@@ -94,7 +93,7 @@ final class AgentProcess implements AutoCloseable {
   /**
    * The same, with or without the watchdog, and more {@code vmha agent} arguments (e.g. timings).
    */
-  static AgentProcess start(
+  public static AgentProcess start(
       String host,
       Path kubeconfig,
       String leaseNamespace,
@@ -112,20 +111,20 @@ final class AgentProcess implements AutoCloseable {
    * into its host's namespaces), the address it serves its peers on, and the address and name by
    * which it reaches its API server proxy (a name the server's certificate carries).
    */
-  record Placement(
+  public record Placement(
       java.util.function.Supplier<List<String>> launcher,
       String address,
       java.net.InetAddress proxyBind,
       String apiServerName) {
 
     /** In the test's own namespaces, everything on 127.0.0.1. */
-    static final Placement LOCAL =
+    public static final Placement LOCAL =
         new Placement(
             List::of, "127.0.0.1", java.net.InetAddress.getLoopbackAddress(), "127.0.0.1");
   }
 
   /** The same, placed as {@code placement} says. */
-  static AgentProcess start(
+  public static AgentProcess start(
       String host,
       Path kubeconfig,
       String leaseNamespace,
@@ -180,40 +179,8 @@ final class AgentProcess implements AutoCloseable {
     return agent;
   }
 
-  /**
-   * A simulated datacenter as a user sets one up: StorageRepository {@code san} (shared), a VmHost
-   * per name, and a real agent process for each (default timings), all sharing one peer token.
-   */
-  static Map<String, AgentProcess> fleet(
-      RealApiServer api, String leaseNamespace, List<String> hosts, Path dir, boolean withWatchdog)
-      throws IOException {
-    api.apply(
-        """
-        apiVersion: vmha.io/v1alpha1
-        kind: StorageRepository
-        metadata: {name: san}
-        spec: {type: Shared, url: "nfs://filer/vms", mountPath: /srv/vms}
-        """);
-    String secret = "e2e-peer-secret-" + Long.toHexString(System.nanoTime());
-    Map<String, AgentProcess> agents = new java.util.LinkedHashMap<>();
-    for (String host : hosts) {
-      api.apply(
-          """
-          apiVersion: vmha.io/v1alpha1
-          kind: VmHost
-          metadata: {name: %s}
-          spec: {capacity: {cpus: 16, memoryMiB: 32768}}
-          """
-              .formatted(host));
-      agents.put(
-          host,
-          start(host, api.kubeconfig(), leaseNamespace, secret, dir, withWatchdog, List.of()));
-    }
-    return agents;
-  }
-
   /** Starts the agent again on the same host, proxy and port: a host back from a reset. */
-  synchronized void boot() throws IOException {
+  public synchronized void boot() throws IOException {
     if (withWatchdog) {
       watchdog =
           WatchdogFifo.serve(dir.resolve(host + ".watchdog." + (++starts)), WATCHDOG_TIMEOUT);
@@ -222,7 +189,7 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /** SIGTERM, as {@code systemctl stop} sends it; returns once the process has exited. */
-  synchronized void terminate() throws InterruptedException {
+  public synchronized void terminate() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
       throw new AssertionError("agent of " + host + " did not exit within 30 s of SIGTERM");
@@ -230,7 +197,7 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /** Starts the agent again on the same watchdog device, as after {@code systemctl restart}. */
-  synchronized void restart() throws IOException {
+  public synchronized void restart() throws IOException {
     launch();
   }
 
@@ -255,18 +222,18 @@ final class AgentProcess implements AutoCloseable {
    * What else a watchdog reset kills besides the agent: for a host whose guests live outside the
    * agent (libvirt), its hypervisor and their QEMUs.
    */
-  synchronized void resetsAlso(Runnable hostReset) {
+  public synchronized void resetsAlso(Runnable hostReset) {
     this.hostReset = hostReset;
   }
 
   /** Kills the agent process (SIGKILL), as a crash of its host does. */
-  synchronized void kill() throws InterruptedException {
+  public synchronized void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
   }
 
   /** Freezes the whole agent process (SIGSTOP): a hung agent, every thread of it. */
-  synchronized void freeze() throws IOException, InterruptedException {
+  public synchronized void freeze() throws IOException, InterruptedException {
     Process kill = new ProcessBuilder("kill", "-STOP", Long.toString(process.pid())).start();
     if (kill.waitFor() != 0) {
       throw new IOException("kill -STOP " + process.pid() + " failed");
@@ -274,7 +241,7 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /** When its watchdog reset the host ({@link System#nanoTime}), or 0 if it has not. */
-  synchronized long resetAtNanos() {
+  public synchronized long resetAtNanos() {
     return watchdog == null ? 0 : watchdog.resetAtNanos();
   }
 
@@ -288,7 +255,7 @@ final class AgentProcess implements AutoCloseable {
    * The VMs (namespace/name) whose instances this host's hypervisor runs now, from the agent's own
    * driver: the truth the API server may not know. Null if the agent does not answer.
    */
-  Set<String> runningVms() {
+  public Set<String> runningVms() {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(
                 URI.create(
@@ -320,7 +287,7 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /** Its Prometheus metrics (no token needed), or "" if it does not answer. */
-  String metrics() {
+  public String metrics() {
     HttpResponse<String> response =
         get(
             HttpRequest.newBuilder(
@@ -341,17 +308,17 @@ final class AgentProcess implements AutoCloseable {
     }
   }
 
-  synchronized boolean isAlive() {
+  public synchronized boolean isAlive() {
     return process.isAlive();
   }
 
   /** Where its log ends now, for {@link #logSince}. */
-  long logMark() throws IOException {
+  public long logMark() throws IOException {
     return Files.size(log);
   }
 
   /** What it logged after {@code mark}. */
-  String logSince(long mark) throws IOException {
+  public String logSince(long mark) throws IOException {
     byte[] all = Files.readAllBytes(log);
     return new String(
         all,
@@ -360,7 +327,7 @@ final class AgentProcess implements AutoCloseable {
         java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  String logTail() {
+  public String logTail() {
     try {
       List<String> lines = Files.readAllLines(log);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));

@@ -1,0 +1,81 @@
+package io.vmha.demo;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmha.agent.AgentOptions;
+import io.vmha.agent.Instance;
+import io.vmha.agent.sim.Fault;
+import io.vmha.agent.sim.SimulatedDatacenter;
+import io.vmha.agent.sim.SimulationOptions;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Simulated hosts in this process; a fault is the annotation a user would set on the VmHost. */
+final class SimulatedHosts implements DemoHosts {
+  final SimulatedDatacenter datacenter;
+
+  SimulatedHosts(KubernetesClient client, AgentOptions agent) {
+    this.datacenter =
+        new SimulatedDatacenter(client, SimulationOptions.of(agent).withThreads(4))
+            .networkPerHost()
+            .start();
+  }
+
+  @Override
+  public String describe() {
+    return "simulated hosts";
+  }
+
+  @Override
+  public void add(String host) {
+    datacenter.addHost(host);
+  }
+
+  @Override
+  public List<String> hosts() {
+    return List.copyOf(datacenter.hosts());
+  }
+
+  @Override
+  public Optional<String> cannotInject(Fault fault) {
+    return Optional.empty();
+  }
+
+  @Override
+  public String inject(String host, Fault fault) {
+    datacenter.annotateFaults(host, EnumSet.of(fault));
+    return "kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "=" + fault.value();
+  }
+
+  @Override
+  public String heal(String host) {
+    datacenter.annotateFaults(host, EnumSet.noneOf(Fault.class));
+    return "kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "-";
+  }
+
+  @Override
+  public Map<String, List<Instance>> instancesByHost() {
+    return datacenter.instancesByHost();
+  }
+
+  @Override
+  public boolean guestsLeaveFailedStorage() {
+    return true;
+  }
+
+  @Override
+  public String agentLife(String host) {
+    return "agent "
+        + System.identityHashCode(datacenter.agent(host))
+        + ", fences "
+        + datacenter.agent(host).fences()
+        + ", resets "
+        + datacenter.watchdogResets(host);
+  }
+
+  @Override
+  public void close() {
+    datacenter.close();
+  }
+}
