@@ -34,13 +34,7 @@ class FirstPlanTest {
       AtomicBoolean synced = new AtomicBoolean();
       fleet.firstPlanWaitsFor(
           () -> synced.get() ? List.of() : List.of("vmhost/ControllerEventSource"));
-      FleetCaches caches = fleet.caches();
-      caches.hosts = new ListedCache<>();
-      caches.repositories = new ListedCache<>();
-      caches.templates = new ListedCache<>();
-      caches.vms = new ListedCache<>();
-      caches.operatorLeases = new ListedCache<>();
-      caches.guestLeases = new ListedCache<>();
+      ListedCache.lend(fleet.caches());
 
       fleet.requestPlan("a reconcile of the first controller to start");
       await()

@@ -3,6 +3,7 @@ package io.vmha.operator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.Cache;
+import io.vmha.api.VmHost;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -18,6 +19,16 @@ final class ListedCache<T extends HasMetadata> implements Cache<T> {
   @SafeVarargs
   ListedCache(T... items) {
     this.items = List.of(items);
+  }
+
+  /** Gives the fleet loop every cache, empty but for these hosts. */
+  static void lend(FleetCaches caches, VmHost... hosts) {
+    caches.hosts = new ListedCache<>(hosts);
+    caches.repositories = new ListedCache<>();
+    caches.templates = new ListedCache<>();
+    caches.vms = new ListedCache<>();
+    caches.operatorLeases = new ListedCache<>();
+    caches.guestLeases = new ListedCache<>();
   }
 
   @Override
