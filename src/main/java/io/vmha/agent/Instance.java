@@ -1,6 +1,8 @@
 package io.vmha.agent;
 
 import io.vmha.api.Resources;
+import io.vmha.core.model.InstanceReport;
+import io.vmha.core.model.InstanceState;
 import java.time.Instant;
 
 /**
@@ -29,6 +31,26 @@ public record Instance(
   /** Whether vmha started it for a VM (other domains on the host have no VM key). */
   public boolean hasVm() {
     return vmKey != null && !vmKey.isEmpty();
+  }
+
+  /**
+   * The instance as the core reads a host's report of it (a domain vmha did not start has the empty
+   * VM key), for whatever judges a fleet from what its hypervisors hold.
+   */
+  public InstanceReport report() {
+    return new InstanceReport(
+        name, hasVm() ? vmKey : "", InstanceState.valueOf(state.name()), taken(), reason);
+  }
+
+  /** What the instance takes of its host; nothing when it was started without a size. */
+  private io.vmha.core.model.Resources taken() {
+    if (resources == null) {
+      return io.vmha.core.model.Resources.ZERO;
+    }
+    Integer cpus = resources.getCpus();
+    Long memory = resources.getMemoryMiB();
+    return io.vmha.core.model.Resources.of(
+        cpus == null ? 0 : 1000L * cpus, memory == null ? 0 : memory);
   }
 
   public InstanceRef ref() {

@@ -6,14 +6,18 @@ import io.vmha.agent.sim.Fault;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmhaApi;
 import io.vmha.core.Settings;
+import io.vmha.core.invariant.FleetFacts;
+import io.vmha.core.invariant.InstanceNameHistory;
+import io.vmha.core.invariant.InvariantChecker;
+import io.vmha.operator.VmStatusViews;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Crashes the busiest hosts and times every VM of theirs from detection to re-placed to running
@@ -179,13 +183,14 @@ final class FailoverMeasurement {
   /** Correctness, not timing: the CI smoke test asserts these. */
   private void verify(List<String> crashed, Map<String, FleetWatch.Victim> victims) {
     List<String> violations = result.violations;
-    Map<String, String> instanceOwner = new HashMap<>();
-    for (VirtualMachine vm :
+    List<VirtualMachine> vms =
         rig.benchClient
             .resources(VirtualMachine.class)
             .inNamespace(BenchFleet.NAMESPACE)
             .list()
-            .getItems()) {
+            .getItems();
+    Map<String, List<Instance>> instancesByHost = rig.datacenter.instancesByHost();
+    for (VirtualMachine vm : vms) {
       var status = vm.getStatus();
       String name = vm.getMetadata().getName();
       if (status == null || !"Running".equals(status.getPhase())) {
@@ -194,11 +199,6 @@ final class FailoverMeasurement {
       }
       if (crashed.contains(status.getHost())) {
         violations.add(name + " is still placed on crashed host " + status.getHost());
-      }
-      String owner = instanceOwner.put(status.getInstanceName(), name);
-      if (owner != null) {
-        violations.add(
-            "instance name " + status.getInstanceName() + " used by " + owner + " and " + name);
       }
       FleetWatch.Victim v = victims.get(name);
       boolean fromTemplate =
@@ -210,31 +210,45 @@ final class FailoverMeasurement {
         violations.add(name + " kept its instance name " + v.oldInstance + " after failover");
       }
     }
-    Map<String, String> runsOn = new HashMap<>();
-    for (var entry : rig.datacenter.instancesByHost().entrySet()) {
+    for (var entry : instancesByHost.entrySet()) {
       if (crashed.contains(entry.getKey()) && !entry.getValue().isEmpty()) {
         violations.add(
             "crashed host " + entry.getKey() + " has instances " + entry.getValue().size());
       }
-      for (Instance instance : entry.getValue()) {
-        if (instance.state() == Instance.State.Running) {
-          String other = runsOn.put(instance.name(), entry.getKey());
-          if (other != null) {
-            violations.add(
-                "instance "
-                    + instance.name()
-                    + " runs on both "
-                    + other
-                    + " and "
-                    + entry.getKey());
-          }
-        }
-      }
     }
+    // one live copy per VM (I1) and no instance name used twice (I5), as the core judges them
+    InvariantChecker.check(facts(vms, instancesByHost), InstanceNameHistory.EMPTY)
+        .violations()
+        .forEach(found -> violations.add(found.toString()));
     log.accept(
         violations.isEmpty()
             ? "correct: every VM Running, none on a crashed host, instance names unique"
             : "VIOLATIONS: "
                 + (violations.size() > 20 ? violations.subList(0, 20) + " ..." : violations));
+  }
+
+  /**
+   * What the simulated hypervisors hold and what the API records of the VMs. Capacities, the SPM
+   * and what the operator knew are not read: the benchmark checks I1 and I5 only.
+   */
+  private FleetFacts facts(List<VirtualMachine> vms, Map<String, List<Instance>> instancesByHost) {
+    List<FleetFacts.Host> hosts = new ArrayList<>();
+    instancesByHost.forEach(
+        (host, instances) ->
+            hosts.add(
+                new FleetFacts.Host(
+                    host, null, instances.stream().map(Instance::report).toList())));
+    List<FleetFacts.Vm> recorded = new ArrayList<>();
+    for (VirtualMachine vm : vms) {
+      recorded.add(
+          new FleetFacts.Vm(
+              vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName(),
+              VmStatusViews.of(vm.getStatus()),
+              !Boolean.FALSE.equals(vm.getSpec().getRunning()),
+              vm.getMetadata().getDeletionTimestamp() != null,
+              false));
+    }
+    return new FleetFacts(
+        settings.fencing(), hosts, recorded, new FleetFacts.Spm(null, Set.of(), null), null);
   }
 }

@@ -11,6 +11,7 @@ import io.vmha.agent.Watchdog;
 import io.vmha.agent.libvirt.LibvirtAgent;
 import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.agent.sim.SimulationOptions;
+import io.vmha.core.model.AgentSettings;
 import io.vmha.core.model.FencingPolicy;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -243,6 +244,16 @@ public final class AgentCommand implements Callable<Integer> {
               + " less than the progress timeout (driver libvirt; default ${DEFAULT-VALUE}).")
   Duration libvirtMigrationTimePerGib;
 
+  /**
+   * The settings this agent must share with the operator (R6). Their defaults are the operator's
+   * ({@code Settings.defaults()}): picocli needs them as text here, and AgentSettingsOptionsTest
+   * holds the two together.
+   */
+  AgentSettings agentSettings() {
+    return new AgentSettings(
+        heartbeatInterval, selfFenceAfter, hostGracePeriod, fencing, maxUnhealthyFraction);
+  }
+
   /** The libvirt settings the options give (driver libvirt). */
   LibvirtAgent.Settings libvirtSettings(String migrationUri) {
     boolean profile =
@@ -323,12 +334,7 @@ public final class AgentCommand implements Callable<Integer> {
           new AgentOptions(
               host,
               namespace == null ? "default" : namespace,
-              new io.vmha.core.model.AgentSettings(
-                  heartbeatInterval,
-                  selfFenceAfter,
-                  hostGracePeriod,
-                  fencing,
-                  maxUnhealthyFraction),
+              agentSettings(),
               AgentCommand.class.getPackage().getImplementationVersion());
       Watchdog watchdog;
       SystemdNotifier systemd = SystemdNotifier.fromEnvironment();

@@ -9,7 +9,6 @@ import io.vmha.api.Condition;
 import io.vmha.api.StorageRepository;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VirtualMachineSpec;
-import io.vmha.api.VirtualMachineStatus;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmTemplate;
 import io.vmha.api.VmhaApi;
@@ -26,7 +25,6 @@ import io.vmha.core.model.Resources;
 import io.vmha.core.model.SpmLeaseView;
 import io.vmha.core.model.SpmPriority;
 import io.vmha.core.model.TemplateView;
-import io.vmha.core.model.VmStatusView;
 import io.vmha.core.model.VmView;
 import java.time.Duration;
 import java.time.Instant;
@@ -312,14 +310,7 @@ final class SnapshotBuilder {
         vm.getMetadata().getDeletionTimestamp() != null,
         null,
         heartbeats.lastSeen(HeartbeatTracker.guestKey(namespace, name)),
-        statusView(vm.getStatus()));
-  }
-
-  static VmStatusView statusView(VirtualMachineStatus status) {
-    if (status == null || status.getPhase() == null) {
-      return VmStatusView.NEW;
-    }
-    return VmStatusUpdate.recorded(status).view();
+        VmStatusViews.of(vm.getStatus()));
   }
 
   private SpmLeaseView spmView(Lease lease) {

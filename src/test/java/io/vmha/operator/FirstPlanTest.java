@@ -4,17 +4,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vmha.core.Settings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,13 +34,7 @@ class FirstPlanTest {
       AtomicBoolean synced = new AtomicBoolean();
       fleet.firstPlanWaitsFor(
           () -> synced.get() ? List.of() : List.of("vmhost/ControllerEventSource"));
-      FleetCaches caches = fleet.caches();
-      caches.hosts = new Empty<>();
-      caches.repositories = new Empty<>();
-      caches.templates = new Empty<>();
-      caches.vms = new Empty<>();
-      caches.operatorLeases = new Empty<>();
-      caches.guestLeases = new Empty<>();
+      ListedCache.lend(fleet.caches());
 
       fleet.requestPlan("a reconcile of the first controller to start");
       await()
@@ -57,24 +46,6 @@ class FirstPlanTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> fleet.lastPlan() != null);
     } finally {
       fleet.close();
-    }
-  }
-
-  /** A cache with nothing in it, as an informer's before (and after) an empty list. */
-  private static final class Empty<T> implements Cache<T> {
-    @Override
-    public Optional<T> get(ResourceID id) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Stream<ResourceID> keys() {
-      return Stream.empty();
-    }
-
-    @Override
-    public Stream<T> list(Predicate<T> predicate) {
-      return Stream.empty();
     }
   }
 }

@@ -7,8 +7,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.vmha.api.VirtualMachine;
+import io.vmha.core.invariant.FleetFacts;
+import io.vmha.core.invariant.InstanceNameHistory;
+import io.vmha.core.invariant.InvariantChecker;
 import io.vmha.core.model.FencingPolicy;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * I5 even when two operators decide at once (a split brain leader election must never cause): the
- * template counter is advanced by compare-and-set, so no instance name is handed out twice.
+ * template counter is advanced by compare-and-set, so no instance name is handed out twice. The
+ * core's invariant checker judges the names the VMs end up with.
  */
 @EnableKubernetesMockClient(crud = true)
 class RacingDecidersTest {
@@ -80,19 +83,34 @@ class RacingDecidersTest {
                     assertThat(fleet.vm("race", n).getStatus().getPhase())
                         .as(n)
                         .isEqualTo("Running")));
-    Set<String> instances = new HashSet<>();
-    for (String name : names) {
-      VirtualMachine vm = fleet.vm("race", name);
-      assertThat(instances.add(vm.getStatus().getInstanceName()))
-          .as("unique: " + vm.getStatus().getInstanceName())
-          .isTrue();
-    }
+    List<VirtualMachine> vms = names.stream().map(n -> fleet.vm("race", n)).toList();
+    assertThat(InvariantChecker.check(recorded(vms), InstanceNameHistory.EMPTY).violations())
+        .as("I5")
+        .isEmpty();
     long highest =
-        instances.stream()
+        vms.stream()
+            .map(vm -> vm.getStatus().getInstanceName())
             .mapToLong(i -> Long.parseLong(i.substring("sles10template-".length())))
             .max()
             .orElseThrow();
     assertThat(fleet.template("race", "sles10template").getStatus().getInstanceCounter())
         .isGreaterThanOrEqualTo(highest);
+  }
+
+  /** The VMs as the API records them, and nothing else of the fleet: what I5 is judged on. */
+  private static FleetFacts recorded(List<VirtualMachine> vms) {
+    List<FleetFacts.Vm> facts =
+        vms.stream()
+            .map(
+                vm ->
+                    new FleetFacts.Vm(
+                        "race/" + vm.getMetadata().getName(),
+                        VmStatusViews.of(vm.getStatus()),
+                        true,
+                        false,
+                        false))
+            .toList();
+    return new FleetFacts(
+        FencingPolicy.SelfFence, List.of(), facts, new FleetFacts.Spm(null, Set.of(), null), null);
   }
 }

@@ -1,15 +1,22 @@
 package io.vmha.agent.libvirt;
 
+import static io.vmha.agent.libvirt.LibvirtErrors.is;
+
 import io.vmha.agent.DriverException;
 import io.vmha.agent.Instance;
 import io.vmha.api.Resources;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
+import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 
 /**
@@ -66,8 +73,28 @@ final class DomainInstances {
         identity.instanceName(), identity.vmKey(), state, reason, resources, entered.at());
   }
 
-  /** Forgets since when domains other than these (by UUID) are in their state. */
-  void keepOnly(Set<String> uuids) {
-    since.keySet().retainAll(uuids);
+  /**
+   * Every domain libvirt knows, running or not, by name; what is kept of domains that are gone is
+   * forgotten.
+   */
+  List<Instance> all() throws LibvirtException, DriverException {
+    Domain[] all = domains.conn().listAllDomains(0);
+    List<Instance> list = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Domain domain : all) {
+      try {
+        String uuid = domain.getUUIDString();
+        seen.add(uuid);
+        list.add(instance(uuid, domain));
+      } catch (LibvirtException e) {
+        if (!is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+          throw e;
+        }
+      }
+    }
+    domains.keepOnly(seen);
+    since.keySet().retainAll(seen);
+    list.sort(Comparator.comparing(Instance::name));
+    return list;
   }
 }

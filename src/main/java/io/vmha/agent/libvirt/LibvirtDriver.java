@@ -1,6 +1,5 @@
 package io.vmha.agent.libvirt;
 
-import static io.vmha.agent.libvirt.LibvirtErrors.is;
 import static io.vmha.agent.libvirt.LibvirtErrors.message;
 
 import io.vmha.agent.DriverException;
@@ -11,9 +10,6 @@ import io.vmha.api.ImageRef;
 import io.vmha.api.Resources;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,13 +18,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
-import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
-import org.libvirt.TypedParameter;
-import org.libvirt.TypedStringParameter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,74 +31,27 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>An instance is a persistent domain named {@code <namespace>_<instance>} (see {@link
- *       DomainXml}); its {@code <metadata>} records the instance name, the VM key and, while paused
- *       by vmha, the pause reason. {@link LibvirtDomains} finds the domain of an instance over one
- *       connection, opened lazily and reopened when libvirt drops it.
+ *       DomainXml}), defined and started, destroyed and undefined by {@link DomainLifecycle}; its
+ *       {@code <metadata>} records the instance name, the VM key and, while paused by vmha, the
+ *       pause reason. {@link LibvirtDomains} finds the domain of an instance over one connection,
+ *       opened lazily and reopened when libvirt drops it.
  *   <li>The disk is {@code <mountPath>/<path>} of the image's repository, found by {@link
  *       ImageRepositories}, which also says whether storage is connected and which repositories are
  *       reachable; the network is connected when {@code networkCheck} passes (default: {@link
  *       BridgeCheck}).
  *   <li>A live migration goes peer to peer to the target host's {@code
- *       status.reported.migrationUri} ({@link LiveMigration}).
+ *       status.reported.migrationUri} ({@link LiveMigration}, by a {@link DomainMigrator}).
  *   <li>{@link DomainInstances} reports each domain as an {@link Instance}.
  * </ul>
  */
 public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LibvirtDriver.class);
 
-  /**
-   * Flags of a vmha live migration: live, peer to peer, persistent on the target, gone here, and
-   * auto-converge: a guest that dirties memory faster than the link carries it is slowed down until
-   * the migration completes, instead of the migration never ending.
-   */
-  public static final int MIGRATION_FLAGS =
-      Domain.MigrateFlags.LIVE
-          | Domain.MigrateFlags.PEER2PEER
-          | Domain.MigrateFlags.PERSIST_DEST
-          | Domain.MigrateFlags.UNDEFINE_SOURCE
-          | Domain.MigrateFlags.ABORT_ON_ERROR
-          | Domain.MigrateFlags.AUTO_CONVERGE;
-
-  /** Performs a live migration of a domain to another host's libvirt. */
-  @FunctionalInterface
-  public interface Migrator {
-    void migrate(Domain domain, String destinationUri) throws LibvirtException;
-  }
-
-  /**
-   * {@code virDomainMigrateToURI3} peer to peer with {@link #MIGRATION_FLAGS}: the source libvirtd
-   * connects to the destination itself (with its own TLS certificates or SSH keys), so the agent
-   * needs no credentials for other hosts.
-   *
-   * <p>The call waits on a connection of its own for as long as the migration runs: libvirtd serves
-   * few requests at once per connection ({@code max_client_requests}, 5 by default), and calls
-   * waiting on migrations would hold back the agent's listing, probes and stops on its own
-   * connection, and the watching and aborting of those very migrations.
-   */
-  public static final Migrator PEER_TO_PEER =
-      (domain, destinationUri) -> {
-        Connect own = new Connect(domain.getConnect().getURI());
-        try {
-          Domain migrating = own.domainLookupByUUIDString(domain.getUUIDString());
-          // at least one parameter: the binding fails on an empty array
-          TypedParameter[] params = {
-            new TypedStringParameter("destination_name", domain.getName())
-          };
-          migrating.migrateToURI(destinationUri, params, MIGRATION_FLAGS);
-        } finally {
-          own.close();
-        }
-      };
-
   private final String uri;
   private final String migrationUri;
-  private final String domainType;
-  private final String bridge;
-  private final String cpuMode;
-  private final DomainXml.Boot boot;
-  private final InstanceDisks instanceDisks = new InstanceDisks("qemu-img");
   private final LibvirtDomains domains;
   private final ImageRepositories repositories;
+  private final DomainLifecycle lifecycle;
   private final BooleanSupplier networkCheck;
   private final LiveMigration migration;
   private final DomainInstances domainInstances;
@@ -124,13 +69,16 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   private LibvirtDriver(Builder b) {
     this.uri = b.uri;
     this.migrationUri = b.migrationUri == null ? b.uri : b.migrationUri;
-    this.domainType =
-        b.domainType != null ? b.domainType : b.uri.startsWith("test:") ? "test" : "kvm";
-    this.bridge = b.bridge;
-    this.cpuMode = b.cpuMode;
-    this.boot = b.boot;
     this.domains = new LibvirtDomains(b.uri);
     this.repositories = new ImageRepositories(b.repositories, b.storageCheck);
+    String domainType =
+        b.domainType != null ? b.domainType : b.uri.startsWith("test:") ? "test" : "kvm";
+    this.lifecycle =
+        new DomainLifecycle(
+            domains,
+            repositories,
+            new InstanceDisks("qemu-img"),
+            new DomainLifecycle.DomainLook(domainType, b.bridge, b.cpuMode, b.boot));
     this.networkCheck = b.networkCheck != null ? b.networkCheck : new BridgeCheck(b.bridge);
     this.migration = new LiveMigration(b.migrationUris, b.migrator, domains, b.migrationLimits);
     this.domainInstances = new DomainInstances(b.clock, domains);
@@ -161,65 +109,14 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   @Override
   public void start(InstanceRef instance, Resources resources, ImageRef image)
       throws DriverException {
-    start(instance, resources, image, false);
+    lifecycle.start(instance, resources, image, false);
   }
 
   /** Boots the instance from an overlay of its own over the template's image. */
   @Override
   public void startFromTemplate(InstanceRef instance, Resources resources, ImageRef templateImage)
       throws DriverException {
-    start(instance, resources, templateImage, true);
-  }
-
-  private void start(
-      InstanceRef instance, Resources resources, ImageRef image, boolean fromTemplate)
-      throws DriverException {
-    String instanceName = instance.name();
-    String vmKey = instance.vmKey();
-    String domainName = DomainXml.domainName(vmKey, instanceName);
-    try {
-      Domain existing = domains.lookup(domainName);
-      if (existing != null) {
-        DomainXml.Identity identity = domains.identity(existing);
-        if (!identity.vmha()) {
-          throw new DriverException(
-              "a domain named " + domainName + " that vmha did not define exists on this host");
-        }
-        if (existing.isActive() == 1) {
-          return;
-        }
-        // defined but shut off: define it anew (resources or image may have changed)
-        existing.undefine();
-      }
-      ImageRepositories.ImageFile located = repositories.locate(image);
-      Path disk =
-          fromTemplate
-              ? instanceDisks.overlay(located.mount(), located.file(), vmKey, instanceName)
-              : located.file();
-      String xml =
-          DomainXml.define(
-              new DomainXml.Spec(
-                  domainType,
-                  domainName,
-                  instanceName,
-                  vmKey,
-                  resources,
-                  disk,
-                  bridge,
-                  cpuMode,
-                  boot));
-      Domain domain = domains.conn().domainDefineXML(xml);
-      try {
-        domain.create();
-      } catch (LibvirtException e) {
-        undefineQuietly(domain);
-        throw e;
-      }
-      LOG.info("libvirt: defined and started domain {} ({} on {})", domainName, vmKey, disk);
-    } catch (LibvirtException e) {
-      throw new DriverException(
-          "libvirt could not start domain " + domainName + ": " + message(e), e);
-    }
+    lifecycle.start(instance, resources, templateImage, true);
   }
 
   /**
@@ -289,41 +186,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
 
   @Override
   public void stop(InstanceRef instance) throws DriverException {
-    try {
-      Domain domain = domains.find(instance);
-      if (domain == null) {
-        return;
-      }
-      String name = domain.getName();
-      boolean persistent = domain.isPersistent() == 1;
-      if (domain.isActive() == 1) {
-        try {
-          domain.destroy();
-        } catch (LibvirtException e) {
-          if (!is(e, ErrorNumber.VIR_ERR_OPERATION_INVALID)) {
-            throw e;
-          }
-        }
-      }
-      if (persistent) {
-        try {
-          domain.undefine(
-              Domain.UndefineFlags.MANAGED_SAVE | Domain.UndefineFlags.SNAPSHOTS_METADATA);
-        } catch (LibvirtException e) {
-          if (is(e, ErrorNumber.VIR_ERR_INVALID_ARG) || is(e, ErrorNumber.VIR_ERR_NO_SUPPORT)) {
-            domain.undefine();
-          } else {
-            throw e;
-          }
-        }
-      }
-      LOG.info("libvirt: destroyed and undefined domain {}", name);
-    } catch (LibvirtException e) {
-      if (is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
-        return; // gone meanwhile: stopped is what was asked
-      }
-      throw new DriverException("libvirt could not stop " + instance + ": " + message(e), e);
-    }
+    lifecycle.stop(instance);
   }
 
   @Override
@@ -368,34 +231,13 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   @Override
   public List<Instance> instances() {
     try {
-      return calls.call("listing", "listing its domains", LISTING_LIMIT, this::listNow);
+      return calls.call("listing", "listing its domains", LISTING_LIMIT, domainInstances::all);
     } catch (LibvirtException | DriverException e) {
       throw new io.vmha.agent.HypervisorUnavailable(
           "libvirt (" + uri + ") cannot list domains: " + e.getMessage(),
           e,
           e instanceof BoundedCalls.Late);
     }
-  }
-
-  private List<Instance> listNow() throws LibvirtException, DriverException {
-    Domain[] all = domains.conn().listAllDomains(0);
-    List<Instance> list = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
-    for (Domain domain : all) {
-      try {
-        String uuid = domain.getUUIDString();
-        seen.add(uuid);
-        list.add(domainInstances.instance(uuid, domain));
-      } catch (LibvirtException e) {
-        if (!is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
-          throw e;
-        }
-      }
-    }
-    domains.keepOnly(seen);
-    domainInstances.keepOnly(seen);
-    list.sort(Comparator.comparing(Instance::name));
-    return list;
   }
 
   @Override
@@ -433,16 +275,6 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     return DomainInstances.state(state);
   }
 
-  // ---- helpers ----------------------------------------------------------------------------------
-
-  private void undefineQuietly(Domain domain) {
-    try {
-      domain.undefine();
-    } catch (LibvirtException e) {
-      LOG.warn("libvirt: could not undefine a domain that failed to start: {}", message(e));
-    }
-  }
-
   /** How a {@link LibvirtDriver} is made. */
   public static final class Builder {
     private final String uri;
@@ -455,7 +287,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
     private Function<String, String> migrationUris;
     private Predicate<Path> storageCheck;
     private BooleanSupplier networkCheck;
-    private Migrator migrator = PEER_TO_PEER;
+    private DomainMigrator migrator = DomainMigrator.PEER_TO_PEER;
     private MigrationLimits migrationLimits = MigrationLimits.DEFAULT;
     private Clock clock = Clock.systemUTC();
 
@@ -519,7 +351,7 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
       return this;
     }
 
-    public Builder migrator(Migrator value) {
+    public Builder migrator(DomainMigrator value) {
       this.migrator = value;
       return this;
     }

@@ -20,16 +20,16 @@ import org.slf4j.LoggerFactory;
 /**
  * A live migration of an instance to another host: to the target host's {@code
  * status.reported.migrationUri}, found with {@code migrationUris}, by the driver's {@link
- * LibvirtDriver.Migrator} (default {@link LibvirtDriver#PEER_TO_PEER}). While it runs a watcher
- * samples the libvirt job and aborts it when it overruns its {@link MigrationLimits}: a migration
- * to a hung target or over a stalled link would otherwise hold the guest in a migration for ever.
+ * DomainMigrator} (default {@link DomainMigrator#PEER_TO_PEER}). While it runs a watcher samples
+ * the libvirt job and aborts it when it overruns its {@link MigrationLimits}: a migration to a hung
+ * target or over a stalled link would otherwise hold the guest in a migration for ever.
  */
 final class LiveMigration implements AutoCloseable {
   // the driver's logger name: log configuration and readers filter on it
   private static final Logger LOG = LoggerFactory.getLogger(LibvirtDriver.class);
 
   private final Function<String, String> migrationUris;
-  private final LibvirtDriver.Migrator migrator;
+  private final DomainMigrator migrator;
   private final LibvirtDomains domains;
   private final MigrationLimits limits;
   private final ScheduledExecutorService watcher;
@@ -40,7 +40,7 @@ final class LiveMigration implements AutoCloseable {
 
   LiveMigration(
       Function<String, String> migrationUris,
-      LibvirtDriver.Migrator migrator,
+      DomainMigrator migrator,
       LibvirtDomains domains,
       MigrationLimits limits) {
     this.migrationUris = migrationUris;
