@@ -4,19 +4,13 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.Instance;
 import io.vmha.api.VirtualMachine;
-import io.vmha.api.VirtualMachineStatus;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmhaApi;
 import io.vmha.core.invariant.FleetFacts;
 import io.vmha.core.model.FencingPolicy;
-import io.vmha.core.model.InstanceReport;
-import io.vmha.core.model.InstanceState;
 import io.vmha.core.model.Resources;
-import io.vmha.core.model.StaleInstance;
-import io.vmha.core.model.VmPhase;
-import io.vmha.core.model.VmStatusView;
+import io.vmha.operator.VmStatusViews;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,7 +49,7 @@ final class LiveFleetFacts {
           new FleetFacts.Host(
               name,
               host == null ? null : capacity(host),
-              running.getOrDefault(name, List.of()).stream().map(LiveFleetFacts::report).toList()));
+              running.getOrDefault(name, List.of()).stream().map(Instance::report).toList()));
       if (host != null
           && host.getStatus() != null
           && Boolean.TRUE.equals(host.getStatus().getSpm())) {
@@ -77,15 +71,6 @@ final class LiveFleetFacts {
         : resources(host.getSpec().getCapacity());
   }
 
-  private static InstanceReport report(Instance instance) {
-    return new InstanceReport(
-        instance.name(),
-        instance.hasVm() ? instance.vmKey() : "",
-        InstanceState.valueOf(instance.state().name()),
-        instance.resources() == null ? Resources.ZERO : resources(instance.resources()),
-        instance.reason());
-  }
-
   private static Resources resources(io.vmha.api.Resources r) {
     return Resources.of(
         r.getCpus() == null ? 0 : r.getCpus() * 1000L,
@@ -96,42 +81,9 @@ final class LiveFleetFacts {
     String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
     return new FleetFacts.Vm(
         key,
-        status(vm.getStatus()),
+        VmStatusViews.of(vm.getStatus()),
         !Boolean.FALSE.equals(vm.getSpec().getRunning()),
         vm.getMetadata().getDeletionTimestamp() != null,
         false);
-  }
-
-  /** The part of a VM's status the checks read; timestamps and counts are left out. */
-  private static VmStatusView status(VirtualMachineStatus status) {
-    if (status == null) {
-      return VmStatusView.NEW;
-    }
-    List<StaleInstance> stale = new ArrayList<>();
-    if (status.getStaleInstances() != null) {
-      status
-          .getStaleInstances()
-          .forEach(s -> stale.add(new StaleInstance(s.getHost(), s.getInstanceName())));
-    }
-    return new VmStatusView(
-        phase(status.getPhase()),
-        status.getHost(),
-        status.getInstanceName(),
-        status.getMigration() == null ? null : status.getMigration().getTargetHost(),
-        stale,
-        List.of(),
-        null,
-        0,
-        status.getReason(),
-        status.getMessage(),
-        null);
-  }
-
-  /** A phase this build does not know (a status edited by hand) reads as none. */
-  private static VmPhase phase(String name) {
-    return Arrays.stream(VmPhase.values())
-        .filter(p -> p.name().equals(name))
-        .findFirst()
-        .orElse(null);
   }
 }

@@ -386,8 +386,7 @@ class FencingE2ETest {
           live.put(name.substring(io.vmha.api.VmhaApi.HOST_LEASE_PREFIX.length()), lease);
         }
       }
-      Map<String, String> seen = new HashMap<>();
-      Set<String> twice = new TreeSet<>();
+      Map<String, Set<String>> reported = new HashMap<>();
       for (var host : api.admin().resources(io.vmha.api.VmHost.class).list().getItems()) {
         String name = host.getMetadata().getName();
         if (!live.containsKey(name)
@@ -400,16 +399,16 @@ class FencingE2ETest {
                 host.getStatus().getReported(), live.get(name))) {
           continue;
         }
+        Set<String> vms = new TreeSet<>();
         for (var instance : host.getStatus().getReported().getInstances()) {
           if (instance.getVm() != null && "Running".equals(instance.getState())) {
-            String other = seen.putIfAbsent(instance.getVm(), name);
-            if (other != null) {
-              twice.add(instance.getVm() + " reported running by " + other + " and " + name);
-            }
+            vms.add(instance.getVm());
           }
         }
+        reported.put(name, vms);
       }
-      if (!seen.isEmpty()) {
+      Set<String> twice = RunningCopies.violations(reported);
+      if (reported.values().stream().anyMatch(vms -> !vms.isEmpty())) {
         apiLooksSeeingVms.incrementAndGet();
       }
       twice.stream().filter(apiTwiceBefore::contains).forEach(apiViolations::add);
@@ -430,19 +429,15 @@ class FencingE2ETest {
   }
 
   private static void lookOnceAtEveryHypervisor() {
-    Map<String, String> seen = new HashMap<>();
+    Map<String, Set<String>> running = new HashMap<>();
     for (AgentProcess agent : agents.values()) {
-      Set<String> running = agent.runningVms();
-      if (running == null) {
+      Set<String> vms = agent.runningVms();
+      if (vms == null) {
         continue;
       }
-      for (String vm : running) {
-        firstSeen.putIfAbsent(vm + "@" + agent.host, System.nanoTime());
-        String other = seen.putIfAbsent(vm, agent.host);
-        if (other != null) {
-          violations.add(vm + " runs on " + other + " and " + agent.host);
-        }
-      }
+      vms.forEach(vm -> firstSeen.putIfAbsent(vm + "@" + agent.host, System.nanoTime()));
+      running.put(agent.host, vms);
     }
+    violations.addAll(RunningCopies.violations(running));
   }
 }

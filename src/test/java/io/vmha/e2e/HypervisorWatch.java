@@ -3,6 +3,7 @@ package io.vmha.e2e;
 import io.vmha.agent.Instance;
 import io.vmha.testbed.HypervisorListing;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -14,13 +15,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * I1 as the hypervisors see it: every 200 ms, each libvirt daemon is asked which vmha domains it
- * runs, over a connection of the test's own (not the agents'), and a VM seen running on two hosts
- * in two looks in a row is a violation. Running means executing: during a live migration the
- * incoming copy is paused until the source pauses, and a VM paused by a storage error executes
- * nothing. One look alone can show a migrating VM on both hosts, since the daemons are asked one
- * after the other across its switchover (a downtime of about 0.2 s); a second copy left running by
- * a failover shows in every look for seconds. What a daemon that does not answer, or answers late,
- * counts as running is {@link HypervisorListing}'s rule.
+ * runs, over a connection of the test's own (not the agents'), the core's InvariantChecker ({@link
+ * RunningCopies}) judges what they run, and a violation it finds in two looks in a row counts.
+ * Running means executing: during a live migration the incoming copy is paused until the source
+ * pauses, and a VM paused by a storage error executes nothing. One look alone can show a migrating
+ * VM on both hosts, since the daemons are asked one after the other across its switchover (a
+ * downtime of about 0.2 s); a second copy left running by a failover shows in every look for
+ * seconds. What a daemon that does not answer, or answers late, counts as running is {@link
+ * HypervisorListing}'s rule.
  */
 final class HypervisorWatch implements AutoCloseable {
   private final Map<String, String> uris;
@@ -58,19 +60,13 @@ final class HypervisorWatch implements AutoCloseable {
 
   private void look() {
     Map<String, Set<String>> now = new HashMap<>();
-    Map<String, String> where = new HashMap<>();
-    Set<String> twice = new TreeSet<>();
-    for (var host : uris.entrySet()) {
-      Set<String> running = running(host.getKey());
-      now.put(host.getKey(), running);
-      for (String vm : running) {
-        firstSeen.putIfAbsent(vm + "@" + host.getKey(), System.nanoTime());
-        String other = where.putIfAbsent(vm, host.getKey());
-        if (other != null) {
-          twice.add(vm + " runs on " + other + " and " + host.getKey());
-        }
-      }
+    for (String host : uris.keySet()) {
+      Set<String> vms = new TreeSet<>();
+      running(host).forEach(i -> vms.add(i.vmKey()));
+      vms.forEach(vm -> firstSeen.putIfAbsent(vm + "@" + host, System.nanoTime()));
+      now.put(host, vms);
     }
+    Set<String> twice = RunningCopies.violations(now);
     for (String seen : twice) {
       if (seenTwiceBefore.contains(seen)) {
         violations.add(seen);
@@ -80,14 +76,11 @@ final class HypervisorWatch implements AutoCloseable {
     latest = now;
   }
 
-  private Set<String> running(String host) {
-    Set<String> vms = new TreeSet<>();
-    for (Instance instance : listing.instancesOn(host)) {
-      if (instance.hasVm() && instance.state() == Instance.State.Running) {
-        vms.add(instance.vmKey());
-      }
-    }
-    return vms;
+  /** The vmha instances {@code host} executes now. */
+  private List<Instance> running(String host) {
+    return listing.instancesOn(host).stream()
+        .filter(i -> i.hasVm() && i.state() == Instance.State.Running)
+        .toList();
   }
 
   @Override
