@@ -11,6 +11,9 @@
 #   hack/libvirt-hosts.sh isolate|rejoin hvK   take its network link down / up: an agent run in
 #                                        its namespace then loses the API server, its peers and
 #                                        the migration network at once (its own libvirtd stays)
+#   hack/libvirt-hosts.sh network hvK down|up   the uplink of hvK's VM network bridge (vmbr0,
+#                                        where guests started with --libvirt-bridge=vmbr0 get
+#                                        their NIC) down / up: the VM network lost, the rest intact
 #   hack/libvirt-hosts.sh migration-link hvK stall|heal   hvK's incoming live-migration streams
 #                                        (QEMU's ports 49152-49215) get 8 bit/s (stall) or their
 #                                        bandwidth back (heal); libvirtd's own link is untouched
@@ -100,6 +103,8 @@ SHIM=$D/lib/vmha-sharedfs.so
 FAULTFS=$D/lib/vmha-faultfs
 BRIDGE=vmha-br0
 BRIDGE_ADDR=10.213.0.254
+VM_BRIDGE=vmbr0
+VM_UPLINK=uplink0
 PREFIX=10.213.0
 TCP_PORT=16509
 GUEST_CMDLINE="console=ttyS0 quiet panic=-1"
@@ -400,6 +405,24 @@ ensure_netns() {
     ip link set lo up
     ip addr replace $addr/24 dev eth0
     ip link set eth0 up"
+  ensure_vm_bridge "$h"
+}
+
+# The hosts' VM network: bridge $VM_BRIDGE in each namespace, its uplink one end of a veth pair
+# whose other end ($VM_UPLINK-sw) stands for the switch port: the uplink has carrier while that
+# end is up, like a cabled NIC. Guests started with --libvirt-bridge=$VM_BRIDGE get a NIC on the
+# bridge; `network hvK down` takes the switch end down, so the uplink loses its carrier as with a
+# pulled cable or a failed switch port, while the guests' own ports on the bridge stay up.
+ensure_vm_bridge() {
+  local ns=vmha-$1
+  ip netns exec "$ns" sh -ec "
+    ip link show $VM_BRIDGE >/dev/null 2>&1 || ip link add $VM_BRIDGE type bridge
+    ip link show $VM_UPLINK >/dev/null 2>&1 || ip link add $VM_UPLINK type veth peer name $VM_UPLINK-sw
+    ip link set $VM_UPLINK master $VM_BRIDGE
+    ip link set $VM_UPLINK up
+    ip link set $VM_UPLINK-sw up
+    ip link set $VM_BRIDGE up" \
+    || log "$1: no VM bridge: 'network' will not work"
 }
 
 # ---------------------------------------------------------------- one host
@@ -598,6 +621,9 @@ write_summary() {
     echo "  \"baseImage\": \"$GUEST_DIR/base.qcow2\","
     echo "  \"bridgeAddress\": \"$BRIDGE_ADDR\","
     echo "  \"bridgeHostname\": \"kubernetes\","
+    if ip netns exec "vmha-${hosts[0]}" ip link show "$VM_BRIDGE" >/dev/null 2>&1; then
+      echo "  \"vmBridge\": \"$VM_BRIDGE\","
+    fi
     echo "  \"hosts\": ["
     local sep=","
     for h in "${hosts[@]}"; do
@@ -650,6 +676,7 @@ cmd_up() {
   local hosts=()
   for k in $(seq 1 "$n"); do
     start_host "hv$k"
+    ensure_vm_bridge "hv$k" # also on a host started by an older version of this script
     hosts+=("hv$k")
     # libvirtd probes QEMU at start (~8 s the first time) into the shared /var/cache/libvirt:
     # starting the hosts one after the other lets hv2.. find it cached. This also fails early,
@@ -704,6 +731,13 @@ cmd_crash() {
   log "$h crashed (all its processes SIGKILLed; its namespace and address stay)"
 }
 
+cmd_network() {
+  local h=${1:?network: which host, e.g. hv2} state=${2:?network $1: down or up}
+  case "$state" in down | up) ;; *) die "network $h: down or up, not '$state'" ;; esac
+  ip netns exec "vmha-$h" ip link set "$VM_UPLINK-sw" "$state" || die "$h has no VM network uplink"
+  log "$h VM network uplink $state"
+}
+
 cmd_link() {
   local state=$1 h=${2:?which host, e.g. hv2}
   ip link set "vmha-$h-br" "$state" || die "no link for $h"
@@ -740,6 +774,7 @@ case "${1:-}" in
   rejoin) cmd_link up "${2:-}" ;;
   storage) cmd_storage "${2:-}" "${3:-}" ;;
   migration-link) cmd_migration_link "${2:-}" "${3:-}" ;;
+  network) cmd_network "${2:-}" "${3:-}" ;;
   _in-host) in_host "$2" ;;
-  *) sed -n '2,19p' "$SCRIPT"; exit 2 ;;
+  *) sed -n '2,22p' "$SCRIPT"; exit 2 ;;
 esac

@@ -74,7 +74,7 @@ final class LibvirtDemoHosts implements DemoHosts {
               peerSecret,
               dir,
               true,
-              lab.agentArgs(labHost, dir),
+              agentArgs(labHost),
               lab.placementOf(labHost));
       // a watchdog reset takes the host's hypervisor and guests down with the agent
       agent.resetsAlso(() -> lab.crash(labHost));
@@ -83,6 +83,13 @@ final class LibvirtDemoHosts implements DemoHosts {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the agent of " + host, e);
     }
+  }
+
+  /** The agent of a test host; its guests get a NIC on the VM network where there is one. */
+  private List<String> agentArgs(String labHost) {
+    List<String> args = lab.agentArgs(labHost, dir);
+    lab.vmBridge().ifPresent(bridge -> args.add("--libvirt-bridge=" + bridge));
+    return args;
   }
 
   /** Storage faults need the view in place before the host's guests start. */
@@ -112,7 +119,9 @@ final class LibvirtDemoHosts implements DemoHosts {
                   + " needs a guest that renews a heartbeat of its own, and the test guest has no"
                   + " network");
       case NETWORK_DOWN ->
-          Optional.of("the test guests have no NIC, so there is no VM network to lose");
+          lab.vmBridge().isPresent()
+              ? Optional.empty()
+              : Optional.of("the test hosts have no VM network bridge, so the guests have no NIC");
       default -> Optional.of(fault.value() + " is a simulation fault");
     };
   }
@@ -143,6 +152,14 @@ final class LibvirtDemoHosts implements DemoHosts {
             + " fail   (every I/O to the shared"
             + " directory fails)";
       }
+      case NETWORK_DOWN -> {
+        lab.network(labHost, "down");
+        return "hack/libvirt-hosts.sh network "
+            + labHost
+            + " down   ("
+            + host
+            + "'s VM network uplink off its switch)";
+      }
       case API_PARTITION -> {
         proxy(host, FaultProxy.Mode.REFUSE);
         return host + ": its connections to the API server are refused";
@@ -162,6 +179,7 @@ final class LibvirtDemoHosts implements DemoHosts {
               case HOST_CRASH -> "hack/libvirt-hosts.sh up   (" + labHost + " boots, empty)";
               case ISOLATED -> "hack/libvirt-hosts.sh rejoin " + labHost;
               case STORAGE_DOWN -> "hack/libvirt-hosts.sh storage " + labHost + " heal";
+              case NETWORK_DOWN -> "hack/libvirt-hosts.sh network " + labHost + " up";
               case API_PARTITION -> host + ": the API server answers again";
               default -> throw new IllegalStateException("unreachable: " + fault);
             };
@@ -169,6 +187,8 @@ final class LibvirtDemoHosts implements DemoHosts {
       lab.rejoin(labHost);
     } else if (fault == Fault.STORAGE_DOWN) {
       lab.storage(labHost, "heal");
+    } else if (fault == Fault.NETWORK_DOWN) {
+      lab.network(labHost, "up");
     } else if (fault == Fault.API_PARTITION) {
       proxy(host, FaultProxy.Mode.PASS);
     }
@@ -258,6 +278,7 @@ final class LibvirtDemoHosts implements DemoHosts {
       switch (entry.getValue()) {
         case ISOLATED -> lab.rejoin(labHost);
         case STORAGE_DOWN -> lab.storage(labHost, "heal");
+        case NETWORK_DOWN -> lab.network(labHost, "up");
         default -> {
           // a crashed host is brought back below; a refusing proxy went with its agent
         }

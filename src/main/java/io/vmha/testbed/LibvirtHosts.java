@@ -177,6 +177,22 @@ public final class LibvirtHosts {
     }
   }
 
+  /**
+   * The bridge of the hosts' VM network, where guests of agents started with {@code
+   * --libvirt-bridge} get their NIC; empty where {@code up} could not make one.
+   */
+  public java.util.Optional<String> vmBridge() {
+    return java.util.Optional.ofNullable(summary.path("vmBridge").textValue());
+  }
+
+  /**
+   * {@code host}'s VM network: {@code down} takes its bridge's uplink off the switch (the VM
+   * network lost, its own link and storage intact), {@code up} puts it back.
+   */
+  public void network(String host, String state) {
+    script("network", host, state);
+  }
+
   /** Takes {@code host}'s network link down: it reaches nobody and nobody reaches it. */
   public void isolate(String host) {
     script("isolate", host);

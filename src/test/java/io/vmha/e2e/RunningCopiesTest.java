@@ -6,7 +6,9 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The end-to-end tests' I1 monitors can fail: a VM on two hosts is a violation, one host is not. */
+/**
+ * The end-to-end tests' I1 monitors can fail: a VM on two hosts is a violation, one host is not.
+ */
 class RunningCopiesTest {
 
   @Test
