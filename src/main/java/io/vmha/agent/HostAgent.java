@@ -150,7 +150,15 @@ public final class HostAgent implements AutoCloseable {
     // retries, so a cut holds the loop for one deadline instead of the retrying client's ~20 s
     this.settingsCheck = new SettingsCheck(beatClient, options);
     this.keeper =
-        new InstanceKeeper(me, driver, clock, migrations, stateChanges, selfFencing, this::wake);
+        new InstanceKeeper(
+            me,
+            driver,
+            clock,
+            migrations,
+            stateChanges,
+            selfFencing,
+            this::wake,
+            options.hostGracePeriod());
     this.guestAgents = new GuestAgentProbe(driver);
     this.workReader = new WorkReader(me, view, api, peers);
     AgentRun run = new AgentRun(clock.instant());

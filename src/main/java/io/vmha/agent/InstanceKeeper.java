@@ -1,6 +1,7 @@
 package io.vmha.agent;
 
 import io.vmha.api.InstanceToStop;
+import io.vmha.core.vm.GuestStorageGuard;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,12 +40,24 @@ final class InstanceKeeper {
   /** In-flight migrations the operator called off, whose cancellation was asked of the driver. */
   private final Set<InstanceRef> callingOff = ConcurrentHashMap.newKeySet();
 
-  private final Map<InstanceRef, Instance> failedStarts = new HashMap<>();
+  /** Starts that failed, and instances killed by their storage-error policy: reported Failed. */
+  private final Map<InstanceRef, Instance> failedStarts = new ConcurrentHashMap<>();
+
+  /** Instances paused by a storage loss: since when this agent has seen them so. */
+  private final Map<InstanceRef, java.time.Instant> pausedByStorageSince = new HashMap<>();
+
+  /**
+   * How long a VM of storage-error policy Kill stays paused by a storage loss before it is stopped.
+   */
+  private final java.time.Duration killAfter;
+
   private final Map<InstanceRef, MigrationFailures> failedMigrations = new ConcurrentHashMap<>();
 
   /**
    * @param stateChanges runs the pauses and resumptions of one tick side by side
    * @param wake asks the work loop for a tick (a migration ended)
+   * @param killAfter how long a VM whose storage-error policy is Kill may stay paused by a storage
+   *     loss (the host grace period: time for the operator to move it live first)
    */
   InstanceKeeper(
       String me,
@@ -53,7 +66,9 @@ final class InstanceKeeper {
       Executor migrations,
       Executor stateChanges,
       SelfFencing fencing,
-      Runnable wake) {
+      Runnable wake,
+      java.time.Duration killAfter) {
+    this.killAfter = killAfter;
     this.stateChanges = stateChanges;
     this.me = me;
     this.driver = driver;
@@ -293,41 +308,74 @@ final class InstanceKeeper {
 
   /**
    * Pauses the running instances while storage is lost, and resumes those it paused once storage is
-   * back and they are still placed here. The pauses run side by side and the loop waits for them
-   * {@link #STATE_CHANGES_WAIT} at most: on slow storage one pause takes seconds (QEMU flushes the
-   * disks first), and the report of the lost storage must not wait for a host's worth of them.
+   * back and they are still placed here, as their storage-error policy says: AutoResume resumes,
+   * LeavePaused leaves them to an admin, Kill stops one that stayed paused {@link #killAfter} while
+   * the storage is still lost (reported Failed, so the operator restarts it elsewhere). The pauses
+   * run side by side and the loop waits for them {@link #STATE_CHANGES_WAIT} at most: on slow
+   * storage one pause takes seconds (QEMU flushes the disks first), and the report of the lost
+   * storage must not wait for a host's worth of them.
    */
   void guardStorage(AgentWork work) {
     boolean storage = driver.storageConnected();
-    Set<InstanceRef> mayResume = new HashSet<>();
+    Map<InstanceRef, PlacedVm> mine = new HashMap<>();
     work.placed().stream()
         .filter(vm -> vm.shouldRunOn(me) && vm.instanceName() != null)
-        .map(PlacedVm::instance)
-        .forEach(mayResume::add);
+        .forEach(vm -> mine.put(vm.instance(), vm));
     work.incoming().stream()
         .filter(vm -> vm.instanceName() != null)
-        .map(PlacedVm::instance)
-        .forEach(mayResume::add);
+        .forEach(vm -> mine.put(vm.instance(), vm));
     List<java.util.concurrent.CompletableFuture<Void>> changes = new java.util.ArrayList<>();
+    Set<InstanceRef> pausedByStorage = new HashSet<>();
     for (Instance instance : driver.instances()) {
+      boolean pausedForStorage =
+          instance.state() == Instance.State.Paused && STORAGE_LOST.equals(instance.reason());
+      if (pausedForStorage) {
+        pausedByStorage.add(instance.ref());
+        pausedByStorageSince.putIfAbsent(instance.ref(), clock.instant());
+      }
       if (migrating.containsKey(instance.ref())) {
         continue;
       }
-      if (!storage && instance.state() == Instance.State.Running) {
-        changes.add(
-            change(
-                instance,
-                () -> driver.pause(instance.ref(), STORAGE_LOST),
-                "pauses",
-                "storage lost"));
-      } else if (storage
-          && instance.state() == Instance.State.Paused
-          && STORAGE_LOST.equals(instance.reason())
-          && mayResume.contains(instance.ref())) {
-        changes.add(
-            change(instance, () -> driver.resume(instance.ref()), "resumes", "storage is back"));
+      PlacedVm vm = mine.get(instance.ref());
+      GuestStorageGuard.Step step =
+          GuestStorageGuard.decide(
+              storage,
+              instance.report().state(),
+              pausedForStorage,
+              vm == null ? null : vm.storageErrorPolicy(),
+              vm != null && vm.migratingAwayFrom(me),
+              pausedForStorage
+                  ? java.time.Duration.between(
+                      pausedByStorageSince.get(instance.ref()), clock.instant())
+                  : java.time.Duration.ZERO,
+              killAfter);
+      switch (step) {
+        case PAUSE -> {
+          // paused from now on, as far as Kill's grace period goes
+          pausedByStorage.add(instance.ref());
+          pausedByStorageSince.put(instance.ref(), clock.instant());
+          changes.add(
+              change(
+                  instance,
+                  () -> driver.pause(instance.ref(), STORAGE_LOST),
+                  "pauses",
+                  "storage lost"));
+        }
+        case RESUME ->
+            changes.add(
+                change(
+                    instance, () -> driver.resume(instance.ref()), "resumes", "storage is back"));
+        case STOP -> {
+          if (!fencing.isFenced()) {
+            changes.add(kill(instance, vm));
+          }
+        }
+        case NONE -> {
+          // nothing to change
+        }
       }
     }
+    pausedByStorageSince.keySet().retainAll(pausedByStorage);
     if (changes.isEmpty()) {
       return;
     }
@@ -340,6 +388,33 @@ final class InstanceKeeper {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Stops an instance its storage-error policy gives up on, and reports it Failed with why: the
+   * operator then restarts the VM as its high availability says, on a host that has the storage.
+   */
+  private java.util.concurrent.CompletableFuture<Void> kill(Instance instance, PlacedVm vm) {
+    String why =
+        "paused by the storage loss for "
+            + killAfter.toMillis() / 1000.0
+            + " s; stopped as its storageErrorPolicy Kill asks";
+    return change(
+        instance,
+        () -> {
+          driver.stop(instance.ref());
+          failedStarts.put(
+              instance.ref(),
+              new Instance(
+                  instance.name(),
+                  vm.key(),
+                  Instance.State.Failed,
+                  why,
+                  vm.resources(),
+                  clock.instant()));
+        },
+        "stops",
+        why);
   }
 
   /** How long one tick waits for the pauses (or resumptions) it started. */

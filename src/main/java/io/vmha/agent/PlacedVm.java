@@ -3,6 +3,7 @@ package io.vmha.agent;
 import io.vmha.api.ImageRef;
 import io.vmha.api.MigrationStatus;
 import io.vmha.api.Resources;
+import io.vmha.api.StorageErrorPolicy;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VirtualMachineSpec;
 import io.vmha.api.VirtualMachineStatus;
@@ -28,6 +29,8 @@ import java.util.function.BiFunction;
  * @param problem why it cannot be started (template missing ...), or null
  * @param templateImage whether {@code image} is its template's, shared with the template's other
  *     instances (each then boots from an overlay of its own)
+ * @param storageErrorPolicy what to do with it once paused by a storage loss: the spec's, else the
+ *     template's, else AutoResume
  */
 record PlacedVm(
     String key,
@@ -38,7 +41,8 @@ record PlacedVm(
     Resources resources,
     ImageRef image,
     String problem,
-    boolean templateImage) {
+    boolean templateImage,
+    io.vmha.core.model.StorageErrorPolicy storageErrorPolicy) {
 
   static final String STARTING = "Starting";
   static final String RUNNING = "Running";
@@ -108,7 +112,19 @@ record PlacedVm(
         resources,
         image,
         problem,
-        templateImage);
+        templateImage,
+        storageErrorPolicy(spec, template));
+  }
+
+  private static io.vmha.core.model.StorageErrorPolicy storageErrorPolicy(
+      VirtualMachineSpec spec, VmTemplateSpec template) {
+    StorageErrorPolicy policy = spec == null ? null : spec.getStorageErrorPolicy();
+    if (policy == null && template != null) {
+      policy = template.getStorageErrorPolicy();
+    }
+    return policy == null
+        ? io.vmha.core.model.StorageErrorPolicy.AutoResume
+        : io.vmha.core.model.StorageErrorPolicy.valueOf(policy.name());
   }
 
   /** Whether two lists place the same VMs here with the same instances and phases. */

@@ -15,6 +15,13 @@ import java.util.Map;
 @ValidationRule(
     value = "has(self.templateRef) || (has(self.cpus) && has(self.memoryMiB))",
     message = "a standalone VM (image) must set cpus and memoryMiB")
+@ValidationRule(
+    value =
+        "!has(self.storageErrorPolicy) || self.storageErrorPolicy != 'Kill'"
+            + " || !has(self.highAvailability) || !has(self.highAvailability.enabled)"
+            + " || self.highAvailability.enabled",
+    message =
+        "storageErrorPolicy Kill stops the VM to restart it elsewhere, which needs highAvailability.enabled")
 public class VirtualMachineSpec {
   @JsonPropertyDescription(
       "Make the VM from this VmTemplate; its instances are named <template>-<n>. Exclusive with image.")
@@ -43,8 +50,20 @@ public class VirtualMachineSpec {
       "The guest runs the vmha guest agent (heartbeat Lease vmha-guest-<vm>); unset comes from the template.")
   private Boolean guestAgent;
 
+  @JsonPropertyDescription(
+      StorageErrorPolicy.DESCRIPTION + " Unset comes from the template, else AutoResume.")
+  private StorageErrorPolicy storageErrorPolicy;
+
   @JsonPropertyDescription("Labels a VmHost must carry to run this VM.")
   private Map<String, String> hostSelector;
+
+  public StorageErrorPolicy getStorageErrorPolicy() {
+    return storageErrorPolicy;
+  }
+
+  public void setStorageErrorPolicy(StorageErrorPolicy storageErrorPolicy) {
+    this.storageErrorPolicy = storageErrorPolicy;
+  }
 
   public TemplateRef getTemplateRef() {
     return templateRef;

@@ -28,6 +28,9 @@ public class VmTemplateSpec {
       "VMs made from the template run the vmha guest agent, which renews a guest heartbeat Lease.")
   private Boolean guestAgent;
 
+  @JsonPropertyDescription(StorageErrorPolicy.DESCRIPTION + " Unset: AutoResume.")
+  private StorageErrorPolicy storageErrorPolicy;
+
   @JsonPropertyDescription("HA defaults for VMs made from this template.")
   private HighAvailability highAvailability;
 
@@ -53,6 +56,14 @@ public class VmTemplateSpec {
 
   public void setMemoryMiB(Long memoryMiB) {
     this.memoryMiB = memoryMiB;
+  }
+
+  public StorageErrorPolicy getStorageErrorPolicy() {
+    return storageErrorPolicy;
+  }
+
+  public void setStorageErrorPolicy(StorageErrorPolicy storageErrorPolicy) {
+    this.storageErrorPolicy = storageErrorPolicy;
   }
 
   public Boolean getGuestAgent() {

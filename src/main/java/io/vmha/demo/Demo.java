@@ -164,6 +164,7 @@ public final class Demo implements AutoCloseable {
             new HostAgentKilledScenario(steps),
             new StorageLossScenario(steps),
             new SpmStorageLossScenario(steps),
+            new StorageErrorKillScenario(steps),
             new NetworkLossScenario(steps),
             new MaintenanceScenario(steps),
             new IsolatedHostScenario(steps),

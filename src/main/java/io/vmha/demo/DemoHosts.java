@@ -25,7 +25,10 @@ interface DemoHosts extends AutoCloseable {
   /** Why {@code fault} cannot be played on these hosts, or empty when it can. */
   Optional<String> cannotInject(Fault fault);
 
-  /** Injects {@code fault} on {@code host}; returns what a user would run to do the same. */
+  /**
+   * Injects {@code fault} on {@code host}, on top of those it has; returns what a user would run to
+   * do the same.
+   */
   String inject(String host, Fault fault);
 
   /** Ends every fault of {@code host} (a crashed host boots again); returns the user's command. */

@@ -44,8 +44,16 @@ final class SimulatedHosts implements DemoHosts {
 
   @Override
   public String inject(String host, Fault fault) {
-    datacenter.annotateFaults(host, EnumSet.of(fault));
-    return "kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "=" + fault.value();
+    // faults add up: a host can lose its storage and refuse migrations at once
+    EnumSet<Fault> faults = EnumSet.of(fault);
+    faults.addAll(datacenter.faults(host));
+    datacenter.annotateFaults(host, faults);
+    return "kubectl annotate --overwrite vmhost "
+        + host
+        + " "
+        + Fault.ANNOTATION
+        + "="
+        + Fault.format(faults);
   }
 
   @Override

@@ -201,6 +201,29 @@ final class Steps {
         });
   }
 
+  /** Sets a VM's storage-error policy (null: unset), as {@code kubectl patch} would. */
+  void storageErrorPolicy(String vm, io.vmha.api.StorageErrorPolicy policy) {
+    timeline.note(
+        "kubectl -n "
+            + DemoFleet.NAMESPACE
+            + " patch vm "
+            + vm
+            + " --type merge -p '{\"spec\":{\"storageErrorPolicy\":"
+            + (policy == null ? "null" : "\"" + policy + "\"")
+            + "}}'");
+    Conflicts.retry(
+        () ->
+            client
+                .resources(io.vmha.api.VirtualMachine.class)
+                .inNamespace(DemoFleet.NAMESPACE)
+                .withName(vm)
+                .edit(
+                    v -> {
+                      v.getSpec().setStorageErrorPolicy(policy);
+                      return v;
+                    }));
+  }
+
   /** Puts a host into maintenance, or takes it out, as {@code kubectl patch} would. */
   void maintenance(String host, boolean on) {
     timeline.note(

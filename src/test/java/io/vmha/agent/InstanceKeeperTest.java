@@ -7,6 +7,7 @@ import io.vmha.agent.sim.SimulatedDriver;
 import io.vmha.api.ImageRef;
 import io.vmha.api.Resources;
 import io.vmha.core.model.FencingPolicy;
+import io.vmha.core.model.StorageErrorPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -33,9 +34,22 @@ class InstanceKeeperTest {
   final SimulatedDriver driver = FencingUnderNetworkFaultsTest.standaloneDriver(ME);
   final InstanceKeeper keeper =
       new InstanceKeeper(
-          ME, driver, Clock.systemUTC(), Runnable::run, Runnable::run, fencing, () -> {});
+          ME,
+          driver,
+          Clock.systemUTC(),
+          Runnable::run,
+          Runnable::run,
+          fencing,
+          () -> {},
+          KILL_AFTER);
+
+  static final Duration KILL_AFTER = Duration.ofSeconds(15);
 
   static PlacedVm placed(String name, String phase, String host) {
+    return placed(name, phase, host, StorageErrorPolicy.AutoResume);
+  }
+
+  static PlacedVm placed(String name, String phase, String host, StorageErrorPolicy policy) {
     return new PlacedVm(
         AgentFixture.VM_NS + "/" + name,
         name,
@@ -45,7 +59,8 @@ class InstanceKeeperTest {
         new Resources(1, 512),
         new ImageRef(AgentFixture.SHARED_REPO, "images/" + name + ".qcow2"),
         null,
-        false);
+        false,
+        policy);
   }
 
   static AgentWork work(PlacedVm... vms) {
@@ -97,6 +112,80 @@ class InstanceKeeperTest {
     assertThat(keeper.toReport()).isEmpty();
   }
 
+  /**
+   * Guests paused by a storage loss: AutoResume resumes when the storage is back, LeavePaused stays
+   * paused until its policy is changed to AutoResume, and Kill is stopped once paused for the host
+   * grace period while the storage is still lost, reported Failed with why (so the operator
+   * restarts it elsewhere), and not started here again.
+   */
+  @Test
+  void theStorageErrorPolicyDecidesWhatBecomesOfAPausedGuest() {
+    MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-03T12:00:00Z"));
+    InstanceKeeper guard =
+        new InstanceKeeper(
+            ME, driver, clock, Runnable::run, Runnable::run, fencing, () -> {}, KILL_AFTER);
+    AgentWork work =
+        work(
+            placed("auto", PlacedVm.RUNNING, ME, StorageErrorPolicy.AutoResume),
+            placed("left", PlacedVm.RUNNING, ME, StorageErrorPolicy.LeavePaused),
+            placed("killed", PlacedVm.RUNNING, ME, StorageErrorPolicy.Kill));
+    guard.runPlaced(work);
+    driver.setStorageConnected(false);
+    guard.guardStorage(work);
+    assertThat(states()).containsOnly(Instance.State.Paused).hasSize(3);
+
+    clock.advance(KILL_AFTER.minusSeconds(1));
+    guard.guardStorage(work);
+    assertThat(running()).as("not before the grace period").contains("killed");
+
+    clock.advance(Duration.ofSeconds(1));
+    guard.guardStorage(work);
+    assertThat(running()).containsExactly("auto", "left");
+    Instance reported =
+        guard.toReport().get(new InstanceRef(AgentFixture.VM_NS + "/killed", "killed"));
+    assertThat(reported.state()).isEqualTo(Instance.State.Failed);
+    assertThat(reported.reason()).contains("storageErrorPolicy Kill");
+
+    driver.setStorageConnected(true);
+    guard.guardStorage(work);
+    guard.runPlaced(work);
+    assertThat(stateOf("auto")).isEqualTo(Instance.State.Running);
+    assertThat(stateOf("left")).isEqualTo(Instance.State.Paused);
+    assertThat(running()).as("the killed one is not started here again").doesNotContain("killed");
+
+    AgentWork decided = work(placed("left", PlacedVm.PAUSED, ME, StorageErrorPolicy.AutoResume));
+    guard.guardStorage(decided);
+    assertThat(stateOf("left")).as("an admin set AutoResume").isEqualTo(Instance.State.Running);
+  }
+
+  /** A Kill VM that the operator is moving live is not stopped under the migration. */
+  @Test
+  void aGuestBeingMigratedAwayIsNotKilled() {
+    MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-03T12:00:00Z"));
+    InstanceKeeper guard =
+        new InstanceKeeper(
+            ME, driver, clock, Runnable::run, Runnable::run, fencing, () -> {}, KILL_AFTER);
+    guard.runPlaced(work(placed("killed", PlacedVm.RUNNING, ME, StorageErrorPolicy.Kill)));
+    driver.setStorageConnected(false);
+    PlacedVm leaving = migrating("killed", "ik-b", StorageErrorPolicy.Kill);
+    guard.guardStorage(work(leaving));
+    clock.advance(KILL_AFTER.plusSeconds(5));
+    guard.guardStorage(work(leaving));
+    assertThat(running()).containsExactly("killed");
+  }
+
+  List<Instance.State> states() {
+    return driver.instances().stream().map(Instance::state).toList();
+  }
+
+  Instance.State stateOf(String name) {
+    return driver.instances().stream()
+        .filter(i -> i.name().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .state();
+  }
+
   /** Migrations that run until they are cancelled, as a slow real one does. */
   /**
    * Storage that answers late makes each pause take seconds (QEMU flushes the disks first): the
@@ -125,7 +214,8 @@ class InstanceKeeperTest {
     var loop = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       InstanceKeeper guard =
-          new InstanceKeeper(ME, slowStorage, Clock.systemUTC(), pool, pool, fencing, () -> {});
+          new InstanceKeeper(
+              ME, slowStorage, Clock.systemUTC(), pool, pool, fencing, () -> {}, KILL_AFTER);
       AgentWork work =
           work(
               placed("vm-1", PlacedVm.RUNNING, ME),
@@ -181,7 +271,11 @@ class InstanceKeeperTest {
   }
 
   static PlacedVm migrating(String name, String target) {
-    PlacedVm vm = placed(name, "Migrating", ME);
+    return migrating(name, target, StorageErrorPolicy.AutoResume);
+  }
+
+  static PlacedVm migrating(String name, String target, StorageErrorPolicy policy) {
+    PlacedVm vm = placed(name, "Migrating", ME, policy);
     return new PlacedVm(
         vm.key(),
         vm.instanceName(),
@@ -191,7 +285,8 @@ class InstanceKeeperTest {
         vm.resources(),
         vm.image(),
         vm.problem(),
-        vm.templateImage());
+        vm.templateImage(),
+        vm.storageErrorPolicy());
   }
 
   /**
@@ -205,7 +300,8 @@ class InstanceKeeperTest {
     var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       InstanceKeeper migrator =
-          new InstanceKeeper(ME, slow, Clock.systemUTC(), pool, Runnable::run, fencing, () -> {});
+          new InstanceKeeper(
+              ME, slow, Clock.systemUTC(), pool, Runnable::run, fencing, () -> {}, KILL_AFTER);
       migrator.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
       migrator.migrate(work(migrating("vm-1", "ik-b")));
       migrator.migrate(work());

@@ -30,7 +30,7 @@ class DemoTest {
     String output = playExpectingSuccess("demo", "--api", "embedded", "--fencing", "None");
     assertThat(output)
         .contains("fencing None")
-        .contains("scenarios: 10 of 10 passed")
+        .contains("scenarios: 11 of 11 passed")
         .contains("DuplicateRisk")
         .contains("AwaitingReport");
   }
@@ -77,7 +77,7 @@ class DemoTest {
     String output = playExpectingSuccess("demo", "--api", api, "--report", report.toString());
     assertThat(output)
         .contains("invariants I1-I5: held throughout")
-        .contains("scenarios: 10 of 10 passed");
+        .contains("scenarios: 11 of 11 passed");
     assertThat(output)
         .contains("FailedOver")
         .contains("WaitingForHost")
@@ -85,10 +85,11 @@ class DemoTest {
         .contains("MigrationStarted")
         .contains("SpmAssigned")
         .contains("FencingRequested")
-        .contains("FailoverFrozen");
+        .contains("FailoverFrozen")
+        .contains("stopped as its storageErrorPolicy Kill asks");
 
     JsonNode json = new ObjectMapper().readTree(Files.readString(report));
-    assertThat(json.get("scenarios")).hasSize(10);
+    assertThat(json.get("scenarios")).hasSize(11);
     json.get("scenarios")
         .forEach(
             s -> {

@@ -46,7 +46,7 @@ class LibvirtDemoE2ETest {
     assertThat(output)
         .contains("3 libvirt hosts with real QEMU guests")
         .contains("invariants I1-I5: held throughout")
-        .contains("scenarios: 9 of 9 passed (1 not played on these hosts)")
+        .contains("scenarios: 10 of 10 passed (1 not played on these hosts)")
         .contains("hack/libvirt-hosts.sh crash")
         .contains("hack/libvirt-hosts.sh isolate")
         .contains("hack/libvirt-hosts.sh storage")
@@ -55,7 +55,8 @@ class LibvirtDemoE2ETest {
         .contains("WaitingForHost")
         .contains("Migrated")
         .contains("FencingRequested")
-        .contains("FailoverFrozen");
+        .contains("FailoverFrozen")
+        .contains("stopped as its storageErrorPolicy Kill asks");
     JsonNode json = new ObjectMapper().readTree(Files.readString(report));
     List<String> notPlayed = new ArrayList<>();
     json.get("scenarios")

@@ -110,7 +110,7 @@ class DocsCommandsE2ETest {
         "builds the kube-apiserver this test runs on (from the Go module proxy, minutes);"
             + " .ci/run runs it before the tests");
     NOT_RUN.put(
-        Pattern.compile("^hack/libvirt-hosts\\.sh "),
+        Pattern.compile("^(sudo )?hack/libvirt-hosts\\.sh "),
         "drives the libvirt test hosts, daemons in network namespaces of their own, as root: .ci/run"
             + " starts them (up) for RealGuestTest and RealDatacenterE2ETest, which fail their"
             + " storage or migration links with it");
@@ -152,6 +152,12 @@ class DocsCommandsE2ETest {
             Parser.VMHA,
             "plays every scenario with the spec's timings, minutes; the README's demo runs here"
                 + " with the same scenarios on compressed timings"));
+    PARSED.put(
+        Pattern.compile("^java .*-jar \\S*vmha\\.jar demo .*--hypervisor libvirt"),
+        new Parsed(
+            Parser.VMHA,
+            "plays the demo on real QEMU guests, minutes, on hosts other tests crash and heal;"
+                + " LibvirtDemoE2ETest runs it"));
     PARSED.put(
         Pattern.compile("^vmha "),
         new Parsed(

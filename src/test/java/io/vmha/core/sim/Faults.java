@@ -2,6 +2,7 @@ package io.vmha.core.sim;
 
 import io.vmha.core.model.Priority;
 import io.vmha.core.model.Resources;
+import io.vmha.core.model.StorageErrorPolicy;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,6 +38,19 @@ final class Faults {
         shape % 7 != 0,
         Priority.values()[shape % 3],
         shape % 4 == 0);
+    world.vms.get("default/" + name).storageErrorPolicy = storageErrorPolicy(shape);
+  }
+
+  /**
+   * Most VMs resume after a storage loss (the default); some are left paused for an admin, and some
+   * highly available ones are killed and restarted elsewhere (the API refuses Kill without high
+   * availability).
+   */
+  private static StorageErrorPolicy storageErrorPolicy(int shape) {
+    if (shape % 11 == 10 && shape % 7 != 0) {
+      return StorageErrorPolicy.Kill;
+    }
+    return shape % 13 == 12 ? StorageErrorPolicy.LeavePaused : StorageErrorPolicy.AutoResume;
   }
 
   static String apply(World world, int code) {
@@ -135,6 +149,10 @@ final class Faults {
       host.network = true;
     }
     world.vms.values().forEach(vm -> vm.broken = false);
+    // an admin resumes the VMs left paused for them, by setting their policy to AutoResume
+    world.vms.values().stream()
+        .filter(vm -> vm.storageErrorPolicy == StorageErrorPolicy.LeavePaused)
+        .forEach(vm -> vm.storageErrorPolicy = StorageErrorPolicy.AutoResume);
   }
 
   private static void powerOn(World world, World.SimHost host) {

@@ -22,10 +22,12 @@ import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
 import io.vmha.core.model.SpmLeaseView;
 import io.vmha.core.model.SpmPriority;
+import io.vmha.core.model.StorageErrorPolicy;
 import io.vmha.core.model.TemplateView;
 import io.vmha.core.model.VmPhase;
 import io.vmha.core.model.VmStatusView;
 import io.vmha.core.model.VmView;
+import io.vmha.core.vm.GuestStorageGuard;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -102,6 +104,12 @@ public final class World {
     boolean actingSpm;
     boolean fenced;
     final Map<InstanceKey, InstanceReport> instances = new LinkedHashMap<>();
+
+    /**
+     * Instances the agent paused for a storage loss: since when (for storage-error policy Kill).
+     */
+    final Map<InstanceKey, Instant> pausedSince = new HashMap<>();
+
     // operator-side records
     Instant heartbeatSeen;
     AgentReport report;
@@ -127,6 +135,10 @@ public final class World {
     final boolean ha;
     final Priority priority;
     final boolean guestAgent;
+
+    /** What the agent does with it once paused by a storage loss; an admin may change it. */
+    StorageErrorPolicy storageErrorPolicy = StorageErrorPolicy.AutoResume;
+
     boolean running = true;
     boolean deleting;
     boolean broken;
@@ -327,14 +339,7 @@ public final class World {
         }
       }
     }
-    for (var entry : host.instances.entrySet()) {
-      InstanceReport instance = entry.getValue();
-      if (!host.storage && instance.state() == InstanceState.Running) {
-        entry.setValue(withState(instance, InstanceState.Paused));
-      } else if (host.storage && instance.state() == InstanceState.Paused) {
-        entry.setValue(withState(instance, InstanceState.Running));
-      }
-    }
+    guardStorage(host);
     if (host.name.equals(spmHolder) && host.spmReleaseRequested) {
       host.actingSpm = false; // stop acting first, then give the lease up
       spmHolder = null;
@@ -357,6 +362,55 @@ public final class World {
             reachable,
             List.copyOf(host.instances.values()),
             host.fenced);
+  }
+
+  /**
+   * The agent's storage guard, as the agent decides it ({@link GuestStorageGuard}): pause on a
+   * storage loss, then the VM's storage-error policy. A stopped guest is reported Failed, as the
+   * agent reports it.
+   */
+  private void guardStorage(SimHost host) {
+    for (var entry : host.instances.entrySet()) {
+      InstanceReport instance = entry.getValue();
+      boolean paused = instance.state() == InstanceState.Paused;
+      if (paused) {
+        host.pausedSince.putIfAbsent(entry.getKey(), now);
+      }
+      SimVm vm = vms.get(instance.vmKey());
+      GuestStorageGuard.Step step =
+          GuestStorageGuard.decide(
+              host.storage,
+              instance.state(),
+              paused,
+              vm == null ? null : vm.storageErrorPolicy,
+              vm != null && vm.status.migrationTarget() != null,
+              paused ? Duration.between(host.pausedSince.get(entry.getKey()), now) : Duration.ZERO,
+              settings.hostGracePeriod());
+      switch (step) {
+        case PAUSE -> {
+          entry.setValue(withState(instance, InstanceState.Paused));
+          host.pausedSince.put(entry.getKey(), now);
+        }
+        case RESUME -> entry.setValue(withState(instance, InstanceState.Running));
+        case STOP ->
+            entry.setValue(
+                new InstanceReport(
+                    instance.instanceName(),
+                    instance.vmKey(),
+                    InstanceState.Failed,
+                    instance.resources(),
+                    "stopped as its storageErrorPolicy Kill asks"));
+        case NONE -> {
+          // nothing to change
+        }
+      }
+    }
+    host.pausedSince
+        .keySet()
+        .removeIf(
+            key ->
+                !host.instances.containsKey(key)
+                    || host.instances.get(key).state() != InstanceState.Paused);
   }
 
   private static InstanceReport withState(InstanceReport instance, InstanceState state) {
