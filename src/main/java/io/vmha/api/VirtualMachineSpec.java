@@ -57,6 +57,11 @@ public class VirtualMachineSpec {
   @JsonPropertyDescription("Labels a VmHost must carry to run this VM.")
   private Map<String, String> hostSelector;
 
+  @JsonPropertyDescription(
+      VmAffinitySpec.DESCRIPTION
+          + " Set on the VM, it replaces the template's affinity as a whole; unset takes the template's.")
+  private VmAffinitySpec affinity;
+
   public StorageErrorPolicy getStorageErrorPolicy() {
     return storageErrorPolicy;
   }
@@ -127,5 +132,13 @@ public class VirtualMachineSpec {
 
   public void setHostSelector(Map<String, String> hostSelector) {
     this.hostSelector = hostSelector;
+  }
+
+  public VmAffinitySpec getAffinity() {
+    return affinity;
+  }
+
+  public void setAffinity(VmAffinitySpec affinity) {
+    this.affinity = affinity;
   }
 }

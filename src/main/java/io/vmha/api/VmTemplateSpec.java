@@ -34,6 +34,11 @@ public class VmTemplateSpec {
   @JsonPropertyDescription("HA defaults for VMs made from this template.")
   private HighAvailability highAvailability;
 
+  @JsonPropertyDescription(
+      VmAffinitySpec.DESCRIPTION
+          + " Applies to the VMs made from the template that set no affinity of their own.")
+  private VmAffinitySpec affinity;
+
   public ImageRef getImage() {
     return image;
   }
@@ -80,5 +85,13 @@ public class VmTemplateSpec {
 
   public void setHighAvailability(HighAvailability highAvailability) {
     this.highAvailability = highAvailability;
+  }
+
+  public VmAffinitySpec getAffinity() {
+    return affinity;
+  }
+
+  public void setAffinity(VmAffinitySpec affinity) {
+    this.affinity = affinity;
   }
 }

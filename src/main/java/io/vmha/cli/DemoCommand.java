@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
     description = {
       "Start an API server in this process, the operator and simulated hosts for the examples/ fleet,",
       "play the seed scenarios one after the other, and print a timeline and the final state.",
-      "Exits 1 if a scenario failed or an invariant (I1-I5) was broken."
+      "Exits 1 if a scenario failed or an invariant (I1-I6) was broken."
     })
 public final class DemoCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

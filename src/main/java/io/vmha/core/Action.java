@@ -132,6 +132,14 @@ public sealed interface Action {
   }
 
   /** Set the phase from what the agent reports; placement unchanged. */
+  /**
+   * The VM is placed though a VM it waited for (O1) is still not ready: the wait timed out. Changes
+   * nothing in the status; a Warning event {@link #REASON} says what it stopped waiting for.
+   */
+  record StartOrderTimedOut(String vm, String message) implements VmStatusAction {
+    public static final String REASON = "StartOrderTimedOut";
+  }
+
   record UpdateVmPhase(String vm, VmPhase phase, String reason, String message)
       implements VmStatusAction {}
 

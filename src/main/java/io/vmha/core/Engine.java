@@ -15,6 +15,7 @@ import io.vmha.core.placement.FailoverReserve;
 import io.vmha.core.placement.Filters;
 import io.vmha.core.placement.Placer;
 import io.vmha.core.placement.Scorers;
+import io.vmha.core.placement.VmOccupancy;
 import io.vmha.core.spm.SpmElector;
 import io.vmha.core.vm.InstanceNames;
 import io.vmha.core.vm.PlanContext;
@@ -74,9 +75,13 @@ public final class Engine {
 
     CapacityLedger ledger =
         new CapacityLedger(views.stream().map(HostView::capacity).toArray(Resources[]::new));
+    VmOccupancy occupancy = new VmOccupancy(hosts);
     Placer placer =
         new Placer(
-            hosts, ledger, Filters.standard(), Scorers.forPolicy(settings.placementPolicy()));
+            hosts,
+            ledger,
+            Filters.standard(occupancy),
+            Scorers.forPolicy(settings.placementPolicy(), occupancy));
     InstanceNames names = new InstanceNames();
     DrainObstacles drains = new DrainObstacles();
     PlanContext context =
@@ -86,6 +91,7 @@ public final class Engine {
             hosts,
             byName,
             ledger,
+            occupancy,
             placer,
             new FailoverReserve(hosts, ledger, settings.reserveHosts()),
             freeze,

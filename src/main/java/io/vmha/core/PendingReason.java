@@ -12,6 +12,18 @@ public enum PendingReason {
   NoHostAvailable,
   /** The VM's image is on a local repository whose host is not up (F2). */
   WaitingForHost,
+  /**
+   * Every host that could take the VM would break a required affinity or anti-affinity rule of the
+   * VM or of a VM already there.
+   */
+  AffinityConflict,
+  /**
+   * A VM of a higher priority tier that sets a readiness is being started and is not ready yet; the
+   * VM restarts after it, or after its timeout (O1).
+   */
+  WaitingForPriorityTier,
+  /** A VM it names in {@code startAfter} is being started and is not ready yet (O1). */
+  WaitingForDependency,
   /** Placing the VM would eat capacity reserved for failover (P5). */
   FailoverCapacityReserved,
   /** The last start failed; the next attempt waits for the backoff (F6). */

@@ -115,6 +115,9 @@ public final class VmStatusTransition {
       status.leaveHost(VmPhase.Failed, failed.reason().name(), failed.message());
       return warning(failed.reason().name(), failed.message());
     }
+    if (action instanceof Action.StartOrderTimedOut timedOut) {
+      return warning(Action.StartOrderTimedOut.REASON, timedOut.message());
+    }
     if (action instanceof Action.LeaveAlone leave) {
       status.line(status.phase, leave.reason().name(), leave.message());
       return warning(leave.reason().name(), leave.message());

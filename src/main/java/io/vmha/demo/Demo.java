@@ -167,6 +167,7 @@ public final class Demo implements AutoCloseable {
             new StorageErrorKillScenario(steps),
             new NetworkLossScenario(steps),
             new MaintenanceScenario(steps),
+            new AntiAffinityScenario(steps, client),
             new IsolatedHostScenario(steps),
             new ApiOutageScenario(steps));
     scenarios.forEach(this::run);
@@ -241,7 +242,7 @@ public final class Demo implements AutoCloseable {
     }
     report.invariantViolations.addAll(invariants.violations());
     out.printf(
-        "%ninvariants I1-I5: %s (%d checks)%n",
+        "%ninvariants I1-I6: %s (%d checks)%n",
         report.invariantViolations.isEmpty()
             ? "held throughout"
             : "BROKEN " + report.invariantViolations,

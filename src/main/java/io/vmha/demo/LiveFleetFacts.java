@@ -1,14 +1,18 @@
 package io.vmha.demo;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.Instance;
 import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmAffinitySpec;
 import io.vmha.api.VmHost;
+import io.vmha.api.VmTemplate;
 import io.vmha.api.VmhaApi;
 import io.vmha.core.invariant.FleetFacts;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.model.Resources;
+import io.vmha.operator.AffinityViews;
 import io.vmha.operator.VmStatusViews;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,9 +62,16 @@ final class LiveFleetFacts {
     }
     Lease lease = client.leases().inNamespace(leaseNamespace).withName(VmhaApi.SPM_LEASE).get();
     String holder = lease == null ? null : lease.getSpec().getHolderIdentity();
+    Map<String, VmAffinitySpec> templateAffinities = new HashMap<>();
+    for (VmTemplate template :
+        client.resources(VmTemplate.class).inAnyNamespace().list().getItems()) {
+      if (template.getSpec().getAffinity() != null) {
+        templateAffinities.put(key(template), template.getSpec().getAffinity());
+      }
+    }
     List<FleetFacts.Vm> vms =
         client.resources(VirtualMachine.class).inAnyNamespace().list().getItems().stream()
-            .map(LiveFleetFacts::vm)
+            .map(vm -> vm(vm, templateAffinities))
             .toList();
     return new FleetFacts(fencing, hosts, vms, new FleetFacts.Spm(holder, marked, null), null);
   }
@@ -77,13 +88,24 @@ final class LiveFleetFacts {
         r.getMemoryMiB() == null ? 0 : r.getMemoryMiB());
   }
 
-  private static FleetFacts.Vm vm(VirtualMachine vm) {
-    String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
+  private static FleetFacts.Vm vm(VirtualMachine vm, Map<String, VmAffinitySpec> templates) {
+    var spec = vm.getSpec();
+    VmAffinitySpec template =
+        spec.getTemplateRef() == null
+            ? null
+            : templates.get(
+                vm.getMetadata().getNamespace() + "/" + spec.getTemplateRef().getName());
     return new FleetFacts.Vm(
-        key,
+        key(vm),
         VmStatusViews.of(vm.getStatus()),
-        !Boolean.FALSE.equals(vm.getSpec().getRunning()),
+        !Boolean.FALSE.equals(spec.getRunning()),
         vm.getMetadata().getDeletionTimestamp() != null,
-        false);
+        false,
+        vm.getMetadata().getLabels(),
+        AffinityViews.resolved(spec.getAffinity(), template).requiredAntiAffinity());
+  }
+
+  private static String key(HasMetadata object) {
+    return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
   }
 }

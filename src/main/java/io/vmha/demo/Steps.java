@@ -240,6 +240,22 @@ final class Steps {
         });
   }
 
+  /** Cordons a host or uncordons it, as {@code kubectl patch} would. */
+  void cordon(String host, boolean on) {
+    timeline.note(
+        "kubectl patch vmhost "
+            + host
+            + " --type merge -p '{\"spec\":{\"unschedulable\":"
+            + on
+            + "}}'");
+    editHost(
+        host,
+        h -> {
+          h.getSpec().setUnschedulable(on);
+          return h;
+        });
+  }
+
   /**
    * The agents and the operator write the VmHost all the time: an edit that raced them is tried
    * again.

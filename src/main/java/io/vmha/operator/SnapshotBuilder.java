@@ -227,7 +227,8 @@ final class SnapshotBuilder {
                   state,
                   resources(instance.getResources()),
                   instance.getReason(),
-                  migrationFailure(instance.getMigrationFailure())));
+                  migrationFailure(instance.getMigrationFailure()),
+                  instance.getGuestAgent()));
         }
       }
     }
@@ -286,7 +287,9 @@ final class SnapshotBuilder {
         ha == null || ha.getPriority() == null
             ? Priority.Medium
             : Priority.valueOf(ha.getPriority().name()),
-        counter == null ? 0 : counter);
+        counter == null ? 0 : counter,
+        AffinityViews.of(spec.getAffinity()),
+        null);
   }
 
   private VmView vmView(VirtualMachine vm) {
@@ -307,6 +310,10 @@ final class SnapshotBuilder {
         ha == null || ha.getPriority() == null ? null : Priority.valueOf(ha.getPriority().name()),
         spec.getGuestAgent(),
         spec.getHostSelector(),
+        vm.getMetadata().getLabels(),
+        AffinityViews.of(spec.getAffinity()),
+        null,
+        null,
         vm.getMetadata().getDeletionTimestamp() != null,
         null,
         heartbeats.lastSeen(HeartbeatTracker.guestKey(namespace, name)),

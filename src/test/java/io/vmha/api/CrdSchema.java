@@ -83,6 +83,14 @@ final class CrdSchema {
               + path
               + " in body should be greater than or equal to "
               + message.getArguments()[0];
+      case "maximum" ->
+          path
+              + ": Invalid value: "
+              + value
+              + ": "
+              + path
+              + " in body should be less than or equal to "
+              + message.getArguments()[0];
       default -> path + ": " + message.getMessage();
     };
   }
@@ -101,6 +109,11 @@ final class CrdSchema {
       Map.Entry<String, JsonNode> property = properties.next();
       String child = path.isEmpty() ? property.getKey() : path + "." + property.getKey();
       checkRules(property.getValue(), value.get(property.getKey()), child, out);
+    }
+    if (schema.has("items") && value.isArray()) {
+      for (int i = 0; i < value.size(); i++) {
+        checkRules(schema.get("items"), value.get(i), path + "[" + i + "]", out);
+      }
     }
   }
 

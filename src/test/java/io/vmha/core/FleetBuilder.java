@@ -146,7 +146,8 @@ public final class FleetBuilder {
                     vm.reportedState(),
                     vm.resources(),
                     null,
-                    vm.migrationFailure));
+                    vm.migrationFailure,
+                    vm.guestAgentAnswers));
       }
     }
     List<HostView> hostViews = new ArrayList<>();
@@ -336,6 +337,8 @@ public final class FleetBuilder {
     boolean ha = true;
     Priority priority = Priority.Medium;
     long counter;
+    io.vmha.core.model.VmAffinity affinity;
+    io.vmha.core.model.StartReadiness readiness;
 
     Template(String namespace, String name) {
       this.namespace = namespace;
@@ -362,6 +365,16 @@ public final class FleetBuilder {
       return this;
     }
 
+    public Template readiness(io.vmha.core.model.StartReadiness value) {
+      readiness = value;
+      return this;
+    }
+
+    public Template affinity(io.vmha.core.model.VmAffinity value) {
+      affinity = value;
+      return this;
+    }
+
     public Template ha(boolean value) {
       ha = value;
       return this;
@@ -377,7 +390,9 @@ public final class FleetBuilder {
           guestAgent,
           ha,
           priority,
-          counter);
+          counter,
+          affinity,
+          readiness);
     }
   }
 
@@ -395,6 +410,11 @@ public final class FleetBuilder {
     Priority priority;
     Boolean guestAgent;
     Map<String, String> selector = Map.of();
+    Map<String, String> labels = Map.of();
+    io.vmha.core.model.VmAffinity affinity;
+    io.vmha.core.model.StartReadiness readiness;
+    List<String> startAfter = List.of();
+    Boolean guestAgentAnswers;
     boolean deleting;
     String invalid;
     Instant guestSeen;
@@ -457,6 +477,32 @@ public final class FleetBuilder {
 
     public Vm guestHeartbeatSeen(Instant value) {
       guestSeen = value;
+      return this;
+    }
+
+    public Vm labels(Map<String, String> value) {
+      labels = value;
+      return this;
+    }
+
+    public Vm readiness(io.vmha.core.model.StartReadiness value) {
+      readiness = value;
+      return this;
+    }
+
+    public Vm startAfter(String... names) {
+      startAfter = List.of(names);
+      return this;
+    }
+
+    /** What its host last heard from its guest agent (null: the host does not ask). */
+    public Vm guestAgentAnswers(Boolean value) {
+      guestAgentAnswers = value;
+      return this;
+    }
+
+    public Vm affinity(io.vmha.core.model.VmAffinity value) {
+      affinity = value;
       return this;
     }
 
@@ -577,6 +623,10 @@ public final class FleetBuilder {
           priority,
           guestAgent,
           selector,
+          labels,
+          affinity,
+          readiness,
+          startAfter,
           deleting,
           invalid,
           guestSeen,

@@ -53,6 +53,50 @@ class InvariantsTest {
   }
 
   @Test
+  void I6_twoVmsWithARequiredAntiAffinityOnOneHostEitherWayRoundAndNotAcrossNamespaces() {
+    var apartFromDb = List.of(io.vmha.core.model.LabelSelector.of(Map.of("app", "db")));
+    var db0 =
+        new FleetFacts.Vm(
+            "prod/db-0", on("a", "db-0"), true, false, false, Map.of("app", "db"), apartFromDb);
+    // no rule of its own: db-0's term selects it
+    var db1 =
+        new FleetFacts.Vm(
+            "prod/db-1", on("a", "db-1"), true, false, false, Map.of("app", "db"), List.of());
+    var otherNamespace =
+        new FleetFacts.Vm(
+            "test/db-0", on("a", "db-0"), true, false, false, Map.of("app", "db"), apartFromDb);
+    List<FleetFacts.Host> hosts =
+        List.of(
+            host(
+                "a",
+                running("prod/db-0", "db-0"),
+                running("prod/db-1", "db-1"),
+                running("test/db-0", "db-0")));
+
+    assertOnly(
+        InvariantChecker.check(
+                selfFence(hosts, List.of(db0, db1, otherNamespace)), InstanceNameHistory.EMPTY)
+            .violations(),
+        "I6",
+        "prod/db-0",
+        "a",
+        "prod/db-0 and prod/db-1 both run on host a");
+
+    List<FleetFacts.Host> apart =
+        List.of(
+            host(
+                "a",
+                running("prod/db-0", "db-0"),
+                instance("prod/db-1", "db-1", InstanceState.Stopped)),
+            host("b", running("prod/db-1", "db-1")));
+    assertThat(
+            InvariantChecker.check(selfFence(apart, List.of(db0, db1)), InstanceNameHistory.EMPTY)
+                .violations())
+        .as("a stopped instance is no company")
+        .isEmpty();
+  }
+
+  @Test
   void I1_aVmRunningOnTwoHostsUnderSelfFence() {
     List<FleetFacts.Host> hosts = new ArrayList<>(OLD_COPY_ON_A);
     hosts.add(host("c", instance("default/web", "tpl-0", InstanceState.Failed)));

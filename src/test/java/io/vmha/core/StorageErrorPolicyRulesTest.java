@@ -12,7 +12,9 @@ import io.vmha.core.vm.GuestStorageGuard;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** S1 on the agent's side: a guest paused by a storage loss meets its storage-error policy. */
+/**
+ * S1 and E1 on the agent's side: a guest paused by a storage loss meets its storage-error policy.
+ */
 class StorageErrorPolicyRulesTest {
   static final Duration GRACE = Duration.ofSeconds(15);
 
@@ -33,7 +35,7 @@ class StorageErrorPolicyRulesTest {
   }
 
   @Test
-  void S1_autoResumeResumesWhenTheStorageIsBackAndLeavePausedWaitsForAnAdmin() {
+  void E1_autoResumeResumesWhenTheStorageIsBackAndLeavePausedWaitsForAnAdmin() {
     assertThat(paused(true, StorageErrorPolicy.AutoResume, false, Duration.ofMinutes(5)))
         .isEqualTo(RESUME);
     assertThat(paused(true, StorageErrorPolicy.LeavePaused, false, Duration.ofMinutes(5)))
@@ -43,7 +45,7 @@ class StorageErrorPolicyRulesTest {
   }
 
   @Test
-  void S1_killStopsAGuestPausedAGracePeriodWhileTheStorageIsStillLost() {
+  void E1_killStopsAGuestPausedAGracePeriodWhileTheStorageIsStillLost() {
     assertThat(paused(false, StorageErrorPolicy.Kill, false, GRACE.minusMillis(1))).isEqualTo(NONE);
     assertThat(paused(false, StorageErrorPolicy.Kill, false, GRACE)).isEqualTo(STOP);
     assertThat(paused(true, StorageErrorPolicy.Kill, false, GRACE.minusSeconds(5)))
@@ -52,7 +54,7 @@ class StorageErrorPolicyRulesTest {
   }
 
   @Test
-  void S1_killNeverStopsAGuestBeingMigratedAway() {
+  void E1_killNeverStopsAGuestBeingMigratedAway() {
     assertThat(paused(false, StorageErrorPolicy.Kill, true, GRACE.multipliedBy(10)))
         .isEqualTo(NONE);
   }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The seed scenarios of the demo, with simulated agents, on a real kube-apiserver and etcd: real
- * optimistic locking, CEL, server-side apply and watches, with the invariants I1-I5 checked.
+ * optimistic locking, CEL, server-side apply and watches, with the invariants I1-I6 checked.
  */
 class DemoE2ETest {
 

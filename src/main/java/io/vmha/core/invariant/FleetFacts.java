@@ -3,6 +3,7 @@ package io.vmha.core.invariant;
 import io.vmha.core.health.InstanceKey;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.model.InstanceReport;
+import io.vmha.core.model.LabelSelector;
 import io.vmha.core.model.Resources;
 import io.vmha.core.model.VmStatusView;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.Set;
 
 /**
  * What the fleet runs and what is recorded about it at one moment, as the invariant checks read it.
- * The hypervisors' instances are what really runs (I1-I5 are judged on them, not only on what the
+ * The hypervisors' instances are what really runs (I1-I6 are judged on them, not only on what the
  * API says); the rest is what the operator recorded. A watcher that cannot see a fact passes null
  * where the fact says so, and the checks that need it are skipped.
  *
@@ -55,9 +56,30 @@ public record FleetFacts(
    * @param deleting its deletion has been asked for
    * @param freshName a template counter handed its instance name out since the last check; false
    *     where unknown
+   * @param labels its metadata labels
+   * @param requiredAntiAffinity its required anti-affinity terms (its own, else its template's),
+   *     for I6
    */
   public record Vm(
-      String key, VmStatusView status, boolean running, boolean deleting, boolean freshName) {
+      String key,
+      VmStatusView status,
+      boolean running,
+      boolean deleting,
+      boolean freshName,
+      Map<String, String> labels,
+      List<LabelSelector> requiredAntiAffinity) {
+
+    public Vm {
+      labels = labels == null ? Map.of() : Map.copyOf(labels);
+      requiredAntiAffinity =
+          requiredAntiAffinity == null ? List.of() : List.copyOf(requiredAntiAffinity);
+    }
+
+    /** A VM without labels or anti-affinity, where I6 has nothing to judge. */
+    public Vm(
+        String key, VmStatusView status, boolean running, boolean deleting, boolean freshName) {
+      this(key, status, running, deleting, freshName, Map.of(), List.of());
+    }
 
     String namespace() {
       return key.substring(0, key.indexOf('/'));

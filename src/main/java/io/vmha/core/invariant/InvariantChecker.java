@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one check of the spec's invariants (SPEC section 4, docs/rules.md I1-I5, with L1 and L2 once
+ * The one check of the spec's invariants (SPEC section 4, docs/rules.md I1-I6, with L1 and L2 once
  * settled), shared by everything that watches a fleet: the core's fault-sequence simulation and the
  * demo's live fleet. Callers gather the {@link FleetFacts}; this decides what they break.
  */
@@ -22,7 +22,7 @@ public final class InvariantChecker {
   }
 
   /**
-   * I1, I3, I4 and I5, which hold at every moment.
+   * I1, I3, I4, I5 and I6, which hold at every moment.
    *
    * @param names what the previous check returned; {@link InstanceNameHistory#EMPTY} at first
    */
@@ -30,6 +30,7 @@ public final class InvariantChecker {
     List<Violation> found = new ArrayList<>();
     OneInstancePerVm.check(facts, found);
     HostCapacity.check(facts, found);
+    VmAntiAffinity.check(facts, found);
     SingleSpm.check(facts, found);
     InstanceNameHistory after = InstanceNameReuse.check(facts, names, found);
     return new Verdict(found, after);

@@ -11,6 +11,8 @@ import java.util.Objects;
  *     domain without vmha's metadata): the one way core says "no VM"
  * @param failureReason why the instance failed or stopped, when the agent knows; may be null
  * @param migrationFailure live migrations of it that failed in a row; null if none
+ * @param guestAgentAnswers whether its guest agent last answered the host's ping; null where the
+ *     host does not ask
  */
 public record InstanceReport(
     String instanceName,
@@ -18,14 +20,25 @@ public record InstanceReport(
     InstanceState state,
     Resources resources,
     String failureReason,
-    MigrationFailure migrationFailure) {
+    MigrationFailure migrationFailure,
+    Boolean guestAgentAnswers) {
+  public InstanceReport(
+      String instanceName,
+      String vmKey,
+      InstanceState state,
+      Resources resources,
+      String failureReason,
+      MigrationFailure migrationFailure) {
+    this(instanceName, vmKey, state, resources, failureReason, migrationFailure, null);
+  }
+
   public InstanceReport(
       String instanceName,
       String vmKey,
       InstanceState state,
       Resources resources,
       String failureReason) {
-    this(instanceName, vmKey, state, resources, failureReason, null);
+    this(instanceName, vmKey, state, resources, failureReason, null, null);
   }
 
   public InstanceReport {

@@ -1,6 +1,7 @@
 package io.vmha.core.model;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -12,6 +13,11 @@ import java.util.Objects;
  * @param templateRef name of a {@code VmTemplate} in the same namespace, or null for a standalone
  *     VM
  * @param imageRepository repository of a standalone VM's image; null for template VMs
+ * @param labels its metadata labels, which other VMs' affinity terms select
+ * @param affinity null to take the template's (none without a template)
+ * @param readiness when it counts as started for the VMs that wait for it; null to take the
+ *     template's (none without a template: it holds no priority tier back)
+ * @param startAfter names of VMs of its namespace it starts after, when they are being started too
  * @param invalidReason a problem the operator found that makes the VM unplaceable, or null
  * @param lastGuestHeartbeatSeen when the operator, by its own clock, last saw the guest agent's
  *     lease change; null if never (or the VM has no guest agent)
@@ -29,6 +35,10 @@ public record VmView(
     Priority priority,
     Boolean guestAgent,
     Map<String, String> hostSelector,
+    Map<String, String> labels,
+    VmAffinity affinity,
+    StartReadiness readiness,
+    List<String> startAfter,
     boolean deleting,
     String invalidReason,
     Instant lastGuestHeartbeatSeen,
@@ -37,6 +47,8 @@ public record VmView(
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(name, "name");
     hostSelector = hostSelector == null ? Map.of() : Map.copyOf(hostSelector);
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    startAfter = startAfter == null ? List.of() : List.copyOf(startAfter);
     status = status == null ? VmStatusView.NEW : status;
   }
 
@@ -59,6 +71,10 @@ public record VmView(
         priority,
         guestAgent,
         hostSelector,
+        labels,
+        affinity,
+        readiness,
+        startAfter,
         deleting,
         invalidReason,
         lastGuestHeartbeatSeen,

@@ -10,13 +10,14 @@ import java.util.Map;
 public final class Filters {
   private Filters() {}
 
-  public static List<HostFilter> standard() {
+  public static List<HostFilter> standard(VmOccupancy occupancy) {
     return List.of(
         new HostIsUp(),
         new HostIsSchedulable(),
         new MatchesHostSelector(),
         new ReachesRepository(),
         new NotExcluded(),
+        new RespectsVmAffinity(occupancy),
         new FitsResources());
   }
 

@@ -2,6 +2,7 @@ package io.vmha.core.placement;
 
 import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
+import io.vmha.core.model.VmAffinity;
 import java.util.Map;
 
 /**
@@ -9,6 +10,7 @@ import java.util.Map;
  *
  * @param excludedHost index of a host that must not be chosen (the one the VM leaves), or -1
  * @param avoidedHosts indexes of hosts where the VM recently failed to start; chosen last (F6)
+ * @param labels the VM's labels, which other VMs' affinity terms select
  */
 public record PlacementRequest(
     String vmKey,
@@ -16,9 +18,15 @@ public record PlacementRequest(
     RepositoryView repository,
     Map<String, String> hostSelector,
     int excludedHost,
-    int[] avoidedHosts) {
+    int[] avoidedHosts,
+    Map<String, String> labels,
+    VmAffinity affinity) {
 
   public static final int[] NONE = new int[0];
+
+  String namespace() {
+    return vmKey.substring(0, vmKey.indexOf('/'));
+  }
 
   boolean avoids(int host) {
     for (int avoided : avoidedHosts) {

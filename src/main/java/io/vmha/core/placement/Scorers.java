@@ -10,12 +10,16 @@ public final class Scorers {
   /** A scorer with the weight its score is multiplied by. */
   public record Weighted(HostScorer scorer, double weight) {}
 
-  public static List<Weighted> forPolicy(PlacementPolicy policy) {
+  public static List<Weighted> forPolicy(PlacementPolicy policy, VmOccupancy occupancy) {
     HostScorer balance =
         policy == PlacementPolicy.BinPacking ? new BinPacking() : new LeastAllocated();
     // avoiding a host where the VM just failed outweighs any balance preference, but never
-    // forbids the host: with one host left, a retry there beats staying down
-    return List.of(new Weighted(new AvoidRecentFailures(), 10), new Weighted(balance, 1));
+    // forbids the host: with one host left, a retry there beats staying down. An admin's stated
+    // preference between VMs outweighs balance too (as InterPodAffinity does in kube-scheduler)
+    return List.of(
+        new Weighted(new AvoidRecentFailures(), 10),
+        new Weighted(new PreferredVmAffinity(occupancy), 2),
+        new Weighted(balance, 1));
   }
 
   /** Mean free fraction of cpu and memory after placing: spreads load (the default). */

@@ -5,8 +5,8 @@ import io.vmha.core.model.StorageErrorPolicy;
 import java.time.Duration;
 
 /**
- * What a host agent does with one of its guests about storage (S1 and the storage-error policy):
- * pause it while the host's storage is lost; once it is paused for that, its policy decides.
+ * What a host agent does with one of its guests about storage (S1, and the storage-error policy
+ * E1): pause it while the host's storage is lost; once it is paused for that, its policy decides.
  * AutoResume resumes it when the storage is back; LeavePaused leaves it to an admin; Kill resumes
  * it if the storage is back within {@code killAfter} and stops it if not, unless it is being
  * migrated away (stopping it would end the migration that might still save it). The agent and the

@@ -21,10 +21,15 @@ final class PlacementQueue {
   private final PlanContext context;
   private final List<Entry> entries = new ArrayList<>();
   private final int[] migrationsInFlight;
+  private StartOrder startOrder;
 
   PlacementQueue(PlanContext context, int hostCount) {
     this.context = context;
     this.migrationsInFlight = new int[hostCount];
+  }
+
+  void orderStartsBy(StartOrder order) {
+    startOrder = order;
   }
 
   void migrationInFlight(HostState source) {
@@ -55,6 +60,13 @@ final class PlacementQueue {
 
   private void place(Entry entry) {
     ResolvedVm vm = entry.vm;
+    StartOrder.Verdict order = startOrder.verdict(vm, entry.cause);
+    if (order.holds()) {
+      context
+          .log()
+          .vm(vm.view(), new Action.KeepPending(vm.key(), order.reason(), order.message()));
+      return;
+    }
     var outcome = context.placer().choose(request(entry));
     if (outcome instanceof PlacementOutcome.Unplaceable no) {
       context.log().vm(vm.view(), new Action.KeepPending(vm.key(), no.reason(), no.message()));
@@ -74,6 +86,10 @@ final class PlacementQueue {
                   vm.key(), PendingReason.FailoverCapacityReserved, context.reserve().describe()));
       return;
     }
+    if (order.timedOut() != null) {
+      context.log().vm(vm.view(), new Action.StartOrderTimedOut(vm.key(), order.timedOut()));
+    }
+    startOrder.placed(vm);
     placeOn(context, vm, host, entry.cause);
   }
 
@@ -137,7 +153,9 @@ final class PlacementQueue {
         vm.repository(),
         vm.view().hostSelector(),
         entry.leaving == null ? -1 : entry.leaving.index(),
-        entry.avoided);
+        entry.avoided,
+        vm.view().labels(),
+        vm.affinity());
   }
 
   private HostState hostAt(int index) {

@@ -10,6 +10,7 @@ import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.placement.CapacityLedger;
 import io.vmha.core.placement.FailoverReserve;
 import io.vmha.core.placement.Placer;
+import io.vmha.core.placement.VmOccupancy;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ public record PlanContext(
     List<HostState> hostList,
     Map<String, HostState> hosts,
     CapacityLedger ledger,
+    VmOccupancy occupancy,
     Placer placer,
     FailoverReserve reserve,
     FailoverFreeze freeze,
@@ -102,11 +104,14 @@ public record PlanContext(
 
   public void assume(HostState host, ResolvedVm vm) {
     ledger.add(host.index(), vm.resources(), vm.isFailoverProtected());
+    occupancy.add(
+        host.index(), new VmOccupancy.Occupant(vm.key(), vm.view().labels(), vm.affinity()));
   }
 
   public void release(HostState host, ResolvedVm vm) {
     if (host != null) {
       ledger.remove(host.index(), vm.resources(), vm.isFailoverProtected());
+      occupancy.remove(host.index(), vm.key());
     }
   }
 }

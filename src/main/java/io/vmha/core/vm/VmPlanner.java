@@ -47,6 +47,7 @@ public final class VmPlanner {
       assumeCurrentPlacement(vm);
     }
     new InstanceSweeper(context, byKey).sweep();
+    queue.orderStartsBy(new StartOrder(context, byKey));
     for (ResolvedVm vm : vms) {
       forgetStoppedStaleInstances(vm);
       decide(vm);

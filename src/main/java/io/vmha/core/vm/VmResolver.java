@@ -7,7 +7,9 @@ import io.vmha.core.model.Priority;
 import io.vmha.core.model.RepositoryType;
 import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
+import io.vmha.core.model.StartReadiness;
 import io.vmha.core.model.TemplateView;
+import io.vmha.core.model.VmAffinity;
 import io.vmha.core.model.VmView;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,6 +49,14 @@ public final class VmResolver {
     boolean guestAgent =
         vm.guestAgent() != null ? vm.guestAgent() : template != null && template.guestAgent();
 
+    VmAffinity affinity =
+        vm.affinity() != null
+            ? vm.affinity()
+            : template != null ? template.affinity() : VmAffinity.NONE;
+
+    StartReadiness readiness =
+        vm.readiness() != null ? vm.readiness() : template != null ? template.readiness() : null;
+
     PendingReason problem = null;
     String message = null;
     if (vm.invalidReason() != null) {
@@ -69,6 +79,16 @@ public final class VmResolver {
               + ", which does not exist";
     }
     return new ResolvedVm(
-        vm, template, repository, resources, ha, priority, guestAgent, problem, message);
+        vm,
+        template,
+        repository,
+        resources,
+        ha,
+        priority,
+        guestAgent,
+        affinity,
+        readiness,
+        problem,
+        message);
   }
 }

@@ -83,7 +83,9 @@ public class CorePlannerBenchmark {
             false,
             true,
             Priority.Medium,
-            0);
+            0,
+            null,
+            null);
     Map<Integer, List<InstanceReport>> instances = new HashMap<>();
     List<VmView> vms = new ArrayList<>(VMS);
     for (int i = 0; i < VMS; i++) {
@@ -130,6 +132,10 @@ public class CorePlannerBenchmark {
                   priority,
                   null,
                   Map.of(),
+                  Map.of(),
+                  null,
+                  null,
+                  null,
                   false,
                   null,
                   null,

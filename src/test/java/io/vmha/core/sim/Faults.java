@@ -1,10 +1,15 @@
 package io.vmha.core.sim;
 
+import io.vmha.core.model.LabelSelector;
 import io.vmha.core.model.Priority;
 import io.vmha.core.model.Resources;
+import io.vmha.core.model.StartReadiness;
 import io.vmha.core.model.StorageErrorPolicy;
+import io.vmha.core.model.VmAffinity;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Turns generated numbers into fault events on a {@link World}, and heals it afterwards. */
 final class Faults {
@@ -38,7 +43,53 @@ final class Faults {
         shape % 7 != 0,
         Priority.values()[shape % 3],
         shape % 4 == 0);
-    world.vms.get("default/" + name).storageErrorPolicy = storageErrorPolicy(shape);
+    World.SimVm vm = world.vms.get("default/" + name);
+    vm.storageErrorPolicy = storageErrorPolicy(shape);
+    vm.labels = Map.of("app", group(shape));
+    vm.affinity = affinity(shape);
+    // O1: some hold lower tiers back until ready (the simulated guests never answer a guest-agent
+    // ping, so GuestReady ones hold until their timeout); some start after another VM, which may
+    // not exist, be of lower priority, or close a cycle
+    if (shape % 9 == 8) {
+      vm.readiness =
+          new StartReadiness(
+              shape % 2 == 0
+                  ? StartReadiness.ReadyWhen.Running
+                  : StartReadiness.ReadyWhen.GuestReady,
+              Duration.ofSeconds(shape % 3 * 5),
+              Duration.ofSeconds(20 + shape % 4 * 20));
+    }
+    if (shape % 29 == 28 || shape % 31 == 30) {
+      vm.startAfter = List.of("vm" + shape % 6);
+    }
+  }
+
+  private static String group(int shape) {
+    return "g" + shape % 4;
+  }
+
+  /**
+   * Some VMs keep apart from their group, some must run with it, some prefer it; the rest take the
+   * template's rules (none). Groups are small and the hosts few, so groups that cannot all be
+   * placed apart or together occur, and must stay Pending.
+   */
+  private static VmAffinity affinity(int shape) {
+    LabelSelector ownGroup = LabelSelector.of(Map.of("app", group(shape)));
+    if (shape % 17 == 16) {
+      return new VmAffinity(List.of(), List.of(), List.of(ownGroup), List.of());
+    }
+    if (shape % 19 == 18) {
+      return new VmAffinity(List.of(ownGroup), List.of(), List.of(), List.of());
+    }
+    if (shape % 23 == 22) {
+      LabelSelector next = LabelSelector.of(Map.of("app", group(shape + 1)));
+      return new VmAffinity(
+          List.of(),
+          List.of(new VmAffinity.Weighted(50, ownGroup)),
+          List.of(),
+          List.of(new VmAffinity.Weighted(30, next)));
+    }
+    return null;
   }
 
   /**

@@ -20,7 +20,9 @@ public final class Simulation {
     }
     Faults.heal(world);
     world.timeline.add(world.now + " FAULT heal everything");
-    for (int i = 0; i < QUIET_STEPS; i++) {
+    // a VM may legitimately wait out a start-order timeout (O1) before it starts
+    long quiet = QUIET_STEPS + world.longestStartWait().dividedBy(settings.heartbeatInterval()) + 1;
+    for (int i = 0; i < quiet; i++) {
       world.step();
     }
     world.failOn(InvariantChecker.checkSettled(WorldFacts.of(world)));

@@ -22,8 +22,10 @@ import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
 import io.vmha.core.model.SpmLeaseView;
 import io.vmha.core.model.SpmPriority;
+import io.vmha.core.model.StartReadiness;
 import io.vmha.core.model.StorageErrorPolicy;
 import io.vmha.core.model.TemplateView;
+import io.vmha.core.model.VmAffinity;
 import io.vmha.core.model.VmPhase;
 import io.vmha.core.model.VmStatusView;
 import io.vmha.core.model.VmView;
@@ -81,7 +83,9 @@ public final class World {
             false,
             true,
             Priority.Medium,
-            0));
+            0,
+            null,
+            null));
     counters.put("default/sles10template", 0L);
   }
 
@@ -139,6 +143,11 @@ public final class World {
     /** What the agent does with it once paused by a storage loss; an admin may change it. */
     StorageErrorPolicy storageErrorPolicy = StorageErrorPolicy.AutoResume;
 
+    Map<String, String> labels = Map.of();
+    VmAffinity affinity;
+    StartReadiness readiness;
+    List<String> startAfter = List.of();
+
     boolean running = true;
     boolean deleting;
     boolean broken;
@@ -181,6 +190,10 @@ public final class World {
           priority,
           guestAgent,
           Map.of(),
+          labels,
+          affinity,
+          readiness,
+          startAfter,
           deleting,
           null,
           guestSeen,
@@ -219,6 +232,22 @@ public final class World {
   }
 
   // ---------------------------------------------------------------- one step
+
+  /** The longest a VM may wait for another to start (O1): the longest timeout in play. */
+  Duration longestStartWait() {
+    Duration longest = Duration.ZERO;
+    for (SimVm vm : vms.values()) {
+      if (!vm.startAfter.isEmpty()) {
+        longest = StartReadiness.DEFAULT_TIMEOUT;
+      }
+    }
+    for (SimVm vm : vms.values()) {
+      if (vm.readiness != null && vm.readiness.timeout().compareTo(longest) > 0) {
+        longest = vm.readiness.timeout();
+      }
+    }
+    return longest;
+  }
 
   public void step() {
     now = now.plus(settings.heartbeatInterval());
@@ -465,7 +494,9 @@ public final class World {
                     t.guestAgent(),
                     t.haEnabled(),
                     t.priority(),
-                    counters.get(key))));
+                    counters.get(key),
+                    t.affinity(),
+                    t.readiness())));
     List<VmView> vmViews = vms.values().stream().map(SimVm::view).toList();
     SpmLeaseView lease =
         spmHolder == null

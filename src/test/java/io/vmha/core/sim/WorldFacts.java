@@ -47,7 +47,9 @@ final class WorldFacts {
                         vm.status,
                         vm.running,
                         vm.deleting,
-                        world.freshNames.contains(vm.key)))
+                        world.freshNames.contains(vm.key),
+                        vm.labels,
+                        vm.affinity == null ? List.of() : vm.affinity.requiredAntiAffinity()))
             .toList();
     return new FleetFacts(
         world.settings.fencing(),
