@@ -14,6 +14,9 @@ public class HighAvailability {
       "Order in which failed-over and migrating VMs take capacity: High, Medium or Low. When unset, the template's value applies, and Medium without a template.")
   private Priority priority;
 
+  @JsonPropertyDescription(RestartReadiness.DESCRIPTION)
+  private RestartReadiness readiness;
+
   public HighAvailability() {}
 
   public HighAvailability(Boolean enabled, Priority priority) {
@@ -35,5 +38,13 @@ public class HighAvailability {
 
   public void setPriority(Priority priority) {
     this.priority = priority;
+  }
+
+  public RestartReadiness getReadiness() {
+    return readiness;
+  }
+
+  public void setReadiness(RestartReadiness readiness) {
+    this.readiness = readiness;
   }
 }

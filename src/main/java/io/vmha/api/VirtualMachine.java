@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalSelectableField;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -16,6 +17,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * A highly available virtual machine. Short name {@code havm}: {@code vm} and {@code vmi} belong to
  * KubeVirt, which may run in the same cluster.
  */
+@ValidationRule(
+    value = "!has(self.spec.startAfter) || !(self.metadata.name in self.spec.startAfter)",
+    message = "a VM cannot start after itself (spec.startAfter names the VM)")
 @Group(VmhaApi.GROUP)
 @Version(VmhaApi.VERSION)
 @Plural("virtualmachines")

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 import java.util.Map;
 
 /** Desired state of a virtual machine. */
@@ -22,6 +24,14 @@ import java.util.Map;
             + " || self.highAvailability.enabled",
     message =
         "storageErrorPolicy Kill stops the VM to restart it elsewhere, which needs highAvailability.enabled")
+@ValidationRule(
+    value =
+        "!has(self.highAvailability) || !has(self.highAvailability.readiness)"
+            + " || !has(self.highAvailability.readiness.readyWhen)"
+            + " || self.highAvailability.readiness.readyWhen != 'GuestReady'"
+            + " || !has(self.guestAgent) || self.guestAgent",
+    message =
+        "readiness readyWhen GuestReady waits for the guest agent, and guestAgent: false says the guest runs none")
 public class VirtualMachineSpec {
   @JsonPropertyDescription(
       "Make the VM from this VmTemplate; its instances are named <template>-<n>. Exclusive with image.")
@@ -61,6 +71,16 @@ public class VirtualMachineSpec {
       VmAffinitySpec.DESCRIPTION
           + " Set on the VM, it replaces the template's affinity as a whole; unset takes the template's.")
   private VmAffinitySpec affinity;
+
+  @Size(max = 32)
+  @JsonPropertyDescription(
+      "Names of VMs of this namespace that start before this one: while one of them is being started (new,"
+          + " Pending, Starting, or Running but not yet ready by its highAvailability.readiness), this VM stays"
+          + " Pending (WaitingForDependency), at most that VM's readiness timeout. A VM that is not being"
+          + " started (running, stopped, Failed, absent) delays nothing. A list that closes a cycle or names a"
+          + " VM of lower priority is refused: the StartOrder condition says why, and the VM starts without"
+          + " waiting.")
+  private List<@Size(min = 1, max = 253) String> startAfter;
 
   public StorageErrorPolicy getStorageErrorPolicy() {
     return storageErrorPolicy;
@@ -140,5 +160,13 @@ public class VirtualMachineSpec {
 
   public void setAffinity(VmAffinitySpec affinity) {
     this.affinity = affinity;
+  }
+
+  public List<String> getStartAfter() {
+    return startAfter;
+  }
+
+  public void setStartAfter(List<String> startAfter) {
+    this.startAfter = startAfter;
   }
 }

@@ -90,6 +90,11 @@ public final class VmStatusTransition {
     if (action instanceof Action.KeepPending pending) {
       boolean changed =
           status.phase != VmPhase.Pending || !pending.reason().name().equals(status.reason);
+      if (status.phase == VmPhase.Stopped) {
+        // started again (L1): it starts anew, so a wait must not make it look displaced (a
+        // Pending VM with a last instance is one whose host was lost)
+        status.instanceName = null;
+      }
       status.leaveHost(VmPhase.Pending, pending.reason().name(), pending.message());
       return changed ? warning(pending.reason().name(), pending.message()) : null;
     }

@@ -2,7 +2,6 @@ package io.vmha.demo;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.api.VirtualMachine;
-import io.vmha.kube.Conflicts;
 import java.util.List;
 import java.util.Map;
 
@@ -48,7 +47,10 @@ final class AntiAffinityScenario extends Scenario {
             .toList();
     String drained = others.get(0);
     String spare = others.get(1);
-    labelWeb("web");
+    steps.patchVm(
+        "web",
+        "{\"metadata\":{\"labels\":{\"app\":\"web\"}}}",
+        vm -> vm.getMetadata().setLabels(Map.of("app", "web")));
     hosts.hosts().stream().filter(h -> !h.equals(drained)).forEach(h -> steps.cordon(h, true));
     create();
     steps.expect(
@@ -82,6 +84,10 @@ final class AntiAffinityScenario extends Scenario {
     hosts.hosts().forEach(h -> steps.cordon(h, false));
     delete();
     steps.expect(SECOND + " is gone", steps.detection(), () -> fleet.vm(SECOND) == null);
+    steps.patchVm(
+        "web",
+        "{\"metadata\":{\"labels\":{\"app\":null}}}",
+        vm -> vm.getMetadata().getLabels().remove("app"));
     steps.settle();
   }
 
@@ -106,21 +112,6 @@ final class AntiAffinityScenario extends Scenario {
         .map(c -> c.getMessage() == null ? "" : c.getMessage())
         .findFirst()
         .orElse("");
-  }
-
-  private void labelWeb(String name) {
-    timeline.note("kubectl -n " + DemoFleet.NAMESPACE + " label vm " + name + " app=web");
-    Conflicts.retry(
-        () ->
-            client
-                .resources(VirtualMachine.class)
-                .inNamespace(DemoFleet.NAMESPACE)
-                .withName(name)
-                .edit(
-                    vm -> {
-                      vm.getMetadata().setLabels(Map.of("app", "web"));
-                      return vm;
-                    }));
   }
 
   private void create() {

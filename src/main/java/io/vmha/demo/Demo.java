@@ -160,6 +160,7 @@ public final class Demo implements AutoCloseable {
         List.of(
             new InitialPlacementScenario(steps),
             new HostCrashScenario(steps),
+            new OrchestratedRestartScenario(steps),
             new LocalRepositoryScenario(steps),
             new HostAgentKilledScenario(steps),
             new StorageLossScenario(steps),

@@ -3,6 +3,7 @@ package io.vmha.demo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.Instance;
 import io.vmha.agent.sim.Fault;
+import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.core.Settings;
 import io.vmha.kube.Conflicts;
@@ -203,23 +204,36 @@ final class Steps {
 
   /** Sets a VM's storage-error policy (null: unset), as {@code kubectl patch} would. */
   void storageErrorPolicy(String vm, io.vmha.api.StorageErrorPolicy policy) {
+    patchVm(
+        vm,
+        "{\"spec\":{\"storageErrorPolicy\":"
+            + (policy == null ? "null" : "\"" + policy + "\"")
+            + "}}",
+        v -> v.getSpec().setStorageErrorPolicy(policy));
+  }
+
+  /**
+   * Changes a VM as {@code kubectl patch --type merge -p <patch>} would: prints that command, and
+   * makes the same change to the latest version of the object.
+   */
+  void patchVm(String vm, String patch, java.util.function.Consumer<VirtualMachine> change) {
     timeline.note(
         "kubectl -n "
             + DemoFleet.NAMESPACE
             + " patch vm "
             + vm
-            + " --type merge -p '{\"spec\":{\"storageErrorPolicy\":"
-            + (policy == null ? "null" : "\"" + policy + "\"")
-            + "}}'");
+            + " --type merge -p '"
+            + patch
+            + "'");
     Conflicts.retry(
         () ->
             client
-                .resources(io.vmha.api.VirtualMachine.class)
+                .resources(VirtualMachine.class)
                 .inNamespace(DemoFleet.NAMESPACE)
                 .withName(vm)
                 .edit(
                     v -> {
-                      v.getSpec().setStorageErrorPolicy(policy);
+                      change.accept(v);
                       return v;
                     }));
   }

@@ -11,7 +11,11 @@ import io.vmha.core.Action;
 import io.vmha.core.Plan;
 import io.vmha.core.Settings;
 import io.vmha.core.health.HostHealth;
+import io.vmha.core.model.FleetSnapshot;
 import io.vmha.core.model.HostView;
+import io.vmha.core.vm.ResolvedVm;
+import io.vmha.core.vm.StartDependencies;
+import io.vmha.core.vm.VmResolver;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -123,10 +127,14 @@ final class PlanApplier {
     /** "host vm instance" → what that host last heard from that instance's guest agent. */
     final Map<String, Boolean> guestAgents = new HashMap<>();
 
+    /** VMs whose startAfter list the engine ignores, with why (O1). */
+    final Map<String, StartDependencies.Refusal> startOrderRefusals;
+
     PlanWrite(SnapshotBuilder.Result built, Instant now) {
       this.sources = built.sources();
       this.now = now;
       built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
+      startOrderRefusals = refusals(built.snapshot());
       // read once per plan: every VM is looked up, twice
       for (VmHost host : sources.hosts().values()) {
         var reported = host.getStatus() == null ? null : host.getStatus().getReported();
@@ -141,6 +149,18 @@ final class PlanApplier {
           }
         }
       }
+    }
+
+    /** The engine's own judgement of the startAfter lists, for the VMs' StartOrder condition. */
+    private static Map<String, StartDependencies.Refusal> refusals(FleetSnapshot snapshot) {
+      boolean anyLists = snapshot.vms().stream().anyMatch(v -> !v.startAfter().isEmpty());
+      if (!anyLists) {
+        return Map.of();
+      }
+      VmResolver resolver = new VmResolver(snapshot);
+      Map<String, ResolvedVm> resolved = new HashMap<>();
+      snapshot.vms().forEach(v -> resolved.put(v.key(), resolver.resolve(v)));
+      return StartDependencies.problems(resolved);
     }
 
     private static String guestAgentKey(String host, String vm, String instance) {
@@ -229,7 +249,8 @@ final class PlanApplier {
           .vms()
           .forEach(
               (key, vm) -> {
-                if (VmStatusWriter.dueWithoutAction(vm, guestAgent(vm))) {
+                if (VmStatusWriter.dueWithoutAction(
+                    vm, guestAgent(vm), startOrderRefusals.get(key))) {
                   vmKeys.add(key);
                 }
               });
@@ -253,6 +274,7 @@ final class PlanApplier {
                                   sources.templates(),
                                   hostViews,
                                   guestAgent(vm),
+                                  startOrderRefusals.get(key),
                                   now));
                           drainGaveUpEvents(key);
                         }),

@@ -24,6 +24,7 @@ import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
 import io.vmha.core.model.SpmLeaseView;
 import io.vmha.core.model.SpmPriority;
+import io.vmha.core.model.StartReadiness;
 import io.vmha.core.model.TemplateView;
 import io.vmha.core.model.VmView;
 import java.time.Duration;
@@ -289,7 +290,25 @@ final class SnapshotBuilder {
             : Priority.valueOf(ha.getPriority().name()),
         counter == null ? 0 : counter,
         AffinityViews.of(spec.getAffinity()),
-        null);
+        readiness(ha));
+  }
+
+  /** A VM's or template's readiness (O1); null when it sets none. */
+  static StartReadiness readiness(io.vmha.api.HighAvailability ha) {
+    var readiness = ha == null ? null : ha.getReadiness();
+    if (readiness == null) {
+      return null;
+    }
+    return new StartReadiness(
+        readiness.getReadyWhen() == null
+            ? null
+            : StartReadiness.ReadyWhen.valueOf(readiness.getReadyWhen().name()),
+        readiness.getPostReadyDelaySeconds() == null
+            ? null
+            : Duration.ofSeconds(readiness.getPostReadyDelaySeconds()),
+        readiness.getTimeoutSeconds() == null
+            ? null
+            : Duration.ofSeconds(readiness.getTimeoutSeconds()));
   }
 
   private VmView vmView(VirtualMachine vm) {
@@ -312,8 +331,8 @@ final class SnapshotBuilder {
         spec.getHostSelector(),
         vm.getMetadata().getLabels(),
         AffinityViews.of(spec.getAffinity()),
-        null,
-        null,
+        readiness(ha),
+        spec.getStartAfter(),
         vm.getMetadata().getDeletionTimestamp() != null,
         null,
         heartbeats.lastSeen(HeartbeatTracker.guestKey(namespace, name)),

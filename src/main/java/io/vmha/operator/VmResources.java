@@ -3,6 +3,7 @@ package io.vmha.operator;
 import io.vmha.api.Resources;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmTemplate;
+import io.vmha.core.vm.StartDependencies;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -25,10 +26,16 @@ final class VmResources {
 
   /**
    * The conditions of {@code vm}; {@code GuestReady} only where its host asks the guest agent
-   * ({@code guestAgent} is what it last heard, null if it cannot ask).
+   * ({@code guestAgent} is what it last heard, null if it cannot ask); {@code StartOrder} only
+   * where it names VMs in {@code startAfter} ({@code refusal}: why the engine ignores the list, or
+   * null).
    */
   static List<io.vmha.api.Condition> conditions(
-      VirtualMachine vm, VmTemplate template, Boolean guestAgent, Instant now) {
+      VirtualMachine vm,
+      VmTemplate template,
+      Boolean guestAgent,
+      StartDependencies.Refusal refusal,
+      Instant now) {
     var status = vm.getStatus();
     String phase = status.getPhase() == null ? "Pending" : status.getPhase();
     String reason = status.getReason() == null ? phase : status.getReason();
@@ -83,6 +90,10 @@ final class VmResources {
     if (guestAgent != null) {
       conditions.add(guestReady("Running".equals(phase), guestAgent));
     }
+    Conditions.Desired startOrder = startOrder(vm, refusal);
+    if (startOrder != null) {
+      conditions.add(startOrder);
+    }
     return Conditions.merge(
         status.getConditions(), conditions, now, vm.getMetadata().getGeneration());
   }
@@ -97,16 +108,47 @@ final class VmResources {
             : "the guest agent does not answer the host's ping");
   }
 
+  /** O1: whether its startAfter list holds, or why it is refused (and ignored). */
+  static Conditions.Desired startOrder(VirtualMachine vm, StartDependencies.Refusal refusal) {
+    List<String> names = vm.getSpec().getStartAfter();
+    if (names == null || names.isEmpty()) {
+      return null;
+    }
+    return refusal == null
+        ? Conditions.Desired.of(
+            "StartOrder", true, "Accepted", "starts after " + String.join(", ", names))
+        : Conditions.Desired.of(
+            "StartOrder",
+            false,
+            refusal.reason(),
+            refusal.message() + "; the list is ignored: the VM starts without waiting");
+  }
+
+  /** Whether {@code StartOrder} would change status (appear, go, or flip) with {@code refusal}. */
+  static boolean startOrderChanges(VirtualMachine vm, StartDependencies.Refusal refusal) {
+    Conditions.Desired desired = startOrder(vm, refusal);
+    io.vmha.api.Condition current = condition(vm, "StartOrder");
+    if (desired == null || current == null) {
+      return (desired == null) != (current == null);
+    }
+    return !desired.status().equals(current.getStatus())
+        || !desired.reason().equals(current.getReason());
+  }
+
+  static io.vmha.api.Condition condition(VirtualMachine vm, String type) {
+    var status = vm.getStatus();
+    return status == null || status.getConditions() == null
+        ? null
+        : status.getConditions().stream()
+            .filter(c -> type.equals(c.getType()))
+            .findFirst()
+            .orElse(null);
+  }
+
   /** Whether {@code GuestReady} would change (appear, go, or flip) with {@code guestAgent}. */
   static boolean guestReadyChanges(VirtualMachine vm, Boolean guestAgent) {
     var status = vm.getStatus();
-    io.vmha.api.Condition current =
-        status == null || status.getConditions() == null
-            ? null
-            : status.getConditions().stream()
-                .filter(c -> "GuestReady".equals(c.getType()))
-                .findFirst()
-                .orElse(null);
+    io.vmha.api.Condition current = condition(vm, "GuestReady");
     if (guestAgent == null || current == null) {
       return (guestAgent == null) != (current == null);
     }

@@ -10,6 +10,7 @@ import io.vmha.core.Action;
 import io.vmha.core.PlaceCause;
 import io.vmha.core.Settings;
 import io.vmha.core.model.HostView;
+import io.vmha.core.vm.StartDependencies;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +59,7 @@ final class VmStatusWriter {
       Map<String, VmTemplate> templates,
       Map<String, HostView> hosts,
       Boolean guestAgent,
+      StartDependencies.Refusal startOrderRefusal,
       Instant now) {
     VirtualMachine vm = client.getKubernetesSerialization().clone(current);
     VirtualMachineStatus status =
@@ -93,12 +95,25 @@ final class VmStatusWriter {
       }
     }
     status.setObservedGeneration(vm.getMetadata().getGeneration());
+    io.vmha.api.Condition startOrderBefore = VmResources.condition(vm, "StartOrder");
     status.setConditions(
         VmResources.conditions(
             vm,
             templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)),
             guestAgent,
+            startOrderRefusal,
             now));
+    if (startOrderRefusal != null
+        && (startOrderBefore == null
+            || !startOrderRefusal.reason().equals(startOrderBefore.getReason()))
+        && VmResources.condition(vm, "StartOrder") != null) {
+      notices.add(
+          new VmStatusUpdate.Notice(
+              EventRecorder.Type.Warning,
+              startOrderRefusal.reason(),
+              startOrderRefusal.message()
+                  + "; the list is ignored: the VM starts without waiting"));
+    }
     int writes = 0;
     if (!JSON.valueToTree(status)
         .equals(
@@ -153,10 +168,12 @@ final class VmStatusWriter {
    * acknowledged yet, or its {@code GuestReady} condition would change ({@code guestAgent}: what
    * its host last heard from its guest agent, if it asks).
    */
-  static boolean dueWithoutAction(VirtualMachine vm, Boolean guestAgent) {
+  static boolean dueWithoutAction(
+      VirtualMachine vm, Boolean guestAgent, StartDependencies.Refusal startOrderRefusal) {
     Long observed = vm.getStatus() == null ? null : vm.getStatus().getObservedGeneration();
     return !Objects.equals(vm.getMetadata().getGeneration(), observed)
-        || VmResources.guestReadyChanges(vm, guestAgent);
+        || VmResources.guestReadyChanges(vm, guestAgent)
+        || VmResources.startOrderChanges(vm, startOrderRefusal);
   }
 
   private static String templateName(VirtualMachine vm) {

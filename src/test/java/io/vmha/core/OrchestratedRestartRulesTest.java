@@ -174,11 +174,16 @@ class OrchestratedRestartRulesTest {
 
     assertThat(StartDependencies.problems(vms))
         .containsOnlyKeys("prod/a", "prod/b", "prod/boss")
-        .containsEntry("prod/a", "startAfter forms a cycle: prod/a → prod/b → prod/a")
+        .containsEntry(
+            "prod/a",
+            new StartDependencies.Refusal(
+                "DependencyCycle", "startAfter forms a cycle: prod/a → prod/b → prod/a"))
         .containsEntry(
             "prod/boss",
-            "startAfter names prod/worker (Low priority), but prod/boss is High: a VM can start"
-                + " only after VMs of its own priority or higher");
+            new StartDependencies.Refusal(
+                "DependsOnLowerPriority",
+                "startAfter names prod/worker (Low priority), but prod/boss is High: a VM can"
+                    + " start only after VMs of its own priority or higher"));
     assertThat(placed(fleet.plan()))
         .containsExactlyInAnyOrder("prod/a", "prod/b", "prod/boss", "prod/worker");
   }

@@ -356,4 +356,23 @@ class VmStatusTransitionTest {
     assertThat(result.status().phaseSince()).isEqualTo(NOW_MILLIS);
     assertThat(result.status().instanceName()).isNull();
   }
+
+  /**
+   * A stopped VM started again (L1) that must wait forgets its last instance: it is not displaced,
+   * and its placement is a first start, not a failover (the old code kept the name, so the
+   * placement after the wait was recorded and counted as a failover).
+   */
+  @Test
+  void aStoppedVmThatWaitsToStartAgainForgetsItsLastInstance() {
+    RecordedVmStatus stopped = apply(RUNNING, new Action.StopVm(VM)).status();
+    assertThat(stopped.phase()).isEqualTo(VmPhase.Stopped);
+
+    RecordedVmStatus waiting =
+        apply(stopped, new Action.KeepPending(VM, PendingReason.NoCapacity, "no room")).status();
+    assertThat(waiting.phase()).isEqualTo(VmPhase.Pending);
+    assertThat(waiting.instanceName()).isNull();
+    assertThat(pending().instanceName())
+        .as("a VM displaced from its host keeps it")
+        .isEqualTo("web-1");
+  }
 }

@@ -46,7 +46,7 @@ class LibvirtDemoE2ETest {
     assertThat(output)
         .contains("3 libvirt hosts with real QEMU guests")
         .contains("invariants I1-I6: held throughout")
-        .contains("scenarios: 11 of 11 passed (1 not played on these hosts)")
+        .contains("scenarios: 12 of 12 passed (1 not played on these hosts)")
         .contains("hack/libvirt-hosts.sh crash")
         .contains("hack/libvirt-hosts.sh isolate")
         .contains("hack/libvirt-hosts.sh storage")

@@ -14,26 +14,34 @@ import java.util.TreeMap;
  * being started, and a VM never waits for one that is not.
  */
 public final class StartDependencies {
+  /** Why a list is refused: the {@code StartOrder} condition's reason and message. */
+  public record Refusal(String reason, String message) {
+    public static final String CYCLE = "DependencyCycle";
+    public static final String LOWER_PRIORITY = "DependsOnLowerPriority";
+  }
+
   private StartDependencies() {}
 
   /** {@code namespace/name} of each VM whose list is refused, with why. */
-  public static Map<String, String> problems(Map<String, ResolvedVm> vms) {
-    Map<String, String> problems = new TreeMap<>();
+  public static Map<String, Refusal> problems(Map<String, ResolvedVm> vms) {
+    Map<String, Refusal> problems = new TreeMap<>();
     for (ResolvedVm vm : vms.values()) {
       for (String key : dependencies(vm)) {
         ResolvedVm dependency = vms.get(key);
         if (dependency != null && dependency.priority().ordinal() > vm.priority().ordinal()) {
           problems.put(
               vm.key(),
-              "startAfter names "
-                  + key
-                  + " ("
-                  + dependency.priority()
-                  + " priority), but "
-                  + vm.key()
-                  + " is "
-                  + vm.priority()
-                  + ": a VM can start only after VMs of its own priority or higher");
+              new Refusal(
+                  Refusal.LOWER_PRIORITY,
+                  "startAfter names "
+                      + key
+                      + " ("
+                      + dependency.priority()
+                      + " priority), but "
+                      + vm.key()
+                      + " is "
+                      + vm.priority()
+                      + ": a VM can start only after VMs of its own priority or higher"));
           break;
         }
       }
@@ -61,20 +69,21 @@ public final class StartDependencies {
       this.vms = vms;
     }
 
-    void findAll(Map<String, String> problems) {
+    void findAll(Map<String, Refusal> problems) {
       for (String key : new TreeMap<>(vms).keySet()) {
         visit(key, problems);
       }
     }
 
-    private void visit(String key, Map<String, String> problems) {
+    private void visit(String key, Map<String, Refusal> problems) {
       Integer seen = state.get(key);
       if (seen != null) {
         if (seen == 1) {
           List<String> cycle = new ArrayList<>(path.subList(path.indexOf(key), path.size()));
           cycle.add(key);
-          String message = "startAfter forms a cycle: " + String.join(" → ", cycle);
-          cycle.forEach(member -> problems.putIfAbsent(member, message));
+          Refusal refusal =
+              new Refusal(Refusal.CYCLE, "startAfter forms a cycle: " + String.join(" → ", cycle));
+          cycle.forEach(member -> problems.putIfAbsent(member, refusal));
         }
         return;
       }

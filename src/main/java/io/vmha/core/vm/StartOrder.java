@@ -31,7 +31,7 @@ final class StartOrder {
 
   private final PlanContext context;
   private final Map<String, ResolvedVm> vms;
-  private final Map<String, String> refused;
+  private final Map<String, StartDependencies.Refusal> refused;
   private final List<ResolvedVm> tierHolders = new ArrayList<>();
   private final Set<String> placedNow = new HashSet<>();
 
@@ -59,20 +59,10 @@ final class StartOrder {
         ResolvedVm dependency = vms.get(key);
         Wait wait = dependency == null ? Wait.NONE : waitFor(dependency);
         if (wait.until != null) {
-          return new Verdict(
-              PendingReason.WaitingForDependency,
-              "starts after "
-                  + key
-                  + ", which is "
-                  + wait.state
-                  + "; waits until "
-                  + wait.until
-                  + " at most",
-              null);
+          return wait.hold(
+              PendingReason.WaitingForDependency, "starts after " + key + ", which is ");
         }
-        if (wait.timedOut) {
-          timedOut.add(key + " (" + wait.state + ")");
-        }
+        wait.noteTimeout(key, timedOut);
       }
     }
     if (cause != PlaceCause.Initial) {
@@ -82,22 +72,15 @@ final class StartOrder {
         }
         Wait wait = waitFor(holder);
         if (wait.until != null) {
-          return new Verdict(
+          return wait.hold(
               PendingReason.WaitingForPriorityTier,
               "the "
                   + holder.priority()
                   + " priority tier restarts first: "
                   + holder.key()
-                  + " is "
-                  + wait.state
-                  + "; waits until "
-                  + wait.until
-                  + " at most",
-              null);
+                  + " is ");
         }
-        if (wait.timedOut) {
-          timedOut.add(holder.key() + " (" + wait.state + ")");
-        }
+        wait.noteTimeout(holder.key(), timedOut);
       }
     }
     if (timedOut.isEmpty()) {
@@ -113,6 +96,16 @@ final class StartOrder {
 
   private record Wait(String state, Instant until, boolean timedOut) {
     static final Wait NONE = new Wait(null, null, false);
+
+    Verdict hold(PendingReason reason, String awaited) {
+      return new Verdict(reason, awaited + state + "; waits until " + until + " at most", null);
+    }
+
+    void noteTimeout(String key, List<String> timedOut) {
+      if (this.timedOut) {
+        timedOut.add(key + " (" + state + ")");
+      }
+    }
   }
 
   /** Whether VMs waiting for {@code other} must wait now, and until when at most. */

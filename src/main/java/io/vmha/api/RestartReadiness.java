@@ -1,0 +1,60 @@
+package io.vmha.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/**
+ * When a VM counts as started, for the lower priority tiers restarting after it and for the VMs
+ * that name it in {@code startAfter} (docs/rules.md O1).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RestartReadiness {
+  static final String DESCRIPTION =
+      "Hold back restarts until this VM is ready: while this highly available VM is being started and not yet"
+          + " ready, VMs of lower priority tiers that are being restarted (failover, restart, mass restart after"
+          + " an outage) wait, and so do VMs that name it in startAfter. Unset: it holds no tier back (VMs"
+          + " naming it in startAfter wait for it to be Running). On a VM it replaces the template's as a whole.";
+
+  @JsonPropertyDescription(
+      "Running (default): its instance runs. GuestReady: its guest agent also answers the host's ping.")
+  private ReadyWhen readyWhen;
+
+  @Min(0)
+  @Max(3600)
+  @JsonPropertyDescription(
+      "Seconds it must have been ready before those waiting go on (e.g. time for a database to open). Default 0.")
+  private Integer postReadyDelaySeconds;
+
+  @Min(1)
+  @Max(86400)
+  @JsonPropertyDescription(
+      "Seconds those waiting wait at most, from when this VM's current phase began; then they start anyway,"
+          + " with a Warning event StartOrderTimedOut. Default 120.")
+  private Integer timeoutSeconds;
+
+  public ReadyWhen getReadyWhen() {
+    return readyWhen;
+  }
+
+  public void setReadyWhen(ReadyWhen readyWhen) {
+    this.readyWhen = readyWhen;
+  }
+
+  public Integer getPostReadyDelaySeconds() {
+    return postReadyDelaySeconds;
+  }
+
+  public void setPostReadyDelaySeconds(Integer postReadyDelaySeconds) {
+    this.postReadyDelaySeconds = postReadyDelaySeconds;
+  }
+
+  public Integer getTimeoutSeconds() {
+    return timeoutSeconds;
+  }
+
+  public void setTimeoutSeconds(Integer timeoutSeconds) {
+    this.timeoutSeconds = timeoutSeconds;
+  }
+}
