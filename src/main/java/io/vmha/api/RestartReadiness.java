@@ -17,6 +17,16 @@ public class RestartReadiness {
           + " an outage) wait, and so do VMs that name it in startAfter. Unset: it holds no tier back (VMs"
           + " naming it in startAfter wait for it to be Running). On a VM it replaces the template's as a whole.";
 
+  /** CEL on a VM or template spec: GuestReady needs a guest agent the spec does not deny. */
+  static final String GUEST_READY_NEEDS_AGENT =
+      "!has(self.highAvailability) || !has(self.highAvailability.readiness)"
+          + " || !has(self.highAvailability.readiness.readyWhen)"
+          + " || self.highAvailability.readiness.readyWhen != 'GuestReady'"
+          + " || !has(self.guestAgent) || self.guestAgent";
+
+  static final String GUEST_READY_NEEDS_AGENT_MESSAGE =
+      "readiness readyWhen GuestReady waits for the guest agent, and guestAgent: false says the guest runs none";
+
   @JsonPropertyDescription(
       "Running (default): its instance runs. GuestReady: its guest agent also answers the host's ping.")
   private ReadyWhen readyWhen;

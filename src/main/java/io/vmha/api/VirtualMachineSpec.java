@@ -25,13 +25,8 @@ import java.util.Map;
     message =
         "storageErrorPolicy Kill stops the VM to restart it elsewhere, which needs highAvailability.enabled")
 @ValidationRule(
-    value =
-        "!has(self.highAvailability) || !has(self.highAvailability.readiness)"
-            + " || !has(self.highAvailability.readiness.readyWhen)"
-            + " || self.highAvailability.readiness.readyWhen != 'GuestReady'"
-            + " || !has(self.guestAgent) || self.guestAgent",
-    message =
-        "readiness readyWhen GuestReady waits for the guest agent, and guestAgent: false says the guest runs none")
+    value = RestartReadiness.GUEST_READY_NEEDS_AGENT,
+    message = RestartReadiness.GUEST_READY_NEEDS_AGENT_MESSAGE)
 public class VirtualMachineSpec {
   @JsonPropertyDescription(
       "Make the VM from this VmTemplate; its instances are named <template>-<n>. Exclusive with image.")

@@ -10,13 +10,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** A VM template: image, size and HA defaults for the VMs made from it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value =
-        "!has(self.highAvailability) || !has(self.highAvailability.readiness)"
-            + " || !has(self.highAvailability.readiness.readyWhen)"
-            + " || self.highAvailability.readiness.readyWhen != 'GuestReady'"
-            + " || !has(self.guestAgent) || self.guestAgent",
-    message =
-        "readiness readyWhen GuestReady waits for the guest agent, and guestAgent: false says the guest runs none")
+    value = RestartReadiness.GUEST_READY_NEEDS_AGENT,
+    message = RestartReadiness.GUEST_READY_NEEDS_AGENT_MESSAGE)
 public class VmTemplateSpec {
   @Required
   @JsonPropertyDescription("The template's disk image.")
