@@ -9,6 +9,7 @@ import io.vmha.core.health.HostState;
 import io.vmha.core.model.FleetSnapshot;
 import io.vmha.core.model.HostView;
 import io.vmha.core.model.Resources;
+import io.vmha.core.model.VmAffinity;
 import io.vmha.core.model.VmView;
 import io.vmha.core.placement.CapacityLedger;
 import io.vmha.core.placement.FailoverReserve;
@@ -76,12 +77,13 @@ public final class Engine {
     CapacityLedger ledger =
         new CapacityLedger(views.stream().map(HostView::capacity).toArray(Resources[]::new));
     VmOccupancy occupancy = new VmOccupancy(hosts);
+    AffinityInUse inUse = AffinityInUse.of(snapshot);
     Placer placer =
         new Placer(
             hosts,
             ledger,
-            Filters.standard(occupancy),
-            Scorers.forPolicy(settings.placementPolicy(), occupancy));
+            Filters.standard(inUse.required() ? occupancy : null),
+            Scorers.forPolicy(settings.placementPolicy(), inUse.preferred() ? occupancy : null));
     InstanceNames names = new InstanceNames();
     DrainObstacles drains = new DrainObstacles();
     PlanContext context =
@@ -116,6 +118,25 @@ public final class Engine {
               host.name().equals(spmHolder)));
     }
     return new Plan(health, log.all(), freeze.frozen(), spmHolder, deadlines.earliest());
+  }
+
+  /** Which kinds of affinity terms any VM or template of the snapshot has (A1). */
+  private record AffinityInUse(boolean required, boolean preferred) {
+    static AffinityInUse of(FleetSnapshot snapshot) {
+      boolean required = false;
+      boolean preferred = false;
+      List<VmAffinity> all = new ArrayList<>();
+      snapshot.vms().forEach(vm -> all.add(vm.affinity()));
+      snapshot.templates().forEach(template -> all.add(template.affinity()));
+      for (VmAffinity affinity : all) {
+        if (affinity != null) {
+          required |=
+              !affinity.requiredAffinity().isEmpty() || !affinity.requiredAntiAffinity().isEmpty();
+          preferred |= affinity.hasPreferences();
+        }
+      }
+      return new AffinityInUse(required, preferred);
+    }
   }
 
   private static Map<String, Integer> countVmsOnHosts(List<VmView> vms) {

@@ -10,15 +10,23 @@ import java.util.Map;
 public final class Filters {
   private Filters() {}
 
-  public static List<HostFilter> standard(VmOccupancy occupancy) {
-    return List.of(
-        new HostIsUp(),
-        new HostIsSchedulable(),
-        new MatchesHostSelector(),
-        new ReachesRepository(),
-        new NotExcluded(),
-        new RespectsVmAffinity(occupancy),
-        new FitsResources());
+  /**
+   * @param affinity the plan's VMs by host, when some VM has affinity rules; null when none has:
+   *     the filter is then left out, as a third implementation at the per-host call site costs a
+   *     full re-plan of 20,000 VMs several times over (bench/: 0.28 s without it, 1.2 s with it)
+   */
+  public static List<HostFilter> standard(VmOccupancy affinity) {
+    List<HostFilter> filters = new java.util.ArrayList<>();
+    filters.add(new HostIsUp());
+    filters.add(new HostIsSchedulable());
+    filters.add(new MatchesHostSelector());
+    filters.add(new ReachesRepository());
+    filters.add(new NotExcluded());
+    if (affinity != null) {
+      filters.add(new RespectsVmAffinity(affinity));
+    }
+    filters.add(new FitsResources());
+    return List.copyOf(filters);
   }
 
   static boolean matches(Map<String, String> selector, Map<String, String> labels) {

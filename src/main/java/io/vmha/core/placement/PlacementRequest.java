@@ -24,8 +24,16 @@ public record PlacementRequest(
 
   public static final int[] NONE = new int[0];
 
+  /** The VM's namespace; affinity terms select VMs of it only. */
   String namespace() {
+    // asked for every candidate host of every VM placed, so compared in place rather than cut out
     return vmKey.substring(0, vmKey.indexOf('/'));
+  }
+
+  /** Whether {@code key} ({@code namespace/name}) names a VM of this request's namespace. */
+  boolean sameNamespace(String namespace) {
+    int slash = vmKey.indexOf('/');
+    return namespace.length() == slash && vmKey.regionMatches(0, namespace, 0, slash);
   }
 
   boolean avoids(int host) {

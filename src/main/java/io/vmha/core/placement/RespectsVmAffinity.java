@@ -3,6 +3,10 @@ package io.vmha.core.placement;
 import io.vmha.core.PendingReason;
 import io.vmha.core.health.HostState;
 import io.vmha.core.model.LabelSelector;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Required VM affinity and anti-affinity (issue 17, docs/rules.md A1). Anti-affinity holds both
@@ -12,6 +16,7 @@ import io.vmha.core.model.LabelSelector;
  */
 public final class RespectsVmAffinity implements HostFilter {
   private final VmOccupancy occupancy;
+  private Asked asked;
 
   public RespectsVmAffinity(VmOccupancy occupancy) {
     this.occupancy = occupancy;
@@ -22,31 +27,67 @@ public final class RespectsVmAffinity implements HostFilter {
   }
 
   public String reject(HostState host, PlacementRequest request, CapacityLedger ledger) {
-    if (request.affinity().isEmpty() && !occupancy.anyRules()) {
-      return null;
+    Asked about = asked(request);
+    // a VM here whose terms select this one
+    VmOccupancy.Occupant repelling =
+        occupancy.repelling(
+            host.index(), request.vmKey(), about.namespace, about.labelPairs, request.labels());
+    if (repelling != null) {
+      return "would break anti-affinity with " + repelling.key();
     }
-    String namespace = request.namespace();
-    for (VmOccupancy.Occupant occupant : occupancy.on(host.index())) {
-      if (occupant.key().equals(request.vmKey()) || !occupant.namespace().equals(namespace)) {
-        continue;
-      }
-      if (request.affinity().repels(occupant.labels())
-          || occupant.affinity().repels(request.labels())) {
-        return "would break anti-affinity with " + occupant.key();
+    // a VM here that this one's terms select
+    for (LabelSelector term : request.affinity().requiredAntiAffinity()) {
+      VmOccupancy.Occupant selected =
+          occupancy.firstOn(host.index(), about.namespace, term, request.vmKey());
+      if (selected != null) {
+        return "would break anti-affinity with " + selected.key();
       }
     }
     for (LabelSelector term : request.affinity().requiredAffinity()) {
-      if (occupancy.hostHolds(host.index(), namespace, term, request.vmKey())) {
+      if (occupancy.hostHolds(host.index(), about.namespace, term, request.vmKey())) {
         continue;
       }
-      boolean firstOfItsGroup =
-          term.matches(request.labels())
-              && !occupancy.runsOnAnUpHost(namespace, term, request.vmKey());
+      boolean firstOfItsGroup = term.matches(request.labels()) && !about.groupRuns(term);
       if (!firstOfItsGroup) {
-        return "would break affinity with " + term;
+        return about.brokenAffinity(term);
       }
     }
     return null;
+  }
+
+  private Asked asked(PlacementRequest request) {
+    if (asked == null || asked.request != request) {
+      asked = new Asked(request);
+    }
+    return asked;
+  }
+
+  /**
+   * What does not change while one request is asked about every candidate host: its namespace and
+   * label pairs, whether each affinity term's group runs somewhere (costly: every host's VMs), and
+   * the rejection texts.
+   */
+  private final class Asked {
+    final PlacementRequest request;
+    final String namespace;
+    final List<String> labelPairs = new ArrayList<>();
+    final Map<LabelSelector, Boolean> groupRuns = new HashMap<>();
+    final Map<LabelSelector, String> texts = new HashMap<>();
+
+    Asked(PlacementRequest request) {
+      this.request = request;
+      this.namespace = request.namespace();
+      request.labels().forEach((key, value) -> labelPairs.add(key + "=" + value));
+    }
+
+    boolean groupRuns(LabelSelector term) {
+      return groupRuns.computeIfAbsent(
+          term, t -> occupancy.runsOnAnUpHost(namespace, t, request.vmKey()));
+    }
+
+    String brokenAffinity(LabelSelector term) {
+      return texts.computeIfAbsent(term, t -> "would break affinity with " + t);
+    }
   }
 
   public PendingReason reasonWhenLast() {

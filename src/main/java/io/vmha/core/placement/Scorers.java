@@ -10,16 +10,22 @@ public final class Scorers {
   /** A scorer with the weight its score is multiplied by. */
   public record Weighted(HostScorer scorer, double weight) {}
 
-  public static List<Weighted> forPolicy(PlacementPolicy policy, VmOccupancy occupancy) {
+  /**
+   * @param preferences the plan's VMs by host, when some VM has preferred affinity terms; null when
+   *     none has (the scorer is left out, as {@link Filters#standard} leaves its filter out)
+   */
+  public static List<Weighted> forPolicy(PlacementPolicy policy, VmOccupancy preferences) {
     HostScorer balance =
         policy == PlacementPolicy.BinPacking ? new BinPacking() : new LeastAllocated();
     // avoiding a host where the VM just failed outweighs any balance preference, but never
     // forbids the host: with one host left, a retry there beats staying down. An admin's stated
     // preference between VMs outweighs balance too (as InterPodAffinity does in kube-scheduler)
-    return List.of(
-        new Weighted(new AvoidRecentFailures(), 10),
-        new Weighted(new PreferredVmAffinity(occupancy), 2),
-        new Weighted(balance, 1));
+    return preferences == null
+        ? List.of(new Weighted(new AvoidRecentFailures(), 10), new Weighted(balance, 1))
+        : List.of(
+            new Weighted(new AvoidRecentFailures(), 10),
+            new Weighted(new PreferredVmAffinity(preferences), 2),
+            new Weighted(balance, 1));
   }
 
   /** Mean free fraction of cpu and memory after placing: spreads load (the default). */

@@ -4,62 +4,142 @@ import io.vmha.core.health.HostState;
 import io.vmha.core.model.LabelSelector;
 import io.vmha.core.model.VmAffinity;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Which VMs each host holds during one plan, for the affinity rules. Kept with the {@link
  * CapacityLedger}: a VM is here wherever the ledger counts it (its host, and its migration target
- * while it migrates), so two decisions of one plan see each other.
+ * while it migrates), so two decisions of one plan see each other. Each host's VMs are indexed by
+ * label, and those with required anti-affinity terms are kept apart: a fleet of 20,000 VMs asks
+ * these questions for every VM and every candidate host (bench/: a full re-plan with affinity).
  */
 public final class VmOccupancy {
 
   /** A VM as the affinity rules see it. */
-  public record Occupant(String key, Map<String, String> labels, VmAffinity affinity) {
-    public String namespace() {
-      return key.substring(0, key.indexOf('/'));
+  public record Occupant(
+      String key, String namespace, Map<String, String> labels, VmAffinity affinity) {
+    public Occupant(String key, Map<String, String> labels, VmAffinity affinity) {
+      this(key, key.substring(0, key.indexOf('/')), labels, affinity);
+    }
+
+    boolean repels(Map<String, String> labels) {
+      return affinity.repels(labels);
     }
   }
 
+  private static final class HostVms {
+    final List<Occupant> all = new ArrayList<>(4);
+    final Map<String, List<Occupant>> byLabel = new HashMap<>();
+    // VMs with required anti-affinity, by the first label pair each term asks for: a VM can only
+    // be kept off by a term whose pair it carries; terms with no pair are kept apart
+    final Map<String, List<Occupant>> repellersByLabel = new HashMap<>();
+    final List<Occupant> repellersByExpression = new ArrayList<>(0);
+  }
+
   private final List<HostState> hosts;
-  private final List<List<Occupant>> byHost;
-  private int withAffinity;
+  private final HostVms[] byHost;
 
   public VmOccupancy(List<HostState> hosts) {
     this.hosts = hosts;
-    byHost = new ArrayList<>(hosts.size());
-    for (int i = 0; i < hosts.size(); i++) {
-      byHost.add(new ArrayList<>(2));
+    byHost = new HostVms[hosts.size()];
+    for (int i = 0; i < byHost.length; i++) {
+      byHost[i] = new HostVms();
     }
   }
 
   public void add(int host, Occupant occupant) {
-    byHost.get(host).add(occupant);
-    if (!occupant.affinity().isEmpty()) {
-      withAffinity++;
+    HostVms vms = byHost[host];
+    vms.all.add(occupant);
+    for (LabelSelector term : occupant.affinity().requiredAntiAffinity()) {
+      String pair = firstPair(term);
+      List<Occupant> list =
+          pair == null
+              ? vms.repellersByExpression
+              : vms.repellersByLabel.computeIfAbsent(pair, k -> new ArrayList<>(1));
+      if (!list.contains(occupant)) {
+        list.add(occupant);
+      }
     }
+    occupant
+        .labels()
+        .forEach(
+            (key, value) ->
+                vms.byLabel
+                    .computeIfAbsent(key + "=" + value, k -> new ArrayList<>(2))
+                    .add(occupant));
+  }
+
+  private static String firstPair(LabelSelector term) {
+    if (term.matchLabels().isEmpty()) {
+      return null;
+    }
+    var first = term.matchLabels().entrySet().iterator().next();
+    return first.getKey() + "=" + first.getValue();
   }
 
   public void remove(int host, String key) {
-    var occupants = byHost.get(host);
-    for (int i = 0; i < occupants.size(); i++) {
-      if (occupants.get(i).key().equals(key)) {
-        if (!occupants.get(i).affinity().isEmpty()) {
-          withAffinity--;
-        }
-        occupants.remove(i);
-        return;
+    HostVms vms = byHost[host];
+    Occupant gone = null;
+    for (Occupant occupant : vms.all) {
+      if (occupant.key().equals(key)) {
+        gone = occupant;
+        break;
+      }
+    }
+    if (gone == null) {
+      return;
+    }
+    vms.all.remove(gone);
+    vms.repellersByExpression.remove(gone);
+    for (LabelSelector term : gone.affinity().requiredAntiAffinity()) {
+      String pair = firstPair(term);
+      if (pair != null && vms.repellersByLabel.containsKey(pair)) {
+        vms.repellersByLabel.get(pair).remove(gone);
+      }
+    }
+    for (var label : gone.labels().entrySet()) {
+      List<Occupant> same = vms.byLabel.get(label.getKey() + "=" + label.getValue());
+      if (same != null) {
+        same.remove(gone);
       }
     }
   }
 
-  public List<Occupant> on(int host) {
-    return byHost.get(host);
+  /**
+   * A VM on the host, other than {@code self}, whose required anti-affinity selects a VM of the
+   * namespace with these labels ({@code labelPairs}: the same, as {@code key=value}); null if none.
+   */
+  Occupant repelling(
+      int host,
+      String self,
+      String namespace,
+      List<String> labelPairs,
+      Map<String, String> labels) {
+    HostVms vms = byHost[host];
+    for (String pair : labelPairs) {
+      Occupant found = repelling(vms.repellersByLabel.get(pair), self, namespace, labels);
+      if (found != null) {
+        return found;
+      }
+    }
+    return repelling(vms.repellersByExpression, self, namespace, labels);
   }
 
-  /** Whether any VM of the plan has affinity rules; without any, every host passes at once. */
-  boolean anyRules() {
-    return withAffinity > 0;
+  private static Occupant repelling(
+      List<Occupant> candidates, String self, String namespace, Map<String, String> labels) {
+    if (candidates == null) {
+      return null;
+    }
+    for (Occupant occupant : candidates) {
+      if (!occupant.key().equals(self)
+          && occupant.namespace().equals(namespace)
+          && occupant.repels(labels)) {
+        return occupant;
+      }
+    }
+    return null;
   }
 
   /**
@@ -69,7 +149,7 @@ public final class VmOccupancy {
    */
   boolean runsOnAnUpHost(String namespace, LabelSelector selector, String self) {
     for (HostState host : hosts) {
-      if (host.isUp() && hostHolds(host.index(), namespace, selector, self)) {
+      if (host.isUp() && firstOn(host.index(), namespace, selector, self) != null) {
         return true;
       }
     }
@@ -77,13 +157,26 @@ public final class VmOccupancy {
   }
 
   boolean hostHolds(int host, String namespace, LabelSelector selector, String self) {
-    for (Occupant occupant : byHost.get(host)) {
+    return firstOn(host, namespace, selector, self) != null;
+  }
+
+  /**
+   * The first VM on the host, other than {@code self}, that the selector picks in the namespace.
+   */
+  Occupant firstOn(int host, String namespace, LabelSelector selector, String self) {
+    HostVms vms = byHost[host];
+    List<Occupant> candidates = vms.all;
+    if (!selector.matchLabels().isEmpty()) {
+      var label = selector.matchLabels().entrySet().iterator().next();
+      candidates = vms.byLabel.getOrDefault(label.getKey() + "=" + label.getValue(), List.of());
+    }
+    for (Occupant occupant : candidates) {
       if (!occupant.key().equals(self)
           && occupant.namespace().equals(namespace)
           && selector.matches(occupant.labels())) {
-        return true;
+        return occupant;
       }
     }
-    return false;
+    return null;
   }
 }

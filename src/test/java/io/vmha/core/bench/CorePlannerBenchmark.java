@@ -8,12 +8,14 @@ import io.vmha.core.model.FleetSnapshot;
 import io.vmha.core.model.HostView;
 import io.vmha.core.model.InstanceReport;
 import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.LabelSelector;
 import io.vmha.core.model.Priority;
 import io.vmha.core.model.RepositoryView;
 import io.vmha.core.model.Resources;
 import io.vmha.core.model.SpmLeaseView;
 import io.vmha.core.model.SpmPriority;
 import io.vmha.core.model.TemplateView;
+import io.vmha.core.model.VmAffinity;
 import io.vmha.core.model.VmPhase;
 import io.vmha.core.model.VmStatusView;
 import io.vmha.core.model.VmView;
@@ -54,11 +56,13 @@ public class CorePlannerBenchmark {
   private final Engine engine = new Engine();
   private FleetSnapshot oneHostFailed;
   private FleetSnapshot allPending;
+  private FleetSnapshot allPendingWithAffinity;
 
   @Setup
   public void setUp() {
     oneHostFailed = fleet(true);
     allPending = fleet(false);
+    allPendingWithAffinity = fleet(false, true);
   }
 
   @Benchmark
@@ -71,7 +75,47 @@ public class CorePlannerBenchmark {
     return engine.plan(allPending);
   }
 
+  /**
+   * The full re-plan where a fifth of the VMs have required affinity rules (A1): 500 database
+   * groups of 4 kept on distinct hosts, and 2,000 application VMs that must run with their group.
+   */
+  @Benchmark
+  public Plan fullReplanOf20000PendingVmsWithAffinity() {
+    return engine.plan(allPendingWithAffinity);
+  }
+
   static FleetSnapshot fleet(boolean placed) {
+    return fleet(placed, false);
+  }
+
+  /** Database group of VM {@code i} (every tenth VM from the fifth): 4 VMs per group. */
+  static String group(int i) {
+    return "db-" + i / 40;
+  }
+
+  static Map<String, String> labels(int i, boolean withAffinity) {
+    return withAffinity && i % 10 == 5 ? Map.of("group", group(i)) : Map.of();
+  }
+
+  static VmAffinity affinity(int i, boolean withAffinity) {
+    if (!withAffinity) {
+      return null;
+    }
+    if (i % 10 == 5) {
+      return new VmAffinity(
+          List.of(), List.of(), List.of(LabelSelector.of(labels(i, true))), List.of());
+    }
+    if (i % 10 == 7) {
+      return new VmAffinity(
+          List.of(LabelSelector.of(Map.of("group", group(i - 2)))),
+          List.of(),
+          List.of(),
+          List.of());
+    }
+    return null;
+  }
+
+  static FleetSnapshot fleet(boolean placed, boolean withAffinity) {
     List<RepositoryView> repositories = List.of(RepositoryView.shared("nfs"));
     TemplateView template =
         new TemplateView(
@@ -132,8 +176,8 @@ public class CorePlannerBenchmark {
                   priority,
                   null,
                   Map.of(),
-                  Map.of(),
-                  null,
+                  labels(i, withAffinity),
+                  affinity(i, withAffinity),
                   null,
                   null,
                   false,
