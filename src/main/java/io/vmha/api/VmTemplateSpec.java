@@ -5,10 +5,27 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** A VM template: image, size and HA defaults for the VMs made from it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = VmMonitoring.NEEDS_GUEST_AGENT,
+    message = VmMonitoring.NEEDS_GUEST_AGENT_MESSAGE)
 public class VmTemplateSpec {
+  @JsonPropertyDescription(
+      VmMonitoring.DESCRIPTION
+          + " Applies to the VMs made from the template that set no monitoring of their own.")
+  private VmMonitoring monitoring;
+
+  public VmMonitoring getMonitoring() {
+    return monitoring;
+  }
+
+  public void setMonitoring(VmMonitoring monitoring) {
+    this.monitoring = monitoring;
+  }
+
   @Required
   @JsonPropertyDescription("The template's disk image.")
   private ImageRef image;
