@@ -211,17 +211,80 @@ final class Steps {
             + " --type merge -p '{\"spec\":{\"storageErrorPolicy\":"
             + (policy == null ? "null" : "\"" + policy + "\"")
             + "}}'");
+    editVm(
+        vm,
+        v -> {
+          v.getSpec().setStorageErrorPolicy(policy);
+          return v;
+        });
+  }
+
+  /** Sets a VM's monitoring (null: unset), as {@code kubectl patch} would (M1). */
+  void monitoring(String vm, io.vmha.api.VmMonitoring monitoring) {
+    timeline.note(
+        "kubectl -n "
+            + DemoFleet.NAMESPACE
+            + " patch havm "
+            + vm
+            + " --type merge -p '{\"spec\":{\"monitoring\":"
+            + (monitoring == null
+                ? "null"
+                : io.fabric8.kubernetes.client.utils.Serialization.asJson(monitoring))
+            + "}}'");
+    editVm(
+        vm,
+        v -> {
+          v.getSpec().setMonitoring(monitoring);
+          return v;
+        });
+  }
+
+  /** Sets an annotation on a VirtualMachine, as {@code kubectl annotate} would; null removes it. */
+  void annotateVm(String vm, String key, String value) {
+    timeline.note(
+        "kubectl -n "
+            + DemoFleet.NAMESPACE
+            + " annotate havm "
+            + vm
+            + " "
+            + key
+            + (value == null ? "-" : "=" + value));
+    editVm(
+        vm,
+        v -> {
+          if (v.getMetadata().getAnnotations() == null) {
+            v.getMetadata().setAnnotations(new HashMap<>());
+          }
+          if (value == null) {
+            v.getMetadata().getAnnotations().remove(key);
+          } else {
+            v.getMetadata().getAnnotations().put(key, value);
+          }
+          return v;
+        });
+  }
+
+  private void editVm(String vm, UnaryOperator<io.vmha.api.VirtualMachine> change) {
     Conflicts.retry(
         () ->
             client
                 .resources(io.vmha.api.VirtualMachine.class)
                 .inNamespace(DemoFleet.NAMESPACE)
                 .withName(vm)
-                .edit(
-                    v -> {
-                      v.getSpec().setStorageErrorPolicy(policy);
-                      return v;
-                    }));
+                .edit(change));
+  }
+
+  /**
+   * The Events with {@code reason} about VM {@code vm}, as {@code kubectl get events} lists them.
+   */
+  long vmEvents(String vm, String reason) {
+    return client.events().v1().events().inNamespace(DemoFleet.NAMESPACE).list().getItems().stream()
+        .filter(
+            e ->
+                reason.equals(e.getReason())
+                    && e.getRegarding() != null
+                    && vm.equals(e.getRegarding().getName()))
+        .count();
   }
 
   /** Puts a host into maintenance, or takes it out, as {@code kubectl patch} would. */

@@ -58,6 +58,7 @@ final class VmStatusWriter {
       Map<String, VmTemplate> templates,
       Map<String, HostView> hosts,
       Boolean guestAgent,
+      io.vmha.api.InstanceReport heard,
       Instant now) {
     VirtualMachine vm = client.getKubernetesSerialization().clone(current);
     VirtualMachineStatus status =
@@ -77,6 +78,7 @@ final class VmStatusWriter {
         notices.add(notice);
       }
       if (action instanceof Action.PlaceVm place) {
+        status.setRecentGuestResets(null); // a new instance: M1 counts its resets afresh
         status.setAppliedResources(
             VmResources.desired(
                 vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm))));
@@ -93,12 +95,13 @@ final class VmStatusWriter {
       }
     }
     status.setObservedGeneration(vm.getMetadata().getGeneration());
-    status.setConditions(
-        VmResources.conditions(
-            vm,
-            templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)),
-            guestAgent,
-            now));
+    List<Instant> resets = GuestResets.record(status, heard);
+    VmTemplate template = templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm));
+    List<io.vmha.api.Condition> before = status.getConditions();
+    List<io.vmha.api.Condition> conditions =
+        new ArrayList<>(VmResources.conditions(vm, template, guestAgent, now));
+    boolean gaveUp = GuestResets.condition(vm, template, heard, before, conditions, now);
+    status.setConditions(conditions);
     int writes = 0;
     if (!JSON.valueToTree(status)
         .equals(
@@ -111,6 +114,31 @@ final class VmStatusWriter {
     }
     for (VmStatusUpdate.Notice notice : notices) {
       events.record(vm, notice.type(), notice.reason(), "Place", notice.note(), now);
+    }
+    // M1: after the write, so a plan retried on a conflict counts and tells each reset once
+    for (Instant reset : resets) {
+      metrics.guestReset();
+      events.record(
+          vm,
+          EventRecorder.Type.Warning,
+          GuestResets.EVENT,
+          "Reset",
+          "the guest agent of instance "
+              + status.getInstanceName()
+              + " stopped answering; host "
+              + status.getHost()
+              + " reset it in place at "
+              + reset,
+          now);
+    }
+    if (gaveUp) {
+      events.record(
+          vm,
+          EventRecorder.Type.Warning,
+          GuestResets.GAVE_UP,
+          "Reset",
+          Conditions.find(conditions, GuestResets.CONDITION).getMessage(),
+          now);
     }
     return writes;
   }
@@ -150,13 +178,15 @@ final class VmStatusWriter {
 
   /**
    * Whether the VM's status is due a write even with no action: its spec's generation is not
-   * acknowledged yet, or its {@code GuestReady} condition would change ({@code guestAgent}: what
-   * its host last heard from its guest agent, if it asks).
+   * acknowledged yet, its {@code GuestReady} condition would change ({@code guestAgent}: what its
+   * host last heard from its guest agent, if it asks), or its host reported a reset (M1).
    */
-  static boolean dueWithoutAction(VirtualMachine vm, Boolean guestAgent) {
+  static boolean dueWithoutAction(
+      VirtualMachine vm, Boolean guestAgent, io.vmha.api.InstanceReport heard) {
     Long observed = vm.getStatus() == null ? null : vm.getStatus().getObservedGeneration();
     return !Objects.equals(vm.getMetadata().getGeneration(), observed)
-        || VmResources.guestReadyChanges(vm, guestAgent);
+        || VmResources.guestReadyChanges(vm, guestAgent)
+        || GuestResets.changes(vm, heard);
   }
 
   private static String templateName(VirtualMachine vm) {
