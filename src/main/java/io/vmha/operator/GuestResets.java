@@ -54,18 +54,18 @@ final class GuestResets {
 
   /** Whether the status is due a write for what {@code heard} says about monitoring. */
   static boolean changes(VirtualMachine vm, InstanceReport heard) {
-    if (heard == null) {
-      return false;
-    }
     VirtualMachineStatus status = vm.getStatus();
+    Condition condition =
+        status == null ? null : Conditions.find(status.getConditions(), CONDITION);
+    boolean gaveUp = condition != null && GAVE_UP.equals(condition.getReason());
+    if (heard == null) {
+      return gaveUp; // the guest answers again, or its resets left the window: not left alone
+    }
     List<String> recent = status == null ? null : status.getRecentGuestResets();
     List<String> reported = heard.getGuestResets();
     boolean resetsDiffer =
         !Objects.equals(
             recent == null ? List.of() : recent, reported == null ? List.of() : reported);
-    Condition condition =
-        status == null ? null : Conditions.find(status.getConditions(), CONDITION);
-    boolean gaveUp = condition != null && GAVE_UP.equals(condition.getReason());
     return resetsDiffer || gaveUp != Boolean.TRUE.equals(heard.getGuestLeftAlone());
   }
 
