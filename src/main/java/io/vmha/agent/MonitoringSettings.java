@@ -14,13 +14,25 @@ import java.util.List;
 final class MonitoringSettings {
   private MonitoringSettings() {}
 
-  /** The VM's own monitoring, else its template's, as a whole; null when not enabled. */
+  /**
+   * The VM's own monitoring, else its template's, as a whole; null when not enabled, or when the
+   * guest runs no guest agent (the VM's {@code guestAgent}, else its template's).
+   */
   static GuestMonitoring of(VirtualMachineSpec spec, VmTemplateSpec template) {
     VmMonitoring monitoring = spec == null ? null : spec.getMonitoring();
     if (monitoring == null && template != null) {
       monitoring = template.getMonitoring();
     }
     if (monitoring == null || !Boolean.TRUE.equals(monitoring.getEnabled())) {
+      return null;
+    }
+    Boolean guestAgent = spec == null ? null : spec.getGuestAgent();
+    if (guestAgent == null && template != null) {
+      guestAgent = template.getGuestAgent();
+    }
+    if (!Boolean.TRUE.equals(guestAgent)) {
+      // the CRDs refuse this on one object, not across VM and template: a guest without an agent
+      // would only ever look hung, and be reset for nothing
       return null;
     }
     GuestMonitoring defaults = GuestMonitoring.DEFAULTS;

@@ -83,8 +83,10 @@ final class GuestResets {
       List<Condition> conditions,
       Instant now) {
     VmMonitoring monitoring = monitoring(vm, template);
-    if (monitoring == null || !Boolean.TRUE.equals(monitoring.getEnabled())) {
-      return false;
+    if (monitoring == null
+        || !Boolean.TRUE.equals(monitoring.getEnabled())
+        || !guestAgent(vm, template)) {
+      return false; // the agent watches nothing then (a guest without an agent is never reset)
     }
     VirtualMachineStatus status = vm.getStatus();
     int count = status.getGuestResetCount() == null ? 0 : status.getGuestResetCount();
@@ -123,6 +125,16 @@ final class GuestResets {
       return own;
     }
     return template.getSpec().getMonitoring();
+  }
+
+  private static boolean guestAgent(VirtualMachine vm, VmTemplate template) {
+    Boolean own = vm.getSpec() == null ? null : vm.getSpec().getGuestAgent();
+    if (own != null) {
+      return own;
+    }
+    return template != null
+        && template.getSpec() != null
+        && Boolean.TRUE.equals(template.getSpec().getGuestAgent());
   }
 
   private static List<Instant> reported(InstanceReport heard) {

@@ -36,6 +36,7 @@ class GuestResetsTest {
     vm.setMetadata(new ObjectMetaBuilder().withName("monitor").withNamespace("demo").build());
     VirtualMachineSpec spec = new VirtualMachineSpec();
     spec.setTemplateRef(new TemplateRef("sles10template"));
+    spec.setGuestAgent(true);
     spec.setMonitoring(new VmMonitoring(true, "30s", "120s", 2, "1h"));
     vm.setSpec(spec);
     vm.setStatus(new VirtualMachineStatus());
@@ -81,10 +82,18 @@ class GuestResetsTest {
   }
 
   @Test
-  void M1_noConditionWithoutMonitoring() {
+  void M1_noConditionWithoutMonitoringOrAGuestAgent() {
     VirtualMachine vm = monitored();
-    vm.getSpec().setMonitoring(null);
     List<Condition> conditions = new ArrayList<>();
+    GuestResets.condition(vm, null, null, null, conditions, NOW);
+    assertThat(Conditions.find(conditions, GuestResets.CONDITION).getReason())
+        .isEqualTo("Watching");
+    vm.getSpec().setGuestAgent(false);
+    conditions.clear();
+    GuestResets.condition(vm, null, null, null, conditions, NOW);
+    assertThat(conditions).isEmpty();
+    vm.getSpec().setGuestAgent(true);
+    vm.getSpec().setMonitoring(null);
     GuestResets.condition(vm, null, null, null, conditions, NOW);
     assertThat(conditions).isEmpty();
   }
