@@ -12,7 +12,10 @@
 #                    "\r\n")
 #   disk (/dev/vda)  first sector = "VMHA-TICK <n>\n", rewritten (and fsync'ed) every tick
 #   virtio-serial    org.qemu.guest_agent.0: guest-sync, guest-sync-delimited, guest-ping,
-#                    guest-info, guest-shutdown; enough for libvirt's qemuAgentCommand
+#                    guest-info, guest-shutdown; enough for libvirt's qemuAgentCommand.
+#                    Test hook: vmha-test-hang makes the agent stop answering for good (the
+#                    guest otherwise runs on, ticking), as a hung guest's agent does; only a
+#                    reset or a restart brings it back (VM monitoring, rules.md M1)
 #
 # No udev here: devtmpfs gives the device nodes, and the agent port is found by its name in
 # sysfs because the /dev/virtio-ports/<name> symlink is a udev rule.
@@ -104,6 +107,9 @@ agent() {
         say "VMHA-GUEST-SHUTDOWN"
         sync
         poweroff -f ;;
+      *'"vmha-test-hang"'*)
+        say "VMHA-GUEST-AGENT-HUNG"
+        while :; do sleep 3600; done ;;
       *'"execute"'*)
         printf '{"error": {"class": "CommandNotFound", "desc": "not implemented by the vmha test guest"}}\n' >&3 ;;
     esac

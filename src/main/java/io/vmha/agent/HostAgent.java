@@ -76,6 +76,7 @@ public final class HostAgent implements AutoCloseable {
 
   private final AgentJournal journal;
   private final GuestAgentProbe guestAgents;
+  private final GuestMonitor monitor;
   private final ScheduledExecutorService guestAgentTimer;
 
   /** Set by the heartbeat when renewals get through again; the work loop then re-lists. */
@@ -159,7 +160,8 @@ public final class HostAgent implements AutoCloseable {
             selfFencing,
             this::wake,
             options.hostGracePeriod());
-    this.guestAgents = new GuestAgentProbe(driver);
+    this.guestAgents = new GuestAgentProbe(driver, clock);
+    this.monitor = new GuestMonitor(me, driver, clock, guestAgents);
     this.workReader = new WorkReader(me, view, api, peers);
     AgentRun run = new AgentRun(clock.instant());
 
@@ -173,6 +175,7 @@ public final class HostAgent implements AutoCloseable {
             options.settingsReport(),
             hostKey.publishedKeys(),
             guestAgents::answers,
+            monitor,
             run);
     this.heartbeat =
         new Heartbeat(
@@ -420,6 +423,9 @@ public final class HostAgent implements AutoCloseable {
       }
       step("stop instances", () -> keeper.stopListed(work));
       step("storage", () -> keeper.guardStorage(work));
+      if (mayStart) {
+        step("monitor guests", () -> monitorGuests(work));
+      }
       boolean fenced = spm.fencing(work);
       if (timer && selfFencing.lastDecision() == SelfFencing.Decision.Healthy) {
         step("renew SPM", () -> spm.renewSpm(work, fenced, now));
@@ -438,6 +444,22 @@ public final class HostAgent implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("agent of {}: tick failed", me, e);
     }
+  }
+
+  /**
+   * M1. A hypervisor whose guest agents answer at once (the simulation) is asked here; one that
+   * takes a ping's timeout per silent guest (libvirt) is asked on a thread of its own.
+   */
+  private void monitorGuests(AgentWork work) {
+    if (guestAgentTimer == null) {
+      guestAgents.probe();
+    }
+    boolean healthy =
+        !selfFencing.isFenced()
+            && selfFencing.lastDecision() == SelfFencing.Decision.Healthy
+            && driver.storageConnected()
+            && driver.networkConnected();
+    monitor.watch(work, healthy);
   }
 
   private boolean reportingUnlisted;

@@ -59,6 +59,14 @@ public interface HypervisorDriver {
   /** Resumes a paused instance. */
   void resume(InstanceRef instance) throws DriverException;
 
+  /**
+   * Resets a running instance in place, as a reset button would (libvirt {@code virDomainReset}):
+   * the guest reboots, keeps its name, host and disks. VM monitoring (M1) asks it of a hung guest.
+   */
+  default void reset(InstanceRef instance) throws DriverException {
+    throw new DriverException(name() + " cannot reset a guest in place");
+  }
+
   /** Stops an instance at once and removes its definition (destroy + undefine). */
   void stop(InstanceRef instance) throws DriverException;
 

@@ -31,6 +31,9 @@ import java.util.function.BiFunction;
  *     instances (each then boots from an overlay of its own)
  * @param storageErrorPolicy what to do with it once paused by a storage loss: the spec's, else the
  *     template's, else AutoResume
+ * @param monitoring its VM monitoring (M1), the spec's else the template's; null when not enabled
+ * @param recordedResets the resets of its current instance the operator recorded from reports (a
+ *     restarted agent counts them with its own)
  */
 record PlacedVm(
     String key,
@@ -42,7 +45,9 @@ record PlacedVm(
     ImageRef image,
     String problem,
     boolean templateImage,
-    io.vmha.core.model.StorageErrorPolicy storageErrorPolicy) {
+    io.vmha.core.model.StorageErrorPolicy storageErrorPolicy,
+    io.vmha.core.model.GuestMonitoring monitoring,
+    List<java.time.Instant> recordedResets) {
 
   static final String STARTING = "Starting";
   static final String RUNNING = "Running";
@@ -113,7 +118,9 @@ record PlacedVm(
         image,
         problem,
         templateImage,
-        storageErrorPolicy(spec, template));
+        storageErrorPolicy(spec, template),
+        MonitoringSettings.of(spec, template),
+        MonitoringSettings.times(status.getRecentGuestResets()));
   }
 
   private static io.vmha.core.model.StorageErrorPolicy storageErrorPolicy(

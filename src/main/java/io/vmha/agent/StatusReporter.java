@@ -35,6 +35,7 @@ final class StatusReporter {
 
   private final java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents;
   private final AgentRun run;
+  private final GuestMonitor monitor;
 
   StatusReporter(
       KubernetesClient client,
@@ -45,8 +46,10 @@ final class StatusReporter {
       AgentSettingsReport settingsReport,
       List<String> peerKeys,
       java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents,
+      GuestMonitor monitor,
       AgentRun run) {
     this.run = run;
+    this.monitor = monitor;
     this.peerKeys = List.copyOf(peerKeys);
     this.guestAgents = guestAgents;
     this.client = client;
@@ -90,6 +93,7 @@ final class StatusReporter {
     report.setReachableRepositories(new ArrayList<>(new TreeSet<>(driver.reachableRepositories())));
     if (instances != null) {
       lastInstances = instanceReports(instances, migrationFailures, guestAgents.get());
+      reportResets(lastInstances);
     } else if (lastInstances == null) {
       return;
     }
@@ -150,6 +154,24 @@ final class StatusReporter {
       return JSON.writeValueAsString(value);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize the report", e);
+    }
+  }
+
+  /** M1: the resets of each monitored instance within its window, and whether it is left alone. */
+  private void reportResets(List<InstanceReport> reports) {
+    Map<InstanceRef, List<Instant>> resets = monitor.resets();
+    for (InstanceReport r : reports) {
+      if (r.getVm() == null || r.getVm().isEmpty()) {
+        continue;
+      }
+      InstanceRef ref = new InstanceRef(r.getVm(), r.getName());
+      List<Instant> times = resets.get(ref);
+      if (times != null) {
+        r.setGuestResets(times.stream().map(Instant::toString).toList());
+      }
+      if (monitor.leftAlone(ref)) {
+        r.setGuestLeftAlone(true);
+      }
     }
   }
 

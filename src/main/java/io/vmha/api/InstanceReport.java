@@ -38,6 +38,32 @@ public class InstanceReport {
           + " agent, with the libvirt driver); absent where the host cannot ask.")
   private Boolean guestAgent;
 
+  @JsonPropertyDescription(
+      "When the agent reset this instance because its guest agent stopped answering (VM"
+          + " monitoring), within the VM's reset window; RFC 3339, agent clock.")
+  private java.util.List<String> guestResets;
+
+  @JsonPropertyDescription(
+      "True while the guest agent is silent but the instance was already reset monitoring.maxResets"
+          + " times within the window: the agent leaves it alone.")
+  private Boolean guestLeftAlone;
+
+  public java.util.List<String> getGuestResets() {
+    return guestResets;
+  }
+
+  public void setGuestResets(java.util.List<String> guestResets) {
+    this.guestResets = guestResets;
+  }
+
+  public Boolean getGuestLeftAlone() {
+    return guestLeftAlone;
+  }
+
+  public void setGuestLeftAlone(Boolean guestLeftAlone) {
+    this.guestLeftAlone = guestLeftAlone;
+  }
+
   public Boolean getGuestAgent() {
     return guestAgent;
   }

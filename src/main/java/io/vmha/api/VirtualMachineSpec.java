@@ -27,7 +27,23 @@ import java.util.Map;
 @ValidationRule(
     value = RestartReadiness.GUEST_READY_NEEDS_AGENT,
     message = RestartReadiness.GUEST_READY_NEEDS_AGENT_MESSAGE)
+@ValidationRule(
+    value = VmMonitoring.NEEDS_GUEST_AGENT,
+    message = VmMonitoring.NEEDS_GUEST_AGENT_MESSAGE)
 public class VirtualMachineSpec {
+  @JsonPropertyDescription(
+      VmMonitoring.DESCRIPTION
+          + " A VM's own replaces its template's as a whole; unset comes from the template, else off.")
+  private VmMonitoring monitoring;
+
+  public VmMonitoring getMonitoring() {
+    return monitoring;
+  }
+
+  public void setMonitoring(VmMonitoring monitoring) {
+    this.monitoring = monitoring;
+  }
+
   @JsonPropertyDescription(
       "Make the VM from this VmTemplate; its instances are named <template>-<n>. Exclusive with image.")
   private TemplateRef templateRef;

@@ -59,6 +59,43 @@ public class VirtualMachineStatus {
   @JsonPropertyDescription("When the VM last finished a live migration.")
   private String lastMigrationTime;
 
+  @JsonPropertyDescription(
+      "Times the VM's guest was reset in place because its guest agent stopped answering (VM"
+          + " monitoring).")
+  private Integer guestResetCount;
+
+  @JsonPropertyDescription("When the VM's guest was last reset in place by VM monitoring.")
+  private String lastGuestResetTime;
+
+  @JsonPropertyDescription(
+      "The resets of the current instance within its reset window (RFC 3339, agent clock), as its"
+          + " host reported them: a restarted agent counts them too.")
+  private List<String> recentGuestResets;
+
+  public Integer getGuestResetCount() {
+    return guestResetCount;
+  }
+
+  public void setGuestResetCount(Integer guestResetCount) {
+    this.guestResetCount = guestResetCount;
+  }
+
+  public String getLastGuestResetTime() {
+    return lastGuestResetTime;
+  }
+
+  public void setLastGuestResetTime(String lastGuestResetTime) {
+    this.lastGuestResetTime = lastGuestResetTime;
+  }
+
+  public List<String> getRecentGuestResets() {
+    return recentGuestResets;
+  }
+
+  public void setRecentGuestResets(List<String> recentGuestResets) {
+    this.recentGuestResets = recentGuestResets;
+  }
+
   @JsonPropertyDescription("When the current instance was placed.")
   private String placedAt;
 

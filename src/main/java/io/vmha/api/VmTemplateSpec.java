@@ -12,7 +12,23 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = RestartReadiness.GUEST_READY_NEEDS_AGENT,
     message = RestartReadiness.GUEST_READY_NEEDS_AGENT_MESSAGE)
+@ValidationRule(
+    value = VmMonitoring.NEEDS_GUEST_AGENT,
+    message = VmMonitoring.NEEDS_GUEST_AGENT_MESSAGE)
 public class VmTemplateSpec {
+  @JsonPropertyDescription(
+      VmMonitoring.DESCRIPTION
+          + " Applies to the VMs made from the template that set no monitoring of their own.")
+  private VmMonitoring monitoring;
+
+  public VmMonitoring getMonitoring() {
+    return monitoring;
+  }
+
+  public void setMonitoring(VmMonitoring monitoring) {
+    this.monitoring = monitoring;
+  }
+
   @Required
   @JsonPropertyDescription("The template's disk image.")
   private ImageRef image;

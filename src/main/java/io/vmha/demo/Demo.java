@@ -163,6 +163,7 @@ public final class Demo implements AutoCloseable {
             new OrchestratedRestartScenario(steps),
             new LocalRepositoryScenario(steps),
             new HostAgentKilledScenario(steps),
+            new GuestHangScenario(steps),
             new StorageLossScenario(steps),
             new SpmStorageLossScenario(steps),
             new StorageErrorKillScenario(steps),

@@ -65,6 +65,14 @@ interface DemoHosts extends AutoCloseable {
   boolean guestsLeaveFailedStorage();
 
   /**
+   * Why a guest cannot be hung here with the VM annotation {@code sim.vmha.io/fault=guest-hang}
+   * (M1), or empty where the hosts' guest agents play it.
+   */
+  default Optional<String> cannotHangGuests() {
+    return Optional.empty();
+  }
+
+  /**
    * Which life of {@code host}'s agent this is: it changes when the agent starts again, fences
    * itself or has its host reset by the watchdog.
    */

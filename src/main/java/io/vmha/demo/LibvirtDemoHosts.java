@@ -243,6 +243,13 @@ final class LibvirtDemoHosts implements DemoHosts {
   }
 
   @Override
+  public Optional<String> cannotHangGuests() {
+    return Optional.of(
+        "guest-hang is played by the simulated guest agents; a real guest is hung and reset in"
+            + " LibvirtGuestMonitoringTest instead");
+  }
+
+  @Override
   public synchronized String agentLife(String host) {
     AgentProcess agent = agents.get(host);
     return "boot " + boots.get(host) + ", reset at " + agent.resetAtNanos();

@@ -220,11 +220,51 @@ final class Steps {
     timeline.note(
         "kubectl -n "
             + DemoFleet.NAMESPACE
-            + " patch vm "
+            + " patch havm "
             + vm
             + " --type merge -p '"
             + patch
             + "'");
+    editVm(vm, change);
+  }
+
+  /** Sets a VM's monitoring (null: unset), as {@code kubectl patch} would (M1). */
+  void monitoring(String vm, io.vmha.api.VmMonitoring monitoring) {
+    patchVm(
+        vm,
+        "{\"spec\":{\"monitoring\":"
+            + (monitoring == null
+                ? "null"
+                : io.fabric8.kubernetes.client.utils.Serialization.asJson(monitoring))
+            + "}}",
+        v -> v.getSpec().setMonitoring(monitoring));
+  }
+
+  /** Sets an annotation on a VirtualMachine, as {@code kubectl annotate} would; null removes it. */
+  void annotateVm(String vm, String key, String value) {
+    timeline.note(
+        "kubectl -n "
+            + DemoFleet.NAMESPACE
+            + " annotate havm "
+            + vm
+            + " "
+            + key
+            + (value == null ? "-" : "=" + value));
+    editVm(
+        vm,
+        v -> {
+          if (v.getMetadata().getAnnotations() == null) {
+            v.getMetadata().setAnnotations(new HashMap<>());
+          }
+          if (value == null) {
+            v.getMetadata().getAnnotations().remove(key);
+          } else {
+            v.getMetadata().getAnnotations().put(key, value);
+          }
+        });
+  }
+
+  private void editVm(String vm, java.util.function.Consumer<VirtualMachine> change) {
     Conflicts.retry(
         () ->
             client
@@ -236,6 +276,19 @@ final class Steps {
                       change.accept(v);
                       return v;
                     }));
+  }
+
+  /**
+   * The Events with {@code reason} about VM {@code vm}, as {@code kubectl get events} lists them.
+   */
+  long vmEvents(String vm, String reason) {
+    return client.events().v1().events().inNamespace(DemoFleet.NAMESPACE).list().getItems().stream()
+        .filter(
+            e ->
+                reason.equals(e.getReason())
+                    && e.getRegarding() != null
+                    && vm.equals(e.getRegarding().getName()))
+        .count();
   }
 
   /** Puts a host into maintenance, or takes it out, as {@code kubectl patch} would. */

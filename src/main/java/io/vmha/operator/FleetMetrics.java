@@ -22,6 +22,7 @@ final class FleetMetrics {
   private final Counter spmTransitions;
   private final Counter conflicts;
   private final Counter eventsDropped;
+  private final Counter guestResets;
   private final MeterRegistry registry;
   private final Timer planDuration;
   private final Timer detectionToPlaced;
@@ -39,6 +40,10 @@ final class FleetMetrics {
     failovers =
         Counter.builder("vmha_failovers")
             .description("VMs re-placed because their host failed")
+            .register(registry);
+    guestResets =
+        Counter.builder("vmha_guest_resets")
+            .description("Guests reset in place because their guest agent stopped answering (M1)")
             .register(registry);
     migrations =
         Counter.builder("vmha_migrations")
@@ -93,6 +98,10 @@ final class FleetMetrics {
     if (sinceDetection != null && !sinceDetection.isNegative()) {
       detectionToPlaced.record(sinceDetection);
     }
+  }
+
+  void guestReset() {
+    guestResets.increment();
   }
 
   void migration() {

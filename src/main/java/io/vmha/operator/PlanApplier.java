@@ -130,6 +130,9 @@ final class PlanApplier {
     /** VMs whose startAfter list the engine ignores, with why (O1). */
     final Map<String, StartDependencies.Refusal> startOrderRefusals;
 
+    /** "host vm instance" → that host's report of the instance, where it reset the guest (M1). */
+    final Map<String, io.vmha.api.InstanceReport> monitored = new HashMap<>();
+
     PlanWrite(SnapshotBuilder.Result built, Instant now) {
       this.sources = built.sources();
       this.now = now;
@@ -146,6 +149,12 @@ final class PlanApplier {
             guestAgents.putIfAbsent(
                 guestAgentKey(host.getMetadata().getName(), instance.getVm(), instance.getName()),
                 instance.getGuestAgent());
+          }
+          if (instance.getVm() != null
+              && (instance.getGuestResets() != null || instance.getGuestLeftAlone() != null)) {
+            monitored.putIfAbsent(
+                guestAgentKey(host.getMetadata().getName(), instance.getVm(), instance.getName()),
+                instance);
           }
         }
       }
@@ -250,7 +259,7 @@ final class PlanApplier {
           .forEach(
               (key, vm) -> {
                 if (VmStatusWriter.dueWithoutAction(
-                    vm, guestAgent(vm), startOrderRefusals.get(key))) {
+                    vm, guestAgent(vm), startOrderRefusals.get(key), heard(vm))) {
                   vmKeys.add(key);
                 }
               });
@@ -275,6 +284,7 @@ final class PlanApplier {
                                   hostViews,
                                   guestAgent(vm),
                                   startOrderRefusals.get(key),
+                                  heard(vm),
                                   now));
                           drainGaveUpEvents(key);
                         }),
@@ -300,14 +310,22 @@ final class PlanApplier {
 
     /** What the host running {@code vm}'s instance last heard from its guest agent, if it asks. */
     Boolean guestAgent(VirtualMachine vm) {
+      return guestAgents.get(placedKey(vm));
+    }
+
+    /** The report of {@code vm}'s instance by its host, where that host reset its guest (M1). */
+    io.vmha.api.InstanceReport heard(VirtualMachine vm) {
+      return monitored.get(placedKey(vm));
+    }
+
+    private static String placedKey(VirtualMachine vm) {
       VirtualMachineStatus status = vm.getStatus();
       return status == null || status.getHost() == null
           ? null
-          : guestAgents.get(
-              guestAgentKey(
-                  status.getHost(),
-                  vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName(),
-                  status.getInstanceName()));
+          : guestAgentKey(
+              status.getHost(),
+              vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName(),
+              status.getInstanceName());
     }
 
     /**

@@ -60,6 +60,7 @@ final class VmStatusWriter {
       Map<String, HostView> hosts,
       Boolean guestAgent,
       StartDependencies.Refusal startOrderRefusal,
+      io.vmha.api.InstanceReport heard,
       Instant now) {
     VirtualMachine vm = client.getKubernetesSerialization().clone(current);
     VirtualMachineStatus status =
@@ -79,6 +80,7 @@ final class VmStatusWriter {
         notices.add(notice);
       }
       if (action instanceof Action.PlaceVm place) {
+        status.setRecentGuestResets(null); // a new instance: M1 counts its resets afresh
         status.setAppliedResources(
             VmResources.desired(
                 vm, templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm))));
@@ -95,14 +97,14 @@ final class VmStatusWriter {
       }
     }
     status.setObservedGeneration(vm.getMetadata().getGeneration());
+    List<Instant> resets = GuestResets.record(status, heard);
+    VmTemplate template = templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm));
+    List<io.vmha.api.Condition> before = status.getConditions();
     io.vmha.api.Condition startOrderBefore = VmResources.condition(vm, "StartOrder");
-    status.setConditions(
-        VmResources.conditions(
-            vm,
-            templates.get(vm.getMetadata().getNamespace() + "/" + templateName(vm)),
-            guestAgent,
-            startOrderRefusal,
-            now));
+    List<io.vmha.api.Condition> conditions =
+        new ArrayList<>(VmResources.conditions(vm, template, guestAgent, startOrderRefusal, now));
+    boolean gaveUp = GuestResets.condition(vm, template, heard, before, conditions, now);
+    status.setConditions(conditions);
     if (startOrderRefusal != null
         && (startOrderBefore == null
             || !startOrderRefusal.reason().equals(startOrderBefore.getReason()))
@@ -126,6 +128,31 @@ final class VmStatusWriter {
     }
     for (VmStatusUpdate.Notice notice : notices) {
       events.record(vm, notice.type(), notice.reason(), "Place", notice.note(), now);
+    }
+    // M1: after the write, so a plan retried on a conflict counts and tells each reset once
+    for (Instant reset : resets) {
+      metrics.guestReset();
+      events.record(
+          vm,
+          EventRecorder.Type.Warning,
+          GuestResets.EVENT,
+          "Reset",
+          "the guest agent of instance "
+              + status.getInstanceName()
+              + " stopped answering; host "
+              + status.getHost()
+              + " reset it in place at "
+              + reset,
+          now);
+    }
+    if (gaveUp) {
+      events.record(
+          vm,
+          EventRecorder.Type.Warning,
+          GuestResets.GAVE_UP,
+          "Reset",
+          Conditions.find(conditions, GuestResets.CONDITION).getMessage(),
+          now);
     }
     return writes;
   }
@@ -165,15 +192,19 @@ final class VmStatusWriter {
 
   /**
    * Whether the VM's status is due a write even with no action: its spec's generation is not
-   * acknowledged yet, or its {@code GuestReady} condition would change ({@code guestAgent}: what
-   * its host last heard from its guest agent, if it asks).
+   * acknowledged yet, its {@code GuestReady} condition would change ({@code guestAgent}: what its
+   * host last heard from its guest agent, if it asks), or its host reported a reset (M1).
    */
   static boolean dueWithoutAction(
-      VirtualMachine vm, Boolean guestAgent, StartDependencies.Refusal startOrderRefusal) {
+      VirtualMachine vm,
+      Boolean guestAgent,
+      StartDependencies.Refusal startOrderRefusal,
+      io.vmha.api.InstanceReport heard) {
     Long observed = vm.getStatus() == null ? null : vm.getStatus().getObservedGeneration();
     return !Objects.equals(vm.getMetadata().getGeneration(), observed)
         || VmResources.guestReadyChanges(vm, guestAgent)
-        || VmResources.startOrderChanges(vm, startOrderRefusal);
+        || VmResources.startOrderChanges(vm, startOrderRefusal)
+        || GuestResets.changes(vm, heard);
   }
 
   private static String templateName(VirtualMachine vm) {

@@ -60,7 +60,9 @@ class InstanceKeeperTest {
         new ImageRef(AgentFixture.SHARED_REPO, "images/" + name + ".qcow2"),
         null,
         false,
-        policy);
+        policy,
+        null,
+        List.of());
   }
 
   static AgentWork work(PlacedVm... vms) {
@@ -286,7 +288,9 @@ class InstanceKeeperTest {
         vm.image(),
         vm.problem(),
         vm.templateImage(),
-        vm.storageErrorPolicy());
+        vm.storageErrorPolicy(),
+        vm.monitoring(),
+        vm.recordedResets());
   }
 
   /**

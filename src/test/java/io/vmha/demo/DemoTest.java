@@ -30,7 +30,7 @@ class DemoTest {
     String output = playExpectingSuccess("demo", "--api", "embedded", "--fencing", "None");
     assertThat(output)
         .contains("fencing None")
-        .contains("scenarios: 13 of 13 passed")
+        .contains("scenarios: 14 of 14 passed")
         .contains("DuplicateRisk")
         .contains("AwaitingReport");
   }
@@ -77,7 +77,7 @@ class DemoTest {
     String output = playExpectingSuccess("demo", "--api", api, "--report", report.toString());
     assertThat(output)
         .contains("invariants I1-I6: held throughout")
-        .contains("scenarios: 13 of 13 passed");
+        .contains("scenarios: 14 of 14 passed");
     assertThat(output)
         .contains("FailedOver")
         .contains("WaitingForHost")
@@ -90,7 +90,7 @@ class DemoTest {
         .contains("is stopped on", "and runs on another host");
 
     JsonNode json = new ObjectMapper().readTree(Files.readString(report));
-    assertThat(json.get("scenarios")).hasSize(13);
+    assertThat(json.get("scenarios")).hasSize(14);
     json.get("scenarios")
         .forEach(
             s -> {

@@ -46,7 +46,7 @@ class LibvirtDemoE2ETest {
     assertThat(output)
         .contains("3 libvirt hosts with real QEMU guests")
         .contains("invariants I1-I6: held throughout")
-        .contains("scenarios: 12 of 12 passed (1 not played on these hosts)")
+        .contains("scenarios: 12 of 12 passed (2 not played on these hosts)")
         .contains("hack/libvirt-hosts.sh crash")
         .contains("hack/libvirt-hosts.sh isolate")
         .contains("hack/libvirt-hosts.sh storage")
@@ -70,8 +70,10 @@ class LibvirtDemoE2ETest {
                 assertThat(s.get("checks")).as(s.get("name").asText()).isNotEmpty();
               }
             });
-    // the guest agent's own heartbeat needs a network the test guest does not have
-    assertThat(notPlayed).containsExactly("F3");
+    // F3: the guest agent's own heartbeat needs a network the test guest does not have; M1: the
+    // guest-hang fault is the simulated guest agents'; real guests are hung in
+    // LibvirtGuestMonitoringTest
+    assertThat(notPlayed).containsExactly("F3", "M1");
     assertThat(json.get("invariantViolations")).isEmpty();
 
     // the demo leaves no guest of its own behind

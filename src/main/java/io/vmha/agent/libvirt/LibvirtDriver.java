@@ -166,6 +166,26 @@ public final class LibvirtDriver implements HypervisorDriver, AutoCloseable {
   }
 
   /**
+   * {@code virDomainReset} (M1): the guest reboots at once, without a clean shutdown, as a reset
+   * button does, and the domain stays running with its name, disks and host.
+   */
+  @Override
+  public void reset(InstanceRef instance) throws DriverException {
+    bounded(
+        instance,
+        "resetting",
+        () -> {
+          Domain domain = domains.require(instance);
+          if (state(domain.getInfo().state) != Instance.State.Running) {
+            return null;
+          }
+          domain.reset();
+          return null;
+        },
+        "libvirt could not reset " + instance);
+  }
+
+  /**
    * A change of an instance's state, waited for {@link #STATE_CHANGE_LIMIT} at most: one that takes
    * longer is left to finish (logged once), and the work loop asks again on a later tick, when the
    * instance's state shows whether it did.

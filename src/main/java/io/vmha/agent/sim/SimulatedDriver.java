@@ -47,6 +47,9 @@ public final class SimulatedDriver implements HypervisorDriver {
   private volatile boolean refuseMigrations;
   private volatile boolean poweredOn = true;
 
+  /** Guests whose guest agent no longer answers (the guest-hang fault), until they are reset. */
+  private final Set<InstanceRef> hung = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   SimulatedDriver(String host, Clock clock, RepositoryCatalog repositories, Migrator migrator) {
     this.host = host;
     this.clock = clock;
@@ -124,6 +127,42 @@ public final class SimulatedDriver implements HypervisorDriver {
   @Override
   public synchronized void stop(InstanceRef instance) {
     instances.remove(instance);
+    hung.remove(instance);
+  }
+
+  /**
+   * A hung guest is restarted: the same instance, running anew from now, its guest agent answering
+   * again.
+   */
+  @Override
+  public synchronized void reset(InstanceRef instance) throws DriverException {
+    SimInstance sim = require(instance);
+    hung.remove(instance);
+    put(sim.instance().withState(Instance.State.Running, null, clock.instant()), sim.image());
+  }
+
+  /**
+   * Only a hung guest is heard (it does not answer): the simulation's guest agents renew Leases
+   * instead of answering pings, and saying "answers" for every guest would give every simulated VM
+   * a GuestReady condition it never had.
+   */
+  @Override
+  public java.util.Optional<Boolean> guestAgentAnswers(InstanceRef instance) {
+    return hung.contains(instance) ? java.util.Optional.of(false) : java.util.Optional.empty();
+  }
+
+  /** The guest of {@code instance} hangs: its guest agent stops answering; the host is fine. */
+  public synchronized boolean hang(InstanceRef instance) {
+    if (!instances.containsKey(instance)) {
+      return false;
+    }
+    hung.add(instance);
+    return true;
+  }
+
+  /** Whether the guest of {@code instance} is hung. */
+  public boolean isHung(InstanceRef instance) {
+    return hung.contains(instance);
   }
 
   @Override
@@ -185,6 +224,7 @@ public final class SimulatedDriver implements HypervisorDriver {
   public synchronized void crash() {
     poweredOn = false;
     instances.clear();
+    hung.clear();
   }
 
   /** The host boots again, empty. */

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The guest agents inside the simulated VMs: each round renews {@code vmha-guest-<vm>} for every
  * running instance of a VM with a guest agent. They run whether or not the host's agent does (F3),
- * but need the host powered on and its VM network up.
+ * but need the host powered on and its VM network up. A VM annotated {@code
+ * sim.vmha.io/fault=guest-hang} has its guest hang (M1): its guest agent stops answering and
+ * renewing, while the host and hypervisor stay fine; a guest reset in place hangs again as long as
+ * the annotation stays.
  */
 final class SimulatedGuestAgents implements Runnable {
   // logged under the simulation's name, where the guest agents were always logged
@@ -57,7 +60,7 @@ final class SimulatedGuestAgents implements Runnable {
               || !renewed.add(instance.vmKey())) {
             continue;
           }
-          renew(instance);
+          renew(sim.driver, instance);
         }
       }
     } catch (RuntimeException e) {
@@ -65,7 +68,7 @@ final class SimulatedGuestAgents implements Runnable {
     }
   }
 
-  private void renew(Instance instance) {
+  private void renew(SimulatedDriver driver, Instance instance) {
     String[] key = instance.vmKey().split("/", 2);
     if (key.length != 2) {
       return;
@@ -73,6 +76,15 @@ final class SimulatedGuestAgents implements Runnable {
     VirtualMachine vm = view.vm(key[0], key[1]);
     if (vm == null || !hasGuestAgent(vm)) {
       return;
+    }
+    if (hangs(vm)) {
+      if (!driver.isHung(instance.ref()) && driver.hang(instance.ref())) {
+        LOG.info("simulated guest of {} hangs (fault {})", instance.ref(), GUEST_HANG);
+      }
+      return;
+    }
+    if (driver.isHung(instance.ref())) {
+      return; // the annotation went, but a hung guest stays hung until it is reset
     }
     try {
       Leases.renewOrCreate(
@@ -87,6 +99,17 @@ final class SimulatedGuestAgents implements Runnable {
     } catch (RuntimeException e) {
       LOG.debug("guest agent of {} could not renew its Lease: {}", instance.vmKey(), e.toString());
     }
+  }
+
+  /** The fault, on a VirtualMachine's {@code sim.vmha.io/fault} annotation. */
+  static final String GUEST_HANG = "guest-hang";
+
+  private static boolean hangs(VirtualMachine vm) {
+    var annotations = vm.getMetadata().getAnnotations();
+    String faults = annotations == null ? null : annotations.get(Fault.ANNOTATION);
+    return faults != null
+        && java.util.Arrays.stream(faults.split(","))
+            .anyMatch(f -> GUEST_HANG.equals(f.trim().toLowerCase(java.util.Locale.ROOT)));
   }
 
   /** The VM's own setting, else its template's; none means no guest agent. */

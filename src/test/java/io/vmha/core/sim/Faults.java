@@ -1,5 +1,6 @@
 package io.vmha.core.sim;
 
+import io.vmha.core.model.GuestMonitoring;
 import io.vmha.core.model.LabelSelector;
 import io.vmha.core.model.Priority;
 import io.vmha.core.model.Resources;
@@ -45,6 +46,7 @@ final class Faults {
         shape % 4 == 0);
     World.SimVm vm = world.vms.get("default/" + name);
     vm.storageErrorPolicy = storageErrorPolicy(shape);
+    vm.monitoring = monitoring(vm, shape);
     vm.labels = Map.of("app", group(shape));
     vm.affinity = affinity(shape);
     // O1: some hold lower tiers back until ready (the simulated guests never answer a guest-agent
@@ -97,6 +99,22 @@ final class Faults {
    * highly available ones are killed and restarted elsewhere (the API refuses Kill without high
    * availability).
    */
+  /**
+   * M1: about half the VMs with a guest agent are monitored, with timings from one heartbeat to a
+   * few, so resets, and monitoring that gives up, happen within a sequence.
+   */
+  private static GuestMonitoring monitoring(World.SimVm vm, int shape) {
+    if (!vm.guestAgent || shape % 2 == 1) {
+      return null;
+    }
+    Duration failure = Duration.ofSeconds(2 + shape % 3 * 4);
+    return new GuestMonitoring(
+        failure,
+        Duration.ofSeconds(shape % 5 * 3),
+        1 + shape % 3,
+        failure.multipliedBy(3 + shape % 20));
+  }
+
   private static StorageErrorPolicy storageErrorPolicy(int shape) {
     if (shape % 11 == 10 && shape % 7 != 0) {
       return StorageErrorPolicy.Kill;
@@ -183,6 +201,10 @@ final class Faults {
       case 14 -> {
         host.cordoned = !host.cordoned;
         return "cordon " + host.cordoned + " " + host.name;
+      }
+      case 15 -> {
+        String where = vm == null ? null : world.hangGuest(vm);
+        return "guest hangs " + (where == null ? "- (not running)" : vm.key + " on " + where);
       }
       default -> {
         return "time passes";

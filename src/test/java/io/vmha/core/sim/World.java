@@ -12,6 +12,7 @@ import io.vmha.core.invariant.Violation;
 import io.vmha.core.model.AgentReport;
 import io.vmha.core.model.FencingPolicy;
 import io.vmha.core.model.FleetSnapshot;
+import io.vmha.core.model.GuestMonitoring;
 import io.vmha.core.model.HostPhase;
 import io.vmha.core.model.HostView;
 import io.vmha.core.model.InstanceReport;
@@ -30,6 +31,7 @@ import io.vmha.core.model.VmPhase;
 import io.vmha.core.model.VmStatusView;
 import io.vmha.core.model.VmView;
 import io.vmha.core.vm.GuestStorageGuard;
+import io.vmha.core.vm.HungGuestWatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -114,6 +116,14 @@ public final class World {
      */
     final Map<InstanceKey, Instant> pausedSince = new HashMap<>();
 
+    /** M1: guests that hung (their guest agent silent since), until reset or gone. */
+    final Map<InstanceKey, Instant> hungSince = new HashMap<>();
+
+    /** M1: when the agent saw each guest start running, and when it reset each. */
+    final Map<InstanceKey, Instant> runningSince = new HashMap<>();
+
+    final Map<InstanceKey, List<Instant>> resets = new HashMap<>();
+
     // operator-side records
     Instant heartbeatSeen;
     AgentReport report;
@@ -142,6 +152,9 @@ public final class World {
 
     /** What the agent does with it once paused by a storage loss; an admin may change it. */
     StorageErrorPolicy storageErrorPolicy = StorageErrorPolicy.AutoResume;
+
+    /** Its VM monitoring (M1), null when not enabled; only VMs with a guest agent have it. */
+    GuestMonitoring monitoring;
 
     Map<String, String> labels = Map.of();
     VmAffinity affinity;
@@ -369,6 +382,7 @@ public final class World {
       }
     }
     guardStorage(host);
+    watchGuests(host);
     if (host.name.equals(spmHolder) && host.spmReleaseRequested) {
       host.actingSpm = false; // stop acting first, then give the lease up
       spmHolder = null;
@@ -442,6 +456,77 @@ public final class World {
                     || host.instances.get(key).state() != InstanceState.Paused);
   }
 
+  /**
+   * VM monitoring as the agent does it ({@link HungGuestWatch}): a hung guest is reset in place
+   * (the same instance, running anew, its hang gone). The reset must stay within maxResets per
+   * window, and never touch a guest of a fenced or unhealthy host or one being migrated.
+   */
+  private void watchGuests(SimHost host) {
+    host.runningSince.keySet().retainAll(host.instances.keySet());
+    host.hungSince.keySet().retainAll(host.instances.keySet());
+    host.resets.keySet().retainAll(host.instances.keySet());
+    boolean healthy = !host.fenced && host.storage && host.network;
+    for (var entry : host.instances.entrySet()) {
+      InstanceKey key = entry.getKey();
+      InstanceReport instance = entry.getValue();
+      if (instance.state() != InstanceState.Running) {
+        host.runningSince.remove(key);
+        continue;
+      }
+      host.runningSince.putIfAbsent(key, now);
+      SimVm vm = vms.get(instance.vmKey());
+      if (vm == null || vm.monitoring == null) {
+        continue;
+      }
+      boolean migrating = vm.status.migrationTarget() != null;
+      List<Instant> known =
+          HungGuestWatch.withinWindow(vm.monitoring, host.resets.getOrDefault(key, List.of()), now);
+      HungGuestWatch.Verdict verdict =
+          HungGuestWatch.judge(
+              vm.monitoring,
+              healthy,
+              instance.state(),
+              migrating,
+              host.runningSince.get(key),
+              host.hungSince.get(key),
+              known,
+              now);
+      if (verdict != HungGuestWatch.Verdict.RESET) {
+        continue;
+      }
+      if (!healthy || migrating || known.size() >= vm.monitoring.maxResets()) {
+        failOn(
+            List.of(
+                new io.vmha.core.invariant.Violation(
+                    "M1",
+                    vm.key,
+                    host.name,
+                    "reset while unhealthy, migrating or beyond maxResets")));
+      }
+      List<Instant> after = new ArrayList<>(known);
+      after.add(now);
+      host.resets.put(key, after);
+      host.hungSince.remove(key);
+      host.runningSince.put(key, now);
+    }
+  }
+
+  /**
+   * M1 fault: the guest of {@code vm}'s running instance hangs; the host where it does, or null.
+   */
+  String hangGuest(SimVm vm) {
+    for (SimHost host : hosts.values()) {
+      for (var entry : host.instances.entrySet()) {
+        if (entry.getValue().vmKey().equals(vm.key)
+            && entry.getValue().state() == InstanceState.Running) {
+          host.hungSince.putIfAbsent(entry.getKey(), now);
+          return host.name;
+        }
+      }
+    }
+    return null;
+  }
+
   private static InstanceReport withState(InstanceReport instance, InstanceState state) {
     return new InstanceReport(
         instance.instanceName(), instance.vmKey(), state, instance.resources(), null);
@@ -452,9 +537,13 @@ public final class World {
       if (!host.exists || !host.powered || !host.reachable) {
         continue;
       }
-      for (InstanceReport instance : host.instances.values()) {
+      for (var entry : host.instances.entrySet()) {
+        InstanceReport instance = entry.getValue();
         SimVm vm = vms.get(instance.vmKey());
-        if (vm != null && vm.guestAgent && instance.state() == InstanceState.Running) {
+        if (vm != null
+            && vm.guestAgent
+            && instance.state() == InstanceState.Running
+            && !host.hungSince.containsKey(entry.getKey())) { // a hung guest renews nothing (M1)
           vm.guestSeen = now;
         }
       }
