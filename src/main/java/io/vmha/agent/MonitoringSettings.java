@@ -1,5 +1,6 @@
 package io.vmha.agent;
 
+import io.vmha.api.ShortDuration;
 import io.vmha.api.VirtualMachineSpec;
 import io.vmha.api.VmMonitoring;
 import io.vmha.api.VmTemplateSpec;
@@ -19,20 +20,8 @@ final class MonitoringSettings {
    * guest runs no guest agent (the VM's {@code guestAgent}, else its template's).
    */
   static GuestMonitoring of(VirtualMachineSpec spec, VmTemplateSpec template) {
-    VmMonitoring monitoring = spec == null ? null : spec.getMonitoring();
-    if (monitoring == null && template != null) {
-      monitoring = template.getMonitoring();
-    }
-    if (monitoring == null || !Boolean.TRUE.equals(monitoring.getEnabled())) {
-      return null;
-    }
-    Boolean guestAgent = spec == null ? null : spec.getGuestAgent();
-    if (guestAgent == null && template != null) {
-      guestAgent = template.getGuestAgent();
-    }
-    if (!Boolean.TRUE.equals(guestAgent)) {
-      // the CRDs refuse this on one object, not across VM and template: a guest without an agent
-      // would only ever look hung, and be reset for nothing
+    VmMonitoring monitoring = VmMonitoring.watched(spec, template);
+    if (monitoring == null) {
       return null;
     }
     GuestMonitoring defaults = GuestMonitoring.DEFAULTS;
@@ -47,17 +36,8 @@ final class MonitoringSettings {
 
   /** The CRD's durations: one number and one unit (ms, s, m, h); the default if unreadable. */
   static Duration duration(String text, Duration otherwise) {
-    if (text == null || !text.matches("[0-9]+(ms|s|m|h)")) {
-      return otherwise;
-    }
-    String unit = text.replaceAll("[0-9]", "");
-    long amount = Long.parseLong(text.substring(0, text.length() - unit.length()));
-    return switch (unit) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      default -> Duration.ofHours(amount);
-    };
+    Duration read = text == null ? null : ShortDuration.parse(text);
+    return read == null ? otherwise : read;
   }
 
   /** RFC 3339 times; unreadable ones are skipped (a hand-edited status must not stop the agent). */

@@ -37,6 +37,27 @@ public class VmMonitoring {
 
   static final String DURATION = "^[0-9]+(ms|s|m|h)$";
 
+  /**
+   * The monitoring the agent applies to a VM: its own, else its template's, as a whole; null when
+   * not enabled, or when the guest runs no guest agent (the VM's {@code guestAgent}, else its
+   * template's). The CRDs refuse that pair on one object, not across VM and template: a guest
+   * without an agent would only ever look hung, and be reset for nothing.
+   */
+  public static VmMonitoring watched(VirtualMachineSpec spec, VmTemplateSpec template) {
+    VmMonitoring monitoring = spec == null ? null : spec.getMonitoring();
+    if (monitoring == null && template != null) {
+      monitoring = template.getMonitoring();
+    }
+    if (monitoring == null || !Boolean.TRUE.equals(monitoring.getEnabled())) {
+      return null;
+    }
+    Boolean guestAgent = spec == null ? null : spec.getGuestAgent();
+    if (guestAgent == null && template != null) {
+      guestAgent = template.getGuestAgent();
+    }
+    return Boolean.TRUE.equals(guestAgent) ? monitoring : null;
+  }
+
   @Default("false")
   @JsonPropertyDescription(
       "Reset the guest in place when its guest agent stops answering (needs guestAgent). Off unless"

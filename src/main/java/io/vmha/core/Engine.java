@@ -102,7 +102,8 @@ public final class Engine {
             log,
             names,
             drains);
-    new VmPlanner(context).plan(snapshot);
+    VmPlanner planner = new VmPlanner(context);
+    planner.plan(snapshot);
     names.emitCounters(log);
     removeDrainedHosts(hosts, vmsOnHost, spmHolder, log);
 
@@ -117,7 +118,13 @@ public final class Engine {
               ledger.vmCount(host.index()),
               host.name().equals(spmHolder)));
     }
-    return new Plan(health, log.all(), freeze.frozen(), spmHolder, deadlines.earliest());
+    return new Plan(
+        health,
+        log.all(),
+        freeze.frozen(),
+        spmHolder,
+        deadlines.earliest(),
+        planner.startOrderRefusals());
   }
 
   /** Which kinds of affinity terms any VM or template of the snapshot has (A1). */

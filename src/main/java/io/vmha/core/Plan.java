@@ -1,8 +1,10 @@
 package io.vmha.core;
 
 import io.vmha.core.health.HostHealth;
+import io.vmha.core.vm.StartDependencies;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,16 +16,20 @@ import java.util.Optional;
  * @param spmHolder the SPM holder once the actions are applied, or null
  * @param nextDeadline when the plan would change with no new input (a heartbeat expiring, a backoff
  *     ending, the SPM lease expiring): plan again then, or on the next change
+ * @param startOrderRefusals the VMs whose {@code startAfter} list the plan ignored, with why (O1):
+ *     the operator shows it in their {@code StartOrder} condition
  */
 public record Plan(
     List<HostHealth> hosts,
     List<Action> actions,
     boolean failoverFrozen,
     String spmHolder,
-    Optional<Instant> nextDeadline) {
+    Optional<Instant> nextDeadline,
+    Map<String, StartDependencies.Refusal> startOrderRefusals) {
   public Plan {
     hosts = List.copyOf(hosts);
     actions = List.copyOf(actions);
+    startOrderRefusals = Map.copyOf(startOrderRefusals);
   }
 
   public <T extends Action> List<T> actions(Class<T> type) {

@@ -103,15 +103,8 @@ final class AntiAffinityScenario extends Scenario {
   }
 
   private String drainedCondition(String host) {
-    var status = fleet.host(host).getStatus();
-    if (status == null || status.getConditions() == null) {
-      return "";
-    }
-    return status.getConditions().stream()
-        .filter(c -> "Drained".equals(c.getType()))
-        .map(c -> c.getMessage() == null ? "" : c.getMessage())
-        .findFirst()
-        .orElse("");
+    var drained = FleetView.condition(fleet.host(host), "Drained");
+    return drained == null || drained.getMessage() == null ? "" : drained.getMessage();
   }
 
   private void create() {

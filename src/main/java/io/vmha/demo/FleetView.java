@@ -2,6 +2,7 @@ package io.vmha.demo;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmha.api.Condition;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmhaApi;
@@ -110,15 +111,27 @@ final class FleetView {
   /** Whether the operator says on any host that it holds failover back (FailoverFrozen=True). */
   boolean operatorFrozen() {
     return allHosts().stream()
-        .anyMatch(
+        .map(
             h ->
-                h.getStatus() != null
-                    && h.getStatus().getConditions() != null
-                    && h.getStatus().getConditions().stream()
-                        .anyMatch(
-                            c ->
-                                "FailoverFrozen".equals(c.getType())
-                                    && "True".equals(c.getStatus())));
+                condition(
+                    h.getStatus() == null ? null : h.getStatus().getConditions(), "FailoverFrozen"))
+        .anyMatch(c -> c != null && "True".equals(c.getStatus()));
+  }
+
+  /** The VM's condition of this type, or null. */
+  static Condition condition(VirtualMachine vm, String type) {
+    return condition(vm.getStatus() == null ? null : vm.getStatus().getConditions(), type);
+  }
+
+  /** The host's condition of this type, or null. */
+  static Condition condition(VmHost host, String type) {
+    return condition(host.getStatus() == null ? null : host.getStatus().getConditions(), type);
+  }
+
+  private static Condition condition(List<Condition> conditions, String type) {
+    return conditions == null
+        ? null
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
   }
 
   String spmHolder() {

@@ -75,13 +75,7 @@ final class GuestHangScenario extends Scenario {
   }
 
   private static String guestReady(VirtualMachine vm) {
-    if (vm.getStatus() == null || vm.getStatus().getConditions() == null) {
-      return null;
-    }
-    return vm.getStatus().getConditions().stream()
-        .filter(c -> "GuestReady".equals(c.getType()))
-        .map(Condition::getStatus)
-        .findFirst()
-        .orElse(null);
+    Condition ready = FleetView.condition(vm, "GuestReady");
+    return ready == null ? null : ready.getStatus();
   }
 }

@@ -3,7 +3,6 @@ package io.vmha.demo;
 import io.vmha.agent.sim.Fault;
 import io.vmha.api.ReadyWhen;
 import io.vmha.api.RestartReadiness;
-import io.vmha.api.VirtualMachine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -97,11 +96,6 @@ final class OrchestratedRestartScenario extends Scenario {
   }
 
   private Instant readySince(String name) {
-    VirtualMachine vm = fleet.vm(name);
-    return vm.getStatus().getConditions().stream()
-        .filter(c -> "Ready".equals(c.getType()))
-        .map(c -> Instant.parse(c.getLastTransitionTime()))
-        .findFirst()
-        .orElseThrow();
+    return Instant.parse(FleetView.condition(fleet.vm(name), "Ready").getLastTransitionTime());
   }
 }

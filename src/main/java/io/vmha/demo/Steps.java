@@ -293,32 +293,32 @@ final class Steps {
 
   /** Puts a host into maintenance, or takes it out, as {@code kubectl patch} would. */
   void maintenance(String host, boolean on) {
-    timeline.note(
-        "kubectl patch vmhost "
-            + host
-            + " --type merge -p '{\"spec\":{\"maintenance\":"
-            + on
-            + "}}'");
-    editHost(
-        host,
-        h -> {
-          h.getSpec().setMaintenance(on);
-          return h;
-        });
+    patchHostSpec(host, "maintenance", on, spec -> spec.setMaintenance(on));
   }
 
   /** Cordons a host or uncordons it, as {@code kubectl patch} would. */
   void cordon(String host, boolean on) {
+    patchHostSpec(host, "unschedulable", on, spec -> spec.setUnschedulable(on));
+  }
+
+  /** Sets one field of a host's spec: prints the kubectl patch, and makes the same change. */
+  private void patchHostSpec(
+      String host,
+      String field,
+      Object value,
+      java.util.function.Consumer<io.vmha.api.VmHostSpec> change) {
     timeline.note(
         "kubectl patch vmhost "
             + host
-            + " --type merge -p '{\"spec\":{\"unschedulable\":"
-            + on
+            + " --type merge -p '{\"spec\":{\""
+            + field
+            + "\":"
+            + value
             + "}}'");
     editHost(
         host,
         h -> {
-          h.getSpec().setUnschedulable(on);
+          change.accept(h.getSpec());
           return h;
         });
   }

@@ -82,10 +82,9 @@ final class GuestResets {
       List<Condition> before,
       List<Condition> conditions,
       Instant now) {
-    VmMonitoring monitoring = monitoring(vm, template);
-    if (monitoring == null
-        || !Boolean.TRUE.equals(monitoring.getEnabled())
-        || !guestAgent(vm, template)) {
+    VmMonitoring monitoring =
+        VmMonitoring.watched(vm.getSpec(), template == null ? null : template.getSpec());
+    if (monitoring == null) {
       return false; // the agent watches nothing then (a guest without an agent is never reset)
     }
     VirtualMachineStatus status = vm.getStatus();
@@ -116,25 +115,6 @@ final class GuestResets {
     conditions.addAll(
         Conditions.merge(before, List.of(desired), now, vm.getMetadata().getGeneration()));
     return leftAlone && (old == null || !GAVE_UP.equals(old.getReason()));
-  }
-
-  /** The VM's own monitoring, else its template's, as a whole. */
-  private static VmMonitoring monitoring(VirtualMachine vm, VmTemplate template) {
-    VmMonitoring own = vm.getSpec() == null ? null : vm.getSpec().getMonitoring();
-    if (own != null || template == null || template.getSpec() == null) {
-      return own;
-    }
-    return template.getSpec().getMonitoring();
-  }
-
-  private static boolean guestAgent(VirtualMachine vm, VmTemplate template) {
-    Boolean own = vm.getSpec() == null ? null : vm.getSpec().getGuestAgent();
-    if (own != null) {
-      return own;
-    }
-    return template != null
-        && template.getSpec() != null
-        && Boolean.TRUE.equals(template.getSpec().getGuestAgent());
   }
 
   private static List<Instant> reported(InstanceReport heard) {

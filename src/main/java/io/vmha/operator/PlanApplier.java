@@ -11,11 +11,8 @@ import io.vmha.core.Action;
 import io.vmha.core.Plan;
 import io.vmha.core.Settings;
 import io.vmha.core.health.HostHealth;
-import io.vmha.core.model.FleetSnapshot;
 import io.vmha.core.model.HostView;
-import io.vmha.core.vm.ResolvedVm;
 import io.vmha.core.vm.StartDependencies;
-import io.vmha.core.vm.VmResolver;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -88,7 +85,7 @@ final class PlanApplier {
    */
   Outcome apply(Plan plan, SnapshotBuilder.Result built, Instant now) {
     hostStatus.startPlan();
-    PlanWrite write = new PlanWrite(built, now);
+    PlanWrite write = new PlanWrite(built, plan, now);
     plan.actions().forEach(write::sort);
     if (write.movesVms()) {
       hostStatus.vmsMoving(now); // a VM changes place or phase: a burst is going on
@@ -133,11 +130,11 @@ final class PlanApplier {
     /** "host vm instance" → that host's report of the instance, where it reset the guest (M1). */
     final Map<String, io.vmha.api.InstanceReport> monitored = new HashMap<>();
 
-    PlanWrite(SnapshotBuilder.Result built, Instant now) {
+    PlanWrite(SnapshotBuilder.Result built, Plan plan, Instant now) {
       this.sources = built.sources();
       this.now = now;
       built.snapshot().hosts().forEach(h -> hostViews.put(h.name(), h));
-      startOrderRefusals = refusals(built.snapshot());
+      startOrderRefusals = plan.startOrderRefusals();
       // read once per plan: every VM is looked up, twice
       for (VmHost host : sources.hosts().values()) {
         var reported = host.getStatus() == null ? null : host.getStatus().getReported();
@@ -158,18 +155,6 @@ final class PlanApplier {
           }
         }
       }
-    }
-
-    /** The engine's own judgement of the startAfter lists, for the VMs' StartOrder condition. */
-    private static Map<String, StartDependencies.Refusal> refusals(FleetSnapshot snapshot) {
-      boolean anyLists = snapshot.vms().stream().anyMatch(v -> !v.startAfter().isEmpty());
-      if (!anyLists) {
-        return Map.of();
-      }
-      VmResolver resolver = new VmResolver(snapshot);
-      Map<String, ResolvedVm> resolved = new HashMap<>();
-      snapshot.vms().forEach(v -> resolved.put(v.key(), resolver.resolve(v)));
-      return StartDependencies.problems(resolved);
     }
 
     private static String guestAgentKey(String host, String vm, String instance) {

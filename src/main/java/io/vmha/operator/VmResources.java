@@ -136,13 +136,7 @@ final class VmResources {
   }
 
   static io.vmha.api.Condition condition(VirtualMachine vm, String type) {
-    var status = vm.getStatus();
-    return status == null || status.getConditions() == null
-        ? null
-        : status.getConditions().stream()
-            .filter(c -> type.equals(c.getType()))
-            .findFirst()
-            .orElse(null);
+    return vm.getStatus() == null ? null : Conditions.find(vm.getStatus().getConditions(), type);
   }
 
   /** Whether {@code GuestReady} would change (appear, go, or flip) with {@code guestAgent}. */

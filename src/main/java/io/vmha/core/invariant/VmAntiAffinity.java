@@ -55,11 +55,6 @@ final class VmAntiAffinity {
   }
 
   private static boolean repels(FleetFacts.Vm vm, FleetFacts.Vm other) {
-    for (LabelSelector term : vm.requiredAntiAffinity()) {
-      if (term.matches(other.labels())) {
-        return true;
-      }
-    }
-    return false;
+    return LabelSelector.anyMatches(vm.requiredAntiAffinity(), other.labels());
   }
 }

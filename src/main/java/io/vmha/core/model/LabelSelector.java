@@ -54,6 +54,16 @@ public record LabelSelector(Map<String, String> matchLabels, List<Requirement> m
     return new LabelSelector(matchLabels, List.of());
   }
 
+  /** Whether any of the selectors matches the labels. */
+  public static boolean anyMatches(List<LabelSelector> selectors, Map<String, String> labels) {
+    for (LabelSelector selector : selectors) {
+      if (selector.matches(labels)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public boolean matches(Map<String, String> labels) {
     for (var entry : matchLabels.entrySet()) {
       if (!entry.getValue().equals(labels.get(entry.getKey()))) {

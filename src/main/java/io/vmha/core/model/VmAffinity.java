@@ -46,11 +46,6 @@ public record VmAffinity(
 
   /** Whether a required anti-affinity term of this VM matches a VM with these labels. */
   public boolean repels(Map<String, String> labels) {
-    for (LabelSelector term : requiredAntiAffinity) {
-      if (term.matches(labels)) {
-        return true;
-      }
-    }
-    return false;
+    return LabelSelector.anyMatches(requiredAntiAffinity, labels);
   }
 }

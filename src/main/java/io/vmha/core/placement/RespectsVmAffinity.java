@@ -77,7 +77,7 @@ public final class RespectsVmAffinity implements HostFilter {
     Asked(PlacementRequest request) {
       this.request = request;
       this.namespace = request.namespace();
-      request.labels().forEach((key, value) -> labelPairs.add(key + "=" + value));
+      request.labels().forEach((key, value) -> labelPairs.add(VmOccupancy.pair(key, value)));
     }
 
     boolean groupRuns(LabelSelector term) {

@@ -67,7 +67,7 @@ public final class VmOccupancy {
         .forEach(
             (key, value) ->
                 vms.byLabel
-                    .computeIfAbsent(key + "=" + value, k -> new ArrayList<>(2))
+                    .computeIfAbsent(pair(key, value), k -> new ArrayList<>(2))
                     .add(occupant));
   }
 
@@ -76,7 +76,12 @@ public final class VmOccupancy {
       return null;
     }
     var first = term.matchLabels().entrySet().iterator().next();
-    return first.getKey() + "=" + first.getValue();
+    return pair(first.getKey(), first.getValue());
+  }
+
+  /** A label as the indexes key it. */
+  static String pair(String key, String value) {
+    return key + "=" + value;
   }
 
   public void remove(int host, String key) {
@@ -100,7 +105,7 @@ public final class VmOccupancy {
       }
     }
     for (var label : gone.labels().entrySet()) {
-      List<Occupant> same = vms.byLabel.get(label.getKey() + "=" + label.getValue());
+      List<Occupant> same = vms.byLabel.get(pair(label.getKey(), label.getValue()));
       if (same != null) {
         same.remove(gone);
       }
@@ -165,11 +170,8 @@ public final class VmOccupancy {
    */
   Occupant firstOn(int host, String namespace, LabelSelector selector, String self) {
     HostVms vms = byHost[host];
-    List<Occupant> candidates = vms.all;
-    if (!selector.matchLabels().isEmpty()) {
-      var label = selector.matchLabels().entrySet().iterator().next();
-      candidates = vms.byLabel.getOrDefault(label.getKey() + "=" + label.getValue(), List.of());
-    }
+    String pair = firstPair(selector);
+    List<Occupant> candidates = pair == null ? vms.all : vms.byLabel.getOrDefault(pair, List.of());
     for (Occupant occupant : candidates) {
       if (!occupant.key().equals(self)
           && occupant.namespace().equals(namespace)

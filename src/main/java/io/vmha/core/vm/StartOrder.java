@@ -47,6 +47,10 @@ final class StartOrder {
     tierHolders.sort(java.util.Comparator.comparing(ResolvedVm::key));
   }
 
+  Map<String, StartDependencies.Refusal> refused() {
+    return refused;
+  }
+
   /** The VM was placed in this plan: it is being started, and not ready, until a later plan. */
   void placed(ResolvedVm vm) {
     placedNow.add(vm.key());

@@ -23,6 +23,7 @@ public final class VmPlanner {
   private final LostHostRules lostHosts;
   private final ReportedStateRules reported;
   private final PendingRules pending;
+  private StartOrder startOrder;
 
   public VmPlanner(PlanContext context) {
     this.context = context;
@@ -47,12 +48,18 @@ public final class VmPlanner {
       assumeCurrentPlacement(vm);
     }
     new InstanceSweeper(context, byKey).sweep();
-    queue.orderStartsBy(new StartOrder(context, byKey));
+    startOrder = new StartOrder(context, byKey);
+    queue.orderStartsBy(startOrder);
     for (ResolvedVm vm : vms) {
       forgetStoppedStaleInstances(vm);
       decide(vm);
     }
     queue.run();
+  }
+
+  /** The startAfter lists {@link #plan} ignored, with why (O1). */
+  public Map<String, StartDependencies.Refusal> startOrderRefusals() {
+    return startOrder.refused();
   }
 
   private void decide(ResolvedVm vm) {
