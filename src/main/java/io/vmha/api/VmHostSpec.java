@@ -26,6 +26,19 @@ public class VmHostSpec {
       "Preference for the Storage Pool Manager role: High, Normal, Low, or Never to exclude the host.")
   private SpmPriority spmPriority;
 
+  @JsonPropertyDescription(
+      "The host's BMC: when the host is judged lost the operator powers it off and restarts its"
+          + " VMs as soon as the BMC confirms, sooner than the self-fence deadline.")
+  private PowerManagement powerManagement;
+
+  public PowerManagement getPowerManagement() {
+    return powerManagement;
+  }
+
+  public void setPowerManagement(PowerManagement powerManagement) {
+    this.powerManagement = powerManagement;
+  }
+
   public Resources getCapacity() {
     return capacity;
   }

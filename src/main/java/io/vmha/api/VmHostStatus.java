@@ -13,7 +13,8 @@ public class VmHostStatus {
 
   @JsonPropertyDescription(
       "Ready, AgentConnected, StorageConnected, NetworkConnected, SettingsMatch, Schedulable,"
-          + " Drained, FencingRequested, Fenced, FailoverFrozen. Drained: True once a host in"
+          + " Drained, FencingRequested, Fenced, FailoverFrozen, and PowerFenced for a host with"
+          + " spec.powerManagement. Drained: True once a host in"
           + " maintenance or being deleted has no VM left; while it drains, False with the VMs"
           + " that cannot leave and why (reason MigrationFailed: live migration failed too often"
           + " in a row, with the hypervisor's error; CannotMigrate: local image or no host fits).")
@@ -41,6 +42,19 @@ public class VmHostStatus {
 
   @JsonPropertyDescription("Fencing requested by the operator.")
   private FencingStatus fencing;
+
+  @JsonPropertyDescription(
+      "The last power fence through the host's BMC (spec.powerManagement); removed when the host"
+          + " renews its heartbeat again.")
+  private PowerFencingStatus powerFencing;
+
+  public PowerFencingStatus getPowerFencing() {
+    return powerFencing;
+  }
+
+  public void setPowerFencing(PowerFencingStatus powerFencing) {
+    this.powerFencing = powerFencing;
+  }
 
   @JsonPropertyDescription(
       "Instances the host's agent must stop and remove; the operator keeps this list current.")

@@ -114,6 +114,15 @@ public final class OperatorCommand implements Callable<Integer> {
   Duration spmLeaseDuration;
 
   @Option(
+      names = "--power-fenced-grace-period",
+      defaultValue = "${env:VMHA_POWER_FENCED_GRACE_PERIOD:-_NULL_}",
+      description =
+          "A host with spec.powerManagement not seen renewing for this long is judged lost and"
+              + " powered off through its BMC (default: 2 heartbeat intervals + 1s, at most the"
+              + " host grace period).")
+  Duration powerFencedGracePeriod;
+
+  @Option(
       names = "--leader-election",
       negatable = true,
       defaultValue = "${env:VMHA_LEADER_ELECTION:-true}",
@@ -141,7 +150,14 @@ public final class OperatorCommand implements Callable<Integer> {
 
   Settings settings() {
     return new Settings(
-        new Settings.Timings(heartbeatInterval, hostGracePeriod, selfFenceAfter, spmLeaseDuration),
+        new Settings.Timings(
+            heartbeatInterval,
+            hostGracePeriod,
+            selfFenceAfter,
+            spmLeaseDuration,
+            powerFencedGracePeriod != null
+                ? powerFencedGracePeriod
+                : Settings.powerFencedGraceFor(heartbeatInterval, hostGracePeriod)),
         new Settings.Failover(fencing, maxUnhealthyFraction, reserveHosts),
         new Settings.Restarts(maxRestarts, restartWindow, restartBackoff, restartBackoffMax),
         new Settings.Placement(placementPolicy, maxParallelMigrationsPerHost));

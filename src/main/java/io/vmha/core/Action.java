@@ -42,6 +42,16 @@ public sealed interface Action {
   record ClearFencing(String host) implements Action {}
 
   /**
+   * PF2: power the lost host off through its BMC and wait for the BMC to confirm; record it in
+   * {@code status.powerFencing} (PoweringOff, then PoweredOff or Failed). Asked again every plan
+   * until the record for this outage appears: the operator runs one fence per host at a time.
+   */
+  record PowerFence(String host, String reason) implements Action {}
+
+  /** PF5: the host renewed its heartbeat after its last power fence: remove the record. */
+  record ClearPowerFence(String host) implements Action {}
+
+  /**
    * Write the host into the {@code vmha-spm} Lease (holder, acquire and renew time = now), with
    * optimistic locking on the lease version the snapshot saw; on a conflict, plan again.
    */

@@ -6,6 +6,7 @@ import io.vmha.core.health.HostConditions;
 import io.vmha.core.health.HostHealth;
 import io.vmha.core.health.HostHealthEvaluator;
 import io.vmha.core.health.HostState;
+import io.vmha.core.health.PowerFenceRules;
 import io.vmha.core.model.FleetSnapshot;
 import io.vmha.core.model.HostView;
 import io.vmha.core.model.Resources;
@@ -101,10 +102,20 @@ public final class Engine {
             deadlines,
             log,
             names,
-            drains);
+            drains,
+            new java.util.HashSet<>());
     VmPlanner planner = new VmPlanner(context);
     planner.plan(snapshot);
     names.emitCounters(log);
+    FailoverFreeze powerFreeze =
+        PowerFenceRules.freeze(
+            hosts,
+            settings.maxUnhealthyFraction(),
+            snapshot.now(),
+            settings.powerFencedGracePeriod(),
+            settings.heartbeatInterval());
+    PowerFenceRules.decide(
+        hosts, freeze.frozen() || powerFreeze.frozen(), context.liveGuests(), log);
     removeDrainedHosts(hosts, vmsOnHost, spmHolder, log);
 
     List<HostHealth> health = new ArrayList<>(hosts.size());
@@ -113,7 +124,12 @@ public final class Engine {
           new HostHealth(
               host.name(),
               host.phase(),
-              HostConditions.of(host, snapshot.now(), freeze, settings.hostGracePeriod(), drains),
+              HostConditions.of(
+                  host,
+                  snapshot.now(),
+                  freeze,
+                  HostHealthEvaluator.gracePeriod(settings, host.view()),
+                  drains),
               ledger.allocated(host.index()),
               ledger.vmCount(host.index()),
               host.name().equals(spmHolder)));

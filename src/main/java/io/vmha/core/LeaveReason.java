@@ -17,6 +17,11 @@ public enum LeaveReason {
    * record (H5).
    */
   AwaitingReport,
+  /**
+   * The host is being powered off through its BMC, or that failed: its VMs restart elsewhere once
+   * the BMC confirms it is off, or at the latest when the host must have fenced itself (PF4).
+   */
+  AwaitingPowerFence,
   /** Deletion waits for the host to report, as the instance may still run there (L2). */
   DeletionWaitsForHost,
   /** The VM must leave its host but cannot be migrated (see the message). */

@@ -23,7 +23,8 @@ public record Settings(
     FencingPolicy fencing,
     int reserveHosts,
     PlacementPolicy placementPolicy,
-    Duration spmLeaseDuration) {
+    Duration spmLeaseDuration,
+    Duration powerFencedGracePeriod) {
 
   /** Slack H1 demands between the agent fencing itself and the operator declaring it lost. */
   public static final Duration FENCING_SLACK = Duration.ofSeconds(2);
@@ -39,13 +40,43 @@ public record Settings(
 
   /**
    * How often agents renew their heartbeat, when a silent agent fences itself, when the operator
-   * judges its host lost, and how long the SPM Lease lasts (H1, F4, S3).
+   * judges its host lost, how long the SPM Lease lasts (H1, F4, S3), and when a host the operator
+   * can power off through its BMC is judged lost (PF1).
    */
   public record Timings(
       Duration heartbeatInterval,
       Duration hostGracePeriod,
       Duration selfFenceAfter,
-      Duration spmLeaseDuration) {}
+      Duration spmLeaseDuration,
+      Duration powerFencedGracePeriod) {
+
+    /** Timings with the power-fenced grace period derived from the heartbeat. */
+    public Timings(
+        Duration heartbeatInterval,
+        Duration hostGracePeriod,
+        Duration selfFenceAfter,
+        Duration spmLeaseDuration) {
+      this(
+          heartbeatInterval,
+          hostGracePeriod,
+          selfFenceAfter,
+          spmLeaseDuration,
+          powerFencedGraceFor(heartbeatInterval, hostGracePeriod));
+    }
+  }
+
+  /**
+   * Two missed renewals and a second more (5 s at the default 2 s heartbeat), never longer than the
+   * grace period: one late renewal must not cost a host its VMs, and power fencing exists to act
+   * sooner than the self-fence deadline.
+   */
+  public static Duration powerFencedGraceFor(Duration heartbeatInterval, Duration hostGracePeriod) {
+    if (heartbeatInterval == null || hostGracePeriod == null) {
+      return hostGracePeriod;
+    }
+    Duration derived = heartbeatInterval.multipliedBy(2).plusSeconds(1);
+    return derived.compareTo(hostGracePeriod) > 0 ? hostGracePeriod : derived;
+  }
 
   /**
    * What losing hosts leads to: whether silent hosts fence themselves, the share of hosts lost at
@@ -75,7 +106,8 @@ public record Settings(
         failover.fencing(),
         failover.reserveHosts(),
         placement.policy(),
-        timings.spmLeaseDuration());
+        timings.spmLeaseDuration(),
+        timings.powerFencedGracePeriod());
   }
 
   public static Settings defaults() {
@@ -91,7 +123,12 @@ public record Settings(
   }
 
   public Timings timings() {
-    return new Timings(heartbeatInterval, hostGracePeriod, selfFenceAfter, spmLeaseDuration);
+    return new Timings(
+        heartbeatInterval,
+        hostGracePeriod,
+        selfFenceAfter,
+        spmLeaseDuration,
+        powerFencedGracePeriod);
   }
 
   public Failover failover() {
@@ -116,6 +153,7 @@ public record Settings(
     positive(errors, "restartBackoffInitial", restartBackoffInitial);
     positive(errors, "restartBackoffMax", restartBackoffMax);
     positive(errors, "spmLeaseDuration", spmLeaseDuration);
+    positive(errors, "powerFencedGracePeriod", powerFencedGracePeriod);
     if (fencing == null) {
       errors.add("failover.fencing must be SelfFence or None");
     }
@@ -154,6 +192,18 @@ public record Settings(
       if (spmLeaseDuration.compareTo(heartbeatInterval) <= 0) {
         errors.add("spmLeaseDuration must be longer than heartbeatInterval");
       }
+      if (powerFencedGracePeriod.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+        errors.add(
+            "powerFencedGracePeriod ("
+                + powerFencedGracePeriod.toMillis()
+                + "ms) must be at least twice heartbeatInterval: a single late renewal would power"
+                + " a healthy host off");
+      }
+      if (powerFencedGracePeriod.compareTo(hostGracePeriod) > 0) {
+        errors.add(
+            "powerFencedGracePeriod must not be longer than hostGracePeriod: the self-fence path"
+                + " would fail the host over first");
+      }
     }
     return errors;
   }
@@ -188,6 +238,14 @@ public record Settings(
   public Settings withTimings(Duration heartbeat, Duration grace, Duration selfFence) {
     return new Settings(
         new Timings(heartbeat, grace, selfFence, spmLeaseDuration),
+        failover(),
+        restarts(),
+        placement());
+  }
+
+  public Settings withPowerFencedGracePeriod(Duration value) {
+    return new Settings(
+        new Timings(heartbeatInterval, hostGracePeriod, selfFenceAfter, spmLeaseDuration, value),
         failover(),
         restarts(),
         placement());

@@ -202,7 +202,8 @@ final class SnapshotBuilder {
         status != null
             && status.getFencing() != null
             && Boolean.TRUE.equals(status.getFencing().getRequested()),
-        renewed);
+        renewed,
+        PowerFenceViews.of(spec.getPowerManagement(), status));
   }
 
   private Lease hostLease(String host) {

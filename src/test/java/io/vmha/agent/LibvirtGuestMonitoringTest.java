@@ -34,7 +34,7 @@ class LibvirtGuestMonitoringTest {
   static final Path HOSTS = Path.of("/var/lib/vmha-test-hosts/hosts.json");
   static final String ME = "hv1";
   static final GuestMonitoring MONITORING =
-      new GuestMonitoring(Duration.ofSeconds(3), Duration.ofSeconds(5), 2, Duration.ofMinutes(10));
+      new GuestMonitoring(Duration.ofSeconds(3), Duration.ofSeconds(5), 1, Duration.ofMinutes(10));
 
   LibvirtDriver driver;
   String uri;
@@ -111,7 +111,7 @@ class LibvirtGuestMonitoringTest {
         .atMost(Duration.ofSeconds(90))
         .until(() -> driver.guestAgentAnswers(vm.instance()).orElse(false));
 
-    for (int reset = 1; reset <= 2; reset++) {
+    for (int reset = 1; reset <= MONITORING.maxResets(); reset++) {
       awaitUptime();
       long hung = System.nanoTime();
       hang();
@@ -145,7 +145,9 @@ class LibvirtGuestMonitoringTest {
       probe.probe();
       monitor.watch(work, true);
     }
-    assertThat(monitor.resets().get(vm.instance())).as("no third reset").hasSize(2);
+    assertThat(monitor.resets().get(vm.instance()))
+        .as("no reset beyond maxResets")
+        .hasSize(MONITORING.maxResets());
     assertThat(monitor.leftAlone(vm.instance())).isTrue();
     assertThat(driver.guestAgentAnswers(vm.instance())).contains(false);
   }

@@ -182,7 +182,8 @@ public final class FleetBuilder {
               report,
               host.recordedPhase,
               host.fencingRequested,
-              !host.notSeenRenewing));
+              !host.notSeenRenewing,
+              host.power));
     }
     List<TemplateView> templateViews = new ArrayList<>();
     templates.values().forEach(t -> templateViews.add(t.view()));
@@ -223,6 +224,7 @@ public final class FleetBuilder {
     boolean notSeenRenewing;
     boolean fencingRequested;
     HostPhase recordedPhase;
+    io.vmha.core.model.PowerFenceView power;
     final Set<String> reaches = new HashSet<>();
     final Set<String> unreachable = new HashSet<>();
     final List<InstanceReport> extraInstances = new ArrayList<>();
@@ -296,6 +298,18 @@ public final class FleetBuilder {
 
     public Host fenced(boolean value) {
       fenced = value;
+      return this;
+    }
+
+    /** The host has power management; nothing fenced yet. */
+    public Host powerManaged() {
+      power = io.vmha.core.model.PowerFenceView.IDLE;
+      return this;
+    }
+
+    /** The host's last power fence: {@code state}, begun {@code ago} back. */
+    public Host powerFence(io.vmha.core.model.PowerFenceView.State state, Duration ago) {
+      power = new io.vmha.core.model.PowerFenceView(state, now.minus(ago), state + " (test)");
       return this;
     }
 

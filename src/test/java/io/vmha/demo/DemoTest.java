@@ -9,6 +9,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,8 +70,27 @@ class DemoTest {
     }
     String output = captured.toString();
     original.println(output);
-    assertThat(exit).as("exit code").isZero();
+    assertThat(exit).as("exit code; what failed: %s", whatFailed(output)).isZero();
     return output;
+  }
+
+  /**
+   * The failing scenarios' headers and failures, and the invariant verdict: the assertion message
+   * is what a CI summary shows of a failing run, and the whole output may not be kept.
+   */
+  private static String whatFailed(String output) {
+    List<String> lines = new ArrayList<>();
+    String scenario = "";
+    for (String line : output.split("\n")) {
+      if (line.startsWith("== ")) {
+        scenario = line;
+      } else if (line.contains("FAILED") || line.contains("violat")) {
+        lines.add(scenario + " | " + line.strip());
+      } else if (line.startsWith("invariants ") || line.startsWith("scenarios: ")) {
+        lines.add(line.strip());
+      }
+    }
+    return String.join(" // ", lines.subList(0, Math.min(lines.size(), 8)));
   }
 
   static void playAndCheck(Path dir, String api) throws Exception {

@@ -16,7 +16,7 @@ public final class HostConditions {
       FailoverFreeze freeze,
       Duration gracePeriod,
       DrainObstacles drains) {
-    List<Condition> conditions = new ArrayList<>(11);
+    List<Condition> conditions = new ArrayList<>(12);
     var view = host.view();
     var report = view.report();
     HostPhase phase = host.phase();
@@ -81,6 +81,9 @@ public final class HostConditions {
             fenced,
             fenced ? "AgentConfirmed" : "NotFenced",
             fenced ? "the agent confirmed fencing" : ""));
+    if (view.powerManaged()) {
+      conditions.add(PowerFenceCondition.of(view));
+    }
     conditions.add(
         Condition.of(
             "FailoverFrozen",

@@ -39,8 +39,16 @@ public final class HostHealthEvaluator {
     return new HostState(index, host, phase, fresh, reporting, evacuation, index(report), mismatch);
   }
 
+  /**
+   * When the host is judged lost: after the grace period, or after the shorter power-fenced grace
+   * period if the operator can power it off (PF1).
+   */
   public Instant heartbeatExpiry(HostView host) {
-    return host.lastHeartbeatSeen().plus(settings.hostGracePeriod());
+    return host.lastHeartbeatSeen().plus(gracePeriod(settings, host));
+  }
+
+  public static java.time.Duration gracePeriod(Settings settings, HostView host) {
+    return host.powerManaged() ? settings.powerFencedGracePeriod() : settings.hostGracePeriod();
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param renewalObserved this operator has seen the host's Lease change since it began to lead:
  *     only then are new VMs placed there (a host that died just before a leader change still looks
  *     fresh to the new leader for a grace period)
+ * @param power the host's power fencing through its BMC, or null if it has no power management
  */
 public record HostView(
     String name,
@@ -28,7 +29,8 @@ public record HostView(
     AgentReport report,
     HostPhase recordedPhase,
     boolean fencingRequested,
-    boolean renewalObserved) {
+    boolean renewalObserved,
+    PowerFenceView power) {
 
   public HostView {
     Objects.requireNonNull(name, "name");
@@ -36,5 +38,16 @@ public record HostView(
     Objects.requireNonNull(lastHeartbeatSeen, "lastHeartbeatSeen");
     labels = Map.copyOf(labels);
     spmPriority = spmPriority == null ? SpmPriority.Normal : spmPriority;
+  }
+
+  public boolean powerManaged() {
+    return power != null;
+  }
+
+  /** PF3: the BMC confirmed, in this outage, that the host is off. */
+  public boolean poweredOff() {
+    return power != null
+        && power.state() == PowerFenceView.State.PoweredOff
+        && power.forOutageSince(lastHeartbeatSeen);
   }
 }

@@ -37,29 +37,14 @@ final class LostHostRules {
                   vm.key(), LeaveReason.FailoverFrozen, context.freeze().message()));
       return;
     }
-    Instant waitsUntil = host == null ? null : context.awaitingAfterFreeze(host);
-    if (waitsUntil != null) {
-      boolean selfFence = context.settings().fencing() == FencingPolicy.SelfFence;
-      context
-          .log()
-          .vm(
-              vm.view(),
-              new Action.LeaveAlone(
-                  vm.key(),
-                  selfFence ? LeaveReason.AwaitingSelfFence : LeaveReason.AwaitingReport,
-                  "failover resumed at "
-                      + context.failoverResumedAt()
-                      + " but host "
-                      + host.name()
-                      + (selfFence
-                          ? " was silent during the outage, when agents hold off self-fencing:"
-                              + " its VMs count as stopped from "
-                          : " was silent during the outage and may just not have reported back"
-                              + " yet: its VMs stay until ")
-                      + waitsUntil));
+    boolean poweredOff = host != null && host.view().poweredOff();
+    if (host != null && !poweredOff && awaitsFreezeEnd(vm, host)) {
       return;
     }
-    if (context.guestHeartbeatFresh(vm)) {
+    if (!poweredOff && context.guestHeartbeatFresh(vm)) {
+      if (host != null) {
+        context.liveGuests().add(host.name());
+      }
       context
           .log()
           .vm(
@@ -68,6 +53,16 @@ final class LostHostRules {
                   vm.key(),
                   LeaveReason.GuestAgentAlive,
                   "agent of host " + status.host() + " is lost but the guest agent still reports"));
+      return;
+    }
+    Instant powerWait = host == null ? null : context.awaitingPowerFence(host);
+    if (powerWait != null) {
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.LeaveAlone(
+                  vm.key(), LeaveReason.AwaitingPowerFence, powerFenceMessage(host, powerWait)));
       return;
     }
     context.release(host, vm);
@@ -105,6 +100,55 @@ final class LostHostRules {
     } else {
       queue.place(vm, PlaceCause.Failover, host, PlacementRequest.NONE);
     }
+  }
+
+  /** H5: the host was silent during a freeze that has just ended (see PlanContext). */
+  private boolean awaitsFreezeEnd(ResolvedVm vm, HostState host) {
+    Instant waitsUntil = context.awaitingAfterFreeze(host);
+    if (waitsUntil == null) {
+      return false;
+    }
+    boolean selfFence = context.settings().fencing() == FencingPolicy.SelfFence;
+    context
+        .log()
+        .vm(
+            vm.view(),
+            new Action.LeaveAlone(
+                vm.key(),
+                selfFence ? LeaveReason.AwaitingSelfFence : LeaveReason.AwaitingReport,
+                "failover resumed at "
+                    + context.failoverResumedAt()
+                    + " but host "
+                    + host.name()
+                    + (selfFence
+                        ? " was silent during the outage, when agents hold off self-fencing:"
+                            + " its VMs count as stopped from "
+                        : " was silent during the outage and may just not have reported back"
+                            + " yet: its VMs stay until ")
+                    + waitsUntil));
+    return true;
+  }
+
+  private static String powerFenceMessage(HostState host, Instant selfFenceDue) {
+    var power = host.view().power();
+    String fallback =
+        "; its VMs restart elsewhere once the BMC confirms, at the latest at " + selfFenceDue;
+    if (!power.forOutageSince(host.view().lastHeartbeatSeen())) {
+      return "host "
+          + host.name()
+          + " is NotResponding: powering it off through its BMC"
+          + fallback;
+    }
+    return switch (power.state()) {
+      case Failed ->
+          "host "
+              + host.name()
+              + " could not be powered off ("
+              + power.message()
+              + "): its VMs restart elsewhere when it must have fenced itself, at "
+              + selfFenceDue;
+      default -> "host " + host.name() + " is being powered off through its BMC" + fallback;
+    };
   }
 
   /**

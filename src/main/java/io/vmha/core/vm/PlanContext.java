@@ -20,6 +20,8 @@ import java.util.Map;
  *
  * @param drains where the VM rules note each VM they leave on a host it must leave, for that host's
  *     {@code Drained} condition
+ * @param liveGuests where the VM rules note each lost host whose guests still renew their own
+ *     heartbeat (F3): it is not powered off, as only its agent is gone
  */
 public record PlanContext(
     Settings settings,
@@ -35,7 +37,8 @@ public record PlanContext(
     Deadlines deadlines,
     ActionLog log,
     InstanceNames names,
-    DrainObstacles drains) {
+    DrainObstacles drains,
+    java.util.Set<String> liveGuests) {
 
   public HostState hostAt(int index) {
     return hostList.get(index);
@@ -48,15 +51,37 @@ public record PlanContext(
   /**
    * Whether the VMs of a host that does not report are known to be stopped: the host object is
    * gone, or it fenced itself (SelfFence: H1 guarantees the agent stopped its VMs before the grace
-   * period ended). Not while failover is frozen: then the agents may be cut off from the API server
-   * together, and their peers keep them from fencing. Nor {@linkplain #awaitingSelfFence right
-   * after} failover resumed.
+   * period ended), or its BMC confirmed it is off (PF3). Not while failover is frozen: then the
+   * agents may be cut off from the API server together, and their peers keep them from fencing. Nor
+   * {@linkplain #awaitingSelfFence right after} failover resumed.
    */
   public boolean knownStopped(HostState host) {
-    return host == null
-        || (settings.fencing() == FencingPolicy.SelfFence
-            && !freeze.frozen()
-            && awaitingAfterFreeze(host) == null);
+    if (host == null || host.view().poweredOff()) {
+      return true;
+    }
+    return settings.fencing() == FencingPolicy.SelfFence
+        && !freeze.frozen()
+        && awaitingAfterFreeze(host) == null
+        && awaitingPowerFence(host) == null;
+  }
+
+  /**
+   * PF4: a host with power management is judged lost sooner than it must have fenced itself. Until
+   * the BMC confirms it is off, or failing that until the grace period ends (when H1 guarantees the
+   * self-fence), its VMs may still run. Returns the end of that wait, or null if it is over or does
+   * not apply.
+   */
+  public Instant awaitingPowerFence(HostState host) {
+    var view = host.view();
+    if (!view.powerManaged() || view.poweredOff()) {
+      return null;
+    }
+    Instant until = view.lastHeartbeatSeen().plus(settings.hostGracePeriod());
+    if (!now.isBefore(until)) {
+      return null;
+    }
+    deadlines.consider(until);
+    return until;
   }
 
   /**

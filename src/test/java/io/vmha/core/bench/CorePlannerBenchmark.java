@@ -204,7 +204,8 @@ public class CorePlannerBenchmark {
               report,
               null,
               false,
-              true));
+              true,
+              null));
     }
     return new FleetSnapshot(
         NOW,

@@ -567,7 +567,8 @@ public final class World {
                 host.report,
                 host.recordedPhase,
                 host.fencingRequested,
-                true));
+                true,
+                null));
       }
     }
     List<TemplateView> templateViews = new ArrayList<>();
