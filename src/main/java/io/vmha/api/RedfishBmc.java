@@ -11,21 +11,17 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** How the operator reaches a host's BMC over Redfish. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "self.endpoint.startsWith('https://') || (has(self.insecure) && self.insecure)",
-    message =
-        "a plain http endpoint sends the BMC credentials in clear: use https, or set insecure: true"
-            + " to accept that")
-@ValidationRule(
     value = "!(has(self.insecure) && self.insecure && has(self.caBundle))",
     message = "caBundle is the certificate authority to verify the BMC with; insecure skips that")
 public class RedfishBmc {
   @Required
-  @Pattern("^https?://[^/]+/?$")
+  @Pattern("^https://[^/]+/?$")
   @Size(max = 512)
   @JsonPropertyDescription(
-      "The BMC's base URL, scheme, host and port only, e.g. https://10.0.40.11 (the operator"
-          + " adds /redfish/v1/Systems/<systemId>). The operator must reach it: BMCs usually"
-          + " sit on a management network.")
+      "The BMC's base URL, https and host and port only, e.g. https://10.0.40.11 (the operator"
+          + " adds /redfish/v1/Systems/<systemId>). Never plain http: the credentials go with"
+          + " every request. The operator must reach it: BMCs usually sit on a management"
+          + " network.")
   private String endpoint;
 
   @Required
@@ -48,8 +44,8 @@ public class RedfishBmc {
 
   @Default("false")
   @JsonPropertyDescription(
-      "Skip verifying the BMC's certificate and host name (and allow plain http). Anyone on the"
-          + " path could then take the credentials or fake a power-off confirmation.")
+      "Skip verifying the BMC's certificate and host name. Anyone on the path could then take"
+          + " the credentials or fake a power-off confirmation.")
   private Boolean insecure;
 
   public String getEndpoint() {

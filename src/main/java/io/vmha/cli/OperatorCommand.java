@@ -115,12 +115,12 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Option(
       names = "--power-fenced-grace-period",
-      defaultValue = "${env:VMHA_POWER_FENCED_GRACE_PERIOD:-_NULL_}",
+      defaultValue = "${env:VMHA_POWER_FENCED_GRACE_PERIOD:-auto}",
       description =
           "A host with spec.powerManagement not seen renewing for this long is judged lost and"
-              + " powered off through its BMC (default: 2 heartbeat intervals + 1s, at most the"
-              + " host grace period).")
-  Duration powerFencedGracePeriod;
+              + " powered off through its BMC; auto (the default): 2 heartbeat intervals + 1s, at"
+              + " most the host grace period.")
+  String powerFencedGracePeriod;
 
   @Option(
       names = "--leader-election",
@@ -155,9 +155,9 @@ public final class OperatorCommand implements Callable<Integer> {
             hostGracePeriod,
             selfFenceAfter,
             spmLeaseDuration,
-            powerFencedGracePeriod != null
-                ? powerFencedGracePeriod
-                : Settings.powerFencedGraceFor(heartbeatInterval, hostGracePeriod)),
+            "auto".equals(powerFencedGracePeriod)
+                ? Settings.powerFencedGraceFor(heartbeatInterval, hostGracePeriod)
+                : DurationConverter.parse(powerFencedGracePeriod)),
         new Settings.Failover(fencing, maxUnhealthyFraction, reserveHosts),
         new Settings.Restarts(maxRestarts, restartWindow, restartBackoff, restartBackoffMax),
         new Settings.Placement(placementPolicy, maxParallelMigrationsPerHost));

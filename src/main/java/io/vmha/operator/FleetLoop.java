@@ -6,6 +6,8 @@ import io.vmha.core.Engine;
 import io.vmha.core.Plan;
 import io.vmha.core.health.HostHealth;
 import io.vmha.core.model.HostPhase;
+import io.vmha.power.PowerFence;
+import io.vmha.power.PowerFenceSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +54,7 @@ public final class FleetLoop implements AutoCloseable {
   private volatile Usage usage = Usage.NONE;
   private final ScheduledExecutorService loop;
   private final ExecutorService writers;
+  private final PowerFencer powerFencer;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final AtomicBoolean writing = new AtomicBoolean();
   private volatile boolean active;
@@ -99,6 +102,17 @@ public final class FleetLoop implements AutoCloseable {
             EVENT_BACKLOG,
             writing::get);
     metrics.eventBacklog(events::backlog);
+    this.powerFencer =
+        new PowerFencer(
+            client,
+            ownWrites,
+            events,
+            metrics,
+            new RedfishBmcDirectory(
+                client, options.leaseNamespace(), PowerFenceSettings.defaults().requestTimeout()),
+            new PowerFence(PowerFenceSettings.defaults()),
+            clock,
+            this::holdsVms);
     this.applier =
         new PlanApplier(
             client,
@@ -108,7 +122,21 @@ public final class FleetLoop implements AutoCloseable {
             heartbeats,
             options.settings(),
             options.leaseNamespace(),
-            writers);
+            writers,
+            powerFencer);
+  }
+
+  /** Whether any VM is placed on, or migrating to, the host (a fenced host is powered on after). */
+  private boolean holdsVms(String host) {
+    var vms = caches.vms;
+    return vms == null
+        || vms.list()
+            .anyMatch(
+                vm ->
+                    vm.getStatus() != null
+                        && (host.equals(vm.getStatus().getHost())
+                            || (vm.getStatus().getMigration() != null
+                                && host.equals(vm.getStatus().getMigration().getTargetHost()))));
   }
 
   FleetCaches caches() {
@@ -314,6 +342,7 @@ public final class FleetLoop implements AutoCloseable {
 
   @Override
   public void close() {
+    powerFencer.close();
     loop.shutdownNow();
     writers.shutdownNow();
     events.close(Duration.ofSeconds(2));

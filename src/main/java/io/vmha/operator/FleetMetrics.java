@@ -100,6 +100,20 @@ final class FleetMetrics {
     }
   }
 
+  /** PF2: one power fence ended with {@code outcome} after {@code took}. */
+  void powerFence(String outcome, Duration took) {
+    Counter.builder("vmha_power_fences")
+        .description("Power fences through hosts' BMCs, by outcome (PoweredOff, Unreachable, ...)")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+    Timer.builder("vmha_power_fence_duration")
+        .description("From a power fence's first request to the BMC's confirmation or failure")
+        .tag("outcome", outcome)
+        .register(registry)
+        .record(took);
+  }
+
   void guestReset() {
     guestResets.increment();
   }

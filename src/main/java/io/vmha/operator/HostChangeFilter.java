@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * A host matters to the plan when its spec, labels or deletion change, or when its agent reports
- * something new; the operator's own status writes do not.
+ * something new, or a power fence moves on; the operator's other status writes do not.
  */
 public final class HostChangeFilter implements OnUpdateFilter<VmHost> {
   @Override
@@ -17,7 +17,15 @@ public final class HostChangeFilter implements OnUpdateFilter<VmHost> {
         || !Objects.equals(
             updated.getMetadata().getDeletionTimestamp(), old.getMetadata().getDeletionTimestamp())
         || !Objects.equals(updated.getMetadata().getFinalizers(), old.getMetadata().getFinalizers())
-        || !Objects.equals(reported(updated), reported(old));
+        || !Objects.equals(reported(updated), reported(old))
+        // a power fence's outcome is written off the planning thread and read by the next plan
+        || !Objects.equals(powerFencing(updated), powerFencing(old));
+  }
+
+  private static String powerFencing(VmHost host) {
+    return host.getStatus() == null || host.getStatus().getPowerFencing() == null
+        ? null
+        : Serialization.asJson(host.getStatus().getPowerFencing());
   }
 
   private static String reported(VmHost host) {

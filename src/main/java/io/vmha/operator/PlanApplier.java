@@ -43,6 +43,7 @@ final class PlanApplier {
   private final ExecutorService writers;
   private final TemplateCounters templateCounters;
   private final SpmLeaseWriter spmLease;
+  private final PowerFencer powerFencer;
 
   /**
    * @param refreshAt when host bookkeeping held back by this plan falls due (plan again then), or
@@ -66,8 +67,10 @@ final class PlanApplier {
       HeartbeatTracker heartbeats,
       Settings settings,
       String leaseNamespace,
-      ExecutorService writers) {
+      ExecutorService writers,
+      PowerFencer powerFencer) {
     this.events = events;
+    this.powerFencer = powerFencer;
     this.metrics = metrics;
     this.writers = writers;
     this.templateCounters = new TemplateCounters(client, ownWrites, metrics);
@@ -189,6 +192,16 @@ final class PlanApplier {
             "FencingRequested",
             "host " + request.host() + " must fence itself: " + request.reason(),
             now);
+      } else if (action instanceof Action.PowerFence fence) {
+        VmHost host = sources.hosts().get(fence.host());
+        if (host != null) {
+          powerFencer.fence(host, fence.reason());
+        }
+      } else if (action instanceof Action.ClearPowerFence clear) {
+        VmHost host = sources.hosts().get(clear.host());
+        if (host != null) {
+          powerFencer.clear(host);
+        }
       } else if (action instanceof Action.ClearFencing clear) {
         fencingCleared.add(clear.host());
         hostEvent(

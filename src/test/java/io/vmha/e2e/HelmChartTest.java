@@ -478,6 +478,29 @@ class HelmChartTest {
     }
   }
 
+  /** The operator reads BMC credentials from the Secrets it is pointed at, and from no other. */
+  @Test
+  void theOperatorMayReadOnlyTheBmcSecretsItIsGiven() {
+    JsonNode none = find(render(), "Role", "vmha-operator");
+    assertThat(none.path("rules").findValuesAsText("resources"))
+        .as("no Secret rule without power fencing")
+        .doesNotContain("secrets");
+    assertThat(allows(find(render(), "ClusterRole", "vmha-operator"), "", "secrets", "get"))
+        .isFalse();
+
+    JsonNode role =
+        find(render("powerFencing.credentialsSecrets={bmc-hv1,bmc-hv2}"), "Role", "vmha-operator");
+    JsonNode rule = null;
+    for (JsonNode candidate : role.path("rules")) {
+      if (candidate.path("resources").toString().contains("secrets")) {
+        rule = candidate;
+      }
+    }
+    assertThat(rule).as("a rule for the BMC Secrets").isNotNull();
+    assertThat(rule.path("verbs").toString()).isEqualTo("[\"get\"]");
+    assertThat(rule.path("resourceNames").toString()).isEqualTo("[\"bmc-hv1\",\"bmc-hv2\"]");
+  }
+
   @Test
   void valuesReachTheOperator() {
     Map<String, String> values = new LinkedHashMap<>();
@@ -495,6 +518,7 @@ class HelmChartTest {
     values.put("operator.reserveHosts=1", "VMHA_RESERVE_HOSTS=1");
     values.put("operator.placementPolicy=BinPacking", "VMHA_PLACEMENT_POLICY=BinPacking");
     values.put("operator.spmLeaseDuration=20s", "VMHA_SPM_LEASE_DURATION=20s");
+    values.put("operator.powerFencedGracePeriod=6s", "VMHA_POWER_FENCED_GRACE_PERIOD=6s");
     values.put("operator.leaderElection=false", "VMHA_LEADER_ELECTION=false");
     values.put("operator.httpPort=9090", "VMHA_HTTP_PORT=9090");
     assertThat(values.values())
