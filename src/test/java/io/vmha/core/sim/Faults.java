@@ -22,6 +22,15 @@ final class Faults {
     World world = new World(settings);
     for (int i = 0; i < hostCount; i++) {
       world.addHost("host" + i, Resources.of(4000, 8192), true);
+      World.SimHost host = world.hosts.get("host" + i);
+      // PF: every other host has a BMC; most confirm, some cannot be reached, some never confirm
+      if (i % 2 == 1) {
+        host.bmc =
+            i % 6 == 3
+                ? World.Bmc.Unreachable
+                : i % 10 == 5 ? World.Bmc.NeverConfirms : World.Bmc.Confirms;
+        host.power = io.vmha.core.model.PowerFenceView.IDLE;
+      }
     }
     for (int i = 0; i < vmShapes.size(); i++) {
       createVm(world, "vm" + i, vmShapes.get(i));

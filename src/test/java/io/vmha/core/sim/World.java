@@ -17,6 +17,7 @@ import io.vmha.core.model.HostPhase;
 import io.vmha.core.model.HostView;
 import io.vmha.core.model.InstanceReport;
 import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.PowerFenceView;
 import io.vmha.core.model.Priority;
 import io.vmha.core.model.RecordedVmStatus;
 import io.vmha.core.model.RepositoryView;
@@ -124,6 +125,12 @@ public final class World {
 
     final Map<InstanceKey, List<Instant>> resets = new HashMap<>();
 
+    /** PF: the host's BMC, null if it has none; and the operator's record of its last fence. */
+    Bmc bmc;
+
+    PowerFenceView power;
+    boolean confirmNextStep;
+
     // operator-side records
     Instant heartbeatSeen;
     AgentReport report;
@@ -139,6 +146,17 @@ public final class World {
       this.lastPet = now;
       this.heartbeatSeen = now;
     }
+  }
+
+  /**
+   * How a simulated BMC answers a power-off: cuts the power and confirms (at the next step, as the
+   * operator polls), cannot be reached (the fence fails, the power stays on), or cuts the power and
+   * never says so (the fence never ends).
+   */
+  enum Bmc {
+    Confirms,
+    Unreachable,
+    NeverConfirms
   }
 
   static final class SimVm {
@@ -264,6 +282,7 @@ public final class World {
 
   public void step() {
     now = now.plus(settings.heartbeatInterval());
+    confirmPowerFences();
     for (SimHost host : hosts.values()) {
       actAsAgent(host);
     }
@@ -568,7 +587,7 @@ public final class World {
                 host.recordedPhase,
                 host.fencingRequested,
                 true,
-                null));
+                host.bmc == null ? null : host.power));
       }
     }
     List<TemplateView> templateViews = new ArrayList<>();
@@ -621,6 +640,10 @@ public final class World {
         hosts.get(a.host()).fencingRequested = true;
       } else if (action instanceof Action.ClearFencing a) {
         hosts.get(a.host()).fencingRequested = false;
+      } else if (action instanceof Action.PowerFence a) {
+        powerFence(hosts.get(a.host()));
+      } else if (action instanceof Action.ClearPowerFence a) {
+        hosts.get(a.host()).power = PowerFenceView.IDLE;
       } else if (action instanceof Action.AssignSpm a) {
         spmHolder = a.host();
         spmRenewSeen = now;
@@ -649,6 +672,49 @@ public final class World {
     for (SimHost host : hosts.values()) {
       host.stopList = stops.getOrDefault(host.name, Set.of());
       host.spmReleaseRequested = releases.contains(host.name);
+    }
+  }
+
+  /**
+   * PF2 as the operator and the host's BMC carry it out. The power is cut at once; the record says
+   * PoweredOff only from the next step, after the cut, as a BMC confirms only what happened.
+   */
+  private void powerFence(SimHost host) {
+    if (host.power.state() == PowerFenceView.State.PoweringOff
+        && host.power.requestedAt().isAfter(host.heartbeatSeen)) {
+      return; // one fence per host at a time, as the operator runs them
+    }
+    switch (host.bmc) {
+      case Unreachable ->
+          host.power = new PowerFenceView(PowerFenceView.State.Failed, now, "BMC unreachable");
+      case Confirms, NeverConfirms -> {
+        cutPower(host);
+        host.power = new PowerFenceView(PowerFenceView.State.PoweringOff, now, "");
+        if (host.bmc == Bmc.Confirms) {
+          host.confirmNextStep = true;
+        }
+      }
+    }
+  }
+
+  private static void cutPower(SimHost host) {
+    host.powered = false;
+    host.agentAlive = false;
+    host.instances.clear();
+    host.pausedSince.clear();
+    host.hungSince.clear();
+    host.runningSince.clear();
+    host.actingSpm = false;
+  }
+
+  private void confirmPowerFences() {
+    for (SimHost host : hosts.values()) {
+      if (host.confirmNextStep) {
+        host.confirmNextStep = false;
+        host.power =
+            new PowerFenceView(
+                PowerFenceView.State.PoweredOff, host.power.requestedAt(), "confirmed");
+      }
     }
   }
 
