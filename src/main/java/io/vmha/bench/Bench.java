@@ -129,7 +129,7 @@ public final class Bench {
     fleet = new BenchFleet(options, rig.benchClient, log);
   }
 
-  private void startDatacenter() throws InterruptedException {
+  private void startDatacenter() throws Exception {
     AgentOptions agent = AgentOptions.simulatedFor(settings, LEASES);
     rig.datacenter =
         new SimulatedDatacenter(
@@ -149,6 +149,63 @@ public final class Bench {
             + " simulated hosts report ("
             + options.effectiveSimThreads()
             + " agent threads)");
+    if (options.powerFencing()) {
+      givePowerManagement();
+    }
+  }
+
+  /**
+   * PF: every host gets a BMC, all served by the simulated datacenter's Redfish service, whose
+   * power-off cuts a host a second after the request.
+   */
+  private void givePowerManagement() throws Exception {
+    try {
+      rig.bmcs =
+          io.vmha.agent.sim.SimulatedBmcs.start(
+              rig.datacenter, Duration.ofSeconds(1), Files.createTempDirectory("vmha-bench-bmc"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    result.powerFencing = true;
+    result.timings.put("powerFencedGraceMs", (double) settings.powerFencedGracePeriod().toMillis());
+    rig.benchClient
+        .secrets()
+        .inNamespace(LEASES)
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("bench-bmc")
+                .withNamespace(LEASES)
+                .endMetadata()
+                .addToStringData("username", io.vmha.agent.sim.SimulatedBmcs.USERNAME)
+                .addToStringData("password", rig.bmcs.password())
+                .build())
+        .create();
+    Work.parallel(
+        options.hosts(),
+        i -> {
+          io.vmha.api.RedfishBmc redfish = new io.vmha.api.RedfishBmc();
+          redfish.setEndpoint(rig.bmcs.endpoint().toString());
+          redfish.setSystemId(BenchFleet.hostName(i));
+          redfish.setCredentialsSecret("bench-bmc");
+          redfish.setCaBundle(rig.bmcs.caPem());
+          io.vmha.api.PowerManagement power = new io.vmha.api.PowerManagement();
+          power.setRedfish(redfish);
+          rig.benchClient
+              .resources(io.vmha.api.VmHost.class)
+              .withName(BenchFleet.hostName(i))
+              .edit(
+                  h -> {
+                    h.getSpec().setPowerManagement(power);
+                    return h;
+                  });
+        });
+    log.accept(
+        "every host has a BMC at "
+            + rig.bmcs.endpoint()
+            + "; a lost host is powered off after "
+            + settings.powerFencedGracePeriod().toMillis()
+            + " ms of silence");
   }
 
   private void startOperator() throws Exception {

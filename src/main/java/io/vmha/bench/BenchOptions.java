@@ -37,7 +37,8 @@ public record BenchOptions(
     int baselineThreads,
     int simThreads,
     Path json,
-    String operatorHeap) {
+    String operatorHeap,
+    boolean powerFencing) {
 
   public static BenchOptions small(int hosts, int vms) {
     return new BenchOptions(
@@ -54,7 +55,8 @@ public record BenchOptions(
         16,
         0,
         null,
-        null);
+        null,
+        false);
   }
 
   /**

@@ -16,6 +16,9 @@ public final class BenchResult {
   public long maxHeapMiB = Runtime.getRuntime().maxMemory() >> 20;
   public Map<String, Object> timings = new LinkedHashMap<>();
 
+  /** Every host had a BMC the operator powered crashed hosts off through (PF). */
+  public boolean powerFencing;
+
   // fleet set-up and initial placement
   public double createSeconds;
   public double initialPlacementSeconds;

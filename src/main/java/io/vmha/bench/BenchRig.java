@@ -21,6 +21,7 @@ final class BenchRig implements AutoCloseable {
   KubernetesClient agentClient;
   OperatorUnderTest operator;
   SimulatedDatacenter datacenter;
+  io.vmha.agent.sim.SimulatedBmcs bmcs;
   FleetWatch watch;
 
   /** The clients for a started API server. */
@@ -35,7 +36,7 @@ final class BenchRig implements AutoCloseable {
   public void close() {
     for (AutoCloseable c :
         new AutoCloseable[] {
-          operator, datacenter, watch, operatorClient, agentClient, benchClient, api
+          operator, bmcs, datacenter, watch, operatorClient, agentClient, benchClient, api
         }) {
       if (c != null) {
         try {

@@ -99,6 +99,14 @@ public final class BenchCommand implements Callable<Integer> {
               + " only): its heap is then measured by itself, as a Deployment would run it.")
   String operatorHeap;
 
+  @Option(
+      names = "--power-fencing",
+      description =
+          "Give every host a BMC (the simulated datacenter's Redfish service): a crashed host is"
+              + " judged lost after the power-fenced grace period and powered off, and its VMs"
+              + " restart once the BMC confirms, instead of at the self-fence deadline.")
+  boolean powerFencing;
+
   @Option(names = "--json", description = "Write the result as JSON to this file.")
   Path json;
 
@@ -127,7 +135,8 @@ public final class BenchCommand implements Callable<Integer> {
             baselineThreads,
             simThreads,
             json,
-            operatorHeap);
+            operatorHeap,
+            powerFencing);
     try {
       BenchResult result = new Bench(options, System.out).run();
       return result.correct() ? 0 : 1;

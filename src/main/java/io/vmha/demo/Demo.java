@@ -148,7 +148,8 @@ public final class Demo implements AutoCloseable {
             settings.fencing(),
             lab == null
                 ? InvariantMonitor.Judging.SIMULATED
-                : InvariantMonitor.Judging.REAL_HYPERVISORS);
+                : InvariantMonitor.Judging.REAL_HYPERVISORS,
+            timeline::note);
     steps = new Steps(client, settings, hosts, timeline);
     return this;
   }
@@ -171,6 +172,7 @@ public final class Demo implements AutoCloseable {
             new MaintenanceScenario(steps),
             new AntiAffinityScenario(steps, client),
             new IsolatedHostScenario(steps),
+            new PowerFencingScenario(steps, client),
             new ApiOutageScenario(steps));
     scenarios.forEach(this::run);
     finish();

@@ -72,6 +72,22 @@ interface DemoHosts extends AutoCloseable {
     return Optional.empty();
   }
 
+  /** A host's BMC, as {@code spec.powerManagement.redfish} and its credentials Secret name it. */
+  record Bmc(String endpoint, String systemId, String username, String password, String caPem) {}
+
+  /**
+   * The BMC through which the operator can power {@code host} off (PF), or why there is none on
+   * these hosts.
+   */
+  default java.util.Optional<Bmc> bmc(String host) {
+    return java.util.Optional.empty();
+  }
+
+  /** Why the hosts have no BMC, when {@link #bmc} is empty. */
+  default String noBmc() {
+    return "these hosts have no BMC";
+  }
+
   /**
    * Which life of {@code host}'s agent this is: it changes when the agent starts again, fences
    * itself or has its host reset by the watchdog.

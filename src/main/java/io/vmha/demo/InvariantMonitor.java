@@ -33,6 +33,7 @@ final class InvariantMonitor implements AutoCloseable {
             return t;
           });
   private final List<String> violations = new ArrayList<>();
+  private final java.util.function.Consumer<String> note;
   private InstanceNameHistory names = InstanceNameHistory.EMPTY;
 
   /**
@@ -63,8 +64,10 @@ final class InvariantMonitor implements AutoCloseable {
       DemoHosts hosts,
       String leaseNamespace,
       FencingPolicy fencing,
-      Judging judging) {
+      Judging judging,
+      java.util.function.Consumer<String> note) {
     this.judging = judging;
+    this.note = note;
     this.client = client;
     this.hosts = hosts;
     this.leaseNamespace = leaseNamespace;
@@ -135,6 +138,8 @@ final class InvariantMonitor implements AutoCloseable {
   private void violate(String violation) {
     if (!violations.contains(violation)) {
       violations.add(violation);
+      // in the timeline where it happened, not only in the summary
+      note.accept("INVARIANT BROKEN: " + violation);
     }
   }
 

@@ -22,6 +22,31 @@ final class SimulatedHosts implements DemoHosts {
             .start();
   }
 
+  private io.vmha.agent.sim.SimulatedBmcs bmcs;
+
+  /** The simulated hosts' BMCs, started on first use (a self-signed certificate costs a second). */
+  @Override
+  public synchronized Optional<Bmc> bmc(String host) {
+    try {
+      if (bmcs == null) {
+        bmcs =
+            io.vmha.agent.sim.SimulatedBmcs.start(
+                datacenter,
+                java.time.Duration.ofSeconds(1),
+                java.nio.file.Files.createTempDirectory("vmha-demo-bmc"));
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return Optional.of(
+        new Bmc(
+            bmcs.endpoint().toString(),
+            host,
+            io.vmha.agent.sim.SimulatedBmcs.USERNAME,
+            bmcs.password(),
+            bmcs.caPem()));
+  }
+
   @Override
   public String describe() {
     return "simulated hosts";
@@ -83,7 +108,10 @@ final class SimulatedHosts implements DemoHosts {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (bmcs != null) {
+      bmcs.close();
+    }
     datacenter.close();
   }
 }

@@ -296,6 +296,33 @@ final class Steps {
     patchHostSpec(host, "maintenance", on, spec -> spec.setMaintenance(on));
   }
 
+  /**
+   * Gives a host a BMC to power it off through (PF), or takes it away (null), as {@code kubectl
+   * patch} would.
+   */
+  void powerManagement(String host, io.vmha.api.PowerManagement power) {
+    timeline.note(
+        "kubectl patch vmhost "
+            + host
+            + " --type merge -p '{\"spec\":{\"powerManagement\":"
+            + (power == null
+                ? "null"
+                : "{\"redfish\":{\"endpoint\":\""
+                    + power.getRedfish().getEndpoint()
+                    + "\",\"systemId\":\""
+                    + power.getRedfish().getSystemId()
+                    + "\",\"credentialsSecret\":\""
+                    + power.getRedfish().getCredentialsSecret()
+                    + "\",\"caBundle\":\"…\"}}")
+            + "}}'");
+    editHost(
+        host,
+        h -> {
+          h.getSpec().setPowerManagement(power);
+          return h;
+        });
+  }
+
   /** Cordons a host or uncordons it, as {@code kubectl patch} would. */
   void cordon(String host, boolean on) {
     patchHostSpec(host, "unschedulable", on, spec -> spec.setUnschedulable(on));

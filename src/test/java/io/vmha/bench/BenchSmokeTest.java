@@ -68,7 +68,8 @@ class BenchSmokeTest {
         8,
         4,
         dir.resolve("bench.json"),
-        operatorHeap);
+        operatorHeap,
+        false);
   }
 
   private static BenchResult run(BenchOptions options) throws Exception {
