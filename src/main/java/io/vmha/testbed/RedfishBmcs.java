@@ -26,8 +26,9 @@ import java.util.stream.Stream;
  * fake driver) serving a ComputerSystem per host over HTTPS with basic auth, on 127.0.0.1 and a
  * free port. Each run has its own CA, server certificate and random password. Systems start On.
  *
- * <p>Like hardware, the fake driver carries out a power request 1 to 11 s after accepting it (at
- * random), and only when the system is read next: allow for that when waiting for a state.
+ * <p>Like hardware, the fake driver carries out a power request some time after accepting it (at
+ * random, up to 11 s), and only when the system is read next: allow for that when waiting for a
+ * state.
  *
  * <p>{@code hack/redfish-bmc.sh install} puts sushy-tools in {@link #VENV}.
  */

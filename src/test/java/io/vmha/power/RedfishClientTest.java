@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Redfish client and the fence procedure against real BMCs: sushy-tools' emulator over HTTPS
- * with basic auth, which, like hardware, carries out a power request 1 to 11 s after accepting it.
+ * with basic auth, which, like hardware, carries out a power request up to 11 s after accepting it.
  */
 class RedfishClientTest {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
@@ -56,7 +56,7 @@ class RedfishClientTest {
     assertThat(outcome.attempts()).isEqualTo(1);
     assertThat(outcome.lastState()).isEqualTo(PowerState.Off);
     assertThat(bmc.count("forceOff")).isEqualTo(1);
-    // the emulator reports On until it carries the power-off out
+    // the host was On when the fence began: the power-off was the fence's doing
     assertThat(bmc.calls()).first().extracting(RecordingBmc.Call::result).isEqualTo("On");
     assertThat(client("pacific").powerState()).isEqualTo(PowerState.Off);
   }
