@@ -15,9 +15,9 @@ public class PowerException extends Exception {
     Unauthorized,
     /** HTTP 404: the BMC has no system of that id. */
     NotFound,
-    /** Any other refusal (4xx, or a redirect vmha does not follow). */
+    /** Any other refusal (4xx, 501 Not Implemented, or a redirect vmha does not follow). */
     Refused,
-    /** HTTP 5xx: the BMC took the request and failed at it. */
+    /** HTTP 5xx but 501: the BMC took the request and failed at it. */
     ServerError,
     /** An answer vmha cannot read. */
     BadResponse

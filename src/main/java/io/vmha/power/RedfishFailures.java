@@ -108,6 +108,9 @@ final class RedfishFailures {
     }
     String said = redfishMessage(body);
     String detail = said.isEmpty() ? "" : ": " + said;
+    if (status == 501) {
+      return failure(Kind.Refused, action, "not supported by this BMC (HTTP 501)" + detail, null);
+    }
     if (status >= 500) {
       return failure(
           Kind.ServerError, action, "the BMC failed (HTTP " + status + ")" + detail, null);

@@ -24,8 +24,17 @@ final class Script {
   }
 
   static Result run(List<String> command, Duration timeout) {
+    return run(command, timeout, null);
+  }
+
+  /** Runs {@code command} in {@code directory} (null: this process's). */
+  static Result run(List<String> command, Duration timeout, java.nio.file.Path directory) {
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      Process process =
+          new ProcessBuilder(command)
+              .directory(directory != null ? directory.toFile() : null)
+              .redirectErrorStream(true)
+              .start();
       // the script's output is short; read after the end would risk a full pipe, so read as it runs
       var output = new java.io.ByteArrayOutputStream();
       Thread reader =

@@ -115,6 +115,10 @@ class DocsCommandsE2ETest {
             + " starts them (up) for RealGuestTest and RealDatacenterE2ETest, which fail their"
             + " storage or migration links with it");
     NOT_RUN.put(
+        Pattern.compile("^hack/redfish-bmc\\.sh "),
+        "installs the Redfish BMC emulator (sushy-tools from PyPI) into a Python venv: .ci/run runs"
+            + " it before the tests, and RedfishClientTest starts the emulator it installs");
+    NOT_RUN.put(
         Pattern.compile("^java -cp … org\\.openjdk\\.jmh\\.Main$"),
         "what bench/core-planner.sh runs, its class path left out; the script's options are parsed"
             + " by JMH here");
