@@ -243,6 +243,12 @@ final class LibvirtDemoHosts implements DemoHosts {
   }
 
   @Override
+  public String noBmc() {
+    return "the test hosts have no BMC here; RealDatacenterE2ETest powers one off through a Redfish"
+        + " emulator (hack/redfish-bmc.sh)";
+  }
+
+  @Override
   public Optional<String> cannotHangGuests() {
     return Optional.of(
         "guest-hang is played by the simulated guest agents; a real guest is hung and reset in"

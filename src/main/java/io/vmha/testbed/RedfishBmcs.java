@@ -76,6 +76,7 @@ public final class RedfishBmcs implements AutoCloseable {
     private final Set<String> stuck = new LinkedHashSet<>();
     private List<String> serverNames = List.of("127.0.0.1", "localhost");
     private boolean keytool;
+    private Integer powerDelaySeconds;
 
     private Builder() {}
 
@@ -100,6 +101,20 @@ public final class RedfishBmcs implements AutoCloseable {
      */
     public Builder serverNames(String... names) {
       serverNames = List.of(names);
+      return this;
+    }
+
+    /**
+     * Power requests carried out {@code seconds} whole seconds after the second they came in (1:
+     * within a second or two, as a server drops its power), instead of the fake driver's random 1
+     * to 11: for tests that time a fence.
+     */
+    public Builder powerDelaySeconds(int seconds) {
+      if (seconds < 1) {
+        throw new IllegalArgumentException(
+            "the fake driver's delay is at least 1 s, not " + seconds);
+      }
+      powerDelaySeconds = seconds;
       return this;
     }
 
@@ -141,7 +156,8 @@ public final class RedfishBmcs implements AutoCloseable {
                   password,
                   systemIds,
                   Set.copyOf(builder.stuck),
-                  hooks.url())
+                  hooks.url(),
+                  builder.powerDelaySeconds)
               .writeTo(dir, VENV);
       emulator = new SushyProcess(VENV, config, dir.resolve("emulator.log"));
       emulator.start(probe(), START_TIMEOUT);

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  * @param systemIds each host's system id (a UUID), in the order the emulator lists them
  * @param stuck the hosts whose BMC accepts a power-off and never carries it out
  * @param hookUrl where the emulator announces a ForceOff before carrying it out
+ * @param powerDelaySeconds the whole seconds after the second of a power request at which the fake
+ *     driver carries it out; null for its own random 1 to 11
  */
 record SushyConfig(
     int port,
@@ -29,7 +31,8 @@ record SushyConfig(
     String password,
     Map<String, String> systemIds,
     Set<String> stuck,
-    URI hookUrl) {
+    URI hookUrl,
+    Integer powerDelaySeconds) {
 
   private static final String PYTHON_CONFIG = "sushy-emulator-config.py";
 
@@ -45,6 +48,9 @@ record SushyConfig(
     run.put("authFile", authFile.toString());
     run.put("stateDir", Files.createDirectories(dir.resolve("state")).toString());
     run.put("hookUrl", hookUrl.toString());
+    if (powerDelaySeconds != null) {
+      run.put("powerDelaySeconds", powerDelaySeconds);
+    }
     ArrayNode systems = run.putArray("systems");
     systemIds.forEach(
         (host, uuid) ->

@@ -49,3 +49,17 @@ def _set_power_state_after_hook(self, identity, state):
 
 
 fakedriver.FakeDriver.set_power_state = _set_power_state_after_hook
+
+
+class _FixedDelay:
+    # The fake driver draws each power request's delay from random.randint(1, 11): a run that
+    # times a fence fixes it instead.
+    def __init__(self, seconds):
+        self._seconds = seconds
+
+    def randint(self, low, high):
+        return self._seconds
+
+
+if _run.get('powerDelaySeconds') is not None:
+    fakedriver.random = _FixedDelay(_run['powerDelaySeconds'])

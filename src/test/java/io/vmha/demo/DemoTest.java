@@ -32,7 +32,7 @@ class DemoTest {
     String output = playExpectingSuccess("demo", "--api", "embedded", "--fencing", "None");
     assertThat(output)
         .contains("fencing None")
-        .contains("scenarios: 14 of 14 passed")
+        .contains("scenarios: 15 of 15 passed")
         .contains("DuplicateRisk")
         .contains("AwaitingReport");
   }
@@ -98,7 +98,8 @@ class DemoTest {
     String output = playExpectingSuccess("demo", "--api", api, "--report", report.toString());
     assertThat(output)
         .contains("invariants I1-I6: held throughout")
-        .contains("scenarios: 14 of 14 passed");
+        .contains("scenarios: 15 of 15 passed")
+        .contains("FencedByPower");
     assertThat(output)
         .contains("FailedOver")
         .contains("WaitingForHost")

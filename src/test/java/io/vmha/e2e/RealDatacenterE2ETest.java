@@ -541,6 +541,122 @@ class RealDatacenterE2ETest {
   }
 
   /**
+   * PF1-PF3 on real hosts: a host with a BMC (the sushy-tools Redfish emulator, TLS and basic auth)
+   * loses its link, so its guests keep running on their shared disks and only fencing keeps them
+   * from running twice. The operator judges it lost after the power-fenced grace period (5 s) and
+   * powers it off; the BMC's power-off really stops the host (its libvirtd, every QEMU and its
+   * agent killed) before the BMC can report Off, and no copy starts elsewhere before that. The host
+   * is cut before its agent's own fence was due.
+   */
+  @Test
+  void aHostWithABmcCutOffIsPoweredOffBeforeAnyCopyStarts() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        io.vmha.testbed.RedfishBmcs.isInstalled(), io.vmha.testbed.RedfishBmcs.hint());
+    Booted fleet = bootVms(3);
+    String victim = fleet.victim();
+    List<String> victims = fleet.victims();
+    // the power drops within a second or two of the request, as a server's does
+    try (io.vmha.testbed.RedfishBmcs bmcs =
+        io.vmha.testbed.RedfishBmcs.builder().hosts(victim).powerDelaySeconds(1).start()) {
+      java.util.concurrent.atomic.AtomicLong poweredOffAt =
+          new java.util.concurrent.atomic.AtomicLong();
+      bmcs.onForceOff(
+          victim,
+          () -> {
+            hosts.crash(victim);
+            poweredOffAt.compareAndSet(0, System.nanoTime());
+          });
+      givePowerManagement(victim, bmcs);
+      long cutAt = System.nanoTime();
+      hosts.isolate(victim);
+      try {
+        Map<String, String> after = awaitRunningOn(fleet.vms(), host -> !host.equals(victim));
+        long firstCopy = firstCopyElsewhere(victims, victim);
+        awaitBooted(after);
+        var record =
+            api.admin()
+                .resources(io.vmha.api.VmHost.class)
+                .withName(victim)
+                .get()
+                .getStatus()
+                .getPowerFencing();
+        System.out.printf(
+            "real datacenter, host %s with a BMC isolated with %s: powered off after %d ms, the"
+                + " BMC confirmed %s (fence begun %s), first copy elsewhere after %d ms%n",
+            victim,
+            victims,
+            Duration.ofNanos(poweredOffAt.get() - cutAt).toMillis(),
+            record == null ? "-" : record.getConfirmedAt(),
+            record == null ? "-" : record.getRequestedAt(),
+            Duration.ofNanos(firstCopy - cutAt).toMillis());
+        assertThat(poweredOffAt.get()).as("the BMC cut the host's power").isNotZero();
+        assertThat(Duration.ofNanos(poweredOffAt.get() - cutAt))
+            .as("powered off before its own fence was due")
+            .isLessThan(DEFAULTS.selfFenceAfter());
+        assertThat(firstCopy)
+            .as("first copy elsewhere after the power-off")
+            .isGreaterThan(poweredOffAt.get());
+        assertThat(record).as("status.powerFencing").isNotNull();
+        assertThat(record.getState()).isEqualTo("PoweredOff");
+        assertThat(Duration.ofNanos(firstCopy - cutAt))
+            .as("restarted on the BMC's word, before the self-fence deadline")
+            .isLessThan(DEFAULTS.hostGracePeriod());
+      } finally {
+        takePowerManagement(victim);
+        hosts.rejoin(victim);
+      }
+    }
+  }
+
+  /** The host's BMC in its spec, its credentials in a Secret of the operator's namespace. */
+  static void givePowerManagement(String host, io.vmha.testbed.RedfishBmcs bmcs) {
+    String secret = "bmc-" + host;
+    api.admin()
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(secret)
+                .withNamespace(NS)
+                .endMetadata()
+                .addToStringData("username", bmcs.username())
+                .addToStringData("password", bmcs.password())
+                .build())
+        .createOr(existing -> existing.update());
+    io.vmha.api.RedfishBmc redfish = new io.vmha.api.RedfishBmc();
+    redfish.setEndpoint(bmcs.baseUrl().toString());
+    redfish.setSystemId(bmcs.systemId(host));
+    redfish.setCredentialsSecret(secret);
+    redfish.setCaBundle(bmcs.caPem());
+    io.vmha.api.PowerManagement power = new io.vmha.api.PowerManagement();
+    power.setRedfish(redfish);
+    setPowerManagement(host, power);
+  }
+
+  static void takePowerManagement(String host) {
+    setPowerManagement(host, null);
+  }
+
+  private static void setPowerManagement(String host, io.vmha.api.PowerManagement power) {
+    await("spec.powerManagement of " + host)
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              api.admin()
+                  .resources(io.vmha.api.VmHost.class)
+                  .withName(host)
+                  .edit(
+                      h -> {
+                        h.getSpec().setPowerManagement(power);
+                        return h;
+                      });
+              return true;
+            });
+  }
+
+  /**
    * The API server lost by every agent at once (their proxies refuse), and one host also isolated
    * from its peers by its link: the others confirm the outage to each other and keep their guests
    * (the operator, seeing every host silent, freezes instead of failing over), while the isolated
