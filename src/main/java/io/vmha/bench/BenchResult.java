@@ -56,6 +56,12 @@ public final class BenchResult {
   public Map<String, Double> replacedAfterDetectionMs = new LinkedHashMap<>();
   public Map<String, Double> runningAfterDetectionMs = new LinkedHashMap<>();
 
+  /**
+   * crash → each VM running again elsewhere, measured per VM (with a BMC: silence, power-off,
+   * confirmation, re-placement and start).
+   */
+  public Map<String, Double> runningAfterCrashMs = new LinkedHashMap<>();
+
   /** crash → running, p99: detection + re-placement + start. */
   public double failoverP99Ms;
 
