@@ -7,6 +7,7 @@ import io.vmha.core.PendingReason;
 import io.vmha.core.PlaceCause;
 import io.vmha.core.health.HostState;
 import io.vmha.core.model.FencingPolicy;
+import io.vmha.core.model.PowerFenceView;
 import io.vmha.core.placement.PlacementRequest;
 import java.time.Instant;
 
@@ -57,12 +58,18 @@ final class LostHostRules {
     }
     Instant powerWait = host == null ? null : context.awaitingPowerFence(host);
     if (powerWait != null) {
-      context
-          .log()
-          .vm(
-              vm.view(),
-              new Action.LeaveAlone(
-                  vm.key(), LeaveReason.AwaitingPowerFence, powerFenceMessage(host, powerWait)));
+      // While the fence is young the VM's status stays as it was: the host's PowerFenced
+      // condition tells, and a status write per VM would compete with the failover's own writes
+      // a second later. A failed fence means a wait until the self-fence deadline: that is said.
+      if (host.view().power().state() == PowerFenceView.State.Failed
+          && host.view().power().forOutageSince(host.view().lastHeartbeatSeen())) {
+        context
+            .log()
+            .vm(
+                vm.view(),
+                new Action.LeaveAlone(
+                    vm.key(), LeaveReason.AwaitingPowerFence, powerFenceFailed(host, powerWait)));
+      }
       return;
     }
     context.release(host, vm);
@@ -129,26 +136,13 @@ final class LostHostRules {
     return true;
   }
 
-  private static String powerFenceMessage(HostState host, Instant selfFenceDue) {
-    var power = host.view().power();
-    String fallback =
-        "; its VMs restart elsewhere once the BMC confirms, at the latest at " + selfFenceDue;
-    if (!power.forOutageSince(host.view().lastHeartbeatSeen())) {
-      return "host "
-          + host.name()
-          + " is NotResponding: powering it off through its BMC"
-          + fallback;
-    }
-    return switch (power.state()) {
-      case Failed ->
-          "host "
-              + host.name()
-              + " could not be powered off ("
-              + power.message()
-              + "): its VMs restart elsewhere when it must have fenced itself, at "
-              + selfFenceDue;
-      default -> "host " + host.name() + " is being powered off through its BMC" + fallback;
-    };
+  private static String powerFenceFailed(HostState host, Instant selfFenceDue) {
+    return "host "
+        + host.name()
+        + " could not be powered off ("
+        + host.view().power().message()
+        + "): its VMs restart elsewhere when it must have fenced itself, at "
+        + selfFenceDue;
   }
 
   /**
