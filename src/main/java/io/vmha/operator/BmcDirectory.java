@@ -4,7 +4,7 @@ import io.vmha.api.VmHost;
 import io.vmha.power.PowerController;
 
 /** Finds the power control of a host from its {@code spec.powerManagement}. */
-interface BmcDirectory {
+public interface BmcDirectory {
 
   /**
    * @throws Unusable when the host's power management cannot be used as configured (its Secret is

@@ -20,12 +20,12 @@ import java.util.Map;
  * rotated password is used at once, and the operator keeps no copy. The chart lets the operator
  * read only the Secrets it names ({@code powerFencing.credentialsSecrets}).
  */
-final class RedfishBmcDirectory implements BmcDirectory {
+public final class RedfishBmcDirectory implements BmcDirectory {
   private final KubernetesClient client;
   private final String namespace;
   private final Duration requestTimeout;
 
-  RedfishBmcDirectory(KubernetesClient client, String namespace, Duration requestTimeout) {
+  public RedfishBmcDirectory(KubernetesClient client, String namespace, Duration requestTimeout) {
     this.client = client;
     this.namespace = namespace;
     this.requestTimeout = requestTimeout;

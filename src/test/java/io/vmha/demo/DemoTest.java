@@ -112,7 +112,7 @@ class DemoTest {
         .contains("is stopped on", "and runs on another host");
 
     JsonNode json = new ObjectMapper().readTree(Files.readString(report));
-    assertThat(json.get("scenarios")).hasSize(14);
+    assertThat(json.get("scenarios")).hasSize(15);
     json.get("scenarios")
         .forEach(
             s -> {

@@ -53,6 +53,20 @@ record HostNetwork(
         proxy, client, Leases.deadlineClient(client, agent.renewalDeadline()), view, peers);
   }
 
+  /**
+   * The host booted again: its agent's informers start from a fresh list, as a new process's do.
+   * The old ones may hold what the host last heard before it was cut off (VMs since placed
+   * elsewhere), and an agent reading them would start those again beside their new copies.
+   */
+  HostNetwork rebooted(String host, AgentOptions agent) {
+    view.close();
+    InformerClusterView fresh =
+        InformerClusterView.forHost(
+                client, agent.leaseNamespace(), host, InformerClusterView.VmWatch.ALL)
+            .startInBackground();
+    return new HostNetwork(proxy, client, heartbeats, fresh, peers);
+  }
+
   /** Cuts the host off the API server (connections refused, open ones reset), or heals it. */
   void cut(boolean off) {
     try {

@@ -50,7 +50,7 @@ final class SimHost {
   /**
    * The host's own ways to the API server and its peers, or null when it shares the simulation's.
    */
-  final HostNetwork network;
+  HostNetwork network;
 
   SimHost(
       String name,

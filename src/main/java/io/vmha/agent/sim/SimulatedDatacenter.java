@@ -385,6 +385,9 @@ public final class SimulatedDatacenter implements AutoCloseable {
       sim.cancelWatchdog();
       sim.driver.crash();
     } else if (!faults.contains(Fault.HOST_CRASH) && before.contains(Fault.HOST_CRASH)) {
+      if (sim.network != null) {
+        sim.network = sim.network.rebooted(sim.name, options.agent());
+      }
       sim.driver.boot();
       sim.journal.renewed(poweredOn()); // a new boot: the old renewal says nothing any more
     }
