@@ -20,6 +20,19 @@ public class PowerManagement {
       "Power the host on again once its VMs have been restarted elsewhere: it rejoins empty.")
   private Boolean restartAfterFence;
 
+  /** A BMC verified with {@code caBundle}, its credentials in Secret {@code credentialsSecret}. */
+  public static PowerManagement redfish(
+      String endpoint, String systemId, String credentialsSecret, String caBundle) {
+    RedfishBmc redfish = new RedfishBmc();
+    redfish.setEndpoint(endpoint);
+    redfish.setSystemId(systemId);
+    redfish.setCredentialsSecret(credentialsSecret);
+    redfish.setCaBundle(caBundle);
+    PowerManagement power = new PowerManagement();
+    power.setRedfish(redfish);
+    return power;
+  }
+
   public RedfishBmc getRedfish() {
     return redfish;
   }

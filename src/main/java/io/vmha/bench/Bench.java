@@ -172,25 +172,18 @@ public final class Bench {
         .secrets()
         .inNamespace(LEASES)
         .resource(
-            new io.fabric8.kubernetes.api.model.SecretBuilder()
-                .withNewMetadata()
-                .withName("bench-bmc")
-                .withNamespace(LEASES)
-                .endMetadata()
-                .addToStringData("username", io.vmha.agent.sim.SimulatedBmcs.USERNAME)
-                .addToStringData("password", rig.bmcs.password())
-                .build())
+            io.vmha.kube.BmcSecrets.of(
+                LEASES, "bench-bmc", io.vmha.agent.sim.SimulatedBmcs.USERNAME, rig.bmcs.password()))
         .create();
     Work.parallel(
         options.hosts(),
         i -> {
-          io.vmha.api.RedfishBmc redfish = new io.vmha.api.RedfishBmc();
-          redfish.setEndpoint(rig.bmcs.endpoint().toString());
-          redfish.setSystemId(BenchFleet.hostName(i));
-          redfish.setCredentialsSecret("bench-bmc");
-          redfish.setCaBundle(rig.bmcs.caPem());
-          io.vmha.api.PowerManagement power = new io.vmha.api.PowerManagement();
-          power.setRedfish(redfish);
+          io.vmha.api.PowerManagement power =
+              io.vmha.api.PowerManagement.redfish(
+                  rig.bmcs.endpoint().toString(),
+                  BenchFleet.hostName(i),
+                  "bench-bmc",
+                  rig.bmcs.caPem());
           rig.benchClient
               .resources(io.vmha.api.VmHost.class)
               .withName(BenchFleet.hostName(i))

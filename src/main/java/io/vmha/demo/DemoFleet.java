@@ -102,12 +102,12 @@ final class DemoFleet {
   /**
    * The same fleet on the real libvirt test hosts, which run QEMU under software emulation on a
    * small machine: every guest gets 1 vCPU and 128 MiB (the test guest needs no more), the hosts'
-   * capacities shrink (a 64th of the memory, half the cpus: with a quarter, indian took two
-   * guests, and the anti-affinity scenario failed whenever the earlier ones had left two there,
-   * as the drain had nowhere to put web-2; now memory binds, at four), the repositories
-   * point at the hosts' shared and local directories, and the images are copies of the test guest.
-   * {@code arctic} goes ({@code monitor}'s scenario is not played there), and {@code monitor} with
-   * it is free to run anywhere.
+   * capacities shrink (a 64th of the memory, half the cpus: with a quarter, indian took two guests,
+   * and the anti-affinity scenario failed whenever the earlier ones had left two there, as the
+   * drain had nowhere to put web-2; now memory binds, at four), the repositories point at the
+   * hosts' shared and local directories, and the images are copies of the test guest. {@code
+   * arctic} goes ({@code monitor}'s scenario is not played there), and {@code monitor} with it is
+   * free to run anywhere.
    */
   static List<HasMetadata> onLibvirt(
       List<HasMetadata> objects, LibvirtHosts lab, Map<String, String> labHostOf)

@@ -76,6 +76,17 @@ final class FleetView {
         .toList();
   }
 
+  /**
+   * The VMs on {@code host} that a failover moves elsewhere: on shared storage, and not bound to
+   * the host by a selector (those have nowhere else to go).
+   */
+  List<String> movableVmsOn(String host) {
+    return vmsOn(host).stream()
+        .filter(vm -> !onLocalRepository(vm) && vm.getSpec().getHostSelector() == null)
+        .map(vm -> vm.getMetadata().getName())
+        .toList();
+  }
+
   /** The allowed host with the most movable VMs (ties: the first by name). */
   String busiestHost(Predicate<String> allowed) {
     return allHosts().stream()

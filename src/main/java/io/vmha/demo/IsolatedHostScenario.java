@@ -21,11 +21,7 @@ final class IsolatedHostScenario extends Scenario {
   @Override
   void play() {
     String cut = fleet.vm("web").getStatus().getHost();
-    // VMs bound to the host by a selector (monitor) have nowhere else to go
-    List<String> moving =
-        fleet.sharedVmsOn(cut).stream()
-            .filter(name -> fleet.vm(name).getSpec().getHostSelector() == null)
-            .toList();
+    List<String> moving = fleet.movableVmsOn(cut);
     steps.fault(cut, Fault.ISOLATED);
     boolean selfFence = settings.fencing() == FencingPolicy.SelfFence;
     if (selfFence) {

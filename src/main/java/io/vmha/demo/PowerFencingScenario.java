@@ -1,12 +1,11 @@
 package io.vmha.demo;
 
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.sim.Fault;
 import io.vmha.api.PowerManagement;
-import io.vmha.api.RedfishBmc;
 import io.vmha.api.VmHost;
 import io.vmha.api.VmhaApi;
+import io.vmha.kube.BmcSecrets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -41,10 +40,7 @@ final class PowerFencingScenario extends Scenario {
   @Override
   void play() {
     String cut = fleet.vm("web").getStatus().getHost();
-    List<String> moving =
-        fleet.sharedVmsOn(cut).stream()
-            .filter(name -> fleet.vm(name).getSpec().getHostSelector() == null)
-            .toList();
+    List<String> moving = fleet.movableVmsOn(cut);
     DemoHosts.Bmc bmc = hosts.bmc(cut).orElseThrow();
     String secret = "bmc-" + cut;
     timeline.note(
@@ -58,17 +54,10 @@ final class PowerFencingScenario extends Scenario {
     client
         .secrets()
         .inNamespace(VmhaApi.SYSTEM_NAMESPACE)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(secret)
-                .withNamespace(VmhaApi.SYSTEM_NAMESPACE)
-                .endMetadata()
-                .addToStringData("username", bmc.username())
-                .addToStringData("password", bmc.password())
-                .build())
+        .resource(BmcSecrets.of(VmhaApi.SYSTEM_NAMESPACE, secret, bmc.username(), bmc.password()))
         .createOr(existing -> existing.update());
-    steps.powerManagement(cut, powerManagement(bmc, secret));
+    steps.powerManagement(
+        cut, PowerManagement.redfish(bmc.endpoint(), bmc.systemId(), secret, bmc.caPem()));
 
     Duration grace = settings.powerFencedGracePeriod();
     steps.fault(cut, Fault.ISOLATED);
@@ -101,16 +90,5 @@ final class PowerFencingScenario extends Scenario {
     VmHost current = fleet.host(host);
     var condition = FleetView.condition(current, type);
     return condition == null ? null : condition.getStatus();
-  }
-
-  private static PowerManagement powerManagement(DemoHosts.Bmc bmc, String secret) {
-    RedfishBmc redfish = new RedfishBmc();
-    redfish.setEndpoint(bmc.endpoint());
-    redfish.setSystemId(bmc.systemId());
-    redfish.setCredentialsSecret(secret);
-    redfish.setCaBundle(bmc.caPem());
-    PowerManagement power = new PowerManagement();
-    power.setRedfish(redfish);
-    return power;
   }
 }

@@ -70,8 +70,8 @@ public final class RedfishBmcDirectory implements BmcDirectory {
     if (secret == null) {
       throw new Unusable(where + " does not exist");
     }
-    String username = value(secret, "username");
-    String password = value(secret, "password");
+    String username = value(secret, io.vmha.kube.BmcSecrets.USERNAME);
+    String password = value(secret, io.vmha.kube.BmcSecrets.PASSWORD);
     if (username == null || username.isBlank() || password == null) {
       throw new Unusable(where + " needs the keys username and password");
     }

@@ -614,24 +614,12 @@ class RealDatacenterE2ETest {
     api.admin()
         .secrets()
         .inNamespace(NS)
-        .resource(
-            new io.fabric8.kubernetes.api.model.SecretBuilder()
-                .withNewMetadata()
-                .withName(secret)
-                .withNamespace(NS)
-                .endMetadata()
-                .addToStringData("username", bmcs.username())
-                .addToStringData("password", bmcs.password())
-                .build())
+        .resource(io.vmha.kube.BmcSecrets.of(NS, secret, bmcs.username(), bmcs.password()))
         .createOr(existing -> existing.update());
-    io.vmha.api.RedfishBmc redfish = new io.vmha.api.RedfishBmc();
-    redfish.setEndpoint(bmcs.baseUrl().toString());
-    redfish.setSystemId(bmcs.systemId(host));
-    redfish.setCredentialsSecret(secret);
-    redfish.setCaBundle(bmcs.caPem());
-    io.vmha.api.PowerManagement power = new io.vmha.api.PowerManagement();
-    power.setRedfish(redfish);
-    setPowerManagement(host, power);
+    setPowerManagement(
+        host,
+        io.vmha.api.PowerManagement.redfish(
+            bmcs.baseUrl().toString(), bmcs.systemId(host), secret, bmcs.caPem()));
   }
 
   static void takePowerManagement(String host) {

@@ -3,6 +3,7 @@ package io.vmha.core.health;
 import io.vmha.core.Action;
 import io.vmha.core.ActionLog;
 import io.vmha.core.model.HostView;
+import io.vmha.core.model.PowerFenceView;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,7 +50,7 @@ public final class PowerFenceRules {
       boolean current = view.power().forOutageSince(view.lastHeartbeatSeen());
       if (host.heartbeatFresh()) {
         if (!current
-            && view.power().state() != io.vmha.core.model.PowerFenceView.State.Idle
+            && view.power().state() != PowerFenceView.State.Idle
             && view.renewalObserved()) {
           log.fleet(new Action.ClearPowerFence(host.name()));
         }

@@ -46,8 +46,15 @@ public record HostView(
 
   /** PF3: the BMC confirmed, in this outage, that the host is off. */
   public boolean poweredOff() {
-    return power != null
-        && power.state() == PowerFenceView.State.PoweredOff
-        && power.forOutageSince(lastHeartbeatSeen);
+    return powerFenceThisOutage(PowerFenceView.State.PoweredOff);
+  }
+
+  /** PF4: the power fence of this outage failed. */
+  public boolean powerFenceFailed() {
+    return powerFenceThisOutage(PowerFenceView.State.Failed);
+  }
+
+  private boolean powerFenceThisOutage(PowerFenceView.State state) {
+    return power != null && power.state() == state && power.forOutageSince(lastHeartbeatSeen);
   }
 }

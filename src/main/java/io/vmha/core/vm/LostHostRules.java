@@ -7,7 +7,6 @@ import io.vmha.core.PendingReason;
 import io.vmha.core.PlaceCause;
 import io.vmha.core.health.HostState;
 import io.vmha.core.model.FencingPolicy;
-import io.vmha.core.model.PowerFenceView;
 import io.vmha.core.placement.PlacementRequest;
 import java.time.Instant;
 
@@ -61,8 +60,7 @@ final class LostHostRules {
       // While the fence is young the VM's status stays as it was: the host's PowerFenced
       // condition tells, and a status write per VM would compete with the failover's own writes
       // a second later. A failed fence means a wait until the self-fence deadline: that is said.
-      if (host.view().power().state() == PowerFenceView.State.Failed
-          && host.view().power().forOutageSince(host.view().lastHeartbeatSeen())) {
+      if (host.view().powerFenceFailed()) {
         context
             .log()
             .vm(
