@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -56,7 +57,8 @@ public final class Bench {
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid timings: " + errors);
     }
-    if (options.fail() < 1 || options.fail() >= options.hosts()) {
+    if (options.scenario() == BenchOptions.Scenario.FAILOVER
+        && (options.fail() < 1 || options.fail() >= options.hosts())) {
       throw new IllegalArgumentException("--fail must be between 1 and hosts - 1");
     }
     if (options.operatorHeap() != null && !"real".equals(options.api())) {
@@ -76,8 +78,21 @@ public final class Bench {
       placeFleet();
       ApiBaseline.measure(
           rig.operatorClient, options.baselineThreads(), options.baselinePatches(), result, log);
+      result.coldStartVsBaseline = result.coldStartVmsPerSecond / result.baselinePatchesPerSecond;
+      log.accept(
+          String.format(
+              "cold start: %.0f VMs/s = %.2f x baseline",
+              result.coldStartVmsPerSecond, result.coldStartVsBaseline));
       Thread.sleep(settings.heartbeatInterval().toMillis());
-      new FailoverMeasurement(rig, settings, result, log).measure(options.fail());
+      switch (options.scenario()) {
+        case FAILOVER ->
+            new FailoverMeasurement(rig, settings, result, log).measure(options.fail());
+        case POWER_LOSS ->
+            new PowerLossMeasurement(rig, settings, result, log)
+                .measure(hostNames(), options.outage(), fleet::priorityOf);
+        case COLD_START ->
+            new FleetCorrectness(rig, settings, result, log).verify(List.of(), Map.of());
+      }
       resources();
     } finally {
       rig.close();
@@ -98,7 +113,14 @@ public final class Bench {
 
   // ---- set-up -----------------------------------------------------------------------------------
 
+  private List<String> hostNames() {
+    return java.util.stream.IntStream.range(0, options.hosts())
+        .mapToObj(BenchFleet::hostName)
+        .toList();
+  }
+
   private void startApi() throws Exception {
+    result.scenario = options.scenario().flag();
     result.hosts = options.hosts();
     result.vms = options.vms();
     result.failedHosts = options.fail();
@@ -231,6 +253,8 @@ public final class Bench {
    */
   private void placeFleet() throws Exception {
     long cpu0 = ResourceUsage.processCpuNanos();
+    Map<String, Long> agentRequests0 = rig.agentRequests.counts();
+    long apiCpu0 = ResourceUsage.apiServerCpuNanos(rig.api);
     long t0 = System.nanoTime();
     startOperator();
     int ordinary = fleet.ordinaryVms();
@@ -240,12 +264,11 @@ public final class Bench {
         Duration.ofSeconds(120 + options.vms() / 20),
         () -> {
           int running = rig.watch.running();
-          int step = Math.max(1000, options.vms() / 5);
+          int step = Math.max(100, options.vms() / 10);
           if (running / step > last.get() / step) {
-            log.accept(
-                String.format(
-                    "  %d VMs Running after %.1f s",
-                    running, Figures.seconds(System.nanoTime() - t0)));
+            double at = Figures.seconds(System.nanoTime() - t0);
+            result.coldStartProgress.put(String.format("%.1f", at), running);
+            log.accept(String.format("  %d VMs Running after %.1f s", running, at));
           }
           last.set(running);
           return running == ordinary;
@@ -253,12 +276,28 @@ public final class Bench {
     long elapsed = System.nanoTime() - t0;
     result.initialPlacementSeconds = Figures.seconds(elapsed);
     result.initialPlacementVmsPerSecond = ordinary / Figures.seconds(elapsed);
+    result.coldStartVmsPerSecond = result.initialPlacementVmsPerSecond;
+    result.coldStartOperatorWrites =
+        OperatorUnderTest.writesBetween(Map.of(), rig.operator.requestCounts());
+    result.coldStartOperatorWritesPerVm =
+        (double) Figures.writes(result.coldStartOperatorWrites) / Math.max(1, ordinary);
+    result.coldStartAgentWrites =
+        Figures.writes(OperatorUnderTest.writesBetween(agentRequests0, rig.agentRequests.counts()));
+    result.hostsJudgedLostDuringColdStart = rig.watch.hostsSeenNotResponding();
+    result.apiServerCpuSeconds.put(
+        "coldStart", Figures.seconds(ResourceUsage.apiServerCpuNanos(rig.api) - apiCpu0));
     result.initialPlacementProcessCpuSeconds =
         Figures.seconds(ResourceUsage.processCpuNanos() - cpu0);
     log.accept(
         String.format(
-            "initial placement: %d VMs Running %.1f s after the operator started (%.0f VMs/s)",
-            ordinary, result.initialPlacementSeconds, result.initialPlacementVmsPerSecond));
+            "initial placement: %d VMs Running %.1f s after the operator started (%.0f VMs/s);"
+                + " operator writes per VM %.2f %s; %d hosts judged lost meanwhile",
+            ordinary,
+            result.initialPlacementSeconds,
+            result.initialPlacementVmsPerSecond,
+            result.coldStartOperatorWritesPerVm,
+            result.coldStartOperatorWrites,
+            result.hostsJudgedLostDuringColdStart));
     if (fleet.phased()) {
       fleet.fillHostsToCrash(rig.watch::running);
     }

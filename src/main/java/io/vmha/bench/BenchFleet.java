@@ -70,7 +70,9 @@ final class BenchFleet {
   private int victimsPerCrashedHost() {
     int target = options.failedHostVms();
     int k = options.fail();
-    if (target <= 0 || (long) target * options.hosts() <= options.vms()) {
+    if (options.scenario() != BenchOptions.Scenario.FAILOVER
+        || target <= 0
+        || (long) target * options.hosts() <= options.vms()) {
       return 0;
     }
     return Math.min(target, options.vms() / (k + 1));
@@ -148,7 +150,27 @@ final class BenchFleet {
   private void createVms(int from, int to) throws Exception {
     Work.parallel(
         to - from,
-        i -> client.resource(vm(NAMESPACE, vmName(from + i), (from + i) % 2 == 0, true)).create());
+        i ->
+            client
+                .resource(
+                    vm(NAMESPACE, vmName(from + i), (from + i) % 2 == 0, true, priority(from + i)))
+                .create());
+  }
+
+  /**
+   * The priority of VM {@code i}: the template's Medium for template VMs (even numbers); in a power
+   * loss the standalone ones are High and Low by turns, so that the order of the restart shows.
+   */
+  Priority priority(int i) {
+    if (i % 2 == 0 || options.scenario() != BenchOptions.Scenario.POWER_LOSS) {
+      return Priority.Medium;
+    }
+    return i % 4 == 1 ? Priority.High : Priority.Low;
+  }
+
+  /** The priority of the VM called {@code name}, as {@link #priority(int)} gave it. */
+  Priority priorityOf(String name) {
+    return priority(Integer.parseInt(name.substring("vm-".length())));
   }
 
   /**
@@ -188,6 +210,11 @@ final class BenchFleet {
   }
 
   static VirtualMachine vm(String namespace, String name, boolean fromTemplate, boolean running) {
+    return vm(namespace, name, fromTemplate, running, Priority.Medium);
+  }
+
+  static VirtualMachine vm(
+      String namespace, String name, boolean fromTemplate, boolean running, Priority priority) {
     VirtualMachine vm = new VirtualMachine();
     vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     VirtualMachineSpec spec = new VirtualMachineSpec();
@@ -197,7 +224,7 @@ final class BenchFleet {
       spec.setImage(new ImageRef(REPOSITORY, "images/" + name + ".qcow2"));
       spec.setCpus(VM_CPUS);
       spec.setMemoryMiB(VM_MEMORY_MIB);
-      spec.setHighAvailability(new HighAvailability(true, Priority.Medium));
+      spec.setHighAvailability(new HighAvailability(true, priority));
     }
     spec.setRunning(running);
     vm.setSpec(spec);

@@ -22,6 +22,9 @@ import java.time.Duration;
  * @param json where to write the result, or null
  * @param operatorHeap null to run the operator in the bench's JVM; else a heap limit such as {@code
  *     512m} to run {@code vmha operator} alone in a JVM of its own (with {@code --api real})
+ * @param powerFencing every host gets a BMC
+ * @param scenario what is measured after the cold start and the baseline: {@link Scenario}
+ * @param outage how long every host stays down in {@link Scenario#POWER_LOSS}
  */
 public record BenchOptions(
     int hosts,
@@ -38,7 +41,41 @@ public record BenchOptions(
     int simThreads,
     Path json,
     String operatorHeap,
-    boolean powerFencing) {
+    boolean powerFencing,
+    Scenario scenario,
+    Duration outage) {
+
+  /**
+   * What a run measures once the fleet is placed (always timed: the cold start) and the baseline.
+   */
+  public enum Scenario {
+    /** {@code --fail} hosts crash; their VMs are timed to running elsewhere. */
+    FAILOVER("failover"),
+    /** Nothing more: every VM created, then the operator started, until all run. */
+    COLD_START("cold-start"),
+    /** Every host crashes at once and comes back after the outage; all VMs must run again. */
+    POWER_LOSS("power-loss");
+
+    private final String flag;
+
+    Scenario(String flag) {
+      this.flag = flag;
+    }
+
+    public String flag() {
+      return flag;
+    }
+
+    public static Scenario of(String flag) {
+      for (Scenario s : values()) {
+        if (s.flag.equals(flag)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException(
+          "--scenario must be failover, cold-start or power-loss, not " + flag);
+    }
+  }
 
   public static BenchOptions small(int hosts, int vms) {
     return new BenchOptions(
@@ -56,7 +93,9 @@ public record BenchOptions(
         0,
         null,
         null,
-        false);
+        false,
+        Scenario.FAILOVER,
+        Duration.ofSeconds(10));
   }
 
   /**

@@ -19,11 +19,68 @@ public final class BenchResult {
   /** Every host had a BMC the operator powered crashed hosts off through (PF). */
   public boolean powerFencing;
 
-  // fleet set-up and initial placement
+  /** failover, cold-start or power-loss. */
+  public String scenario;
+
+  // fleet set-up and initial placement: the cold start (every VM created, then the operator)
   public double createSeconds;
   public double initialPlacementSeconds;
   public double initialPlacementVmsPerSecond;
   public double initialPlacementProcessCpuSeconds;
+
+  /** The cold start's rate: the same figure as initialPlacementVmsPerSecond, by its name. */
+  public double coldStartVmsPerSecond;
+
+  public double coldStartVsBaseline;
+
+  /** The operator's requests during the cold start, by "VERB resource". */
+  public Map<String, Long> coldStartOperatorWrites = new LinkedHashMap<>();
+
+  public double coldStartOperatorWritesPerVm;
+  public long coldStartAgentWrites;
+
+  /** Hosts the bench saw NotResponding while the fleet was placed: none should be. */
+  public int hostsJudgedLostDuringColdStart;
+
+  /** VMs Running after each tenth of the cold start, by seconds since the operator started. */
+  public Map<String, Integer> coldStartProgress = new LinkedHashMap<>();
+
+  // power loss: every host down at once, back after the outage
+  public double outageSeconds;
+
+  /** VMs whose status.host changed while every host was down: the freeze says none. */
+  public int vmsMovedDuringOutage;
+
+  /** Hosts whose agent reported again, and when the last did (ms after the power came back). */
+  public double allHostsUpAfterReturnMs;
+
+  /** Hosts seen NotResponding once every host was Up again: none should be. */
+  public int hostsJudgedLostAfterReturn;
+
+  public int powerLossVms;
+  public int powerLossVmsRunningAgain;
+
+  /** Power back → every VM running again. */
+  public double powerLossRestartSeconds;
+
+  public double powerLossRestartVmsPerSecond;
+  public double powerLossRestartVsBaseline;
+
+  /** Power back → each VM running again, by priority. */
+  public Map<String, Map<String, Double>> runningAfterReturnMsByPriority = new LinkedHashMap<>();
+
+  /** VMs their host's agent started again as it came back, seen in its report first. */
+  public int vmsRestartedInPlaceByAgents;
+
+  /** VMs whose status.phaseSince is after the power went: their status shows the restart. */
+  public int vmsWhoseStatusShowsTheRestart;
+
+  /** VMs that ran again before some VM of a higher priority did: P4 places higher first. */
+  public int priorityInversions;
+
+  public Map<String, Long> powerLossOperatorWrites = new LinkedHashMap<>();
+  public double powerLossOperatorWritesPerVm;
+  public long powerLossAgentWrites;
 
   // baseline: raw status patches, same client, same API server
   public int baselinePatches;
@@ -96,6 +153,8 @@ public final class BenchResult {
   public boolean correct() {
     return violations.isEmpty()
         && vmsReplaced == vmsOnCrashedHosts
-        && vmsRunningAgain == vmsOnCrashedHosts;
+        && vmsRunningAgain == vmsOnCrashedHosts
+        && powerLossVmsRunningAgain == powerLossVms
+        && vmsMovedDuringOutage == 0;
   }
 }

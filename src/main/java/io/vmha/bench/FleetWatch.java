@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmHost;
 import io.vmha.kube.AddOrUpdate;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,25 @@ final class FleetWatch implements AutoCloseable {
   private final SharedIndexInformer<VmHost> hosts;
   private final Map<String, Victim> victims = new ConcurrentHashMap<>();
   private final Map<String, Long> notRespondingSeen = new ConcurrentHashMap<>();
+  private final Map<String, Restart> restarts = new ConcurrentHashMap<>();
+  private volatile Instant restartsSince;
+
+  /**
+   * A VM whose host lost power: when the bench saw it Running again, in a phase that began after
+   * the power went (nanoTime), and whether it was moved while every host was down.
+   */
+  static final class Restart {
+    final String hostBefore;
+    volatile long running;
+    volatile boolean moved;
+
+    /** First seen running again in its host's report, before the operator wrote anything. */
+    volatile boolean inPlace;
+
+    Restart(String hostBefore) {
+      this.hostBefore = hostBefore;
+    }
+  }
 
   /** A VM of a crashed host, and when the bench saw it re-placed and running again (nanoTime). */
   static final class Victim {
@@ -46,6 +66,7 @@ final class FleetWatch implements AutoCloseable {
   }
 
   private void seen(VirtualMachine vm) {
+    seenRestarting(vm);
     Victim v = victims.get(vm.getMetadata().getName());
     if (v == null || vm.getStatus() == null) {
       return;
@@ -64,7 +85,50 @@ final class FleetWatch implements AutoCloseable {
     }
   }
 
+  private void seenRestarting(VirtualMachine vm) {
+    Restart r = restarts.get(vm.getMetadata().getName());
+    var status = vm.getStatus();
+    if (r == null || status == null) {
+      return;
+    }
+    if (!java.util.Objects.equals(status.getHost(), r.hostBefore)) {
+      r.moved = true;
+    }
+    if (r.running == 0
+        && "Running".equals(status.getPhase())
+        && status.getPhaseSince() != null
+        && Instant.parse(status.getPhaseSince()).isAfter(restartsSince)) {
+      r.running = System.nanoTime();
+    }
+  }
+
+  /**
+   * An agent that comes back from a crash may start the VMs still placed on it before the operator
+   * writes anything: its report is where such a restart shows first.
+   */
+  private void seenRestarting(VmHost host) {
+    if (restartsSince == null
+        || host.getStatus() == null
+        || host.getStatus().getReported() == null
+        || host.getStatus().getReported().getInstances() == null) {
+      return;
+    }
+    for (var instance : host.getStatus().getReported().getInstances()) {
+      String key = instance.getVm();
+      Restart r = key == null ? null : restarts.get(key.substring(key.indexOf('/') + 1));
+      if (r != null
+          && r.running == 0
+          && "Running".equals(instance.getState())
+          && instance.getSince() != null
+          && Instant.parse(instance.getSince()).isAfter(restartsSince)) {
+        r.running = System.nanoTime();
+        r.inPlace = true;
+      }
+    }
+  }
+
   private void seen(VmHost host) {
+    seenRestarting(host);
     if (host.getStatus() != null && "NotResponding".equals(host.getStatus().getPhase())) {
       notRespondingSeen.putIfAbsent(host.getMetadata().getName(), System.nanoTime());
     }
@@ -112,6 +176,32 @@ final class FleetWatch implements AutoCloseable {
       }
     }
     return victims;
+  }
+
+  /**
+   * From now on times every VM of the namespace back to Running, in a phase that began after {@code
+   * since} (the moment the power went); returns them by VM name.
+   */
+  Map<String, Restart> watchRestarts(Instant since) {
+    restartsSince = since;
+    for (VirtualMachine vm : vms.getStore().list()) {
+      restarts.put(
+          vm.getMetadata().getName(),
+          new Restart(vm.getStatus() == null ? null : vm.getStatus().getHost()));
+    }
+    return restarts;
+  }
+
+  /** How many hosts are Up now. */
+  long upHosts() {
+    return hosts.getStore().list().stream()
+        .filter(h -> h.getStatus() != null && "Up".equals(h.getStatus().getPhase()))
+        .count();
+  }
+
+  /** Forgets the hosts seen NotResponding so far: {@link #hostsSeenNotResponding} counts anew. */
+  void forgetNotResponding() {
+    notRespondingSeen.clear();
   }
 
   /** How many hosts the bench has seen NotResponding (since {@link #watchVictims}). */

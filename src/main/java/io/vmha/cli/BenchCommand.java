@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
     description = {
       "Start an API server, the operator and N simulated hosts with M VMs in this process, place the",
       "fleet, measure the API server's raw status-patch throughput, crash K hosts and time every VM",
-      "of theirs from detection to re-placed to running again. Exits 1 if a VM was lost or misplaced,",
+      "of theirs from detection to re-placed to running again (--scenario failover), or only time the",
+      "cold start, or crash every host at once and time the restart of the whole fleet when they",
+      "return (--scenario cold-start, power-loss). Exits 1 if a VM was lost or misplaced,",
       "2 if --api real cannot run here."
     })
 public final class BenchCommand implements Callable<Integer> {
@@ -107,6 +109,23 @@ public final class BenchCommand implements Callable<Integer> {
               + " restart once the BMC confirms, instead of at the self-fence deadline.")
   boolean powerFencing;
 
+  @Option(
+      names = "--scenario",
+      defaultValue = "failover",
+      description =
+          "What follows the cold start and the baseline: failover (--fail hosts crash), cold-start"
+              + " (nothing: every VM was created, then the operator started) or power-loss (every"
+              + " host crashes at once and comes back after --outage; every VM must run again)"
+              + " (default ${DEFAULT-VALUE}).")
+  String scenario;
+
+  @Option(
+      names = "--outage",
+      defaultValue = "30s",
+      description =
+          "How long every host stays down in --scenario power-loss (default ${DEFAULT-VALUE}).")
+  Duration outage;
+
   @Option(names = "--json", description = "Write the result as JSON to this file.")
   Path json;
 
@@ -136,7 +155,9 @@ public final class BenchCommand implements Callable<Integer> {
             simThreads,
             json,
             operatorHeap,
-            powerFencing);
+            powerFencing,
+            BenchOptions.Scenario.of(scenario),
+            outage);
     try {
       BenchResult result = new Bench(options, System.out).run();
       return result.correct() ? 0 : 1;

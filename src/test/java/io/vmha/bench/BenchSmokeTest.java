@@ -69,7 +69,9 @@ class BenchSmokeTest {
         4,
         dir.resolve("bench.json"),
         operatorHeap,
-        false);
+        false,
+        BenchOptions.Scenario.FAILOVER,
+        Duration.ofSeconds(10));
   }
 
   private static BenchResult run(BenchOptions options) throws Exception {
