@@ -113,6 +113,12 @@ final class InstanceKeeper {
       if (instance != null || failedStarts.containsKey(name) || migrating.containsKey(name)) {
         continue;
       }
+      if (!vm.startRequested()) {
+        // F7: recorded Running or Paused, yet gone: it went down with this host (or died). The
+        // operator restarts it, in priority order and tiers, and counts it; a restart here would
+        // bypass both, and its status would never show it
+        continue;
+      }
       start(vm);
     }
     // a failed start is reported until the VM is no longer placed here with that instance

@@ -54,6 +54,11 @@ record PlacedVm(
   static final String PAUSED = "Paused";
   static final String STOPPING = "Stopping";
 
+  /** The operator placed it and waits for its instance to start. */
+  boolean startRequested() {
+    return STARTING.equals(phase);
+  }
+
   /** The operator wants its instance to run on {@code host} (and it is not migrating away). */
   boolean shouldRunOn(String me) {
     return me.equals(host)

@@ -4,8 +4,6 @@ package io.vmha.core;
 public enum LeaveReason {
   /** Its guest agent still renews its heartbeat: only the host agent is gone (F3). */
   GuestAgentAlive,
-  /** Failover is frozen because too many hosts look lost at once (H5). */
-  FailoverFrozen,
   /**
    * Failover has just resumed after a freeze, and the VM's host was silent during it: its agent may
    * have held off self-fencing, so failover waits until it must have fenced (H5, F4).

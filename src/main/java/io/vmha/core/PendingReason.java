@@ -28,6 +28,8 @@ public enum PendingReason {
   FailoverCapacityReserved,
   /** The last start failed; the next attempt waits for the backoff (F6). */
   BackingOff,
+  /** A live instance it no longer claims still runs and is being stopped (I1). */
+  OldInstanceRunning,
   TemplateNotFound,
   RepositoryNotFound,
   /** A local repository names a host that does not exist. */

@@ -242,7 +242,10 @@ final class SnapshotBuilder {
             : new HashSet<>(reported.getReachableRepositories()),
         instances,
         Boolean.TRUE.equals(reported.getFenced()),
-        agentSettings(reported.getSettings()));
+        agentSettings(reported.getSettings()),
+        latest(
+            Timestamps.parseOrNull(reported.getRunSince()),
+            Timestamps.parseOrNull(reported.getSelfFencedAt())));
   }
 
   /** What the agent says it runs; a value it wrote that cannot be read counts as different. */

@@ -97,7 +97,7 @@ class FencingUnderNetworkFaultsTest {
     for (var side : Map.of("cut", cutSide, "peer", peerSide).entrySet()) {
       api.host(side.getKey());
       side.getValue().addHost(side.getKey());
-      api.placedVm("vm-" + side.getKey(), side.getKey(), "Running");
+      api.placedVm("vm-" + side.getKey(), side.getKey(), "Starting");
     }
     eventually()
         .until(
@@ -172,7 +172,7 @@ class FencingUnderNetworkFaultsTest {
     SlowMigrations driver = new SlowMigrations(standaloneDriver("slow"), Duration.ofSeconds(3));
     HostAgent agent = handBuilt("slow", driver, liveView(), b -> b);
     for (String vm : new String[] {"m1", "m2"}) {
-      api.placedVm(vm, "slow", "Running");
+      api.placedVm(vm, "slow", "Starting");
       eventually().until(() -> api.reportedInstance("slow", vm).isPresent());
     }
     for (String vm : new String[] {"m1", "m2"}) {
@@ -199,7 +199,7 @@ class FencingUnderNetworkFaultsTest {
     api.host("dst");
     SlowMigrations driver = new SlowMigrations(standaloneDriver("src"), Duration.ZERO);
     handBuilt("src", driver, liveView(), b -> b);
-    api.placedVm("mover", "src", "Running");
+    api.placedVm("mover", "src", "Starting");
     eventually().until(() -> api.reportedInstance("src", "mover").isPresent());
     api.patchVmStatus(
         "mover", Map.of("phase", "Migrating", "migration", Map.of("targetHost", "dst")));
@@ -280,7 +280,7 @@ class FencingUnderNetworkFaultsTest {
   void afterAFenceNothingIsStartedFromACacheThatLagsBehind() throws Exception {
     api.host("stale");
     api.host("elsewhere");
-    api.placedVm("web", "stale", "Running");
+    api.placedVm("web", "stale", "Starting");
     LaggingView view = new LaggingView(liveView());
     SimulatedDriver driver = standaloneDriver("stale");
     HostAgent agent =

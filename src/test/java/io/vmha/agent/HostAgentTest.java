@@ -216,7 +216,7 @@ class HostAgentTest {
   void stoppingPhaseStopsTheInstance() {
     api.host("stop-1");
     dc.addHost("stop-1");
-    api.placedVm("vm-stop", "stop-1", "Running");
+    api.placedVm("vm-stop", "stop-1", "Starting");
     eventually().until(() -> api.reportedInstance("stop-1", "vm-stop").isPresent());
     api.patchVmStatus("vm-stop", Map.of("phase", "Stopping"));
     eventually().until(() -> dc.whereRuns("vm-stop").isEmpty());
@@ -245,7 +245,7 @@ class HostAgentTest {
   void storageLossPausesInstancesAndIsReportedThenResumes() {
     api.host("sto-1");
     dc.addHost("sto-1");
-    api.placedVm("vm-sto", "sto-1", "Running");
+    api.placedVm("vm-sto", "sto-1", "Starting");
     eventually().until(() -> api.reportedInstance("sto-1", "vm-sto").isPresent());
 
     api.annotateHost("sto-1", Fault.ANNOTATION, "storage-down");
@@ -288,7 +288,7 @@ class HostAgentTest {
     api.host("mig-b");
     dc.addHost("mig-a");
     dc.addHost("mig-b");
-    api.placedVm("vm-mig", "mig-a", "Running");
+    api.placedVm("vm-mig", "mig-a", "Starting");
     eventually().until(() -> api.reportedInstance("mig-a", "vm-mig").isPresent());
 
     api.patchVmStatus(
@@ -315,7 +315,7 @@ class HostAgentTest {
     api.host("s1-b");
     dc.addHost("s1-a");
     dc.addHost("s1-b");
-    api.placedVm("vm-s1", "s1-a", "Running");
+    api.placedVm("vm-s1", "s1-a", "Starting");
     eventually().until(() -> api.reportedInstance("s1-a", "vm-s1").isPresent());
     api.annotateHost("s1-a", Fault.ANNOTATION, "storage-down");
     eventually()
@@ -377,7 +377,7 @@ class HostAgentTest {
     dc.addHost("fen-1");
     api.assignSpm("fen-1");
     eventually().until(() -> dc.agent("fen-1").spmRenewals() > 1);
-    api.placedVm("vm-fen", "fen-1", "Running");
+    api.placedVm("vm-fen", "fen-1", "Starting");
     eventually().until(() -> api.reportedInstance("fen-1", "vm-fen").isPresent());
 
     api.patchHostStatus(

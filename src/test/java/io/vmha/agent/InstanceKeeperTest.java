@@ -69,6 +69,19 @@ class InstanceKeeperTest {
     return new AgentWork(null, List.of(vms), List.of());
   }
 
+  /** The same placements as the operator first writes them, Starting: the agent starts those. */
+  static AgentWork starting(AgentWork work) {
+    return new AgentWork(
+        null,
+        work.placed().stream()
+            .map(
+                vm ->
+                    placed(
+                        vm.instanceName(), PlacedVm.STARTING, vm.host(), vm.storageErrorPolicy()))
+            .toList(),
+        List.of());
+  }
+
   List<String> running() {
     return driver.instances().stream().map(Instance::name).sorted().toList();
   }
@@ -76,15 +89,27 @@ class InstanceKeeperTest {
   @Test
   void runsWhatIsPlacedHereAndStopsWhatIsStopping() {
     keeper.runPlaced(
-        work(
-            placed("vm-1", PlacedVm.STARTING, ME),
-            placed("vm-2", PlacedVm.RUNNING, ME),
-            placed("vm-3", PlacedVm.STARTING, "ik-b")));
-    assertThat(running()).containsExactly("vm-1", "vm-2");
+        work(placed("vm-1", PlacedVm.STARTING, ME), placed("vm-3", PlacedVm.STARTING, "ik-b")));
+    assertThat(running()).containsExactly("vm-1");
 
+    keeper.runPlaced(work(placed("vm-1", PlacedVm.STOPPING, ME)));
+    assertThat(running()).isEmpty();
+  }
+
+  /**
+   * F7: a VM recorded Running or Paused here whose instance is gone (the host rebooted, or the
+   * agent fenced itself) is left to the operator, which restarts it in priority order and tiers and
+   * says so on the VM.
+   */
+  @Test
+  void aGuestRecordedRunningButGoneIsNotStartedAgainHere() {
     keeper.runPlaced(
-        work(placed("vm-1", PlacedVm.STOPPING, ME), placed("vm-2", PlacedVm.RUNNING, ME)));
-    assertThat(running()).containsExactly("vm-2");
+        work(placed("vm-1", PlacedVm.RUNNING, ME), placed("vm-2", PlacedVm.PAUSED, ME)));
+    assertThat(running()).isEmpty();
+    assertThat(keeper.toReport()).isEmpty();
+
+    keeper.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
+    assertThat(running()).containsExactly("vm-1");
   }
 
   @Test
@@ -131,7 +156,7 @@ class InstanceKeeperTest {
             placed("auto", PlacedVm.RUNNING, ME, StorageErrorPolicy.AutoResume),
             placed("left", PlacedVm.RUNNING, ME, StorageErrorPolicy.LeavePaused),
             placed("killed", PlacedVm.RUNNING, ME, StorageErrorPolicy.Kill));
-    guard.runPlaced(work);
+    guard.runPlaced(starting(work));
     driver.setStorageConnected(false);
     guard.guardStorage(work);
     assertThat(states()).containsOnly(Instance.State.Paused).hasSize(3);
@@ -167,7 +192,8 @@ class InstanceKeeperTest {
     InstanceKeeper guard =
         new InstanceKeeper(
             ME, driver, clock, Runnable::run, Runnable::run, fencing, () -> {}, KILL_AFTER);
-    guard.runPlaced(work(placed("killed", PlacedVm.RUNNING, ME, StorageErrorPolicy.Kill)));
+    guard.runPlaced(
+        starting(work(placed("killed", PlacedVm.RUNNING, ME, StorageErrorPolicy.Kill))));
     driver.setStorageConnected(false);
     PlacedVm leaving = migrating("killed", "ik-b", StorageErrorPolicy.Kill);
     guard.guardStorage(work(leaving));
@@ -223,7 +249,7 @@ class InstanceKeeperTest {
               placed("vm-1", PlacedVm.RUNNING, ME),
               placed("vm-2", PlacedVm.RUNNING, ME),
               placed("vm-3", PlacedVm.RUNNING, ME));
-      guard.runPlaced(work);
+      guard.runPlaced(starting(work));
       driver.setStorageConnected(false);
 
       long started = System.nanoTime();

@@ -81,7 +81,7 @@ class SelfFencingTest {
     for (String host : hosts) {
       api.host(host);
       dc.addHost(host);
-      api.placedVm("vm-" + host, host, "Running");
+      api.placedVm("vm-" + host, host, "Starting");
     }
     for (String host : hosts) {
       eventually()

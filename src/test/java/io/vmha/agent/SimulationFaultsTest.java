@@ -52,7 +52,7 @@ class SimulationFaultsTest {
   void runningVmOn(String host, String vm) {
     api.host(host);
     dc.addHost(host);
-    api.placedVm(vm, host, "Running");
+    api.placedVm(vm, host, "Starting");
     eventually().until(() -> api.reportedInstance(host, vm).isPresent());
   }
 

@@ -297,4 +297,98 @@ class FailoverRulesTest {
                         .attempt("vmhost2", fleet().now().minus(Duration.ofMinutes(1)), "recent"));
     assertThat(fleet.plan().actions(Action.RecordFailedAttempt.class)).hasSize(1);
   }
+
+  @Test
+  void F7_vmsThatWentDownWithTheirHostRestartAtOnceAndOnlyHighlyAvailableOnes() {
+    FleetBuilder fleet = seedOne();
+    java.time.Instant running = fleet.now().minusSeconds(60);
+    fleet
+        .vm(
+            "default/db",
+            v ->
+                v.image("zos")
+                    .runsOn("vmhost1", "db")
+                    .notReported()
+                    .statusSince(running, "InstanceRunning", "instance db on host vmhost1"))
+        .vm(
+            "default/scratch",
+            v ->
+                v.image("zos")
+                    .ha(false)
+                    .runsOn("vmhost1", "scratch")
+                    .notReported()
+                    .statusSince(running, "InstanceRunning", "instance scratch on host vmhost1"));
+    fleet.host("vmhost1", h -> h.startedAfreshAt(fleet.now().minusSeconds(5)));
+
+    Plan plan = fleet.plan();
+
+    assertThat(plan.actions(Action.PlaceVm.class))
+        .singleElement()
+        .satisfies(
+            place -> {
+              assertThat(place.vm()).isEqualTo("default/db");
+              assertThat(place.cause()).isEqualTo(PlaceCause.Failover);
+            });
+    assertThat(plan.actions(Action.RecordFailedAttempt.class))
+        .as("the VM did nothing wrong: no attempt counted, no backoff")
+        .isEmpty();
+    assertThat(plan.actions(Action.MarkFailed.class))
+        .singleElement()
+        .satisfies(
+            failed -> {
+              assertThat(failed.vm()).isEqualTo("default/scratch");
+              assertThat(failed.reason()).isEqualTo(FailReason.HostFailed);
+              assertThat(failed.message()).contains("vmhost1 started afresh");
+            });
+  }
+
+  @Test
+  void F7_anInstanceGoneWhileItsHostRanOnIsAFailedStart() {
+    FleetBuilder fleet = seedOne();
+    fleet.vm(
+        "default/db",
+        v ->
+            v.image("zos")
+                .runsOn("vmhost1", "db")
+                .notReported()
+                .statusSince(
+                    fleet.now().minusSeconds(60),
+                    "InstanceRunning",
+                    "instance db on host vmhost1"));
+    fleet.host("vmhost1", h -> h.startedAfreshAt(fleet.now().minusSeconds(600)));
+
+    Plan plan = fleet.plan();
+
+    assertThat(plan.actions(Action.PlaceVm.class)).isEmpty();
+    assertThat(plan.actions(Action.RecordFailedAttempt.class)).hasSize(1);
+  }
+
+  @Test
+  void I1_aVmWaitsWhileAnInstanceItNoLongerClaimsStillRuns() {
+    FleetBuilder fleet = seedOne();
+    fleet.vm("default/db", v -> v.image("zos").pending("db"));
+    fleet.host(
+        "vmhost2",
+        h ->
+            h.runsUntracked(
+                "default/db",
+                "db",
+                InstanceState.Running,
+                io.vmha.core.model.Resources.of(1000, 1024)));
+
+    Plan plan = fleet.plan();
+
+    assertThat(plan.actions(Action.PlaceVm.class)).isEmpty();
+    assertThat(plan.actions(Action.StopInstance.class)).hasSize(1);
+    assertThat(plan.actions(Action.KeepPending.class))
+        .singleElement()
+        .satisfies(
+            keep -> {
+              assertThat(keep.reason()).isEqualTo(PendingReason.OldInstanceRunning);
+              assertThat(keep.message()).contains("vmhost2");
+            });
+
+    fleet.host("vmhost2", h -> h.clearUntracked());
+    assertThat(fleet.plan().actions(Action.PlaceVm.class)).hasSize(1);
+  }
 }

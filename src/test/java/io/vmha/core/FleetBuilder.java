@@ -168,7 +168,13 @@ public final class FleetBuilder {
           host.neverReported
               ? null
               : new AgentReport(
-                  host.storage, host.network, reachable, instances, host.fenced, host.settings);
+                  host.storage,
+                  host.network,
+                  reachable,
+                  instances,
+                  host.fenced,
+                  host.settings,
+                  host.freshStartAt);
       hostViews.add(
           new HostView(
               host.name,
@@ -225,6 +231,7 @@ public final class FleetBuilder {
     boolean fencingRequested;
     HostPhase recordedPhase;
     io.vmha.core.model.PowerFenceView power;
+    Instant freshStartAt;
     final Set<String> reaches = new HashSet<>();
     final Set<String> unreachable = new HashSet<>();
     final List<InstanceReport> extraInstances = new ArrayList<>();
@@ -322,6 +329,12 @@ public final class FleetBuilder {
     /** The settings the host's agent reports it runs (R6); none by default. */
     public Host agentSettings(io.vmha.core.model.AgentSettings value) {
       settings = value;
+      return this;
+    }
+
+    /** Its agent started afresh (a new run, or a self-fence) at {@code at}. */
+    public Host startedAfreshAt(Instant at) {
+      freshStartAt = at;
       return this;
     }
 

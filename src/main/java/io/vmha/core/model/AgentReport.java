@@ -1,5 +1,6 @@
 package io.vmha.core.model;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
@@ -10,6 +11,9 @@ import java.util.Set;
  *     if it does not say (then they are not checked)
  * @param fenced the agent confirms that it carried out a requested fencing (restarted itself and
  *     dropped the SPM lease); it keeps saying so until the operator clears the request
+ * @param freshStartAt when the agent last started afresh (the host's clock): its run began, or it
+ *     fenced itself and stopped every instance; null if it does not say. An instance missing from a
+ *     host that started afresh after its VM was recorded went down with the host (F7)
  */
 public record AgentReport(
     boolean storageConnected,
@@ -17,10 +21,28 @@ public record AgentReport(
     Set<String> reachableRepositories,
     List<InstanceReport> instances,
     boolean fenced,
-    AgentSettings settings) {
+    AgentSettings settings,
+    Instant freshStartAt) {
   public AgentReport {
     reachableRepositories = Set.copyOf(reachableRepositories);
     instances = List.copyOf(instances);
+  }
+
+  public AgentReport(
+      boolean storageConnected,
+      boolean networkConnected,
+      Set<String> reachableRepositories,
+      List<InstanceReport> instances,
+      boolean fenced,
+      AgentSettings settings) {
+    this(
+        storageConnected,
+        networkConnected,
+        reachableRepositories,
+        instances,
+        fenced,
+        settings,
+        null);
   }
 
   /** A report without the agent's settings (an agent older than R6): they are not checked. */
@@ -30,7 +52,7 @@ public record AgentReport(
       Set<String> reachableRepositories,
       List<InstanceReport> instances,
       boolean fenced) {
-    this(storageConnected, networkConnected, reachableRepositories, instances, fenced, null);
+    this(storageConnected, networkConnected, reachableRepositories, instances, fenced, null, null);
   }
 
   public static AgentReport healthy(Set<String> repositories, List<InstanceReport> instances) {

@@ -18,10 +18,17 @@ import java.util.Objects;
 final class InstanceSweeper {
   private final PlanContext context;
   private final Map<String, ResolvedVm> vms;
+  private final Map<String, String> unclaimedCopies;
 
-  InstanceSweeper(PlanContext context, Map<String, ResolvedVm> vms) {
+  /**
+   * @param unclaimedCopies filled with the live instances of existing VMs that their placement does
+   *     not claim, by VM key: the host each still runs on
+   */
+  InstanceSweeper(
+      PlanContext context, Map<String, ResolvedVm> vms, Map<String, String> unclaimedCopies) {
     this.context = context;
     this.vms = vms;
+    this.unclaimedCopies = unclaimedCopies;
   }
 
   void sweep() {
@@ -36,6 +43,9 @@ final class InstanceSweeper {
         }
         if (instance.isActive()) {
           context.ledger().addUntracked(host.index(), instance.resources());
+          if (vm != null) {
+            unclaimedCopies.put(vm.key(), host.name());
+          }
         }
         if (instance.isForeign()) {
           continue; // not vmha's: it never had a copy elsewhere, and it is not vmha's to stop

@@ -29,12 +29,10 @@ final class LostHostRules {
       return;
     }
     if (host != null && context.freeze().frozen()) {
-      context
-          .log()
-          .vm(
-              vm.view(),
-              new Action.LeaveAlone(
-                  vm.key(), LeaveReason.FailoverFrozen, context.freeze().message()));
+      // H5: no write per VM while frozen. A mass failure is most likely the operator's own outage,
+      // when the VMs are fine; when it is real (a site without power), a write per VM there and
+      // another once it ends crowd out the heartbeats of the hosts coming back. The hosts'
+      // FailoverFrozen condition and event say it.
       return;
     }
     boolean poweredOff = host != null && host.view().poweredOff();
@@ -82,6 +80,26 @@ final class LostHostRules {
               vm.view(),
               new Action.RecordStaleInstance(vm.key(), status.host(), status.instanceName()));
     }
+    restartAfterHostLoss(vm, lostAs, host);
+  }
+
+  /**
+   * F7: the host is back, but its agent started afresh (a new run, or a self-fence) after the VM
+   * was recorded in its phase, and does not have the instance: it went down with its host (a crash,
+   * a power loss, a watchdog reset). It restarts as after a failover, without backoff or a failed
+   * attempt counted (the VM did nothing wrong), on any host including this one, in P4 order and O1
+   * tiers; a VM without high availability is Failed (F5). The agent does not start it again by
+   * itself.
+   */
+  void lostWithHost(ResolvedVm vm, HostState host, Instant freshStart) {
+    context.release(host, vm);
+    restartAfterHostLoss(
+        vm,
+        "host " + host.name() + " started afresh at " + freshStart + " without its instance",
+        null);
+  }
+
+  private void restartAfterHostLoss(ResolvedVm vm, String lostAs, HostState leaving) {
     if (!vm.ha()) {
       context
           .log()
@@ -103,7 +121,7 @@ final class LostHostRules {
                   PendingReason.WaitingForHost,
                   "image is on local repository " + vm.repository().name() + "; " + lostAs));
     } else {
-      queue.place(vm, PlaceCause.Failover, host, PlacementRequest.NONE);
+      queue.place(vm, PlaceCause.Failover, leaving, PlacementRequest.NONE);
     }
   }
 

@@ -11,6 +11,7 @@ import io.vmha.core.placement.PlacementRequest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every decision of a plan that takes capacity, taken in P4's order: HA first, then priority High >
@@ -22,10 +23,20 @@ final class PlacementQueue {
   private final List<Entry> entries = new ArrayList<>();
   private final int[] migrationsInFlight;
   private StartOrder startOrder;
+  private Map<String, String> unclaimedCopies = Map.of();
 
   PlacementQueue(PlanContext context, int hostCount) {
     this.context = context;
     this.migrationsInFlight = new int[hostCount];
+  }
+
+  /**
+   * I1: a VM with a live instance on a reporting host that its placement does not claim (a copy
+   * left by a migration's hand-over or a restart, being stopped as stale) is not placed until that
+   * instance is gone. A host that stops reporting has fenced itself by the time it is judged lost.
+   */
+  void holdWhileCopiesRun(Map<String, String> unclaimedCopies) {
+    this.unclaimedCopies = unclaimedCopies;
   }
 
   void orderStartsBy(StartOrder order) {
@@ -60,6 +71,20 @@ final class PlacementQueue {
 
   private void place(Entry entry) {
     ResolvedVm vm = entry.vm;
+    String copyOn = unclaimedCopies.get(vm.key());
+    if (copyOn != null) {
+      context
+          .log()
+          .vm(
+              vm.view(),
+              new Action.KeepPending(
+                  vm.key(),
+                  PendingReason.OldInstanceRunning,
+                  "an earlier instance still runs on host "
+                      + copyOn
+                      + " and is being stopped; the VM starts once it is gone"));
+      return;
+    }
     StartOrder.Verdict order = startOrder.verdict(vm, entry.cause);
     if (order.holds()) {
       context

@@ -7,6 +7,7 @@ import io.vmha.core.model.InstanceReport;
 import io.vmha.core.model.InstanceState;
 import io.vmha.core.model.MigrationFailure;
 import io.vmha.core.model.VmPhase;
+import java.time.Instant;
 
 /**
  * A placed VM on a reporting host: its phase follows the agent's report, failures go to the restart
@@ -19,11 +20,14 @@ final class ReportedStateRules {
   private final PlanContext context;
   private final PlacementQueue queue;
   private final RestartPolicy restarts;
+  private final LostHostRules lostHosts;
 
-  ReportedStateRules(PlanContext context, PlacementQueue queue, RestartPolicy restarts) {
+  ReportedStateRules(
+      PlanContext context, PlacementQueue queue, RestartPolicy restarts, LostHostRules lostHosts) {
     this.context = context;
     this.queue = queue;
     this.restarts = restarts;
+    this.lostHosts = lostHosts;
   }
 
   void follow(ResolvedVm vm, HostState host) {
@@ -36,7 +40,14 @@ final class ReportedStateRules {
     if (instance == null) {
       VmPhase phase = status.phase();
       if (phase == VmPhase.Running || phase == VmPhase.Paused || phase == VmPhase.Migrating) {
-        restarts.startFailed(vm, host, null, "instance disappeared from host " + host.name());
+        Instant freshStart = host.view().report().freshStartAt();
+        if (freshStart != null
+            && status.phaseSince() != null
+            && freshStart.isAfter(status.phaseSince())) {
+          lostHosts.lostWithHost(vm, host, freshStart);
+        } else {
+          restarts.startFailed(vm, host, null, "instance disappeared from host " + host.name());
+        }
       } else if (phase == VmPhase.Stopping) {
         // running was set back to true while stopping: start it again in place
         context

@@ -31,7 +31,7 @@ public final class VmPlanner {
     RestartPolicy restarts = new RestartPolicy(context);
     this.lifecycle = new LifecycleRules(context);
     this.lostHosts = new LostHostRules(context, queue);
-    this.reported = new ReportedStateRules(context, queue, restarts);
+    this.reported = new ReportedStateRules(context, queue, restarts, lostHosts);
     this.pending = new PendingRules(context, queue, restarts);
   }
 
@@ -47,7 +47,9 @@ public final class VmPlanner {
     for (ResolvedVm vm : vms) {
       assumeCurrentPlacement(vm);
     }
-    new InstanceSweeper(context, byKey).sweep();
+    Map<String, String> unclaimedCopies = new HashMap<>();
+    new InstanceSweeper(context, byKey, unclaimedCopies).sweep();
+    queue.holdWhileCopiesRun(unclaimedCopies);
     startOrder = new StartOrder(context, byKey);
     queue.orderStartsBy(startOrder);
     for (ResolvedVm vm : vms) {

@@ -281,7 +281,7 @@ class LibvirtAgentTest {
   @Test
   void storageLossPausesRunningDomainsAndItsReturnResumesThem() throws Exception {
     startAgent("kvm-2");
-    placeVm("app", "kvm-2", "Running");
+    placeVm("app", "kvm-2", "Starting");
     eventually()
         .until(
             () ->

@@ -244,6 +244,7 @@ final class Faults {
       host.lastRenew = world.now;
       host.lastPet = world.now;
       host.fenced = false;
+      host.freshStartAt = world.now;
     }
   }
 
@@ -258,6 +259,7 @@ final class Faults {
   private static void restartAgent(World world, World.SimHost host) {
     if (host.powered && !host.agentAlive) {
       host.agentAlive = true;
+      host.freshStartAt = world.now;
     }
   }
 }

@@ -110,6 +110,10 @@ public final class World {
     Instant spmRenew;
     boolean actingSpm;
     boolean fenced;
+
+    /** When the agent last started afresh: its process started, or it fenced itself (F7). */
+    Instant freshStartAt;
+
     final Map<InstanceKey, InstanceReport> instances = new LinkedHashMap<>();
 
     /**
@@ -352,6 +356,9 @@ public final class World {
     }
     if (!host.reachable) {
       if (selfFence && fencingDue && !massOutage(host)) {
+        if (!host.instances.isEmpty()) {
+          host.freshStartAt = now;
+        }
         host.instances.clear();
         host.actingSpm = false;
       }
@@ -423,7 +430,9 @@ public final class World {
             host.network,
             reachable,
             List.copyOf(host.instances.values()),
-            host.fenced);
+            host.fenced,
+            null,
+            host.freshStartAt);
   }
 
   /**
