@@ -69,9 +69,6 @@ public final class BenchResult {
   /** Power back → each VM running again, by priority. */
   public Map<String, Map<String, Double>> runningAfterReturnMsByPriority = new LinkedHashMap<>();
 
-  /** VMs their host's agent started again as it came back, seen in its report first. */
-  public int vmsRestartedInPlaceByAgents;
-
   /** VMs whose status.phaseSince is after the power went: their status shows the restart. */
   public int vmsWhoseStatusShowsTheRestart;
 

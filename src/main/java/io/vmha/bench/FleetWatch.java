@@ -33,9 +33,6 @@ final class FleetWatch implements AutoCloseable {
     volatile long running;
     volatile boolean moved;
 
-    /** First seen running again in its host's report, before the operator wrote anything. */
-    volatile boolean inPlace;
-
     Restart(String hostBefore) {
       this.hostBefore = hostBefore;
     }
@@ -102,33 +99,7 @@ final class FleetWatch implements AutoCloseable {
     }
   }
 
-  /**
-   * An agent that comes back from a crash may start the VMs still placed on it before the operator
-   * writes anything: its report is where such a restart shows first.
-   */
-  private void seenRestarting(VmHost host) {
-    if (restartsSince == null
-        || host.getStatus() == null
-        || host.getStatus().getReported() == null
-        || host.getStatus().getReported().getInstances() == null) {
-      return;
-    }
-    for (var instance : host.getStatus().getReported().getInstances()) {
-      String key = instance.getVm();
-      Restart r = key == null ? null : restarts.get(key.substring(key.indexOf('/') + 1));
-      if (r != null
-          && r.running == 0
-          && "Running".equals(instance.getState())
-          && instance.getSince() != null
-          && Instant.parse(instance.getSince()).isAfter(restartsSince)) {
-        r.running = System.nanoTime();
-        r.inPlace = true;
-      }
-    }
-  }
-
   private void seen(VmHost host) {
-    seenRestarting(host);
     if (host.getStatus() != null && "NotResponding".equals(host.getStatus().getPhase())) {
       notRespondingSeen.putIfAbsent(host.getMetadata().getName(), System.nanoTime());
     }

@@ -104,14 +104,7 @@ final class PowerLossMeasurement {
     result.apiServerCpuSeconds.put(
         "powerLoss", Figures.seconds(ResourceUsage.apiServerCpuNanos(rig.api) - apiCpu0));
     byPriority(restarts, priorityOf, back);
-    result.vmsRestartedInPlaceByAgents =
-        (int) restarts.values().stream().filter(r -> r.inPlace).count();
     result.vmsWhoseStatusShowsTheRestart = statusesShowingRestart(powerOff);
-    log.accept(
-        String.format(
-            "%d VMs restarted in place by their host's agent before the operator wrote anything;"
-                + " %d VM statuses show a phase begun after the power went",
-            result.vmsRestartedInPlaceByAgents, result.vmsWhoseStatusShowsTheRestart));
     log.accept(
         String.format(
             "all %d VMs running again %.1f s after the power came back: %.0f VMs/s = %.2f x"

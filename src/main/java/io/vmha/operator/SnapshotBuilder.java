@@ -74,7 +74,11 @@ final class SnapshotBuilder {
       Map<String, VirtualMachine> vms,
       Lease spmLease) {}
 
-  record Result(FleetSnapshot snapshot, Sources sources) {}
+  /**
+   * @param awaitingFinalizer new VMs left out because the framework has not yet added the
+   *     finalizer: the loop plans again soon, as that write brings no plan request of its own
+   */
+  record Result(FleetSnapshot snapshot, Sources sources, int awaitingFinalizer) {}
 
   Result build(Instant now) {
     Map<String, VmHost> hostObjects = new java.util.HashMap<>();
@@ -111,10 +115,16 @@ final class SnapshotBuilder {
       }
     }
     List<VmView> vms = new ArrayList<>();
+    int awaitingFinalizer = 0;
     for (VirtualMachine vm : freshest(caches.vms)) {
-      if (vm.getSpec() != null && admitted(vm)) {
+      if (vm.getSpec() == null) {
+        continue;
+      }
+      if (admitted(vm)) {
         vmObjects.put(key(vm), vm);
         vms.add(vmView(vm));
+      } else {
+        awaitingFinalizer++;
       }
     }
     Lease spm = spmLease();
@@ -130,7 +140,9 @@ final class SnapshotBuilder {
             frozen,
             frozen ? null : resumed);
     return new Result(
-        snapshot, new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm));
+        snapshot,
+        new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm),
+        awaitingFinalizer);
   }
 
   /**

@@ -52,8 +52,39 @@ class BenchSmokeTest {
     assertThat(result.planDurationSeconds.get("failoverPlans")).isPositive();
   }
 
+  /**
+   * Every host crashes at once and comes back: nothing moves while they are down (H5), and once
+   * they are back every VM is restarted by the operator, its status showing it (F7).
+   */
+  @Test
+  @Timeout(180)
+  void aPowerLossRestartsEveryVmOnceTheHostsAreBack(@TempDir Path dir) throws Exception {
+    BenchResult result =
+        run(options("embedded", 300, 0, dir, null, BenchOptions.Scenario.POWER_LOSS));
+    assertThat(result.violations).isEmpty();
+    assertThat(result.coldStartOperatorWrites).containsKey("PUT virtualmachines/status");
+    assertThat(result.hostsJudgedLostDuringColdStart).isZero();
+    assertThat(result.powerLossVms).isEqualTo(300);
+    assertThat(result.vmsMovedDuringOutage).isZero();
+    assertThat(result.powerLossVmsRunningAgain).isEqualTo(300);
+    assertThat(result.vmsWhoseStatusShowsTheRestart).isEqualTo(300);
+    assertThat(result.hostsJudgedLostAfterReturn).isZero();
+    assertThat(result.runningAfterReturnMsByPriority).containsKeys("High", "Medium", "Low");
+    assertThat(result.correct()).isTrue();
+  }
+
   private static BenchOptions options(
       String api, int vms, int failedHostVms, Path dir, String operatorHeap) {
+    return options(api, vms, failedHostVms, dir, operatorHeap, BenchOptions.Scenario.FAILOVER);
+  }
+
+  private static BenchOptions options(
+      String api,
+      int vms,
+      int failedHostVms,
+      Path dir,
+      String operatorHeap,
+      BenchOptions.Scenario scenario) {
     return new BenchOptions(
         50,
         vms,
@@ -70,7 +101,7 @@ class BenchSmokeTest {
         dir.resolve("bench.json"),
         operatorHeap,
         false,
-        BenchOptions.Scenario.FAILOVER,
+        scenario,
         Duration.ofSeconds(10));
   }
 
