@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -88,7 +89,7 @@ final class FleetWatch implements AutoCloseable {
     if (r == null || status == null) {
       return;
     }
-    if (!java.util.Objects.equals(status.getHost(), r.hostBefore)) {
+    if (!Objects.equals(status.getHost(), r.hostBefore)) {
       r.moved = true;
     }
     if (r.running == 0

@@ -101,9 +101,9 @@ public final class VmhaOperator implements AutoCloseable {
     operator =
         new Operator(
             o -> {
-              // Finalizers by JSON patch, not server-side apply: an apply costs the API server
-              // several merge patches, and at a cold start the framework adds one per VM from 50
-              // threads (5,000 VMs: the operator's first host writes waited 25 s behind them)
+              // Finalizers by JSON patch, not server-side apply, which also records the framework
+              // as a field manager on every VM. At a cold start the framework adds one per VM from
+              // 50 threads; 5,000 took 45-51 s this way against 53 s by apply
               o.withKubernetesClient(client)
                   .withUseSSAToPatchPrimaryResource(false)
                   .withCloseClientOnStop(false)
