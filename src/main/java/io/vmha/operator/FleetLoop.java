@@ -38,9 +38,6 @@ public final class FleetLoop implements AutoCloseable {
 
   private static final Duration RETRY_AFTER_CONFLICT = Duration.ofMillis(100);
 
-  /** How soon the loop plans again while new VMs wait for their finalizer. */
-  private static final Duration ADMISSION_POLL = Duration.ofMillis(500);
-
   /** Events waiting to be sent beyond this are dropped: a mass failure of 1,000 hosts fits. */
   private static final int EVENT_BACKLOG = 20_000;
 
@@ -302,13 +299,6 @@ public final class FleetLoop implements AutoCloseable {
       Instant next = plan.nextDeadline().orElse(null);
       if (outcome.refreshAt() != null && (next == null || outcome.refreshAt().isBefore(next))) {
         next = outcome.refreshAt();
-      }
-      if (built.awaitingFinalizer() > 0) {
-        // A VM admitted by its finalizer asks for no plan until the framework reconciles it again,
-        // behind every VM queued before it (all of them, when the operator starts on a created
-        // fleet). The cold-start benchmark did not get faster with this: its plans are long
-        Instant soon = clock.instant().plus(ADMISSION_POLL);
-        next = next == null || soon.isBefore(next) ? soon : next;
       }
       if (next != null) {
         wakeAt(next);

@@ -74,11 +74,7 @@ final class SnapshotBuilder {
       Map<String, VirtualMachine> vms,
       Lease spmLease) {}
 
-  /**
-   * @param awaitingFinalizer new VMs left out because the framework has not yet added the
-   *     finalizer: the loop plans again soon, as that write brings no plan request of its own
-   */
-  record Result(FleetSnapshot snapshot, Sources sources, int awaitingFinalizer) {}
+  record Result(FleetSnapshot snapshot, Sources sources) {}
 
   Result build(Instant now) {
     Map<String, VmHost> hostObjects = new java.util.HashMap<>();
@@ -115,16 +111,10 @@ final class SnapshotBuilder {
       }
     }
     List<VmView> vms = new ArrayList<>();
-    int awaitingFinalizer = 0;
     for (VirtualMachine vm : freshest(caches.vms)) {
-      if (vm.getSpec() == null) {
-        continue;
-      }
-      if (admitted(vm)) {
+      if (vm.getSpec() != null) {
         vmObjects.put(key(vm), vm);
         vms.add(vmView(vm));
-      } else {
-        awaitingFinalizer++;
       }
     }
     Lease spm = spmLease();
@@ -140,23 +130,7 @@ final class SnapshotBuilder {
             frozen,
             frozen ? null : resumed);
     return new Result(
-        snapshot,
-        new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm),
-        awaitingFinalizer);
-  }
-
-  /**
-   * A new VM is planned once it carries the operator's finalizer (the framework adds it on its
-   * first reconcile, a moment after creation): from then on it cannot vanish with an instance
-   * running (L2), and the first status write no longer races the finalizer's write to a conflict
-   * (which cost a read and a second write per new VM). VMs the operator already wrote are always
-   * planned.
-   */
-  private static boolean admitted(VirtualMachine vm) {
-    return vm.getStatus() != null
-        || vm.getMetadata().getDeletionTimestamp() != null
-        || (vm.getMetadata().getFinalizers() != null
-            && vm.getMetadata().getFinalizers().contains(VmhaApi.VM_FINALIZER));
+        snapshot, new Sources(hostObjects, repositoryObjects, templateObjects, vmObjects, spm));
   }
 
   Lease spmLease() {

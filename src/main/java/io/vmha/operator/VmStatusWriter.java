@@ -33,6 +33,7 @@ final class VmStatusWriter {
   private final EventQueue events;
   private final FleetMetrics metrics;
   private final Settings settings;
+  private final VmFinalizer finalizer;
 
   VmStatusWriter(
       KubernetesClient client,
@@ -45,6 +46,7 @@ final class VmStatusWriter {
     this.events = events;
     this.metrics = metrics;
     this.settings = settings;
+    this.finalizer = new VmFinalizer(client);
   }
 
   /**
@@ -117,6 +119,15 @@ final class VmStatusWriter {
                   + "; the list is ignored: the VM starts without waiting"));
     }
     int writes = 0;
+    if (mayRun(status)
+        && !VmFinalizer.carries(current)
+        && current.getMetadata().getDeletionTimestamp() == null) {
+      VirtualMachine withFinalizer = finalizer.add(current);
+      ownWrites.record(withFinalizer);
+      writes++;
+      vm.getMetadata().setResourceVersion(withFinalizer.getMetadata().getResourceVersion());
+      vm.getMetadata().setFinalizers(withFinalizer.getMetadata().getFinalizers());
+    }
     if (!JSON.valueToTree(status)
         .equals(
             JSON.valueToTree(
@@ -158,9 +169,18 @@ final class VmStatusWriter {
   }
 
   /**
-   * Writes the status with optimistic locking. A conflict caused by a metadata-only change (the
-   * framework adding its finalizer to a new VM, a user's label) must not cost the instance number
-   * this plan reserved: if the status we planned from is still the status there, write again.
+   * Whether the status names a host where an instance of the VM may run or start: from then on it
+   * needs the finalizer (L2).
+   */
+  private static boolean mayRun(VirtualMachineStatus status) {
+    return status.getHost() != null
+        || (status.getMigration() != null && status.getMigration().getTargetHost() != null);
+  }
+
+  /**
+   * Writes the status with optimistic locking. A conflict caused by a metadata-only change (a
+   * user's label or finalizer) must not cost the instance number this plan reserved: if the status
+   * we planned from is still the status there, write again.
    */
   private VirtualMachine updateStatus(VirtualMachine desired, VirtualMachine planned) {
     try {
@@ -200,7 +220,10 @@ final class VmStatusWriter {
       Boolean guestAgent,
       StartDependencies.Refusal startOrderRefusal,
       io.vmha.api.InstanceReport heard) {
-    Long observed = vm.getStatus() == null ? null : vm.getStatus().getObservedGeneration();
+    if (vm.getStatus() == null) {
+      return false; // a VM's first status comes with the first decision about it (P6)
+    }
+    Long observed = vm.getStatus().getObservedGeneration();
     return !Objects.equals(vm.getMetadata().getGeneration(), observed)
         || VmResources.guestReadyChanges(vm, guestAgent)
         || VmResources.startOrderChanges(vm, startOrderRefusal)

@@ -133,7 +133,7 @@ public final class VmhaOperator implements AutoCloseable {
     operator.register(new VmHostReconciler(fleet, options.leaseNamespace()));
     operator.register(new StorageRepositoryReconciler(fleet));
     operator.register(new VmTemplateReconciler(fleet));
-    operator.register(new VirtualMachineReconciler(fleet));
+    operator.register(new VirtualMachineReconciler(fleet, client));
   }
 
   /**

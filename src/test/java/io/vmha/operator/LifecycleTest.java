@@ -121,6 +121,67 @@ class LifecycleTest {
   }
 
   @Test
+  void noVersionOfAVmNamesAHostBeforeItCarriesTheFinalizer() {
+    java.util.List<VirtualMachine> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (var watch =
+        client
+            .resources(VirtualMachine.class)
+            .inNamespace("app")
+            .watch(
+                new io.fabric8.kubernetes.client.Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, VirtualMachine vm) {
+                    if (vm.getMetadata().getName().equals("guarded")) {
+                      seen.add(vm);
+                    }
+                  }
+
+                  @Override
+                  public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+                })) {
+      fleet.apply(
+          """
+          apiVersion: vmha.io/v1alpha1
+          kind: VirtualMachine
+          metadata: {name: guarded, namespace: app}
+          spec: {image: {repository: zos, path: images/g.qcow2}, cpus: 1, memoryMiB: 1024}
+          """);
+      eventually(
+          () ->
+              assertThat(seen)
+                  .anySatisfy(
+                      vm ->
+                          assertThat(vm.getStatus())
+                              .extracting(io.vmha.api.VirtualMachineStatus::getPhase)
+                              .isEqualTo("Running")));
+    }
+    assertThat(seen)
+        .filteredOn(vm -> vm.getStatus() != null && vm.getStatus().getHost() != null)
+        .isNotEmpty()
+        .allSatisfy(
+            vm ->
+                assertThat(vm.getMetadata().getFinalizers())
+                    .contains(io.vmha.api.VmhaApi.VM_FINALIZER));
+  }
+
+  @Test
+  void aVmThatNeverRanCarriesNoFinalizerAndIsDeletedAtOnce() {
+    fleet.apply(
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: idle, namespace: app}
+        spec: {image: {repository: zos, path: images/i.qcow2}, cpus: 1, memoryMiB: 1024, running: false}
+        """);
+    eventually(
+        () -> assertThat(fleet.vm("app", "idle").getStatus().getPhase()).isEqualTo("Stopped"));
+    assertThat(fleet.vm("app", "idle").getMetadata().getFinalizers()).isNullOrEmpty();
+
+    client.resources(VirtualMachine.class).inNamespace("app").withName("idle").delete();
+    assertThat(fleet.vm("app", "idle")).isNull();
+  }
+
+  @Test
   void aTemplateInUseIsNotDeletedUntilItsVmsAreGone() {
     fleet.template("app", "base", 1, 512);
     fleet.apply(

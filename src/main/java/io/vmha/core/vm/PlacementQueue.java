@@ -24,6 +24,7 @@ final class PlacementQueue {
   private final int[] migrationsInFlight;
   private StartOrder startOrder;
   private Map<String, String> unclaimedCopies = Map.of();
+  private Boolean awaitingRenewal;
 
   PlacementQueue(PlanContext context, int hostCount) {
     this.context = context;
@@ -94,6 +95,11 @@ final class PlacementQueue {
     }
     var outcome = context.placer().choose(request(entry));
     if (outcome instanceof PlacementOutcome.Unplaceable no) {
+      if (vm.status().phase() == null && awaitingRenewal()) {
+        // P6: a VM never written waits without a write; a new leader would otherwise write every
+        // VM of a created fleet Pending once, then place it a heartbeat later
+        return;
+      }
       context.log().vm(vm.view(), new Action.KeepPending(vm.key(), no.reason(), no.message()));
       return;
     }
@@ -116,6 +122,13 @@ final class PlacementQueue {
     }
     startOrder.placed(vm);
     placeOn(context, vm, host, entry.cause);
+  }
+
+  private boolean awaitingRenewal() {
+    if (awaitingRenewal == null) {
+      awaitingRenewal = context.hostsAwaitingRenewal();
+    }
+    return awaitingRenewal;
   }
 
   /** Writes the placement, naming the instance (F1, F2). */

@@ -49,6 +49,19 @@ public record PlanContext(
   }
 
   /**
+   * Whether some host is up but this operator has not yet seen it renew (a new leader's first
+   * heartbeat interval): placements refused now may succeed at the next renewal, which plans again.
+   */
+  public boolean hostsAwaitingRenewal() {
+    for (HostState host : hostList) {
+      if (host.phase() == io.vmha.core.model.HostPhase.Up && !host.view().renewalObserved()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Whether the VMs of a host that does not report are known to be stopped: the host object is
    * gone, or it fenced itself (SelfFence: H1 guarantees the agent stopped its VMs before the grace
    * period ended), or its BMC confirmed it is off (PF3). Not while failover is frozen: then the
