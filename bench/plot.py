@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Plot failover latency against fleet size from `vmha bench --json` outputs.
+"""Plot failover latency, or the worst day's rates, against fleet size from `vmha bench --json`.
 
     python3 bench/plot.py bench/results/*.json -o docs/benchmarks-failover.png
+    python3 bench/plot.py --worst-day bench/results/worst-day/*.json -o docs/benchmarks-worst-day.png
 
 Needs matplotlib (pip install matplotlib). One point per JSON file; the x axis is the number of
 VMs in the fleet, the y axis milliseconds after the crashed host was judged lost (detection):
 p50/p99 of re-placed (status.host changed) and of running again (phase Running on the new host).
 Detection itself (crash to judged lost) is printed in the legend: it is the grace period, not
 something the fleet size changes.
+
+With --worst-day: for every run, the cold start (coldStartVmsPerSecond) and, for power-loss runs,
+the restart of the whole fleet (powerLossRestartVmsPerSecond), as a fraction of the raw-patch
+baseline of the same run, against the target of 0.6x; one bar group per file.
 """
 import argparse
 import json
@@ -18,6 +23,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", nargs="+", help="JSON files written by vmha bench --json")
     parser.add_argument("-o", "--output", default="docs/benchmarks-failover.png")
+    parser.add_argument("--worst-day", action="store_true",
+                        help="plot cold-start and power-loss rates against the baseline instead")
     args = parser.parse_args()
     try:
         import matplotlib
@@ -29,7 +36,14 @@ def main():
     runs = []
     for path in args.results:
         with open(path) as f:
-            runs.append(json.load(f))
+            run = json.load(f)
+        run["_file"] = path.rsplit("/", 1)[-1].removesuffix(".json")
+        runs.append(run)
+    if args.worst_day:
+        worst_day(plt, runs, args.output)
+        return
+    # only failover runs time a crashed host; the others (cold start, power loss) have no detection
+    runs = [r for r in runs if r.get("scenario", "failover") == "failover" and r.get("detectionMs")]
     series = {}
     for r in runs:
         api = "real" if r["api"].startswith("real") else "embedded"
@@ -62,6 +76,37 @@ def main():
     fig.tight_layout()
     fig.savefig(args.output, dpi=120)
     print(f"wrote {args.output} from {len(runs)} run(s)")
+
+
+def worst_day(plt, runs, output):
+    runs.sort(key=lambda r: (r["vms"], r["_file"]))
+    fig, ax = plt.subplots(figsize=(9, 5))
+    width = 0.38
+    for i, r in enumerate(runs):
+        base = r["baselinePatchesPerSecond"]
+        cold = r.get("coldStartVmsPerSecond", 0) / base
+        ax.bar(i - width / 2, cold, width, color="tab:blue", label="cold start" if i == 0 else None)
+        ax.annotate(f'{r["coldStartVmsPerSecond"]:.0f}/s', (i - width / 2, cold), ha="center",
+                    textcoords="offset points", xytext=(0, 3), fontsize=7)
+        if r.get("scenario") == "power-loss" and r.get("powerLossRestartVmsPerSecond"):
+            loss = r["powerLossRestartVmsPerSecond"] / base
+            ax.bar(i + width / 2, loss, width, color="tab:orange", label="power-loss restart")
+            ax.annotate(f'{r["powerLossRestartVmsPerSecond"]:.0f}/s', (i + width / 2, loss),
+                        ha="center", textcoords="offset points", xytext=(0, 3), fontsize=7)
+    ax.axhline(0.6, color="red", linestyle=":", linewidth=1, label="target 0.6x")
+    ax.set_xticks(range(len(runs)))
+    ax.set_xticklabels([f'{r["_file"]}\n{r["hosts"]} hosts, {r["vms"]} VMs\n'
+                        f'baseline {r["baselinePatchesPerSecond"]:.0f}/s' for r in runs], fontsize=7)
+    ax.set_ylabel("VMs/s as a fraction of the raw-patch baseline")
+    ax.set_title("vmha cold start and power-loss restart vs the API server's raw patch rate")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper right")
+    ax.set_ylim(0, 0.8)
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(output, dpi=120)
+    print(f"wrote {output} from {len(runs)} run(s)")
 
 
 if __name__ == "__main__":

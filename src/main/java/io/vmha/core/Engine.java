@@ -35,6 +35,28 @@ import java.util.Map;
  * snapshot always gives the same plan, and the engine keeps nothing between calls.
  */
 public final class Engine {
+  private final int placementsPerPlan;
+
+  /** An engine whose plans place every VM they can. */
+  public Engine() {
+    this(Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param placementsPerPlan at most this many VMs are placed by one plan, the first in P4's order;
+   *     the others wait, undecided and unwritten, for the next plan, which the plan asks for at
+   *     once. Nothing runs before its placement is written, and the writes of one plan all land
+   *     before the next plan: a plan placing a whole fleet (a cold start, every VM of a power loss)
+   *     would start and record no VM until the last of thousands of writes landed, with every
+   *     priority at once. Smaller plans let the first VMs run, and be seen running, while the
+   *     others are being placed.
+   */
+  public Engine(int placementsPerPlan) {
+    if (placementsPerPlan < 1) {
+      throw new IllegalArgumentException("placementsPerPlan must be at least 1");
+    }
+    this.placementsPerPlan = placementsPerPlan;
+  }
 
   public Plan plan(FleetSnapshot snapshot) {
     Settings settings = snapshot.settings();
@@ -103,7 +125,8 @@ public final class Engine {
             log,
             names,
             drains,
-            new java.util.HashSet<>());
+            new java.util.HashSet<>(),
+            placementsPerPlan);
     VmPlanner planner = new VmPlanner(context);
     planner.plan(snapshot);
     names.emitCounters(log);

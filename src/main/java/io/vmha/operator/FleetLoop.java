@@ -43,7 +43,14 @@ public final class FleetLoop implements AutoCloseable {
 
   private final OperatorOptions options;
   private final Clock clock;
-  private final Engine engine = new Engine();
+
+  /**
+   * P7: a thousand placements are 1,000-2,000 writes, a few seconds of a loaded API server; the
+   * first VMs run and show Running while the rest are placed, highest priority first.
+   */
+  static final int PLACEMENTS_PER_PLAN = 1000;
+
+  private final Engine engine = new Engine(PLACEMENTS_PER_PLAN);
   private final FleetCaches caches = new FleetCaches();
   private final OwnWrites ownWrites = new OwnWrites();
   private final HeartbeatTracker heartbeats;

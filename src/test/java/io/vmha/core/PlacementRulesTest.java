@@ -187,4 +187,27 @@ class PlacementRulesTest {
         .extracting(Action.KeepPending::reason)
         .containsExactly(PendingReason.NoCapacity);
   }
+
+  /**
+   * A plan places at most its budget, highest priority first; the others get no action (no write)
+   * and the plan asks to be followed at once.
+   */
+  @Test
+  void P7_aPlanPlacesAtMostItsBudgetHighestPriorityFirstAndAsksForTheNextPlanAtOnce() {
+    FleetBuilder fleet = fleet().sharedRepository("nfs").host("a").host("b");
+    fleet.vm("default/a-low", v -> v.image("nfs").priority(Priority.Low));
+    fleet.vm("default/b-high", v -> v.image("nfs").priority(Priority.High));
+    fleet.vm("default/c-medium", v -> v.image("nfs").priority(Priority.Medium));
+    fleet.vm("default/d-high", v -> v.image("nfs").priority(Priority.High));
+    Plan plan = new Engine(2).plan(fleet.snapshot());
+
+    assertThat(plan.actions(Action.PlaceVm.class))
+        .extracting(Action.PlaceVm::vm)
+        .containsExactly("default/b-high", "default/d-high");
+    assertThat(plan.actions())
+        .filteredOn(a -> a instanceof Action.VmStatusAction s && s.vm().endsWith("low"))
+        .isEmpty();
+    assertThat(plan.nextDeadline()).contains(fleet.snapshot().now().plusMillis(1));
+    assertThat(new Engine(4).plan(fleet.snapshot()).actions(Action.PlaceVm.class)).hasSize(4);
+  }
 }

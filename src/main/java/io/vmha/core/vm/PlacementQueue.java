@@ -25,6 +25,8 @@ final class PlacementQueue {
   private StartOrder startOrder;
   private Map<String, String> unclaimedCopies = Map.of();
   private Boolean awaitingRenewal;
+  private int placed;
+  private boolean deferred;
 
   PlacementQueue(PlanContext context, int hostCount) {
     this.context = context;
@@ -64,9 +66,14 @@ final class PlacementQueue {
     for (Entry entry : entries) {
       if (entry.migration != null) {
         migrate(entry);
-      } else {
+      } else if (placed < context.placementsPerPlan()) {
         place(entry);
+      } else {
+        deferred = true; // P7: decided by the next plan, in the same order
       }
+    }
+    if (deferred) {
+      context.deadlines().consider(context.now().plusMillis(1));
     }
   }
 
@@ -122,6 +129,7 @@ final class PlacementQueue {
     }
     startOrder.placed(vm);
     placeOn(context, vm, host, entry.cause);
+    placed++;
   }
 
   private boolean awaitingRenewal() {

@@ -22,6 +22,7 @@ import java.util.Map;
  *     {@code Drained} condition
  * @param liveGuests where the VM rules note each lost host whose guests still renew their own
  *     heartbeat (F3): it is not powered off, as only its agent is gone
+ * @param placementsPerPlan how many VMs one plan places at most (P7)
  */
 public record PlanContext(
     Settings settings,
@@ -38,7 +39,8 @@ public record PlanContext(
     ActionLog log,
     InstanceNames names,
     DrainObstacles drains,
-    java.util.Set<String> liveGuests) {
+    java.util.Set<String> liveGuests,
+    int placementsPerPlan) {
 
   public HostState hostAt(int index) {
     return hostList.get(index);

@@ -56,7 +56,9 @@ public final class World {
   static final String SHARED = "nfs";
 
   final Settings settings;
-  final Engine engine = new Engine();
+  // a small placement budget, so every sequence also checks that deferred placements (P7) keep
+  // the invariants and still settle
+  final Engine engine = new Engine(4);
   Instant now = Instant.parse("2025-01-01T00:00:00Z");
   final Map<String, SimHost> hosts = new TreeMap<>();
   final Map<String, SimVm> vms = new TreeMap<>();
