@@ -24,7 +24,26 @@ public final class VmhaCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    asyncCompletionsOnAPool();
     System.exit(commandLine().execute(args));
+  }
+
+  private static final String COMMON_POOL_PARALLELISM =
+      "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * On two CPUs or fewer the JVM's common pool has at most one thread, and {@link
+   * java.util.concurrent.CompletableFuture} then starts a new thread for every asynchronous
+   * completion. The JDK HTTP client completes every request that times out or is cancelled that
+   * way: when the API server stops answering for a while, a process with many requests in flight
+   * (the bench's simulated hosts; an operator in a one-CPU container) started tens of thousands of
+   * threads until the machine could start none, and never recovered. Must run before anything
+   * touches the common pool; an explicit {@code -D} setting wins.
+   */
+  public static void asyncCompletionsOnAPool() {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "4");
+    }
   }
 
   public static CommandLine commandLine() {
