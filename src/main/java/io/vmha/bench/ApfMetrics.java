@@ -11,19 +11,30 @@ import java.util.regex.Pattern;
 
 /**
  * kube-apiserver's own counters of API Priority and Fairness, from its {@code /metrics}: requests
- * dispatched and rejected, by FlowSchema and priority level. They say which schema the operator's
- * requests matched even when the operator runs in a JVM of its own, where the bench sees none of
- * its answers.
+ * dispatched and rejected, and the time they waited in its queues (seconds in all, how many), by
+ * FlowSchema and priority level. They say which schema the operator's requests matched even when
+ * the operator runs in a JVM of its own, where the bench sees none of its answers.
  */
 final class ApfMetrics {
   private static final Pattern SAMPLE =
       Pattern.compile(
-          "^apiserver_flowcontrol_(dispatched|rejected)_requests_total\\{([^}]*)\\}\\s+(\\S+)");
+          "^apiserver_flowcontrol_(dispatched_requests_total|rejected_requests_total"
+              + "|request_wait_duration_seconds_sum|request_wait_duration_seconds_count)"
+              + "\\{([^}]*)\\}\\s+(\\S+)");
+  private static final Map<String, String> KEYS =
+      Map.of(
+          "dispatched_requests_total", "dispatched",
+          "rejected_requests_total", "rejected",
+          "request_wait_duration_seconds_sum", "waitSeconds",
+          "request_wait_duration_seconds_count", "waited");
   private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
   private ApfMetrics() {}
 
-  /** "dispatched|rejected FLOWSCHEMA/PRIORITYLEVEL" → count; empty if the scrape failed. */
+  /**
+   * "dispatched|rejected|waitSeconds|waited FLOWSCHEMA/PRIORITYLEVEL" → value; empty if the scrape
+   * failed.
+   */
   static Map<String, Double> scrape(KubernetesClient admin) {
     Map<String, Double> counts = new TreeMap<>();
     try {
@@ -49,7 +60,11 @@ final class ApfMetrics {
           labels.put(l.group(1), l.group(2));
         }
         counts.merge(
-            m.group(1) + " " + labels.get("flow_schema") + "/" + labels.get("priority_level"),
+            KEYS.get(m.group(1))
+                + " "
+                + labels.get("flow_schema")
+                + "/"
+                + labels.get("priority_level"),
             Double.parseDouble(m.group(3)),
             Double::sum);
       }

@@ -3,8 +3,6 @@ package io.vmha.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.vmha.agent.AgentOptions;
 import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.agent.sim.SimulationOptions;
@@ -178,67 +176,17 @@ public final class Bench {
           .create();
     }
     if (identities == BenchOptions.Identities.CHART) {
-      installChart();
+      ChartInstall.install(
+          api.config(), options.chart(), LEASES, options.powerFencing() ? BMC_SECRET : null, log);
+      rig.operatorAs(ChartInstall.operatorConfig(rig.benchClient, api.config(), LEASES));
     } else {
       rig.operatorAs(api.config());
     }
+    if ("real".equals(options.api())) {
+      flowSchemaNames = ApiIdentity.flowSchemaNamesByUid(rig.benchClient);
+      result.operatorIdentity = ApiIdentity.whoAmI(rig.operatorClient);
+    }
     fleet = new BenchFleet(options, rig.benchClient, log);
-  }
-
-  /**
-   * The chart by {@code helm install}, then the operator's client with a token of the chart's
-   * ServiceAccount, as its pod would have.
-   */
-  private void installChart() throws Exception {
-    Path kubeconfig = Files.createTempFile("vmha-bench-admin", ".kubeconfig");
-    try {
-      Files.writeString(kubeconfig, ChildOperator.kubeconfig(rig.api.config()));
-      ChartInstall.install(
-          options.chart(), kubeconfig, LEASES, options.powerFencing() ? BMC_SECRET : null, log);
-    } finally {
-      Files.deleteIfExists(kubeconfig);
-    }
-    String token =
-        rig.benchClient
-            .serviceAccounts()
-            .inNamespace(LEASES)
-            .withName(ChartInstall.OPERATOR_ACCOUNT)
-            .tokenRequest(
-                new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder()
-                    .withNewSpec()
-                    .withExpirationSeconds(Duration.ofHours(24).toSeconds())
-                    .endSpec()
-                    .build())
-            .getStatus()
-            .getToken();
-    Config admin = rig.api.config();
-    rig.operatorAs(
-        new ConfigBuilder(Config.empty())
-            .withMasterUrl(admin.getMasterUrl())
-            .withCaCertFile(admin.getCaCertFile())
-            .withOauthToken(token)
-            .withRequestTimeout(admin.getRequestTimeout())
-            .build());
-    Map<String, String> names = new java.util.HashMap<>();
-    for (var schema :
-        rig.benchClient
-            .genericKubernetesResources("flowcontrol.apiserver.k8s.io/v1", "FlowSchema")
-            .list()
-            .getItems()) {
-      names.put(schema.getMetadata().getUid(), schema.getMetadata().getName());
-    }
-    flowSchemaNames = names;
-    result.operatorIdentity = whoAmI(rig.operatorClient);
-  }
-
-  private static String whoAmI(io.fabric8.kubernetes.client.KubernetesClient client) {
-    return client
-        .resource(
-            new io.fabric8.kubernetes.api.model.authentication.SelfSubjectReviewBuilder().build())
-        .create()
-        .getStatus()
-        .getUserInfo()
-        .getUsername();
   }
 
   private void startDatacenter() throws Exception {
@@ -249,7 +197,7 @@ public final class Bench {
           new HostIdentities(rig.benchClient, rig.agentClient, rig.heartbeatClient, LEASES);
       hostIdentities.create(hostNames());
       rig.hostClients = hostIdentities;
-      result.agentIdentity = whoAmI(hostIdentities.client(BenchFleet.hostName(0)));
+      result.agentIdentity = ApiIdentity.whoAmI(hostIdentities.client(BenchFleet.hostName(0)));
       log.accept(
           "identities: the operator is "
               + result.operatorIdentity
@@ -260,6 +208,9 @@ public final class Bench {
               + " (impersonated)");
     } else {
       rig.agentsAsAdmin();
+      if ("real".equals(options.api())) {
+        result.agentIdentity = ApiIdentity.whoAmI(rig.agentClient);
+      }
     }
     rig.datacenter =
         new SimulatedDatacenter(

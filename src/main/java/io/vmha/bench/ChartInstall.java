@@ -1,8 +1,13 @@
 package io.vmha.bench;
 
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -69,9 +74,23 @@ final class ChartInstall {
   }
 
   /**
-   * {@code helm install vmha CHART --namespace NAMESPACE} with the admin's kubeconfig; with power
-   * fencing the operator may read the bench's BMC Secret, as a user lists theirs in the values.
+   * {@code helm install vmha CHART --namespace NAMESPACE} with a kubeconfig of the admin's
+   * credentials {@code admin}; with power fencing the operator may read the bench's BMC Secret, as
+   * a user lists theirs in the values.
    */
+  static void install(
+      Config admin, Path chart, String namespace, String bmcSecret, Consumer<String> log)
+      throws IOException, InterruptedException {
+    Path kubeconfig = Files.createTempFile("vmha-bench-admin", ".kubeconfig");
+    try {
+      Files.writeString(kubeconfig, ChildOperator.kubeconfig(admin));
+      install(chart, kubeconfig, namespace, bmcSecret, log);
+    } finally {
+      Files.deleteIfExists(kubeconfig);
+    }
+  }
+
+  /** The same with a kubeconfig file. */
   static void install(
       Path chart, Path kubeconfig, String namespace, String bmcSecret, Consumer<String> log)
       throws IOException, InterruptedException {
@@ -108,5 +127,31 @@ final class ChartInstall {
           "helm install failed (" + process.exitValue() + "): " + Files.readString(output));
     }
     log.accept("chart " + chart + " installed by " + helm + " as release " + RELEASE);
+  }
+
+  /**
+   * What the operator's pod would authenticate with: a bound token of the chart's ServiceAccount
+   * (TokenRequest, valid for a day, longer than any run), against the server of {@code admin}.
+   */
+  static Config operatorConfig(KubernetesClient client, Config admin, String namespace) {
+    String token =
+        client
+            .serviceAccounts()
+            .inNamespace(namespace)
+            .withName(OPERATOR_ACCOUNT)
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(Duration.ofHours(24).toSeconds())
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(admin.getMasterUrl())
+        .withCaCertFile(admin.getCaCertFile())
+        .withOauthToken(token)
+        .withRequestTimeout(admin.getRequestTimeout())
+        .build();
   }
 }

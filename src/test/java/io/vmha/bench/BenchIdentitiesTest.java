@@ -15,7 +15,6 @@ import io.vmha.api.VmHostSpec;
 import io.vmha.api.VmhaApi;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,9 +47,7 @@ class BenchIdentitiesTest {
           .namespaces()
           .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
           .create();
-      Path kubeconfig = Files.createTempFile("vmha-bench-test", ".kubeconfig");
-      Files.writeString(kubeconfig, ChildOperator.kubeconfig(api.config()));
-      ChartInstall.install(CHART, kubeconfig, NS, null, s -> {});
+      ChartInstall.install(api.config(), CHART, NS, null, s -> {});
       for (String host : List.of("a", "b")) {
         VmHost h = new VmHost();
         h.setMetadata(new ObjectMetaBuilder().withName(host).build());
@@ -66,7 +63,7 @@ class BenchIdentitiesTest {
         identities.create(List.of("a", "b"));
         KubernetesClient a = identities.client("a");
 
-        assertThat(whoAmI(a)).isEqualTo("system:serviceaccount:" + NS + ":vmha-host-a");
+        assertThat(ApiIdentity.whoAmI(a)).isEqualTo("system:serviceaccount:" + NS + ":vmha-host-a");
         renew(identities.heartbeatClient("a"), "a");
         report(a, "a");
         assertThatThrownBy(() -> report(a, "b"))
@@ -77,10 +74,11 @@ class BenchIdentitiesTest {
                 KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
 
         renew(sharedBeats, "a"); // the admin itself
+        var names = ApiIdentity.flowSchemaNamesByUid(admin);
         List<String> schemas =
             timer.samples().stream()
                 .filter(s -> s.code() == 200)
-                .map(s -> flowSchemaName(admin, s.flowSchemaUid()))
+                .map(s -> names.get(s.flowSchemaUid()))
                 .toList();
         assertThat(schemas).containsExactly(ChartInstall.HEARTBEAT_FLOW_SCHEMA, "exempt");
       }
@@ -133,7 +131,9 @@ class BenchIdentitiesTest {
     assertThat(result.heartbeatFlowSchemas).containsOnlyKeys(ChartInstall.HEARTBEAT_FLOW_SCHEMA);
     assertThat(result.apfDuringFailover)
         .containsKey("dispatched " + ChartInstall.OPERATOR_FLOW_SCHEMA + "/workload-high")
-        .containsKey("dispatched " + ChartInstall.HEARTBEAT_FLOW_SCHEMA + "/vmha-agent-heartbeats");
+        .containsKey("dispatched " + ChartInstall.HEARTBEAT_FLOW_SCHEMA + "/vmha-agent-heartbeats")
+        .doesNotContainKey(
+            "rejected " + ChartInstall.HEARTBEAT_FLOW_SCHEMA + "/vmha-agent-heartbeats");
     assertThat(result.heartbeatLatencyMs)
         .containsKeys("coldStart", "baseline", "quiet", "failover");
     assertThat(result.heartbeatLatencyMs.get("failover").get("count")).isPositive();
@@ -175,27 +175,5 @@ class BenchIdentitiesTest {
         .patch(
             PatchContext.of(PatchType.JSON_MERGE),
             "{\"status\":{\"reported\":{\"agentVersion\":\"test\"}}}");
-  }
-
-  private static String whoAmI(KubernetesClient client) {
-    return client
-        .resource(
-            new io.fabric8.kubernetes.api.model.authentication.SelfSubjectReviewBuilder().build())
-        .create()
-        .getStatus()
-        .getUserInfo()
-        .getUsername();
-  }
-
-  private static String flowSchemaName(KubernetesClient admin, String uid) {
-    return admin
-        .genericKubernetesResources("flowcontrol.apiserver.k8s.io/v1", "FlowSchema")
-        .list()
-        .getItems()
-        .stream()
-        .filter(s -> s.getMetadata().getUid().equals(uid))
-        .map(s -> s.getMetadata().getName())
-        .findFirst()
-        .orElse(uid);
   }
 }
