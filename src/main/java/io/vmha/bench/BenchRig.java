@@ -25,7 +25,7 @@ final class BenchRig implements AutoCloseable {
   final ApiRequestCounter agentRequests = new ApiRequestCounter();
   final ApiRefusals operatorRefusals = new ApiRefusals();
   final ApiRefusals agentRefusals = new ApiRefusals();
-  final ApiRequestTimer heartbeats = ApiRequestTimer.of("PATCH", "leases");
+  final ApiRequestTimer heartbeats = ApiRequestTimer.of("leases", "GET", "PATCH");
   final HeartbeatLatency heartbeatPhases = new HeartbeatLatency(heartbeats);
 
   /** Since when the fleet is placed and nothing but heartbeats and reports happens. */

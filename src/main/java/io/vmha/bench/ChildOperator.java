@@ -73,6 +73,8 @@ final class ChildOperator implements OperatorUnderTest {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     ChildOperator child = new ChildOperator(builder.start(), port, log);
+    // a benchmark stopped with Ctrl-C or kill must not leave its operator running, orphaned
+    Runtime.getRuntime().addShutdownHook(new Thread(child::close, "vmha-bench-operator-stop"));
     say.accept(
         "operator in its own JVM (-Xmx"
             + heap

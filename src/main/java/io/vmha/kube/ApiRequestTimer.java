@@ -30,26 +30,33 @@ public final class ApiRequestTimer implements Interceptor {
 
   private final Predicate<HttpRequest> timed;
   private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<Long> sent = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
   private final AtomicLong unmatched = new AtomicLong();
 
   public ApiRequestTimer(Predicate<HttpRequest> timed) {
     this.timed = timed;
   }
 
-  /** Times {@code verb} requests on {@code resource} ("PATCH", "leases"). */
-  public static ApiRequestTimer of(String verb, String resource) {
+  /** Times requests of these verbs on {@code resource} ("leases", "GET", "PATCH"). */
+  public static ApiRequestTimer of(String resource, String... verbs) {
+    List<String> timed = List.of(verbs);
     return new ApiRequestTimer(
         r ->
-            verb.equals(r.method())
+            timed.contains(r.method())
                 && resource.equals(ApiRequestCounter.resource(r.uri().getPath())));
   }
 
   /**
-   * One answered request: sent and answered on the {@code System.nanoTime} scale, the HTTP status,
-   * the FlowSchema UID (null if the API server named none).
+   * One answered request: its verb and path, sent and answered on the {@code System.nanoTime}
+   * scale, the HTTP status, the FlowSchema UID (null if the API server named none).
    */
-  public record Sample(long sentNanos, long answeredNanos, int code, String flowSchemaUid) {
+  public record Sample(
+      String method,
+      String path,
+      long sentNanos,
+      long answeredNanos,
+      int code,
+      String flowSchemaUid) {
     public long nanos() {
       return answeredNanos - sentNanos;
     }
@@ -59,7 +66,7 @@ public final class ApiRequestTimer implements Interceptor {
   public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
     if (timed.test(request)) {
       long now = System.nanoTime();
-      sent.add(now);
+      sent.add(new Sent(request.method(), now));
       builder.setHeader(SENT_HEADER, Long.toString(now));
     }
   }
@@ -80,7 +87,12 @@ public final class ApiRequestTimer implements Interceptor {
     }
     samples.add(
         new Sample(
-            Long.parseLong(sentAt), now, response.code(), response.header(FLOW_SCHEMA_HEADER)));
+            request.method(),
+            request.uri().getPath(),
+            Long.parseLong(sentAt),
+            now,
+            response.code(),
+            response.header(FLOW_SCHEMA_HEADER)));
   }
 
   /** Every answered request so far. */
@@ -88,8 +100,11 @@ public final class ApiRequestTimer implements Interceptor {
     return new ArrayList<>(samples);
   }
 
-  /** When each timed request was sent, answered or not (a timeout has no answer). */
-  public List<Long> sent() {
+  /** A timed request's verb and when it was sent, answered or not. */
+  public record Sent(String method, long nanos) {}
+
+  /** Every timed request sent so far, answered or not (a timeout has no answer). */
+  public List<Sent> sent() {
     return new ArrayList<>(sent);
   }
 
