@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Bench {
   static final String LEASES = io.vmha.api.VmhaApi.SYSTEM_NAMESPACE;
+  static final String BMC_SECRET = "bench-bmc";
 
   private final BenchOptions options;
   private final PrintStream out;
@@ -38,12 +39,16 @@ public final class Bench {
   private final BenchResult result = new BenchResult();
   private final BenchLog log;
   private final BenchRig rig = new BenchRig();
+  private final BenchOptions.Identities identities;
+  private Map<String, String> flowSchemaNames = Map.of();
+  private HostIdentities hostIdentities;
   private BenchFleet fleet;
 
   public Bench(BenchOptions options, PrintStream out) {
     this.log = new BenchLog(out);
     this.options = options;
     this.out = out;
+    this.identities = options.effectiveIdentities();
     Settings d = Settings.defaults();
     this.settings =
         new Settings(
@@ -61,6 +66,12 @@ public final class Bench {
         && (options.fail() < 1 || options.fail() >= options.hosts())) {
       throw new IllegalArgumentException("--fail must be between 1 and hosts - 1");
     }
+    if (options.effectiveIdentities() == BenchOptions.Identities.CHART
+        && !"real".equals(options.api())) {
+      throw new IllegalArgumentException(
+          "--identities chart needs --api real: the embedded API server has no RBAC, admission"
+              + " policies or API Priority and Fairness to apply them");
+    }
     if (options.operatorHeap() != null && !"real".equals(options.api())) {
       throw new IllegalArgumentException(
           "--operator-heap needs --api real: the operator's own JVM reaches the API server by a"
@@ -76,14 +87,19 @@ public final class Bench {
       fleet.createBaselineVms();
       startDatacenter();
       placeFleet();
+      long baseline0 = System.nanoTime();
+      rig.heartbeatPhases.mark("quiet", rig.quietSince, baseline0);
       ApiBaseline.measure(
           rig.operatorClient, options.baselineThreads(), options.baselinePatches(), result, log);
+      rig.quietSince = System.nanoTime();
+      rig.heartbeatPhases.mark("baseline", baseline0, rig.quietSince);
       result.coldStartVsBaseline = result.coldStartVmsPerSecond / result.baselinePatchesPerSecond;
       log.accept(
           String.format(
               "cold start: %.0f VMs/s = %.2f x baseline",
               result.coldStartVmsPerSecond, result.coldStartVsBaseline));
-      Thread.sleep(settings.heartbeatInterval().toMillis());
+      // a quiet stretch long enough to time a few renewals of every host before the failover
+      Thread.sleep(settings.heartbeatInterval().multipliedBy(5).toMillis());
       switch (options.scenario()) {
         case FAILOVER ->
             new FailoverMeasurement(rig, settings, result, log).measure(options.fail());
@@ -93,6 +109,10 @@ public final class Bench {
         case COLD_START ->
             new FleetCorrectness(rig, settings, result, log).verify(List.of(), Map.of());
       }
+      if (options.scenario() != BenchOptions.Scenario.FAILOVER) {
+        rig.heartbeatPhases.mark("quiet", rig.quietSince, System.nanoTime());
+      }
+      reportHeartbeats();
       resources();
     } finally {
       rig.close();
@@ -127,11 +147,18 @@ public final class Bench {
     result.timings.put("heartbeatMs", (double) settings.heartbeatInterval().toMillis());
     result.timings.put("selfFenceMs", (double) settings.selfFenceAfter().toMillis());
     result.timings.put("graceMs", (double) settings.hostGracePeriod().toMillis());
+    result.identities = identities.flag();
     BenchApi api;
     if ("real".equals(options.api())) {
       String why = RealApiServer.unavailable(options.k8sBinaries());
       if (why != null) {
         throw new SkipException("--api real is not available: " + why);
+      }
+      if (identities == BenchOptions.Identities.CHART) {
+        why = ChartInstall.unavailable(options.chart());
+        if (why != null) {
+          throw new SkipException(why);
+        }
       }
       api = RealApiServer.start(options.k8sBinaries(), log);
     } else if ("embedded".equals(options.api())) {
@@ -148,15 +175,48 @@ public final class Bench {
           .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
           .create();
     }
+    if (identities == BenchOptions.Identities.CHART) {
+      ChartInstall.install(
+          api.config(), options.chart(), LEASES, options.powerFencing() ? BMC_SECRET : null, log);
+      rig.operatorAs(ChartInstall.operatorConfig(rig.benchClient, api.config(), LEASES));
+    } else {
+      rig.operatorAs(api.config());
+    }
+    if ("real".equals(options.api())) {
+      flowSchemaNames = ApiIdentity.flowSchemaNamesByUid(rig.benchClient);
+      result.operatorIdentity = ApiIdentity.whoAmI(rig.operatorClient);
+    }
     fleet = new BenchFleet(options, rig.benchClient, log);
   }
 
   private void startDatacenter() throws Exception {
     AgentOptions agent = AgentOptions.simulatedFor(settings, LEASES);
+    rig.heartbeatsWithin(agent.renewalDeadline());
+    if (identities == BenchOptions.Identities.CHART) {
+      hostIdentities =
+          new HostIdentities(rig.benchClient, rig.agentClient, rig.heartbeatClient, LEASES);
+      hostIdentities.create(hostNames());
+      rig.hostClients = hostIdentities;
+      result.agentIdentity = ApiIdentity.whoAmI(hostIdentities.client(BenchFleet.hostName(0)));
+      log.accept(
+          "identities: the operator is "
+              + result.operatorIdentity
+              + ", the agent of "
+              + BenchFleet.hostName(0)
+              + " is "
+              + result.agentIdentity
+              + " (impersonated)");
+    } else {
+      rig.agentsAsAdmin();
+      if ("real".equals(options.api())) {
+        result.agentIdentity = ApiIdentity.whoAmI(rig.agentClient);
+      }
+    }
     rig.datacenter =
         new SimulatedDatacenter(
                 rig.agentClient,
                 SimulationOptions.of(agent).withThreads(options.effectiveSimThreads()))
+            .withHostClients(rig.hostClients)
             .start();
     rig.watch = new FleetWatch(rig.benchClient, BenchFleet.NAMESPACE);
     for (int i = 0; i < options.hosts(); i++) {
@@ -195,7 +255,7 @@ public final class Bench {
         .inNamespace(LEASES)
         .resource(
             io.vmha.kube.BmcSecrets.of(
-                LEASES, "bench-bmc", io.vmha.agent.sim.SimulatedBmcs.USERNAME, rig.bmcs.password()))
+                LEASES, BMC_SECRET, io.vmha.agent.sim.SimulatedBmcs.USERNAME, rig.bmcs.password()))
         .create();
     Work.parallel(
         options.hosts(),
@@ -204,7 +264,7 @@ public final class Bench {
               io.vmha.api.PowerManagement.redfish(
                   rig.bmcs.endpoint().toString(),
                   BenchFleet.hostName(i),
-                  "bench-bmc",
+                  BMC_SECRET,
                   rig.bmcs.caPem());
           rig.benchClient
               .resources(io.vmha.api.VmHost.class)
@@ -242,7 +302,7 @@ public final class Bench {
               rig.operatorRequests);
     } else {
       rig.operator =
-          ChildOperator.start(rig.api.config(), settings, LEASES, options.operatorHeap(), log);
+          ChildOperator.start(rig.operatorConfig, settings, LEASES, options.operatorHeap(), log);
       result.operatorProcess = "own JVM, -Xmx" + options.operatorHeap();
     }
   }
@@ -274,6 +334,7 @@ public final class Bench {
           return running == ordinary;
         });
     long elapsed = System.nanoTime() - t0;
+    rig.heartbeatPhases.mark("coldStart", t0, t0 + elapsed);
     result.initialPlacementSeconds = Figures.seconds(elapsed);
     result.initialPlacementVmsPerSecond = ordinary / Figures.seconds(elapsed);
     result.coldStartVmsPerSecond = result.initialPlacementVmsPerSecond;
@@ -304,6 +365,7 @@ public final class Bench {
     Work.await("the baseline VMs are Stopped", Duration.ofSeconds(60), fleet::baselineVmsStopped);
     Thread.sleep(settings.heartbeatInterval().multipliedBy(3).toMillis()); // let the reports settle
     awaitQuietOperator();
+    rig.quietSince = System.nanoTime();
   }
 
   /** Until the operator's writes (and its queued events) stop: a quiet fleet writes nothing. */
@@ -323,6 +385,32 @@ public final class Bench {
       }
     }
     log.accept("the operator never went quiet for 2 s; measuring anyway");
+  }
+
+  // ---- heartbeats ------------------------------------------------------------------------------
+
+  /** The renewals' latency by phase, who classified them, and what the API server refused. */
+  private void reportHeartbeats() {
+    result.heartbeatLatencyMs = rig.heartbeatPhases.byPhase();
+    result.heartbeatFlowSchemas = rig.heartbeatPhases.flowSchemas(flowSchemaNames);
+    result.agentRequestsRefused = rig.agentRefusals.counts();
+    result.operatorRequestsRefused = rig.operatorRefusals.counts();
+    result.heartbeatLatencyMs.forEach(
+        (phase, figures) -> log.accept(HeartbeatLatency.describe(phase, figures)));
+    log.accept(
+        "heartbeats classified by FlowSchema "
+            + result.heartbeatFlowSchemas
+            + "; refused: agents "
+            + result.agentRequestsRefused
+            + ", operator "
+            + result.operatorRequestsRefused
+            + (rig.operator instanceof ChildOperator ? " (in its own JVM: not seen)" : ""));
+    if (!result.apfDuringFailover.isEmpty()) {
+      log.accept("API Priority and Fairness during the failover: " + result.apfDuringFailover);
+    }
+    if (rig.heartbeats.unmatched() > 0) {
+      log.accept(rig.heartbeats.unmatched() + " renewal answers had lost their send time");
+    }
   }
 
   // ---- resources --------------------------------------------------------------------------------

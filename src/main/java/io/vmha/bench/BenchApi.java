@@ -30,10 +30,19 @@ interface BenchApi extends AutoCloseable {
 
   /** A new client (its own HTTP client and connection pool), counting its requests if asked. */
   default KubernetesClient client(Interceptor counter) {
-    KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config());
-    if (counter != null) {
+    return counter == null ? client(config()) : client(config(), counter);
+  }
+
+  /** A new client with these credentials and timeouts, its requests seen by the interceptors. */
+  default KubernetesClient client(Config config, Interceptor... interceptors) {
+    KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config);
+    if (interceptors.length > 0) {
       builder.withHttpClientBuilderConsumer(
-          b -> b.addOrReplaceInterceptor("vmha-bench-counter", counter));
+          b -> {
+            for (int i = 0; i < interceptors.length; i++) {
+              b.addOrReplaceInterceptor("vmha-bench-" + i, interceptors[i]);
+            }
+          });
     }
     return builder.build();
   }

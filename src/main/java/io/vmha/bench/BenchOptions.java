@@ -25,6 +25,9 @@ import java.time.Duration;
  * @param powerFencing every host gets a BMC
  * @param scenario what is measured after the cold start and the baseline: {@link Scenario}
  * @param outage how long every host stays down in {@link Scenario#POWER_LOSS}
+ * @param identities who the operator and the agents are to the API server; null for the default of
+ *     the API ({@link #effectiveIdentities})
+ * @param chart the Helm chart installed for {@link Identities#CHART}
  */
 public record BenchOptions(
     int hosts,
@@ -43,7 +46,47 @@ public record BenchOptions(
     String operatorHeap,
     boolean powerFencing,
     Scenario scenario,
-    Duration outage) {
+    Duration outage,
+    Identities identities,
+    Path chart) {
+
+  /** Who the operator and the simulated agents are to the API server. */
+  public enum Identities {
+    /**
+     * The chart installed, the operator as its ServiceAccount, each host's agent as its own ({@code
+     * vmha-host-NAME}): RBAC, admission policies and API Priority and Fairness apply.
+     */
+    CHART("chart"),
+    /** Everyone is the admin (system:masters): exempt from API Priority and Fairness. */
+    ADMIN("admin");
+
+    private final String flag;
+
+    Identities(String flag) {
+      this.flag = flag;
+    }
+
+    public String flag() {
+      return flag;
+    }
+
+    public static Identities of(String flag) {
+      for (Identities i : values()) {
+        if (i.flag.equals(flag)) {
+          return i;
+        }
+      }
+      throw new IllegalArgumentException("--identities must be chart or admin, not " + flag);
+    }
+  }
+
+  /** The chart's on a real API server; the mock has no RBAC or priority and fairness to apply. */
+  Identities effectiveIdentities() {
+    if (identities != null) {
+      return identities;
+    }
+    return "real".equals(api) ? Identities.CHART : Identities.ADMIN;
+  }
 
   /**
    * What a run measures once the fleet is placed (always timed: the cold start) and the baseline.
@@ -77,6 +120,9 @@ public record BenchOptions(
     }
   }
 
+  /** The chart in the repository, from its root. */
+  public static final String DEFAULT_CHART = "helm/vmha";
+
   public static BenchOptions small(int hosts, int vms) {
     return new BenchOptions(
         hosts,
@@ -95,7 +141,9 @@ public record BenchOptions(
         null,
         false,
         Scenario.FAILOVER,
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        null,
+        Path.of(DEFAULT_CHART));
   }
 
   /**

@@ -19,6 +19,37 @@ public final class BenchResult {
   /** Every host had a BMC the operator powered crashed hosts off through (PF). */
   public boolean powerFencing;
 
+  /** chart: the operator and every host's agent under the chart's identities; admin: all admin. */
+  public String identities;
+
+  /** Who the API server says the operator is (SelfSubjectReview). */
+  public String operatorIdentity;
+
+  /** Who the API server says the first host's agent is (SelfSubjectReview). */
+  public String agentIdentity;
+
+  /**
+   * The agents' heartbeat renewals (PATCH of their Lease) by phase: coldStart, baseline, quiet (the
+   * fleet placed, before the failover), failover (crash to every VM running again). count,
+   * min/p50/p90/p99/max ms of those answered 2xx, rejected429 (API Priority and Fairness), failed,
+   * unanswered (no answer within the renewal deadline).
+   */
+  public Map<String, Map<String, Double>> heartbeatLatencyMs = new LinkedHashMap<>();
+
+  /** Which FlowSchema classified the renewals (the API server's X-Kubernetes-PF-FlowSchema-UID). */
+  public Map<String, Long> heartbeatFlowSchemas = new LinkedHashMap<>();
+
+  /** Requests the API server refused (401, 403, 429), by "VERB resource code". */
+  public Map<String, Long> agentRequestsRefused = new LinkedHashMap<>();
+
+  public Map<String, Long> operatorRequestsRefused = new LinkedHashMap<>();
+
+  /**
+   * The API server's own API Priority and Fairness counters over the failover, by "dispatched" or
+   * "rejected", FlowSchema and priority level (apiserver_flowcontrol_*_requests_total).
+   */
+  public Map<String, Double> apfDuringFailover = new LinkedHashMap<>();
+
   /** failover, cold-start or power-loss. */
   public String scenario;
 

@@ -43,7 +43,8 @@ final class ChildOperator implements OperatorUnderTest {
 
   /**
    * Starts {@code vmha operator} with {@code -Xmx<heap>} against the API server of {@code config}
-   * (client certificate files), with the bench's timings, and waits until it is ready.
+   * (client certificate files or a bearer token), with the bench's timings, and waits until it is
+   * ready.
    */
   static ChildOperator start(
       Config config, Settings settings, String leaseNamespace, String heap, Consumer<String> say)
@@ -72,6 +73,8 @@ final class ChildOperator implements OperatorUnderTest {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     ChildOperator child = new ChildOperator(builder.start(), port, log);
+    // a benchmark stopped with Ctrl-C or kill must not leave its operator running, orphaned
+    Runtime.getRuntime().addShutdownHook(new Thread(child::close, "vmha-bench-operator-stop"));
     say.accept(
         "operator in its own JVM (-Xmx"
             + heap
@@ -95,26 +98,39 @@ final class ChildOperator implements OperatorUnderTest {
     return child;
   }
 
-  private static String kubeconfig(Config config) {
-    return String.join(
-        "\n",
-        "apiVersion: v1",
-        "kind: Config",
-        "clusters:",
-        "- name: bench",
-        "  cluster:",
-        "    server: " + config.getMasterUrl(),
-        "    certificate-authority: " + config.getCaCertFile(),
-        "users:",
-        "- name: bench",
-        "  user:",
-        "    client-certificate: " + config.getClientCertFile(),
-        "    client-key: " + config.getClientKeyFile(),
-        "contexts:",
-        "- name: bench",
-        "  context: {cluster: bench, user: bench}",
-        "current-context: bench",
-        "");
+  /**
+   * A kubeconfig with the credentials of {@code config}: its bearer token if it has one (the
+   * chart's ServiceAccount), else its client certificate files (the admin).
+   */
+  static String kubeconfig(Config config) {
+    List<String> user =
+        config.getOauthToken() != null
+            ? List.of("    token: " + config.getOauthToken())
+            : List.of(
+                "    client-certificate: " + config.getClientCertFile(),
+                "    client-key: " + config.getClientKeyFile());
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "apiVersion: v1",
+                "kind: Config",
+                "clusters:",
+                "- name: bench",
+                "  cluster:",
+                "    server: " + config.getMasterUrl(),
+                "    certificate-authority: " + config.getCaCertFile(),
+                "users:",
+                "- name: bench",
+                "  user:"));
+    lines.addAll(user);
+    lines.addAll(
+        List.of(
+            "contexts:",
+            "- name: bench",
+            "  context: {cluster: bench, user: bench}",
+            "current-context: bench",
+            ""));
+    return String.join("\n", lines);
   }
 
   private boolean ready() {

@@ -56,8 +56,10 @@ final class FailoverMeasurement {
     long cpu0 = ResourceUsage.processCpuNanos();
     Map<String, Long> requests0 = operator.requestCounts();
     Map<String, Long> agentRequests0 = rig.agentRequests.counts();
+    Map<String, Double> apf0 = ApfMetrics.scrape(rig.benchClient);
     long crashNanos = System.nanoTime();
     Instant crashAt = Instant.now();
+    rig.heartbeatPhases.mark("quiet", rig.quietSince, crashNanos);
     for (String host : crashed) {
       rig.datacenter.annotateFaults(host, EnumSet.of(Fault.HOST_CRASH));
     }
@@ -71,6 +73,8 @@ final class FailoverMeasurement {
         timeout,
         () -> victims.values().stream().allMatch(v -> v.running != 0));
     long doneNanos = System.nanoTime();
+    rig.heartbeatPhases.mark("failover", crashNanos, doneNanos);
+    result.apfDuringFailover = ApfMetrics.between(apf0, ApfMetrics.scrape(rig.benchClient));
     long detectionNanos = detectionNanos(crashed, crashNanos, crashAt);
     result.detectionMs = Figures.millis(detectionNanos - crashNanos);
     result.hostNotRespondingSeenMs =

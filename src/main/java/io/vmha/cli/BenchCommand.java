@@ -126,6 +126,22 @@ public final class BenchCommand implements Callable<Integer> {
           "How long every host stays down in --scenario power-loss (default ${DEFAULT-VALUE}).")
   Duration outage;
 
+  @Option(
+      names = "--identities",
+      description =
+          "chart: install the Helm chart (helm from $VMHA_HELM, ~/.kubeapitest/bin/helm or the"
+              + " PATH), run the operator as its ServiceAccount and every host's agent as its own"
+              + " (vmha-host-NAME), so that RBAC, the admission policies and API Priority and"
+              + " Fairness apply; admin: everyone is the admin, whom priority and fairness exempts"
+              + " (default: chart with --api real, admin with embedded).")
+  String identities;
+
+  @Option(
+      names = "--chart",
+      defaultValue = BenchOptions.DEFAULT_CHART,
+      description = "The Helm chart for --identities chart (default ${DEFAULT-VALUE}).")
+  Path chart;
+
   @Option(names = "--json", description = "Write the result as JSON to this file.")
   Path json;
 
@@ -157,7 +173,9 @@ public final class BenchCommand implements Callable<Integer> {
             operatorHeap,
             powerFencing,
             BenchOptions.Scenario.of(scenario),
-            outage);
+            outage,
+            identities == null ? null : BenchOptions.Identities.of(identities),
+            chart);
     try {
       BenchResult result = new Bench(options, System.out).run();
       return result.correct() ? 0 : 1;

@@ -36,6 +36,8 @@ class BenchSmokeTest {
     Path binaries = Path.of(RealApiServer.DEFAULT_DIR);
     Assumptions.assumeTrue(
         RealApiServer.unavailable(binaries) == null, "no kube-apiserver in " + binaries);
+    String noChart = ChartInstall.unavailable(Path.of(BenchOptions.DEFAULT_CHART));
+    Assumptions.assumeTrue(noChart == null, noChart); // --api real runs the chart's identities
     BenchResult result = run(options("real", 300, 60, dir, "256m"));
     assertCorrect(result);
     // the host to crash was filled on its own, to exactly --failed-host-vms
@@ -50,6 +52,10 @@ class BenchSmokeTest {
         .as("at least a placement write per failed-over VM")
         .isGreaterThanOrEqualTo(result.vmsOnCrashedHosts);
     assertThat(result.planDurationSeconds.get("failoverPlans")).isPositive();
+    // the operator's JVM ran with the token of the chart's ServiceAccount
+    assertThat(result.identities).isEqualTo("chart");
+    assertThat(result.apfDuringFailover)
+        .containsKey("dispatched " + ChartInstall.OPERATOR_FLOW_SCHEMA + "/workload-high");
   }
 
   /**
@@ -102,7 +108,9 @@ class BenchSmokeTest {
         operatorHeap,
         false,
         scenario,
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        null,
+        Path.of(BenchOptions.DEFAULT_CHART));
   }
 
   private static BenchResult run(BenchOptions options) throws Exception {

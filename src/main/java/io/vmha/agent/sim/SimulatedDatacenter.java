@@ -80,6 +80,7 @@ public final class SimulatedDatacenter implements AutoCloseable {
   private PeerServer peerServer;
   private PeerClient peerClient;
   private volatile boolean networkPerHost;
+  private volatile HostClients hostClients;
   private volatile boolean cachesInBackground;
   private ScheduledFuture<?> guestLoop;
 
@@ -167,6 +168,46 @@ public final class SimulatedDatacenter implements AutoCloseable {
   public SimulatedDatacenter networkPerHost() {
     networkPerHost = true;
     return this;
+  }
+
+  /**
+   * How each simulated host's agent reaches the API server when it has no network of its own: its
+   * own clients, e.g. under the host's own identity, so that RBAC, admission and API Priority and
+   * Fairness treat its requests as a real host's. Without it every host shares the datacenter's
+   * clients.
+   */
+  public interface HostClients {
+    /** For the agent's reads, reports and the SPM Lease. */
+    KubernetesClient client(String host);
+
+    /** For its heartbeat renewals: a client with a deadline ({@code Leases.deadlineClient}). */
+    KubernetesClient heartbeatClient(String host);
+  }
+
+  /**
+   * Hosts added from now on reach the API server with these clients; the informers, guest agents
+   * and fault annotations stay on the datacenter's client (they are the simulation's, not a
+   * host's).
+   */
+  public SimulatedDatacenter withHostClients(HostClients clients) {
+    hostClients = clients;
+    return this;
+  }
+
+  private KubernetesClient clientOf(SimHost sim) {
+    if (sim.network != null) {
+      return sim.network.client();
+    }
+    HostClients own = hostClients;
+    return own == null ? client : own.client(sim.name);
+  }
+
+  private KubernetesClient heartbeatClientOf(SimHost sim) {
+    if (sim.network != null) {
+      return sim.network.heartbeats();
+    }
+    HostClients own = hostClients;
+    return own == null ? heartbeatClient : own.heartbeatClient(sim.name);
   }
 
   // ---- hosts ------------------------------------------------------------------------------------
@@ -405,8 +446,8 @@ public final class SimulatedDatacenter implements AutoCloseable {
       SimHost host = sim;
       sim.agent =
           HostAgent.builder(options.agent().withHost(sim.name))
-              .client(sim.network == null ? client : sim.network.client())
-              .heartbeatClient(sim.network == null ? heartbeatClient : sim.network.heartbeats())
+              .client(clientOf(sim))
+              .heartbeatClient(heartbeatClientOf(sim))
               .view(
                   sim.network == null ? view : sim.network.view(),
                   sim.network != null
