@@ -27,10 +27,12 @@ final class ApiBaseline {
         t -> {
           int i;
           while ((i = next.getAndIncrement()) < total) {
-            operatorClient
-                .resources(VirtualMachine.class)
-                .inNamespace(BenchFleet.BASELINE_NAMESPACE)
-                .withName(BenchFleet.baselineVmName(t))
+            // one request each: a patch by name alone would read the VM first (kube/Patches)
+            io.vmha.kube.Patches.target(
+                    operatorClient,
+                    VirtualMachine.class,
+                    BenchFleet.BASELINE_NAMESPACE,
+                    BenchFleet.baselineVmName(t))
                 .subresource("status")
                 .patch(
                     PatchContext.of(PatchType.JSON_MERGE),

@@ -86,9 +86,8 @@ final class CatalogStatus {
     return patch(
         () ->
             StatusFields.write(
-                client
-                    .resources(StorageRepository.class)
-                    .withName(repository.getMetadata().getName())
+                io.vmha.kube.Patches.target(
+                        client, StorageRepository.class, null, repository.getMetadata().getName())
                     .subresource("status"),
                 status != null,
                 fields,
@@ -131,10 +130,11 @@ final class CatalogStatus {
     return patch(
         () ->
             StatusFields.write(
-                client
-                    .resources(VmTemplate.class)
-                    .inNamespace(template.getMetadata().getNamespace())
-                    .withName(template.getMetadata().getName())
+                io.vmha.kube.Patches.target(
+                        client,
+                        VmTemplate.class,
+                        template.getMetadata().getNamespace(),
+                        template.getMetadata().getName())
                     .subresource("status"),
                 status != null,
                 fields,

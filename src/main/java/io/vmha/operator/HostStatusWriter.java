@@ -109,9 +109,7 @@ final class HostStatusWriter {
     }
     VmHost written =
         StatusFields.write(
-            client
-                .resources(VmHost.class)
-                .withName(host.getMetadata().getName())
+            io.vmha.kube.Patches.target(client, VmHost.class, null, host.getMetadata().getName())
                 .subresource("status"),
             true,
             Map.of("selfFenceAcknowledged", fencedAt),
@@ -201,9 +199,7 @@ final class HostStatusWriter {
     fields.put("instancesToStop", sortedStops.isEmpty() ? null : sortedStops);
     VmHost written =
         StatusFields.write(
-            client
-                .resources(VmHost.class)
-                .withName(host.getMetadata().getName())
+            io.vmha.kube.Patches.target(client, VmHost.class, null, host.getMetadata().getName())
                 .subresource("status"),
             host.getStatus() != null,
             fields,

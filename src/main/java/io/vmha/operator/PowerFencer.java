@@ -239,9 +239,7 @@ final class PowerFencer implements AutoCloseable {
     ObjectNode body = JSON.createObjectNode();
     body.putObject("status").set("powerFencing", JSON.valueToTree(status));
     VmHost written =
-        client
-            .resources(VmHost.class)
-            .withName(host)
+        io.vmha.kube.Patches.target(client, VmHost.class, null, host)
             .subresource("status")
             .patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
     ownWrites.record(written);

@@ -43,10 +43,11 @@ final class TemplateCounters {
     try {
       VmTemplate written;
       var status =
-          client
-              .resources(VmTemplate.class)
-              .inNamespace(template.getMetadata().getNamespace())
-              .withName(template.getMetadata().getName())
+          io.vmha.kube.Patches.target(
+                  client,
+                  VmTemplate.class,
+                  template.getMetadata().getNamespace(),
+                  template.getMetadata().getName())
               .subresource("status");
       if (recorded != null) {
         ArrayNode ops = JSON.createArrayNode();

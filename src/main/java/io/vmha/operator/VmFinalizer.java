@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmha.api.VirtualMachine;
 import io.vmha.api.VmhaApi;
+import io.vmha.kube.Patches;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,10 +52,11 @@ final class VmFinalizer {
     finalizers.forEach(list::add);
     ObjectNode patch = JSON.createObjectNode();
     patch.set("metadata", metadata);
-    return client
-        .resources(VirtualMachine.class)
-        .inNamespace(current.getMetadata().getNamespace())
-        .withName(current.getMetadata().getName())
+    return Patches.target(
+            client,
+            VirtualMachine.class,
+            current.getMetadata().getNamespace(),
+            current.getMetadata().getName())
         .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
   }
 
@@ -75,10 +77,11 @@ final class VmFinalizer {
     patch.addObject().put("op", "test").put("path", path).put("value", VmhaApi.VM_FINALIZER);
     patch.addObject().put("op", "remove").put("path", path);
     try {
-      client
-          .resources(VirtualMachine.class)
-          .inNamespace(vm.getMetadata().getNamespace())
-          .withName(vm.getMetadata().getName())
+      Patches.target(
+              client,
+              VirtualMachine.class,
+              vm.getMetadata().getNamespace(),
+              vm.getMetadata().getName())
           .patch(PatchContext.of(PatchType.JSON), patch.toString());
       return true;
     } catch (KubernetesClientException e) {
