@@ -33,19 +33,25 @@ public final class Leases {
    */
   public static KubernetesClient deadlineClient(
       KubernetesClient base, java.time.Duration deadline) {
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(deadlineConfig(base.getConfiguration(), deadline))
+        .build();
+  }
+
+  /** The configuration of {@link #deadlineClient}, for a client built with more to it. */
+  public static io.fabric8.kubernetes.client.Config deadlineConfig(
+      io.fabric8.kubernetes.client.Config base, java.time.Duration deadline) {
     int millis = (int) Math.max(100, deadline.toMillis());
-    var config =
-        new io.fabric8.kubernetes.client.ConfigBuilder(base.getConfiguration())
-            .withRequestTimeout(millis)
-            .withConnectionTimeout(millis)
-            .withRequestRetryBackoffLimit(0)
-            .withRequestRetryBackoffInterval(0)
-            // HTTP/1.1: after the API server sent a GOAWAY, Java 17's HTTP/2 client kept failing
-            // every request on that connection ("GOAWAY received"), so a fenced agent never saw
-            // the API server's answer again (a revoked credential went unreported for 30 s)
-            .withHttp2Disable(true)
-            .build();
-    return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build();
+    return new io.fabric8.kubernetes.client.ConfigBuilder(base)
+        .withRequestTimeout(millis)
+        .withConnectionTimeout(millis)
+        .withRequestRetryBackoffLimit(0)
+        .withRequestRetryBackoffInterval(0)
+        // HTTP/1.1: after the API server sent a GOAWAY, Java 17's HTTP/2 client kept failing
+        // every request on that connection ("GOAWAY received"), so a fenced agent never saw
+        // the API server's answer again (a revoked credential went unreported for 30 s)
+        .withHttp2Disable(true)
+        .build();
   }
 
   Leases(KubernetesClient client, String namespace, String host, int durationSeconds) {

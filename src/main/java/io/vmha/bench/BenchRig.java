@@ -1,7 +1,6 @@
 package io.vmha.bench;
 
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.kube.ApiRefusals;
@@ -60,21 +59,14 @@ final class BenchRig implements AutoCloseable {
   }
 
   /**
-   * The shared client of the agents' heartbeats: the settings of {@code Leases.deadlineClient} (the
-   * deadline as request and connect timeout, no retries, HTTP/1.1) and timed. Not counted with the
-   * agents' requests, as before the renewals were timed.
+   * The shared client of the agents' heartbeats: the agent's own deadline settings ({@link
+   * io.vmha.agent.Leases#deadlineConfig}), timed. Not counted with the agents' requests, as before
+   * the renewals were timed.
    */
   void heartbeatsWithin(Duration deadline) {
-    int millis = (int) Math.max(100, deadline.toMillis());
-    Config config =
-        new ConfigBuilder(api.config())
-            .withRequestTimeout(millis)
-            .withConnectionTimeout(millis)
-            .withRequestRetryBackoffLimit(0)
-            .withRequestRetryBackoffInterval(0)
-            .withHttp2Disable(true)
-            .build();
-    heartbeatClient = api.client(config, heartbeats, agentRefusals);
+    heartbeatClient =
+        api.client(
+            io.vmha.agent.Leases.deadlineConfig(api.config(), deadline), heartbeats, agentRefusals);
   }
 
   /** Every host's agent shares the admin's clients. */
