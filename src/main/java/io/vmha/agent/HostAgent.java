@@ -329,6 +329,25 @@ public final class HostAgent implements AutoCloseable {
     return selfFencing.isFenced();
   }
 
+  /** The public key this agent signs its peer answers with now. */
+  public String peerKey() {
+    return hostKey.publicKey();
+  }
+
+  /**
+   * The keys this agent would accept each peer's answer with, by host, as it would ask them in an
+   * outage; empty until it has read its peers since it started (then no outage can be confirmed to
+   * it, and it fences when it loses the API server).
+   */
+  public Map<String, List<String>> peerKeys() {
+    if (!peers.wasRead()) {
+      return Map.of();
+    }
+    Map<String, List<String>> keys = new java.util.HashMap<>();
+    peers.endpoints().forEach((host, peer) -> keys.put(host, peer.keys()));
+    return keys;
+  }
+
   /** How many times this agent fenced itself. */
   public long fences() {
     return selfFencing.fences();

@@ -34,6 +34,29 @@ interface DemoHosts extends AutoCloseable {
   /** Ends every fault of {@code host} (a crashed host boots again); returns the user's command. */
   String heal(String host);
 
+  /**
+   * Whether every host's agent has read its peers since it started and accepts the key each of them
+   * signs with now: only then can they confirm an outage to one another (F4). A host whose agent
+   * just started and loses the API server with everyone fences itself, rightly, as nothing can
+   * confirm the outage to it. True where the demo cannot look inside the agents.
+   */
+  default boolean peersKnowEachOther() {
+    return true;
+  }
+
+  /**
+   * Injects {@code fault} on every host at once, for a fault of the whole datacenter; returns what
+   * a user would run. One host after another where a simulation cannot do it in one step.
+   */
+  default List<String> injectEverywhere(Fault fault) {
+    return hosts().stream().map(h -> inject(h, fault)).toList();
+  }
+
+  /** Ends every fault of every host at once; returns the user's commands. */
+  default List<String> healEverywhere() {
+    return hosts().stream().map(this::heal).toList();
+  }
+
   /** What each host's hypervisor runs now, whatever the API server says. */
   Map<String, List<Instance>> instancesByHost();
 

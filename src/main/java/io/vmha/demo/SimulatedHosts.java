@@ -82,6 +82,52 @@ final class SimulatedHosts implements DemoHosts {
   }
 
   @Override
+  public boolean peersKnowEachOther() {
+    List<String> names = hosts();
+    for (String name : names) {
+      io.vmha.agent.HostAgent agent = datacenter.agent(name);
+      if (agent == null || !agent.isRunning()) {
+        return false;
+      }
+      Map<String, List<String>> known = agent.peerKeys();
+      for (String peer : names) {
+        io.vmha.agent.HostAgent other = datacenter.agent(peer);
+        if (!peer.equals(name)
+            && (other == null || !known.getOrDefault(peer, List.of()).contains(other.peerKey()))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public List<String> injectEverywhere(Fault fault) {
+    if (hosts().stream().anyMatch(h -> !datacenter.faults(h).isEmpty())) {
+      return DemoHosts.super.injectEverywhere(fault); // faults add up per host
+    }
+    datacenter.faultsEverywhereAtOnce(EnumSet.of(fault));
+    return hosts().stream()
+        .map(
+            h ->
+                "kubectl annotate --overwrite vmhost "
+                    + h
+                    + " "
+                    + Fault.ANNOTATION
+                    + "="
+                    + Fault.format(EnumSet.of(fault)))
+        .toList();
+  }
+
+  @Override
+  public List<String> healEverywhere() {
+    datacenter.faultsEverywhereAtOnce(EnumSet.noneOf(Fault.class));
+    return hosts().stream()
+        .map(h -> "kubectl annotate vmhost " + h + " " + Fault.ANNOTATION + "-")
+        .toList();
+  }
+
+  @Override
   public String heal(String host) {
     datacenter.annotateFaults(host, EnumSet.noneOf(Fault.class));
     return "kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "-";

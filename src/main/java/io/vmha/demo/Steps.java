@@ -165,12 +165,15 @@ final class Steps {
   /** Everything healthy again: every host up (or in maintenance), every VM Running (I2). */
   void settle() {
     expect(
-        "the fleet settles: hosts Up, every VM Running",
+        "the fleet settles: hosts Up, every VM Running, every agent knows its peers",
         detection().multipliedBy(2),
         () ->
             fleet.allHosts().stream()
                     .allMatch(h -> "Up".equals(fleet.hostPhase(h.getMetadata().getName())))
-                && fleet.allVms().stream().allMatch(vm -> "Running".equals(FleetView.phase(vm))));
+                && fleet.allVms().stream().allMatch(vm -> "Running".equals(FleetView.phase(vm)))
+                // a host back from a fault is part of the fleet again only when it could take part
+                // in confirming an outage: the next scenario may cut everyone off at once
+                && hosts.peersKnowEachOther());
   }
 
   // ---- actions ----------------------------------------------------------------------------------

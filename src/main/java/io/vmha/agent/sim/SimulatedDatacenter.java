@@ -367,6 +367,25 @@ public final class SimulatedDatacenter implements AutoCloseable {
                 .asJson(Map.of("metadata", Map.of("annotations", annotations))));
   }
 
+  /**
+   * Gives every host {@code faults} in the same instant, then records them in the annotations as
+   * {@link #annotateFaults} does: a fault that hits the whole datacenter at once (an API outage for
+   * everyone) must not reach the hosts one watch event after another, seconds apart under load,
+   * which for the agents is a partition of some hosts before the others (their peers rightly do not
+   * confirm an outage that began seconds later for them).
+   */
+  public void faultsEverywhereAtOnce(Set<Fault> faults) {
+    String value = faults.isEmpty() ? null : Fault.format(faults);
+    for (SimHost sim : hosts.values()) {
+      synchronized (sim) {
+        sim.annotationSeen = true;
+        sim.lastAnnotation = value;
+        applyFaults(sim, faults);
+      }
+    }
+    hosts.keySet().forEach(host -> annotateFaults(host, faults));
+  }
+
   private void annotationsChanged(VmHost host) {
     SimHost sim = hosts.get(host.getMetadata().getName());
     if (sim == null) {
