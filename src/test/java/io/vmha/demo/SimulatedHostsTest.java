@@ -20,14 +20,8 @@ class SimulatedHostsTest {
   @Test
   void anOutageForEveryoneCutsEveryHostBeforeTheCallReturnsAndEndsForAllAtOnce() throws Exception {
     EmbeddedApiServer api = EmbeddedApiServer.start();
-    SimulatedHosts hosts =
-        new SimulatedHosts(
-            api.client(), AgentOptions.simulatedFor(Settings.defaults(), VmhaApi.SYSTEM_NAMESPACE));
+    SimulatedHosts hosts = fleet(api, "atlantic", "pacific", "indian", "arctic");
     try {
-      for (String name : new String[] {"atlantic", "pacific", "indian", "arctic"}) {
-        api.client().resource(host(name)).create();
-        hosts.add(name);
-      }
 
       hosts.injectEverywhere(Fault.API_PARTITION);
       for (String name : hosts.hosts()) {
@@ -63,14 +57,8 @@ class SimulatedHostsTest {
   @Test
   void aRebootedHostIsKnownToItsPeersOnlyOnceTheyHaveReadItsNewKey() throws Exception {
     EmbeddedApiServer api = EmbeddedApiServer.start();
-    SimulatedHosts hosts =
-        new SimulatedHosts(
-            api.client(), AgentOptions.simulatedFor(Settings.defaults(), VmhaApi.SYSTEM_NAMESPACE));
+    SimulatedHosts hosts = fleet(api, "atlantic", "pacific", "indian");
     try {
-      for (String name : new String[] {"atlantic", "pacific", "indian"}) {
-        api.client().resource(host(name)).create();
-        hosts.add(name);
-      }
       io.vmha.Eventually.eventually(
           java.time.Duration.ofSeconds(30), () -> assertThat(hosts.peersKnowEachOther()).isTrue());
       String before = hosts.datacenter.agent("atlantic").peerKey();
@@ -91,6 +79,17 @@ class SimulatedHostsTest {
       hosts.close();
       api.close();
     }
+  }
+
+  private static SimulatedHosts fleet(EmbeddedApiServer api, String... names) {
+    SimulatedHosts hosts =
+        new SimulatedHosts(
+            api.client(), AgentOptions.simulatedFor(Settings.defaults(), VmhaApi.SYSTEM_NAMESPACE));
+    for (String name : names) {
+      api.client().resource(host(name)).create();
+      hosts.add(name);
+    }
+    return hosts;
   }
 
   private static VmHost host(String name) {
