@@ -1,11 +1,13 @@
 package io.vmha.demo;
 
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.fabric8.zjsonpatch.JsonPatchException;
 import java.util.Map;
 import java.util.Queue;
 
@@ -25,11 +27,9 @@ public final class ApiServerDispatcher extends KubernetesMixedDispatcher {
   public MockResponse dispatch(RecordedRequest request) {
     try {
       return super.dispatch(request);
-    } catch (JsonPatchException e) {
-      return invalid(e.getMessage());
     } catch (RuntimeException e) {
-      // a patch the CRUD handler cannot apply (a path to remove that is gone, a body that is no
-      // patch) is the client's error on a real API server too
+      // a patch the CRUD handler cannot apply (a test that fails, a path to remove that is gone, a
+      // body that is no patch) is the client's error on a real API server too
       if ("PATCH".equalsIgnoreCase(request.getMethod())) {
         return invalid(e.getMessage());
       }
@@ -38,14 +38,16 @@ public final class ApiServerDispatcher extends KubernetesMixedDispatcher {
   }
 
   private static MockResponse invalid(String why) {
-    String message = why == null ? "the patch does not apply" : why.replace("\"", "'");
+    Status status =
+        new StatusBuilder()
+            .withStatus("Failure")
+            .withReason("Invalid")
+            .withCode(422)
+            .withMessage(why == null ? "the patch does not apply" : why)
+            .build();
     return new MockResponse()
         .setResponseCode(422)
         .setHeader("Content-Type", "application/json")
-        .setBody(
-            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-                + "\"message\":\""
-                + message.replace("\\", "\\\\")
-                + "\",\"reason\":\"Invalid\",\"code\":422}");
+        .setBody(Serialization.asJson(status));
   }
 }

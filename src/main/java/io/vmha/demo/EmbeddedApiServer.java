@@ -37,6 +37,19 @@ public final class EmbeddedApiServer implements ApiTarget {
 
   public static EmbeddedApiServer start() {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    KubernetesMockServer server = startCrudServer();
+    allowLeaderElection(server);
+    EmbeddedApiServer api = new EmbeddedApiServer(server);
+    Crds.install(api.client, false);
+    Discovery.serve(server);
+    return api;
+  }
+
+  /**
+   * A started mock server in CRUD mode whose failed JSON patches get 422 ({@link
+   * ApiServerDispatcher}), with nothing installed yet.
+   */
+  public static KubernetesMockServer startCrudServer() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     KubernetesMockServer server =
         new KubernetesMockServer(
@@ -46,11 +59,7 @@ public final class EmbeddedApiServer implements ApiTarget {
             new ApiServerDispatcher(responses),
             false);
     server.init();
-    allowLeaderElection(server);
-    EmbeddedApiServer api = new EmbeddedApiServer(server);
-    Crds.install(api.client, false);
-    Discovery.serve(server);
-    return api;
+    return server;
   }
 
   /** Leader election first asks what it may do; the mock answers 422, so answer "everything". */

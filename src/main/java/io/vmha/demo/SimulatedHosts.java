@@ -73,12 +73,20 @@ final class SimulatedHosts implements DemoHosts {
     EnumSet<Fault> faults = EnumSet.of(fault);
     faults.addAll(datacenter.faults(host));
     datacenter.annotateFaults(host, faults);
+    return annotateCommand(host, faults);
+  }
+
+  private static String annotateCommand(String host, java.util.Set<Fault> faults) {
     return "kubectl annotate --overwrite vmhost "
         + host
         + " "
         + Fault.ANNOTATION
         + "="
         + Fault.format(faults);
+  }
+
+  private static String healCommand(String host) {
+    return "kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "-";
   }
 
   @Override
@@ -107,30 +115,19 @@ final class SimulatedHosts implements DemoHosts {
       return DemoHosts.super.injectEverywhere(fault); // faults add up per host
     }
     datacenter.faultsEverywhereAtOnce(EnumSet.of(fault));
-    return hosts().stream()
-        .map(
-            h ->
-                "kubectl annotate --overwrite vmhost "
-                    + h
-                    + " "
-                    + Fault.ANNOTATION
-                    + "="
-                    + Fault.format(EnumSet.of(fault)))
-        .toList();
+    return hosts().stream().map(h -> annotateCommand(h, EnumSet.of(fault))).toList();
   }
 
   @Override
   public List<String> healEverywhere() {
     datacenter.faultsEverywhereAtOnce(EnumSet.noneOf(Fault.class));
-    return hosts().stream()
-        .map(h -> "kubectl annotate vmhost " + h + " " + Fault.ANNOTATION + "-")
-        .toList();
+    return hosts().stream().map(SimulatedHosts::healCommand).toList();
   }
 
   @Override
   public String heal(String host) {
     datacenter.annotateFaults(host, EnumSet.noneOf(Fault.class));
-    return "kubectl annotate vmhost " + host + " " + Fault.ANNOTATION + "-";
+    return healCommand(host);
   }
 
   @Override

@@ -20,19 +20,7 @@ public final class MockApi {
    * demo server does: for tests whose writers race, where the stock mock's silence costs a minute.
    */
   public static KubernetesMockServer startRacingServer() {
-    java.util.Map<
-            io.fabric8.mockwebserver.ServerRequest,
-            java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>
-        responses = new java.util.HashMap<>();
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(),
-            new io.fabric8.mockwebserver.MockWebServer(),
-            responses,
-            new io.vmha.demo.ApiServerDispatcher(responses),
-            false);
-    server.init();
-    return server;
+    return EmbeddedApiServer.startCrudServer();
   }
 
   public static void allowLeaderElection(KubernetesMockServer server) {
