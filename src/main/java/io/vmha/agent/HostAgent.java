@@ -1,6 +1,7 @@
 package io.vmha.agent;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmha.api.InstanceToStop;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -348,6 +349,31 @@ public final class HostAgent implements AutoCloseable {
     return keys;
   }
 
+  private volatile AgentWork lastWork;
+  private volatile long lastWorkNanos;
+
+  /**
+   * What the work loop last acted on, for a person looking into a host that does not do what the
+   * operator asks: how long ago, the version of its own VmHost it read, the instances listed to
+   * stop there, and its migrations in flight.
+   */
+  public String describeWork() {
+    AgentWork work = lastWork;
+    if (work == null) {
+      return "no work read yet (view ready: " + viewReady.getAsBoolean() + ")";
+    }
+    var stops = work.status().getInstancesToStop();
+    return String.format(
+        "work read %d ms ago from VmHost version %s (view ready: %s, fenced: %s): to stop %s,"
+            + " migrating %s",
+        (System.nanoTime() - lastWorkNanos) / 1_000_000,
+        work.self() == null ? null : work.self().getMetadata().getResourceVersion(),
+        viewReady.getAsBoolean(),
+        selfFencing.isFenced(),
+        stops == null ? List.of() : stops.stream().map(InstanceToStop::getName).toList(),
+        keeper.migratingNow());
+  }
+
   /** How many times this agent fenced itself. */
   public long fences() {
     return selfFencing.fences();
@@ -422,6 +448,8 @@ public final class HostAgent implements AutoCloseable {
       if (work == null) {
         return;
       }
+      lastWork = work;
+      lastWorkNanos = System.nanoTime();
       if (timer) {
         settingsCheck.refresh(ticker.nanos());
       }

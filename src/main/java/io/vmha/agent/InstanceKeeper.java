@@ -285,6 +285,11 @@ final class InstanceKeeper {
     return reports;
   }
 
+  /** The migrations away from this host in flight: instance to target host. */
+  Map<InstanceRef, String> migratingNow() {
+    return Map.copyOf(migrating);
+  }
+
   void stopListed(AgentWork work) {
     List<InstanceToStop> toStop = work.status().getInstancesToStop();
     if (toStop == null || toStop.isEmpty()) {

@@ -40,6 +40,14 @@ interface DemoHosts extends AutoCloseable {
    * just started and loses the API server with everyone fences itself, rightly, as nothing can
    * confirm the outage to it. True where the demo cannot look inside the agents.
    */
+  /**
+   * What the agent of {@code host} last acted on, for the report of a failed step (empty where the
+   * agent runs elsewhere and cannot be asked).
+   */
+  default String agentState(String host) {
+    return "";
+  }
+
   default boolean peersKnowEachOther() {
     return true;
   }

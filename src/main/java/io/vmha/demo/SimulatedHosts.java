@@ -90,6 +90,12 @@ final class SimulatedHosts implements DemoHosts {
   }
 
   @Override
+  public String agentState(String host) {
+    io.vmha.agent.HostAgent agent = datacenter.agent(host);
+    return agent == null || !agent.isRunning() ? "no agent runs" : agent.describeWork();
+  }
+
+  @Override
   public boolean peersKnowEachOther() {
     List<String> names = hosts();
     for (String name : names) {

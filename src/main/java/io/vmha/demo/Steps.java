@@ -9,6 +9,7 @@ import io.vmha.core.Settings;
 import io.vmha.kube.Conflicts;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
@@ -83,6 +84,34 @@ final class Steps {
   private void fail(String what) {
     scenario.failures.add(what);
     timeline.note("FAILED: " + what);
+    describeHosts();
+  }
+
+  /**
+   * Each host as the API server and its agent see it, when a step failed: a failure in CI leaves
+   * only this output to find out why.
+   */
+  private void describeHosts() {
+    for (String host : hosts.hosts()) {
+      try {
+        VmHost vmHost = fleet.host(host);
+        var status = vmHost == null ? null : vmHost.getStatus();
+        var stops = status == null ? null : status.getInstancesToStop();
+        timeline.note(
+            String.format(
+                "  %s: %s; runs %s; VmHost version %s lists to stop %s; its agent: %s",
+                host,
+                fleet.hostPhase(host),
+                hosts.instancesOn(host).stream()
+                    .map(i -> i.name() + " (" + i.vmKey() + ") " + i.state())
+                    .toList(),
+                vmHost == null ? null : vmHost.getMetadata().getResourceVersion(),
+                stops == null ? List.of() : stops.stream().map(s -> s.getName()).toList(),
+                hosts.agentState(host)));
+      } catch (RuntimeException e) {
+        timeline.note("  " + host + ": cannot be described: " + e);
+      }
+    }
   }
 
   /** The host is NonOperational: up, but cut from what its VMs need (storage or network). */
@@ -165,7 +194,8 @@ final class Steps {
   /** Everything healthy again: every host up (or in maintenance), every VM Running (I2). */
   void settle() {
     expect(
-        "the fleet settles: hosts Up, every VM Running, every agent knows its peers",
+        "the fleet settles: hosts Up, every VM Running, no copy left behind, every agent knows its"
+            + " peers",
         detection().multipliedBy(2),
         () ->
             fleet.allHosts().stream()
@@ -173,7 +203,42 @@ final class Steps {
                 && fleet.allVms().stream().allMatch(vm -> "Running".equals(FleetView.phase(vm)))
                 // a host back from a fault is part of the fleet again only when it could take part
                 // in confirming an outage: the next scenario may cut everyone off at once
-                && hosts.peersKnowEachOther());
+                && hosts.peersKnowEachOther()
+                // a copy left behind (a VM re-placed while its host was cut off) holds its VM's
+                // next start until it is stopped: the next scenario must not begin with one
+                && strayInstances().isEmpty());
+  }
+
+  /** Instances of VMs that run where their VM's placement does not put them, as "name on host". */
+  List<String> strayInstances() {
+    Map<String, VirtualMachine> vms = new HashMap<>();
+    for (VirtualMachine vm : fleet.allVms()) {
+      vms.put(vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName(), vm);
+    }
+    List<String> strays = new java.util.ArrayList<>();
+    hosts
+        .instancesByHost()
+        .forEach(
+            (host, instances) -> {
+              for (Instance instance : instances) {
+                if (instance.hasVm()
+                    && instance.state() != Instance.State.Stopped
+                    && instance.state() != Instance.State.Failed
+                    && !placedThere(vms.get(instance.vmKey()), host, instance.name())) {
+                  strays.add(instance.name() + " on " + host);
+                }
+              }
+            });
+    return strays;
+  }
+
+  private static boolean placedThere(VirtualMachine vm, String host, String instance) {
+    var status = vm == null ? null : vm.getStatus();
+    if (status == null || !instance.equals(status.getInstanceName())) {
+      return false;
+    }
+    return host.equals(status.getHost())
+        || (status.getMigration() != null && host.equals(status.getMigration().getTargetHost()));
   }
 
   // ---- actions ----------------------------------------------------------------------------------
