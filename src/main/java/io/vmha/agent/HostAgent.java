@@ -163,7 +163,19 @@ public final class HostAgent implements AutoCloseable {
             options.hostGracePeriod());
     this.guestAgents = new GuestAgentProbe(driver, clock);
     this.monitor = new GuestMonitor(me, driver, clock, guestAgents);
-    this.workReader = new WorkReader(me, view, api, peers);
+    this.workReader =
+        new WorkReader(
+            me,
+            view,
+            api,
+            peers,
+            // on the deadline client, like the settings: a cut holds the loop one deadline
+            new OwnHostCheck(
+                me,
+                name -> beatClient.resources(io.vmha.api.VmHost.class).withName(name).get(),
+                options.heartbeatInterval().toNanos(),
+                ticker::nanos),
+            () -> selfFencing.lastDecision() == SelfFencing.Decision.Healthy);
     AgentRun run = new AgentRun(clock.instant());
 
     this.reporter =

@@ -1,6 +1,7 @@
 package io.vmha.agent;
 
 import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmHost;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -8,8 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the work loop's picture of its host: its VmHost, the VMs placed on it and those migrating
- * to it, from the informers' cache, or from the API server while that cache may lag behind it.
- * Without the API server it keeps the last picture, so the VMs keep running.
+ * to it, from the informers' cache, or from the API server while that cache may lag behind it
+ * ({@link OwnHostCheck} for the VmHost). Without the API server it keeps the last picture, so the
+ * VMs keep running.
  */
 final class WorkReader {
   private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
@@ -18,14 +20,29 @@ final class WorkReader {
   private final ClusterView view;
   private final ApiLink api;
   private final PeerDirectory peers;
+  private final OwnHostCheck ownHost;
+  private final java.util.function.BooleanSupplier apiAnswers;
   private AgentWork last;
   private boolean fromApi;
 
-  WorkReader(String me, ClusterView view, ApiLink api, PeerDirectory peers) {
+  /**
+   * @param ownHost checks that the cache of this host's VmHost follows the API server
+   * @param apiAnswers whether the API server answers this host now (its renewals get through): only
+   *     then is a check's read made, as a read through the retrying client would hold the loop
+   */
+  WorkReader(
+      String me,
+      ClusterView view,
+      ApiLink api,
+      PeerDirectory peers,
+      OwnHostCheck ownHost,
+      java.util.function.BooleanSupplier apiAnswers) {
     this.me = me;
     this.view = view;
     this.api = api;
     this.peers = peers;
+    this.ownHost = ownHost;
+    this.apiAnswers = apiAnswers;
   }
 
   /** The cache may show placements of before: read from the API server until it caught up. */
@@ -73,7 +90,8 @@ final class WorkReader {
       if (heartbeat || !peers.wasRead()) {
         peers.read(view.hosts());
       }
-      last = new AgentWork(view.host(me), placed, incoming);
+      VmHost self = ownHost.current(view.host(me), heartbeat && apiAnswers.getAsBoolean());
+      last = new AgentWork(self, placed, incoming);
     } catch (RuntimeException e) {
       LOG.debug(
           "agent of {}: could not read its work, using the last picture: {}", me, e.toString());

@@ -304,10 +304,53 @@ class FencingUnderNetworkFaultsTest {
     assertThat(driver.instances()).isEmpty();
   }
 
-  /** Informers whose view of the VMs placed here stops moving on {@link #freeze}. */
+  /**
+   * A watch can stall without an error (a connection dropped without a reset), and the agent's
+   * cache of its own VmHost then never shows what the operator lists there. Found by the demo in
+   * CI: a host back from isolation kept two stale copies running for minutes, and their VMs could
+   * start nowhere else meanwhile. The agent notices that its cache does not follow the API server
+   * and takes the operator's list from the API server.
+   */
+  @Test
+  void anAgentWhoseWatchOfItsHostStalledStillStopsWhatTheOperatorLists() throws Exception {
+    api.host("deaf");
+    api.placedVm("web", "deaf", "Starting");
+    LaggingView view = new LaggingView(liveView());
+    SimulatedDriver driver = standaloneDriver("deaf");
+    HostAgent agent = handBuilt("deaf", driver, view, b -> b);
+    eventually().until(() -> driver.instances().size() == 1);
+    view.freezeHosts(); // from now on its cache shows deaf's VmHost as it is now
+
+    api.patchVmStatus("web", Map.of("host", "elsewhere", "instanceName", "web-2"));
+    api.patchHostStatus(
+        "deaf",
+        Map.of(
+            "instancesToStop",
+            List.of(Map.of("name", "web", "vm", AgentFixture.VM_NS + "/web", "reason", "Stale"))));
+    long renewals = agent.heartbeatRenewals();
+    eventually().until(() -> driver.instances().isEmpty());
+    long took = agent.heartbeatRenewals() - renewals;
+    System.out.printf("stale copy stopped %d heartbeats after the operator listed it%n", took);
+    // two reads of its VmHost, READ_EVERY heartbeats apart, tell it the cache does not follow
+    assertThat(took).isLessThanOrEqualTo(3L * OwnHostCheck.READ_EVERY);
+  }
+
+  /**
+   * Informers whose view of the VMs placed here stops moving on {@link #freeze}, and whose view of
+   * the VmHosts on {@link #freezeHosts}.
+   */
   static final class LaggingView implements ClusterView {
     private final ClusterView live;
     private volatile java.util.Map<String, List<VirtualMachine>> frozen;
+    private volatile java.util.Map<String, VmHost> frozenHosts;
+
+    void freezeHosts() {
+      java.util.Map<String, VmHost> snapshot = new java.util.HashMap<>();
+      for (VmHost host : live.hosts()) {
+        snapshot.put(host.getMetadata().getName(), host);
+      }
+      frozenHosts = snapshot;
+    }
 
     LaggingView(ClusterView live) {
       this.live = live;
@@ -340,7 +383,8 @@ class FencingUnderNetworkFaultsTest {
 
     @Override
     public VmHost host(String name) {
-      return live.host(name);
+      var snapshot = frozenHosts;
+      return snapshot == null ? live.host(name) : snapshot.get(name);
     }
 
     @Override

@@ -1,0 +1,116 @@
+package io.vmha.agent;
+
+import io.vmha.api.VmHost;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Catches an informer cache of this host's VmHost that stopped following the API server. The work
+ * loop takes the operator's orders for this host from that cache (instances to stop, fencing and
+ * SPM release requests, the acknowledgement of a self-fence); a watch that stalled without an error
+ * (a connection a middlebox dropped without a reset, a websocket the client aborted and never
+ * reopened) would leave the agent deaf to them, silently, until the watch times out minutes later.
+ *
+ * <p>Every {@link #READ_EVERY} heartbeat intervals the agent reads its VmHost from the API server.
+ * If the cache showed an older version than the API server at one read and has not moved at all by
+ * the next, its watch delivers nothing: the agent says so and works from the API server's copy,
+ * read every interval, until the cache moves again. A live watch delivers a change within
+ * milliseconds, so a whole interval without one while behind is not a busy API server.
+ */
+final class OwnHostCheck {
+  private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
+
+  /**
+   * Heartbeat intervals between two reads while the cache follows: a GET per host per minute at the
+   * default 2 s heartbeat, about 17 per second for 1,000 hosts.
+   */
+  static final int READ_EVERY = 30;
+
+  private final String me;
+  private final Function<String, VmHost> fromApi;
+  private final long everyNanos;
+  private final long lagEveryNanos;
+  private final LongSupplier ticker;
+  private long lastRead;
+  private boolean read;
+  private String cachedAtRead;
+  private String apiAtRead;
+  private VmHost apiCopy;
+
+  /**
+   * @param fromApi reads a VmHost from the API server (null: there is none); may throw
+   * @param heartbeatNanos the heartbeat interval
+   */
+  OwnHostCheck(
+      String me, Function<String, VmHost> fromApi, long heartbeatNanos, LongSupplier ticker) {
+    this.me = me;
+    this.fromApi = fromApi;
+    this.everyNanos = heartbeatNanos * READ_EVERY;
+    this.lagEveryNanos = heartbeatNanos;
+    this.ticker = ticker;
+  }
+
+  /** Whether the work loop works from the API server's copy: the cache stopped following. */
+  boolean lagging() {
+    return apiCopy != null;
+  }
+
+  /**
+   * This host's VmHost to work from: the cache's, or the API server's while the cache lags.
+   *
+   * @param cached what the informer's cache shows now
+   * @param mayRead whether a read may be made now (a heartbeat tick, with the API server answering)
+   */
+  VmHost current(VmHost cached, boolean mayRead) {
+    String cachedVersion = version(cached);
+    if (apiCopy != null && !Objects.equals(cachedVersion, cachedAtRead)) {
+      apiCopy = null;
+      LOG.info("agent of {}: its cache of its own VmHost follows the API server again", me);
+    }
+    long now = ticker.getAsLong();
+    long every = apiCopy != null ? lagEveryNanos : everyNanos;
+    if (!mayRead || (read && now - lastRead < every)) {
+      return apiCopy != null ? apiCopy : cached;
+    }
+    VmHost server;
+    try {
+      server = fromApi.apply(me);
+    } catch (RuntimeException e) {
+      LOG.debug("agent of {}: cannot read its VmHost: {}", me, e.toString());
+      return apiCopy != null ? apiCopy : cached;
+    }
+    String serverVersion = version(server);
+    boolean wasBehind = read && !Objects.equals(apiAtRead, cachedAtRead);
+    boolean stillThere = Objects.equals(cachedVersion, cachedAtRead);
+    if (apiCopy == null
+        && wasBehind
+        && stillThere
+        && !Objects.equals(cachedVersion, serverVersion)) {
+      LOG.warn(
+          "agent of {}: its cache of its own VmHost still shows version {}, though the API server"
+              + " had {} {} ms ago: its watch delivers nothing; it works from the API server's"
+              + " copy, read every heartbeat, until the cache follows again",
+          me,
+          cachedVersion,
+          apiAtRead,
+          (now - lastRead) / 1_000_000);
+      apiCopy = server;
+    } else if (apiCopy != null && server != null) {
+      apiCopy = server;
+    }
+    read = true;
+    lastRead = now;
+    cachedAtRead = cachedVersion;
+    apiAtRead = serverVersion;
+    return apiCopy != null ? apiCopy : cached;
+  }
+
+  private static String version(VmHost host) {
+    return host == null || host.getMetadata() == null
+        ? null
+        : host.getMetadata().getResourceVersion();
+  }
+}
