@@ -216,8 +216,11 @@ public final class Bench {
         new SimulatedDatacenter(
                 rig.agentClient,
                 SimulationOptions.of(agent).withThreads(options.effectiveSimThreads()))
-            .withHostClients(rig.hostClients)
-            .start();
+            .withHostClients(rig.hostClients);
+    if ("real".equals(options.api())) {
+      rig.datacenter.serverSelectsFields();
+    }
+    rig.datacenter.start();
     rig.watch = new FleetWatch(rig.benchClient, BenchFleet.NAMESPACE);
     for (int i = 0; i < options.hosts(); i++) {
       rig.datacenter.addHost(BenchFleet.hostName(i));

@@ -155,6 +155,15 @@ public final class SimulatedDatacenter implements AutoCloseable {
   }
 
   /**
+   * The agents' reads from the API server ask it to select their VMs by field ({@link
+   * InformerClusterView#serverSelectsFields}): for a real kube-apiserver.
+   */
+  public SimulatedDatacenter serverSelectsFields() {
+    view.serverSelectsFields();
+    return this;
+  }
+
+  /**
    * From now on every host added reaches the API server through a TCP proxy of its own, with its
    * own client, informers and heartbeat client, as a real host does, and its peers through proxies
    * of its own too ({@link PeerPaths}: one in front of the shared peer server that its reported
