@@ -35,12 +35,6 @@ interface DemoHosts extends AutoCloseable {
   String heal(String host);
 
   /**
-   * Whether every host's agent has read its peers since it started and accepts the key each of them
-   * signs with now: only then can they confirm an outage to one another (F4). A host whose agent
-   * just started and loses the API server with everyone fences itself, rightly, as nothing can
-   * confirm the outage to it. True where the demo cannot look inside the agents.
-   */
-  /**
    * What the agent of {@code host} last acted on, for the report of a failed step (empty where the
    * agent runs elsewhere and cannot be asked).
    */
@@ -48,6 +42,12 @@ interface DemoHosts extends AutoCloseable {
     return "";
   }
 
+  /**
+   * Whether every host's agent has read its peers since it started and accepts the key each of them
+   * signs with now: only then can they confirm an outage to one another (F4). A host whose agent
+   * just started and loses the API server with everyone fences itself, rightly, as nothing can
+   * confirm the outage to it. True where the demo cannot look inside the agents.
+   */
   default boolean peersKnowEachOther() {
     return true;
   }

@@ -221,9 +221,9 @@ final class Steps {
         .forEach(
             (host, instances) -> {
               for (Instance instance : instances) {
-                if (instance.hasVm()
-                    && instance.state() != Instance.State.Stopped
-                    && instance.state() != Instance.State.Failed
+                var report = instance.report();
+                if (!report.isForeign()
+                    && report.isActive()
                     && !placedThere(vms.get(instance.vmKey()), host, instance.name())) {
                   strays.add(instance.name() + " on " + host);
                 }
