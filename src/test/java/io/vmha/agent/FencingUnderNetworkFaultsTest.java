@@ -336,6 +336,42 @@ class FencingUnderNetworkFaultsTest {
   }
 
   /**
+   * The same where it happens: the connection of the agent's watches goes quiet at the network (a
+   * middlebox forgot it, without a reset), while new connections pass. Its informers see nothing
+   * wrong; its reads of its own VmHost, on new connections, find the operator's list.
+   */
+  @Test
+  void anAgentWhoseWatchStalledAtTheNetworkStillStopsWhatTheOperatorLists() throws Exception {
+    api.host("quiet");
+    api.placedVm("web", "quiet", "Starting");
+    InformerClusterView view =
+        InformerClusterView.forHost(
+            throughProxy, AgentFixture.LEASE_NS, "quiet", InformerClusterView.VmWatch.ALL);
+    view.startInBackground();
+    cleanups.add(view::close);
+    SimulatedDriver driver = standaloneDriver("quiet");
+    HostAgent agent = handBuilt("quiet", driver, view, b -> b.view(view, view::isSynced));
+    eventually().until(() -> driver.instances().size() == 1);
+    proxy.set(FaultProxy.Mode.STALL);
+
+    api.patchVmStatus("web", Map.of("host", "elsewhere", "instanceName", "web-2"));
+    api.patchHostStatus(
+        "quiet",
+        Map.of(
+            "instancesToStop",
+            List.of(Map.of("name", "web", "vm", AgentFixture.VM_NS + "/web", "reason", "Stale"))));
+    long renewals = agent.heartbeatRenewals();
+    eventually().until(() -> driver.instances().isEmpty());
+    System.out.printf(
+        "stale copy stopped %d heartbeats after the operator listed it, watch stalled%n",
+        agent.heartbeatRenewals() - renewals);
+    // the stall was real: the informer's cache never showed the list
+    var cached = view.host("quiet").getStatus();
+    assertThat(cached == null ? null : cached.getInstancesToStop()).isNullOrEmpty();
+    proxy.set(FaultProxy.Mode.PASS);
+  }
+
+  /**
    * Informers whose view of the VMs placed here stops moving on {@link #freeze}, and whose view of
    * the VmHosts on {@link #freezeHosts}.
    */

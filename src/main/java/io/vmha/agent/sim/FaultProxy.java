@@ -17,9 +17,11 @@ import java.util.concurrent.Executors;
  * A TCP proxy on localhost in front of one upstream (an API server, a peer endpoint) that injects
  * the faults a network really has: it passes bytes, refuses connections (nothing listens: the
  * client gets "connection refused" at once), hangs (accepts and forwards nothing, in either
- * direction, on new and open connections alike: a black hole), drops (resets every connection, open
- * and new), or delays every chunk. TLS passes through untouched, so a client keeps its certificates
- * and only the network between it and the server is cut.
+ * direction, on new and open connections alike: a black hole), stalls the connections open now and
+ * passes new ones (a middlebox that forgot them without a reset: a long watch goes quiet, neither
+ * side learns it), drops (resets every connection, open and new), or delays every chunk. TLS passes
+ * through untouched, so a client keeps its certificates and only the network between it and the
+ * server is cut.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -28,6 +30,7 @@ public final class FaultProxy implements AutoCloseable {
     PASS,
     REFUSE,
     HANG,
+    STALL,
     DROP
   }
 
@@ -42,6 +45,7 @@ public final class FaultProxy implements AutoCloseable {
             return t;
           });
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> stalled = ConcurrentHashMap.newKeySet();
   private final Object modeChanged = new Object();
   private volatile Mode mode = Mode.PASS;
   private volatile Duration delay = Duration.ZERO;
@@ -85,6 +89,10 @@ public final class FaultProxy implements AutoCloseable {
   /** Changes what the network does, for open connections too. */
   public synchronized void set(Mode next) throws IOException {
     Mode before = mode;
+    stalled.clear();
+    if (next == Mode.STALL) {
+      stalled.addAll(open);
+    }
     mode = next;
     synchronized (modeChanged) {
       modeChanged.notifyAll();
@@ -150,7 +158,8 @@ public final class FaultProxy implements AutoCloseable {
       int n;
       while ((n = in.read(buffer)) >= 0) {
         awaitNotHanging();
-        if (mode != Mode.PASS) {
+        awaitNotStalled(from);
+        if (mode != Mode.PASS && mode != Mode.STALL) {
           break;
         }
         long pause = delay.toMillis();
@@ -172,6 +181,15 @@ public final class FaultProxy implements AutoCloseable {
   private void awaitNotHanging() throws InterruptedException {
     synchronized (modeChanged) {
       while (mode == Mode.HANG && !closed) {
+        modeChanged.wait(100);
+      }
+    }
+  }
+
+  /** A stalled connection's bytes sit where they are until the mode changes. */
+  private void awaitNotStalled(Socket from) throws InterruptedException {
+    synchronized (modeChanged) {
+      while (stalled.contains(from) && !closed) {
         modeChanged.wait(100);
       }
     }
