@@ -321,15 +321,7 @@ class FencingUnderNetworkFaultsTest {
     eventually().until(() -> driver.instances().size() == 1);
     view.freezeHosts(); // from now on its cache shows deaf's VmHost as it is now
 
-    api.patchVmStatus("web", Map.of("host", "elsewhere", "instanceName", "web-2"));
-    api.patchHostStatus(
-        "deaf",
-        Map.of(
-            "instancesToStop",
-            List.of(Map.of("name", "web", "vm", AgentFixture.VM_NS + "/web", "reason", "Stale"))));
-    long renewals = agent.heartbeatRenewals();
-    eventually().until(() -> driver.instances().isEmpty());
-    long took = agent.heartbeatRenewals() - renewals;
+    long took = heartbeatsUntilItStopsTheCopyListed("deaf", agent, driver);
     System.out.printf("stale copy stopped %d heartbeats after the operator listed it%n", took);
     // two reads of its VmHost, READ_EVERY heartbeats apart, tell it the cache does not follow
     assertThat(took).isLessThanOrEqualTo(3L * OwnHostCheck.READ_EVERY);
@@ -354,21 +346,30 @@ class FencingUnderNetworkFaultsTest {
     eventually().until(() -> driver.instances().size() == 1);
     proxy.set(FaultProxy.Mode.STALL);
 
+    long took = heartbeatsUntilItStopsTheCopyListed("quiet", agent, driver);
+    System.out.printf(
+        "stale copy stopped %d heartbeats after the operator listed it, watch stalled%n", took);
+    // the stall was real: the informer's cache never showed the list
+    var cached = view.host("quiet").getStatus();
+    assertThat(cached == null ? null : cached.getInstancesToStop()).isNullOrEmpty();
+    proxy.set(FaultProxy.Mode.PASS);
+  }
+
+  /**
+   * The operator restarts web elsewhere and lists web's copy on {@code host} to stop; returns how
+   * many heartbeats later the agent of {@code host} stopped it.
+   */
+  private long heartbeatsUntilItStopsTheCopyListed(
+      String host, HostAgent agent, SimulatedDriver driver) {
     api.patchVmStatus("web", Map.of("host", "elsewhere", "instanceName", "web-2"));
     api.patchHostStatus(
-        "quiet",
+        host,
         Map.of(
             "instancesToStop",
             List.of(Map.of("name", "web", "vm", AgentFixture.VM_NS + "/web", "reason", "Stale"))));
     long renewals = agent.heartbeatRenewals();
     eventually().until(() -> driver.instances().isEmpty());
-    System.out.printf(
-        "stale copy stopped %d heartbeats after the operator listed it, watch stalled%n",
-        agent.heartbeatRenewals() - renewals);
-    // the stall was real: the informer's cache never showed the list
-    var cached = view.host("quiet").getStatus();
-    assertThat(cached == null ? null : cached.getInstancesToStop()).isNullOrEmpty();
-    proxy.set(FaultProxy.Mode.PASS);
+    return agent.heartbeatRenewals() - renewals;
   }
 
   /**
