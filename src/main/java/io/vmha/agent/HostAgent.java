@@ -491,15 +491,18 @@ public final class HostAgent implements AutoCloseable {
       }
       step(
           "report",
-          () ->
-              reporter.report(
-                  work,
-                  fenced,
-                  now,
-                  endpoint,
-                  selfFencedAt,
-                  listedOrNull(),
-                  keeper.migrationFailures()));
+          () -> {
+            Map<InstanceRef, Instance> listed = listedOrNull();
+            reporter.report(
+                work,
+                fenced,
+                now,
+                endpoint,
+                selfFencedAt,
+                listed,
+                keeper.migrationFailures(),
+                keeper.migratingAway(listed));
+          });
     } catch (RuntimeException e) {
       LOG.warn("agent of {}: tick failed", me, e);
     }

@@ -37,6 +37,12 @@ final class InstanceKeeper {
   /** Migrations in flight: instance → target host. */
   private final Map<InstanceRef, String> migrating = new ConcurrentHashMap<>();
 
+  /**
+   * Migrations that succeeded, instance → target host, until a listing no longer shows the instance
+   * here: a report built on an older listing still shows it, and must say where it went.
+   */
+  private final Map<InstanceRef, String> handedOver = new ConcurrentHashMap<>();
+
   /** In-flight migrations the operator called off, whose cancellation was asked of the driver. */
   private final Set<InstanceRef> callingOff = ConcurrentHashMap.newKeySet();
 
@@ -202,6 +208,7 @@ final class InstanceKeeper {
           () -> {
             try {
               driver.migrate(name, target);
+              handedOver.put(name, target); // before it leaves migrating: never neither
               failedMigrations.remove(name);
             } catch (DriverException | RuntimeException e) {
               MigrationFailures next =
@@ -283,6 +290,21 @@ final class InstanceKeeper {
           reports.put(ref, report);
         });
     return reports;
+  }
+
+  /**
+   * Every instance whose live migration away from here has begun and that the hypervisor may still
+   * list here, by target host: those in flight, and those done that {@code listed} still shows.
+   *
+   * @param listed the hypervisor's instances just listed, or null if it did not answer
+   */
+  Map<InstanceRef, String> migratingAway(Map<InstanceRef, Instance> listed) {
+    if (listed != null) {
+      handedOver.keySet().retainAll(listed.keySet());
+    }
+    Map<InstanceRef, String> away = new HashMap<>(handedOver);
+    away.putAll(migrating);
+    return away;
   }
 
   /** The migrations away from this host in flight: instance to target host. */

@@ -73,6 +73,8 @@ final class StatusReporter {
    *     last reported are reported again, and what the agent can still tell (its storage and
    *     network above all) goes out. Before any listing there is nothing to report.
    * @param selfFencedAt the self-fence awaiting the operator's acknowledgement, or null
+   * @param migratingAway the instances whose live migration away from here may still land, by
+   *     target host ({@link InstanceKeeper#migratingAway})
    */
   void report(
       AgentWork work,
@@ -81,7 +83,8 @@ final class StatusReporter {
       String endpoint,
       String selfFencedAt,
       Map<InstanceRef, Instance> instances,
-      Map<InstanceRef, io.vmha.api.MigrationFailureReport> migrationFailures) {
+      Map<InstanceRef, io.vmha.api.MigrationFailureReport> migrationFailures,
+      Map<InstanceRef, String> migratingAway) {
     AgentReport report = new AgentReport();
     report.setAgentVersion(agentVersion);
     report.setDriver(driver.name());
@@ -96,6 +99,14 @@ final class StatusReporter {
       reportResets(lastInstances);
     } else if (lastInstances == null) {
       return;
+    }
+    for (InstanceReport instance : lastInstances) {
+      // from the keeper now, not from the listing: a listing reported again may predate the start
+      // or the end of a migration
+      instance.setMigratingTo(
+          instance.getVm() == null
+              ? null
+              : migratingAway.get(new InstanceRef(instance.getVm(), instance.getName())));
     }
     report.setInstances(lastInstances);
     report.setFenced(fenced);

@@ -34,6 +34,12 @@ public class InstanceReport {
   private MigrationFailureReport migrationFailure;
 
   @JsonPropertyDescription(
+      "The host this agent is live-migrating the instance to, from the start of the migration until"
+          + " its hypervisor no longer lists the instance here: the guest may land there at any"
+          + " moment, so the operator neither calls the migration off nor stops the copy there.")
+  private String migratingTo;
+
+  @JsonPropertyDescription(
       "Whether the guest agent inside the instance answered the host's last ping (the QEMU guest"
           + " agent, with the libvirt driver); absent where the host cannot ask.")
   private Boolean guestAgent;
@@ -62,6 +68,14 @@ public class InstanceReport {
 
   public void setGuestLeftAlone(Boolean guestLeftAlone) {
     this.guestLeftAlone = guestLeftAlone;
+  }
+
+  public String getMigratingTo() {
+    return migratingTo;
+  }
+
+  public void setMigratingTo(String migratingTo) {
+    this.migratingTo = migratingTo;
   }
 
   public Boolean getGuestAgent() {

@@ -216,7 +216,8 @@ final class SnapshotBuilder {
                   resources(instance.getResources()),
                   instance.getReason(),
                   migrationFailure(instance.getMigrationFailure()),
-                  instance.getGuestAgent()));
+                  instance.getGuestAgent(),
+                  instance.getMigratingTo()));
         }
       }
     }

@@ -11,6 +11,7 @@ import io.vmha.core.model.StorageErrorPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -298,6 +299,15 @@ class InstanceKeeperTest {
     }
   }
 
+  /** A keeper that migrates on {@code pool}, running vm-1. */
+  InstanceKeeper migratingOnPool(HypervisorDriver hypervisor, java.util.concurrent.Executor pool) {
+    InstanceKeeper keeper =
+        new InstanceKeeper(
+            ME, hypervisor, Clock.systemUTC(), pool, Runnable::run, fencing, () -> {}, KILL_AFTER);
+    keeper.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
+    return keeper;
+  }
+
   static PlacedVm migrating(String name, String target) {
     return migrating(name, target, StorageErrorPolicy.AutoResume);
   }
@@ -329,10 +339,7 @@ class InstanceKeeperTest {
     CancellableMigrations slow = new CancellableMigrations(driver);
     var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
-      InstanceKeeper migrator =
-          new InstanceKeeper(
-              ME, slow, Clock.systemUTC(), pool, Runnable::run, fencing, () -> {}, KILL_AFTER);
-      migrator.runPlaced(work(placed("vm-1", PlacedVm.STARTING, ME)));
+      InstanceKeeper migrator = migratingOnPool(slow, pool);
       migrator.migrate(work(migrating("vm-1", "ik-b")));
       migrator.migrate(work());
       assertThat(slow.cancels).as("a VM gone from the work is not called off").hasValue(0);
@@ -345,6 +352,62 @@ class InstanceKeeperTest {
       assertThat(running()).containsExactly("vm-1");
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The hypervisor finished the migration but still lists the instance here (libvirt confirms a
+   * migration on the source after the target runs it; a listing reported again may predate the
+   * end). Until a listing no longer shows it, the report says where it is going: the operator must
+   * neither call the migration off nor take the copy on the target for a stale one.
+   */
+  @Test
+  void anInstanceBeingSentAwayIsReportedSoUntilTheHypervisorNoLongerListsIt() throws Exception {
+    HeldMigrations held = new HeldMigrations(driver);
+    var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      InstanceKeeper sender = migratingOnPool(held, pool);
+      InstanceRef vm1 = new InstanceRef(AgentFixture.VM_NS + "/vm-1", "vm-1");
+      assertThat(sender.migratingAway(sender.toReport())).as("nothing sent yet").isEmpty();
+
+      sender.migrate(work(migrating("vm-1", "ik-b")));
+      assertThat(sender.migratingAway(sender.toReport())).containsExactly(Map.entry(vm1, "ik-b"));
+
+      held.land.countDown();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> sender.migratingNow().isEmpty());
+      assertThat(sender.migratingAway(null))
+          .as("a listing reported again still shows it: landed, or landing")
+          .containsExactly(Map.entry(vm1, "ik-b"));
+      assertThat(sender.migratingAway(sender.toReport()))
+          .as("still listed here")
+          .containsExactly(Map.entry(vm1, "ik-b"));
+
+      driver.stop(vm1);
+      assertThat(sender.migratingAway(sender.toReport())).as("gone from here").isEmpty();
+      assertThat(sender.migratingAway(null)).isEmpty();
+    } finally {
+      held.land.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  /** A migration that succeeds when told to, leaving the instance listed here meanwhile. */
+  static final class HeldMigrations extends FenceTest.DelegatingDriver {
+    final java.util.concurrent.CountDownLatch land = new java.util.concurrent.CountDownLatch(1);
+
+    HeldMigrations(SimulatedDriver inner) {
+      super(inner);
+    }
+
+    @Override
+    public void migrate(InstanceRef instance, String targetHost) {
+      try {
+        land.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -147,7 +147,8 @@ public final class FleetBuilder {
                     vm.resources(),
                     null,
                     vm.migrationFailure,
-                    vm.guestAgentAnswers));
+                    vm.guestAgentAnswers,
+                    vm.sendingTo));
       }
     }
     List<HostView> hostViews = new ArrayList<>();
@@ -458,6 +459,7 @@ public final class FleetBuilder {
     boolean reported = true;
     InstanceState reportedState;
     io.vmha.core.model.MigrationFailure migrationFailure;
+    String sendingTo;
     Instant phaseSince;
 
     Vm(String key) {
@@ -572,6 +574,12 @@ public final class FleetBuilder {
     public Vm migratingTo(String target) {
       phase = VmPhase.Migrating;
       migrationTarget = target;
+      return this;
+    }
+
+    /** Its host's agent reports a live migration of it to {@code target} under way. */
+    public Vm sendingTo(String target) {
+      sendingTo = target;
       return this;
     }
 

@@ -14,6 +14,18 @@ import org.junit.jupiter.api.Test;
 /** Seed 2: the Pacific and Atlantic hosts sharing an iSCSI repository. */
 class StorageNetworkRulesTest {
 
+  /** atlantic runs rhel-ha-high's instance, though the VM does not name it. */
+  private static void runsOnAtlantic(FleetBuilder fleet, InstanceState state) {
+    fleet.host(
+        "atlantic",
+        h ->
+            h.runsUntracked(
+                "demo/rhel-ha-high",
+                "rhel-ha-high",
+                state,
+                io.vmha.core.model.Resources.of(500, 1024)));
+  }
+
   private static FleetBuilder seedTwo() {
     FleetBuilder fleet = fleet().sharedRepository("iscsi-share").host("atlantic").host("pacific");
     fleet.vm(
@@ -67,14 +79,7 @@ class StorageNetworkRulesTest {
     FleetBuilder fleet = seedTwo();
     fleet.host("pacific", h -> h.storageLost(true));
     fleet.vm("demo/rhel-ha-high", v -> v.migratingTo("atlantic").notReported());
-    fleet.host(
-        "atlantic",
-        h ->
-            h.runsUntracked(
-                "demo/rhel-ha-high",
-                "rhel-ha-high",
-                InstanceState.Running,
-                io.vmha.core.model.Resources.of(500, 1024)));
+    runsOnAtlantic(fleet, InstanceState.Running);
 
     Plan plan = fleet.plan();
 
@@ -106,6 +111,72 @@ class StorageNetworkRulesTest {
     assertThat(fleet.plan().actions(Action.AbortMigration.class))
         .as("a host being drained keeps its migrations")
         .isEmpty();
+  }
+
+  /**
+   * Storage came back while the source was already sending the guest, and the target's report does
+   * not show it yet (reports are not taken at one instant). Calling the migration off now would
+   * leave the guest, once it lands, on a host its VM does not name, where it is stopped as stale:
+   * the guest's memory is lost. The migration runs on; it completes when the target runs it.
+   */
+  @Test
+  void S1_aMigrationTheSourceReportsUnderWayIsNotCalledOffWhenItsStorageComesBack() {
+    FleetBuilder fleet = seedTwo();
+    fleet.vm(
+        "demo/rhel-ha-high",
+        v -> v.migratingTo("atlantic").reportedAs(InstanceState.Paused).sendingTo("atlantic"));
+
+    Plan back = fleet.plan();
+
+    assertThat(back.host("pacific").phase()).isEqualTo(HostPhase.Up);
+    assertThat(back.actions(Action.AbortMigration.class)).isEmpty();
+    assertThat(back.actions(Action.StopInstance.class)).isEmpty();
+
+    fleet.vm("demo/rhel-ha-high", v -> v.notReported().sendingTo(null));
+    runsOnAtlantic(fleet, InstanceState.Running);
+    Plan landed = fleet.plan();
+    assertThat(landed.actions(Action.CompleteMigration.class))
+        .containsExactly(new Action.CompleteMigration("demo/rhel-ha-high", "pacific", "atlantic"));
+    assertThat(landed.actions(Action.StopInstance.class)).isEmpty();
+  }
+
+  /**
+   * A migration was called off on reports from before its source began to send the guest, and the
+   * hypervisors finished it before the source agent could cancel it. While the source still lists
+   * the instance as sent there, the copy on the target is left alone (it may be the guest's only
+   * one); once the source no longer runs it, the VM adopts the copy instead of starting afresh.
+   */
+  @Test
+  void S1_aMigrationThatLandsAfterItWasCalledOffIsAdoptedNotStopped() {
+    FleetBuilder fleet = seedTwo();
+    fleet.vm(
+        "demo/rhel-ha-high",
+        v -> v.phase(VmPhase.Paused).reportedAs(InstanceState.Paused).sendingTo("atlantic"));
+    runsOnAtlantic(fleet, InstanceState.Paused);
+
+    Plan inFlight = fleet.plan();
+    assertThat(inFlight.actions(Action.StopInstance.class))
+        .as("the guest may be landing there")
+        .isEmpty();
+
+    fleet.vm("demo/rhel-ha-high", v -> v.notReported().sendingTo(null));
+    Plan landed = fleet.plan();
+    assertThat(landed.actions(Action.StopInstance.class)).isEmpty();
+    assertThat(landed.actions(Action.PlaceVm.class)).isEmpty();
+    assertThat(landed.actions(Action.CompleteMigration.class))
+        .containsExactly(new Action.CompleteMigration("demo/rhel-ha-high", "pacific", "atlantic"));
+  }
+
+  /** A copy under the VM's instance name that its source does not report sending is stale (F4). */
+  @Test
+  void F4_aCopyOfTheVmsInstanceThatItsHostStillRunsIsStopped() {
+    FleetBuilder fleet = seedTwo();
+    fleet.vm("demo/rhel-ha-high", v -> v.phase(VmPhase.Running));
+    runsOnAtlantic(fleet, InstanceState.Running);
+
+    assertThat(fleet.plan().actions(Action.StopInstance.class))
+        .extracting(Action.StopInstance::host, Action.StopInstance::instanceName)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("atlantic", "rhel-ha-high"));
   }
 
   @Test

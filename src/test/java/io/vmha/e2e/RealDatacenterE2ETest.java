@@ -188,8 +188,39 @@ class RealDatacenterE2ETest {
               System.out.printf("---- %s status unreadable: %s%n", entry.getKey(), e);
             }
           }
+          printOperatorEvents();
         }
       };
+
+  /** What the operator decided about the guests, last first: the run keeps no operator log. */
+  static void printOperatorEvents() {
+    try {
+      var events = api.admin().v1().events().inNamespace(VM_NS).list().getItems();
+      System.out.printf("---- the operator's last events in %s ----%n", VM_NS);
+      events.stream()
+          .sorted(java.util.Comparator.comparing(RealDatacenterE2ETest::eventTime).reversed())
+          .limit(40)
+          .forEach(
+              e ->
+                  System.out.printf(
+                      "%s %s %s: %s%n",
+                      eventTime(e),
+                      e.getInvolvedObject().getName(),
+                      e.getReason(),
+                      e.getMessage()));
+    } catch (RuntimeException e) {
+      System.out.printf("---- events unreadable: %s%n", e);
+    }
+  }
+
+  private static String eventTime(io.fabric8.kubernetes.api.model.Event e) {
+    if (e.getEventTime() != null && e.getEventTime().getTime() != null) {
+      return e.getEventTime().getTime();
+    }
+    return e.getLastTimestamp() != null
+        ? e.getLastTimestamp()
+        : String.valueOf(e.getMetadata().getCreationTimestamp());
+  }
 
   @BeforeEach
   void everyHostUp() throws Exception {

@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param migrationFailure live migrations of it that failed in a row; null if none
  * @param guestAgentAnswers whether its guest agent last answered the host's ping; null where the
  *     host does not ask
+ * @param migratingTo the host the agent is live-migrating it to, from the start of the migration
+ *     until its hypervisor no longer lists it here; null otherwise. While it is set the guest may
+ *     land on that host at any moment, whatever the target has reported so far.
  */
 public record InstanceReport(
     String instanceName,
@@ -21,24 +24,15 @@ public record InstanceReport(
     Resources resources,
     String failureReason,
     MigrationFailure migrationFailure,
-    Boolean guestAgentAnswers) {
-  public InstanceReport(
-      String instanceName,
-      String vmKey,
-      InstanceState state,
-      Resources resources,
-      String failureReason,
-      MigrationFailure migrationFailure) {
-    this(instanceName, vmKey, state, resources, failureReason, migrationFailure, null);
-  }
-
+    Boolean guestAgentAnswers,
+    String migratingTo) {
   public InstanceReport(
       String instanceName,
       String vmKey,
       InstanceState state,
       Resources resources,
       String failureReason) {
-    this(instanceName, vmKey, state, resources, failureReason, null, null);
+    this(instanceName, vmKey, state, resources, failureReason, null, null, null);
   }
 
   public InstanceReport {
@@ -58,5 +52,10 @@ public record InstanceReport(
     return state == InstanceState.Starting
         || state == InstanceState.Running
         || state == InstanceState.Paused;
+  }
+
+  /** Whether its agent reports a live migration of it to {@code host} under way. */
+  public boolean isMigratingTo(String host) {
+    return host != null && host.equals(migratingTo);
   }
 }

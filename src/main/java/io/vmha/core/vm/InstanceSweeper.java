@@ -13,7 +13,8 @@ import java.util.Objects;
  * Looks at every instance the reporting hosts run that no VM's placement claims: leftovers of a
  * re-placed VM (F4) and instances of VMs that no longer exist are stopped, and they count against
  * the host's capacity until they are gone (I3). Instances vmha did not start (no VM) count against
- * capacity and are never stopped. The VM rules deal with claimed instances.
+ * capacity and are never stopped. The VM rules deal with claimed instances, and with the guest of a
+ * live migration that lands after it was called off ({@link LateLanding}).
  */
 final class InstanceSweeper {
   private final PlanContext context;
@@ -38,7 +39,7 @@ final class InstanceSweeper {
       }
       for (InstanceReport instance : host.view().report().instances()) {
         ResolvedVm vm = vms.get(instance.vmKey());
-        if (vm != null && claims(vm.status(), host, instance)) {
+        if (vm != null && (claims(vm.status(), host, instance) || landedHere(vm, host, instance))) {
           continue;
         }
         if (instance.isActive()) {
@@ -50,7 +51,10 @@ final class InstanceSweeper {
         if (instance.isForeign()) {
           continue; // not vmha's: it never had a copy elsewhere, and it is not vmha's to stop
         }
-        if (vm != null && instance.isActive() && awaitsReturn(vm, host, instance)) {
+        if (vm != null
+            && instance.isActive()
+            && (awaitsReturn(vm, host, instance)
+                || LateLanding.underWay(context, vm, host, instance))) {
           continue; // counted as untracked until the VM adopts it
         }
         context
@@ -68,6 +72,12 @@ final class InstanceSweeper {
   static boolean claims(VmStatusView status, HostState host, InstanceReport instance) {
     return instance.instanceName().equals(status.instanceName())
         && (host.name().equals(status.host()) || host.name().equals(status.migrationTarget()));
+  }
+
+  /** The guest of a migration that landed after it was called off: the VM adopts it now. */
+  private boolean landedHere(ResolvedVm vm, HostState host, InstanceReport instance) {
+    return instance.instanceName().equals(vm.status().instanceName())
+        && LateLanding.landedOn(context, vm) == host;
   }
 
   /** A local VM waiting for its host: the instance there is its own disk, to be adopted (F2). */

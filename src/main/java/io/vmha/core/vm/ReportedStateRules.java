@@ -36,6 +36,15 @@ final class ReportedStateRules {
       followMigration(vm, host);
       return;
     }
+    HostState landed = LateLanding.landedOn(context, vm);
+    if (landed != null) {
+      context.release(host, vm);
+      context.assume(landed, vm);
+      context
+          .log()
+          .vm(vm.view(), new Action.CompleteMigration(vm.key(), host.name(), landed.name()));
+      return;
+    }
     InstanceReport instance = host.instance(vm.key(), status.instanceName());
     if (instance == null) {
       VmPhase phase = status.phase();
@@ -105,13 +114,18 @@ final class ReportedStateRules {
       return;
     }
     InstanceReport incoming = target.instance(vm.key(), status.instanceName());
-    MigrationFailure failed = gaveUp(source.instance(vm.key(), status.instanceName()), target);
+    InstanceReport outgoing = source.instance(vm.key(), status.instanceName());
+    MigrationFailure failed = gaveUp(outgoing, target);
+    // reports of source and target are not taken at one instant: a target that does not show the
+    // instance yet says nothing of a migration its source reports under way, which may land any
+    // moment. Calling it off then would leave the guest on a host its VM no longer names
+    boolean underWay = outgoing != null && outgoing.isMigratingTo(target.name());
     if (incoming != null && incoming.state() == InstanceState.Running) {
       context.release(source, vm);
       context
           .log()
           .vm(vm.view(), new Action.CompleteMigration(vm.key(), source.name(), target.name()));
-    } else if (failed != null && incoming == null) {
+    } else if (failed != null && incoming == null && !underWay) {
       giveUp(vm, source, target, failed);
     } else if (incoming != null
         && (incoming.state() == InstanceState.Failed
@@ -122,13 +136,15 @@ final class ReportedStateRules {
           target,
           "migration to " + target.name() + " failed: " + failureReason(incoming));
     } else if (incoming == null
+        && !underWay
         && status.phase() == VmPhase.Migrating
         && source.reporting()
         && source.evacuation() == null
         && source.instance(vm.key(), status.instanceName()) != null) {
       // every migration empties a host (S1, S2, maintenance, deletion, S4): this one's reason is
       // gone (its storage or network came back, the fence was cleared). Nothing has reached the
-      // target, so the guest stays, and one paused for the storage resumes at once instead of
+      // target and the source has not begun to send it, so the guest stays, and one paused for the
+      // storage resumes at once instead of
       // after the attempts left, which fail while the storage is lost
       abort(
           vm,
@@ -140,8 +156,9 @@ final class ReportedStateRules {
               + source.name()
               + " no longer needs to be emptied");
     } else if (incoming == null
+        && !underWay
         && status.phase() != VmPhase.Migrating
-        && source.instance(vm.key(), status.instanceName()) != null) {
+        && outgoing != null) {
       // the migration was called off (running: false, then true again while Stopping): agents
       // migrate only while the VM is Migrating, so the instance stays on the source for good
       abort(
