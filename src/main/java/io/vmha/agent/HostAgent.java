@@ -189,7 +189,8 @@ public final class HostAgent implements AutoCloseable {
             hostKey.publishedKeys(),
             guestAgents::answers,
             monitor,
-            run);
+            run,
+            options.heartbeatInterval());
     this.heartbeat =
         new Heartbeat(
             me,

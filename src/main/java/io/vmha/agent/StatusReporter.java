@@ -19,6 +19,7 @@ import java.util.TreeSet;
  * of its host's status, replaced whole and only when its content changed.
  */
 final class StatusReporter {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostAgent.class);
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -36,6 +37,7 @@ final class StatusReporter {
   private final java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents;
   private final AgentRun run;
   private final GuestMonitor monitor;
+  private final OverwrittenReport overwritten;
 
   StatusReporter(
       KubernetesClient client,
@@ -47,8 +49,10 @@ final class StatusReporter {
       List<String> peerKeys,
       java.util.function.Supplier<Map<InstanceRef, Boolean>> guestAgents,
       GuestMonitor monitor,
-      AgentRun run) {
+      AgentRun run,
+      java.time.Duration heartbeatInterval) {
     this.run = run;
+    this.overwritten = new OverwrittenReport(heartbeatInterval.multipliedBy(2));
     this.monitor = monitor;
     this.peerKeys = List.copyOf(peerKeys);
     this.guestAgents = guestAgents;
@@ -116,13 +120,22 @@ final class StatusReporter {
     String content = toJson(report);
     AgentReport seen = work.status().getReported();
     boolean wiped = seen == null || seen.getEndpoint() == null;
-    if (content.equals(lastReport) && !wiped) {
+    boolean older = seen != null && overwritten.mustRewrite(seen.getReportTime(), now);
+    if (content.equals(lastReport) && !wiped && !older) {
       return;
+    }
+    if (older && content.equals(lastReport)) {
+      LOG.warn(
+          "agent of {}: the API server holds an older report ({}) than the one it last wrote, a"
+              + " write that arrived late: writing its report again",
+          me,
+          seen.getReportTime());
     }
     api.check();
     report.setReportTime(now.toString());
     writeReport(report, work.self() != null && work.self().getStatus() != null);
     lastReport = content;
+    overwritten.wrote(now);
   }
 
   /**
@@ -134,7 +147,8 @@ final class StatusReporter {
    * the merge patch is used too.
    */
   private void writeReport(AgentReport report, boolean statusExists) {
-    var status = client.resources(VmHost.class).withName(me).subresource("status");
+    // one request: named by a stub, Fabric8 does not read the host before patching it
+    var status = io.vmha.kube.Patches.target(client, VmHost.class, null, me).subresource("status");
     if (!statusExists && !statusWritten) {
       status.patch(
           PatchContext.of(PatchType.JSON_MERGE),

@@ -136,6 +136,17 @@ final class AgentFixture {
         .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("status", status)));
   }
 
+  /** {@code status.reported} replaced whole by {@code report}, as a write of the agent would. */
+  void replaceReport(String host, AgentReport report) {
+    client
+        .resources(VmHost.class)
+        .withName(host)
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON),
+            json(List.of(Map.of("op", "add", "path", "/status/reported", "value", report))));
+  }
+
   void annotateHost(String host, String key, String value) {
     Map<String, Object> annotations = new HashMap<>();
     annotations.put(key, value);

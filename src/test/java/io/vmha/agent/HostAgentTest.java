@@ -184,6 +184,29 @@ class HostAgentTest {
   }
 
   /**
+   * A report the network delivered late (sent before newer ones, arriving after them) must not
+   * stand: the operator would take an instance stopped since for one that still runs, and hold its
+   * VM's restart elsewhere for it. The agent writes only what changed, yet it writes its current
+   * report again once it sees the older one hold.
+   */
+  @Test
+  void aReportThatArrivedLateIsWrittenOverWithTheCurrentOne() {
+    api.host("late-1");
+    dc.addHost("late-1");
+    api.placedVm("vm-late", "late-1", "Starting");
+    eventually().until(() -> api.reportedInstance("late-1", "vm-late").isPresent());
+    AgentReport before = api.reported("late-1");
+    api.patchVmStatus("vm-late", Map.of("phase", "Stopping"));
+    eventually().until(() -> api.reportedInstance("late-1", "vm-late").isEmpty());
+
+    api.replaceReport("late-1", before);
+    assertThat(api.reportedInstance("late-1", "vm-late")).isPresent();
+
+    eventually().until(() -> api.reportedInstance("late-1", "vm-late").isEmpty());
+    assertThat(dc.whereRuns("vm-late")).isEmpty();
+  }
+
+  /**
    * A template names its instances {@code <template>-<n>} per namespace: two namespaces' templates
    * of the same name put two instances of the same name on one host. Each is its own.
    */
