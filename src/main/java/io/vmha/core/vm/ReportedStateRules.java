@@ -140,12 +140,12 @@ final class ReportedStateRules {
         && status.phase() == VmPhase.Migrating
         && source.reporting()
         && source.evacuation() == null
-        && source.instance(vm.key(), status.instanceName()) != null) {
+        && outgoing != null) {
       // every migration empties a host (S1, S2, maintenance, deletion, S4): this one's reason is
       // gone (its storage or network came back, the fence was cleared). Nothing has reached the
       // target and the source has not begun to send it, so the guest stays, and one paused for the
-      // storage resumes at once instead of
-      // after the attempts left, which fail while the storage is lost
+      // storage resumes at once instead of after the attempts left, which fail while the storage
+      // is lost
       abort(
           vm,
           source,
@@ -168,7 +168,7 @@ final class ReportedStateRules {
           "migration to " + target.name() + " called off while " + status.phase());
     } else if (incoming == null
         && target.reporting()
-        && source.instance(vm.key(), status.instanceName()) == null
+        && outgoing == null
         && PlanContext.reportedSinceHandOver(source, target)
         && lostForGood(status.phaseSince())) {
       // neither end has run it for a grace period (the source rebooted): start it again. Only on
