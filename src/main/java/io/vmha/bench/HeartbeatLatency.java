@@ -150,7 +150,7 @@ final class HeartbeatLatency {
           phase, f.get("count"), f.get("rejected429"), f.get("failed"), f.get("unanswered"));
     }
     return String.format(
-        "heartbeats %s: %.0f renewals (read + patch), p50 %.1f / p99 %.1f / max %.1f ms (the patch"
+        "heartbeats %s: %.0f renewals, p50 %.1f / p99 %.1f / max %.1f ms (the patch"
             + " alone p50 %.1f / p99 %.1f / max %.1f ms); %.0f requests rejected 429, %.0f failed,"
             + " %.0f unanswered",
         phase,
