@@ -19,6 +19,7 @@ import io.vmha.core.placement.Placer;
 import io.vmha.core.placement.Scorers;
 import io.vmha.core.placement.VmOccupancy;
 import io.vmha.core.spm.SpmElector;
+import io.vmha.core.vm.ActiveCopies;
 import io.vmha.core.vm.InstanceNames;
 import io.vmha.core.vm.PlanContext;
 import io.vmha.core.vm.VmPlanner;
@@ -126,7 +127,8 @@ public final class Engine {
             names,
             drains,
             new java.util.HashSet<>(),
-            placementsPerPlan);
+            placementsPerPlan,
+            new ActiveCopies(hosts));
     VmPlanner planner = new VmPlanner(context);
     planner.plan(snapshot);
     names.emitCounters(log);

@@ -167,6 +167,54 @@ class StorageNetworkRulesTest {
         .containsExactly(new Action.CompleteMigration("demo/rhel-ha-high", "pacific", "atlantic"));
   }
 
+  /**
+   * A switch-over whose last step failed: libvirt pauses the source's copy at the switch-over and
+   * destroys it once the target confirms, so a source that keeps its copy paused while the target
+   * runs the guest lost that confirmation. The running copy is the guest: the VM moves to it and
+   * the paused copy is stopped. It was the other way round: the guest, unclaimed on the target, was
+   * stopped as stale, and the VM kept a paused copy of older memory.
+   */
+  @Test
+  void S1_aPausedCopyTheSourceKeptAfterTheSwitchOverIsStoppedAndTheGuestOnTheTargetKept() {
+    FleetBuilder fleet = seedTwo();
+    fleet.vm("demo/rhel-ha-high", v -> v.phase(VmPhase.Running).reportedAs(InstanceState.Paused));
+    runsOnAtlantic(fleet, InstanceState.Running);
+
+    Plan switchedOver = fleet.plan();
+    assertThat(switchedOver.actions(Action.StopInstance.class))
+        .as("the guest runs there")
+        .noneMatch(stop -> stop.host().equals("atlantic"));
+    assertThat(switchedOver.actions(Action.CompleteMigration.class))
+        .containsExactly(new Action.CompleteMigration("demo/rhel-ha-high", "pacific", "atlantic"));
+
+    fleet.host("atlantic", FleetBuilder.Host::clearUntracked);
+    fleet.vm("demo/rhel-ha-high", v -> v.runsOn("atlantic", "rhel-ha-high"));
+    fleet.host(
+        "pacific",
+        h ->
+            h.runsUntracked(
+                "demo/rhel-ha-high",
+                "rhel-ha-high",
+                InstanceState.Paused,
+                io.vmha.core.model.Resources.of(500, 1024)));
+    assertThat(fleet.plan().actions(Action.StopInstance.class))
+        .extracting(Action.StopInstance::host, Action.StopInstance::instanceName)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("pacific", "rhel-ha-high"));
+  }
+
+  /**
+   * A copy paused on a migration's target beside the source's running one is an incoming migration
+   * that never switched over: the VM stays where it runs.
+   */
+  @Test
+  void S1_aCopyPausedOnTheTargetBesideTheRunningSourceIsNotAdopted() {
+    FleetBuilder fleet = seedTwo();
+    fleet.vm("demo/rhel-ha-high", v -> v.phase(VmPhase.Running));
+    runsOnAtlantic(fleet, InstanceState.Paused);
+
+    assertThat(fleet.plan().actions(Action.CompleteMigration.class)).isEmpty();
+  }
+
   /** A copy under the VM's instance name that its source does not report sending is stale (F4). */
   @Test
   void F4_aCopyOfTheVmsInstanceThatItsHostStillRunsIsStopped() {

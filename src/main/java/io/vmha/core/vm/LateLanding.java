@@ -2,6 +2,7 @@ package io.vmha.core.vm;
 
 import io.vmha.core.health.HostState;
 import io.vmha.core.model.InstanceReport;
+import io.vmha.core.model.InstanceState;
 import io.vmha.core.model.VmPhase;
 
 /**
@@ -35,10 +36,10 @@ final class LateLanding {
   }
 
   /**
-   * The host that runs the VM's instance after a migration nobody asked for any more: the VM's own
-   * host reports it no longer runs the instance, and exactly one other reporting host runs it under
-   * the same name (instance names are never reused for a VM, so only a migration puts one there).
-   * Null if there is none, or more than one.
+   * The host that runs the VM's instance after a migration nobody asked for any more: exactly one
+   * other reporting host runs it under the same name (instance names are never reused for a VM, so
+   * only a migration puts one there), and the VM's own host reports it no longer runs the instance,
+   * or keeps it paused while that other host runs it. Null if there is none, or more than one.
    */
   static HostState landedOn(PlanContext context, ResolvedVm vm) {
     var status = vm.status();
@@ -52,23 +53,26 @@ final class LateLanding {
     if (source == null || !source.reporting()) {
       return null;
     }
-    InstanceReport left = source.instance(vm.key(), status.instanceName());
-    if (left != null && left.isActive()) {
-      return null;
-    }
     HostState landed = null;
-    for (HostState host : context.hostList()) {
-      if (host == source || !host.reporting()) {
+    for (HostState host : context.copies().of(vm.key(), status.instanceName())) {
+      if (host == source) {
         continue;
       }
-      InstanceReport copy = host.instance(vm.key(), status.instanceName());
-      if (copy != null && copy.isActive()) {
-        if (landed != null) {
-          return null;
-        }
-        landed = host;
+      if (landed != null) {
+        return null;
       }
+      landed = host;
     }
-    return landed;
+    InstanceReport left = source.instance(vm.key(), status.instanceName());
+    if (landed == null || left == null || !left.isActive()) {
+      return landed;
+    }
+    // the source pauses its copy at the switch-over and destroys it once the target confirms; a
+    // paused copy beside one the target runs is a switch-over whose last step failed. The running
+    // copy is the guest: resuming the paused one would run it twice, from older memory
+    boolean switchedOver =
+        left.state() == InstanceState.Paused
+            && landed.instance(vm.key(), status.instanceName()).state() == InstanceState.Running;
+    return switchedOver ? landed : null;
   }
 }

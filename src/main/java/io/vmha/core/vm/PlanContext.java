@@ -23,6 +23,7 @@ import java.util.Map;
  * @param liveGuests where the VM rules note each lost host whose guests still renew their own
  *     heartbeat (F3): it is not powered off, as only its agent is gone
  * @param placementsPerPlan how many VMs one plan places at most (P7)
+ * @param copies the reporting hosts that run each instance, as the plan began
  */
 public record PlanContext(
     Settings settings,
@@ -40,7 +41,8 @@ public record PlanContext(
     InstanceNames names,
     DrainObstacles drains,
     java.util.Set<String> liveGuests,
-    int placementsPerPlan) {
+    int placementsPerPlan,
+    ActiveCopies copies) {
 
   public HostState hostAt(int index) {
     return hostList.get(index);

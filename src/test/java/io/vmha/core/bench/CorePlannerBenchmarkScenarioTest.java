@@ -53,6 +53,15 @@ class CorePlannerBenchmarkScenarioTest {
   }
 
   @Test
+  void powerLossScenarioFindsEveryVmsInstanceGone() {
+    var plan = new Engine().plan(CorePlannerBenchmark.backFromPowerLoss());
+    assertThat(plan.actions(Action.RecordFailedAttempt.class))
+        .as("every instance disappeared: each VM is started again")
+        .hasSize(CorePlannerBenchmark.VMS);
+    assertThat(plan.actions(Action.CompleteMigration.class)).isEmpty();
+  }
+
+  @Test
   void pendingScenarioPlacesEveryVm() {
     var plan = new Engine().plan(CorePlannerBenchmark.fleet(false));
     assertThat(plan.actions(Action.PlaceVm.class)).hasSize(CorePlannerBenchmark.VMS);
