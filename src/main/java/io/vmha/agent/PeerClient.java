@@ -57,6 +57,20 @@ public final class PeerClient {
     this(token, timeout, HttpClient.newBuilder().connectTimeout(timeout).build(), e -> e);
   }
 
+  /**
+   * A client whose answers are handled on {@code executor}. The default is a pool that grows with
+   * the requests waiting: one agent asks at most {@link #IN_FLIGHT} at once, but the hosts of a
+   * simulation share one client, and a thousand of them asking together once grew it to 29,000
+   * threads, each waiting for the client's one selector.
+   */
+  public PeerClient(PeerToken token, Duration timeout, java.util.concurrent.Executor executor) {
+    this(
+        token,
+        timeout,
+        HttpClient.newBuilder().connectTimeout(timeout).executor(executor).build(),
+        e -> e);
+  }
+
   private PeerClient(
       PeerToken token, Duration timeout, HttpClient http, UnaryOperator<String> route) {
     this.token = token;

@@ -138,7 +138,8 @@ public final class SimulatedDatacenter implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the peer server", e);
     }
-    peerClient = new PeerClient(options.token(), options.agent().peerTimeout());
+    peerClient =
+        new PeerClient(options.token(), options.agent().peerTimeout(), threads.peerAnswers);
     migrator.reachOtherProcesses(
         new PeerMigrations(options.token(), java.time.Duration.ofSeconds(10)));
     hostInformer.addEventHandler(AddOrUpdate.<VmHost>handler(this::annotationsChanged));

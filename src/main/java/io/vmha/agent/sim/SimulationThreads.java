@@ -4,6 +4,7 @@ import io.vmha.agent.AgentThreads;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,6 +20,12 @@ final class SimulationThreads implements AutoCloseable {
   final ScheduledThreadPoolExecutor guards;
   final ExecutorService fenceStops;
   final ExecutorService migrations;
+
+  /**
+   * The answers to every simulated host's questions to its peers: bounded, as the hosts share one
+   * client (see {@link io.vmha.agent.PeerClient}).
+   */
+  final ThreadPoolExecutor peerAnswers;
 
   SimulationThreads(int threads) {
     AtomicInteger threadCount = new AtomicInteger();
@@ -41,6 +48,15 @@ final class SimulationThreads implements AutoCloseable {
     guards.setRemoveOnCancelPolicy(true);
     this.fenceStops = Executors.newCachedThreadPool(AgentThreads.daemon("sim-fence"));
     this.migrations = Executors.newCachedThreadPool(AgentThreads.daemon("sim-migrate"));
+    this.peerAnswers =
+        new ThreadPoolExecutor(
+            4,
+            4,
+            30,
+            java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.LinkedBlockingQueue<>(),
+            AgentThreads.daemon("sim-peer-answers"));
+    peerAnswers.allowCoreThreadTimeOut(true);
   }
 
   @Override
@@ -51,5 +67,6 @@ final class SimulationThreads implements AutoCloseable {
     guards.shutdownNow();
     fenceStops.shutdownNow();
     migrations.shutdownNow();
+    peerAnswers.shutdownNow();
   }
 }
