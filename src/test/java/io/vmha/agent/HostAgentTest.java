@@ -334,31 +334,78 @@ class HostAgentTest {
 
   @Test
   void aStorageLostInstanceMigratedToAHealthyHostIsResumedThere() {
-    api.host("s1-a");
     api.host("s1-b");
-    dc.addHost("s1-a");
     dc.addHost("s1-b");
-    api.placedVm("vm-s1", "s1-a", "Starting");
-    eventually().until(() -> api.reportedInstance("s1-a", "vm-s1").isPresent());
-    api.annotateHost("s1-a", Fault.ANNOTATION, "storage-down");
-    eventually()
-        .until(
-            () ->
-                api.reportedInstance("s1-a", "vm-s1")
-                    .map(i -> i.getState().equals("Paused"))
-                    .orElse(false));
-
-    api.patchVmStatus(
-        "vm-s1",
-        Map.of(
-            "phase",
-            "Migrating",
-            "migration",
-            Map.of("sourceHost", "s1-a", "targetHost", "s1-b", "cause", "StorageLost")));
+    pausedByStorageLoss("s1-a", "vm-s1");
+    migrating("vm-s1", "s1-a", "s1-b");
     eventually()
         .untilAsserted(
             () ->
                 assertThat(api.reportedInstance("s1-b", "vm-s1").orElseThrow().getState())
+                    .isEqualTo("Running"));
+  }
+
+  /** A host of its own running {@code vm}, which its storage loss has paused. */
+  private void pausedByStorageLoss(String host, String vm) {
+    api.host(host);
+    dc.addHost(host);
+    api.placedVm(vm, host, "Starting");
+    eventually().until(() -> api.reportedInstance(host, vm).isPresent());
+    api.annotateHost(host, Fault.ANNOTATION, "storage-down");
+    eventually()
+        .until(
+            () ->
+                api.reportedInstance(host, vm)
+                    .map(i -> i.getState().equals("Paused"))
+                    .orElse(false));
+  }
+
+  /** The operator moves {@code vm} away from its host, which lost its storage. */
+  private void migrating(String vm, String source, String target) {
+    api.patchVmStatus(
+        vm,
+        Map.of(
+            "phase",
+            "Migrating",
+            "migration",
+            Map.of("sourceHost", source, "targetHost", target, "cause", "StorageLost")));
+  }
+
+  /**
+   * A migration attempt of a paused guest that failed may have switched over before it failed (the
+   * target runs the guest, this host kept its paused copy): the guest is not resumed here when the
+   * storage comes back while the operator still moves it, only once the operator called the
+   * migration off (the rule in {@code GuestStorageGuard}, which the agent meets as a VM no longer
+   * placed here while it migrates away).
+   */
+  @Test
+  void aPausedGuestWhoseMigrationFailedIsNotResumedUntilTheMigrationIsCalledOff() {
+    pausedByStorageLoss("s1-c", "vm-s1c");
+    // to a host outside the simulation: every attempt fails
+    migrating("vm-s1c", "s1-c", "s1-gone");
+    eventually()
+        .until(
+            () ->
+                api.reportedInstance("s1-c", "vm-s1c")
+                    .map(i -> i.getMigrationFailure() != null)
+                    .orElse(false));
+
+    api.annotateHost("s1-c", Fault.ANNOTATION, null);
+    eventually().until(() -> Boolean.TRUE.equals(api.reported("s1-c").getStorageConnected()));
+    awaitHeartbeats("s1-c", 3);
+    assertThat(api.reportedInstance("s1-c", "vm-s1c").orElseThrow().getState())
+        .as("still paused while the operator moves it")
+        .isEqualTo("Paused");
+
+    // called off, as the operator does once the host no longer needs emptying
+    Map<String, Object> calledOff = new java.util.HashMap<>();
+    calledOff.put("phase", "Paused");
+    calledOff.put("migration", null);
+    api.patchVmStatus("vm-s1c", calledOff);
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(api.reportedInstance("s1-c", "vm-s1c").orElseThrow().getState())
                     .isEqualTo("Running"));
   }
 

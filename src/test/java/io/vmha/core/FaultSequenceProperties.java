@@ -96,7 +96,9 @@ class FaultSequenceProperties {
 
   private static void forEachSequence(int property, SettingsOf settingsOf) {
     String replay = System.getProperty("vmha.seed");
-    long first = replay == null ? BASE_SEED * 31 + property * 1_000_003L : Long.parseLong(replay);
+    // -Dvmha.seedBase=N explores other sequences than the ones every run checks
+    long base = Long.getLong("vmha.seedBase", BASE_SEED);
+    long first = replay == null ? base * 31 + property * 1_000_003L : Long.parseLong(replay);
     int count = replay == null ? SEQUENCES : 1;
     for (int i = 0; i < count; i++) {
       long seed = first + i;

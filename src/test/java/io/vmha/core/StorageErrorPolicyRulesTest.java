@@ -59,6 +59,21 @@ class StorageErrorPolicyRulesTest {
         .isEqualTo(NONE);
   }
 
+  /**
+   * A migration attempt can fail after its switch-over (the source pauses its copy, the target
+   * resumes the guest, the confirmation is lost): resuming the source's copy then would run the
+   * guest twice. The rule used to resume it as soon as the storage was back (the agent did not, as
+   * it passes no policy for a VM migrating away; the fault-sequence world followed the rule).
+   */
+  @Test
+  void S1_aGuestBeingMigratedAwayIsNotResumedWhenTheStorageComesBack() {
+    for (StorageErrorPolicy policy : StorageErrorPolicy.values()) {
+      assertThat(paused(true, policy, true, Duration.ofMinutes(1)))
+          .as("%s", policy)
+          .isEqualTo(NONE);
+    }
+  }
+
   @Test
   void S1_aGuestPausedForAnotherReasonOrOfNoVmHereIsLeftAlone() {
     assertThat(

@@ -9,8 +9,9 @@ import java.time.Duration;
  * E1): pause it while the host's storage is lost; once it is paused for that, its policy decides.
  * AutoResume resumes it when the storage is back; LeavePaused leaves it to an admin; Kill resumes
  * it if the storage is back within {@code killAfter} and stops it if not, unless it is being
- * migrated away (stopping it would end the migration that might still save it). The agent and the
- * core's fault-sequence simulation both ask this, so the properties check the agent's rule.
+ * migrated away (stopping it would end the migration that might still save it). A guest being
+ * migrated away is not resumed either, until the operator has called the migration off. The agent
+ * and the core's fault-sequence simulation both ask this, so the properties check the agent's rule.
  */
 public final class GuestStorageGuard {
   private GuestStorageGuard() {}
@@ -47,7 +48,10 @@ public final class GuestStorageGuard {
       return Step.NONE;
     }
     if (storage) {
-      return policy == StorageErrorPolicy.LeavePaused ? Step.NONE : Step.RESUME;
+      // one being moved away waits until the operator settles where it runs: an attempt that failed
+      // may have switched over (the target runs the guest, the source kept its paused copy), and
+      // resuming that copy would run the guest twice. Once the migration is called off it resumes
+      return policy == StorageErrorPolicy.LeavePaused || migratingAway ? Step.NONE : Step.RESUME;
     }
     return policy == StorageErrorPolicy.Kill
             && !migratingAway

@@ -3,6 +3,7 @@ package io.vmha.core.vm;
 import io.vmha.core.health.HostState;
 import io.vmha.core.model.InstanceReport;
 import io.vmha.core.model.InstanceState;
+import io.vmha.core.model.StaleInstance;
 import io.vmha.core.model.VmPhase;
 
 /**
@@ -11,7 +12,8 @@ import io.vmha.core.model.VmPhase;
  * it. The guest then runs on a host its VM does not name, under the VM's own instance name. That
  * copy is the guest itself, not a stale one: stopping it would lose the guest's memory and leave
  * the VM to be started again from its disk. It is left alone while the source still reports the
- * migration under way, and adopted once the source no longer runs the instance.
+ * migration under way, and adopted once the source no longer runs the instance, or keeps only the
+ * paused copy a switch-over whose confirmation failed leaves behind.
  */
 final class LateLanding {
   private LateLanding() {}
@@ -55,7 +57,12 @@ final class LateLanding {
     }
     HostState landed = null;
     for (HostState host : context.copies().of(vm.key(), status.instanceName())) {
-      if (host == source) {
+      if (host == source
+          || status
+              .staleInstances()
+              .contains(new StaleInstance(host.name(), status.instanceName()))) {
+        // a copy the operator already found stale (left behind by an earlier move of the guest,
+        // on a host it could not reach then) holds older memory over disks that moved on
         continue;
       }
       if (landed != null) {

@@ -140,12 +140,15 @@ final class ReportedStateRules {
         && status.phase() == VmPhase.Migrating
         && source.reporting()
         && source.evacuation() == null
-        && outgoing != null) {
+        && outgoing != null
+        && PlanContext.reportedSinceHandOver(source, target)) {
       // every migration empties a host (S1, S2, maintenance, deletion, S4): this one's reason is
       // gone (its storage or network came back, the fence was cleared). Nothing has reached the
       // target and the source has not begun to send it, so the guest stays, and one paused for the
       // storage resumes at once instead of after the attempts left, which fail while the storage
-      // is lost
+      // is lost. Only on a target report no older than the source's: an attempt that failed after
+      // its switch-over leaves the guest running on the target, and the source's agent resumes
+      // its paused copy once the migration is called off
       abort(
           vm,
           source,

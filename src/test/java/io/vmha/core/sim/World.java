@@ -456,7 +456,10 @@ public final class World {
               instance.state(),
               paused,
               vm == null ? null : vm.storageErrorPolicy,
-              vm != null && vm.status.migrationTarget() != null,
+              // moved away from this host: the agent of the target resumes what arrives paused
+              vm != null
+                  && vm.status.migrationTarget() != null
+                  && host.name.equals(vm.status.host()),
               paused ? Duration.between(host.pausedSince.get(entry.getKey()), now) : Duration.ZERO,
               settings.hostGracePeriod());
       switch (step) {
