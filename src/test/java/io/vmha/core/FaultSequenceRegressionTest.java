@@ -9,6 +9,19 @@ import org.junit.jupiter.api.Test;
 /** Shrunk samples the fault-sequence properties once found, kept as plain regression tests. */
 class FaultSequenceRegressionTest {
 
+  /**
+   * A VM paused on its host beside a copy another host kept running from before the guest moved
+   * away (recorded stale, unreachable then): that copy was taken for a switch-over and adopted.
+   */
+  @Test
+  void aStaleCopyBesideAPausedGuestIsNotAdopted() {
+    Simulation.run(
+        Settings.defaults().withFencing(FencingPolicy.None),
+        7,
+        List.of(35, 647, 540, 752, 432, 266, 186, 874, 162, 698, 845, 31, 209, 429, 347),
+        List.of(1124, 3977, 7249, 4404, 6905, 7356, 6983, 9090, 210, 2754, 3736, 8362, 4886, 765));
+  }
+
   @Test
   void spmReleasedByAnAgentThatDiesRightAfterDoesNotLeaveTwoSpms() {
     Simulation.run(Settings.defaults(), 2, List.of(), List.of(89, 2, 1));
