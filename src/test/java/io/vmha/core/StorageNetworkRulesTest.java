@@ -16,8 +16,13 @@ class StorageNetworkRulesTest {
 
   /** atlantic runs rhel-ha-high's instance, though the VM does not name it. */
   private static void runsOnAtlantic(FleetBuilder fleet, InstanceState state) {
+    runsUntrackedOn(fleet, "atlantic", state);
+  }
+
+  /** {@code host} runs rhel-ha-high's instance, though the VM does not name it. */
+  private static void runsUntrackedOn(FleetBuilder fleet, String host, InstanceState state) {
     fleet.host(
-        "atlantic",
+        host,
         h ->
             h.runsUntracked(
                 "demo/rhel-ha-high",
@@ -207,14 +212,7 @@ class StorageNetworkRulesTest {
 
     fleet.host("atlantic", FleetBuilder.Host::clearUntracked);
     fleet.vm("demo/rhel-ha-high", v -> v.runsOn("atlantic", "rhel-ha-high"));
-    fleet.host(
-        "pacific",
-        h ->
-            h.runsUntracked(
-                "demo/rhel-ha-high",
-                "rhel-ha-high",
-                InstanceState.Paused,
-                io.vmha.core.model.Resources.of(500, 1024)));
+    runsUntrackedOn(fleet, "pacific", InstanceState.Paused);
     assertThat(fleet.plan().actions(Action.StopInstance.class))
         .extracting(Action.StopInstance::host, Action.StopInstance::instanceName)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("pacific", "rhel-ha-high"));

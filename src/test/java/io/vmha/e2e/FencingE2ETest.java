@@ -161,7 +161,7 @@ class FencingE2ETest {
       cut.proxy.set(FaultProxy.Mode.PASS);
     }
     Map<String, String> after =
-        awaitRunningOn(vms, host -> fault == FaultProxy.Mode.HANG ? true : !host.equals(victim));
+        awaitRunningOn(vms, host -> fault == FaultProxy.Mode.HANG || !host.equals(victim));
     Duration elsewhere = Duration.ofNanos(System.nanoTime() - cutAt);
     System.out.printf(
         "cut (%s) host %s with %s: stopped on it after %d ms, running again after %d ms (%s)%n",

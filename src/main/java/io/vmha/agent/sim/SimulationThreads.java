@@ -3,8 +3,10 @@ package io.vmha.agent.sim;
 import io.vmha.agent.AgentThreads;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -53,8 +55,8 @@ final class SimulationThreads implements AutoCloseable {
             4,
             4,
             30,
-            java.util.concurrent.TimeUnit.SECONDS,
-            new java.util.concurrent.LinkedBlockingQueue<>(),
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
             AgentThreads.daemon("sim-peer-answers"));
     peerAnswers.allowCoreThreadTimeOut(true);
   }
