@@ -61,3 +61,27 @@ app.kubernetes.io/component: operator
 {{- define "vmha.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
+
+{{/* Namespace of the host identities (ServiceAccounts vmha-host-NAME); `vmha host-credentials` defaults to the same. */}}
+{{- define "vmha.hostIdentityNamespace" -}}
+{{- default (printf "%s-hosts" .Release.Namespace) .Values.agent.identityNamespace -}}
+{{- end -}}
+
+{{/* The admission policies' test for a host agent's request; . is a dict of prefix, legacy and group. */}}
+{{- define "vmha.hostAgentMatch" -}}
+- name: is-host-agent
+  expression: >-
+    request.userInfo.username.startsWith('{{ .prefix }}') ||
+    request.userInfo.username.startsWith('{{ .legacy }}') ||
+    (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g == '{{ .group }}'))
+{{- end }}
+
+{{/* The host a host agent's request comes from, or '' for another identity of the identity namespace. */}}
+{{- define "vmha.hostAgentName" -}}
+- name: host
+  expression: >-
+    request.userInfo.username.startsWith('{{ .prefix }}') ?
+    request.userInfo.username.substring({{ len .prefix }}) :
+    (request.userInfo.username.startsWith('{{ .legacy }}') ?
+     request.userInfo.username.substring({{ len .legacy }}) : '')
+{{- end }}

@@ -12,11 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every simulated host's agent under the identity {@code vmha host-credentials} makes for a real
- * host: ServiceAccount {@code vmha-host-NAME} with its roles, its pre-created heartbeat Lease. The
- * requests go on two shared HTTP clients (one for the agents' reads and reports, one with the
- * heartbeat deadline) with the admin impersonating the host's ServiceAccount: kube-apiserver
- * applies impersonation before API Priority and Fairness, authorization and admission, so all three
- * see {@code system:serviceaccount:NS:vmha-host-NAME} in the groups of a ServiceAccount. A bearer
+ * host: ServiceAccount {@code vmha-host-NAME} in the chart's default identity namespace (whose
+ * group the chart's host-agent roles are bound to), its pre-created heartbeat Lease. The requests
+ * go on two shared HTTP clients (one for the agents' reads and reports, one with the heartbeat
+ * deadline) with the admin impersonating the host's ServiceAccount: kube-apiserver applies
+ * impersonation before API Priority and Fairness, authorization and admission, so all three see
+ * {@code system:serviceaccount:NS-hosts:vmha-host-NAME} in the groups of a ServiceAccount. A bearer
  * token per host would need a client (and a connection pool and selector thread) per host.
  */
 final class HostIdentities implements SimulatedDatacenter.HostClients {
@@ -24,6 +25,7 @@ final class HostIdentities implements SimulatedDatacenter.HostClients {
   private final KubernetesClient shared;
   private final KubernetesClient sharedHeartbeats;
   private final String namespace;
+  private final String identityNamespace;
   private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
   private final Map<String, KubernetesClient> heartbeatClients = new ConcurrentHashMap<>();
 
@@ -41,6 +43,7 @@ final class HostIdentities implements SimulatedDatacenter.HostClients {
     this.shared = shared;
     this.sharedHeartbeats = sharedHeartbeats;
     this.namespace = namespace;
+    this.identityNamespace = HostCredentials.defaultIdentityNamespace(namespace);
   }
 
   /** What {@code vmha host-credentials --host NAME} creates, for every host. */
@@ -48,11 +51,13 @@ final class HostIdentities implements SimulatedDatacenter.HostClients {
     // the token it issues is not used: the bench impersonates the account instead
     Work.parallel(
         hosts.size(),
-        i -> new HostCredentials(admin, namespace, hosts.get(i)).issue(Duration.ofMinutes(10)));
+        i ->
+            new HostCredentials(admin, namespace, identityNamespace, hosts.get(i))
+                .issue(Duration.ofMinutes(10)));
   }
 
   String username(String host) {
-    return HostCredentials.username(namespace, host);
+    return HostCredentials.username(identityNamespace, host);
   }
 
   @Override

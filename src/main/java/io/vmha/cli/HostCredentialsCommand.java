@@ -18,10 +18,11 @@ import picocli.CommandLine.Option;
     name = "host-credentials",
     mixinStandardHelpOptions = true,
     description = {
-      "Create (or bring back) host NAME's own identity - a ServiceAccount vmha-host-NAME whose"
-          + " rights name only its VmHost status, its heartbeat Lease and the SPM Lease - and print"
+      "Create (or bring back) host NAME's own identity - ServiceAccount vmha-host-NAME in the"
+          + " hosts' identity namespace, whose writes the chart's admission policies narrow to its"
+          + " VmHost's report, its heartbeat Lease and the SPM Lease while it holds it - and print"
           + " a kubeconfig with a token for it. Run it again to rotate the token; --revoke deletes"
-          + " the identity: its rights go at once, its tokens stop authenticating within seconds."
+          + " the identity: its tokens, and with them its rights, stop working within seconds."
     })
 public final class HostCredentialsCommand implements Callable<Integer> {
   // a VmHost name is a DNS subdomain; the ServiceAccount named after it must be one too
@@ -39,6 +40,13 @@ public final class HostCredentialsCommand implements Callable<Integer> {
       description =
           "The operator's namespace (the Helm release's), where the Leases live (default ${DEFAULT-VALUE}).")
   String namespace;
+
+  @Option(
+      names = "--identity-namespace",
+      description =
+          "Where the hosts' ServiceAccounts are: the chart's agent.identityNamespace (default: the"
+              + " operator's namespace followed by -hosts).")
+  String identityNamespace;
 
   @Option(
       names = "--duration",
@@ -68,13 +76,18 @@ public final class HostCredentialsCommand implements Callable<Integer> {
               "vmha host-credentials: --duration must be at least 10m (the API server's minimum)");
       return 2;
     }
+    String identities =
+        identityNamespace != null
+            ? identityNamespace
+            : HostCredentials.defaultIdentityNamespace(namespace);
     try (KubernetesClient admin = new KubernetesClientBuilder().build()) {
-      HostCredentials credentials = new HostCredentials(admin, namespace, host);
+      HostCredentials credentials = new HostCredentials(admin, namespace, identities, host);
       if (revoke) {
         credentials.revoke();
         spec.commandLine()
             .getErr()
-            .println("vmha host-credentials: revoked " + HostCredentials.username(namespace, host));
+            .println(
+                "vmha host-credentials: revoked " + HostCredentials.username(identities, host));
         return 0;
       }
       spec.commandLine().getOut().print(credentials.issue(duration));
@@ -88,6 +101,9 @@ public final class HostCredentialsCommand implements Callable<Integer> {
                   + e.getCode()
                   + "): "
                   + e.getMessage());
+      return 1;
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("vmha host-credentials: " + e.getMessage());
       return 1;
     }
   }

@@ -1,6 +1,5 @@
 package io.vmha.kube;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamedAuthInfoBuilder;
 import io.fabric8.kubernetes.api.model.NamedClusterBuilder;
 import io.fabric8.kubernetes.api.model.NamedContextBuilder;
@@ -12,15 +11,6 @@ import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmha.api.VmhaApi;
@@ -30,15 +20,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 
 /**
  * One identity per hypervisor host, as Kubernetes gives one to each kubelet: a ServiceAccount
- * {@code vmha-host-<host>} whose rights name its own objects only (its VmHost's status, its
- * heartbeat Lease, renewing the SPM Lease), a bound token for it, and a kubeconfig with that token.
- * What RBAC cannot say (which status fields, which Lease holder) the chart's admission policies
- * say, keyed on the same name.
+ * {@code vmha-host-<host>} in the hosts' identity namespace, a bound token for it, and a kubeconfig
+ * with that token. Its rights are the chart's: one role bound to the group of that namespace, as
+ * every kubelet's are bound to {@code system:nodes}, narrowed to the host's own objects by the
+ * chart's admission policies keyed on the ServiceAccount's name, as NodeRestriction narrows a
+ * kubelet's. A binding per host would cost the API server a walk over every host's binding on every
+ * request of the fleet.
  */
 public final class HostCredentials {
   /**
@@ -46,58 +37,72 @@ public final class HostCredentials {
    */
   public static final String PREFIX = "vmha-host-";
 
+  /** What the hosts' identity namespace is named after the release namespace, unless set. */
+  public static final String IDENTITY_NAMESPACE_SUFFIX = "-hosts";
+
   private static final Map<String, String> MANAGED =
       Map.of("app.kubernetes.io/managed-by", "vmha-host-credentials");
 
   private final KubernetesClient admin;
   private final String namespace;
+  private final String identityNamespace;
   private final String host;
 
-  public HostCredentials(KubernetesClient admin, String namespace, String host) {
+  /**
+   * @param namespace the release namespace, where the Leases are
+   * @param identityNamespace where the hosts' ServiceAccounts are
+   */
+  public HostCredentials(
+      KubernetesClient admin, String namespace, String identityNamespace, String host) {
     this.admin = admin;
     this.namespace = namespace;
+    this.identityNamespace = identityNamespace;
     this.host = host;
   }
 
-  /** The name of the host's ServiceAccount, roles and bindings. */
+  /** The identity namespace the chart makes for a release namespace unless told otherwise. */
+  public static String defaultIdentityNamespace(String releaseNamespace) {
+    return releaseNamespace + IDENTITY_NAMESPACE_SUFFIX;
+  }
+
+  /** The name of the host's ServiceAccount. */
   public static String identityName(String host) {
     return PREFIX + host;
   }
 
   /** The username the API server gives the host's agent. */
-  public static String username(String namespace, String host) {
-    return "system:serviceaccount:" + namespace + ":" + identityName(host);
+  public static String username(String identityNamespace, String host) {
+    return "system:serviceaccount:" + identityNamespace + ":" + identityName(host);
   }
 
   /**
-   * Creates or brings back to what they must be the host's ServiceAccount, roles, bindings and
-   * heartbeat Lease (a Lease that exists keeps its renewals), then issues a token valid for {@code
-   * duration} and returns a kubeconfig that uses it.
+   * Creates the host's ServiceAccount if missing and its heartbeat Lease (a Lease that exists keeps
+   * its renewals), then issues a token valid for {@code duration} and returns a kubeconfig that
+   * uses it.
+   *
+   * @throws IllegalStateException if the identity namespace does not exist (the chart makes it)
    */
   public String issue(Duration duration) {
+    if (admin.namespaces().withName(identityNamespace).get() == null) {
+      throw new IllegalStateException(
+          "namespace "
+              + identityNamespace
+              + " does not exist: install the chart first (it makes the hosts' identity namespace"
+              + " and binds their role to it), or pass the chart's agent.identityNamespace");
+    }
     String name = identityName(host);
     ServiceAccount account =
-        new ServiceAccountBuilder().withMetadata(meta(name, namespace)).build();
-    admin.serviceAccounts().inNamespace(namespace).resource(account).createOr(r -> r.update());
-    apply(clusterRole(name));
-    apply(
-        new ClusterRoleBindingBuilder()
-            .withMetadata(meta(name, null))
-            .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
-            .withSubjects(subject(name))
-            .build());
-    apply(role(name));
-    apply(
-        new RoleBindingBuilder()
-            .withMetadata(meta(name, namespace))
-            .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
-            .withSubjects(subject(name))
-            .build());
+        new ServiceAccountBuilder().withMetadata(meta(name, identityNamespace)).build();
+    admin
+        .serviceAccounts()
+        .inNamespace(identityNamespace)
+        .resource(account)
+        .createOr(r -> r.update());
     heartbeatLease();
     TokenRequest request =
         admin
             .serviceAccounts()
-            .inNamespace(namespace)
+            .inNamespace(identityNamespace)
             .withName(name)
             .tokenRequest(
                 new TokenRequestBuilder()
@@ -109,13 +114,15 @@ public final class HostCredentials {
   }
 
   /**
-   * Deletes the host's ServiceAccount, roles and bindings: its rights go at once, and its tokens
-   * stop authenticating once the API server's token cache forgets them (bound tokens name the
-   * ServiceAccount's UID, so a new identity of the same name does not revive them). The heartbeat
-   * Lease stays, so the operator keeps judging the host by it.
+   * Deletes the host's ServiceAccount: its tokens stop authenticating, and with them its rights,
+   * once the API server's token cache forgets them (bound tokens name the ServiceAccount's UID, so
+   * a new identity of the same name does not revive them). Also deletes an identity of the earlier
+   * kind, with roles and bindings of its own in the release namespace. The heartbeat Lease stays,
+   * so the operator keeps judging the host by it.
    */
   public void revoke() {
     String name = identityName(host);
+    admin.serviceAccounts().inNamespace(identityNamespace).withName(name).delete();
     admin.rbac().clusterRoleBindings().withName(name).delete();
     admin.rbac().clusterRoles().withName(name).delete();
     admin.rbac().roleBindings().inNamespace(namespace).withName(name).delete();
@@ -123,54 +130,9 @@ public final class HostCredentials {
     admin.serviceAccounts().inNamespace(namespace).withName(name).delete();
   }
 
-  private ClusterRole clusterRole(String name) {
-    return new ClusterRoleBuilder()
-        .withMetadata(meta(name, null))
-        .withRules(
-            // what the host needs to know of the fleet: its peers, the VMs placed on it and what
-            // they are made of
-            rule(
-                List.of("vmhosts", "virtualmachines", "storagerepositories", "vmtemplates"),
-                List.of(),
-                "get",
-                "list",
-                "watch"),
-            // its own report, and only its own (the admission policy narrows it to `reported`)
-            rule(List.of("vmhosts/status"), List.of(host), "patch"))
-        .build();
-  }
-
-  private Role role(String name) {
-    return new RoleBuilder()
-        .withMetadata(meta(name, namespace))
-        .withRules(
-            new PolicyRuleBuilder()
-                .withApiGroups("coordination.k8s.io")
-                .withResources("leases")
-                .withResourceNames(VmhaApi.hostLeaseName(host), VmhaApi.SPM_LEASE)
-                .withVerbs("get", "list", "watch", "patch", "update")
-                .build(),
-            new PolicyRuleBuilder()
-                .withApiGroups("")
-                .withResources("configmaps")
-                .withResourceNames("vmha-settings")
-                .withVerbs("get")
-                .build())
-        .build();
-  }
-
-  private PolicyRule rule(List<String> resources, List<String> names, String... verbs) {
-    return new PolicyRuleBuilder()
-        .withApiGroups(VmhaApi.GROUP)
-        .withResources(resources)
-        .withResourceNames(names)
-        .withVerbs(verbs)
-        .build();
-  }
-
   /**
-   * Pre-created here because RBAC cannot limit {@code create} to a name: the agent may only renew
-   * it.
+   * Pre-created here: the agent may only renew it (the chart's admission policy refuses it any
+   * create).
    */
   private void heartbeatLease() {
     String leaseName = VmhaApi.hostLeaseName(host);
@@ -189,18 +151,6 @@ public final class HostCredentials {
             .endSpec()
             .build();
     admin.leases().inNamespace(namespace).resource(lease).create();
-  }
-
-  private void apply(HasMetadata object) {
-    admin.resource(object).createOr(r -> r.update());
-  }
-
-  private io.fabric8.kubernetes.api.model.rbac.Subject subject(String name) {
-    return new SubjectBuilder()
-        .withKind("ServiceAccount")
-        .withName(name)
-        .withNamespace(namespace)
-        .build();
   }
 
   private ObjectMeta meta(String name, String inNamespace) {

@@ -65,7 +65,8 @@ class BenchIdentitiesTest {
         identities.create(List.of("a", "b"));
         KubernetesClient a = identities.client("a");
 
-        assertThat(ApiIdentity.whoAmI(a)).isEqualTo("system:serviceaccount:" + NS + ":vmha-host-a");
+        assertThat(ApiIdentity.whoAmI(a))
+            .isEqualTo("system:serviceaccount:" + NS + "-hosts:vmha-host-a");
         renew(identities.heartbeatClient("a"), "a");
         report(a, "a");
         assertThatThrownBy(() -> report(a, "b"))
@@ -129,7 +130,7 @@ class BenchIdentitiesTest {
     assertThat(result.operatorIdentity)
         .isEqualTo("system:serviceaccount:" + NS + ":" + ChartInstall.OPERATOR_ACCOUNT);
     assertThat(result.agentIdentity)
-        .isEqualTo("system:serviceaccount:" + NS + ":vmha-host-" + BenchFleet.hostName(0));
+        .isEqualTo("system:serviceaccount:" + NS + "-hosts:vmha-host-" + BenchFleet.hostName(0));
     assertThat(result.heartbeatFlowSchemas).containsOnlyKeys(ChartInstall.HEARTBEAT_FLOW_SCHEMA);
     assertThat(result.apfDuringFailover)
         .containsKey("dispatched " + ChartInstall.OPERATOR_FLOW_SCHEMA + "/workload-high")

@@ -137,10 +137,14 @@ class HelmChartTest {
         .as("before the built-in service-accounts schema")
         .isLessThan(9000);
     JsonNode rule = agents.at("/spec/rules/0");
-    // every host identity (vmha-host-NAME) of the release namespace, each its own flow
-    assertThat(rule.at("/subjects/0/serviceAccount/name").asText()).isEqualTo("*");
+    // every host identity (vmha-host-NAME) of the identity namespace, each its own flow
+    assertThat(rule.at("/subjects/0/kind").asText()).isEqualTo("Group");
+    assertThat(rule.at("/subjects/0/group/name").asText())
+        .isEqualTo("system:serviceaccounts:vmha-system-hosts");
     assertThat(agents.at("/spec/distinguisherMethod/type").asText()).isEqualTo("ByUser");
-    assertThat(rule.at("/subjects/0/serviceAccount/namespace").asText()).isEqualTo("vmha-system");
+    // and those made before it, in the release namespace
+    assertThat(rule.at("/subjects/1/serviceAccount/name").asText()).isEqualTo("*");
+    assertThat(rule.at("/subjects/1/serviceAccount/namespace").asText()).isEqualTo("vmha-system");
     assertThat(texts(rule.at("/resourceRules/0/resources"))).containsExactly("leases");
     assertThat(texts(rule.at("/resourceRules/0/namespaces"))).containsExactly("vmha-system");
     JsonNode operator = find(objects, "FlowSchema", "vmha-operator");
@@ -178,6 +182,11 @@ class HelmChartTest {
             "Role/vmha-operator",
             "RoleBinding/vmha-operator",
             "ClusterRole/vmha-guest-heartbeat",
+            "Namespace/vmha-system-hosts",
+            "ClusterRole/vmha-agent",
+            "ClusterRoleBinding/vmha-agent",
+            "Role/vmha-agent",
+            "RoleBinding/vmha-agent",
             "ClusterRole/vmha-view",
             "ClusterRole/vmha-edit",
             "Deployment/vmha-operator",
@@ -262,21 +271,59 @@ class HelmChartTest {
   }
 
   /**
-   * Host agents get their rights from {@code vmha host-credentials}, one identity per host: the
-   * chart binds nothing but the operator, and the guest heartbeat role is for VM namespaces to
-   * bind.
+   * Every host agent's rights are one role bound to the group of the identity namespace, as
+   * kubelets' are bound to {@code system:nodes}: {@code vmha host-credentials} makes only a
+   * ServiceAccount there, no binding per host (each would cost the API server a step on every
+   * request of the fleet). The role holds what a host needs and nothing it could harm others with
+   * beyond what the admission policies narrow; the chart binds nothing else but the operator.
    */
   @Test
-  void theChartGrantsHostAgentsNothing() {
+  void hostAgentsShareOneRoleBoundToTheirNamespacesGroup() {
     List<JsonNode> objects = render();
+    String group = "system:serviceaccounts:vmha-system-hosts";
+    for (String kind : List.of("ClusterRoleBinding", "RoleBinding")) {
+      JsonNode binding = find(objects, kind, "vmha-agent");
+      assertThat(binding.at("/subjects")).hasSize(1);
+      assertThat(binding.at("/subjects/0/kind").asText()).isEqualTo("Group");
+      assertThat(binding.at("/subjects/0/name").asText()).isEqualTo(group);
+      assertThat(binding.at("/roleRef/name").asText()).isEqualTo("vmha-agent");
+    }
+    assertThat(find(objects, "RoleBinding", "vmha-agent").at("/metadata/namespace").asText())
+        .isEqualTo("vmha-system");
     assertThat(objects)
         .filteredOn(o -> o.path("kind").asText().endsWith("Binding"))
         .filteredOn(o -> o.path("apiVersion").asText().startsWith("rbac."))
+        .filteredOn(o -> !o.at("/metadata/name").asText().equals("vmha-agent"))
         .allSatisfy(
             binding -> {
               assertThat(binding.at("/subjects")).hasSize(1);
               assertThat(binding.at("/subjects/0/name").asText()).isEqualTo("vmha-operator");
             });
+    JsonNode fleet = find(objects, "ClusterRole", "vmha-agent");
+    for (String kind : KINDS) {
+      assertThat(allows(fleet, "vmha.io", kind, "watch")).as(kind).isTrue();
+      for (String verb : List.of("create", "update", "patch", "delete")) {
+        assertThat(allows(fleet, "vmha.io", kind, verb)).as(verb + " " + kind).isFalse();
+      }
+    }
+    assertThat(allows(fleet, "vmha.io", "vmhosts/status", "patch")).isTrue();
+    assertThat(allows(fleet, "vmha.io", "virtualmachines/status", "patch")).isFalse();
+    JsonNode leases = find(objects, "Role", "vmha-agent");
+    assertThat(allows(leases, "coordination.k8s.io", "leases", "update")).isTrue();
+    assertThat(allows(leases, "coordination.k8s.io", "leases", "create")).isFalse();
+    assertThat(allows(leases, "coordination.k8s.io", "leases", "delete")).isFalse();
+    assertThat(allows(leases, "", "secrets", "get")).isFalse();
+    // `helm uninstall` must not take every agent's rights at once: all of them would fence
+    for (JsonNode kept :
+        List.of(
+            fleet,
+            leases,
+            find(objects, "ClusterRoleBinding", "vmha-agent"),
+            find(objects, "RoleBinding", "vmha-agent"),
+            find(objects, "Namespace", "vmha-system-hosts"))) {
+      assertThat(kept.at("/metadata/annotations/helm.sh~1resource-policy").asText())
+          .isEqualTo("keep");
+    }
     assertThat(objects)
         .filteredOn(o -> o.path("kind").asText().equals("ServiceAccount"))
         .extracting(o -> o.at("/metadata/name").asText())
@@ -286,6 +333,44 @@ class HelmChartTest {
     assertThat(allows(guests, "vmha.io", "vmhosts/status", "patch")).isFalse();
     assertThat(render("agent.guestHeartbeatRole=false"))
         .noneMatch(o -> o.at("/metadata/name").asText().equals("vmha-guest-heartbeat"));
+  }
+
+  /**
+   * The identity namespace can be named; the role's bindings, the heartbeat FlowSchema and the
+   * admission policies follow it, and the chart can leave making it to the admin.
+   */
+  @Test
+  void theIdentityNamespaceCanBeNamedAndMadeByTheAdmin() {
+    List<JsonNode> objects =
+        render("agent.identityNamespace=fleet-ids", "agent.createIdentityNamespace=false");
+    assertThat(objects).noneMatch(o -> o.path("kind").asText().equals("Namespace"));
+    assertThat(find(objects, "ClusterRoleBinding", "vmha-agent").at("/subjects/0/name").asText())
+        .isEqualTo("system:serviceaccounts:fleet-ids");
+    assertThat(
+            find(objects, "FlowSchema", "vmha-agent-heartbeats")
+                .at("/spec/rules/0/subjects/0/group/name")
+                .asText())
+        .isEqualTo("system:serviceaccounts:fleet-ids");
+    JsonNode policy = find(objects, "ValidatingAdmissionPolicy", "vmha-agent-own-leases");
+    assertThat(policy.at("/spec/matchConditions/0/expression").asText())
+        .contains("system:serviceaccount:fleet-ids:vmha-host-")
+        .contains("system:serviceaccounts:fleet-ids");
+    Tools.Result refused =
+        helmTemplate(
+            KUBE_VERSION, "--namespace", "vmha-system", "--set", "agent.admissionPolicy=false");
+    assertThat(refused.ok())
+        .as("the shared role relies on the admission policies: they cannot be turned off")
+        .isFalse();
+    Tools.Result shared =
+        helmTemplate(
+            KUBE_VERSION,
+            "--namespace",
+            "vmha-system",
+            "--set",
+            "agent.identityNamespace=vmha-system");
+    assertThat(shared.ok()).as("the operator's ServiceAccount would get the hosts' role").isFalse();
+    assertThat(shared.stderr())
+        .contains("agent.identityNamespace must not be the release namespace");
   }
 
   /**
@@ -315,7 +400,8 @@ class HelmChartTest {
     statusFields.remove("reported");
     assertThat(guarded).isEqualTo(statusFields);
     assertThat(policy.at("/spec/matchConditions/0/expression").asText())
-        .contains("system:serviceaccount:vmha-system:vmha-host-");
+        .contains("system:serviceaccount:vmha-system-hosts:vmha-host-")
+        .contains("system:serviceaccounts:vmha-system-hosts");
   }
 
   private static void assertBound(

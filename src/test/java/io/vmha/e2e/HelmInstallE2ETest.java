@@ -81,7 +81,7 @@ class HelmInstallE2ETest {
     assertThat(RealApiServer.whoAmI(fleet.operatorClient))
         .isEqualTo("system:serviceaccount:vmha-system:vmha-operator");
     assertThat(RealApiServer.whoAmI(fleet.hostClient("e2e-h0")))
-        .isEqualTo("system:serviceaccount:vmha-system:vmha-host-e2e-h0");
+        .isEqualTo("system:serviceaccount:vmha-system-hosts:vmha-host-e2e-h0");
   }
 
   @Test

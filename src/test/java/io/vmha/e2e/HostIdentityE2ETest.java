@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostIdentityE2ETest {
   static final String NS = ChartedFleet.NAMESPACE;
+  static final String HOSTS = HostCredentials.defaultIdentityNamespace(NS);
   static final String APPS = "apps";
   static ChartedFleet fleet;
 
@@ -171,30 +172,117 @@ class HostIdentityE2ETest {
     fleet.assertAgentsHealthy();
   }
 
-  /** What a platform team checks with kubectl, for two host identities. */
+  /**
+   * What a platform team checks with kubectl, for two host identities: {@code auth can-i} (RBAC)
+   * shows the hosts' shared role, and a server-side dry run, which the admission policies see,
+   * shows each host its own objects only.
+   */
   @Test
-  void kubectlAuthCanIShowsEachHostItsOwnObjectsOnly() {
+  void kubectlShowsEachHostItsOwnObjectsOnly() {
     for (String[] pair : new String[][] {{"id-a", "id-b"}, {"id-b", "id-a"}}) {
-      String me = HostCredentials.username(NS, pair[0]);
+      String me = HostCredentials.username(HOSTS, pair[0]);
+      String mine = pair[0];
       String other = pair[1];
-      assertThat(canI(me, "patch", "vmhosts.vmha.io/" + pair[0], "--subresource=status")).isTrue();
-      assertThat(canI(me, "patch", "vmhosts.vmha.io/" + other, "--subresource=status")).isFalse();
-      assertThat(canI(me, "patch", "leases/" + VmhaApi.hostLeaseName(pair[0]), "-n", NS)).isTrue();
-      assertThat(canI(me, "patch", "leases/" + VmhaApi.hostLeaseName(other), "-n", NS)).isFalse();
-      assertThat(canI(me, "update", "leases/vmha-operator", "-n", NS)).isFalse();
+      assertThat(canI(me, "patch", "vmhosts.vmha.io/" + other, "--subresource=status")).isTrue();
+      assertThat(canI(me, "patch", "vmhosts.vmha.io/" + mine)).as("its spec").isFalse();
       assertThat(canI(me, "create", "leases", "-n", NS)).isFalse();
+      assertThat(canI(me, "delete", "leases/" + VmhaApi.hostLeaseName(mine), "-n", NS)).isFalse();
       assertThat(canI(me, "create", "leases", "-n", "kube-system")).isFalse();
       assertThat(canI(me, "get", "secrets", "-n", NS)).isFalse();
       assertThat(canI(me, "patch", "virtualmachines.vmha.io", "-n", APPS)).isFalse();
       assertThat(canI(me, "list", "virtualmachines.vmha.io", "-n", APPS)).isTrue();
+
+      String report = "{\"status\":{\"reported\":{\"agentVersion\":\"dry-run\"}}}";
+      assertThat(dryRun(me, "vmhost", mine, "--subresource=status", "-p", report)).isTrue();
+      assertThat(dryRun(me, "vmhost", other, "--subresource=status", "-p", report)).isFalse();
+      String holder = "{\"spec\":{\"holderIdentity\":\"" + mine + "\"}}";
+      assertThat(dryRun(me, "lease", VmhaApi.hostLeaseName(mine), "-n", NS, "-p", holder)).isTrue();
+      assertThat(dryRun(me, "lease", VmhaApi.hostLeaseName(other), "-n", NS, "-p", holder))
+          .isFalse();
+      assertThat(dryRun(me, "lease", "vmha-operator", "-n", NS, "-p", holder)).isFalse();
     }
   }
 
   /**
+   * Every ServiceAccount of the identity namespace has the hosts' role, so one that is not a host
+   * identity (made there by mistake, or a namespace's {@code default}) must write nothing: not a
+   * report, not a heartbeat.
+   */
+  @Test
+  void anotherIdentityOfTheHostsNamespaceWritesNothing() throws Exception {
+    fleet
+        .api
+        .admin()
+        .serviceAccounts()
+        .inNamespace(HOSTS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("intruder")
+                .endMetadata()
+                .build())
+        .createOr(r -> r.update());
+    eventually(Duration.ofSeconds(90), () -> assertThat(spmHolder()).isNotNull());
+    KubernetesClient intruder = fleet.api.clientAs(HOSTS, "intruder");
+    assertThat(intruder.resources(VmHost.class).list().getItems()).isNotEmpty();
+    eventually(
+        () ->
+            refused(
+                () ->
+                    patchStatus(
+                        intruder, "id-a", "{\"status\":{\"reported\":{\"instances\":[]}}}")));
+    refused(
+        () ->
+            patchLease(
+                intruder,
+                VmhaApi.hostLeaseName("id-a"),
+                "{\"spec\":{\"renewTime\":\"" + now() + "\"}}"));
+    refused(
+        () ->
+            patchLease(
+                intruder, VmhaApi.SPM_LEASE, "{\"spec\":{\"renewTime\":\"" + now() + "\"}}"));
+  }
+
+  /**
+   * {@code host-credentials} makes a ServiceAccount per host and no role or binding: the API server
+   * walks every binding on every request, so a binding per host would cost the fleet's every
+   * request a step per host.
+   */
+  @Test
+  void hostCredentialsMakeNoRoleOrBindingPerHost() {
+    KubernetesClient admin = fleet.api.admin();
+    String managed = "app.kubernetes.io/managed-by";
+    assertThat(
+            admin
+                .serviceAccounts()
+                .inNamespace(HOSTS)
+                .withLabel(managed, "vmha-host-credentials")
+                .list()
+                .getItems())
+        .extracting(a -> a.getMetadata().getName())
+        .contains("vmha-host-id-a", "vmha-host-id-b");
+    String value = "vmha-host-credentials";
+    List<List<? extends io.fabric8.kubernetes.api.model.HasMetadata>> perHost =
+        List.of(
+            admin.rbac().clusterRoleBindings().withLabel(managed, value).list().getItems(),
+            admin.rbac().clusterRoles().withLabel(managed, value).list().getItems(),
+            admin
+                .rbac()
+                .roleBindings()
+                .inAnyNamespace()
+                .withLabel(managed, value)
+                .list()
+                .getItems(),
+            admin.rbac().roles().inAnyNamespace().withLabel(managed, value).list().getItems());
+    assertThat(perHost).allSatisfy(objects -> assertThat(objects).isEmpty());
+  }
+
+  /**
    * Running host-credentials again rotates the token (old and new both work until the old one
-   * expires); --revoke takes every right from the host at once and, once the API server's token
-   * cache forgets it, its tokens authenticate no more; its agent, refused, says so and fences: its
-   * VMs stop there and run elsewhere. A new identity of the same name does not revive old tokens.
+   * expires); --revoke deletes its ServiceAccount, and once the API server's token cache forgets
+   * its tokens they authenticate no more, and its rights go with them; its agent, refused, says so
+   * and fences: its VMs stop there and run elsewhere. A new identity of the same name does not
+   * revive old tokens.
    */
   @Test
   @Order(Integer.MAX_VALUE) // id-c is revoked by it
@@ -237,12 +325,6 @@ class HostIdentityE2ETest {
     long mark = agentOfC.logMark();
     long revokedAt = System.nanoTime();
     fleet.hostCredentials("id-c", "--revoke");
-    for (KubernetesClient revoked : List.of(before, rotated)) {
-      eventually(
-          () ->
-              assertThatThrownBy(() -> ownLease(revoked))
-                  .isInstanceOf(KubernetesClientException.class));
-    }
     eventually(
         Duration.ofSeconds(30),
         () ->
@@ -270,6 +352,13 @@ class HostIdentityE2ETest {
     System.out.printf(
         "revoked id-c: its VMs stopped there after %d ms, running on id-a after %d ms%n",
         fencedAfter, Duration.ofNanos(System.nanoTime() - revokedAt).toMillis());
+    for (KubernetesClient revoked : List.of(before, rotated)) {
+      eventually(
+          Duration.ofSeconds(60),
+          () ->
+              assertThatThrownBy(() -> ownLease(revoked))
+                  .isInstanceOf(KubernetesClientException.class));
+    }
 
     // a new identity of the same name: the new token works, the revoked ones stay refused
     KubernetesClient reissued = ChartedFleet.clientFor(fleet.hostCredentials("id-c"));
@@ -307,6 +396,21 @@ class HostIdentityE2ETest {
     String answer = result.stdout().trim();
     assertThat(answer).as(String.join(" ", args) + ": " + result.output()).isIn("yes", "no");
     return answer.equals("yes");
+  }
+
+  /**
+   * {@code kubectl patch --dry-run=server} as {@code user}: whether the API server, admission
+   * included, would take the merge patch; a refusal must be the admission policies'.
+   */
+  static boolean dryRun(String user, String... patchArgs) {
+    List<String> args = new java.util.ArrayList<>(List.of("patch"));
+    args.addAll(List.of(patchArgs));
+    args.addAll(List.of("--type=merge", "--dry-run=server", "--as=" + user));
+    Tools.Result result = fleet.api.kubectl(args.toArray(String[]::new));
+    if (!result.ok()) {
+      assertThat(result.output()).as(String.join(" ", args)).contains("ValidatingAdmissionPolicy");
+    }
+    return result.ok();
   }
 
   static void refused(ThrowingCallable call) {
