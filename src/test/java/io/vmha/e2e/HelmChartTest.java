@@ -404,6 +404,32 @@ class HelmChartTest {
         .contains("system:serviceaccounts:vmha-system-hosts");
   }
 
+  /**
+   * A policy converts every request it matches before it asks who sends it: the host policies match
+   * only what the agents' role lets them write, so the operator's VM writes (three per VM placed)
+   * and guest heartbeats in VM namespaces pay nothing for them.
+   */
+  @Test
+  void theHostPoliciesMatchOnlyWhatTheAgentsRoleLetsThemWrite() {
+    List<JsonNode> objects = render();
+    JsonNode report = find(objects, "ValidatingAdmissionPolicy", "vmha-agent-own-host-report");
+    assertThat(texts(report.at("/spec/matchConstraints/resourceRules/0/resources")))
+        .containsExactlyInAnyOrder("vmhosts", "vmhosts/status");
+    JsonNode leases = find(objects, "ValidatingAdmissionPolicy", "vmha-agent-own-leases");
+    assertThat(
+            leases
+                .at("/spec/matchConstraints/namespaceSelector/matchLabels")
+                .path("kubernetes.io/metadata.name")
+                .asText())
+        .isEqualTo("vmha-system");
+    JsonNode role = find(objects, "ClusterRole", "vmha-agent");
+    for (String kind : KINDS) {
+      if (!kind.equals("vmhosts")) {
+        assertThat(allows(role, "vmha.io", kind + "/status", "patch")).as(kind).isFalse();
+      }
+    }
+  }
+
   private static void assertBound(
       JsonNode binding, String roleKind, String role, String serviceAccount) {
     assertThat(binding.at("/roleRef/kind").asText()).isEqualTo(roleKind);
