@@ -38,7 +38,7 @@ public final class HostCredentials {
   public static final String PREFIX = "vmha-host-";
 
   /** What the hosts' identity namespace is named after the release namespace, unless set. */
-  public static final String IDENTITY_NAMESPACE_SUFFIX = "-hosts";
+  private static final String IDENTITY_NAMESPACE_SUFFIX = "-hosts";
 
   private static final Map<String, String> MANAGED =
       Map.of("app.kubernetes.io/managed-by", "vmha-host-credentials");
