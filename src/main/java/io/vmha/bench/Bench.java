@@ -363,7 +363,7 @@ public final class Bench {
             result.coldStartOperatorWrites,
             result.hostsJudgedLostDuringColdStart));
     if (fleet.phased()) {
-      fleet.fillHostsToCrash(rig.watch::running);
+      fleet.fillHostsToCrash(rig.watch);
     }
     Work.await("the baseline VMs are Stopped", Duration.ofSeconds(60), fleet::baselineVmsStopped);
     Thread.sleep(settings.heartbeatInterval().multipliedBy(3).toMillis()); // let the reports settle

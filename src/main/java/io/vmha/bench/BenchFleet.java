@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmha.api.Condition;
 import io.vmha.api.HighAvailability;
 import io.vmha.api.ImageRef;
 import io.vmha.api.Priority;
@@ -19,7 +20,8 @@ import io.vmha.api.VmHostSpec;
 import io.vmha.api.VmTemplate;
 import io.vmha.api.VmTemplateSpec;
 import java.time.Duration;
-import java.util.function.IntSupplier;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * The fleet a benchmark places and crashes, created through the bench's own client: one shared
@@ -177,24 +179,72 @@ final class BenchFleet {
    * The second phase of a phased fleet: only the hosts to crash are schedulable while their VMs are
    * created and placed, so each gets exactly its share; then every host is schedulable again.
    *
-   * @param running how many VMs of the fleet run now
+   * @param watch the bench's watch of the fleet
    */
-  void fillHostsToCrash(IntSupplier running) throws Exception {
+  void fillHostsToCrash(FleetWatch watch) throws Exception {
     long t0 = System.nanoTime();
     int ordinary = ordinaryVms();
     setUnschedulable(options.fail(), options.hosts(), true);
     setUnschedulable(0, options.fail(), false);
+    // the operator watches hosts and VMs on separate streams: VMs created before it has seen the
+    // cordons could land on a cordoned host, and the hosts to crash would carry fewer than their
+    // share
+    Work.await(
+        "the operator has seen which hosts are cordoned",
+        Duration.ofSeconds(60 + options.hosts() / 20),
+        () -> operatorSawTheCordons(watch.hosts()));
+    double cordonsSeen = Figures.seconds(System.nanoTime() - t0);
     createVms(ordinary, options.vms());
     Work.await(
         "the hosts to crash are full",
         Duration.ofSeconds(120 + options.vms() / 100),
-        () -> running.getAsInt() == options.vms());
+        () -> watch.running() == options.vms());
     setUnschedulable(options.fail(), options.hosts(), false);
     log.accept(
         String.format(
             "%d VMs placed on the %d host(s) to crash alone, every host schedulable again, in %.1f"
-                + " s",
-            options.vms() - ordinary, options.fail(), Figures.seconds(System.nanoTime() - t0)));
+                + " s (the operator showed the cordons after %.1f s)",
+            options.vms() - ordinary,
+            options.fail(),
+            Figures.seconds(System.nanoTime() - t0),
+            cordonsSeen));
+  }
+
+  /**
+   * Whether every host's Schedulable condition judges its current spec, and says cordoned exactly
+   * for the hosts not to crash.
+   */
+  private boolean operatorSawTheCordons(List<VmHost> hosts) {
+    if (hosts.size() != options.hosts()) {
+      return false;
+    }
+    for (VmHost host : hosts) {
+      Condition schedulable = condition(host, "Schedulable");
+      if (schedulable == null
+          || !Objects.equals(
+              schedulable.getObservedGeneration(), host.getMetadata().getGeneration())) {
+        return false;
+      }
+      boolean toCrash = hostIndex(host.getMetadata().getName()) < options.fail();
+      if (toCrash == "Cordoned".equals(schedulable.getReason())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Condition condition(VmHost host, String type) {
+    if (host.getStatus() == null || host.getStatus().getConditions() == null) {
+      return null;
+    }
+    return host.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static int hostIndex(String name) {
+    return Integer.parseInt(name.substring("host-".length()));
   }
 
   /** A merge patch of the spec alone: the hosts' status changes all the time, their spec not. */

@@ -106,6 +106,11 @@ final class FleetWatch implements AutoCloseable {
     }
   }
 
+  /** Every host as the bench last saw it. */
+  List<VmHost> hosts() {
+    return hosts.getStore().list();
+  }
+
   /** How many hosts' agents have reported at least once. */
   long reportingHosts() {
     return hosts.getStore().list().stream()
