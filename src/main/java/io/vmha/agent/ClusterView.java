@@ -38,6 +38,17 @@ public interface ClusterView extends AutoCloseable {
   /** Calls {@code onChange} whenever something that concerns {@code host} changes. */
   Subscription subscribe(String host, Runnable onChange);
 
+  /**
+   * Watches everything anew when the caches stopped following the API server; the old caches serve
+   * reads until the new ones are filled. A view without watches of its own does nothing.
+   *
+   * @return whether a restart began now (a view may refuse one while another runs, or too soon
+   *     after the last)
+   */
+  default boolean restartWatches() {
+    return false;
+  }
+
   @Override
   void close();
 

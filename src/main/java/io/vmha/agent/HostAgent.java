@@ -174,7 +174,8 @@ public final class HostAgent implements AutoCloseable {
                 me,
                 name -> beatClient.resources(io.vmha.api.VmHost.class).withName(name).get(),
                 options.heartbeatInterval().toNanos(),
-                ticker::nanos),
+                ticker::nanos,
+                view::restartWatches),
             () -> selfFencing.lastDecision() == SelfFencing.Decision.Healthy);
     AgentRun run = new AgentRun(clock.instant());
 

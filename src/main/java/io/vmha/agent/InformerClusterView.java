@@ -18,9 +18,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@link ClusterView} over Fabric8 informers, in one of two shapes:
@@ -43,47 +45,97 @@ public final class InformerClusterView implements ClusterView {
   private static final String BY_TARGET = "byTarget";
   private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
 
+  /** A restart lists every VmHost again: a fleet's agents must not do so in a loop. */
+  static final Duration RESTART_AT_MOST_EVERY = Duration.ofSeconds(30);
+
   private final KubernetesClient client;
-  private final List<SharedIndexInformer<VirtualMachine>> vmInformers = new ArrayList<>();
-  private final SharedIndexInformer<VmHost> hostInformer;
-  private final SharedIndexInformer<VmTemplate> templateInformer;
-  private final SharedIndexInformer<Lease> spmInformer;
   private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
   private final String onlyHost;
   private final String leaseNamespace;
+  private volatile Informers informers;
+  private Informers pending; // guarded by this
+  private boolean closed; // guarded by this
+  private volatile long lastRestart;
+  private final AtomicInteger restarts = new AtomicInteger();
+
+  /**
+   * One generation of the view's informers. A restart builds the next generation beside the one
+   * that serves reads, and swaps them once every new cache is filled: an empty cache would read as
+   * "nothing is placed here".
+   */
+  private final class Informers {
+    final List<SharedIndexInformer<VirtualMachine>> vms = new ArrayList<>();
+    final SharedIndexInformer<VmHost> hosts;
+    final SharedIndexInformer<VmTemplate> templates;
+    final SharedIndexInformer<Lease> spm;
+
+    Informers() {
+      Map<String, java.util.function.Function<VirtualMachine, List<String>>> indexers =
+          Map.of(
+              BY_HOST, InformerClusterView::hostKeys, BY_TARGET, InformerClusterView::targetKeys);
+      if (onlyHost == null) {
+        vms.add(client.resources(VirtualMachine.class).inAnyNamespace().runnableInformer(0));
+      } else {
+        vms.add(
+            client
+                .resources(VirtualMachine.class)
+                .inAnyNamespace()
+                .withField(VmhaApi.HOST_FIELD, onlyHost)
+                .runnableInformer(0));
+        vms.add(
+            client
+                .resources(VirtualMachine.class)
+                .inAnyNamespace()
+                .withField(VmhaApi.MIGRATION_TARGET_FIELD, onlyHost)
+                .runnableInformer(0));
+      }
+      for (SharedIndexInformer<VirtualMachine> informer : vms) {
+        informer.addIndexers(indexers);
+        informer.addEventHandler(handler(InformerClusterView::concernedHosts));
+      }
+      hosts = client.resources(VmHost.class).runnableInformer(0);
+      hosts.addEventHandler(handler(h -> Set.of(h.getMetadata().getName())));
+      templates = client.resources(VmTemplate.class).inAnyNamespace().runnableInformer(0);
+      spm =
+          client
+              .leases()
+              .inNamespace(leaseNamespace)
+              .withName(VmhaApi.SPM_LEASE)
+              .runnableInformer(0);
+      spm.addEventHandler(handler(l -> holderOf(l)));
+    }
+
+    List<SharedIndexInformer<?>> all() {
+      List<SharedIndexInformer<?>> all = new ArrayList<>(vms);
+      all.add(hosts);
+      all.add(templates);
+      all.add(spm);
+      return all;
+    }
+
+    /** Starts every informer, retrying whatever happens; completes when every cache is filled. */
+    CompletableFuture<Void> startInBackground() {
+      // the default handler gives up on an error before the first sync: retry whatever happens
+      return CompletableFuture.allOf(
+          all().stream()
+              .map(i -> i.exceptionHandler((started, error) -> true).start().toCompletableFuture())
+              .toArray(CompletableFuture[]::new));
+    }
+
+    boolean synced() {
+      return all().stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    void stop() {
+      all().forEach(SharedIndexInformer::stop);
+    }
+  }
 
   private InformerClusterView(KubernetesClient client, String leaseNamespace, String onlyHost) {
     this.client = client;
     this.onlyHost = onlyHost;
     this.leaseNamespace = leaseNamespace;
-    Map<String, java.util.function.Function<VirtualMachine, List<String>>> indexers =
-        Map.of(BY_HOST, InformerClusterView::hostKeys, BY_TARGET, InformerClusterView::targetKeys);
-    if (onlyHost == null) {
-      vmInformers.add(client.resources(VirtualMachine.class).inAnyNamespace().runnableInformer(0));
-    } else {
-      vmInformers.add(
-          client
-              .resources(VirtualMachine.class)
-              .inAnyNamespace()
-              .withField(VmhaApi.HOST_FIELD, onlyHost)
-              .runnableInformer(0));
-      vmInformers.add(
-          client
-              .resources(VirtualMachine.class)
-              .inAnyNamespace()
-              .withField(VmhaApi.MIGRATION_TARGET_FIELD, onlyHost)
-              .runnableInformer(0));
-    }
-    for (SharedIndexInformer<VirtualMachine> informer : vmInformers) {
-      informer.addIndexers(indexers);
-      informer.addEventHandler(handler(InformerClusterView::concernedHosts));
-    }
-    hostInformer = client.resources(VmHost.class).runnableInformer(0);
-    hostInformer.addEventHandler(handler(h -> Set.of(h.getMetadata().getName())));
-    templateInformer = client.resources(VmTemplate.class).inAnyNamespace().runnableInformer(0);
-    spmInformer =
-        client.leases().inNamespace(leaseNamespace).withName(VmhaApi.SPM_LEASE).runnableInformer(0);
-    spmInformer.addEventHandler(handler(l -> holderOf(l)));
+    this.informers = new Informers();
   }
 
   private static Set<String> holderOf(Lease lease) {
@@ -124,32 +176,21 @@ public final class InformerClusterView implements ClusterView {
    * started behind a partition must not wait for them before its fencing clock runs.
    */
   public InformerClusterView startInBackground() {
-    // the default handler gives up on an error before the first sync: retry whatever happens
-    vmInformers.forEach(i -> i.exceptionHandler((started, error) -> true).start());
-    hostInformer.exceptionHandler((started, error) -> true).start();
-    templateInformer.exceptionHandler((started, error) -> true).start();
-    spmInformer.exceptionHandler((started, error) -> true).start();
+    informers.startInBackground();
     return this;
   }
 
   /** Whether every informer has filled its cache once. */
   public boolean isSynced() {
-    return vmInformers.stream().allMatch(i -> i.hasSynced())
-        && hostInformer.hasSynced()
-        && templateInformer.hasSynced()
-        && spmInformer.hasSynced();
+    return informers.synced();
   }
 
   /** Starts the informers and waits until their caches are filled. */
   public InformerClusterView start() {
-    List<java.util.concurrent.CompletableFuture<Void>> started = new ArrayList<>();
-    vmInformers.forEach(i -> started.add(i.start().toCompletableFuture()));
-    started.add(hostInformer.start().toCompletableFuture());
-    started.add(templateInformer.start().toCompletableFuture());
-    started.add(spmInformer.start().toCompletableFuture());
+    List<CompletableFuture<Void>> started = new ArrayList<>();
+    informers.all().forEach(i -> started.add(i.start().toCompletableFuture()));
     try {
-      java.util.concurrent.CompletableFuture.allOf(
-              started.toArray(java.util.concurrent.CompletableFuture[]::new))
+      CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
           .get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -158,6 +199,56 @@ public final class InformerClusterView implements ClusterView {
       throw new IllegalStateException("informers did not sync within " + SYNC_TIMEOUT, e);
     }
     return this;
+  }
+
+  /**
+   * Lists and watches everything anew, in new informers that take over once their caches are
+   * filled; at most once per {@link #RESTART_AT_MOST_EVERY}, and never twice at once. A watch can
+   * go quiet without an error (a middlebox forgot its connection; a reconnection the client never
+   * completed after a partition), and the informer then neither follows nor notices; only new
+   * watches on new connections make the caches follow again.
+   *
+   * @return whether a restart began now
+   */
+  @Override
+  public boolean restartWatches() {
+    long now = System.nanoTime();
+    Informers next;
+    synchronized (this) {
+      if (closed
+          || pending != null
+          || (restarts.get() > 0 && now - lastRestart < RESTART_AT_MOST_EVERY.toNanos())) {
+        return false;
+      }
+      lastRestart = now;
+      restarts.incrementAndGet();
+      next = new Informers();
+      pending = next;
+    }
+    next.startInBackground()
+        .whenComplete(
+            (done, error) -> {
+              Informers retired;
+              synchronized (this) {
+                if (error != null || closed || pending != next) {
+                  retired = next; // never serve reads from caches that did not fill
+                  if (pending == next) {
+                    pending = null;
+                  }
+                } else {
+                  retired = informers;
+                  informers = next;
+                  pending = null;
+                }
+              }
+              retired.stop();
+            });
+    return true;
+  }
+
+  /** How many times {@link #restartWatches} began a restart. */
+  public int watchRestarts() {
+    return restarts.get();
   }
 
   @Override
@@ -205,23 +296,23 @@ public final class InformerClusterView implements ClusterView {
 
   @Override
   public VmHost host(String name) {
-    return hostInformer.getStore().getByKey(name);
+    return informers.hosts.getStore().getByKey(name);
   }
 
   @Override
   public Collection<VmHost> hosts() {
-    return hostInformer.getStore().list();
+    return informers.hosts.getStore().list();
   }
 
   @Override
   public VmTemplate template(String namespace, String name) {
-    return templateInformer.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
+    return informers.templates.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
   }
 
   /** Every VM this view holds (all of them in shared mode); for the simulation's guest agents. */
   public VirtualMachine vm(String namespace, String name) {
     String key = Cache.namespaceKeyFunc(namespace, name);
-    for (SharedIndexInformer<VirtualMachine> informer : vmInformers) {
+    for (SharedIndexInformer<VirtualMachine> informer : informers.vms) {
       VirtualMachine vm = informer.getStore().getByKey(key);
       if (vm != null) {
         return vm;
@@ -232,7 +323,8 @@ public final class InformerClusterView implements ClusterView {
 
   @Override
   public Lease spmLease() {
-    return spmInformer
+    return informers
+        .spm
         .getStore()
         .getByKey(Cache.namespaceKeyFunc(leaseNamespace, VmhaApi.SPM_LEASE));
   }
@@ -248,13 +340,22 @@ public final class InformerClusterView implements ClusterView {
 
   @Override
   public void close() {
-    vmInformers.forEach(SharedIndexInformer::stop);
-    hostInformer.stop();
-    templateInformer.stop();
-    spmInformer.stop();
+    Informers current;
+    Informers next;
+    synchronized (this) {
+      closed = true;
+      current = informers;
+      next = pending;
+      pending = null;
+    }
+    current.stop();
+    if (next != null) {
+      next.stop();
+    }
   }
 
   private List<VirtualMachine> byIndex(String index, String host) {
+    List<SharedIndexInformer<VirtualMachine>> vmInformers = informers.vms;
     if (vmInformers.size() == 1) {
       return vmInformers.get(0).getIndexer().byIndex(index, host);
     }

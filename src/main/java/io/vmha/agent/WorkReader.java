@@ -45,15 +45,20 @@ final class WorkReader {
     this.apiAnswers = apiAnswers;
   }
 
-  /** The cache may show placements of before: read from the API server until it caught up. */
+  /**
+   * The cache may show placements of before (the API server answers again, or a fence was
+   * acknowledged): read from the API server until it caught up, and check the cache of this host's
+   * VmHost every heartbeat a while, as watches may not have come back.
+   */
   void readFromApi() {
     fromApi = true;
+    ownHost.afterOutage();
   }
 
   /** Drops the last picture (after a fence): the next read is a fresh one from the API server. */
   void forget() {
     last = null;
-    fromApi = true;
+    readFromApi();
   }
 
   /**

@@ -356,6 +356,72 @@ class FencingUnderNetworkFaultsTest {
   }
 
   /**
+   * Found by the demo in CI: a host back from isolation had watches that never came back (its cache
+   * of its own VmHost stayed at its version of before the cut). It took the operator's
+   * acknowledgement of its self-fence, and with it the start of the VMs placed there meanwhile, 15
+   * s later, from its periodic read of its VmHost; and it never learnt the key of a peer that had
+   * been restarted, so every answer of that peer looked forged. Here the agent's watches run on a
+   * connection that goes quiet at the cut and stays so, while new connections pass: the agent reads
+   * its VmHost every heartbeat once the API server answers again, and restarts its watches.
+   */
+  @Test
+  void watchesThatDoNotComeBackAfterAnOutageAreCaughtAtOnceAndRestarted() throws Exception {
+    api.host("back");
+    api.host("other");
+    api.placedVm("web", "back", "Starting");
+    URI master = URI.create(client.getMasterUrl().toString());
+    FaultProxy watchPath = FaultProxy.start(master.getHost(), master.getPort());
+    cleanups.add(watchPath::close);
+    KubernetesClient watching =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(client.getConfiguration())
+                    .withMasterUrl(master.getScheme() + "://127.0.0.1:" + watchPath.port())
+                    .build())
+            .build();
+    cleanups.add(watching::close);
+    InformerClusterView view =
+        InformerClusterView.forHost(
+            watching, AgentFixture.LEASE_NS, "back", InformerClusterView.VmWatch.ALL);
+    view.startInBackground();
+    cleanups.add(view::close);
+    SimulatedDriver driver = standaloneDriver("back");
+    HostAgent agent =
+        handBuilt(
+            "back",
+            driver,
+            view,
+            b -> b.view(view, view::isSynced).heartbeatClient(heartbeatsThroughTheProxy()));
+    eventually().until(() -> driver.instances().size() == 1);
+
+    watchPath.set(FaultProxy.Mode.STALL); // the watches go quiet, and stay so
+    proxy.set(FaultProxy.Mode.REFUSE); // the renewals fail
+    eventually().until(agent::isSelfFenced);
+    eventually().until(() -> driver.instances().isEmpty());
+    proxy.set(FaultProxy.Mode.PASS);
+    eventually().until(() -> api.reported("back").getSelfFencedAt() != null);
+    long acknowledged = agent.heartbeatRenewals();
+    api.patchHostStatus(
+        "back", Map.of("selfFenceAcknowledged", api.reported("back").getSelfFencedAt()));
+    eventually().until(() -> driver.instances().size() == 1);
+    long took = agent.heartbeatRenewals() - acknowledged;
+    System.out.printf(
+        "web started again %d heartbeats after the acknowledgement, the watches quiet%n", took);
+    // the old agent read its VmHost every READ_EVERY heartbeats, and needed two reads
+    assertThat(took).isLessThan(OwnHostCheck.READ_EVERY / 2);
+
+    // new watches, on new connections: the view follows again, its peers too
+    eventually().until(() -> view.watchRestarts() == 1);
+    api.patchHostStatus("other", Map.of("phase", "Maintenance"));
+    eventually()
+        .until(
+            () ->
+                view.host("other").getStatus() != null
+                    && "Maintenance".equals(view.host("other").getStatus().getPhase()));
+    assertThat(watchPath.mode()).isEqualTo(FaultProxy.Mode.STALL);
+  }
+
+  /**
    * The operator restarts web elsewhere and lists web's copy on {@code host} to stop; returns how
    * many heartbeats later the agent of {@code host} stopped it.
    */

@@ -14,6 +14,7 @@ class OwnHostCheckTest {
   final AtomicLong now = new AtomicLong();
   final AtomicReference<VmHost> server = new AtomicReference<>(version("1"));
   int reads;
+  int restarts;
   final OwnHostCheck check =
       new OwnHostCheck(
           "me",
@@ -22,7 +23,11 @@ class OwnHostCheckTest {
             return server.get();
           },
           HEARTBEAT,
-          now::get);
+          now::get,
+          () -> {
+            restarts++;
+            return true;
+          });
 
   static VmHost version(String resourceVersion) {
     VmHost host = new VmHost();
@@ -80,5 +85,61 @@ class OwnHostCheckTest {
     VmHost moved = version("11");
     assertThat(check.current(moved, true)).isSameAs(moved);
     assertThat(check.lagging()).isFalse();
+  }
+
+  @Test
+  void aCacheThatStaysStillWhileLaggingHasItsWatchesRestarted() {
+    VmHost stuck = version("7");
+    server.set(version("7"));
+    check.current(stuck, true);
+    interval();
+    server.set(version("9"));
+    check.current(stuck, true);
+    interval();
+    check.current(stuck, true);
+    assertThat(check.lagging()).isTrue();
+    for (int i = 1; i < OwnHostCheck.LAGGING_READS_BEFORE_RESTART; i++) {
+      now.addAndGet(HEARTBEAT);
+      check.current(stuck, true);
+    }
+    assertThat(restarts).isZero();
+    now.addAndGet(HEARTBEAT);
+    check.current(stuck, true);
+    assertThat(restarts).isEqualTo(1);
+
+    VmHost moved = version("9"); // the new watches filled the cache
+    now.addAndGet(HEARTBEAT);
+    assertThat(check.current(moved, true)).isSameAs(moved);
+    assertThat(check.lagging()).isFalse();
+    assertThat(restarts).isEqualTo(1);
+  }
+
+  @Test
+  void afterAnOutageAStalledCacheShowsWithinTwoHeartbeats() {
+    VmHost stuck = version("7");
+    server.set(version("7"));
+    check.current(stuck, true);
+    now.addAndGet(HEARTBEAT * 3); // an outage: the API server did not answer
+    check.afterOutage();
+    server.set(version("8")); // the agent's report, written as the API server answers again
+    check.current(stuck, true);
+    assertThat(check.lagging()).isFalse();
+    now.addAndGet(HEARTBEAT);
+    check.current(stuck, true);
+    assertThat(check.lagging()).isTrue();
+    assertThat(reads).isEqualTo(3);
+  }
+
+  @Test
+  void afterAnOutageAFollowingCacheIsReadOnlyAFewTimes() {
+    check.afterOutage();
+    for (int i = 1; i <= 10; i++) {
+      VmHost cached = version(String.valueOf(i));
+      server.set(cached);
+      check.current(cached, true);
+      now.addAndGet(HEARTBEAT);
+    }
+    assertThat(reads).isEqualTo(OwnHostCheck.READS_AFTER_OUTAGE);
+    assertThat(restarts).isZero();
   }
 }
