@@ -63,17 +63,26 @@ class FencingUnderNetworkFaultsTest {
     client.resources(VirtualMachine.class).inAnyNamespace().delete();
     api = new AgentFixture(client);
     api.sharedRepository();
-    URI master = URI.create(client.getMasterUrl().toString());
-    proxy = FaultProxy.start(master.getHost(), master.getPort());
-    throughProxy =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withMasterUrl(master.getScheme() + "://127.0.0.1:" + proxy.port())
-                    .build())
-            .build();
+    proxy = proxyToTheApiServer();
+    throughProxy = clientThrough(proxy);
     cutSide = new SimulatedDatacenter(throughProxy, simulation()).start();
     peerSide = new SimulatedDatacenter(client, simulation()).start();
+  }
+
+  static FaultProxy proxyToTheApiServer() throws java.io.IOException {
+    URI master = URI.create(client.getMasterUrl().toString());
+    return FaultProxy.start(master.getHost(), master.getPort());
+  }
+
+  /** A client of the test's API server that reaches it through {@code path}. */
+  static KubernetesClient clientThrough(FaultProxy path) {
+    URI master = URI.create(client.getMasterUrl().toString());
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder(client.getConfiguration())
+                .withMasterUrl(master.getScheme() + "://127.0.0.1:" + path.port())
+                .build())
+        .build();
   }
 
   static io.vmha.agent.sim.SimulationOptions simulation() {
@@ -369,16 +378,9 @@ class FencingUnderNetworkFaultsTest {
     api.host("back");
     api.host("other");
     api.placedVm("web", "back", "Starting");
-    URI master = URI.create(client.getMasterUrl().toString());
-    FaultProxy watchPath = FaultProxy.start(master.getHost(), master.getPort());
+    FaultProxy watchPath = proxyToTheApiServer();
     cleanups.add(watchPath::close);
-    KubernetesClient watching =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withMasterUrl(master.getScheme() + "://127.0.0.1:" + watchPath.port())
-                    .build())
-            .build();
+    KubernetesClient watching = clientThrough(watchPath);
     cleanups.add(watching::close);
     InformerClusterView view =
         InformerClusterView.forHost(
