@@ -320,7 +320,13 @@ class HelmChartTest {
             leases,
             find(objects, "ClusterRoleBinding", "vmha-agent"),
             find(objects, "RoleBinding", "vmha-agent"),
-            find(objects, "Namespace", "vmha-system-hosts"))) {
+            find(objects, "Namespace", "vmha-system-hosts"),
+            // and what narrows that role to each host's own objects, or every host could write
+            // every other's report once the release is gone
+            find(objects, "ValidatingAdmissionPolicy", "vmha-agent-own-host-report"),
+            find(objects, "ValidatingAdmissionPolicyBinding", "vmha-agent-own-host-report"),
+            find(objects, "ValidatingAdmissionPolicy", "vmha-agent-own-leases"),
+            find(objects, "ValidatingAdmissionPolicyBinding", "vmha-agent-own-leases"))) {
       assertThat(kept.at("/metadata/annotations/helm.sh~1resource-policy").asText())
           .isEqualTo("keep");
     }

@@ -285,7 +285,7 @@ class HostIdentityE2ETest {
    * revive old tokens.
    */
   @Test
-  @Order(Integer.MAX_VALUE) // id-c is revoked by it
+  @Order(Integer.MAX_VALUE - 1) // id-c is revoked by it
   void rotationIssuesANewTokenAndRevocationFencesTheHost() throws Exception {
     // two VMs that only id-c may run until id-a joins their rack
     labelHost("id-c", "r1");
@@ -373,6 +373,128 @@ class HostIdentityE2ETest {
     for (KubernetesClient client : List.of(before, rotated, reissued)) {
       client.close();
     }
+  }
+
+  /**
+   * Hosts set up before the identity namespace have ServiceAccount {@code vmha-host-NAME} in the
+   * release namespace, with bindings of their own to the agents' rights. Under the shared role they
+   * keep working, and the admission policies narrow them to their own host as they do the new ones.
+   */
+  @Test
+  void anIdentityOfTheEarlierKindIsNarrowedToItsOwnHost() {
+    KubernetesClient admin = fleet.api.admin();
+    String name = "vmha-host-id-a";
+    admin
+        .serviceAccounts()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .build())
+        .createOr(r -> r.update());
+    var subject =
+        new io.fabric8.kubernetes.api.model.rbac.SubjectBuilder()
+            .withKind("ServiceAccount")
+            .withName(name)
+            .withNamespace(NS)
+            .build();
+    admin
+        .rbac()
+        .clusterRoleBindings()
+        .resource(
+            new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
+                .withNewMetadata()
+                .withName("earlier-" + name)
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "vmha-agent")
+                .withSubjects(subject)
+                .build())
+        .createOr(r -> r.update());
+    admin
+        .rbac()
+        .roleBindings()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("earlier-" + name)
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "vmha-agent")
+                .withSubjects(subject)
+                .build())
+        .createOr(r -> r.update());
+    String me = HostCredentials.username(NS, "id-a");
+    eventually(
+        () ->
+            assertThat(canI(me, "patch", "leases/" + VmhaApi.hostLeaseName("id-a"), "-n", NS))
+                .isTrue());
+    String report = "{\"status\":{\"reported\":{\"agentVersion\":\"dry-run\"}}}";
+    assertThat(dryRun(me, "vmhost", "id-a", "--subresource=status", "-p", report)).isTrue();
+    assertThat(dryRun(me, "vmhost", "id-b", "--subresource=status", "-p", report)).isFalse();
+    String holder = "{\"spec\":{\"holderIdentity\":\"id-a\"}}";
+    assertThat(dryRun(me, "lease", VmhaApi.hostLeaseName("id-a"), "-n", NS, "-p", holder)).isTrue();
+    assertThat(dryRun(me, "lease", VmhaApi.hostLeaseName("id-b"), "-n", NS, "-p", holder))
+        .isFalse();
+  }
+
+  /**
+   * {@code helm uninstall} leaves the agents their rights (the identity namespace, the shared role
+   * and its bindings: without them every agent would be refused at once and fence) and the policies
+   * that narrow those rights to each host's own objects (without them every host could write every
+   * other's report and heartbeat). The agents keep renewing. Installing the release again adopts
+   * what was kept.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void helmUninstallLeavesTheAgentsTheirRightsAndTheirLimits() {
+    java.util.Map<String, java.time.ZonedDateTime> before = renewals("id-a", "id-b");
+    fleet
+        .api
+        .helm("uninstall", ChartedFleet.RELEASE, "--namespace", NS)
+        .orFail(List.of("helm uninstall"));
+    for (String[] kept :
+        new String[][] {
+          {"namespace", HOSTS},
+          {"clusterrole", "vmha-agent"},
+          {"clusterrolebinding", "vmha-agent"},
+          {"role", "vmha-agent", "-n", NS},
+          {"rolebinding", "vmha-agent", "-n", NS},
+          {"validatingadmissionpolicy", "vmha-agent-own-host-report"},
+          {"validatingadmissionpolicybinding", "vmha-agent-own-host-report"},
+          {"validatingadmissionpolicy", "vmha-agent-own-leases"},
+          {"validatingadmissionpolicybinding", "vmha-agent-own-leases"}
+        }) {
+      List<String> args = new java.util.ArrayList<>(List.of("get"));
+      args.addAll(List.of(kept));
+      Tools.Result got = fleet.api.kubectl(args.toArray(String[]::new));
+      assertThat(got.ok()).as(String.join(" ", args) + ": " + got.output()).isTrue();
+    }
+    String me = HostCredentials.username(HOSTS, "id-a");
+    String report = "{\"status\":{\"reported\":{\"agentVersion\":\"dry-run\"}}}";
+    assertThat(dryRun(me, "vmhost", "id-b", "--subresource=status", "-p", report)).isFalse();
+    // the agents still renewing is the proof that uninstall left them their rights
+    eventually(
+        () -> {
+          var now = renewals("id-a", "id-b");
+          before.forEach((host, renewed) -> assertThat(now.get(host)).as(host).isAfter(renewed));
+        });
+
+    fleet
+        .api
+        .helm("install", ChartedFleet.RELEASE, Tools.CHART.toString(), "--namespace", NS)
+        .orFail(List.of("helm install, again"));
+  }
+
+  static java.util.Map<String, java.time.ZonedDateTime> renewals(String... hosts) {
+    java.util.Map<String, java.time.ZonedDateTime> renewed = new java.util.HashMap<>();
+    for (String host : hosts) {
+      Lease lease =
+          fleet.api.admin().leases().inNamespace(NS).withName(VmhaApi.hostLeaseName(host)).get();
+      renewed.put(host, lease.getSpec().getRenewTime());
+    }
+    return renewed;
   }
 
   static void labelHost(String host, String rack) {
