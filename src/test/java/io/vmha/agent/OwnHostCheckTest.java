@@ -131,11 +131,24 @@ class OwnHostCheckTest {
   }
 
   @Test
-  void afterAnOutageAFollowingCacheIsReadOnlyAFewTimes() {
+  void afterAnOutageACacheSeenMovingEndsTheReads() {
     check.afterOutage();
     for (int i = 1; i <= 10; i++) {
       VmHost cached = version(String.valueOf(i));
       server.set(cached);
+      check.current(cached, true);
+      now.addAndGet(HEARTBEAT);
+    }
+    assertThat(reads).isEqualTo(2);
+    assertThat(restarts).isZero();
+  }
+
+  @Test
+  void afterAnOutageAStillCacheIsReadAFewTimes() {
+    VmHost cached = version("4");
+    server.set(cached);
+    check.afterOutage();
+    for (int i = 1; i <= 10; i++) {
       check.current(cached, true);
       now.addAndGet(HEARTBEAT);
     }
