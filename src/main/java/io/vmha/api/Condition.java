@@ -74,4 +74,12 @@ public class Condition {
   public void setObservedGeneration(Long observedGeneration) {
     this.observedGeneration = observedGeneration;
   }
+
+  /** The condition of this type in {@code conditions} (null: none), or null. */
+  public static Condition find(java.util.List<Condition> conditions, String type) {
+    if (conditions == null) {
+      return null;
+    }
+    return conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+  }
 }

@@ -219,7 +219,9 @@ final class BenchFleet {
       return false;
     }
     for (VmHost host : hosts) {
-      Condition schedulable = condition(host, "Schedulable");
+      Condition schedulable =
+          Condition.find(
+              host.getStatus() == null ? null : host.getStatus().getConditions(), "Schedulable");
       if (schedulable == null
           || !Objects.equals(
               schedulable.getObservedGeneration(), host.getMetadata().getGeneration())) {
@@ -231,16 +233,6 @@ final class BenchFleet {
       }
     }
     return true;
-  }
-
-  private static Condition condition(VmHost host, String type) {
-    if (host.getStatus() == null || host.getStatus().getConditions() == null) {
-      return null;
-    }
-    return host.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElse(null);
   }
 
   private static int hostIndex(String name) {

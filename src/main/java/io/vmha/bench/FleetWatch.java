@@ -113,7 +113,7 @@ final class FleetWatch implements AutoCloseable {
 
   /** How many hosts' agents have reported at least once. */
   long reportingHosts() {
-    return hosts.getStore().list().stream()
+    return hosts().stream()
         .filter(h -> h.getStatus() != null && h.getStatus().getReported() != null)
         .count();
   }

@@ -122,27 +122,18 @@ final class FleetView {
   /** Whether the operator says on any host that it holds failover back (FailoverFrozen=True). */
   boolean operatorFrozen() {
     return allHosts().stream()
-        .map(
-            h ->
-                condition(
-                    h.getStatus() == null ? null : h.getStatus().getConditions(), "FailoverFrozen"))
+        .map(h -> condition(h, "FailoverFrozen"))
         .anyMatch(c -> c != null && "True".equals(c.getStatus()));
   }
 
   /** The VM's condition of this type, or null. */
   static Condition condition(VirtualMachine vm, String type) {
-    return condition(vm.getStatus() == null ? null : vm.getStatus().getConditions(), type);
+    return Condition.find(vm.getStatus() == null ? null : vm.getStatus().getConditions(), type);
   }
 
   /** The host's condition of this type, or null. */
   static Condition condition(VmHost host, String type) {
-    return condition(host.getStatus() == null ? null : host.getStatus().getConditions(), type);
-  }
-
-  private static Condition condition(List<Condition> conditions, String type) {
-    return conditions == null
-        ? null
-        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    return Condition.find(host.getStatus() == null ? null : host.getStatus().getConditions(), type);
   }
 
   String spmHolder() {

@@ -23,7 +23,7 @@ final class Conditions {
       List<Condition> existing, List<Desired> desired, Instant now, Long generation) {
     List<Condition> result = new ArrayList<>(desired.size());
     for (Desired d : desired) {
-      Condition old = find(existing, d.type());
+      Condition old = Condition.find(existing, d.type());
       Condition c = new Condition();
       c.setType(d.type());
       c.setStatus(d.status());
@@ -47,7 +47,7 @@ final class Conditions {
       return true;
     }
     for (Condition d : desired) {
-      Condition old = find(existing, d.getType());
+      Condition old = Condition.find(existing, d.getType());
       if (old == null
           || !Objects.equals(old.getStatus(), d.getStatus())
           || !Objects.equals(old.getReason(), d.getReason())
@@ -57,12 +57,5 @@ final class Conditions {
       }
     }
     return false;
-  }
-
-  static Condition find(List<Condition> conditions, String type) {
-    if (conditions == null) {
-      return null;
-    }
-    return conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
   }
 }

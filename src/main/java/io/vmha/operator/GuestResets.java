@@ -56,7 +56,7 @@ final class GuestResets {
   static boolean changes(VirtualMachine vm, InstanceReport heard) {
     VirtualMachineStatus status = vm.getStatus();
     Condition condition =
-        status == null ? null : Conditions.find(status.getConditions(), CONDITION);
+        status == null ? null : io.vmha.api.Condition.find(status.getConditions(), CONDITION);
     boolean gaveUp = condition != null && GAVE_UP.equals(condition.getReason());
     if (heard == null) {
       return gaveUp; // the guest answers again, or its resets left the window: not left alone
@@ -111,7 +111,7 @@ final class GuestResets {
                         + count
                         + " time(s), last at "
                         + status.getLastGuestResetTime());
-    Condition old = Conditions.find(before, CONDITION);
+    Condition old = io.vmha.api.Condition.find(before, CONDITION);
     conditions.addAll(
         Conditions.merge(before, List.of(desired), now, vm.getMetadata().getGeneration()));
     return leftAlone && (old == null || !GAVE_UP.equals(old.getReason()));

@@ -350,7 +350,7 @@ final class SnapshotBuilder {
     var condition =
         host.getStatus() == null
             ? null
-            : Conditions.find(host.getStatus().getConditions(), "FailoverFrozen");
+            : io.vmha.api.Condition.find(host.getStatus().getConditions(), "FailoverFrozen");
     if (condition == null
         || !"False".equals(condition.getStatus())
         || !"FailoverActive".equals(condition.getReason())) {

@@ -136,7 +136,9 @@ final class VmResources {
   }
 
   static io.vmha.api.Condition condition(VirtualMachine vm, String type) {
-    return vm.getStatus() == null ? null : Conditions.find(vm.getStatus().getConditions(), type);
+    return vm.getStatus() == null
+        ? null
+        : io.vmha.api.Condition.find(vm.getStatus().getConditions(), type);
   }
 
   /** Whether {@code GuestReady} would change (appear, go, or flip) with {@code guestAgent}. */

@@ -162,7 +162,7 @@ final class VmStatusWriter {
           EventRecorder.Type.Warning,
           GuestResets.GAVE_UP,
           "Reset",
-          Conditions.find(conditions, GuestResets.CONDITION).getMessage(),
+          io.vmha.api.Condition.find(conditions, GuestResets.CONDITION).getMessage(),
           now);
     }
     return writes;

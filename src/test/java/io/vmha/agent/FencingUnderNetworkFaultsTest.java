@@ -345,11 +345,7 @@ class FencingUnderNetworkFaultsTest {
   void anAgentWhoseWatchStalledAtTheNetworkStillStopsWhatTheOperatorLists() throws Exception {
     api.host("quiet");
     api.placedVm("web", "quiet", "Starting");
-    InformerClusterView view =
-        InformerClusterView.forHost(
-            throughProxy, AgentFixture.LEASE_NS, "quiet", InformerClusterView.VmWatch.ALL);
-    view.startInBackground();
-    cleanups.add(view::close);
+    InformerClusterView view = viewThrough(throughProxy, "quiet");
     SimulatedDriver driver = standaloneDriver("quiet");
     HostAgent agent = handBuilt("quiet", driver, view, b -> b.view(view, view::isSynced));
     eventually().until(() -> driver.instances().size() == 1);
@@ -382,11 +378,7 @@ class FencingUnderNetworkFaultsTest {
     cleanups.add(watchPath::close);
     KubernetesClient watching = clientThrough(watchPath);
     cleanups.add(watching::close);
-    InformerClusterView view =
-        InformerClusterView.forHost(
-            watching, AgentFixture.LEASE_NS, "back", InformerClusterView.VmWatch.ALL);
-    view.startInBackground();
-    cleanups.add(view::close);
+    InformerClusterView view = viewThrough(watching, "back");
     SimulatedDriver driver = standaloneDriver("back");
     HostAgent agent =
         handBuilt(
@@ -518,11 +510,7 @@ class FencingUnderNetworkFaultsTest {
 
   /** An agent that, like everything on its host, reaches the API server only through the proxy. */
   private HostAgent behindTheProxy(String host, SimulatedDriver driver, AgentJournal journal) {
-    InformerClusterView view =
-        InformerClusterView.forHost(
-            throughProxy, AgentFixture.LEASE_NS, host, InformerClusterView.VmWatch.ALL);
-    view.startInBackground();
-    cleanups.add(view::close);
+    InformerClusterView view = viewThrough(throughProxy, host);
     return handBuilt(
         host,
         driver,
@@ -562,6 +550,18 @@ class FencingUnderNetworkFaultsTest {
           loop.shutdownNow();
         });
     return agent;
+  }
+
+  /**
+   * A host's informers on the mock API server, reached by {@code client}; closed after the test.
+   */
+  private InformerClusterView viewThrough(KubernetesClient client, String host) {
+    InformerClusterView view =
+        InformerClusterView.forHost(
+            client, AgentFixture.LEASE_NS, host, InformerClusterView.VmWatch.ALL);
+    view.startInBackground();
+    cleanups.add(view::close);
+    return view;
   }
 
   /** Informers on the mock API server, reached directly; closed after the test. */

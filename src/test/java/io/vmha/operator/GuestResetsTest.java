@@ -64,7 +64,7 @@ class GuestResetsTest {
     boolean gaveUp =
         GuestResets.condition(vm, null, heard(true, "2026-12-03T09:50:00Z"), null, conditions, NOW);
     assertThat(gaveUp).isTrue();
-    Condition condition = Conditions.find(conditions, GuestResets.CONDITION);
+    Condition condition = io.vmha.api.Condition.find(conditions, GuestResets.CONDITION);
     assertThat(condition.getStatus()).isEqualTo("False");
     assertThat(condition.getReason()).isEqualTo(GuestResets.GAVE_UP);
     vm.getStatus().setConditions(conditions);
@@ -86,7 +86,7 @@ class GuestResetsTest {
     VirtualMachine vm = monitored();
     List<Condition> conditions = new ArrayList<>();
     GuestResets.condition(vm, null, null, null, conditions, NOW);
-    assertThat(Conditions.find(conditions, GuestResets.CONDITION).getReason())
+    assertThat(io.vmha.api.Condition.find(conditions, GuestResets.CONDITION).getReason())
         .isEqualTo("Watching");
     vm.getSpec().setGuestAgent(false);
     conditions.clear();
