@@ -102,6 +102,23 @@ public final class HeartbeatTracker {
     return last == null || java.time.Duration.between(last, now).compareTo(blindGap) > 0;
   }
 
+  /** When the last host renewal reached this operator, by its clock, or null if none has. */
+  public Instant lastHostRenewal() {
+    return lastHostRenewal;
+  }
+
+  /** The renew time last seen of each host's Lease, by host name. */
+  public Map<String, String> hostRenewTimes() {
+    Map<String, String> times = new java.util.HashMap<>();
+    seen.forEach(
+        (key, s) -> {
+          if (key.startsWith(HOST_PREFIX)) {
+            times.put(key.substring(HOST_PREFIX.length()), s.renewTime());
+          }
+        });
+    return times;
+  }
+
   /** When the Lease was last seen renewed, or null if never. */
   public Instant lastSeen(String key) {
     Seen s = seen.get(key);

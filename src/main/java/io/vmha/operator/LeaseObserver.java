@@ -80,7 +80,7 @@ final class LeaseObserver {
         : lease.getSpec().getAcquireTime().toString();
   }
 
-  private static String renewTime(Lease lease) {
+  static String renewTime(Lease lease) {
     return lease.getSpec() == null || lease.getSpec().getRenewTime() == null
         ? ""
         : lease.getSpec().getRenewTime().toString();

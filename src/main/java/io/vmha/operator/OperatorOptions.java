@@ -13,8 +13,9 @@ import java.util.Objects;
  * @param leaseNamespace namespace of that Lease and of the SPM Lease and heartbeat Leases
  * @param identity this replica's name in the Lease (the pod name in a cluster)
  * @param httpPort port of /healthz, /readyz and /metrics; 0 picks a free one, -1 disables it
- * @param exitOnLostLeadership end the process when another replica takes the lead, so its
- *     Deployment restarts it as a clean follower (off only where several operators share a JVM)
+ * @param exitToRestart end the process when it can no longer do its part: another replica took the
+ *     lead, or its watches went quiet while the API server moved on ({@link QuietWatchGuard}); its
+ *     Deployment then restarts it fresh (off only where several operators share a JVM)
  */
 public record OperatorOptions(
     Settings settings,
@@ -23,7 +24,7 @@ public record OperatorOptions(
     String leaseNamespace,
     String identity,
     int httpPort,
-    boolean exitOnLostLeadership) {
+    boolean exitToRestart) {
 
   public OperatorOptions {
     Objects.requireNonNull(settings, "settings");

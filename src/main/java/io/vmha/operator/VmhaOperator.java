@@ -33,6 +33,10 @@ public final class VmhaOperator implements AutoCloseable {
   private boolean closed;
   private volatile boolean closing;
   private final KubernetesClient client;
+  private final Clock clock;
+  private final io.fabric8.kubernetes.client.Config apiConfig;
+  private QuietWatches quietWatches;
+  private volatile long leaderLeaseEventNanos = System.nanoTime();
 
   /**
    * The leader elector's timings, written out because the write guard depends on them: a replica
@@ -72,6 +76,8 @@ public final class VmhaOperator implements AutoCloseable {
       Clock clock,
       Consumer<ConfigurationServiceOverrider> overrides) {
     this.options = options;
+    this.clock = clock;
+    this.apiConfig = given.getConfiguration();
     if (options.leaderElection()) {
       this.leadership =
           new Leadership(
@@ -165,14 +171,20 @@ public final class VmhaOperator implements AutoCloseable {
               .leases()
               .inNamespace(options.leaseNamespace())
               .withName(options.leaseName())
-              .inform(io.vmha.kube.AddOrUpdate.handler(leadership::observe));
+              .inform(
+                  io.vmha.kube.AddOrUpdate.handler(
+                      lease -> {
+                        leaderLeaseEventNanos = System.nanoTime();
+                        leadership.observe(lease);
+                      }));
     }
     operator.start();
+    quietWatches = new QuietWatches(guardedWatches(), this::watchesDead).start();
     if (options.httpPort() >= 0) {
       health =
           new HealthServer(
               options.httpPort(),
-              () -> operator.getRuntimeInfo().isStarted(),
+              () -> operator.getRuntimeInfo().isStarted() && quietWatches.dead() == null,
               () ->
                   operator.getRuntimeInfo().isStarted()
                       && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
@@ -180,6 +192,64 @@ public final class VmhaOperator implements AutoCloseable {
       log.info("probes and metrics on port {}", health.port());
     }
     return this;
+  }
+
+  private List<QuietWatchGuard.Watched> guardedWatches() {
+    FreshConnection fresh = new FreshConnection(apiConfig);
+    List<QuietWatchGuard.Watched> watched = new ArrayList<>();
+    if (leaderLease != null) {
+      watched.add(
+          QuietWatches.leaderLease(
+              leaderLease,
+              () -> leaderLeaseEventNanos,
+              fresh,
+              options.leaseNamespace(),
+              options.leaseName()));
+    }
+    watched.add(
+        QuietWatches.heartbeats(fleet.heartbeats(), clock, fresh, options.leaseNamespace()));
+    return watched;
+  }
+
+  /**
+   * A watch went quiet for good: this replica decides from a view that no longer moves, or refuses
+   * every write as a leader. Only fresh connections mend that, so the process exits and its
+   * Deployment starts it again; the liveness probe fails too, for a process that cannot exit.
+   */
+  private void watchesDead(String why) {
+    if (closing || !options.exitToRestart()) {
+      return;
+    }
+    log.error("exiting, so that a fresh process watches anew: {}", why);
+    exit();
+  }
+
+  /** How long the shutdown (handing over the leader Lease) may take before the process halts. */
+  static final java.time.Duration EXIT_WITHIN = java.time.Duration.ofSeconds(10);
+
+  /**
+   * Exits from a thread of its own, running the shutdown that hands the leader Lease over; that
+   * shutdown writes through connections that may be the very ones gone quiet, so the process halts
+   * if it has not ended within {@link #EXIT_WITHIN}.
+   */
+  private static void exit() {
+    Thread halt =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(EXIT_WITHIN.toMillis());
+              } catch (InterruptedException e) {
+                return;
+              }
+              log.error("the shutdown did not end within {}: halting", EXIT_WITHIN);
+              Runtime.getRuntime().halt(1);
+            },
+            "vmha-halt");
+    halt.setDaemon(true);
+    halt.start();
+    Thread exit = new Thread(() -> System.exit(1), "vmha-exit");
+    exit.setDaemon(true);
+    exit.start();
   }
 
   /** The event sources not yet running, synced and watching, as "controller/source". */
@@ -208,13 +278,11 @@ public final class VmhaOperator implements AutoCloseable {
 
   /** Leadership lost while running: exit, so the Deployment starts a fresh follower. */
   private void lostLeadership() {
-    if (closing || !options.exitOnLostLeadership()) {
+    if (closing || !options.exitToRestart()) {
       return;
     }
     log.warn("lost the leader Lease {}: exiting", options.leaseName());
-    Thread exit = new Thread(() -> System.exit(1), "vmha-exit");
-    exit.setDaemon(true);
-    exit.start();
+    exit();
   }
 
   /**
@@ -231,6 +299,9 @@ public final class VmhaOperator implements AutoCloseable {
     closing = true;
     if (health != null) {
       health.close();
+    }
+    if (quietWatches != null) {
+      quietWatches.close();
     }
     operator.stop();
     fleet.close();

@@ -11,6 +11,12 @@ final class OperatorProcess {
   /** Starts replica {@code identity} against {@code api}, logging to {@code dir}. */
   static Process start(RealApiServer api, String namespace, String identity, Path dir)
       throws IOException {
+    return start(api.kubeconfig(), namespace, identity, dir);
+  }
+
+  /** The same, reaching its API server as {@code kubeconfig} says (e.g. through a fault proxy). */
+  static Process start(Path kubeconfig, String namespace, String identity, Path dir)
+      throws IOException {
     List<String> command = io.vmha.cli.VmhaCommand.inNewJvm("-Xmx256m", "-XX:TieredStopAtLevel=1");
     command.addAll(
         List.of(
@@ -23,7 +29,7 @@ final class OperatorProcess {
         new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("operator-" + identity + ".log").toFile());
-    builder.environment().put("KUBECONFIG", api.kubeconfig().toString());
+    builder.environment().put("KUBECONFIG", kubeconfig.toString());
     return builder.start();
   }
 

@@ -46,6 +46,11 @@ final class ReplicatedFleet implements AutoCloseable {
 
   /** An HA VM on the shared repository. */
   void createVm(String name) {
+    createVm(api, name);
+  }
+
+  /** An HA VM of priority High on the shared repository {@code san}, in {@link #VM_NS}. */
+  static void createVm(RealApiServer api, String name) {
     api.apply(
         """
         apiVersion: vmha.io/v1alpha1
@@ -61,6 +66,10 @@ final class ReplicatedFleet implements AutoCloseable {
   }
 
   VirtualMachine vm(String name) {
+    return vm(api, name);
+  }
+
+  static VirtualMachine vm(RealApiServer api, String name) {
     return api.admin().resources(VirtualMachine.class).inNamespace(VM_NS).withName(name).get();
   }
 
