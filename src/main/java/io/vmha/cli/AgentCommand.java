@@ -328,7 +328,10 @@ public final class AgentCommand implements Callable<Integer> {
       err().println("vmha agent: give either --watchdog-device or --no-watchdog, not both");
       return 2;
     }
-    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+    try (KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(io.vmha.kube.ApiClients.autoConfigured())
+            .build()) {
       String namespace = leaseNamespace.isBlank() ? client.getNamespace() : leaseNamespace;
       AgentOptions options =
           new AgentOptions(

@@ -172,7 +172,8 @@ public final class OperatorCommand implements Callable<Integer> {
       return 2;
     }
     ApiRequestCounter requests = new ApiRequestCounter();
-    KubernetesClientBuilder clientBuilder = new KubernetesClientBuilder();
+    KubernetesClientBuilder clientBuilder =
+        new KubernetesClientBuilder().withConfig(io.vmha.kube.ApiClients.autoConfigured());
     ApiRequestCounter.install(clientBuilder, requests);
     try (KubernetesClient client = clientBuilder.build()) {
       String namespace = leaseNamespace.isBlank() ? client.getNamespace() : leaseNamespace;

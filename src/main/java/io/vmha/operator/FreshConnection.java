@@ -17,7 +17,7 @@ final class FreshConnection {
 
   FreshConnection(io.fabric8.kubernetes.client.Config of) {
     this.config =
-        new ConfigBuilder(of)
+        new ConfigBuilder(io.vmha.kube.ApiClients.http11(of))
             .withRequestTimeout(TIMEOUT_MILLIS)
             .withConnectionTimeout(TIMEOUT_MILLIS)
             .withRequestRetryBackoffLimit(0)

@@ -149,7 +149,8 @@ public final class VmhaOperator implements AutoCloseable {
    */
   static KubernetesClient guarded(KubernetesClient given, String identity, Leadership leadership) {
     io.fabric8.kubernetes.client.Config config =
-        new io.fabric8.kubernetes.client.ConfigBuilder(given.getConfiguration())
+        new io.fabric8.kubernetes.client.ConfigBuilder(
+                io.vmha.kube.ApiClients.http11(given.getConfiguration()))
             .withUserAgent("vmha-operator-" + identity + "/" + version())
             .build();
     return new io.fabric8.kubernetes.client.KubernetesClientBuilder()

@@ -18,15 +18,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator's connections go quiet without closing, as they do when the API server replica they
- * reach loses power behind a load balancer, or a middlebox forgets them: a real kube-apiserver, one
- * real {@code vmha operator} replica (leader election on, default timings) reaching it through a
- * TCP fault proxy, three real agent processes reaching it directly. The proxy stalls every
- * connection open at the cut and passes new ones. The replica's watches then deliver nothing and
- * its leader renewals hang; it must notice, exit, and decide again once its Deployment (here, the
- * test) starts it anew.
+ * Connections that go quiet without closing, as they do when the API server replica they reach
+ * loses power behind a load balancer, or a middlebox forgets them: a real kube-apiserver, one real
+ * {@code vmha operator} replica (leader election on, default timings) and three real agent
+ * processes, each reaching it through a TCP fault proxy of its own. A proxy set to stall keeps
+ * every connection open at that moment quiet for good and passes new ones.
  */
-class OperatorWatchStallE2ETest {
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+class StalledConnectionsE2ETest {
   static final String NS = "vmha-stall";
   static final List<String> HOSTS = List.of("w1", "w2", "w3");
   static RealApiServer api;
@@ -71,7 +70,64 @@ class OperatorWatchStallE2ETest {
     }
   }
 
+  /**
+   * An agent whose connections go quiet still starts the VMs placed on it. Over HTTP/2 the requests
+   * of the agent shared the one connection that went quiet: the SPM host's work loop hung in its
+   * SPM renewal, and it renewed its heartbeat (a client of its own) but started no VM for over five
+   * minutes.
+   */
   @Test
+  @org.junit.jupiter.api.Order(1)
+  void anAgentWhoseConnectionsGoQuietStillStartsItsNewVms() throws Exception {
+    ReplicatedFleet.createVm(api, "vm-0");
+    await("vm-0 running")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(() -> "Running".equals(vm("vm-0").getStatus().getPhase()));
+    // the SPM host: its work loop renews the SPM Lease too, the request that hung it over HTTP/2
+    String spm =
+        await("an SPM host")
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(() -> api.leaseHolder(NS, io.vmha.api.VmhaApi.SPM_LEASE), HOSTS::contains);
+    AgentProcess stalled = agents.get(spm);
+    List<String> others = HOSTS.stream().filter(h -> !h.equals(spm)).toList();
+    others.forEach(h -> cordon(h, true));
+    try {
+      stalled.proxy.set(FaultProxy.Mode.STALL);
+      long cut = System.nanoTime();
+      createVm("vm-stalled");
+      await("vm-stalled running on the SPM host")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> stalled.runningVms().contains(ReplicatedFleet.VM_NS + "/vm-stalled"));
+      System.out.printf(
+          "%s's connections stalled; the VM placed on it ran after %.1f s%n",
+          spm, (System.nanoTime() - cut) / 1e9);
+      assertThat(api.hostPhase(spm)).isEqualTo("Up");
+    } finally {
+      stalled.proxy.set(FaultProxy.Mode.PASS);
+      others.forEach(h -> cordon(h, false));
+    }
+  }
+
+  static void cordon(String host, boolean on) {
+    api.admin()
+        .resources(io.vmha.api.VmHost.class)
+        .withName(host)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"unschedulable\":" + on + "}}");
+  }
+
+  /**
+   * The operator's watches deliver nothing and its leader renewals hang; it must notice, exit, and
+   * decide again once its Deployment (here, the test) starts it anew.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(2)
   void aReplicaWhoseConnectionsGoQuietExitsAndDecidesAgainWhenRestarted() throws Exception {
     createVm("vm-1");
     await("vm-1 running")
