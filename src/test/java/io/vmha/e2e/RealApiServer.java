@@ -236,13 +236,22 @@ final class RealApiServer implements AutoCloseable {
 
   /** Takes VmHost {@code name} into maintenance (its VMs are drained) or out of it. */
   void maintenance(String name, boolean on) {
+    hostSpec(name, "maintenance", on);
+  }
+
+  /** Cordons VmHost {@code name} (no VM is placed on it) or uncordons it. */
+  void cordon(String name, boolean on) {
+    hostSpec(name, "unschedulable", on);
+  }
+
+  private void hostSpec(String name, String field, boolean on) {
     admin
         .resources(io.vmha.api.VmHost.class)
         .withName(name)
         .patch(
             io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
                 io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"spec\":{\"maintenance\":" + on + "}}");
+            "{\"spec\":{\"" + field + "\":" + on + "}}");
   }
 
   /**

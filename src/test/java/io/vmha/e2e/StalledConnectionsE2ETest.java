@@ -113,13 +113,7 @@ class StalledConnectionsE2ETest {
   }
 
   static void cordon(String host, boolean on) {
-    api.admin()
-        .resources(io.vmha.api.VmHost.class)
-        .withName(host)
-        .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"spec\":{\"unschedulable\":" + on + "}}");
+    api.cordon(host, on);
   }
 
   /**
