@@ -17,9 +17,10 @@ import java.util.function.Supplier;
  * the same objects on a fresh connection. If the server is ahead, the cache gets {@link #SETTLE} to
  * catch up, as a live but slow watch would; a cache that still has not moved then is dead. A read
  * that fails (the API server is down for everyone) proves nothing and is not held against the
- * watch. Two watches are guarded: the leader Lease's, which moves every renewal of whichever
- * replica leads, and the heartbeat Leases', which moves every heartbeat of every live host; a fleet
- * whose hosts are all down leaves both caches and server unchanged, so it passes.
+ * watch. The leader Lease's watch moves every renewal of whichever replica leads, and the heartbeat
+ * Leases' every heartbeat of every live host, so both are read after a short quiet; a fleet whose
+ * hosts are all down leaves both caches and server unchanged, so it passes. Watches of objects that
+ * may stay unchanged for hours are read on a period of their own ({@link Watched#probeEvery}).
  */
 final class QuietWatchGuard {
   static final Duration QUIET_BEFORE_PROBE = Duration.ofSeconds(15);
@@ -48,7 +49,7 @@ final class QuietWatchGuard {
 
   /**
    * The server was seen ahead of a cache: the objects the cache lagged on, with the versions each
-   * side had then, and when.
+   * side had then (by object), and when.
    */
   private record Behind(Map<String, String> cachedThen, Map<String, String> server, long atNanos) {}
 
@@ -95,15 +96,17 @@ final class QuietWatchGuard {
       return null;
     }
     Map<String, String> lagging = new HashMap<>();
+    Map<String, String> ahead = new HashMap<>();
     server.forEach(
         (key, version) -> {
           String mine = cached.get(key);
           if (mine != null && !mine.equals(version)) {
             lagging.put(key, mine);
+            ahead.put(key, version);
           }
         });
     if (!lagging.isEmpty()) {
-      behind.put(watch.name(), new Behind(lagging, server, now));
+      behind.put(watch.name(), new Behind(lagging, ahead, now));
     }
     return null;
   }

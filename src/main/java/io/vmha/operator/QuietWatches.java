@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the {@link QuietWatchGuard} over this replica's leader Lease watch and its heartbeat Lease
- * watch every few seconds, and reports a dead one once.
+ * Runs the {@link QuietWatchGuard} every few seconds over this replica's leader Lease watch, and,
+ * once it leads, its heartbeat Lease, VmHost and VM watches; reports a dead one once.
  */
 final class QuietWatches implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(QuietWatches.class);

@@ -209,6 +209,9 @@ public final class VmhaOperator implements AutoCloseable {
     }
     watched.add(
         QuietWatches.heartbeats(fleet.heartbeats(), clock, fresh, options.leaseNamespace()));
+    FleetCaches caches = fleet.caches();
+    watched.add(QuietWatches.kind(io.vmha.api.VmHost.class, () -> caches.hosts, fresh));
+    watched.add(QuietWatches.kind(io.vmha.api.VirtualMachine.class, () -> caches.vms, fresh));
     return watched;
   }
 
