@@ -29,7 +29,7 @@
 # so an interrupted build never leaves a half-filled version directory behind.
 set -euo pipefail
 
-DEFAULT_K8S_VERSION=1.33.13
+DEFAULT_K8S_VERSION=1.36.3
 DEFAULT_HELM_VERSION=v3.22.0
 
 start_ts=$(date +%s)
@@ -186,12 +186,20 @@ build_helm() {
   log "helm built in $(( $(date +%s) - t0 ))s"
 }
 
-# kubectl: the one on PATH if there is one (a static binary within the +-1 minor
-# skew is fine); otherwise built from the same k8s.io/kubernetes module.
+# kubectl: the one on PATH if it is within kubectl's supported skew of the API server (one
+# minor version either way); otherwise built from the same k8s.io/kubernetes module.
 kubectl_src=""
 if $need_kubectl; then
   kubectl_src=$(command -v kubectl || true)
   [[ -z "$kubectl_src" ]] || kubectl_src=$(readlink -f "$kubectl_src")
+  if [[ -n "$kubectl_src" ]]; then
+    path_minor=$("$kubectl_src" version --client 2>/dev/null | sed -nE 's/^Client Version: v1\.([0-9]+)\..*/\1/p')
+    want_minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+    if [[ -z "$path_minor" ]] || (( path_minor < want_minor - 1 || path_minor > want_minor + 1 )); then
+      log "kubectl on PATH ($kubectl_src, 1.${path_minor:-?}) is outside the skew of $K8S_VERSION; building one"
+      kubectl_src=""
+    fi
+  fi
 fi
 if $need_apiserver || { $need_kubectl && [[ -z "$kubectl_src" ]]; }; then build_apiserver; fi
 if $need_kubectl && [[ -z "$kubectl_src" ]]; then build_kubectl; fi

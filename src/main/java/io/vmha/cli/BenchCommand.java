@@ -54,7 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--k8s-binaries",
       description =
-          "Directory of etcd and kube-apiserver for --api real (default ~/.kubeapitest/k8s/1.33.13-linux-amd64).")
+          "Directory of etcd and kube-apiserver for --api real (default ~/.kubeapitest/k8s/1.36.3-linux-amd64).")
   Path k8sBinaries;
 
   @Option(
@@ -161,7 +161,7 @@ public final class BenchCommand implements Callable<Integer> {
             failedHostVms,
             api,
             k8sBinaries == null
-                ? Path.of(System.getProperty("user.home"), ".kubeapitest/k8s/1.33.13-linux-amd64")
+                ? Path.of(System.getProperty("user.home"), ".kubeapitest/k8s/1.36.3-linux-amd64")
                 : k8sBinaries,
             heartbeat,
             selfFence,

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vmha.api.VirtualMachine;
+import io.vmha.api.VmhaApi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -154,6 +155,9 @@ class GitOpsE2ETest {
           assertThat(vm.getStatus().getObservedGeneration()).isEqualTo(generation + 1);
           assertThat(vm.getSpec().getHighAvailability().getPriority()).hasToString("Low");
           assertThat(vm.getStatus().getHost()).isEqualTo("g1");
+          // the apply names no finalizer, whether the chart's admission policy put it on at
+          // creation or the operator did: it must not take it away (L2)
+          assertThat(vm.getMetadata().getFinalizers()).containsExactly(VmhaApi.VM_FINALIZER);
         });
     // kstatus: Ready=True with the current generation is what Argo CD and Flux report as healthy.
     eventually(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.vmha.api.VmhaApi;
 import io.vmha.cli.OperatorCommand;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -71,9 +72,12 @@ class HelmChartTest {
     for (String value : setValues) {
       args.addAll(List.of("--set", value));
     }
-    Tools.Result result =
+    return parse(
         helmTemplate(KUBE_VERSION, args.toArray(String[]::new))
-            .orFail(List.of("helm template", String.join(" ", args)));
+            .orFail(List.of("helm template", String.join(" ", args))));
+  }
+
+  private static List<JsonNode> parse(Tools.Result result) {
     try {
       List<JsonNode> objects = new ArrayList<>();
       try (var parser = YAML.getFactory().createParser(result.stdout())) {
@@ -159,6 +163,44 @@ class HelmChartTest {
     assertThat(render("priorityAndFairness.enabled=false"))
         .noneMatch(o -> o.path("kind").asText().equals("FlowSchema"))
         .noneMatch(o -> o.path("kind").asText().equals("PriorityLevelConfiguration"));
+  }
+
+  /**
+   * The VM finalizer policy follows the API server: {@code helm template}'s default capabilities
+   * have no MutatingAdmissionPolicy v1, a 1.36 cluster's have.
+   */
+  @Test
+  void theVmFinalizerPolicyIsInstalledWhereTheApiServerServesIt() throws IOException {
+    String served = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy";
+    assertThat(render()).noneMatch(o -> o.path("kind").asText().startsWith("MutatingAdmission"));
+    List<JsonNode> objects =
+        parse(helmTemplate("1.36.0", "--api-versions", served).orFail(List.of("helm template")));
+    JsonNode policy = find(objects, "MutatingAdmissionPolicy", "vmha-vm-finalizer");
+    assertThat(texts(policy.at("/spec/matchConstraints/resourceRules/0/operations")))
+        .containsExactly("CREATE");
+    assertThat(texts(policy.at("/spec/matchConstraints/resourceRules/0/resources")))
+        .containsExactly("virtualmachines");
+    assertThat(policy.at("/spec/failurePolicy").asText())
+        .as("a VM the policy could not mutate still gets the finalizer from the operator")
+        .isEqualTo("Ignore");
+    assertThat(policy.at("/spec/mutations/0/jsonPatch/expression").asText())
+        .contains(VmhaApi.VM_FINALIZER);
+    assertThat(
+            find(objects, "MutatingAdmissionPolicyBinding", "vmha-vm-finalizer")
+                .at("/spec/policyName")
+                .asText())
+        .isEqualTo("vmha-vm-finalizer");
+    assertThat(
+            parse(
+                helmTemplate(
+                        "1.36.0", "--api-versions", served, "--set", "vmFinalizerAtCreation=false")
+                    .orFail(List.of("helm template"))))
+        .noneMatch(o -> o.path("kind").asText().startsWith("MutatingAdmission"));
+    assertThat(render("vmFinalizerAtCreation=true"))
+        .anyMatch(o -> o.path("kind").asText().equals("MutatingAdmissionPolicy"));
+    Tools.Result bad = helmTemplate(KUBE_VERSION, "--set", "vmFinalizerAtCreation=sometimes");
+    assertThat(bad.ok()).isFalse();
+    assertThat(bad.stderr()).contains("vmFinalizerAtCreation");
   }
 
   @Test

@@ -359,6 +359,65 @@ class HelmInstallE2ETest {
   }
 
   /**
+   * Where the API server serves MutatingAdmissionPolicy v1 (1.36+), the chart's policy puts the
+   * operator's finalizer on a VM as it is created, so the operator need not write it before the
+   * VM's first start; and a VM that never ran is still let go at once when it is deleted. Where it
+   * is not served, the chart installs no policy and the VM carries no finalizer until placed.
+   */
+  @Test
+  void aNewVmCarriesTheFinalizerFromItsCreationAndOneThatNeverRanIsDeletedAtOnce()
+      throws Exception {
+    fleet.api.createNamespace("parked");
+    fleet.apply(
+        "parked",
+        """
+        apiVersion: vmha.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: idle}
+        spec:
+          image: {repository: nowhere, path: images/idle.qcow2}
+          cpus: 1
+          memoryMiB: 512
+          running: false
+        """);
+    int minor =
+        Integer.parseInt(
+            fleet.api.admin().getKubernetesVersion().getMinor().replaceAll("[^0-9]", ""));
+    boolean served = minor >= 36;
+    assertThat(
+            fleet
+                .api
+                .admin()
+                .genericKubernetesResources(
+                    "admissionregistration.k8s.io/v1", "MutatingAdmissionPolicy")
+                .list()
+                .getItems()
+                .stream()
+                .map(p -> p.getMetadata().getName())
+                .toList())
+        .as("the chart's policy, on a 1.%d API server", minor)
+        .isEqualTo(served ? List.of("vmha-vm-finalizer") : List.of());
+    VirtualMachine created = vm("parked", "idle");
+    System.out.printf(
+        "API server 1.%d: the new VM's finalizers %s%n",
+        minor, created.getMetadata().getFinalizers());
+    if (served) {
+      assertThat(created.getMetadata().getFinalizers()).containsExactly(VmhaApi.VM_FINALIZER);
+    } else {
+      assertThat(created.getMetadata().getFinalizers()).isNullOrEmpty();
+    }
+    eventually(() -> assertThat(vm("parked", "idle").getStatus().getPhase()).isEqualTo("Stopped"));
+    fleet
+        .api
+        .admin()
+        .resources(VirtualMachine.class)
+        .inNamespace("parked")
+        .withName("idle")
+        .delete();
+    eventually(() -> assertThat(vm("parked", "idle")).isNull());
+  }
+
+  /**
    * A VM applied without any label. On a real API server the operator's JSON Patch adds {@code
    * /metadata/labels/vmha.io~1host} to an object that has no {@code metadata.labels}, which is
    * refused with 422, and the VM stays {@code Starting} with no host label for the agent to see.
