@@ -8,6 +8,7 @@ import io.vmha.agent.sim.SimulatedDatacenter;
 import io.vmha.agent.sim.SimulationOptions;
 import io.vmha.core.Settings;
 import io.vmha.core.model.FencingPolicy;
+import io.vmha.kube.VmAdmission;
 import io.vmha.operator.OperatorOptions;
 import io.vmha.operator.VmhaOperator;
 import java.io.PrintStream;
@@ -177,7 +178,15 @@ public final class Bench {
     }
     if (identities == BenchOptions.Identities.CHART) {
       ChartInstall.install(
-          api.config(), options.chart(), LEASES, options.powerFencing() ? BMC_SECRET : null, log);
+          api.config(),
+          options.chart(),
+          LEASES,
+          options.powerFencing() ? BMC_SECRET : null,
+          options.chartValues(),
+          log);
+      if (VmAdmission.awaitReady(rig.benchClient, BenchFleet.NAMESPACE, Duration.ofSeconds(60))) {
+        log.accept("new VMs carry the operator's finalizer from their creation (admission policy)");
+      }
       rig.operatorAs(ChartInstall.operatorConfig(rig.benchClient, api.config(), LEASES));
     } else {
       rig.operatorAs(api.config());

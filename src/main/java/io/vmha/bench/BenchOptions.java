@@ -2,6 +2,7 @@ package io.vmha.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One benchmark run.
@@ -48,7 +49,8 @@ public record BenchOptions(
     Scenario scenario,
     Duration outage,
     Identities identities,
-    Path chart) {
+    Path chart,
+    List<String> chartValues) {
 
   /** Who the operator and the simulated agents are to the API server. */
   public enum Identities {
@@ -143,7 +145,8 @@ public record BenchOptions(
         Scenario.FAILOVER,
         Duration.ofSeconds(10),
         null,
-        Path.of(DEFAULT_CHART));
+        Path.of(DEFAULT_CHART),
+        List.of());
   }
 
   /**

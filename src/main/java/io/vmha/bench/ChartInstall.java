@@ -79,12 +79,17 @@ final class ChartInstall {
    * a user lists theirs in the values.
    */
   static void install(
-      Config admin, Path chart, String namespace, String bmcSecret, Consumer<String> log)
+      Config admin,
+      Path chart,
+      String namespace,
+      String bmcSecret,
+      List<String> values,
+      Consumer<String> log)
       throws IOException, InterruptedException {
     Path kubeconfig = Files.createTempFile("vmha-bench-admin", ".kubeconfig");
     try {
       Files.writeString(kubeconfig, ChildOperator.kubeconfig(admin));
-      install(chart, kubeconfig, namespace, bmcSecret, log);
+      install(chart, kubeconfig, namespace, bmcSecret, values, log);
     } finally {
       Files.deleteIfExists(kubeconfig);
     }
@@ -92,7 +97,12 @@ final class ChartInstall {
 
   /** The same with a kubeconfig file. */
   static void install(
-      Path chart, Path kubeconfig, String namespace, String bmcSecret, Consumer<String> log)
+      Path chart,
+      Path kubeconfig,
+      String namespace,
+      String bmcSecret,
+      List<String> values,
+      Consumer<String> log)
       throws IOException, InterruptedException {
     Path helm = helm().orElseThrow(() -> new IllegalStateException(unavailable(chart)));
     Path home = Files.createTempDirectory("vmha-bench-helm");
@@ -109,6 +119,9 @@ final class ChartInstall {
                 namespace));
     if (bmcSecret != null) {
       command.addAll(List.of("--set", "powerFencing.credentialsSecrets={" + bmcSecret + "}"));
+    }
+    for (String value : values) {
+      command.addAll(List.of("--set", value));
     }
     Path output = home.resolve("helm.log");
     ProcessBuilder builder =

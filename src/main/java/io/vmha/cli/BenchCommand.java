@@ -5,6 +5,7 @@ import io.vmha.bench.BenchOptions;
 import io.vmha.bench.BenchResult;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -142,6 +143,14 @@ public final class BenchCommand implements Callable<Integer> {
       description = "The Helm chart for --identities chart (default ${DEFAULT-VALUE}).")
   Path chart;
 
+  @Option(
+      names = "--chart-set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A value of the chart for --identities chart, as helm install --set takes it"
+              + " (repeatable), e.g. vmFinalizerAtCreation=true.")
+  List<String> chartValues;
+
   @Option(names = "--json", description = "Write the result as JSON to this file.")
   Path json;
 
@@ -175,7 +184,8 @@ public final class BenchCommand implements Callable<Integer> {
             BenchOptions.Scenario.of(scenario),
             outage,
             identities == null ? null : BenchOptions.Identities.of(identities),
-            chart);
+            chart,
+            chartValues == null ? List.of() : chartValues);
     try {
       BenchResult result = new Bench(options, System.out).run();
       return result.correct() ? 0 : 1;

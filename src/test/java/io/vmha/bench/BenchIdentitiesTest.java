@@ -48,7 +48,7 @@ class BenchIdentitiesTest {
           .namespaces()
           .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
           .create();
-      ChartInstall.install(api.config(), CHART, NS, null, s -> {});
+      ChartInstall.install(api.config(), CHART, NS, null, List.of(), s -> {});
       for (String host : List.of("a", "b")) {
         VmHost h = new VmHost();
         h.setMetadata(new ObjectMetaBuilder().withName(host).build());
@@ -126,7 +126,8 @@ class BenchIdentitiesTest {
             BenchOptions.Scenario.FAILOVER,
             Duration.ofSeconds(10),
             null,
-            CHART);
+            CHART,
+            List.of());
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     BenchResult result;
     try (PrintStream out = new PrintStream(captured, true)) {

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -110,7 +111,8 @@ class BenchSmokeTest {
         scenario,
         Duration.ofSeconds(10),
         null,
-        Path.of(BenchOptions.DEFAULT_CHART));
+        Path.of(BenchOptions.DEFAULT_CHART),
+        List.of());
   }
 
   private static BenchResult run(BenchOptions options) throws Exception {

@@ -70,19 +70,29 @@ final class ChartedFleet implements AutoCloseable {
   }
 
   static ChartedFleet install() throws Exception {
+    return install(List.of());
+  }
+
+  /** The chart installed with these {@code --set} values. */
+  static ChartedFleet install(List<String> values) throws Exception {
     Tools.assumeHelm();
     RealApiServer api = RealApiServer.start();
     try {
       // No --wait: there is no kubelet, so the Deployment's pods never run; everything else is
       // real.
-      api.helm(
-              "install",
-              RELEASE,
-              Tools.CHART.toString(),
-              "--namespace",
-              NAMESPACE,
-              "--create-namespace")
-          .orFail(List.of("helm install"));
+      List<String> helm =
+          new java.util.ArrayList<>(
+              List.of(
+                  "install",
+                  RELEASE,
+                  Tools.CHART.toString(),
+                  "--namespace",
+                  NAMESPACE,
+                  "--create-namespace"));
+      for (String value : values) {
+        helm.addAll(List.of("--set", value));
+      }
+      api.helm(helm.toArray(String[]::new)).orFail(List.of("helm install"));
       for (String crd :
           List.of("vmhosts", "storagerepositories", "vmtemplates", "virtualmachines")) {
         api.admin()
@@ -102,6 +112,8 @@ final class ChartedFleet implements AutoCloseable {
                 30,
                 TimeUnit.SECONDS);
       }
+      // with the finalizer policy, new VMs are refused for a few seconds after the CRDs appear
+      io.vmha.kube.VmAdmission.awaitReady(api.admin(), "default", Duration.ofSeconds(60));
       KubernetesClient operatorClient = api.clientAs(NAMESPACE, OPERATOR_SA);
       // The in-process twin of the chart's Deployment: what POD_NAME/POD_NAMESPACE and the VMHA_*
       // variables give the container, with SSA on as JOSDK's default (a real server has it).

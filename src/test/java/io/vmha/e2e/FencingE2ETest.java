@@ -128,10 +128,12 @@ class FencingE2ETest {
    * VMs then run again where the operator restarts them, on the cut host too, but only once the
    * operator has acknowledged its fence (R7).
    */
+  // HANG only: RealDatacenterE2ETest cuts a host off by REFUSE with real QEMU guests; the black
+  // hole's own cases (requests that never answer, a heal that delivers old renewals) are here
   @ParameterizedTest
   @EnumSource(
       value = FaultProxy.Mode.class,
-      names = {"REFUSE", "HANG"})
+      names = {"HANG"})
   void aHostCutOffFromTheApiServerStopsItsVmsBeforeAnyCopyStarts(FaultProxy.Mode fault)
       throws Exception {
     List<String> vms = createVms(3);

@@ -28,7 +28,8 @@ class GitOpsE2ETest {
 
   @BeforeAll
   static void install() throws Exception {
-    fleet = ChartedFleet.install();
+    // with the VM finalizer policy (1.36+): an apply that names no finalizer must not take it away
+    fleet = ChartedFleet.install(List.of("vmFinalizerAtCreation=auto"));
     fleet.api.createNamespace(NAMESPACE);
     fleet.apply(
         null,

@@ -166,15 +166,23 @@ class HelmChartTest {
   }
 
   /**
-   * The VM finalizer policy follows the API server: {@code helm template}'s default capabilities
-   * have no MutatingAdmissionPolicy v1, a 1.36 cluster's have.
+   * The VM finalizer policy is off unless asked for: {@code true} installs it, {@code auto} where
+   * the API server serves MutatingAdmissionPolicy v1 ({@code helm template}'s default capabilities
+   * do not, a 1.36 cluster's do).
    */
   @Test
-  void theVmFinalizerPolicyIsInstalledWhereTheApiServerServesIt() throws IOException {
+  void theVmFinalizerPolicyIsInstalledOnlyWhenAskedFor() throws IOException {
     String served = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy";
-    assertThat(render()).noneMatch(o -> o.path("kind").asText().startsWith("MutatingAdmission"));
+    assertThat(parse(helmTemplate("1.36.0", "--api-versions", served).orFail(List.of("helm"))))
+        .as("off by default, even where served")
+        .noneMatch(o -> o.path("kind").asText().startsWith("MutatingAdmission"));
+    assertThat(render("vmFinalizerAtCreation=auto"))
+        .as("auto, where not served")
+        .noneMatch(o -> o.path("kind").asText().startsWith("MutatingAdmission"));
     List<JsonNode> objects =
-        parse(helmTemplate("1.36.0", "--api-versions", served).orFail(List.of("helm template")));
+        parse(
+            helmTemplate("1.36.0", "--api-versions", served, "--set", "vmFinalizerAtCreation=auto")
+                .orFail(List.of("helm template")));
     JsonNode policy = find(objects, "MutatingAdmissionPolicy", "vmha-vm-finalizer");
     assertThat(texts(policy.at("/spec/matchConstraints/resourceRules/0/operations")))
         .containsExactly("CREATE");
@@ -190,12 +198,6 @@ class HelmChartTest {
                 .at("/spec/policyName")
                 .asText())
         .isEqualTo("vmha-vm-finalizer");
-    assertThat(
-            parse(
-                helmTemplate(
-                        "1.36.0", "--api-versions", served, "--set", "vmFinalizerAtCreation=false")
-                    .orFail(List.of("helm template"))))
-        .noneMatch(o -> o.path("kind").asText().startsWith("MutatingAdmission"));
     assertThat(render("vmFinalizerAtCreation=true"))
         .anyMatch(o -> o.path("kind").asText().equals("MutatingAdmissionPolicy"));
     Tools.Result bad = helmTemplate(KUBE_VERSION, "--set", "vmFinalizerAtCreation=sometimes");

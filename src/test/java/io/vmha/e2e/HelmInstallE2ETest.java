@@ -33,7 +33,8 @@ class HelmInstallE2ETest {
 
   @BeforeAll
   static void install() throws Exception {
-    fleet = ChartedFleet.install();
+    // the VM finalizer policy too, where the API server serves it (1.36+)
+    fleet = ChartedFleet.install(List.of("vmFinalizerAtCreation=auto"));
   }
 
   @AfterAll

@@ -298,15 +298,16 @@ class RealDatacenterE2ETest {
   }
 
   /**
-   * A host cut off from the API server at the network level (its proxy refuses connections, or
-   * accepts them and never answers), its peers healthy: its QEMU processes are gone within {@link
-   * #FENCED_WITHIN}, before any copy starts elsewhere, and then its VMs run (boot) on the other
-   * hosts.
+   * A host cut off from the API server at the network level (its proxy refuses connections), its
+   * peers healthy: its QEMU processes are gone within {@link #FENCED_WITHIN}, before any copy
+   * starts elsewhere, and then its VMs run (boot) on the other hosts.
    */
+  // REFUSE only: FencingE2ETest cuts a host off by HANG (and heals the black hole) with real agent
+  // processes; what QEMU does once the agent fences is the same either way
   @ParameterizedTest
   @EnumSource(
       value = FaultProxy.Mode.class,
-      names = {"REFUSE", "HANG"})
+      names = {"REFUSE"})
   void aHostCutOffFromTheApiServerDestroysItsGuestsBeforeAnyCopyStarts(FaultProxy.Mode cutBy)
       throws Exception {
     Booted fleet = bootVms(3);
@@ -693,6 +694,12 @@ class RealDatacenterE2ETest {
             .toList();
     assertThat(others).as("VMs on the hosts that are not isolated").isNotEmpty();
 
+    // what each agent logs from the cut on: a fence in an earlier test may still be in its last
+    // lines
+    Map<String, Long> marks = new LinkedHashMap<>();
+    for (var agent : agents.entrySet()) {
+      marks.put(agent.getKey(), agent.getValue().logMark());
+    }
     long cutAt = System.nanoTime();
     try {
       for (AgentProcess agent : agents.values()) {
@@ -720,7 +727,9 @@ class RealDatacenterE2ETest {
       }
       for (String host : agents.keySet()) {
         if (!host.equals(victim)) {
-          assertThat(agents.get(host).logTail()).as(host).doesNotContain("self-fencing");
+          assertThat(agents.get(host).logSince(marks.get(host)))
+              .as(host)
+              .doesNotContain("self-fencing");
         }
       }
     } finally {
