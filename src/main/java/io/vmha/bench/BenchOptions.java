@@ -125,6 +125,12 @@ public record BenchOptions(
   /** The chart in the repository, from its root. */
   public static final String DEFAULT_CHART = "helm/vmha";
 
+  /**
+   * Where hack/build-k8s-binaries.sh puts the default Kubernetes version's binaries, from the home
+   * directory.
+   */
+  public static final String DEFAULT_K8S_BINARIES = ".kubeapitest/k8s/1.36.3-linux-amd64";
+
   public static BenchOptions small(int hosts, int vms) {
     return new BenchOptions(
         hosts,

@@ -18,10 +18,10 @@ import java.util.stream.Stream;
 
 /**
  * A real kube-apiserver and etcd on loopback, started from the binaries {@code
- * hack/build-k8s-binaries.sh} builds (default {@code ~/.kubeapitest/k8s/1.36.3-linux-amd64}), with
- * certificates made by openssl and an admin client certificate in {@code system:masters}. The flags
- * are those of {@code hack/README-k8s-binaries.md}. Everything lives in a temporary directory that
- * is deleted on close.
+ * hack/build-k8s-binaries.sh} builds (default {@code ~/} and {@link
+ * BenchOptions#DEFAULT_K8S_BINARIES}), with certificates made by openssl and an admin client
+ * certificate in {@code system:masters}. The flags are those of {@code
+ * hack/README-k8s-binaries.md}. Everything lives in a temporary directory that is deleted on close.
  *
  * <p>The demo and the tests start theirs with kube-api-test ({@link
  * io.vmha.demo.LocalKubeApiServer#startProcesses}); the benchmark cannot: it runs etcd without
@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  */
 final class RealApiServer implements BenchApi {
   static final String DEFAULT_DIR =
-      System.getProperty("user.home") + "/.kubeapitest/k8s/1.36.3-linux-amd64";
+      System.getProperty("user.home") + "/" + BenchOptions.DEFAULT_K8S_BINARIES;
 
   private final Path dir;
   private final Process etcd;

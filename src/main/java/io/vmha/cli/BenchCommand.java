@@ -55,7 +55,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--k8s-binaries",
       description =
-          "Directory of etcd and kube-apiserver for --api real (default ~/.kubeapitest/k8s/1.36.3-linux-amd64).")
+          "Directory of etcd and kube-apiserver for --api real (default ~/"
+              + BenchOptions.DEFAULT_K8S_BINARIES
+              + ").")
   Path k8sBinaries;
 
   @Option(
@@ -170,7 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
             failedHostVms,
             api,
             k8sBinaries == null
-                ? Path.of(System.getProperty("user.home"), ".kubeapitest/k8s/1.36.3-linux-amd64")
+                ? Path.of(System.getProperty("user.home"), BenchOptions.DEFAULT_K8S_BINARIES)
                 : k8sBinaries,
             heartbeat,
             selfFence,
